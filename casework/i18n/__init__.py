@@ -1,0 +1,72 @@
+"""Message catalogues (Spanish and English) and the current language.
+
+Catalogues are TOML files beside this module: ``es.toml`` and ``en.toml`` with the same keys.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import cache
+from importlib import resources
+from typing import Any
+
+LANGUAGES = ("es", "en")
+DEFAULT_LANGUAGE = "es"
+_current = DEFAULT_LANGUAGE
+
+
+def _flatten(prefix: str, table: dict[str, Any], out: dict[str, str]) -> None:
+    for key, value in table.items():
+        name = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict):
+            _flatten(name, value, out)
+        else:
+            out[name] = str(value)
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    text = resources.files(__package__).joinpath(f"{lang}.toml").read_text(encoding="utf-8")
+    out: dict[str, str] = {}
+    _flatten("", tomllib.loads(text), out)
+    return out
+
+
+def detect_language(explicit: str | None = None) -> str:
+    """``--lang`` wins; else the locale variables; else Spanish (the office's language)."""
+    if explicit:
+        code = explicit.lower()[:2]
+        if code not in LANGUAGES:
+            raise ValueError(f"unsupported language {explicit!r} (use es or en)")
+        return code
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = os.environ.get(var, "")
+        code = value.lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return DEFAULT_LANGUAGE
+
+
+def set_language(lang: str) -> None:
+    global _current
+    if lang not in LANGUAGES:
+        raise ValueError(f"unsupported language {lang!r}")
+    _current = lang
+
+
+def current_language() -> str:
+    return _current
+
+
+def t(key: str, lang: str | None = None, **params: Any) -> str:
+    """The message for ``key`` in ``lang`` (default: the current language), formatted."""
+    text = catalogue(lang or _current).get(key)
+    if text is None:
+        text = catalogue(DEFAULT_LANGUAGE).get(key, key)
+    if params:
+        try:
+            return text.format(**params)
+        except (KeyError, IndexError, ValueError):
+            return text
+    return text

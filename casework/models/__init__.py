@@ -1,0 +1,42 @@
+"""The data model. Every table module is imported here so the metadata is complete."""
+
+from casework.models.audit import AuditEvent, PersonMerge, RequestLog
+from casework.models.base import Base
+from casework.models.case import Case, Contact, Note
+from casework.models.followup import FollowUp
+from casework.models.guidance import Guidance, GuidanceItem
+from casework.models.organisation import Programme, Worker
+from casework.models.person import (
+    Consent,
+    HouseholdMember,
+    IdentityDocument,
+    MigrationStatusRecord,
+    Person,
+    PersonKey,
+    PersonLanguage,
+)
+from casework.models.referral import Referral, ReferralEvent
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "Case",
+    "Consent",
+    "Contact",
+    "FollowUp",
+    "Guidance",
+    "GuidanceItem",
+    "HouseholdMember",
+    "IdentityDocument",
+    "MigrationStatusRecord",
+    "Note",
+    "Person",
+    "PersonKey",
+    "PersonLanguage",
+    "PersonMerge",
+    "Programme",
+    "Referral",
+    "ReferralEvent",
+    "RequestLog",
+    "Worker",
+]

@@ -1,0 +1,38 @@
+"""Programmes of the municipality and the workers who use casework."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casework.models.base import Base, CreatedMixin, IdMixin, in_list
+from casework.models.enums import Role, values
+
+
+class Programme(IdMixin, CreatedMixin, Base):
+    """A municipal programme (Migrant Office, OMIL, Women's Centre, ...)."""
+
+    __tablename__ = "programme"
+
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    workers: Mapped[list[Worker]] = relationship(back_populates="programme")
+
+
+class Worker(IdMixin, CreatedMixin, Base):
+    __tablename__ = "worker"
+    __table_args__ = (sa.CheckConstraint(in_list("role", values(Role)), name="role"),)
+
+    username: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[str] = mapped_column(sa.String(20), default=Role.WORKER.value)
+    programme_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("programme.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    last_seen_at: Mapped[dt.datetime | None]
+
+    programme: Mapped[Programme | None] = relationship(back_populates="workers")

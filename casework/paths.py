@@ -1,0 +1,26 @@
+"""Where casework keeps its files. One module, so tests have one seam to patch."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from platformdirs import user_data_path
+
+APP_NAME = "casework"
+
+
+def data_dir() -> Path:
+    """The user data folder (``CASEWORK_DATA_DIR`` overrides the platform's one)."""
+    override = os.environ.get("CASEWORK_DATA_DIR")
+    path = Path(override) if override else user_data_path(APP_NAME, appauthor=False)
+    return path
+
+
+def default_db_path() -> Path:
+    return data_dir() / "casework.db"
+
+
+def backup_dir(db_file: Path) -> Path:
+    """Automatic backups live beside the database they copy."""
+    return db_file.parent / "backups"

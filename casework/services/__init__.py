@@ -1,0 +1,16 @@
+"""The application's verbs. Screens and the CLI call these; nothing else touches the database.
+
+Each module groups the verbs of one area; every call takes a :class:`Context` first.
+"""
+
+from casework.services import (
+    files,
+    followups,
+    guidance,
+    persons,
+    referrals,
+    workers,
+)
+from casework.services.context import Context
+
+__all__ = ["Context", "files", "followups", "guidance", "persons", "referrals", "workers"]

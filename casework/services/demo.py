@@ -1,0 +1,563 @@
+"""Synthetic Migrant Office data for demos, screenshots and benchmarks. No real person in it.
+
+Rows are written with bulk Core inserts so that 100,000 persons take seconds, not minutes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from casework import refdata, rut
+from casework.errors import Conflict
+from casework.ids import uuid7
+from casework.models import (
+    AuditEvent,
+    Case,
+    Consent,
+    Contact,
+    FollowUp,
+    Guidance,
+    GuidanceItem,
+    IdentityDocument,
+    MigrationStatusRecord,
+    Note,
+    Person,
+    PersonKey,
+    PersonLanguage,
+    Programme,
+    Referral,
+    ReferralEvent,
+    Worker,
+)
+from casework.models.enums import REFERRAL_TRANSITIONS, ReferralStatus, Role
+from casework.services import keys
+from casework.services.context import Context
+from casework.text import alnum_upper
+
+F, M = "F", "M"
+
+# Given names (female, male) and surnames by nationality: common, synthetic combinations.
+NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "VEN": (
+        ("María José", "Yesenia", "Génesis", "Daniela", "Andreína", "Yusmary", "Mariángel",
+         "Oriana", "Karla", "Rosa Elena", "Yulimar", "Ana Karina"),
+        ("José Luis", "Jhon", "Yorman", "Luis Alberto", "Carlos Eduardo", "Jesús", "Wilmer",
+         "Yonaiker", "Ángel", "Richard", "Jean Carlos", "Héctor"),
+        ("González", "Rodríguez", "Pérez", "Hernández", "García", "Martínez", "Rondón",
+         "Briceño", "Mendoza", "Guerrero", "Colmenares", "Villalobos", "Quintero", "Parra"),
+    ),
+    "PER": (
+        ("Rosa", "Milagros", "Flor de María", "Yesica", "Lucía", "Gladys", "Sonia", "Maribel"),
+        ("Juan Carlos", "Luis", "Wilfredo", "Percy", "César", "Edwin", "Julio César", "Ronald"),
+        ("Quispe", "Flores", "Sánchez", "Ramírez", "Huamán", "Chávez", "Torres", "Vásquez",
+         "Mendoza", "Castillo", "Rojas", "Mamani"),
+    ),
+    "HTI": (
+        ("Marie", "Guerline", "Nadège", "Roseline", "Widline", "Fabienne", "Mirlande", "Darline"),
+        ("Jean-Baptiste", "Jean Robert", "Pierre", "Wilner", "Fritznel", "Jocelin", "Evens",
+         "Ricardo"),
+        ("Joseph", "Pierre", "Jean-Louis", "Louis", "Saint-Fleur", "Jean-Baptiste", "Charles",
+         "Dorvil", "Exantus", "Fils-Aimé", "Beauvais", "Toussaint"),
+    ),
+    "COL": (
+        ("Luz Marina", "Yenny", "Paola Andrea", "Leidy", "Diana Marcela", "Sandra", "Yuliana"),
+        ("Jhon Jairo", "Andrés Felipe", "Duván", "Brayan", "Jorge Eliécer", "Wilson", "Yeison"),
+        ("Gómez", "Rodríguez", "Martínez", "Ospina", "Restrepo", "Cardona", "Valencia",
+         "Mosquera", "Córdoba", "Palacios", "Rentería"),
+    ),
+    "BOL": (
+        ("Juana", "Lidia", "Eulogia", "Margarita", "Celia", "Jhenny", "Roxana"),
+        ("Fermín", "Wálter", "Freddy", "Marcelino", "Rubén", "Éver", "Limbert"),
+        ("Mamani", "Quispe", "Condori", "Choque", "Huanca", "Flores", "Copa", "Apaza",
+         "Chambi", "Ticona", "Layme", "Vargas"),
+    ),
+    "CHL": (
+        ("Catalina", "Javiera", "Constanza", "Francisca", "Camila", "Valentina"),
+        ("Matías", "Benjamín", "Sebastián", "Cristóbal", "Felipe", "Nicolás"),
+        ("Muñoz", "Rojas", "Díaz", "Soto", "Contreras", "Silva", "Sepúlveda", "Morales",
+         "Araya", "Fuentes", "Valenzuela", "Tapia"),
+    ),
+    "CUB": (
+        ("Yanelis", "Dayana", "Yaimara", "Odalys", "Yudith"),
+        ("Yoandri", "Osniel", "Yunior", "Reinier", "Alexei"),
+        ("Pérez", "Rodríguez", "Fernández", "Leyva", "Cabrera", "Batista", "Arencibia"),
+    ),
+    "DOM": (
+        ("Yokasta", "Altagracia", "Yudelka", "Mercedes", "Ruth Esther"),
+        ("Ramón Antonio", "Yunior", "Wascar", "Frandy", "Héctor Manuel"),
+        ("Santana", "Reyes", "Peña", "De la Cruz", "Rosario", "Mejía", "Almonte"),
+    ),
+    "ECU": (
+        ("Mayra", "Jessenia", "Nancy", "Cumandá"), ("Wilmer", "Segundo", "Edison", "Darwin"),
+        ("Guamán", "Chimbo", "Loja", "Cedeño", "Zambrano", "Vera"),
+    ),
+    "ARG": (
+        ("Florencia", "Agustina", "Micaela"), ("Facundo", "Santiago", "Lautaro"),
+        ("Fernández", "López", "Giménez", "Sosa", "Benítez"),
+    ),
+    "CHN": (("Mei", "Li Na", "Xiu Ying"), ("Wei", "Jian", "Hao"), ("Wang", "Li", "Zhang", "Chen")),
+}
+NATIONALITY_WEIGHTS = {
+    "VEN": 30, "PER": 17, "HTI": 12, "COL": 12, "BOL": 9, "CUB": 5, "DOM": 5, "ECU": 4,
+    "ARG": 3, "CHN": 1, "CHL": 2,
+}
+LANGUAGES = {"HTI": ("ht", "fr"), "CHN": ("zh",)}
+RM_COMMUNES = ("13101", "13101", "13101", "13108", "13106", "13127", "13124", "13119",
+               "13110", "13125", "13128", "13103", "13126", "13111", "13201", "13401")
+OTHER_COMMUNES = ("02101", "01101", "15101", "05101", "08101", "04101")
+STATUS_WEIGHTS = {
+    "no_permit": 36, "transit_expired": 14, "temporary_in_process": 16, "temporary": 12,
+    "temporary_expired": 6, "permanent_in_process": 3, "permanent": 5, "refugee_applicant": 4,
+    "refugee": 1, "unknown": 3,
+}
+REASONS = ("regularization", "regularization", "regularization", "health", "education",
+           "housing", "work", "documentation", "social_aid", "children", "violence", "refuge")
+NOTES = (
+    "Consulta por pasos para solicitar residencia temporal; se explican requisitos.",
+    "Viene acompañada de su hijo; necesita inscripción en CESFAM.",
+    "Pregunta por matrícula escolar; se orienta sobre IPE.",
+    "Refiere arriendo abusivo; se orienta sobre subsidio de arriendo.",
+    "Solicita información sobre certificado de residencia en trámite vencido.",
+    "Se revisa documentación; falta certificado de antecedentes apostillado.",
+    "Seguimiento telefónico; no contesta.",
+    "Busca trabajo formal; se deriva a OMIL.",
+)
+PROGRAMMES = (
+    ("OFMIG", "Oficina de Migrantes"),
+    ("OMIL", "Oficina Municipal de Intermediación Laboral"),
+    ("CMUJER", "Centro de la Mujer"),
+    ("CHCC", "Chile Crece Contigo"),
+)
+WORKERS = (
+    ("demo", "Daniela Fuentes Araya", Role.WORKER, "OFMIG"),
+    ("supervisora", "Carolina Reyes Pizarro", Role.SUPERVISOR, "OFMIG"),
+    ("admin", "Administración Casework", Role.ADMIN, "OFMIG"),
+    ("jmunoz", "Javier Muñoz Soto", Role.WORKER, "OFMIG"),
+    ("pcontreras", "Paula Contreras Vidal", Role.WORKER, "OFMIG"),
+    ("rsilva", "Rodrigo Silva Tapia", Role.WORKER, "OMIL"),
+    ("mvaldes", "Macarena Valdés Ortiz", Role.WORKER, "CMUJER"),
+    ("fnavarro", "Fernanda Navarro Gómez", Role.WORKER, "CHCC"),
+)
+REFERRAL_FINAL_WEIGHTS = {
+    "draft": 3, "requested": 18, "accepted": 8, "in-progress": 8, "on-hold": 3,
+    "completed": 35, "rejected": 8, "cancelled": 6, "failed": 6, "entered-in-error": 1,
+}
+PATHS = {
+    "requested": ("requested",),
+    "accepted": ("requested", "accepted"),
+    "in-progress": ("requested", "accepted", "in-progress"),
+    "on-hold": ("requested", "on-hold"),
+    "completed": ("requested", "accepted", "in-progress", "completed"),
+    "rejected": ("requested", "rejected"),
+    "cancelled": ("requested", "cancelled"),
+    "failed": ("requested", "accepted", "failed"),
+    "entered-in-error": ("entered-in-error",),
+}
+CHUNK = 5_000
+
+
+@dataclass
+class DemoReport:
+    people: int = 0
+    duplicates: int = 0
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def _weighted(rng: random.Random, weights: dict[str, int]) -> Callable[[], str]:
+    keys_ = list(weights)
+    cum: list[int] = []
+    total = 0
+    for k in keys_:
+        total += weights[k]
+        cum.append(total)
+
+    def pick() -> str:
+        return rng.choices(keys_, cum_weights=cum)[0]
+
+    return pick
+
+
+def _strip_accents(text: str) -> str:
+    table = str.maketrans("áéíóúÁÉÍÓÚñÑüÜ", "aeiouAEIOUnNuU")
+    return text.translate(table)
+
+
+def desk_variant(rng: random.Random, p: dict[str, Any]) -> dict[str, Any]:
+    """The same person typed again at another desk, the way desks really type."""
+    q = dict(p)
+    q["id"] = uuid7()
+    kind = rng.randrange(7)
+    if kind == 0:
+        q["given_names"] = _strip_accents(q["given_names"]).upper()
+        q["first_surname"] = _strip_accents(q["first_surname"]).upper()
+    elif kind == 1 and q["second_surname"]:
+        q["first_surname"], q["second_surname"] = q["second_surname"], q["first_surname"]
+    elif kind == 2:
+        q["second_surname"] = None
+    elif kind == 3 and " " in q["given_names"]:
+        q["given_names"] = q["given_names"].split(" ")[0]
+    elif kind == 4 and q["birth_date"] is not None and q["birth_date"].day <= 12:
+        b = q["birth_date"]
+        q["birth_date"] = dt.date(b.year, b.day, b.month)
+    elif kind == 5:
+        q["given_names"] = q["given_names"].replace("-", " ").replace("y", "ll", 1)
+    else:
+        name = q["first_surname"]
+        if len(name) > 4:
+            i = rng.randrange(1, len(name) - 2)
+            q["first_surname"] = name[:i] + name[i + 1] + name[i] + name[i + 2 :]
+    q["_duplicate_of"] = p["id"]
+    return q
+
+
+class _Writer:
+    """Buffers rows per table and writes them in chunks inside one transaction."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self.conn = conn
+        self.buffers: dict[sa.Table, list[dict[str, Any]]] = {}
+        self.counts: dict[str, int] = {}
+
+    def add(self, table: sa.Table, row: dict[str, Any]) -> None:
+        buf = self.buffers.setdefault(table, [])
+        buf.append(row)
+        if len(buf) >= CHUNK:
+            self.flush(table)
+
+    def flush(self, table: sa.Table | None = None) -> None:
+        tables = [table] if table is not None else list(self.buffers)
+        for tbl in tables:
+            rows = self.buffers.get(tbl)
+            if rows:
+                self.conn.execute(sa.insert(tbl), rows)
+                self.counts[tbl.name] = self.counts.get(tbl.name, 0) + len(rows)
+                self.buffers[tbl] = []
+
+
+def _order() -> list[sa.Table]:
+    """Tables in foreign-key order, so chunks can be flushed parent first."""
+    return [
+        Person.__table__, IdentityDocument.__table__, PersonLanguage.__table__,  # type: ignore[list-item]
+        MigrationStatusRecord.__table__, Consent.__table__, PersonKey.__table__,  # type: ignore[list-item]
+        Case.__table__, Contact.__table__, Note.__table__, Guidance.__table__,  # type: ignore[list-item]
+        GuidanceItem.__table__, Referral.__table__, ReferralEvent.__table__,  # type: ignore[list-item]
+        FollowUp.__table__,  # type: ignore[list-item]
+    ]
+
+
+def generate(
+    ctx: Context,
+    people: int,
+    *,
+    seed: int = 2026,
+    duplicate_rate: float = 0.03,
+    today: dt.date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> DemoReport:
+    """Fill an empty database with ``people`` synthetic persons and their casework."""
+    import time
+
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    today = today or dt.date.today()
+    now = dt.datetime.now(dt.UTC)
+    report = DemoReport()
+    with ctx.db.engine.begin() as conn:
+        if ctx.db.is_sqlite:
+            conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+        if conn.scalar(sa.select(sa.func.count()).select_from(Person.__table__)):
+            raise Conflict("demo_needs_empty")
+        prog_ids, worker_ids = _organisation(conn)
+        desk_workers = [worker_ids[u] for u, _, role, code in WORKERS
+                        if role is not Role.ADMIN and code == "OFMIG"]
+        other_programmes = [(prog_ids[code], worker_ids[u]) for u, _, _, code in WORKERS
+                            if code != "OFMIG"]
+        writer = _Writer(conn)
+        order = _order()
+        for tbl in order:
+            writer.buffers[tbl] = []
+        pick_nat = _weighted(rng, NATIONALITY_WEIGHTS)
+        pick_status = _weighted(rng, STATUS_WEIGHTS)
+        pick_ref = _weighted(rng, REFERRAL_FINAL_WEIGHTS)
+        destinations = [d for d in refdata.destinations() if d.key != "other"]
+        routes = list(refdata.routes())
+        run_body = 24_000_000
+        produced = 0
+        pending_dupes: list[dict[str, Any]] = []
+        while produced < people:
+            if pending_dupes and rng.random() < 0.5:
+                person = pending_dupes.pop()
+                report.duplicates += 1
+            else:
+                person = _new_person(rng, pick_nat, today)
+                if rng.random() < 0.45 and person["age"] >= 18:
+                    run_body += rng.randrange(1, 40)
+                    body = str(run_body)
+                    person["docs"].append(("run", f"{body}-{rut.check_digit(body)}"))
+                if rng.random() < duplicate_rate:
+                    pending_dupes.append(desk_variant(rng, person))
+            _write_person(writer, rng, person, now, today, pick_status, desk_workers,
+                          other_programmes, prog_ids, pick_ref, destinations, routes)
+            produced += 1
+            if progress is not None and produced % 1000 == 0:
+                progress(produced, people)
+        writer.flush()
+        conn.execute(sa.insert(AuditEvent.__table__), [{  # type: ignore[arg-type]
+            "id": uuid7(), "at": now, "worker_id": worker_ids["admin"], "action": "demo",
+            "entity": "database", "entity_id": None, "person_id": None,
+            "details": {"people": people, "seed": seed},
+        }])
+        report.rows = dict(writer.counts)
+    report.people = produced
+    report.seconds = time.perf_counter() - started
+    if progress is not None:
+        progress(people, people)
+    return report
+
+
+def _organisation(conn: sa.Connection) -> tuple[dict[str, uuid.UUID], dict[str, uuid.UUID]]:
+    prog_ids: dict[str, uuid.UUID] = dict(
+        conn.execute(sa.select(Programme.code, Programme.id)).tuples().all()
+    )
+    for code, name in PROGRAMMES:
+        if code not in prog_ids:
+            prog_ids[code] = uuid7()
+            conn.execute(sa.insert(Programme.__table__), [{  # type: ignore[arg-type]
+                "id": prog_ids[code], "code": code, "name": name, "active": True,
+                "created_at": dt.datetime.now(dt.UTC)}])
+    worker_ids: dict[str, uuid.UUID] = dict(
+        conn.execute(sa.select(Worker.username, Worker.id)).tuples().all()
+    )
+    for username, full_name, role, code in WORKERS:
+        if username not in worker_ids:
+            worker_ids[username] = uuid7()
+            conn.execute(sa.insert(Worker.__table__), [{  # type: ignore[arg-type]
+                "id": worker_ids[username], "username": username, "full_name": full_name,
+                "role": role.value, "programme_id": prog_ids[code], "active": True,
+                "created_at": dt.datetime.now(dt.UTC), "last_seen_at": None}])
+    return prog_ids, worker_ids
+
+
+def _new_person(rng: random.Random, pick_nat: Callable[[], str], today: dt.date) -> dict[str, Any]:
+    nat = pick_nat()
+    females, males, surnames = NAMES[nat]
+    sex = F if rng.random() < 0.55 else M
+    given = rng.choice(females if sex == F else males)
+    first = rng.choice(surnames)
+    second = rng.choice(surnames) if nat != "HTI" and rng.random() < 0.85 else None
+    r = rng.random()
+    age = rng.randint(0, 17) if r < 0.18 else rng.randint(60, 82) if r > 0.95 else rng.randint(18, 59)
+    birth = today - dt.timedelta(days=age * 365 + rng.randrange(365))
+    docs: list[tuple[str, str]] = []
+    if age < 18 and rng.random() < 0.5:
+        docs.append(("ipe", f"{rng.randrange(100_000_000, 999_999_999)}"))
+    elif rng.random() < 0.75:
+        docs.append(("passport", f"{nat[:2]}{rng.randrange(1_000_000, 99_999_999)}"))
+    elif rng.random() < 0.6:
+        docs.append(("national_id", f"{rng.randrange(1_000_000, 40_000_000)}"))
+    return {
+        "id": uuid7(), "given_names": given, "first_surname": first, "second_surname": second,
+        "sex": sex, "birth_date": birth if rng.random() > 0.03 else None, "age": age,
+        "nationality": nat, "docs": docs,
+        "phone": f"+569{rng.randrange(10_000_000, 99_999_999)}" if rng.random() < 0.85 else None,
+        "commune": rng.choice(RM_COMMUNES) if rng.random() < 0.93 else rng.choice(OTHER_COMMUNES),
+    }
+
+
+def _when(rng: random.Random, now: dt.datetime, max_days: int = 540) -> dt.datetime:
+    return now - dt.timedelta(days=rng.randrange(max_days), minutes=rng.randrange(8 * 60))
+
+
+def _write_person(
+    w: _Writer, rng: random.Random, p: dict[str, Any], now: dt.datetime, today: dt.date,
+    pick_status: Callable[[], str], desk_workers: list[uuid.UUID],
+    other_programmes: list[tuple[uuid.UUID, uuid.UUID]], prog_ids: dict[str, uuid.UUID],
+    pick_ref: Callable[[], str], destinations: list[refdata.Destination],
+    routes: list[refdata.Route],
+) -> None:
+    pid = p["id"]
+    worker = rng.choice(desk_workers)
+    first_seen = _when(rng, now)
+    status = pick_status() if p["nationality"] != "CHL" else "chilean"
+    if status not in {c.key for c in refdata.MIGRATION_STATUSES}:
+        status = "unknown"
+    w.add(Person.__table__, {  # type: ignore[arg-type]
+        "id": pid, "created_at": first_seen, "updated_at": first_seen,
+        "given_names": p["given_names"], "first_surname": p["first_surname"],
+        "second_surname": p["second_surname"], "social_name": None, "sex": p["sex"],
+        "gender_identity": None, "birth_date": p["birth_date"],
+        "birth_date_precision": "exact" if p["birth_date"] else "unknown",
+        "nationality": p["nationality"], "birth_country": p["nationality"],
+        "phone": p["phone"], "phone2": None, "email": None, "address": None,
+        "commune_code": p["commune"], "civil_status": None, "schooling": None,
+        "interpreter_needed": p["nationality"] in ("HTI", "CHN") and rng.random() < 0.6,
+        "arrival_date": first_seen.date() - dt.timedelta(days=rng.randrange(30, 2000)),
+        "current_status": status, "stats_opt_out": rng.random() < 0.01,
+        "sort_name": keys.sort_name(p["first_surname"], p["second_surname"], p["given_names"]),
+        "external_refs": [], "created_by": worker, "merged_into_id": None,
+    })
+    norms = []
+    for type_key, number in p["docs"]:
+        norm = number if type_key == "run" else alnum_upper(number)
+        norms.append(norm)
+        w.add(IdentityDocument.__table__, {  # type: ignore[arg-type]
+            "id": uuid7(), "created_at": first_seen, "person_id": pid, "type_key": type_key,
+            "number": number, "number_norm": norm, "issuing_country": None, "expires_on": None})
+    for i, code in enumerate(LANGUAGES.get(p["nationality"], ("es",))):
+        w.add(PersonLanguage.__table__, {"id": uuid7(), "person_id": pid, "code": code,  # type: ignore[arg-type]
+                                         "is_primary": i == 0})
+    w.add(MigrationStatusRecord.__table__, {  # type: ignore[arg-type]
+        "id": uuid7(), "person_id": pid, "status": status, "subcategory": None,
+        "dependent": None, "valid_until": None, "sermig_application": None,
+        "certificate_expires_on": None, "entry_date": None,
+        "entry_authorised": status not in ("no_permit",), "tum": None,
+        "voluntary_declaration_on": None, "biometric_registration": None,
+        "expulsion_order": status == "no_permit" and rng.random() < 0.03,
+        "refuge_requested": status.startswith("refugee"), "note": None,
+        "recorded_at": first_seen, "recorded_by": worker})
+    w.add(Consent.__table__, {  # type: ignore[arg-type]
+        "id": uuid7(), "person_id": pid, "purpose": "case_management", "destination_key": None,
+        "granted": True, "given_by": "person" if p["age"] >= 14 else "representative",
+        "representative_name": None if p["age"] >= 14 else "Madre",
+        "language": "ht" if p["nationality"] == "HTI" else "es", "notice_version": "1",
+        "recorded_at": first_seen, "recorded_by": worker, "revoked_at": None})
+    for kind, key in keys.person_keys(p["given_names"], p["first_surname"], p["second_surname"],
+                                      None, norms):
+        w.add(PersonKey.__table__, {"person_id": pid, "kind": kind, "key": key})  # type: ignore[arg-type]
+    # Case and contacts with the Migrant Office; sometimes another programme too.
+    programmes = [(prog_ids["OFMIG"], worker)]
+    if rng.random() < 0.15:
+        programmes.append(rng.choice(other_programmes))
+    for prog, pw in programmes:
+        case_id = uuid7()
+        n_contacts = 1 + int(rng.expovariate(0.9))
+        times = sorted([first_seen] + [first_seen + (now - first_seen) * rng.random()
+                                       for _ in range(n_contacts - 1)])
+        closed = rng.random() < 0.2 and times[-1] < now - dt.timedelta(days=60)
+        w.add(Case.__table__, {  # type: ignore[arg-type]
+            "id": case_id, "person_id": pid, "programme_id": prog, "worker_id": pw,
+            "status": "closed" if closed else "open", "priority": 2,
+            "flags": ["children"] if p["age"] < 18 else [], "opened_at": times[0],
+            "closed_at": times[-1] + dt.timedelta(days=30) if closed else None,
+            "closing_reason": "Objetivos cumplidos" if closed else None,
+            "last_activity_at": times[-1]})
+        for i, at in enumerate(times):
+            w.add(Contact.__table__, {  # type: ignore[arg-type]
+                "id": uuid7(), "created_at": at, "person_id": pid, "case_id": case_id,
+                "worker_id": pw, "programme_id": prog, "kind": "intake" if i == 0 else "follow_up",
+                "channel": "desk" if rng.random() < 0.8 else "phone", "occurred_at": at,
+                "reasons": rng.sample(REASONS, k=rng.randint(1, 2)),
+                "note": rng.choice(NOTES) if rng.random() < 0.6 else None,
+                "interpreter_language": "ht" if p["nationality"] == "HTI" and rng.random() < 0.5
+                else None})
+        if rng.random() < 0.1:
+            w.add(Note.__table__, {"id": uuid7(), "created_at": times[-1], "person_id": pid,  # type: ignore[arg-type]
+                                   "case_id": case_id, "worker_id": pw, "text": rng.choice(NOTES)})
+    case_id = None  # guidance and referrals below belong to the Migrant Office case
+    if routes and rng.random() < 0.5:
+        _guidance(w, rng, pid, worker, first_seen, now, today, routes)
+    for _ in range(rng.choice((0, 0, 0, 1, 1, 2))):
+        _referral(w, rng, pid, worker, first_seen, now, today, pick_ref, destinations, case_id)
+    if rng.random() < 0.15:
+        due = today + dt.timedelta(days=rng.randint(-20, 30))
+        w.add(FollowUp.__table__, {  # type: ignore[arg-type]
+            "id": uuid7(), "created_at": first_seen, "person_id": pid, "case_id": None,
+            "referral_id": None, "guidance_id": None, "worker_id": worker, "due_on": due,
+            "what": "Llamar para saber si obtuvo hora en el CESFAM", "status": "pending",
+            "completed_at": None, "outcome": None})
+
+
+def _guidance(w: _Writer, rng: random.Random, pid: uuid.UUID, worker: uuid.UUID,
+              first_seen: dt.datetime, now: dt.datetime, today: dt.date,
+              routes: list[refdata.Route]) -> None:
+    route = rng.choice(routes)
+    gid = uuid7()
+    at = first_seen + (now - first_seen) * rng.random() * 0.5
+    w.add(Guidance.__table__, {  # type: ignore[arg-type]
+        "id": gid, "created_at": at, "person_id": pid, "case_id": None, "worker_id": worker,
+        "route_id": route.id,
+        "sermig_application": f"{rng.randrange(10**7, 10**8)}" if rng.random() < 0.4 else None,
+        "next_step": None, "next_step_on": None, "closed": False})
+    states = ("explained", "gathered", "submitted", "resolved")
+    reached = rng.randrange(len(states) + 1)
+    items = [(s.key, "step") for s in route.steps] + [(d.key, "document") for d in route.documents]
+    for pos, (key, kind) in enumerate(items):
+        state = states[min(reached, len(states)) - 1] if reached and rng.random() < 0.8 else "pending"
+        w.add(GuidanceItem.__table__, {  # type: ignore[arg-type]
+            "id": uuid7(), "guidance_id": gid, "item_key": key, "kind": kind, "position": pos,
+            "state": state, "updated_at": at, "updated_by": worker})
+    if route.deadlines and rng.random() < 0.5:
+        deadline = rng.choice(route.deadlines)
+        due = today + dt.timedelta(days=rng.randint(-15, deadline.days))
+        w.add(FollowUp.__table__, {  # type: ignore[arg-type]
+            "id": uuid7(), "created_at": at, "person_id": pid, "case_id": None,
+            "referral_id": None, "guidance_id": gid, "worker_id": worker, "due_on": due,
+            "what": deadline.text_es[:300], "status": "pending", "completed_at": None,
+            "outcome": None})
+
+
+def _referral(w: _Writer, rng: random.Random, pid: uuid.UUID, worker: uuid.UUID,
+              first_seen: dt.datetime, now: dt.datetime, today: dt.date,
+              pick_ref: Callable[[], str], destinations: list[refdata.Destination],
+              case_id: uuid.UUID | None) -> None:
+    dest = rng.choice(destinations)
+    final = pick_ref()
+    rid = uuid7()
+    created = first_seen + (now - first_seen) * rng.random()
+    path = PATHS.get(final, ())
+    t = created
+    events = [(None, "draft", t)]
+    prev = "draft"
+    requested_at = completed_at = None
+    for step in path:
+        assert ReferralStatus(step) in REFERRAL_TRANSITIONS[ReferralStatus(prev)] or \
+            step == "entered-in-error"
+        t = t + (now - t) * rng.random() * 0.5
+        events.append((prev, step, t))
+        if step == "requested":
+            requested_at = t
+        if step == "completed":
+            completed_at = t
+        prev = step
+    outcome = {"completed": rng.choice(("resolved", "resolved", "partially_resolved")),
+               "rejected": "not_eligible", "failed": rng.choice(("no_show", "no_response")),
+               "cancelled": "withdrawn"}.get(final)
+    declined_by = rng.choice(("person", "provider")) if final == "rejected" else None
+    w.add(Referral.__table__, {  # type: ignore[arg-type]
+        "id": rid, "created_at": created, "person_id": pid, "case_id": case_id,
+        "worker_id": worker, "service_area": dest.service_area, "destination_key": dest.key,
+        "reason": f"Derivación a {dest.name_es}", "urgency": "urgent" if rng.random() < 0.1
+        else "normal", "status": final, "outcome": outcome, "declined_by": declined_by,
+        "decline_reason": "No cumple requisitos de residencia" if declined_by else None,
+        "requested_at": requested_at, "completed_at": completed_at,
+        "consent_override_by": None, "updated_at": t})
+    w.add(Consent.__table__, {  # type: ignore[arg-type]
+        "id": uuid7(), "person_id": pid, "purpose": "share_with_destination",
+        "destination_key": dest.key, "granted": True, "given_by": "person",
+        "representative_name": None, "language": "es", "notice_version": "1",
+        "recorded_at": created, "recorded_by": worker, "revoked_at": None})
+    for frm, to, at in events:
+        w.add(ReferralEvent.__table__, {"id": uuid7(), "referral_id": rid, "from_status": frm,  # type: ignore[arg-type]
+                                        "to_status": to, "at": at, "worker_id": worker,
+                                        "note": None})
+    if requested_at is not None:
+        due = requested_at.date() + dt.timedelta(days=14)
+        still_open = final in ("requested", "accepted", "in-progress", "on-hold")
+        w.add(FollowUp.__table__, {  # type: ignore[arg-type]
+            "id": uuid7(), "created_at": requested_at, "person_id": pid, "case_id": case_id,
+            "referral_id": rid, "guidance_id": None, "worker_id": worker,
+            "due_on": due if still_open or due > today else due,
+            "what": f"Derivación a {dest.name_es}: ¿hubo respuesta?"[:300],
+            "status": "pending" if still_open else "done",
+            "completed_at": None if still_open else max(t, requested_at),
+            "outcome": None if still_open else "Respuesta recibida"})
+
+

@@ -1,0 +1,151 @@
+"""Follow-ups: schedule, complete, miss, cancel, reschedule, and the worker's due list."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from casework.errors import InvalidTransition
+from casework.models import FollowUp, Person
+from casework.models.base import utcnow
+from casework.models.enums import FollowUpStatus
+from casework.services.context import Context, audit, get_or_404, remember, replayed, validate
+from casework.services.persons import live_person
+from casework.services.schemas import FollowUpCloseIn, FollowUpIn, Output, local_today
+
+
+class FollowUpOut(Output):
+    id: uuid.UUID
+    person_id: uuid.UUID
+    worker_id: uuid.UUID
+    referral_id: uuid.UUID | None
+    guidance_id: uuid.UUID | None
+    due_on: dt.date
+    what: str
+    status: str
+    completed_at: dt.datetime | None
+    outcome: str | None
+    person_name: str = ""
+
+    def overdue(self, today: dt.date | None = None) -> bool:
+        return self.status == FollowUpStatus.PENDING.value and self.due_on < (
+            today or local_today()
+        )
+
+
+def add_follow_up(
+    session: Session,
+    ctx: Context,
+    person_id: uuid.UUID,
+    data: FollowUpIn,
+    worker_id: uuid.UUID,
+) -> FollowUp:
+    """Inside an open transaction (used by referrals and guidance too)."""
+    row = FollowUp(
+        person_id=person_id,
+        worker_id=data.worker_id or worker_id,
+        case_id=data.case_id,
+        referral_id=data.referral_id,
+        guidance_id=data.guidance_id,
+        due_on=data.due_on,
+        what=data.what,
+    )
+    session.add(row)
+    session.flush()
+    audit(session, ctx, "create", "follow_up", row.id, person_id=person_id)
+    return row
+
+
+def schedule(
+    ctx: Context,
+    person_id: uuid.UUID,
+    data: FollowUpIn | Mapping[str, Any],
+    *,
+    request_id: uuid.UUID | None = None,
+) -> uuid.UUID:
+    follow_in = validate(FollowUpIn, data)
+    with ctx.db.write() as session:
+        done = replayed(session, request_id, "schedule_follow_up")
+        if done is not None:
+            return done
+        worker = ctx.actor(session)
+        live_person(session, person_id)
+        row = add_follow_up(session, ctx, person_id, follow_in, worker.id)
+        remember(session, request_id, "schedule_follow_up", row.id)
+        return row.id
+
+
+def close(ctx: Context, follow_up_id: uuid.UUID, data: FollowUpCloseIn | Mapping[str, Any]) -> None:
+    """Done (with what came of it), missed or cancelled. Only a pending one can be closed."""
+    close_in = validate(FollowUpCloseIn, data)
+    with ctx.db.write() as session:
+        ctx.actor(session)
+        row = get_or_404(session, FollowUp, follow_up_id, "follow_up")
+        if row.status != FollowUpStatus.PENDING.value:
+            raise InvalidTransition(
+                "follow_up_closed", current=row.status, target=close_in.status.value
+            )
+        row.status = close_in.status.value
+        row.outcome = close_in.outcome
+        row.completed_at = utcnow()
+        audit(session, ctx, close_in.status.value, "follow_up", row.id, person_id=row.person_id)
+
+
+def reschedule(ctx: Context, follow_up_id: uuid.UUID, due_on: dt.date) -> None:
+    with ctx.db.write() as session:
+        ctx.actor(session)
+        row = get_or_404(session, FollowUp, follow_up_id, "follow_up")
+        if row.status != FollowUpStatus.PENDING.value:
+            raise InvalidTransition("follow_up_closed", current=row.status, target="pending")
+        row.due_on = due_on
+        audit(session, ctx, "reschedule", "follow_up", row.id, person_id=row.person_id)
+
+
+def _out(rows: list[tuple[FollowUp, str, str, str | None]]) -> list[FollowUpOut]:
+    return [
+        FollowUpOut.model_validate(row).model_copy(
+            update={"person_name": " ".join(p for p in (g, s1, s2) if p)}
+        )
+        for row, g, s1, s2 in rows
+    ]
+
+
+def due_for_worker(
+    ctx: Context,
+    worker_id: uuid.UUID | None = None,
+    *,
+    until: dt.date | None = None,
+    limit: int = 500,
+) -> list[FollowUpOut]:
+    """Pending follow-ups due up to ``until`` (default today), oldest first: overdue ones lead."""
+    until = until or local_today()
+    worker_id = worker_id or ctx.actor_id
+    with ctx.db.read() as session:
+        stmt = (
+            sa.select(FollowUp, Person.given_names, Person.first_surname, Person.second_surname)
+            .join(Person, Person.id == FollowUp.person_id)
+            .where(
+                FollowUp.worker_id == worker_id,
+                FollowUp.status == FollowUpStatus.PENDING.value,
+                FollowUp.due_on <= until,
+            )
+            .order_by(FollowUp.due_on, FollowUp.created_at)
+            .limit(limit)
+        )
+        return _out([tuple(r) for r in session.execute(stmt)])  # type: ignore[misc]
+
+
+def for_person(ctx: Context, person_id: uuid.UUID) -> list[FollowUpOut]:
+    with ctx.db.read() as session:
+        stmt = (
+            sa.select(FollowUp, Person.given_names, Person.first_surname, Person.second_surname)
+            .join(Person, Person.id == FollowUp.person_id)
+            .where(FollowUp.person_id == person_id)
+            .order_by(FollowUp.due_on)
+        )
+        return _out([tuple(r) for r in session.execute(stmt)])  # type: ignore[misc]

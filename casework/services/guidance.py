@@ -1,0 +1,167 @@
+"""Regularization guidance: a route from the shipped data, its checklist, its deadlines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from casework import refdata
+from casework.errors import NotFound
+from casework.models import Guidance, GuidanceItem
+from casework.models.base import utcnow
+from casework.models.enums import GuidanceItemState
+from casework.services.context import Context, audit, get_or_404, remember, replayed, validate
+from casework.services.followups import add_follow_up
+from casework.services.persons import live_person, open_case
+from casework.services.schemas import FollowUpIn, GuidanceIn, GuidanceItemIn, Output, local_today
+
+
+class GuidanceItemOut(Output):
+    item_key: str
+    kind: str
+    state: str
+    updated_at: dt.datetime
+
+
+class GuidanceOut(Output):
+    id: uuid.UUID
+    person_id: uuid.UUID
+    route_id: str
+    sermig_application: str | None
+    next_step: str | None
+    next_step_on: dt.date | None
+    closed: bool
+    created_at: dt.datetime
+    items: list[GuidanceItemOut]
+
+
+def start(
+    ctx: Context,
+    person_id: uuid.UUID,
+    data: GuidanceIn | Mapping[str, Any],
+    *,
+    request_id: uuid.UUID | None = None,
+) -> uuid.UUID:
+    """Open guidance on a route: its steps and documents become a checklist."""
+    guidance_in = validate(GuidanceIn, data)
+    route = refdata.route(guidance_in.route_id)
+    assert route is not None
+    with ctx.db.write() as session:
+        done = replayed(session, request_id, "start_guidance")
+        if done is not None:
+            return done
+        worker = ctx.actor(session)
+        person = live_person(session, person_id)
+        case = open_case(session, person, worker)
+        row = Guidance(
+            person_id=person.id,
+            case_id=case.id,
+            worker_id=worker.id,
+            route_id=route.id,
+            sermig_application=guidance_in.sermig_application,
+            next_step=guidance_in.next_step,
+            next_step_on=guidance_in.next_step_on,
+        )
+        position = 0
+        for step in route.steps:
+            row.items.append(GuidanceItem(item_key=step.key, kind="step", position=position))
+            position += 1
+        for doc in route.documents:
+            row.items.append(GuidanceItem(item_key=doc.key, kind="document", position=position))
+            position += 1
+        session.add(row)
+        session.flush()
+        if guidance_in.next_step_on is not None:
+            add_follow_up(
+                session, ctx, person.id,
+                FollowUpIn(due_on=guidance_in.next_step_on,
+                           what=guidance_in.next_step or route.name_es,
+                           guidance_id=row.id, case_id=case.id),
+                worker.id,
+            )
+        case.last_activity_at = utcnow()
+        remember(session, request_id, "start_guidance", row.id)
+        audit(session, ctx, "create", "guidance", row.id, person_id=person.id, route=route.id)
+        return row.id
+
+
+def set_item(ctx: Context, guidance_id: uuid.UUID, data: GuidanceItemIn | Mapping[str, Any]) -> None:
+    item_in = validate(GuidanceItemIn, data)
+    with ctx.db.write() as session:
+        worker = ctx.actor(session)
+        row = get_or_404(session, Guidance, guidance_id, "guidance")
+        item = next((i for i in row.items if i.item_key == item_in.item_key), None)
+        if item is None:
+            raise NotFound("not_found", what=item_in.item_key)
+        if item.state != item_in.state.value:
+            item.state = item_in.state.value
+            item.updated_at = utcnow()
+            item.updated_by = worker.id
+            audit(session, ctx, "update", "guidance_item", item.id, person_id=row.person_id,
+                  item=item.item_key, state=item.state)
+
+
+def set_application(
+    ctx: Context, guidance_id: uuid.UUID, number: str | None, *, deadline: str | None = None
+) -> None:
+    """Record the SERMIG application number; a named route deadline becomes a follow-up."""
+    with ctx.db.write() as session:
+        worker = ctx.actor(session)
+        row = get_or_404(session, Guidance, guidance_id, "guidance")
+        row.sermig_application = (number or "").strip() or None
+        audit(session, ctx, "update", "guidance", row.id, person_id=row.person_id,
+              fields=["sermig_application"])
+        if deadline is not None:
+            add_deadline(session, ctx, row, deadline, worker.id)
+
+
+def add_deadline(
+    session: sa.orm.Session, ctx: Context, row: Guidance, key: str, worker_id: uuid.UUID,
+    start_on: dt.date | None = None,
+) -> uuid.UUID:
+    route = refdata.route(row.route_id)
+    deadline = next((d for d in route.deadlines if d.key == key), None) if route else None
+    if deadline is None:
+        raise NotFound("not_found", what=key)
+    due = (start_on or local_today()) + dt.timedelta(days=deadline.days)
+    fu = add_follow_up(
+        session, ctx, row.person_id,
+        FollowUpIn(due_on=due, what=deadline.text_es, guidance_id=row.id, case_id=row.case_id),
+        worker_id,
+    )
+    return fu.id
+
+
+def schedule_deadline(
+    ctx: Context, guidance_id: uuid.UUID, key: str, start_on: dt.date | None = None
+) -> uuid.UUID:
+    with ctx.db.write() as session:
+        worker = ctx.actor(session)
+        row = get_or_404(session, Guidance, guidance_id, "guidance")
+        return add_deadline(session, ctx, row, key, worker.id, start_on)
+
+
+def for_person(ctx: Context, person_id: uuid.UUID) -> list[GuidanceOut]:
+    with ctx.db.read() as session:
+        rows = session.scalars(
+            sa.select(Guidance)
+            .where(Guidance.person_id == person_id)
+            .order_by(Guidance.created_at.desc())
+        ).all()
+        return [GuidanceOut.model_validate(r) for r in rows]
+
+
+def furthest_state(items: list[GuidanceItemOut]) -> GuidanceItemState:
+    order = [
+        GuidanceItemState.PENDING,
+        GuidanceItemState.EXPLAINED,
+        GuidanceItemState.GATHERED,
+        GuidanceItemState.SUBMITTED,
+        GuidanceItemState.RESOLVED,
+    ]
+    reached = [GuidanceItemState(i.state) for i in items if i.state in order]
+    return max(reached, key=order.index, default=GuidanceItemState.PENDING)

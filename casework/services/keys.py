@@ -1,0 +1,89 @@
+"""The person_key table: search tokens, document keys and (later) duplicate-matcher keys."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from casework.models import Person, PersonKey
+from casework.text import alnum_upper, fold, tokens
+
+NAME = "name"
+DOC = "doc"
+KEY_MAX = 120
+
+
+def sort_name(first_surname: str, second_surname: str | None, given_names: str) -> str:
+    return fold(" ".join(p for p in (first_surname, second_surname or "", given_names) if p))[:300]
+
+
+def person_keys(
+    given_names: str,
+    first_surname: str,
+    second_surname: str | None,
+    social_name: str | None,
+    documents: Iterable[str],
+) -> set[tuple[str, str]]:
+    """(kind, key) rows for one person; documents are already normalised numbers."""
+    keys: set[tuple[str, str]] = set()
+    for part in (given_names, first_surname, second_surname or "", social_name or ""):
+        keys.update((NAME, tok[:KEY_MAX]) for tok in tokens(part))
+    keys.update((DOC, alnum_upper(doc)[:KEY_MAX]) for doc in documents if doc)
+    return keys
+
+
+def refresh(session: Session, person: Person) -> None:
+    """Recompute a person's keys inside the current transaction."""
+    session.flush()
+    session.execute(sa.delete(PersonKey).where(PersonKey.person_id == person.id))
+    rows = person_keys(
+        person.given_names,
+        person.first_surname,
+        person.second_surname,
+        person.social_name,
+        (d.number_norm for d in person.documents),
+    )
+    session.execute(
+        sa.insert(PersonKey),
+        [{"person_id": person.id, "kind": kind, "key": key} for kind, key in sorted(rows)],
+    )
+
+
+def prefix_filter(kind: str, prefix: str) -> sa.ColumnElement[bool]:
+    """An index-friendly prefix match on person_key (same SQL on SQLite and PostgreSQL)."""
+    return sa.and_(
+        PersonKey.kind == kind,
+        PersonKey.key >= prefix,
+        PersonKey.key < prefix + "\uffff",
+    )
+
+
+def search_ids(session: Session, text: str, limit: int) -> list[uuid.UUID]:
+    """Ids of live persons whose name tokens start with every typed token, or whose
+    document starts with what was typed (RUN with or without dots and dash)."""
+    words = tokens(text)
+    if not words:
+        return []
+    selects: list[sa.Select[tuple[uuid.UUID]]] = []
+    compact = alnum_upper(text)
+    looks_like_doc = any(ch.isdigit() for ch in text)
+    if looks_like_doc:
+        if compact.startswith("CL") and compact[2:3].isdigit():
+            compact = compact[2:]
+        selects = [sa.select(PersonKey.person_id).where(prefix_filter(DOC, compact))]
+    else:
+        # Longest token first: it is the most selective.
+        for word in sorted(set(words), key=len, reverse=True):
+            selects.append(sa.select(PersonKey.person_id).where(prefix_filter(NAME, word)))
+    base = selects[0] if len(selects) == 1 else sa.intersect(*selects)
+    ids = base.subquery()
+    stmt = (
+        sa.select(Person.id)
+        .where(Person.id.in_(sa.select(ids.c[0])), Person.merged_into_id.is_(None))
+        .order_by(Person.sort_name)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))

@@ -1,0 +1,471 @@
+"""Persons: intake, later contacts, status changes, notes, consent, search and the file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from casework.errors import Conflict, NotFound
+from casework.models import (
+    Case,
+    Consent,
+    Contact,
+    HouseholdMember,
+    IdentityDocument,
+    MigrationStatusRecord,
+    Note,
+    Person,
+    PersonLanguage,
+    Worker,
+)
+from casework.models.base import utcnow
+from casework.models.enums import CaseStatus, ContactKind
+from casework.services import keys
+from casework.services.context import (
+    Context,
+    audit,
+    get_or_404,
+    remember,
+    replayed,
+    validate,
+)
+from casework.services.schemas import (
+    ConsentIn,
+    ContactIn,
+    DocumentIn,
+    IntakeIn,
+    MigrationStatusIn,
+    NoteIn,
+    PersonIn,
+    PersonSummary,
+)
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    person_id: uuid.UUID
+    case_id: uuid.UUID
+    contact_id: uuid.UUID
+
+
+def live_person(session: Session, person_id: uuid.UUID) -> Person:
+    person = get_or_404(session, Person, person_id, "person")
+    if person.merged_into_id is not None:
+        raise NotFound("person_merged", survivor=str(person.merged_into_id))
+    return person
+
+
+def open_case(session: Session, person: Person, worker: Worker) -> Case:
+    """The worker's programme's open case for this person, opened now if there is none."""
+    if worker.programme_id is None:
+        raise Conflict("worker_without_programme")
+    case = session.scalar(
+        sa.select(Case)
+        .where(
+            Case.person_id == person.id,
+            Case.programme_id == worker.programme_id,
+            Case.status != CaseStatus.CLOSED.value,
+        )
+        .order_by(Case.opened_at.desc())
+        .limit(1)
+    )
+    if case is None:
+        case = Case(person_id=person.id, programme_id=worker.programme_id, worker_id=worker.id)
+        session.add(case)
+        session.flush()
+    return case
+
+
+def _documents_on_record(
+    session: Session, docs: tuple[DocumentIn, ...], exclude: uuid.UUID | None = None
+) -> None:
+    for doc in docs:
+        stmt = (
+            sa.select(Person.id, Person.given_names, Person.first_surname)
+            .join(IdentityDocument, IdentityDocument.person_id == Person.id)
+            .where(
+                IdentityDocument.number_norm == doc.normalised(),
+                IdentityDocument.type_key == doc.type,
+                Person.merged_into_id.is_(None),
+            )
+        )
+        if exclude is not None:
+            stmt = stmt.where(Person.id != exclude)
+        row = session.execute(stmt.limit(1)).first()
+        if row is not None:
+            raise Conflict(
+                "document_on_record",
+                number=doc.number,
+                person_id=str(row.id),
+                name=f"{row.given_names} {row.first_surname}",
+            )
+
+
+def _apply_person(session: Session, person: Person, data: PersonIn) -> list[str]:
+    """Copy validated fields onto a person; returns the names of the fields that changed."""
+    changed: list[str] = []
+    simple = {
+        "given_names": data.given_names,
+        "first_surname": data.first_surname,
+        "second_surname": data.second_surname,
+        "social_name": data.social_name,
+        "sex": data.sex.value if data.sex else None,
+        "gender_identity": data.gender_identity,
+        "birth_date": data.birth_date,
+        "birth_date_precision": data.precision.value,
+        "nationality": data.nationality,
+        "birth_country": data.birth_country,
+        "phone": data.phone,
+        "phone2": data.phone2,
+        "email": data.email,
+        "address": data.address,
+        "commune_code": data.commune,
+        "civil_status": data.civil_status,
+        "schooling": data.schooling,
+        "interpreter_needed": data.interpreter_needed,
+        "arrival_date": data.arrival_date,
+        "stats_opt_out": data.stats_opt_out,
+    }
+    for name, value in simple.items():
+        if getattr(person, name) != value:
+            setattr(person, name, value)
+            changed.append(name)
+    person.sort_name = keys.sort_name(data.first_surname, data.second_surname, data.given_names)
+    refs = sorted(set(person.external_refs or []) | set(data.external_refs))
+    if refs != sorted(person.external_refs or []):
+        person.external_refs = refs
+        changed.append("external_refs")
+
+    have_docs = {(d.type_key, d.number_norm) for d in person.documents}
+    for doc in data.documents:
+        if (doc.type, doc.normalised()) not in have_docs:
+            person.documents.append(
+                IdentityDocument(
+                    type_key=doc.type,
+                    number=doc.number,
+                    number_norm=doc.normalised(),
+                    issuing_country=doc.issuing_country,
+                )
+            )
+            changed.append("documents")
+    have_langs = {lang.code for lang in person.languages}
+    for i, code in enumerate(data.languages):
+        if code not in have_langs:
+            person.languages.append(PersonLanguage(code=code, is_primary=(i == 0)))
+            changed.append("languages")
+    for member in data.household:
+        person.household.append(
+            HouseholdMember(
+                relationship_key=member.relationship,
+                name=member.name,
+                related_person_id=member.related_person_id,
+                birth_year=member.birth_year,
+                sex=member.sex.value if member.sex else None,
+                in_school=member.in_school,
+                pregnant=member.pregnant,
+                disability=member.disability,
+                lives_abroad=member.lives_abroad,
+            )
+        )
+        changed.append("household")
+    return sorted(set(changed))
+
+
+def _status_record(data: MigrationStatusIn, worker_id: uuid.UUID) -> MigrationStatusRecord:
+    return MigrationStatusRecord(recorded_by=worker_id, **data.model_dump())
+
+
+def register_intake(
+    ctx: Context, data: IntakeIn | Mapping[str, Any], *, request_id: uuid.UUID | None = None
+) -> IntakeResult:
+    """A new person and their first contact, in one transaction."""
+    intake = validate(IntakeIn, data)
+    with ctx.db.write() as session:
+        done = replayed(session, request_id, "register_intake")
+        if done is not None:
+            contact = session.scalars(
+                sa.select(Contact).where(Contact.person_id == done).order_by(Contact.occurred_at)
+            ).first()
+            assert contact is not None
+            return IntakeResult(done, contact.case_id, contact.id)
+        worker = ctx.actor(session)
+        if not intake.allow_duplicate_document:
+            _documents_on_record(session, intake.person.documents)
+        person = Person(created_by=worker.id, given_names="", first_surname="", sort_name="")
+        session.add(person)
+        _apply_person(session, person, intake.person)
+        if intake.status is not None:
+            person.statuses.append(_status_record(intake.status, worker.id))
+            person.current_status = intake.status.status
+        for consent in intake.consents:
+            person.consents.append(_consent_row(consent, worker.id))
+        session.flush()
+        keys.refresh(session, person)
+        case = open_case(session, person, worker)
+        contact = _contact_row(person, case, worker, intake.contact, ContactKind.INTAKE)
+        session.add(contact)
+        session.flush()
+        remember(session, request_id, "register_intake", person.id)
+        audit(session, ctx, "create", "person", person.id, person_id=person.id)
+        audit(session, ctx, "create", "contact", contact.id, person_id=person.id)
+        return IntakeResult(person.id, case.id, contact.id)
+
+
+def _contact_row(
+    person: Person, case: Case, worker: Worker, data: ContactIn, kind: ContactKind
+) -> Contact:
+    at = data.occurred_at or utcnow()
+    case.last_activity_at = max(case.last_activity_at or at, at)
+    return Contact(
+        person_id=person.id,
+        case_id=case.id,
+        worker_id=worker.id,
+        programme_id=case.programme_id,
+        kind=kind.value,
+        channel=data.channel,
+        occurred_at=at,
+        reasons=list(data.reasons),
+        note=data.note,
+        interpreter_language=data.interpreter_language,
+    )
+
+
+def record_contact(
+    ctx: Context,
+    person_id: uuid.UUID,
+    data: ContactIn | Mapping[str, Any],
+    *,
+    request_id: uuid.UUID | None = None,
+) -> uuid.UUID:
+    contact_in = validate(ContactIn, data)
+    with ctx.db.write() as session:
+        done = replayed(session, request_id, "record_contact")
+        if done is not None:
+            return done
+        worker = ctx.actor(session)
+        person = live_person(session, person_id)
+        case = open_case(session, person, worker)
+        contact = _contact_row(person, case, worker, contact_in, ContactKind.FOLLOW_UP)
+        session.add(contact)
+        session.flush()
+        remember(session, request_id, "record_contact", contact.id)
+        audit(session, ctx, "create", "contact", contact.id, person_id=person.id)
+        return contact.id
+
+
+def update_person(
+    ctx: Context, person_id: uuid.UUID, data: PersonIn | Mapping[str, Any]
+) -> list[str]:
+    """Correct or complete a person's data; returns the names of the fields changed."""
+    person_in = validate(PersonIn, data)
+    with ctx.db.write() as session:
+        ctx.actor(session)
+        person = live_person(session, person_id)
+        _documents_on_record(session, person_in.documents, exclude=person.id)
+        changed = _apply_person(session, person, person_in)
+        if changed:
+            keys.refresh(session, person)
+            audit(session, ctx, "update", "person", person.id, person_id=person.id, fields=changed)
+        return changed
+
+
+def add_document(ctx: Context, person_id: uuid.UUID, data: DocumentIn | Mapping[str, Any]) -> None:
+    doc = validate(DocumentIn, data)
+    with ctx.db.write() as session:
+        ctx.actor(session)
+        person = live_person(session, person_id)
+        _documents_on_record(session, (doc,), exclude=person.id)
+        if any(
+            d.type_key == doc.type and d.number_norm == doc.normalised() for d in person.documents
+        ):
+            return
+        row = IdentityDocument(
+            type_key=doc.type,
+            number=doc.number,
+            number_norm=doc.normalised(),
+            issuing_country=doc.issuing_country,
+        )
+        person.documents.append(row)
+        session.flush()
+        keys.refresh(session, person)
+        audit(session, ctx, "create", "identity_document", row.id, person_id=person.id)
+
+
+def change_status(
+    ctx: Context,
+    person_id: uuid.UUID,
+    data: MigrationStatusIn | Mapping[str, Any],
+    *,
+    request_id: uuid.UUID | None = None,
+) -> uuid.UUID:
+    status_in = validate(MigrationStatusIn, data)
+    with ctx.db.write() as session:
+        done = replayed(session, request_id, "change_status")
+        if done is not None:
+            return done
+        worker = ctx.actor(session)
+        person = live_person(session, person_id)
+        record = _status_record(status_in, worker.id)
+        person.statuses.append(record)
+        person.current_status = status_in.status
+        session.flush()
+        remember(session, request_id, "change_status", record.id)
+        audit(session, ctx, "create", "migration_status", record.id, person_id=person.id)
+        return record.id
+
+
+def add_note(
+    ctx: Context,
+    person_id: uuid.UUID,
+    data: NoteIn | Mapping[str, Any],
+    *,
+    request_id: uuid.UUID | None = None,
+) -> uuid.UUID:
+    note_in = validate(NoteIn, data)
+    with ctx.db.write() as session:
+        done = replayed(session, request_id, "add_note")
+        if done is not None:
+            return done
+        worker = ctx.actor(session)
+        person = live_person(session, person_id)
+        note = Note(person_id=person.id, case_id=note_in.case_id, worker_id=worker.id,
+                    text=note_in.text)
+        session.add(note)
+        session.flush()
+        remember(session, request_id, "add_note", note.id)
+        audit(session, ctx, "create", "note", note.id, person_id=person.id)
+        return note.id
+
+
+def _consent_row(data: ConsentIn, worker_id: uuid.UUID) -> Consent:
+    return Consent(
+        purpose=data.purpose.value,
+        destination_key=data.destination_key,
+        granted=data.granted,
+        given_by=data.given_by.value,
+        representative_name=data.representative_name,
+        language=data.language,
+        notice_version=data.notice_version,
+        recorded_by=worker_id,
+    )
+
+
+def record_consent(
+    ctx: Context, person_id: uuid.UUID, data: ConsentIn | Mapping[str, Any]
+) -> uuid.UUID:
+    consent_in = validate(ConsentIn, data)
+    with ctx.db.write() as session:
+        worker = ctx.actor(session)
+        person = live_person(session, person_id)
+        row = _consent_row(consent_in, worker.id)
+        person.consents.append(row)
+        session.flush()
+        audit(session, ctx, "create", "consent", row.id, person_id=person.id,
+              purpose=row.purpose)
+        return row.id
+
+
+def revoke_consent(ctx: Context, consent_id: uuid.UUID) -> None:
+    """Revocation counts from now on; what was shared before stays lawful."""
+    with ctx.db.write() as session:
+        ctx.actor(session)
+        row = get_or_404(session, Consent, consent_id, "consent")
+        if row.revoked_at is None:
+            row.revoked_at = utcnow()
+            audit(session, ctx, "revoke", "consent", row.id, person_id=row.person_id)
+
+
+def has_consent(session: Session, person_id: uuid.UUID, destination_key: str) -> bool:
+    """Whether the person has a live consent to share data with this destination."""
+    rows = session.scalars(
+        sa.select(Consent)
+        .where(
+            Consent.person_id == person_id,
+            Consent.purpose == "share_with_destination",
+            Consent.destination_key == destination_key,
+        )
+        .order_by(Consent.recorded_at.desc())
+    ).all()
+    for row in rows:
+        if row.revoked_at is None:
+            return row.granted
+    return False
+
+
+# Reading ----------------------------------------------------------------------------------
+
+
+def _summaries(session: Session, ids: list[uuid.UUID]) -> list[PersonSummary]:
+    if not ids:
+        return []
+    people = {p.id: p for p in session.scalars(
+        sa.select(Person).where(Person.id.in_(ids)).options(selectinload(Person.documents))
+    )}
+    last = dict(
+        session.execute(
+            sa.select(Contact.person_id, sa.func.max(Contact.occurred_at))
+            .where(Contact.person_id.in_(ids))
+            .group_by(Contact.person_id)
+        ).tuples()
+    )
+    out = []
+    for pid in ids:
+        p = people[pid]
+        doc = p.documents[0] if p.documents else None
+        last_at = last.get(pid)
+        if last_at is not None and last_at.tzinfo is None:
+            last_at = last_at.replace(tzinfo=dt.UTC)
+        out.append(
+            PersonSummary.model_validate(p).model_copy(
+                update={
+                    "document": f"{doc.type_key}:{doc.number_norm}" if doc else None,
+                    "last_contact": last_at,
+                }
+            )
+        )
+    return out
+
+
+def search_persons(ctx: Context, text: str, limit: int = 30) -> list[PersonSummary]:
+    """Search-as-you-type by names, surnames or document number."""
+    with ctx.db.read() as session:
+        return _summaries(session, keys.search_ids(session, text, limit))
+
+
+def recent_persons(ctx: Context, limit: int = 10) -> list[PersonSummary]:
+    """Persons the acting worker saw most recently."""
+    with ctx.db.read() as session:
+        stmt = (
+            sa.select(Contact.person_id, sa.func.max(Contact.occurred_at).label("last"))
+            .join(Person, Person.id == Contact.person_id)
+            .where(Person.merged_into_id.is_(None))
+            .group_by(Contact.person_id)
+            .order_by(sa.desc("last"))
+            .limit(limit)
+        )
+        if ctx.actor_id is not None:
+            stmt = stmt.where(Contact.worker_id == ctx.actor_id)
+        return _summaries(session, [row[0] for row in session.execute(stmt)])
+
+
+def record_consent_row(
+    session: Session, ctx: Context, person: Person, worker: Worker, destination_key: str
+) -> Consent:
+    """Consent to share with one destination, given while the referral is being made."""
+    row = Consent(
+        purpose="share_with_destination",
+        destination_key=destination_key,
+        granted=True,
+        recorded_by=worker.id,
+    )
+    person.consents.append(row)
+    session.flush()
+    audit(session, ctx, "create", "consent", row.id, person_id=person.id,
+          purpose=row.purpose)
+    return row

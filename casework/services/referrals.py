@@ -1,0 +1,193 @@
+"""Referrals: create, move through FHIR TaskStatus, consent gate, automatic follow-ups."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from casework import refdata
+from casework.errors import InvalidTransition, NotAllowed
+from casework.models import Referral, ReferralEvent, Worker
+from casework.models.base import utcnow
+from casework.models.enums import REFERRAL_WAITING, ReferralStatus, Role, referral_can_move
+from casework.services.context import Context, audit, get_or_404, remember, replayed, validate
+from casework.services.followups import add_follow_up
+from casework.services.persons import has_consent, live_person, open_case, record_consent_row
+from casework.services.schemas import FollowUpIn, Output, ReferralIn, ReferralMoveIn, local_today
+
+FOLLOW_UP_DAYS = {"normal": 14, "urgent": 3}
+"""Days after a request before its follow-up falls due."""
+
+
+class ReferralEventOut(Output):
+    from_status: str | None
+    to_status: str
+    at: dt.datetime
+    worker_id: uuid.UUID
+    note: str | None
+
+
+class ReferralOut(Output):
+    id: uuid.UUID
+    person_id: uuid.UUID
+    worker_id: uuid.UUID
+    service_area: str
+    destination_key: str
+    reason: str
+    urgency: str
+    status: str
+    outcome: str | None
+    declined_by: str | None
+    decline_reason: str | None
+    requested_at: dt.datetime | None
+    completed_at: dt.datetime | None
+    created_at: dt.datetime
+    events: list[ReferralEventOut] = []
+
+
+def _consent_gate(
+    session: Session, ctx: Context, ref: Referral, worker: Worker, override: bool
+) -> None:
+    if has_consent(session, ref.person_id, ref.destination_key):
+        return
+    if not override:
+        raise NotAllowed("consent_required", destination=ref.destination_key)
+    if worker.role not in (Role.SUPERVISOR.value, Role.ADMIN.value):
+        raise NotAllowed("override_needs_supervisor")
+    ref.consent_override_by = worker.id
+    audit(session, ctx, "consent_override", "referral", ref.id, person_id=ref.person_id,
+          destination=ref.destination_key)
+
+
+def _move(
+    session: Session,
+    ctx: Context,
+    ref: Referral,
+    worker: Worker,
+    target: ReferralStatus,
+    note: str | None,
+    override: bool = False,
+) -> None:
+    current = ReferralStatus(ref.status)
+    if not referral_can_move(current, target):
+        raise InvalidTransition("referral_transition", current=current.value, target=target.value)
+    now = utcnow()
+    if target is ReferralStatus.REQUESTED:
+        _consent_gate(session, ctx, ref, worker, override)
+        if ref.requested_at is None:
+            ref.requested_at = now
+            days = FOLLOW_UP_DAYS.get(ref.urgency, 14)
+            dest = refdata.destination(ref.destination_key)
+            name = dest.name_es if dest else ref.destination_key
+            add_follow_up(
+                session,
+                ctx,
+                ref.person_id,
+                FollowUpIn(
+                    due_on=local_today() + dt.timedelta(days=days),
+                    what=f"Derivación a {name}: ¿hubo respuesta?",
+                    referral_id=ref.id,
+                    case_id=ref.case_id,
+                ),
+                ref.worker_id,
+            )
+    if target is ReferralStatus.COMPLETED:
+        ref.completed_at = now
+    ref.status = target.value
+    ref.updated_at = now
+    ref.events.append(
+        ReferralEvent(from_status=current.value, to_status=target.value, worker_id=worker.id,
+                      note=note, at=now)
+    )
+    audit(session, ctx, "transition", "referral", ref.id, person_id=ref.person_id,
+          from_status=current.value, to_status=target.value)
+
+
+def create(
+    ctx: Context,
+    person_id: uuid.UUID,
+    data: ReferralIn | Mapping[str, Any],
+    *,
+    request_id: uuid.UUID | None = None,
+) -> uuid.UUID:
+    """A referral, requested at once unless ``request_now`` is false (then a draft)."""
+    ref_in = validate(ReferralIn, data)
+    dest = refdata.destination(ref_in.destination)
+    assert dest is not None
+    with ctx.db.write() as session:
+        done = replayed(session, request_id, "create_referral")
+        if done is not None:
+            return done
+        worker = ctx.actor(session)
+        person = live_person(session, person_id)
+        case = open_case(session, person, worker)
+        ref = Referral(
+            person_id=person.id,
+            case_id=case.id,
+            worker_id=worker.id,
+            service_area=ref_in.service_area or dest.service_area,
+            destination_key=dest.key,
+            reason=ref_in.reason,
+            urgency=ref_in.urgency,
+            status=ReferralStatus.DRAFT.value,
+        )
+        session.add(ref)
+        session.flush()
+        ref.events.append(ReferralEvent(from_status=None, to_status="draft", worker_id=worker.id))
+        audit(session, ctx, "create", "referral", ref.id, person_id=person.id)
+        if ref_in.consent_given:
+            record_consent_row(session, ctx, person, worker, dest.key)
+        if ref_in.request_now:
+            _move(session, ctx, ref, worker, ReferralStatus.REQUESTED, None,
+                  ref_in.override_consent)
+        case.last_activity_at = utcnow()
+        remember(session, request_id, "create_referral", ref.id)
+        return ref.id
+
+
+def move(ctx: Context, referral_id: uuid.UUID, data: ReferralMoveIn | Mapping[str, Any]) -> None:
+    """One status transition, with a note; rejection records who declined and why."""
+    move_in = validate(ReferralMoveIn, data)
+    with ctx.db.write() as session:
+        worker = ctx.actor(session)
+        ref = get_or_404(session, Referral, referral_id, "referral")
+        if move_in.to is ReferralStatus.REJECTED:
+            ref.declined_by = move_in.declined_by.value if move_in.declined_by else None
+            ref.decline_reason = move_in.decline_reason
+        if move_in.outcome is not None:
+            ref.outcome = move_in.outcome
+        _move(session, ctx, ref, worker, move_in.to, move_in.note, move_in.override_consent)
+
+
+def get(ctx: Context, referral_id: uuid.UUID) -> ReferralOut:
+    with ctx.db.read() as session:
+        return ReferralOut.model_validate(get_or_404(session, Referral, referral_id, "referral"))
+
+
+def for_person(ctx: Context, person_id: uuid.UUID) -> list[ReferralOut]:
+    with ctx.db.read() as session:
+        rows = session.scalars(
+            sa.select(Referral)
+            .where(Referral.person_id == person_id)
+            .order_by(Referral.created_at.desc())
+        ).all()
+        return [ReferralOut.model_validate(r) for r in rows]
+
+
+def waiting(ctx: Context, worker_id: uuid.UUID | None = None) -> list[ReferralOut]:
+    """Referrals waiting for an answer from their destination, oldest request first."""
+    with ctx.db.read() as session:
+        stmt = (
+            sa.select(Referral)
+            .where(Referral.status.in_([s.value for s in REFERRAL_WAITING]))
+            .order_by(Referral.requested_at)
+        )
+        wid = worker_id or ctx.actor_id
+        if wid is not None:
+            stmt = stmt.where(Referral.worker_id == wid)
+        return [ReferralOut.model_validate(r) for r in session.scalars(stmt.limit(500))]

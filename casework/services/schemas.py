@@ -1,0 +1,459 @@
+"""Validated inputs (pydantic) and plain outputs of the service layer.
+
+Field validators raise ``PydanticCustomError`` with our own error codes, so that
+:func:`casework.services.context.validate` can turn them into translated messages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated, Any, Literal
+
+import phonenumbers
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from casework import refdata, rut
+from casework.models.enums import (
+    ConsentGiver,
+    ConsentPurpose,
+    DatePrecision,
+    DeclinedBy,
+    FollowUpStatus,
+    GuidanceItemState,
+    ReferralStatus,
+    Role,
+    Sex,
+)
+from casework.text import alnum_upper, clean_spaces
+
+
+def local_today() -> dt.date:
+    return dt.date.today()
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str):
+        value = clean_spaces(value)
+        return value or None
+    return value
+
+
+def _required_text(value: Any) -> Any:
+    if isinstance(value, str):
+        value = clean_spaces(value)
+        if not value:
+            raise PydanticCustomError("required", "required")
+    return value
+
+
+OptText = Annotated[str | None, BeforeValidator(_blank_to_none)]
+Text = Annotated[str, BeforeValidator(_required_text)]
+
+
+def _country(value: str | None) -> str | None:
+    if value is None:
+        return None
+    found = refdata.country(value)
+    if found is None:
+        raise PydanticCustomError("unknown_country", "unknown country", {"value": value})
+    return found.alpha3
+
+
+def _commune(value: str | None) -> str | None:
+    if value is None:
+        return None
+    found = refdata.commune(value) or refdata.find_commune(value)
+    if found is None:
+        raise PydanticCustomError("unknown_commune", "unknown commune", {"value": value})
+    return found.code
+
+
+def _phone(value: str | None) -> str | None:
+    """E.164; a bare 9-digit number is Chilean, anything with + keeps its country."""
+    if value is None:
+        return None
+    try:
+        parsed = phonenumbers.parse(value, "CL")
+    except phonenumbers.NumberParseException:
+        raise PydanticCustomError("invalid_phone", "invalid phone", {"value": value}) from None
+    if not phonenumbers.is_possible_number(parsed):
+        raise PydanticCustomError("invalid_phone", "invalid phone", {"value": value})
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _past_date(value: dt.date | None) -> dt.date | None:
+    if value is not None and value > local_today():
+        raise PydanticCustomError("date_in_future", "date in the future")
+    if value is not None and value.year < 1900:
+        raise PydanticCustomError("date_too_old", "date too old")
+    return value
+
+
+def _language(value: str) -> str:
+    codes = {lang.code for lang in refdata.languages()}
+    if value not in codes:
+        raise PydanticCustomError("unknown_language", "unknown language", {"value": value})
+    return value
+
+
+def _code_in(code_list: tuple[refdata.Code, ...], error: str) -> Any:
+    keys = {c.key for c in code_list}
+
+    def check(value: str | None) -> str | None:
+        if value is not None and value not in keys:
+            raise PydanticCustomError(error, error, {"value": value})
+        return value
+
+    return AfterValidator(check)
+
+
+Country = Annotated[OptText, AfterValidator(_country)]
+Commune = Annotated[OptText, AfterValidator(_commune)]
+Phone = Annotated[OptText, AfterValidator(_phone)]
+PastDate = Annotated[dt.date | None, AfterValidator(_past_date)]
+LanguageCode = Annotated[str, AfterValidator(_language)]
+MigrationStatusKey = Annotated[str, _code_in(refdata.MIGRATION_STATUSES, "unknown_status")]
+ReasonKey = Annotated[str, _code_in(refdata.CONTACT_REASONS, "unknown_reason")]
+ChannelKey = Annotated[str, _code_in(refdata.CONTACT_CHANNELS, "unknown_channel")]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class DocumentIn(Input):
+    type: str
+    number: Text
+    issuing_country: Country = None
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        found = refdata.document_type(value)
+        if found is None:
+            raise PydanticCustomError("unknown_document_type", "unknown", {"value": value})
+        return found.key
+
+    @model_validator(mode="after")
+    def _check_number(self) -> DocumentIn:
+        doc_type = refdata.document_type(self.type)
+        if doc_type is not None and doc_type.checked_mod11:
+            parts = rut.split(self.number)
+            if parts is None:
+                raise PydanticCustomError("rut_format", "bad RUN", {"value": self.number})
+            if rut.check_digit(parts[0]) != parts[1]:
+                raise PydanticCustomError(
+                    "rut_check_digit",
+                    "bad check digit",
+                    {"value": self.number, "expected": rut.check_digit(parts[0])},
+                )
+        elif len(alnum_upper(self.number)) < 3:
+            raise PydanticCustomError("document_too_short", "too short")
+        return self
+
+    def normalised(self) -> str:
+        doc_type = refdata.document_type(self.type)
+        if doc_type is not None and doc_type.checked_mod11:
+            return rut.canonical(self.number)
+        return alnum_upper(self.number)
+
+
+class HouseholdMemberIn(Input):
+    relationship: Annotated[str, _code_in(refdata.RELATIONSHIPS, "unknown_relationship")]
+    name: OptText = None
+    related_person_id: uuid.UUID | None = None
+    birth_year: int | None = Field(default=None, ge=1900)
+    sex: Sex | None = None
+    in_school: bool | None = None
+    pregnant: bool | None = None
+    disability: bool | None = None
+    lives_abroad: bool = False
+
+    @field_validator("birth_year")
+    @classmethod
+    def _not_future(cls, value: int | None) -> int | None:
+        if value is not None and value > local_today().year:
+            raise PydanticCustomError("date_in_future", "in the future")
+        return value
+
+
+class ConsentIn(Input):
+    purpose: ConsentPurpose
+    granted: bool = True
+    destination_key: str | None = None
+    given_by: ConsentGiver = ConsentGiver.PERSON
+    representative_name: OptText = None
+    language: LanguageCode = "es"
+    notice_version: str = "1"
+
+    @model_validator(mode="after")
+    def _coherent(self) -> ConsentIn:
+        if self.purpose is ConsentPurpose.SHARE_WITH_DESTINATION:
+            if self.destination_key is None or refdata.destination(self.destination_key) is None:
+                raise PydanticCustomError("unknown_destination", "destination", {"value": ""})
+        if self.given_by is ConsentGiver.REPRESENTATIVE and not self.representative_name:
+            raise PydanticCustomError("representative_name_required", "name")
+        return self
+
+
+class MigrationStatusIn(Input):
+    status: MigrationStatusKey
+    subcategory: OptText = None
+    dependent: bool | None = None
+    valid_until: dt.date | None = None
+    sermig_application: OptText = None
+    certificate_expires_on: dt.date | None = None
+    entry_date: PastDate = None
+    entry_authorised: bool | None = None
+    tum: bool | None = None
+    voluntary_declaration_on: PastDate = None
+    biometric_registration: bool | None = None
+    expulsion_order: bool = False
+    refuge_requested: bool = False
+    note: OptText = None
+
+
+class PersonIn(Input):
+    given_names: Text = Field(max_length=120)
+    first_surname: Text = Field(max_length=80)
+    second_surname: OptText = Field(default=None, max_length=80)
+    social_name: OptText = Field(default=None, max_length=120)
+    sex: Sex | None = None
+    gender_identity: OptText = None
+    birth_date: PastDate = None
+    birth_date_precision: DatePrecision | None = None
+    nationality: Country = None
+    birth_country: Country = None
+    phone: Phone = None
+    phone2: Phone = None
+    email: OptText = Field(default=None, max_length=200)
+    address: OptText = Field(default=None, max_length=300)
+    commune: Commune = None
+    civil_status: Annotated[OptText, _code_in(refdata.CIVIL_STATUSES, "unknown_code")] = None
+    schooling: OptText = None
+    languages: tuple[LanguageCode, ...] = ()
+    interpreter_needed: bool = False
+    arrival_date: PastDate = None
+    stats_opt_out: bool = False
+    documents: tuple[DocumentIn, ...] = ()
+    household: tuple[HouseholdMemberIn, ...] = ()
+    external_refs: tuple[str, ...] = ()
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and ("@" not in value or "." not in value.split("@")[-1]):
+            raise PydanticCustomError("invalid_email", "invalid email", {"value": value})
+        return value
+
+    @model_validator(mode="after")
+    def _dates(self) -> PersonIn:
+        if (
+            self.arrival_date is not None
+            and self.birth_date is not None
+            and self.arrival_date < self.birth_date
+        ):
+            raise PydanticCustomError("arrival_before_birth", "arrival before birth")
+        return self
+
+    @property
+    def precision(self) -> DatePrecision:
+        if self.birth_date is None:
+            return DatePrecision.UNKNOWN
+        return self.birth_date_precision or DatePrecision.EXACT
+
+
+class ContactIn(Input):
+    reasons: tuple[ReasonKey, ...] = ()
+    channel: ChannelKey = "desk"
+    note: OptText = None
+    interpreter_language: LanguageCode | None = None
+    occurred_at: dt.datetime | None = None
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _not_future(cls, value: dt.datetime | None) -> dt.datetime | None:
+        if value is not None:
+            if value.tzinfo is None:
+                value = value.astimezone()
+            if value > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5):
+                raise PydanticCustomError("date_in_future", "in the future")
+        return value
+
+
+class IntakeIn(Input):
+    """The ficha de atención: a new person and their first contact."""
+
+    person: PersonIn
+    contact: ContactIn = ContactIn()
+    status: MigrationStatusIn | None = None
+    consents: tuple[ConsentIn, ...] = ()
+    allow_duplicate_document: bool = False
+    """Imports may create a person whose document is already on record (to merge later)."""
+
+
+class ReferralIn(Input):
+    destination: str
+    reason: Text
+    service_area: str | None = None
+    urgency: Literal["normal", "urgent"] = "normal"
+    request_now: bool = True
+    consent_given: bool = False
+    """The person agreed, at this moment, to share their data with the destination."""
+    override_consent: bool = False
+    """A supervisor lets it be requested without consent (audited)."""
+    follow_up_in_days: int | None = Field(default=None, ge=0, le=365)
+
+    @model_validator(mode="after")
+    def _destination(self) -> ReferralIn:
+        dest = refdata.destination(self.destination)
+        if dest is None:
+            raise PydanticCustomError(
+                "unknown_destination", "destination", {"value": self.destination}
+            )
+        areas = {a.key for a in refdata.service_areas()}
+        if self.service_area is not None and self.service_area not in areas:
+            raise PydanticCustomError(
+                "unknown_service_area", "area", {"value": self.service_area}
+            )
+        return self
+
+
+class ReferralMoveIn(Input):
+    to: ReferralStatus
+    note: OptText = None
+    outcome: Annotated[OptText, _code_in(refdata.REFERRAL_OUTCOMES, "unknown_outcome")] = None
+    declined_by: DeclinedBy | None = None
+    decline_reason: OptText = None
+    override_consent: bool = False
+
+    @model_validator(mode="after")
+    def _rejection(self) -> ReferralMoveIn:
+        if self.to is ReferralStatus.REJECTED:
+            if self.declined_by is None:
+                raise PydanticCustomError("declined_by_required", "who declined")
+            if not self.decline_reason:
+                raise PydanticCustomError("decline_reason_required", "why")
+        return self
+
+
+class FollowUpIn(Input):
+    due_on: dt.date
+    what: Text = Field(max_length=300)
+    worker_id: uuid.UUID | None = None
+    case_id: uuid.UUID | None = None
+    referral_id: uuid.UUID | None = None
+    guidance_id: uuid.UUID | None = None
+
+
+class FollowUpCloseIn(Input):
+    status: Literal[FollowUpStatus.DONE, FollowUpStatus.MISSED, FollowUpStatus.CANCELLED]
+    outcome: OptText = None
+
+    @model_validator(mode="after")
+    def _outcome(self) -> FollowUpCloseIn:
+        if self.status is FollowUpStatus.DONE and not self.outcome:
+            raise PydanticCustomError("outcome_required", "what came of it")
+        return self
+
+
+class GuidanceIn(Input):
+    route_id: str
+    sermig_application: OptText = None
+    next_step: OptText = None
+    next_step_on: dt.date | None = None
+
+    @field_validator("route_id")
+    @classmethod
+    def _route(cls, value: str) -> str:
+        if refdata.route(value) is None:
+            raise PydanticCustomError("unknown_route", "route", {"value": value})
+        return value
+
+
+class GuidanceItemIn(Input):
+    item_key: str
+    state: GuidanceItemState
+
+
+class WorkerIn(Input):
+    username: Annotated[str, Field(min_length=2, max_length=60, pattern=r"^[a-z0-9._-]+$")]
+    full_name: Text = Field(max_length=200)
+    role: Role = Role.WORKER
+    programme_code: str | None = None
+
+
+class ProgrammeIn(Input):
+    code: Annotated[str, Field(min_length=2, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
+    name: Text = Field(max_length=200)
+
+
+class NoteIn(Input):
+    text: Text = Field(max_length=20_000)
+    case_id: uuid.UUID | None = None
+
+
+# Outputs ------------------------------------------------------------------------------------
+
+
+class Output(BaseModel):
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+
+class ProgrammeOut(Output):
+    id: uuid.UUID
+    code: str
+    name: str
+
+
+class WorkerOut(Output):
+    id: uuid.UUID
+    username: str
+    full_name: str
+    role: str
+    programme_id: uuid.UUID | None
+    active: bool
+
+
+class DocumentOut(Output):
+    id: uuid.UUID
+    type_key: str
+    number: str
+    number_norm: str
+    issuing_country: str | None
+
+
+class PersonSummary(Output):
+    """Enough to tell people apart in a list."""
+
+    id: uuid.UUID
+    given_names: str
+    first_surname: str
+    second_surname: str | None
+    birth_date: dt.date | None
+    birth_date_precision: str
+    nationality: str | None
+    sex: str | None
+    document: str | None = None
+    last_contact: dt.datetime | None = None
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.given_names, self.first_surname, self.second_surname) if p)
+
+    def age(self, today: dt.date | None = None) -> int | None:
+        if self.birth_date is None:
+            return None
+        today = today or local_today()
+        b = self.birth_date
+        return today.year - b.year - ((today.month, today.day) < (b.month, b.day))
