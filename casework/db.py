@@ -35,7 +35,7 @@ class DatabaseError(Exception):
 
 
 def resolve_url(db: str | None = None) -> str:
-    """``--db`` (a file path or a URL) wins, then ``CASEWORK_DATABASE_URL``, then the default file."""
+    """``--db`` (a path or a URL) wins, then ``CASEWORK_DATABASE_URL``, then the default file."""
     if db:
         if "://" in db:
             return db

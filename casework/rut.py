@@ -33,7 +33,7 @@ def is_valid(text: str) -> bool:
 
 
 def canonical(text: str) -> str:
-    """"12345678-5"; raises ValueError when the text is not a RUN with a correct check digit."""
+    """ "12345678-5"; raises ValueError when the text is not a RUN with a correct check digit."""
     parts = split(text)
     if parts is None:
         raise ValueError("not a RUN")
@@ -44,9 +44,9 @@ def canonical(text: str) -> str:
 
 
 def display(canonical_run: str) -> str:
-    """"12.345.678-5" for people to read."""
+    """ "12.345.678-5" for people to read."""
     body, _, digit = canonical_run.partition("-")
-    groups = []
+    groups: list[str] = []
     while body:
         groups.insert(0, body[-3:])
         body = body[:-3]

@@ -24,6 +24,7 @@ class Case(IdMixin, Base):
         ),
         sa.CheckConstraint("closed_at IS NULL OR closed_at >= opened_at", name="closed_after"),
         sa.Index("ix_case_worker_status", "worker_id", "status"),
+        sa.Index("ix_case_programme_status", "programme_id", "status"),
     )
 
     person_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("person.id"), index=True)
@@ -51,6 +52,7 @@ class Contact(IdMixin, CreatedMixin, Base):
         sa.CheckConstraint(in_list("kind", values(ContactKind)), name="kind"),
         sa.Index("ix_contact_person_time", "person_id", "occurred_at"),
         sa.Index("ix_contact_time", "occurred_at"),
+        sa.Index("ix_contact_worker_time", "worker_id", "occurred_at"),
     )
 
     person_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("person.id"))
@@ -72,6 +74,6 @@ class Note(IdMixin, CreatedMixin, Base):
     __table_args__ = (sa.Index("ix_note_person_time", "person_id", "created_at"),)
 
     person_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("person.id"))
-    case_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("case_file.id"))
+    case_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("case_file.id"), index=True)
     worker_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("worker.id"))
     text: Mapped[str] = mapped_column(sa.Text)

@@ -24,11 +24,9 @@ class FollowUp(IdMixin, CreatedMixin, Base):
     )
 
     person_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("person.id"))
-    case_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("case_file.id"))
-    referral_id: Mapped[uuid.UUID | None] = mapped_column(
-        sa.ForeignKey("referral.id"), index=True
-    )
-    guidance_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("guidance.id"))
+    case_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("case_file.id"), index=True)
+    referral_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("referral.id"), index=True)
+    guidance_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("guidance.id"), index=True)
     worker_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("worker.id"))
     due_on: Mapped[dt.date]
     what: Mapped[str] = mapped_column(sa.String(300))

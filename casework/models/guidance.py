@@ -17,7 +17,7 @@ class Guidance(IdMixin, CreatedMixin, Base):
     __table_args__ = (sa.Index("ix_guidance_person", "person_id", "created_at"),)
 
     person_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("person.id"))
-    case_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("case_file.id"))
+    case_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("case_file.id"), index=True)
     worker_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("worker.id"))
     route_id: Mapped[str] = mapped_column(sa.String(60))
     sermig_application: Mapped[str | None] = mapped_column(sa.String(40))
@@ -37,7 +37,7 @@ class GuidanceItem(IdMixin, Base):
     __table_args__ = (
         sa.CheckConstraint(in_list("state", values(GuidanceItemState)), name="state"),
         sa.CheckConstraint("kind IN ('step', 'document')", name="kind"),
-        sa.UniqueConstraint("guidance_id", "item_key", name="uq_guidance_item_key"),
+        sa.Index("uq_guidance_item_key", "guidance_id", "item_key", unique=True),
     )
 
     guidance_id: Mapped[uuid.UUID] = mapped_column(

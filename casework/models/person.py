@@ -55,13 +55,13 @@ class Person(IdMixin, CreatedMixin, Base):
     """References from imported spreadsheets (programme list ids)."""
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     created_by: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("worker.id"))
-    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(
-        sa.ForeignKey("person.id"), index=True
-    )
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("person.id"), index=True)
     """Set when this record was merged into another: it then stays only as a pointer."""
 
     documents: Mapped[list[IdentityDocument]] = relationship(
-        back_populates="person", cascade="all, delete-orphan", order_by="IdentityDocument.created_at"
+        back_populates="person",
+        cascade="all, delete-orphan",
+        order_by="IdentityDocument.created_at",
     )
     languages: Mapped[list[PersonLanguage]] = relationship(
         back_populates="person", cascade="all, delete-orphan"
@@ -101,7 +101,7 @@ class IdentityDocument(IdMixin, CreatedMixin, Base):
 
 class PersonLanguage(IdMixin, Base):
     __tablename__ = "person_language"
-    __table_args__ = (sa.UniqueConstraint("person_id", "code", name="uq_person_language"),)
+    __table_args__ = (sa.Index("uq_person_language", "person_id", "code", unique=True),)
 
     person_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("person.id", ondelete="CASCADE"), index=True
@@ -211,5 +211,3 @@ class PersonKey(Base):
     )
     kind: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(120), primary_key=True)
-
-

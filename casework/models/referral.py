@@ -11,9 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from casework.models.base import Base, CreatedMixin, IdMixin, in_list, utcnow
 from casework.models.enums import DeclinedBy, ReferralStatus, values
 
-_REQUESTED_ONCE = (
-    "status IN ('draft', 'cancelled', 'entered-in-error') OR requested_at IS NOT NULL"
-)
+_REQUESTED_ONCE = "status IN ('draft', 'cancelled', 'entered-in-error') OR requested_at IS NOT NULL"
 
 
 class Referral(IdMixin, CreatedMixin, Base):

@@ -6,7 +6,10 @@ Rows are written with bulk Core inserts so that 100,000 persons take seconds, no
 from __future__ import annotations
 
 import datetime as dt
+import json
+import queue
 import random
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +19,7 @@ import sqlalchemy as sa
 
 from casework import refdata, rut
 from casework.errors import Conflict
-from casework.ids import uuid7
+from casework.ids import Uuid7Sequence, uuid7
 from casework.models import (
     AuditEvent,
     Case,
@@ -46,43 +49,148 @@ F, M = "F", "M"
 # Given names (female, male) and surnames by nationality: common, synthetic combinations.
 NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "VEN": (
-        ("María José", "Yesenia", "Génesis", "Daniela", "Andreína", "Yusmary", "Mariángel",
-         "Oriana", "Karla", "Rosa Elena", "Yulimar", "Ana Karina"),
-        ("José Luis", "Jhon", "Yorman", "Luis Alberto", "Carlos Eduardo", "Jesús", "Wilmer",
-         "Yonaiker", "Ángel", "Richard", "Jean Carlos", "Héctor"),
-        ("González", "Rodríguez", "Pérez", "Hernández", "García", "Martínez", "Rondón",
-         "Briceño", "Mendoza", "Guerrero", "Colmenares", "Villalobos", "Quintero", "Parra"),
+        (
+            "María José",
+            "Yesenia",
+            "Génesis",
+            "Daniela",
+            "Andreína",
+            "Yusmary",
+            "Mariángel",
+            "Oriana",
+            "Karla",
+            "Rosa Elena",
+            "Yulimar",
+            "Ana Karina",
+        ),
+        (
+            "José Luis",
+            "Jhon",
+            "Yorman",
+            "Luis Alberto",
+            "Carlos Eduardo",
+            "Jesús",
+            "Wilmer",
+            "Yonaiker",
+            "Ángel",
+            "Richard",
+            "Jean Carlos",
+            "Héctor",
+        ),
+        (
+            "González",
+            "Rodríguez",
+            "Pérez",
+            "Hernández",
+            "García",
+            "Martínez",
+            "Rondón",
+            "Briceño",
+            "Mendoza",
+            "Guerrero",
+            "Colmenares",
+            "Villalobos",
+            "Quintero",
+            "Parra",
+        ),
     ),
     "PER": (
         ("Rosa", "Milagros", "Flor de María", "Yesica", "Lucía", "Gladys", "Sonia", "Maribel"),
         ("Juan Carlos", "Luis", "Wilfredo", "Percy", "César", "Edwin", "Julio César", "Ronald"),
-        ("Quispe", "Flores", "Sánchez", "Ramírez", "Huamán", "Chávez", "Torres", "Vásquez",
-         "Mendoza", "Castillo", "Rojas", "Mamani"),
+        (
+            "Quispe",
+            "Flores",
+            "Sánchez",
+            "Ramírez",
+            "Huamán",
+            "Chávez",
+            "Torres",
+            "Vásquez",
+            "Mendoza",
+            "Castillo",
+            "Rojas",
+            "Mamani",
+        ),
     ),
     "HTI": (
         ("Marie", "Guerline", "Nadège", "Roseline", "Widline", "Fabienne", "Mirlande", "Darline"),
-        ("Jean-Baptiste", "Jean Robert", "Pierre", "Wilner", "Fritznel", "Jocelin", "Evens",
-         "Ricardo"),
-        ("Joseph", "Pierre", "Jean-Louis", "Louis", "Saint-Fleur", "Jean-Baptiste", "Charles",
-         "Dorvil", "Exantus", "Fils-Aimé", "Beauvais", "Toussaint"),
+        (
+            "Jean-Baptiste",
+            "Jean Robert",
+            "Pierre",
+            "Wilner",
+            "Fritznel",
+            "Jocelin",
+            "Evens",
+            "Ricardo",
+        ),
+        (
+            "Joseph",
+            "Pierre",
+            "Jean-Louis",
+            "Louis",
+            "Saint-Fleur",
+            "Jean-Baptiste",
+            "Charles",
+            "Dorvil",
+            "Exantus",
+            "Fils-Aimé",
+            "Beauvais",
+            "Toussaint",
+        ),
     ),
     "COL": (
         ("Luz Marina", "Yenny", "Paola Andrea", "Leidy", "Diana Marcela", "Sandra", "Yuliana"),
         ("Jhon Jairo", "Andrés Felipe", "Duván", "Brayan", "Jorge Eliécer", "Wilson", "Yeison"),
-        ("Gómez", "Rodríguez", "Martínez", "Ospina", "Restrepo", "Cardona", "Valencia",
-         "Mosquera", "Córdoba", "Palacios", "Rentería"),
+        (
+            "Gómez",
+            "Rodríguez",
+            "Martínez",
+            "Ospina",
+            "Restrepo",
+            "Cardona",
+            "Valencia",
+            "Mosquera",
+            "Córdoba",
+            "Palacios",
+            "Rentería",
+        ),
     ),
     "BOL": (
         ("Juana", "Lidia", "Eulogia", "Margarita", "Celia", "Jhenny", "Roxana"),
         ("Fermín", "Wálter", "Freddy", "Marcelino", "Rubén", "Éver", "Limbert"),
-        ("Mamani", "Quispe", "Condori", "Choque", "Huanca", "Flores", "Copa", "Apaza",
-         "Chambi", "Ticona", "Layme", "Vargas"),
+        (
+            "Mamani",
+            "Quispe",
+            "Condori",
+            "Choque",
+            "Huanca",
+            "Flores",
+            "Copa",
+            "Apaza",
+            "Chambi",
+            "Ticona",
+            "Layme",
+            "Vargas",
+        ),
     ),
     "CHL": (
         ("Catalina", "Javiera", "Constanza", "Francisca", "Camila", "Valentina"),
         ("Matías", "Benjamín", "Sebastián", "Cristóbal", "Felipe", "Nicolás"),
-        ("Muñoz", "Rojas", "Díaz", "Soto", "Contreras", "Silva", "Sepúlveda", "Morales",
-         "Araya", "Fuentes", "Valenzuela", "Tapia"),
+        (
+            "Muñoz",
+            "Rojas",
+            "Díaz",
+            "Soto",
+            "Contreras",
+            "Silva",
+            "Sepúlveda",
+            "Morales",
+            "Araya",
+            "Fuentes",
+            "Valenzuela",
+            "Tapia",
+        ),
     ),
     "CUB": (
         ("Yanelis", "Dayana", "Yaimara", "Odalys", "Yudith"),
@@ -95,30 +203,76 @@ NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
         ("Santana", "Reyes", "Peña", "De la Cruz", "Rosario", "Mejía", "Almonte"),
     ),
     "ECU": (
-        ("Mayra", "Jessenia", "Nancy", "Cumandá"), ("Wilmer", "Segundo", "Edison", "Darwin"),
+        ("Mayra", "Jessenia", "Nancy", "Cumandá"),
+        ("Wilmer", "Segundo", "Edison", "Darwin"),
         ("Guamán", "Chimbo", "Loja", "Cedeño", "Zambrano", "Vera"),
     ),
     "ARG": (
-        ("Florencia", "Agustina", "Micaela"), ("Facundo", "Santiago", "Lautaro"),
+        ("Florencia", "Agustina", "Micaela"),
+        ("Facundo", "Santiago", "Lautaro"),
         ("Fernández", "López", "Giménez", "Sosa", "Benítez"),
     ),
     "CHN": (("Mei", "Li Na", "Xiu Ying"), ("Wei", "Jian", "Hao"), ("Wang", "Li", "Zhang", "Chen")),
 }
 NATIONALITY_WEIGHTS = {
-    "VEN": 30, "PER": 17, "HTI": 12, "COL": 12, "BOL": 9, "CUB": 5, "DOM": 5, "ECU": 4,
-    "ARG": 3, "CHN": 1, "CHL": 2,
+    "VEN": 30,
+    "PER": 17,
+    "HTI": 12,
+    "COL": 12,
+    "BOL": 9,
+    "CUB": 5,
+    "DOM": 5,
+    "ECU": 4,
+    "ARG": 3,
+    "CHN": 1,
+    "CHL": 2,
 }
 LANGUAGES = {"HTI": ("ht", "fr"), "CHN": ("zh",)}
-RM_COMMUNES = ("13101", "13101", "13101", "13108", "13106", "13127", "13124", "13119",
-               "13110", "13125", "13128", "13103", "13126", "13111", "13201", "13401")
+RM_COMMUNES = (
+    "13101",
+    "13101",
+    "13101",
+    "13108",
+    "13106",
+    "13127",
+    "13124",
+    "13119",
+    "13110",
+    "13125",
+    "13128",
+    "13103",
+    "13126",
+    "13111",
+    "13201",
+    "13401",
+)
 OTHER_COMMUNES = ("02101", "01101", "15101", "05101", "08101", "04101")
 STATUS_WEIGHTS = {
-    "no_permit": 36, "transit_expired": 14, "temporary_in_process": 16, "temporary": 12,
-    "temporary_expired": 6, "permanent_in_process": 3, "permanent": 5, "refugee_applicant": 4,
-    "refugee": 1, "unknown": 3,
+    "no_permit": 36,
+    "transit_expired": 14,
+    "temporary_in_process": 16,
+    "temporary": 12,
+    "temporary_expired": 6,
+    "permanent_in_process": 3,
+    "permanent": 5,
+    "refugee_applicant": 4,
+    "refugee": 1,
+    "unknown": 3,
 }
-REASONS = ("regularization", "regularization", "regularization", "health", "education",
-           "housing", "work", "documentation", "social_aid", "children", "violence", "refuge")
+REASONS = (
+    "regularization",
+    "regularization",
+    "regularization",
+    "health",
+    "education",
+    "housing",
+    "work",
+    "documentation",
+    "social_aid",
+    "children",
+    "violence",
+    "refuge",
+)
 NOTES = (
     "Consulta por pasos para solicitar residencia temporal; se explican requisitos.",
     "Viene acompañada de su hijo; necesita inscripción en CESFAM.",
@@ -146,8 +300,16 @@ WORKERS = (
     ("fnavarro", "Fernanda Navarro Gómez", Role.WORKER, "CHCC"),
 )
 REFERRAL_FINAL_WEIGHTS = {
-    "draft": 3, "requested": 18, "accepted": 8, "in-progress": 8, "on-hold": 3,
-    "completed": 35, "rejected": 8, "cancelled": 6, "failed": 6, "entered-in-error": 1,
+    "draft": 3,
+    "requested": 18,
+    "accepted": 8,
+    "in-progress": 8,
+    "on-hold": 3,
+    "completed": 35,
+    "rejected": 8,
+    "cancelled": 6,
+    "failed": 6,
+    "entered-in-error": 1,
 }
 PATHS = {
     "requested": ("requested",),
@@ -161,6 +323,69 @@ PATHS = {
     "entered-in-error": ("entered-in-error",),
 }
 CHUNK = 5_000
+
+PERSON_T: sa.Table = Person.__table__  # type: ignore[assignment]
+IDENTITYDOCUMENT_T: sa.Table = IdentityDocument.__table__  # type: ignore[assignment]
+PERSONLANGUAGE_T: sa.Table = PersonLanguage.__table__  # type: ignore[assignment]
+MIGRATIONSTATUSRECORD_T: sa.Table = MigrationStatusRecord.__table__  # type: ignore[assignment]
+CONSENT_T: sa.Table = Consent.__table__  # type: ignore[assignment]
+PERSONKEY_T: sa.Table = PersonKey.__table__  # type: ignore[assignment]
+CASE_T: sa.Table = Case.__table__  # type: ignore[assignment]
+CONTACT_T: sa.Table = Contact.__table__  # type: ignore[assignment]
+NOTE_T: sa.Table = Note.__table__  # type: ignore[assignment]
+GUIDANCE_T: sa.Table = Guidance.__table__  # type: ignore[assignment]
+GUIDANCEITEM_T: sa.Table = GuidanceItem.__table__  # type: ignore[assignment]
+REFERRAL_T: sa.Table = Referral.__table__  # type: ignore[assignment]
+REFERRALEVENT_T: sa.Table = ReferralEvent.__table__  # type: ignore[assignment]
+FOLLOWUP_T: sa.Table = FollowUp.__table__  # type: ignore[assignment]
+TABLE_ORDER = (
+    PERSON_T,
+    IDENTITYDOCUMENT_T,
+    PERSONLANGUAGE_T,
+    MIGRATIONSTATUSRECORD_T,
+    CONSENT_T,
+    PERSONKEY_T,
+    CASE_T,
+    CONTACT_T,
+    NOTE_T,
+    GUIDANCE_T,
+    GUIDANCEITEM_T,
+    REFERRAL_T,
+    REFERRALEVENT_T,
+    FOLLOWUP_T,
+)
+"""Parents before children, so every flushed chunk satisfies its foreign keys."""
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+# Value codecs. Rows are built in storage form: on SQLite the exact text SQLAlchemy's
+# types would store (UUID hex, naive UTC timestamps, JSON text), so they go to the driver
+# as they are; elsewhere Python values, and a Core insert converts them.
+NEWID: Callable[[], Any] = Uuid7Sequence()
+T: Callable[[Any], Any] = _same
+D: Callable[[Any], Any] = _same
+J: Callable[[Any], Any] = _same
+B: Callable[[Any], Any] = _same
+
+
+def _sqlite_ts(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _use_codecs(sqlite: bool) -> None:
+    global NEWID, T, D, J, B
+    ids = Uuid7Sequence()
+    if sqlite:
+        NEWID, T, J = ids.hex, _sqlite_ts, json.dumps
+        D = lambda v: None if v is None else v.isoformat()  # noqa: E731
+        B = lambda v: None if v is None else int(v)  # noqa: E731
+    else:
+        NEWID, T, D, J, B = ids, _same, _same, _same, _same
 
 
 @dataclass
@@ -193,18 +418,18 @@ def _strip_accents(text: str) -> str:
 def desk_variant(rng: random.Random, p: dict[str, Any]) -> dict[str, Any]:
     """The same person typed again at another desk, the way desks really type."""
     q = dict(p)
-    q["id"] = uuid7()
+    q["id"] = NEWID()
     kind = rng.randrange(7)
     if kind == 0:
         q["given_names"] = _strip_accents(q["given_names"]).upper()
         q["first_surname"] = _strip_accents(q["first_surname"]).upper()
     elif kind == 1 and q["second_surname"]:
-        q["first_surname"], q["second_surname"] = q["second_surname"], q["first_surname"]
+        q["first_surname"], q["second_surname"] = (q["second_surname"], q["first_surname"])
     elif kind == 2:
         q["second_surname"] = None
     elif kind == 3 and " " in q["given_names"]:
         q["given_names"] = q["given_names"].split(" ")[0]
-    elif kind == 4 and q["birth_date"] is not None and q["birth_date"].day <= 12:
+    elif kind == 4 and q["birth_date"] is not None and (q["birth_date"].day <= 12):
         b = q["birth_date"]
         q["birth_date"] = dt.date(b.year, b.day, b.month)
     elif kind == 5:
@@ -219,38 +444,71 @@ def desk_variant(rng: random.Random, p: dict[str, Any]) -> dict[str, Any]:
 
 
 class _Writer:
-    """Buffers rows per table and writes them in chunks inside one transaction."""
+    """Buffers rows per table and writes them in chunks inside one transaction.
 
-    def __init__(self, conn: sa.Connection) -> None:
+    On SQLite the rows go straight to the driver, converted the way SQLAlchemy's types
+    store them (UUID hex, naive UTC text, JSON text), and a second thread runs the inserts
+    while the next rows are made: sqlite3 releases the GIL while it works.
+    """
+
+    def __init__(self, conn: sa.Connection, order: list[sa.Table]) -> None:
         self.conn = conn
-        self.buffers: dict[sa.Table, list[dict[str, Any]]] = {}
+        self.fast = conn.dialect.name == "sqlite"
+        self.buffers: dict[sa.Table, list[dict[str, Any]]] = {tbl: [] for tbl in order}
         self.counts: dict[str, int] = {}
+        self._queue: queue.Queue[tuple[str, list[tuple[Any, ...]]] | None] = queue.Queue(4)
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        if self.fast:
+            self._raw = conn.connection.dbapi_connection
+            self._thread = threading.Thread(target=self._drain, daemon=True)
+            self._thread.start()
 
     def add(self, table: sa.Table, row: dict[str, Any]) -> None:
-        buf = self.buffers.setdefault(table, [])
+        buf = self.buffers[table]
         buf.append(row)
         if len(buf) >= CHUNK:
-            self.flush(table)
+            self.flush()
 
-    def flush(self, table: sa.Table | None = None) -> None:
-        tables = [table] if table is not None else list(self.buffers)
-        for tbl in tables:
-            rows = self.buffers.get(tbl)
+    def flush(self) -> None:
+        """Every table, parents first, so foreign keys hold after each statement."""
+        for tbl, rows in self.buffers.items():
             if rows:
-                self.conn.execute(sa.insert(tbl), rows)
+                if self.fast:
+                    self._sqlite_insert(tbl, rows)
+                else:
+                    self.conn.execute(sa.insert(tbl), rows)
                 self.counts[tbl.name] = self.counts.get(tbl.name, 0) + len(rows)
                 self.buffers[tbl] = []
 
+    def close(self) -> None:
+        """Write what is buffered and wait for the insert thread."""
+        self.flush()
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            raise self._error
 
-def _order() -> list[sa.Table]:
-    """Tables in foreign-key order, so chunks can be flushed parent first."""
-    return [
-        Person.__table__, IdentityDocument.__table__, PersonLanguage.__table__,  # type: ignore[list-item]
-        MigrationStatusRecord.__table__, Consent.__table__, PersonKey.__table__,  # type: ignore[list-item]
-        Case.__table__, Contact.__table__, Note.__table__, Guidance.__table__,  # type: ignore[list-item]
-        GuidanceItem.__table__, Referral.__table__, ReferralEvent.__table__,  # type: ignore[list-item]
-        FollowUp.__table__,  # type: ignore[list-item]
-    ]
+    def _drain(self) -> None:
+        cursor = self._raw.cursor()  # type: ignore[union-attr]
+        while (item := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    cursor.executemany(*item)
+                except BaseException as exc:  # re-raised in close(), on the caller's thread
+                    self._error = exc
+        cursor.close()
+
+    def _sqlite_insert(self, tbl: sa.Table, rows: list[dict[str, Any]]) -> None:
+        if self._error is not None:
+            raise self._error
+        names = list(rows[0])
+        sql = (
+            f'INSERT INTO "{tbl.name}" ({", ".join(names)}) VALUES ({", ".join("?" * len(names))})'
+        )
+        self._queue.put((sql, [tuple(row.values()) for row in rows]))
 
 
 def generate(
@@ -272,18 +530,26 @@ def generate(
     report = DemoReport()
     with ctx.db.engine.begin() as conn:
         if ctx.db.is_sqlite:
-            conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+            conn.exec_driver_sql("PRAGMA cache_size = -400000")  # 400 MB while bulk loading
         if conn.scalar(sa.select(sa.func.count()).select_from(Person.__table__)):
             raise Conflict("demo_needs_empty")
         prog_ids, worker_ids = _organisation(conn)
-        desk_workers = [worker_ids[u] for u, _, role, code in WORKERS
-                        if role is not Role.ADMIN and code == "OFMIG"]
-        other_programmes = [(prog_ids[code], worker_ids[u]) for u, _, _, code in WORKERS
-                            if code != "OFMIG"]
-        writer = _Writer(conn)
-        order = _order()
-        for tbl in order:
-            writer.buffers[tbl] = []
+        admin_id = worker_ids["admin"]
+        if ctx.db.is_sqlite:
+            prog_ids = {k: v.hex for k, v in prog_ids.items()}
+            worker_ids = {k: v.hex for k, v in worker_ids.items()}
+        desk_workers = [
+            worker_ids[u]
+            for u, _, role, code in WORKERS
+            if role is not Role.ADMIN and code == "OFMIG"
+        ]
+        other_programmes = [
+            (prog_ids[code], worker_ids[u]) for u, _, _, code in WORKERS if code != "OFMIG"
+        ]
+        order = list(TABLE_ORDER)
+        _use_codecs(ctx.db.is_sqlite)
+        dropped = _drop_indexes(conn, order) if ctx.db.is_sqlite else []
+        writer = _Writer(conn, order)
         pick_nat = _weighted(rng, NATIONALITY_WEIGHTS)
         pick_status = _weighted(rng, STATUS_WEIGHTS)
         pick_ref = _weighted(rng, REFERRAL_FINAL_WEIGHTS)
@@ -304,17 +570,41 @@ def generate(
                     person["docs"].append(("run", f"{body}-{rut.check_digit(body)}"))
                 if rng.random() < duplicate_rate:
                     pending_dupes.append(desk_variant(rng, person))
-            _write_person(writer, rng, person, now, today, pick_status, desk_workers,
-                          other_programmes, prog_ids, pick_ref, destinations, routes)
+            _write_person(
+                writer,
+                rng,
+                person,
+                now,
+                today,
+                pick_status,
+                desk_workers,
+                other_programmes,
+                prog_ids,
+                pick_ref,
+                destinations,
+                routes,
+            )
             produced += 1
             if progress is not None and produced % 1000 == 0:
                 progress(produced, people)
-        writer.flush()
-        conn.execute(sa.insert(AuditEvent.__table__), [{  # type: ignore[arg-type]
-            "id": uuid7(), "at": now, "worker_id": worker_ids["admin"], "action": "demo",
-            "entity": "database", "entity_id": None, "person_id": None,
-            "details": {"people": people, "seed": seed},
-        }])
+        writer.close()
+        for index in dropped:
+            index.create(conn)
+        conn.execute(
+            sa.insert(AuditEvent),
+            [
+                {
+                    "id": uuid7(),
+                    "at": now,
+                    "worker_id": admin_id,
+                    "action": "demo",
+                    "entity": "database",
+                    "entity_id": None,
+                    "person_id": None,
+                    "details": {"people": people, "seed": seed},
+                }
+            ],
+        )
         report.rows = dict(writer.counts)
     report.people = produced
     report.seconds = time.perf_counter() - started
@@ -323,26 +613,52 @@ def generate(
     return report
 
 
-def _organisation(conn: sa.Connection) -> tuple[dict[str, uuid.UUID], dict[str, uuid.UUID]]:
-    prog_ids: dict[str, uuid.UUID] = dict(
-        conn.execute(sa.select(Programme.code, Programme.id)).tuples().all()
-    )
+def _drop_indexes(conn: sa.Connection, tables: list[sa.Table]) -> list[sa.Index]:
+    """Secondary indexes are built faster once, after the load, than row by row."""
+    dropped = []
+    for tbl in tables:
+        for index in tbl.indexes:
+            index.drop(conn)
+            dropped.append(index)
+    return dropped
+
+
+def _organisation(conn: sa.Connection) -> tuple[dict[str, Any], dict[str, Any]]:
+    prog_ids: dict[str, Any] = dict(conn.execute(sa.select(Programme.code, Programme.id)).all())
     for code, name in PROGRAMMES:
         if code not in prog_ids:
             prog_ids[code] = uuid7()
-            conn.execute(sa.insert(Programme.__table__), [{  # type: ignore[arg-type]
-                "id": prog_ids[code], "code": code, "name": name, "active": True,
-                "created_at": dt.datetime.now(dt.UTC)}])
-    worker_ids: dict[str, uuid.UUID] = dict(
-        conn.execute(sa.select(Worker.username, Worker.id)).tuples().all()
-    )
+            conn.execute(
+                sa.insert(Programme),
+                [
+                    {
+                        "id": prog_ids[code],
+                        "code": code,
+                        "name": name,
+                        "active": True,
+                        "created_at": dt.datetime.now(dt.UTC),
+                    }
+                ],
+            )
+    worker_ids: dict[str, Any] = dict(conn.execute(sa.select(Worker.username, Worker.id)).all())
     for username, full_name, role, code in WORKERS:
         if username not in worker_ids:
             worker_ids[username] = uuid7()
-            conn.execute(sa.insert(Worker.__table__), [{  # type: ignore[arg-type]
-                "id": worker_ids[username], "username": username, "full_name": full_name,
-                "role": role.value, "programme_id": prog_ids[code], "active": True,
-                "created_at": dt.datetime.now(dt.UTC), "last_seen_at": None}])
+            conn.execute(
+                sa.insert(Worker),
+                [
+                    {
+                        "id": worker_ids[username],
+                        "username": username,
+                        "full_name": full_name,
+                        "role": role.value,
+                        "programme_id": prog_ids[code],
+                        "active": True,
+                        "created_at": dt.datetime.now(dt.UTC),
+                        "last_seen_at": None,
+                    }
+                ],
+            )
     return prog_ids, worker_ids
 
 
@@ -354,20 +670,28 @@ def _new_person(rng: random.Random, pick_nat: Callable[[], str], today: dt.date)
     first = rng.choice(surnames)
     second = rng.choice(surnames) if nat != "HTI" and rng.random() < 0.85 else None
     r = rng.random()
-    age = rng.randint(0, 17) if r < 0.18 else rng.randint(60, 82) if r > 0.95 else rng.randint(18, 59)
+    age = (
+        rng.randint(0, 17) if r < 0.18 else rng.randint(60, 82) if r > 0.95 else rng.randint(18, 59)
+    )
     birth = today - dt.timedelta(days=age * 365 + rng.randrange(365))
     docs: list[tuple[str, str]] = []
     if age < 18 and rng.random() < 0.5:
-        docs.append(("ipe", f"{rng.randrange(100_000_000, 999_999_999)}"))
+        docs.append(("ipe", f"{rng.randrange(100000000, 999999999)}"))
     elif rng.random() < 0.75:
-        docs.append(("passport", f"{nat[:2]}{rng.randrange(1_000_000, 99_999_999)}"))
+        docs.append(("passport", f"{nat[:2]}{rng.randrange(1000000, 99999999)}"))
     elif rng.random() < 0.6:
-        docs.append(("national_id", f"{rng.randrange(1_000_000, 40_000_000)}"))
+        docs.append(("national_id", f"{rng.randrange(1000000, 40000000)}"))
     return {
-        "id": uuid7(), "given_names": given, "first_surname": first, "second_surname": second,
-        "sex": sex, "birth_date": birth if rng.random() > 0.03 else None, "age": age,
-        "nationality": nat, "docs": docs,
-        "phone": f"+569{rng.randrange(10_000_000, 99_999_999)}" if rng.random() < 0.85 else None,
+        "id": NEWID(),
+        "given_names": given,
+        "first_surname": first,
+        "second_surname": second,
+        "sex": sex,
+        "birth_date": birth if rng.random() > 0.03 else None,
+        "age": age,
+        "nationality": nat,
+        "docs": docs,
+        "phone": f"+569{rng.randrange(10000000, 99999999)}" if rng.random() < 0.85 else None,
         "commune": rng.choice(RM_COMMUNES) if rng.random() < 0.93 else rng.choice(OTHER_COMMUNES),
     }
 
@@ -377,10 +701,17 @@ def _when(rng: random.Random, now: dt.datetime, max_days: int = 540) -> dt.datet
 
 
 def _write_person(
-    w: _Writer, rng: random.Random, p: dict[str, Any], now: dt.datetime, today: dt.date,
-    pick_status: Callable[[], str], desk_workers: list[uuid.UUID],
-    other_programmes: list[tuple[uuid.UUID, uuid.UUID]], prog_ids: dict[str, uuid.UUID],
-    pick_ref: Callable[[], str], destinations: list[refdata.Destination],
+    w: _Writer,
+    rng: random.Random,
+    p: dict[str, Any],
+    now: dt.datetime,
+    today: dt.date,
+    pick_status: Callable[[], str],
+    desk_workers: list[uuid.UUID],
+    other_programmes: list[tuple[uuid.UUID, uuid.UUID]],
+    prog_ids: dict[str, uuid.UUID],
+    pick_ref: Callable[[], str],
+    destinations: list[refdata.Destination],
     routes: list[refdata.Route],
 ) -> None:
     pid = p["id"]
@@ -389,137 +720,288 @@ def _write_person(
     status = pick_status() if p["nationality"] != "CHL" else "chilean"
     if status not in {c.key for c in refdata.MIGRATION_STATUSES}:
         status = "unknown"
-    w.add(Person.__table__, {  # type: ignore[arg-type]
-        "id": pid, "created_at": first_seen, "updated_at": first_seen,
-        "given_names": p["given_names"], "first_surname": p["first_surname"],
-        "second_surname": p["second_surname"], "social_name": None, "sex": p["sex"],
-        "gender_identity": None, "birth_date": p["birth_date"],
-        "birth_date_precision": "exact" if p["birth_date"] else "unknown",
-        "nationality": p["nationality"], "birth_country": p["nationality"],
-        "phone": p["phone"], "phone2": None, "email": None, "address": None,
-        "commune_code": p["commune"], "civil_status": None, "schooling": None,
-        "interpreter_needed": p["nationality"] in ("HTI", "CHN") and rng.random() < 0.6,
-        "arrival_date": first_seen.date() - dt.timedelta(days=rng.randrange(30, 2000)),
-        "current_status": status, "stats_opt_out": rng.random() < 0.01,
-        "sort_name": keys.sort_name(p["first_surname"], p["second_surname"], p["given_names"]),
-        "external_refs": [], "created_by": worker, "merged_into_id": None,
-    })
+    w.add(
+        PERSON_T,
+        {
+            "id": pid,
+            "created_at": T(first_seen),
+            "updated_at": T(first_seen),
+            "given_names": p["given_names"],
+            "first_surname": p["first_surname"],
+            "second_surname": p["second_surname"],
+            "social_name": None,
+            "sex": p["sex"],
+            "gender_identity": None,
+            "birth_date": D(p["birth_date"]),
+            "birth_date_precision": "exact" if p["birth_date"] else "unknown",
+            "nationality": p["nationality"],
+            "birth_country": p["nationality"],
+            "phone": p["phone"],
+            "phone2": None,
+            "email": None,
+            "address": None,
+            "commune_code": p["commune"],
+            "civil_status": None,
+            "schooling": None,
+            "interpreter_needed": B(p["nationality"] in ("HTI", "CHN") and rng.random() < 0.6),
+            "arrival_date": D(first_seen.date() - dt.timedelta(days=rng.randrange(30, 2000))),
+            "current_status": status,
+            "stats_opt_out": B(rng.random() < 0.01),
+            "sort_name": keys.sort_name(p["first_surname"], p["second_surname"], p["given_names"]),
+            "external_refs": J([]),
+            "created_by": worker,
+            "merged_into_id": None,
+        },
+    )
     norms = []
     for type_key, number in p["docs"]:
         norm = number if type_key == "run" else alnum_upper(number)
         norms.append(norm)
-        w.add(IdentityDocument.__table__, {  # type: ignore[arg-type]
-            "id": uuid7(), "created_at": first_seen, "person_id": pid, "type_key": type_key,
-            "number": number, "number_norm": norm, "issuing_country": None, "expires_on": None})
+        w.add(
+            IDENTITYDOCUMENT_T,
+            {
+                "id": NEWID(),
+                "created_at": T(first_seen),
+                "person_id": pid,
+                "type_key": type_key,
+                "number": number,
+                "number_norm": norm,
+                "issuing_country": None,
+                "expires_on": D(None),
+            },
+        )
     for i, code in enumerate(LANGUAGES.get(p["nationality"], ("es",))):
-        w.add(PersonLanguage.__table__, {"id": uuid7(), "person_id": pid, "code": code,  # type: ignore[arg-type]
-                                         "is_primary": i == 0})
-    w.add(MigrationStatusRecord.__table__, {  # type: ignore[arg-type]
-        "id": uuid7(), "person_id": pid, "status": status, "subcategory": None,
-        "dependent": None, "valid_until": None, "sermig_application": None,
-        "certificate_expires_on": None, "entry_date": None,
-        "entry_authorised": status not in ("no_permit",), "tum": None,
-        "voluntary_declaration_on": None, "biometric_registration": None,
-        "expulsion_order": status == "no_permit" and rng.random() < 0.03,
-        "refuge_requested": status.startswith("refugee"), "note": None,
-        "recorded_at": first_seen, "recorded_by": worker})
-    w.add(Consent.__table__, {  # type: ignore[arg-type]
-        "id": uuid7(), "person_id": pid, "purpose": "case_management", "destination_key": None,
-        "granted": True, "given_by": "person" if p["age"] >= 14 else "representative",
-        "representative_name": None if p["age"] >= 14 else "Madre",
-        "language": "ht" if p["nationality"] == "HTI" else "es", "notice_version": "1",
-        "recorded_at": first_seen, "recorded_by": worker, "revoked_at": None})
-    for kind, key in keys.person_keys(p["given_names"], p["first_surname"], p["second_surname"],
-                                      None, norms):
-        w.add(PersonKey.__table__, {"person_id": pid, "kind": kind, "key": key})  # type: ignore[arg-type]
-    # Case and contacts with the Migrant Office; sometimes another programme too.
+        w.add(
+            PERSONLANGUAGE_T,
+            {"id": NEWID(), "person_id": pid, "code": code, "is_primary": B(i == 0)},
+        )
+    w.add(
+        MIGRATIONSTATUSRECORD_T,
+        {
+            "id": NEWID(),
+            "person_id": pid,
+            "status": status,
+            "subcategory": None,
+            "dependent": B(None),
+            "valid_until": D(None),
+            "sermig_application": None,
+            "certificate_expires_on": D(None),
+            "entry_date": D(None),
+            "entry_authorised": B(status not in ("no_permit",)),
+            "tum": B(None),
+            "voluntary_declaration_on": D(None),
+            "biometric_registration": B(None),
+            "expulsion_order": B(status == "no_permit" and rng.random() < 0.03),
+            "refuge_requested": B(status.startswith("refugee")),
+            "note": None,
+            "recorded_at": T(first_seen),
+            "recorded_by": worker,
+        },
+    )
+    w.add(
+        CONSENT_T,
+        {
+            "id": NEWID(),
+            "person_id": pid,
+            "purpose": "case_management",
+            "destination_key": None,
+            "granted": B(True),
+            "given_by": "person" if p["age"] >= 14 else "representative",
+            "representative_name": None if p["age"] >= 14 else "Madre",
+            "language": "ht" if p["nationality"] == "HTI" else "es",
+            "notice_version": "1",
+            "recorded_at": T(first_seen),
+            "recorded_by": worker,
+            "revoked_at": T(None),
+        },
+    )
+    for kind, key in keys.person_keys(
+        p["given_names"], p["first_surname"], p["second_surname"], None, norms
+    ):
+        w.add(PERSONKEY_T, {"person_id": pid, "kind": kind, "key": key})
     programmes = [(prog_ids["OFMIG"], worker)]
     if rng.random() < 0.15:
         programmes.append(rng.choice(other_programmes))
     for prog, pw in programmes:
-        case_id = uuid7()
+        case_id = NEWID()
         n_contacts = 1 + int(rng.expovariate(0.9))
-        times = sorted([first_seen] + [first_seen + (now - first_seen) * rng.random()
-                                       for _ in range(n_contacts - 1)])
+        times = sorted(
+            [first_seen]
+            + [first_seen + (now - first_seen) * rng.random() for _ in range(n_contacts - 1)]
+        )
         closed = rng.random() < 0.2 and times[-1] < now - dt.timedelta(days=60)
-        w.add(Case.__table__, {  # type: ignore[arg-type]
-            "id": case_id, "person_id": pid, "programme_id": prog, "worker_id": pw,
-            "status": "closed" if closed else "open", "priority": 2,
-            "flags": ["children"] if p["age"] < 18 else [], "opened_at": times[0],
-            "closed_at": times[-1] + dt.timedelta(days=30) if closed else None,
-            "closing_reason": "Objetivos cumplidos" if closed else None,
-            "last_activity_at": times[-1]})
+        w.add(
+            CASE_T,
+            {
+                "id": case_id,
+                "person_id": pid,
+                "programme_id": prog,
+                "worker_id": pw,
+                "status": "closed" if closed else "open",
+                "priority": 2,
+                "flags": J(["children"] if p["age"] < 18 else []),
+                "opened_at": T(times[0]),
+                "closed_at": T(times[-1] + dt.timedelta(days=30) if closed else None),
+                "closing_reason": "Objetivos cumplidos" if closed else None,
+                "last_activity_at": T(times[-1]),
+            },
+        )
         for i, at in enumerate(times):
-            w.add(Contact.__table__, {  # type: ignore[arg-type]
-                "id": uuid7(), "created_at": at, "person_id": pid, "case_id": case_id,
-                "worker_id": pw, "programme_id": prog, "kind": "intake" if i == 0 else "follow_up",
-                "channel": "desk" if rng.random() < 0.8 else "phone", "occurred_at": at,
-                "reasons": rng.sample(REASONS, k=rng.randint(1, 2)),
-                "note": rng.choice(NOTES) if rng.random() < 0.6 else None,
-                "interpreter_language": "ht" if p["nationality"] == "HTI" and rng.random() < 0.5
-                else None})
+            w.add(
+                CONTACT_T,
+                {
+                    "id": NEWID(),
+                    "created_at": T(at),
+                    "person_id": pid,
+                    "case_id": case_id,
+                    "worker_id": pw,
+                    "programme_id": prog,
+                    "kind": "intake" if i == 0 else "follow_up",
+                    "channel": "desk" if rng.random() < 0.8 else "phone",
+                    "occurred_at": T(at),
+                    "reasons": J(rng.sample(REASONS, k=rng.randint(1, 2))),
+                    "note": rng.choice(NOTES) if rng.random() < 0.6 else None,
+                    "interpreter_language": "ht"
+                    if p["nationality"] == "HTI" and rng.random() < 0.5
+                    else None,
+                },
+            )
         if rng.random() < 0.1:
-            w.add(Note.__table__, {"id": uuid7(), "created_at": times[-1], "person_id": pid,  # type: ignore[arg-type]
-                                   "case_id": case_id, "worker_id": pw, "text": rng.choice(NOTES)})
-    case_id = None  # guidance and referrals below belong to the Migrant Office case
+            w.add(
+                NOTE_T,
+                {
+                    "id": NEWID(),
+                    "created_at": T(times[-1]),
+                    "person_id": pid,
+                    "case_id": case_id,
+                    "worker_id": pw,
+                    "text": rng.choice(NOTES),
+                },
+            )
+    case_id = None
     if routes and rng.random() < 0.5:
         _guidance(w, rng, pid, worker, first_seen, now, today, routes)
     for _ in range(rng.choice((0, 0, 0, 1, 1, 2))):
         _referral(w, rng, pid, worker, first_seen, now, today, pick_ref, destinations, case_id)
     if rng.random() < 0.15:
         due = today + dt.timedelta(days=rng.randint(-20, 30))
-        w.add(FollowUp.__table__, {  # type: ignore[arg-type]
-            "id": uuid7(), "created_at": first_seen, "person_id": pid, "case_id": None,
-            "referral_id": None, "guidance_id": None, "worker_id": worker, "due_on": due,
-            "what": "Llamar para saber si obtuvo hora en el CESFAM", "status": "pending",
-            "completed_at": None, "outcome": None})
+        w.add(
+            FOLLOWUP_T,
+            {
+                "id": NEWID(),
+                "created_at": T(first_seen),
+                "person_id": pid,
+                "case_id": None,
+                "referral_id": None,
+                "guidance_id": None,
+                "worker_id": worker,
+                "due_on": D(due),
+                "what": "Llamar para saber si obtuvo hora en el CESFAM",
+                "status": "pending",
+                "completed_at": T(None),
+                "outcome": None,
+            },
+        )
 
 
-def _guidance(w: _Writer, rng: random.Random, pid: uuid.UUID, worker: uuid.UUID,
-              first_seen: dt.datetime, now: dt.datetime, today: dt.date,
-              routes: list[refdata.Route]) -> None:
+def _guidance(
+    w: _Writer,
+    rng: random.Random,
+    pid: uuid.UUID,
+    worker: uuid.UUID,
+    first_seen: dt.datetime,
+    now: dt.datetime,
+    today: dt.date,
+    routes: list[refdata.Route],
+) -> None:
     route = rng.choice(routes)
-    gid = uuid7()
+    gid = NEWID()
     at = first_seen + (now - first_seen) * rng.random() * 0.5
-    w.add(Guidance.__table__, {  # type: ignore[arg-type]
-        "id": gid, "created_at": at, "person_id": pid, "case_id": None, "worker_id": worker,
-        "route_id": route.id,
-        "sermig_application": f"{rng.randrange(10**7, 10**8)}" if rng.random() < 0.4 else None,
-        "next_step": None, "next_step_on": None, "closed": False})
+    w.add(
+        GUIDANCE_T,
+        {
+            "id": gid,
+            "created_at": T(at),
+            "person_id": pid,
+            "case_id": None,
+            "worker_id": worker,
+            "route_id": route.id,
+            "sermig_application": f"{rng.randrange(10**7, 10**8)}" if rng.random() < 0.4 else None,
+            "next_step": None,
+            "next_step_on": D(None),
+            "closed": B(False),
+        },
+    )
     states = ("explained", "gathered", "submitted", "resolved")
     reached = rng.randrange(len(states) + 1)
-    items = [(s.key, "step") for s in route.steps] + [(d.key, "document") for d in route.documents]
+    items = [(f"step:{s.key}", "step") for s in route.steps] + [
+        (f"doc:{d.key}", "document") for d in route.documents
+    ]
     for pos, (key, kind) in enumerate(items):
-        state = states[min(reached, len(states)) - 1] if reached and rng.random() < 0.8 else "pending"
-        w.add(GuidanceItem.__table__, {  # type: ignore[arg-type]
-            "id": uuid7(), "guidance_id": gid, "item_key": key, "kind": kind, "position": pos,
-            "state": state, "updated_at": at, "updated_by": worker})
+        state = (
+            states[min(reached, len(states)) - 1] if reached and rng.random() < 0.8 else "pending"
+        )
+        w.add(
+            GUIDANCEITEM_T,
+            {
+                "id": NEWID(),
+                "guidance_id": gid,
+                "item_key": key,
+                "kind": kind,
+                "position": pos,
+                "state": state,
+                "updated_at": T(at),
+                "updated_by": worker,
+            },
+        )
     if route.deadlines and rng.random() < 0.5:
         deadline = rng.choice(route.deadlines)
         due = today + dt.timedelta(days=rng.randint(-15, deadline.days))
-        w.add(FollowUp.__table__, {  # type: ignore[arg-type]
-            "id": uuid7(), "created_at": at, "person_id": pid, "case_id": None,
-            "referral_id": None, "guidance_id": gid, "worker_id": worker, "due_on": due,
-            "what": deadline.text_es[:300], "status": "pending", "completed_at": None,
-            "outcome": None})
+        w.add(
+            FOLLOWUP_T,
+            {
+                "id": NEWID(),
+                "created_at": T(at),
+                "person_id": pid,
+                "case_id": None,
+                "referral_id": None,
+                "guidance_id": gid,
+                "worker_id": worker,
+                "due_on": D(due),
+                "what": deadline.text_es[:300],
+                "status": "pending",
+                "completed_at": T(None),
+                "outcome": None,
+            },
+        )
 
 
-def _referral(w: _Writer, rng: random.Random, pid: uuid.UUID, worker: uuid.UUID,
-              first_seen: dt.datetime, now: dt.datetime, today: dt.date,
-              pick_ref: Callable[[], str], destinations: list[refdata.Destination],
-              case_id: uuid.UUID | None) -> None:
+def _referral(
+    w: _Writer,
+    rng: random.Random,
+    pid: uuid.UUID,
+    worker: uuid.UUID,
+    first_seen: dt.datetime,
+    now: dt.datetime,
+    today: dt.date,
+    pick_ref: Callable[[], str],
+    destinations: list[refdata.Destination],
+    case_id: uuid.UUID | None,
+) -> None:
     dest = rng.choice(destinations)
     final = pick_ref()
-    rid = uuid7()
+    rid = NEWID()
     created = first_seen + (now - first_seen) * rng.random()
     path = PATHS.get(final, ())
     t = created
-    events = [(None, "draft", t)]
+    events: list[tuple[str | None, str, dt.datetime]] = [(None, "draft", t)]
     prev = "draft"
     requested_at = completed_at = None
     for step in path:
-        assert ReferralStatus(step) in REFERRAL_TRANSITIONS[ReferralStatus(prev)] or \
-            step == "entered-in-error"
+        assert (
+            ReferralStatus(step) in REFERRAL_TRANSITIONS[ReferralStatus(prev)]
+            or step == "entered-in-error"
+        )
         t = t + (now - t) * rng.random() * 0.5
         events.append((prev, step, t))
         if step == "requested":
@@ -527,37 +1009,82 @@ def _referral(w: _Writer, rng: random.Random, pid: uuid.UUID, worker: uuid.UUID,
         if step == "completed":
             completed_at = t
         prev = step
-    outcome = {"completed": rng.choice(("resolved", "resolved", "partially_resolved")),
-               "rejected": "not_eligible", "failed": rng.choice(("no_show", "no_response")),
-               "cancelled": "withdrawn"}.get(final)
+    outcome = {
+        "completed": rng.choice(("resolved", "resolved", "partially_resolved")),
+        "rejected": "not_eligible",
+        "failed": rng.choice(("no_show", "no_response")),
+        "cancelled": "withdrawn",
+    }.get(final)
     declined_by = rng.choice(("person", "provider")) if final == "rejected" else None
-    w.add(Referral.__table__, {  # type: ignore[arg-type]
-        "id": rid, "created_at": created, "person_id": pid, "case_id": case_id,
-        "worker_id": worker, "service_area": dest.service_area, "destination_key": dest.key,
-        "reason": f"Derivación a {dest.name_es}", "urgency": "urgent" if rng.random() < 0.1
-        else "normal", "status": final, "outcome": outcome, "declined_by": declined_by,
-        "decline_reason": "No cumple requisitos de residencia" if declined_by else None,
-        "requested_at": requested_at, "completed_at": completed_at,
-        "consent_override_by": None, "updated_at": t})
-    w.add(Consent.__table__, {  # type: ignore[arg-type]
-        "id": uuid7(), "person_id": pid, "purpose": "share_with_destination",
-        "destination_key": dest.key, "granted": True, "given_by": "person",
-        "representative_name": None, "language": "es", "notice_version": "1",
-        "recorded_at": created, "recorded_by": worker, "revoked_at": None})
+    w.add(
+        REFERRAL_T,
+        {
+            "id": rid,
+            "created_at": T(created),
+            "person_id": pid,
+            "case_id": case_id,
+            "worker_id": worker,
+            "service_area": dest.service_area,
+            "destination_key": dest.key,
+            "reason": f"Derivación a {dest.name_es}",
+            "urgency": "urgent" if rng.random() < 0.1 else "normal",
+            "status": final,
+            "outcome": outcome,
+            "declined_by": declined_by,
+            "decline_reason": "No cumple requisitos de residencia" if declined_by else None,
+            "requested_at": T(requested_at),
+            "completed_at": T(completed_at),
+            "consent_override_by": None,
+            "updated_at": T(t),
+        },
+    )
+    w.add(
+        CONSENT_T,
+        {
+            "id": NEWID(),
+            "person_id": pid,
+            "purpose": "share_with_destination",
+            "destination_key": dest.key,
+            "granted": B(True),
+            "given_by": "person",
+            "representative_name": None,
+            "language": "es",
+            "notice_version": "1",
+            "recorded_at": T(created),
+            "recorded_by": worker,
+            "revoked_at": T(None),
+        },
+    )
     for frm, to, at in events:
-        w.add(ReferralEvent.__table__, {"id": uuid7(), "referral_id": rid, "from_status": frm,  # type: ignore[arg-type]
-                                        "to_status": to, "at": at, "worker_id": worker,
-                                        "note": None})
+        w.add(
+            REFERRALEVENT_T,
+            {
+                "id": NEWID(),
+                "referral_id": rid,
+                "from_status": frm,
+                "to_status": to,
+                "at": T(at),
+                "worker_id": worker,
+                "note": None,
+            },
+        )
     if requested_at is not None:
         due = requested_at.date() + dt.timedelta(days=14)
         still_open = final in ("requested", "accepted", "in-progress", "on-hold")
-        w.add(FollowUp.__table__, {  # type: ignore[arg-type]
-            "id": uuid7(), "created_at": requested_at, "person_id": pid, "case_id": case_id,
-            "referral_id": rid, "guidance_id": None, "worker_id": worker,
-            "due_on": due if still_open or due > today else due,
-            "what": f"Derivación a {dest.name_es}: ¿hubo respuesta?"[:300],
-            "status": "pending" if still_open else "done",
-            "completed_at": None if still_open else max(t, requested_at),
-            "outcome": None if still_open else "Respuesta recibida"})
-
-
+        w.add(
+            FOLLOWUP_T,
+            {
+                "id": NEWID(),
+                "created_at": T(requested_at),
+                "person_id": pid,
+                "case_id": case_id,
+                "referral_id": rid,
+                "guidance_id": None,
+                "worker_id": worker,
+                "due_on": D(due),
+                "what": f"Derivación a {dest.name_es}: ¿hubo respuesta?"[:300],
+                "status": "pending" if still_open else "done",
+                "completed_at": T(None if still_open else max(t, requested_at)),
+                "outcome": None if still_open else "Respuesta recibida",
+            },
+        )

@@ -93,7 +93,7 @@ class PersonDetail(PersonSummary):
     external_refs: list[str]
     created_at: dt.datetime
     documents: list[DocumentOut]
-    languages: list[str] = []
+    language_codes: list[str] = []
     statuses: list[StatusOut]
     household: list[HouseholdOut]
     consents: list[ConsentOut]
@@ -123,8 +123,8 @@ def get_person(ctx: Context, person_id: uuid.UUID, *, audited: bool = True) -> P
 
 
 def _names(session: Session) -> tuple[dict[uuid.UUID, str], dict[uuid.UUID, str]]:
-    workers = dict(session.execute(sa.select(Worker.id, Worker.full_name)).tuples())
-    programmes = dict(session.execute(sa.select(Programme.id, Programme.name)).tuples())
+    workers = dict(session.execute(sa.select(Worker.id, Worker.full_name)).all())
+    programmes = dict(session.execute(sa.select(Programme.id, Programme.name)).all())
     return workers, programmes
 
 
@@ -161,51 +161,118 @@ def timeline(ctx: Context, person_id: uuid.UUID) -> list[TimelineEntry]:
         workers, programmes = _names(session)
         out: list[TimelineEntry] = []
 
-        def add(at: dt.datetime, kind: str, ref: uuid.UUID, worker: uuid.UUID | None,
-                programme: uuid.UUID | None = None, **data: Any) -> None:
-            out.append(TimelineEntry(
-                at=at, kind=kind, ref_id=ref,
-                worker_name=workers.get(worker, "") if worker else "",
-                programme_name=programmes.get(programme, "") if programme else "",
-                data=data,
-            ))
+        def add(
+            at: dt.datetime,
+            kind: str,
+            ref: uuid.UUID,
+            worker: uuid.UUID | None,
+            programme: uuid.UUID | None = None,
+            **data: Any,
+        ) -> None:
+            out.append(
+                TimelineEntry(
+                    at=at,
+                    kind=kind,
+                    ref_id=ref,
+                    worker_name=workers.get(worker, "") if worker else "",
+                    programme_name=programmes.get(programme, "") if programme else "",
+                    data=data,
+                )
+            )
 
         for c in session.scalars(sa.select(Contact).where(Contact.person_id == person_id)):
-            add(c.occurred_at, "contact", c.id, c.worker_id, c.programme_id,
-                contact_kind=c.kind, channel=c.channel, reasons=c.reasons, note=c.note or "")
+            add(
+                c.occurred_at,
+                "contact",
+                c.id,
+                c.worker_id,
+                c.programme_id,
+                contact_kind=c.kind,
+                channel=c.channel,
+                reasons=c.reasons,
+                note=c.note or "",
+            )
         for s in session.scalars(
             sa.select(MigrationStatusRecord).where(MigrationStatusRecord.person_id == person_id)
         ):
-            add(s.recorded_at, "status", s.id, s.recorded_by, status=s.status,
-                subcategory=s.subcategory or "", note=s.note or "")
+            add(
+                s.recorded_at,
+                "status",
+                s.id,
+                s.recorded_by,
+                status=s.status,
+                subcategory=s.subcategory or "",
+                note=s.note or "",
+            )
         for g in session.scalars(sa.select(Guidance).where(Guidance.person_id == person_id)):
-            add(g.created_at, "guidance", g.id, g.worker_id, route=g.route_id,
-                application=g.sermig_application or "")
+            add(
+                g.created_at,
+                "guidance",
+                g.id,
+                g.worker_id,
+                route=g.route_id,
+                application=g.sermig_application or "",
+            )
             for item in g.items:
                 if item.state != "pending":
-                    add(item.updated_at, "guidance_item", g.id, item.updated_by,
-                        route=g.route_id, item=item.item_key, state=item.state)
+                    add(
+                        item.updated_at,
+                        "guidance_item",
+                        g.id,
+                        item.updated_by,
+                        route=g.route_id,
+                        item=item.item_key,
+                        state=item.state,
+                    )
         events = session.execute(
             sa.select(ReferralEvent, Referral)
             .join(Referral, Referral.id == ReferralEvent.referral_id)
             .where(Referral.person_id == person_id)
-        ).tuples()
+        ).all()
         for ev, ref in events:
-            add(ev.at, "referral", ref.id, ev.worker_id, destination=ref.destination_key,
-                service_area=ref.service_area, from_status=ev.from_status or "",
-                to_status=ev.to_status, note=ev.note or "", outcome=ref.outcome or "")
+            add(
+                ev.at,
+                "referral",
+                ref.id,
+                ev.worker_id,
+                destination=ref.destination_key,
+                service_area=ref.service_area,
+                from_status=ev.from_status or "",
+                to_status=ev.to_status,
+                note=ev.note or "",
+                outcome=ref.outcome or "",
+            )
         for f in session.scalars(sa.select(FollowUp).where(FollowUp.person_id == person_id)):
-            add(f.created_at, "follow_up", f.id, f.worker_id, what=f.what,
-                due_on=f.due_on.isoformat(), status="pending")
+            add(
+                f.created_at,
+                "follow_up",
+                f.id,
+                f.worker_id,
+                what=f.what,
+                due_on=f.due_on.isoformat(),
+                status="pending",
+            )
             if f.completed_at is not None:
-                add(f.completed_at, "follow_up_closed", f.id, f.worker_id, what=f.what,
-                    status=f.status, outcome=f.outcome or "")
+                add(
+                    f.completed_at,
+                    "follow_up_closed",
+                    f.id,
+                    f.worker_id,
+                    what=f.what,
+                    status=f.status,
+                    outcome=f.outcome or "",
+                )
         for n in session.scalars(sa.select(Note).where(Note.person_id == person_id)):
             add(n.created_at, "note", n.id, n.worker_id, text=n.text)
-        for h in session.scalars(
-            sa.select(Consent).where(Consent.person_id == person_id)
-        ):
-            add(h.recorded_at, "consent", h.id, h.recorded_by, purpose=h.purpose,
-                destination=h.destination_key or "", granted=h.granted)
+        for h in session.scalars(sa.select(Consent).where(Consent.person_id == person_id)):
+            add(
+                h.recorded_at,
+                "consent",
+                h.id,
+                h.recorded_by,
+                purpose=h.purpose,
+                destination=h.destination_key or "",
+                granted=h.granted,
+            )
         out.sort(key=lambda e: e.at, reverse=True)
         return out

@@ -68,19 +68,28 @@ def start(
         )
         position = 0
         for step in route.steps:
-            row.items.append(GuidanceItem(item_key=step.key, kind="step", position=position))
+            row.items.append(
+                GuidanceItem(item_key=f"step:{step.key}", kind="step", position=position)
+            )
             position += 1
         for doc in route.documents:
-            row.items.append(GuidanceItem(item_key=doc.key, kind="document", position=position))
+            row.items.append(
+                GuidanceItem(item_key=f"doc:{doc.key}", kind="document", position=position)
+            )
             position += 1
         session.add(row)
         session.flush()
         if guidance_in.next_step_on is not None:
             add_follow_up(
-                session, ctx, person.id,
-                FollowUpIn(due_on=guidance_in.next_step_on,
-                           what=guidance_in.next_step or route.name_es,
-                           guidance_id=row.id, case_id=case.id),
+                session,
+                ctx,
+                person.id,
+                FollowUpIn(
+                    due_on=guidance_in.next_step_on,
+                    what=guidance_in.next_step or route.name_es,
+                    guidance_id=row.id,
+                    case_id=case.id,
+                ),
                 worker.id,
             )
         case.last_activity_at = utcnow()
@@ -89,7 +98,9 @@ def start(
         return row.id
 
 
-def set_item(ctx: Context, guidance_id: uuid.UUID, data: GuidanceItemIn | Mapping[str, Any]) -> None:
+def set_item(
+    ctx: Context, guidance_id: uuid.UUID, data: GuidanceItemIn | Mapping[str, Any]
+) -> None:
     item_in = validate(GuidanceItemIn, data)
     with ctx.db.write() as session:
         worker = ctx.actor(session)
@@ -101,8 +112,16 @@ def set_item(ctx: Context, guidance_id: uuid.UUID, data: GuidanceItemIn | Mappin
             item.state = item_in.state.value
             item.updated_at = utcnow()
             item.updated_by = worker.id
-            audit(session, ctx, "update", "guidance_item", item.id, person_id=row.person_id,
-                  item=item.item_key, state=item.state)
+            audit(
+                session,
+                ctx,
+                "update",
+                "guidance_item",
+                item.id,
+                person_id=row.person_id,
+                item=item.item_key,
+                state=item.state,
+            )
 
 
 def set_application(
@@ -113,14 +132,25 @@ def set_application(
         worker = ctx.actor(session)
         row = get_or_404(session, Guidance, guidance_id, "guidance")
         row.sermig_application = (number or "").strip() or None
-        audit(session, ctx, "update", "guidance", row.id, person_id=row.person_id,
-              fields=["sermig_application"])
+        audit(
+            session,
+            ctx,
+            "update",
+            "guidance",
+            row.id,
+            person_id=row.person_id,
+            fields=["sermig_application"],
+        )
         if deadline is not None:
             add_deadline(session, ctx, row, deadline, worker.id)
 
 
 def add_deadline(
-    session: sa.orm.Session, ctx: Context, row: Guidance, key: str, worker_id: uuid.UUID,
+    session: sa.orm.Session,
+    ctx: Context,
+    row: Guidance,
+    key: str,
+    worker_id: uuid.UUID,
     start_on: dt.date | None = None,
 ) -> uuid.UUID:
     route = refdata.route(row.route_id)
@@ -129,7 +159,9 @@ def add_deadline(
         raise NotFound("not_found", what=key)
     due = (start_on or local_today()) + dt.timedelta(days=deadline.days)
     fu = add_follow_up(
-        session, ctx, row.person_id,
+        session,
+        ctx,
+        row.person_id,
         FollowUpIn(due_on=due, what=deadline.text_es, guidance_id=row.id, case_id=row.case_id),
         worker_id,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -67,7 +68,7 @@ def search_ids(session: Session, text: str, limit: int) -> list[uuid.UUID]:
     words = tokens(text)
     if not words:
         return []
-    selects: list[sa.Select[tuple[uuid.UUID]]] = []
+    selects: list[sa.Select[Any]] = []
     compact = alnum_upper(text)
     looks_like_doc = any(ch.isdigit() for ch in text)
     if looks_like_doc:

@@ -334,8 +334,9 @@ def add_note(
             return done
         worker = ctx.actor(session)
         person = live_person(session, person_id)
-        note = Note(person_id=person.id, case_id=note_in.case_id, worker_id=worker.id,
-                    text=note_in.text)
+        note = Note(
+            person_id=person.id, case_id=note_in.case_id, worker_id=worker.id, text=note_in.text
+        )
         session.add(note)
         session.flush()
         remember(session, request_id, "add_note", note.id)
@@ -366,8 +367,7 @@ def record_consent(
         row = _consent_row(consent_in, worker.id)
         person.consents.append(row)
         session.flush()
-        audit(session, ctx, "create", "consent", row.id, person_id=person.id,
-              purpose=row.purpose)
+        audit(session, ctx, "create", "consent", row.id, person_id=person.id, purpose=row.purpose)
         return row.id
 
 
@@ -404,15 +404,18 @@ def has_consent(session: Session, person_id: uuid.UUID, destination_key: str) ->
 def _summaries(session: Session, ids: list[uuid.UUID]) -> list[PersonSummary]:
     if not ids:
         return []
-    people = {p.id: p for p in session.scalars(
-        sa.select(Person).where(Person.id.in_(ids)).options(selectinload(Person.documents))
-    )}
+    people = {
+        p.id: p
+        for p in session.scalars(
+            sa.select(Person).where(Person.id.in_(ids)).options(selectinload(Person.documents))
+        )
+    }
     last = dict(
         session.execute(
             sa.select(Contact.person_id, sa.func.max(Contact.occurred_at))
             .where(Contact.person_id.in_(ids))
             .group_by(Contact.person_id)
-        ).tuples()
+        ).all()
     )
     out = []
     for pid in ids:
@@ -466,6 +469,5 @@ def record_consent_row(
     )
     person.consents.append(row)
     session.flush()
-    audit(session, ctx, "create", "consent", row.id, person_id=person.id,
-          purpose=row.purpose)
+    audit(session, ctx, "create", "consent", row.id, person_id=person.id, purpose=row.purpose)
     return row

@@ -60,8 +60,15 @@ def _consent_gate(
     if worker.role not in (Role.SUPERVISOR.value, Role.ADMIN.value):
         raise NotAllowed("override_needs_supervisor")
     ref.consent_override_by = worker.id
-    audit(session, ctx, "consent_override", "referral", ref.id, person_id=ref.person_id,
-          destination=ref.destination_key)
+    audit(
+        session,
+        ctx,
+        "consent_override",
+        "referral",
+        ref.id,
+        person_id=ref.person_id,
+        destination=ref.destination_key,
+    )
 
 
 def _move(
@@ -101,11 +108,24 @@ def _move(
     ref.status = target.value
     ref.updated_at = now
     ref.events.append(
-        ReferralEvent(from_status=current.value, to_status=target.value, worker_id=worker.id,
-                      note=note, at=now)
+        ReferralEvent(
+            from_status=current.value,
+            to_status=target.value,
+            worker_id=worker.id,
+            note=note,
+            at=now,
+        )
     )
-    audit(session, ctx, "transition", "referral", ref.id, person_id=ref.person_id,
-          from_status=current.value, to_status=target.value)
+    audit(
+        session,
+        ctx,
+        "transition",
+        "referral",
+        ref.id,
+        person_id=ref.person_id,
+        from_status=current.value,
+        to_status=target.value,
+    )
 
 
 def create(
@@ -143,8 +163,9 @@ def create(
         if ref_in.consent_given:
             record_consent_row(session, ctx, person, worker, dest.key)
         if ref_in.request_now:
-            _move(session, ctx, ref, worker, ReferralStatus.REQUESTED, None,
-                  ref_in.override_consent)
+            _move(
+                session, ctx, ref, worker, ReferralStatus.REQUESTED, None, ref_in.override_consent
+            )
         case.last_activity_at = utcnow()
         remember(session, request_id, "create_referral", ref.id)
         return ref.id

@@ -198,9 +198,12 @@ class ConsentIn(Input):
 
     @model_validator(mode="after")
     def _coherent(self) -> ConsentIn:
-        if self.purpose is ConsentPurpose.SHARE_WITH_DESTINATION:
-            if self.destination_key is None or refdata.destination(self.destination_key) is None:
-                raise PydanticCustomError("unknown_destination", "destination", {"value": ""})
+        if self.purpose is ConsentPurpose.SHARE_WITH_DESTINATION and (
+            self.destination_key is None or refdata.destination(self.destination_key) is None
+        ):
+            raise PydanticCustomError(
+                "unknown_destination", "destination", {"value": self.destination_key or ""}
+            )
         if self.given_by is ConsentGiver.REPRESENTATIVE and not self.representative_name:
             raise PydanticCustomError("representative_name_required", "name")
         return self
@@ -323,9 +326,7 @@ class ReferralIn(Input):
             )
         areas = {a.key for a in refdata.service_areas()}
         if self.service_area is not None and self.service_area not in areas:
-            raise PydanticCustomError(
-                "unknown_service_area", "area", {"value": self.service_area}
-            )
+            raise PydanticCustomError("unknown_service_area", "area", {"value": self.service_area})
         return self
 
 

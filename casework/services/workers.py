@@ -55,7 +55,7 @@ def create_programme(ctx: Context, data: ProgrammeIn | Mapping[str, Any]) -> Pro
     with ctx.db.write() as session:
         ctx.require_role(session, Role.ADMIN)
         if session.scalar(sa.select(Programme.id).where(Programme.code == prog_in.code)):
-            raise Conflict("programme_exists", code=prog_in.code)
+            raise Conflict("programme_exists", programme=prog_in.code)
         prog = Programme(code=prog_in.code, name=prog_in.name)
         session.add(prog)
         session.flush()

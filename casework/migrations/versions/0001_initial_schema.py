@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 12:53:32.772214
+Create Date: 2026-11-23 13:12:31.136645
 """
 
 from collections.abc import Sequence
@@ -39,7 +39,6 @@ def _append_only_audit() -> None:
 
 
 def upgrade() -> None:
-
     op.create_table(
         "programme",
         sa.Column("code", sa.String(length=40), nullable=False),
@@ -191,6 +190,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("case_file", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_case_file_person_id"), ["person_id"], unique=False)
+        batch_op.create_index("ix_case_programme_status", ["programme_id", "status"], unique=False)
         batch_op.create_index("ix_case_worker_status", ["worker_id", "status"], unique=False)
 
     op.create_table(
@@ -364,12 +364,12 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_person_language")),
-        sa.UniqueConstraint("person_id", "code", name="uq_person_language"),
     )
     with op.batch_alter_table("person_language", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_person_language_person_id"), ["person_id"], unique=False
         )
+        batch_op.create_index("uq_person_language", ["person_id", "code"], unique=True)
 
     op.create_table(
         "person_merge",
@@ -430,6 +430,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_contact_case_id"), ["case_id"], unique=False)
         batch_op.create_index("ix_contact_person_time", ["person_id", "occurred_at"], unique=False)
         batch_op.create_index("ix_contact_time", ["occurred_at"], unique=False)
+        batch_op.create_index("ix_contact_worker_time", ["worker_id", "occurred_at"], unique=False)
 
     op.create_table(
         "guidance",
@@ -455,6 +456,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_guidance")),
     )
     with op.batch_alter_table("guidance", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_guidance_case_id"), ["case_id"], unique=False)
         batch_op.create_index("ix_guidance_person", ["person_id", "created_at"], unique=False)
 
     op.create_table(
@@ -477,6 +479,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_note")),
     )
     with op.batch_alter_table("note", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_note_case_id"), ["case_id"], unique=False)
         batch_op.create_index("ix_note_person_time", ["person_id", "created_at"], unique=False)
 
     op.create_table(
@@ -580,7 +583,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_follow_up")),
     )
     with op.batch_alter_table("follow_up", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_follow_up_case_id"), ["case_id"], unique=False)
         batch_op.create_index("ix_follow_up_due", ["worker_id", "status", "due_on"], unique=False)
+        batch_op.create_index(batch_op.f("ix_follow_up_guidance_id"), ["guidance_id"], unique=False)
         batch_op.create_index("ix_follow_up_person", ["person_id", "due_on"], unique=False)
         batch_op.create_index(batch_op.f("ix_follow_up_referral_id"), ["referral_id"], unique=False)
 
@@ -609,12 +614,12 @@ def upgrade() -> None:
             ["updated_by"], ["worker.id"], name=op.f("fk_guidance_item_updated_by_worker")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_guidance_item")),
-        sa.UniqueConstraint("guidance_id", "item_key", name="uq_guidance_item_key"),
     )
     with op.batch_alter_table("guidance_item", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_guidance_item_guidance_id"), ["guidance_id"], unique=False
         )
+        batch_op.create_index("uq_guidance_item_key", ["guidance_id", "item_key"], unique=True)
 
     op.create_table(
         "referral_event",
@@ -648,19 +653,21 @@ def downgrade() -> None:
     if dialect == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS audit_event_append_only ON audit_event")
         op.execute("DROP FUNCTION IF EXISTS audit_event_append_only()")
-
     with op.batch_alter_table("referral_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_referral_event_referral_id"))
 
     op.drop_table("referral_event")
     with op.batch_alter_table("guidance_item", schema=None) as batch_op:
+        batch_op.drop_index("uq_guidance_item_key")
         batch_op.drop_index(batch_op.f("ix_guidance_item_guidance_id"))
 
     op.drop_table("guidance_item")
     with op.batch_alter_table("follow_up", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_follow_up_referral_id"))
         batch_op.drop_index("ix_follow_up_person")
+        batch_op.drop_index(batch_op.f("ix_follow_up_guidance_id"))
         batch_op.drop_index("ix_follow_up_due")
+        batch_op.drop_index(batch_op.f("ix_follow_up_case_id"))
 
     op.drop_table("follow_up")
     with op.batch_alter_table("referral", schema=None) as batch_op:
@@ -672,13 +679,16 @@ def downgrade() -> None:
     op.drop_table("referral")
     with op.batch_alter_table("note", schema=None) as batch_op:
         batch_op.drop_index("ix_note_person_time")
+        batch_op.drop_index(batch_op.f("ix_note_case_id"))
 
     op.drop_table("note")
     with op.batch_alter_table("guidance", schema=None) as batch_op:
         batch_op.drop_index("ix_guidance_person")
+        batch_op.drop_index(batch_op.f("ix_guidance_case_id"))
 
     op.drop_table("guidance")
     with op.batch_alter_table("contact", schema=None) as batch_op:
+        batch_op.drop_index("ix_contact_worker_time")
         batch_op.drop_index("ix_contact_time")
         batch_op.drop_index("ix_contact_person_time")
         batch_op.drop_index(batch_op.f("ix_contact_case_id"))
@@ -689,6 +699,7 @@ def downgrade() -> None:
 
     op.drop_table("person_merge")
     with op.batch_alter_table("person_language", schema=None) as batch_op:
+        batch_op.drop_index("uq_person_language")
         batch_op.drop_index(batch_op.f("ix_person_language_person_id"))
 
     op.drop_table("person_language")
@@ -716,6 +727,7 @@ def downgrade() -> None:
     op.drop_table("consent")
     with op.batch_alter_table("case_file", schema=None) as batch_op:
         batch_op.drop_index("ix_case_worker_status")
+        batch_op.drop_index("ix_case_programme_status")
         batch_op.drop_index(batch_op.f("ix_case_file_person_id"))
 
     op.drop_table("case_file")

@@ -1,0 +1,46 @@
+# casework — the two commands a new machine needs:
+#   make app     installs casework into .venv and opens it (your database in the user data dir)
+#   make check   installs the development tools and runs every check and the whole test suite
+# Also: make demo (opens a demo database of synthetic people), make bench.
+
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: app demo check test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-app: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed-app
+
+app: $(VENV)/.installed-app
+	$(BIN)/casework
+
+demo: $(VENV)/.installed-app
+	$(BIN)/casework --demo
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff format --check casework tests bench tools
+	$(BIN)/ruff check casework tests bench tools
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: $(VENV)/.installed-dev
+	$(BIN)/pytest
+
+check: lint test
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/foundation.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,160 @@
+"""Shared fixtures: isolated user folders, and one fresh database per test on SQLite and
+on PostgreSQL (the server at 127.0.0.1:5432; its tests skip locally when it is down, and
+fail in CI, where it must be there)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from casework.db import Database, open_database
+from casework.i18n import set_language
+from casework.models import Base
+from casework.services import workers
+from casework.services.context import Context
+from casework.services.schemas import WorkerOut
+
+PG_ADMIN_URL = os.environ.get(
+    "CASEWORK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Nothing a test does touches the real user data dir or a real database URL."""
+    data = tmp_path / "userdata"
+    monkeypatch.setenv("CASEWORK_DATA_DIR", str(data))
+    monkeypatch.delenv("CASEWORK_DATABASE_URL", raising=False)
+    set_language("es")
+    return data
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file, copied for every test (migrating each time is slow)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    db = open_database(str(path))
+    db.dispose()
+    return path
+
+
+def _pg_admin() -> sa.Engine | None:
+    engine = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect():
+            return engine
+    except sa.exc.OperationalError:
+        engine.dispose()
+        return None
+
+
+class PgServer:
+    """Creates and drops uniquely named databases on the test server."""
+
+    def __init__(self, admin: sa.Engine) -> None:
+        self.admin = admin
+        self.created: list[str] = []
+
+    def create(self) -> str:
+        name = f"casework_test_{uuid.uuid4().hex[:12]}"
+        with self.admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        self.created.append(name)
+        return self.admin.url.set(database=name).render_as_string(hide_password=False)
+
+    def drop(self, url: str) -> None:
+        name = sa.make_url(url).database
+        with self.admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if name in self.created:
+            self.created.remove(name)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    admin = _pg_admin()
+    if admin is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN_URL}")
+        pytest.skip("PostgreSQL is not reachable")
+    server = PgServer(admin)
+    yield server
+    for name in list(server.created):
+        server.drop(admin.url.set(database=name).render_as_string(hide_password=False))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_database(pg_server: PgServer) -> Iterator[Database]:
+    """One migrated PostgreSQL database for the session, emptied after every test."""
+    url = pg_server.create()
+    db = open_database(url)
+    yield db
+    db.dispose()
+    pg_server.drop(url)
+
+
+def _truncate(db: Database) -> None:
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(f"TRUNCATE {names} CASCADE")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[Database]:
+    """A fresh, migrated database: a SQLite file, or the emptied PostgreSQL test database."""
+    if request.param == "sqlite":
+        path = tmp_path / "casework.db"
+        shutil.copy(sqlite_template, path)
+        db = open_database(str(path))
+        yield db
+        db.dispose()
+    else:
+        db = request.getfixturevalue("pg_database")
+        _truncate(db)
+        yield db
+        _truncate(db)
+
+
+@pytest.fixture
+def admin(database: Database) -> WorkerOut:
+    return workers.first_run(
+        Context(database),
+        {"code": "OFMIG", "name": "Oficina de Migrantes"},
+        {"username": "admin", "full_name": "Ana Admin"},
+    )
+
+
+@pytest.fixture
+def worker(database: Database, admin: WorkerOut) -> WorkerOut:
+    return workers.create_worker(
+        Context(database, admin.id),
+        {"username": "dfuentes", "full_name": "Daniela Fuentes", "programme_code": "OFMIG"},
+    )
+
+
+@pytest.fixture
+def supervisor(database: Database, admin: WorkerOut) -> WorkerOut:
+    return workers.create_worker(
+        Context(database, admin.id),
+        {
+            "username": "creyes",
+            "full_name": "Carolina Reyes",
+            "role": "supervisor",
+            "programme_code": "OFMIG",
+        },
+    )
+
+
+@pytest.fixture
+def ctx(database: Database, worker: WorkerOut) -> Context:
+    """The service context of an ordinary desk worker."""
+    return Context(database, worker.id)

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from casework.i18n import catalogue, detect_language, t
+
+
+def test_catalogues_have_the_same_keys() -> None:
+    assert set(catalogue("es")) == set(catalogue("en"))
+
+
+def test_every_error_code_in_the_code_has_a_message() -> None:
+    root = Path(__file__).parents[1] / "casework"
+    codes: set[str] = set()
+    pattern = re.compile(
+        r"(?:Conflict|NotFound|NotAllowed|InvalidTransition|CaseworkError|PydanticCustomError)"
+        r'\(\s*"([a-z_]+)"'
+    )
+    for path in root.rglob("*.py"):
+        codes.update(pattern.findall(path.read_text(encoding="utf-8")))
+    assert codes, "the pattern found no error codes"
+    missing = sorted(c for c in codes if f"error.{c}" not in catalogue("es"))
+    assert missing == []
+
+
+def test_language_from_flag_or_locale(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    assert detect_language("en") == "en"
+    for var in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    assert detect_language(None) == "en"
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")
+    assert detect_language(None) == "es"
+
+
+def test_messages_are_formatted_in_both_languages() -> None:
+    assert "12.345.678-9" in t(
+        "error.rut_check_digit", lang="es", value="12.345.678-9", expected="5"
+    )
+    assert "should be 5" in t("error.rut_check_digit", lang="en", value="x", expected="5")
