@@ -55,7 +55,7 @@ class Person(IdMixin, CreatedMixin, Base):
     """References from imported spreadsheets (programme list ids)."""
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     created_by: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("worker.id"))
-    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("person.id"), index=True)
+    merged_into_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("person.id"))
     """Set when this record was merged into another: it then stays only as a pointer."""
 
     documents: Mapped[list[IdentityDocument]] = relationship(
@@ -204,7 +204,8 @@ class PersonKey(Base):
     for the duplicate matcher. Rebuilt by the service whenever the person changes."""
 
     __tablename__ = "person_key"
-    __table_args__ = (sa.Index("ix_person_key_kind_key", "kind", "key"),)
+    # Covering (kind, key, person_id): a prefix search reads the index alone.
+    __table_args__ = (sa.Index("ix_person_key_lookup", "kind", "key", "person_id"),)
 
     person_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("person.id", ondelete="CASCADE"), primary_key=True

@@ -15,6 +15,8 @@ from casework.text import alnum_upper, fold, tokens
 NAME = "name"
 DOC = "doc"
 KEY_MAX = 120
+CANDIDATES = 2_000
+"""Matches looked at per search; past that the worker keeps typing to narrow it."""
 
 
 def sort_name(first_surname: str, second_surname: str | None, given_names: str) -> str:
@@ -80,10 +82,12 @@ def search_ids(session: Session, text: str, limit: int) -> list[uuid.UUID]:
         for word in sorted(set(words), key=len, reverse=True):
             selects.append(sa.select(PersonKey.person_id).where(prefix_filter(NAME, word)))
     base = selects[0] if len(selects) == 1 else sa.intersect(*selects)
-    ids = base.subquery()
+    candidates = list(session.scalars(base.limit(CANDIDATES)))
+    if not candidates:
+        return []
     stmt = (
         sa.select(Person.id)
-        .where(Person.id.in_(sa.select(ids.c[0])), Person.merged_into_id.is_(None))
+        .where(Person.id.in_(candidates), Person.merged_into_id.is_(None))
         .order_by(Person.sort_name)
         .limit(limit)
     )

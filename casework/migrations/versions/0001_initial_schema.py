@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 13:12:31.136645
+Create Date: 2026-11-23 13:20:21.853205
 """
 
 from collections.abc import Sequence
@@ -148,9 +148,6 @@ def upgrade() -> None:
     with op.batch_alter_table("person", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_person_current_status"), ["current_status"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_person_merged_into_id"), ["merged_into_id"], unique=False
         )
         batch_op.create_index("ix_person_sort_name", ["sort_name"], unique=False)
 
@@ -349,7 +346,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("person_id", "kind", "key", name=op.f("pk_person_key")),
     )
     with op.batch_alter_table("person_key", schema=None) as batch_op:
-        batch_op.create_index("ix_person_key_kind_key", ["kind", "key"], unique=False)
+        batch_op.create_index("ix_person_key_lookup", ["kind", "key", "person_id"], unique=False)
 
     op.create_table(
         "person_language",
@@ -704,7 +701,7 @@ def downgrade() -> None:
 
     op.drop_table("person_language")
     with op.batch_alter_table("person_key", schema=None) as batch_op:
-        batch_op.drop_index("ix_person_key_kind_key")
+        batch_op.drop_index("ix_person_key_lookup")
 
     op.drop_table("person_key")
     with op.batch_alter_table("migration_status", schema=None) as batch_op:
@@ -733,7 +730,6 @@ def downgrade() -> None:
     op.drop_table("case_file")
     with op.batch_alter_table("person", schema=None) as batch_op:
         batch_op.drop_index("ix_person_sort_name")
-        batch_op.drop_index(batch_op.f("ix_person_merged_into_id"))
         batch_op.drop_index(batch_op.f("ix_person_current_status"))
 
     op.drop_table("person")

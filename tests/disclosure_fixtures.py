@@ -1,0 +1,403 @@
+"""Synthetic populations, canaries and an independent interval audit for the disclosure tests.
+
+Everything here is synthetic. The interval audit is written from the attacker's side and
+does not reuse the package's suppression code: it rebuilds the linear relations between the
+published tables (rows add up to the total, T7 rows add up to T6, and — when the data are
+additive — the year is the sum of its quarters), fixes every published cell to its *true*
+count (the guarantee must hold before rounding) and asks an integer program for the smallest
+and largest value each suppressed cell can take.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from casework.disclosure import Period, PersonFacts, Release
+from casework.disclosure.codebook import (
+    AREA_CATEGORIES,
+    LABELS_ES,
+    OUTCOME_CATEGORIES,
+    PERSON_TABLES,
+    RULES_ES,
+    STATUS_MAP,
+    T6,
+    T7,
+    TABLES,
+    TOTAL,
+    reading_note_es,
+)
+from casework.disclosure.release import grouping_of
+from casework.disclosure.tabulate import TOTAL_KEY, CellKey, tabulate
+
+MUNICIPALITY = "13101"
+"""Santiago (synthetic office)."""
+CANARY = "CANARY-7Q"
+"""Planted in every identifying value the tests can reach; must never be exported."""
+DATE_RE = re.compile(rb"\d{4}-\d{2}-\d{2}")
+
+# --- people -------------------------------------------------------------------------------
+
+
+def canary_key(i: int, label: str = "") -> str:
+    """An opaque key stuffed with what a careless service might put there."""
+    return (
+        f"{CANARY}|{label}|RUN 12.345.{i:03d}-K|Pasaporte P{i:07d}|María José Pérez Núñez|"
+        f"+56 9 5555 {i:04d}|Pasaje Los Aromos {i} depto 4B|nota libre 2026-05-{i % 28 + 1:02d}"
+    )
+
+
+def person(
+    i: int,
+    *,
+    nationality: str | None = "VEN",
+    sex: str | None = "F",
+    age: int | None = 30,
+    status: str | None = "no_permit",
+    commune: str | None = "13101",
+    referrals: tuple[tuple[str, str], ...] = (),
+    excluded: bool = False,
+    label: str = "",
+) -> PersonFacts:
+    return PersonFacts(
+        key=canary_key(i, label),
+        nationality=nationality,
+        sex=sex,
+        age=age,
+        status=status,
+        commune=commune,
+        referrals=referrals,
+        excluded=excluded,
+    )
+
+
+_BASE_NATS = ["VEN"] * 9 + ["COL"] * 3 + ["PER"] * 3 + ["BOL"] * 2
+_BASE_STATUS = (
+    ["no_permit"] * 5
+    + ["transit_expired"] * 2
+    + [
+        "temporary_in_process",
+        "temporary",
+        "permanent",
+        "refugee_applicant",
+        "unknown",
+    ]
+)
+_BASE_COMMUNES = ["13101"] * 6 + ["13114", "13120", "13106"]
+_AREAS = ["health", "housing", "legal", "education", "employment", "social_protection"]
+_OUTCOMES = ["completed", "pending", "not_completed"]
+
+
+def base_population(n: int, seed: int, start: int = 0) -> list[PersonFacts]:
+    """Ordinary adults: several large nationalities and communes, mixed statuses."""
+    rng = random.Random(seed)
+    people = []
+    for i in range(start, start + n):
+        refs = tuple(
+            (rng.choice(_AREAS), rng.choice(_OUTCOMES)) for _ in range(rng.choice((0, 1, 1, 2)))
+        )
+        people.append(
+            person(
+                i,
+                nationality=rng.choice(_BASE_NATS),
+                sex=rng.choice(("F", "M")),
+                age=rng.randint(18, 59),
+                status=rng.choice(_BASE_STATUS),
+                commune=rng.choice(_BASE_COMMUNES),
+                referrals=refs,
+            )
+        )
+    return people
+
+
+RARE_COMMUNE = "13132"
+"""Vitacura: nobody else from the office lives there."""
+CUBAN_COMMUNE = "13125"
+"""Quilicura: only the three Cubans."""
+
+
+def planted() -> dict[str, list[PersonFacts]]:
+    """The risky people of privacy.md §7, each with canaries in the key."""
+    return {
+        "haitian_woman": [
+            person(
+                9001,
+                nationality="HTI",
+                sex="F",
+                age=67,
+                status="refugee",
+                commune=RARE_COMMUNE,
+                label="haitiana",
+            )
+        ],
+        "cubans": [
+            person(
+                9010 + j,
+                nationality="CUB",
+                sex="M",
+                age=35 + j,
+                status="no_permit",
+                commune=CUBAN_COMMUNE,
+                label="cubano",
+            )
+            for j in range(3)
+        ],
+        "twelve_referrals": [
+            person(
+                9020,
+                referrals=(("legal", "pending"),) * 11 + (("legal", "completed"),),
+                label="doce-derivaciones",
+            )
+        ],
+        "legal_others": [
+            person(9030 + j, referrals=(("legal", "completed"),), label="juridica")
+            for j in range(9)
+        ],
+        "child": [person(9040, age=12, status="temporary_in_process", label="nino")],
+        "nonbinary": [person(9050 + j, sex="X", label="x") for j in range(2)],
+    }
+
+
+def adversarial_quarter(n_base: int = 300, seed: int = 7) -> list[PersonFacts]:
+    people = base_population(n_base, seed)
+    for group in planted().values():
+        people.extend(group)
+    return people
+
+
+def split_quarters(
+    people: Sequence[PersonFacts], seed: int, pinned: Mapping[str, int] | None = None
+) -> dict[int, list[PersonFacts]]:
+    """Each person served in exactly one quarter (so the year is the sum of its quarters)."""
+    rng = random.Random(seed)
+    out: dict[int, list[PersonFacts]] = {q: [] for q in range(1, 5)}
+    for p in people:
+        q = rng.randint(1, 4)
+        for marker, fixed in (pinned or {}).items():
+            if marker in p.key:
+                q = fixed
+        out[q].append(p)
+    return out
+
+
+# --- reading exports ------------------------------------------------------------------------
+
+
+def output_bytes(release: Release) -> list[bytes]:
+    return [release.to_json(), *release.to_csv_files().values()]
+
+
+def allowed_strings(release: Release) -> set[str]:
+    """Every string an export may contain: codebook, fixed texts, its own codes and hash."""
+    allowed: set[str] = {TOTAL, release.period.label, release.municipality, "year", "quarter"}
+    allowed |= {"rounded", "suppressed", ""}
+    for name, labels in LABELS_ES.items():
+        allowed.add(name)
+        allowed |= set(labels)
+        allowed |= set(labels.values())
+    allowed |= set(RULES_ES.values()) | set(RULES_ES)
+    allowed |= set(STATUS_MAP) | set(STATUS_MAP.values())
+    for spec in TABLES:
+        allowed |= {spec.table_id, spec.title_es, *spec.dimensions}
+    allowed.add(reading_note_es(release.k, release.rounding_base, release.min_table_total))
+    allowed |= {"cifra publicada, redondeada", "cifra suprimida (sin valor)"}
+    grouping = grouping_of(release)
+    allowed |= set(grouping.nationalities) | set(grouping.communes)
+    return allowed
+
+
+def true_counts(people: Iterable[PersonFacts], release: Release) -> dict[CellKey, int]:
+    """True counts of a period, with the grouping the release used."""
+    return dict(tabulate(people, grouping_of(release)).counts)
+
+
+def key_of(table_id: str, dims: tuple[str, ...]) -> CellKey:
+    return TOTAL_KEY if dims == (TOTAL,) else (table_id, dims)
+
+
+# --- interval audit -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Interval:
+    lo: float
+    hi: float  # math.inf when unbounded
+
+    @property
+    def free(self) -> bool:
+        return self.hi - self.lo >= 1 - 1e-6
+
+
+def interval_audit(
+    releases: Sequence[Release],
+    truth: Mapping[str, Mapping[CellKey, int]],
+    *,
+    additive_year: bool,
+    exact: bool = True,
+) -> dict[tuple[str, CellKey], Interval]:
+    """Feasible integer range of every suppressed cell, given everything published.
+
+    ``truth[period_label]`` holds the true counts of each released period: published cells
+    are fixed to them (not to their rounded values). With ``additive_year`` the four
+    quarters and the year of the releases' calendar year are all variables, linked by
+    year = sum of quarters (periods not released are free, non-negative unknowns).
+
+    Without ``exact`` only whether each range has two integers is decided (one solve when
+    the maximum already exceeds the true value); the other end is then the true value.
+    """
+    import numpy as np
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    year = releases[0].period.year
+    grouping = grouping_of(releases[0])
+    if additive_year:
+        labels = [Period(year, q).label for q in range(1, 5)] + [Period(year).label]
+    else:
+        labels = sorted({r.period.label for r in releases})
+    keys: list[CellKey] = [TOTAL_KEY]
+    for spec in TABLES:
+        keys.extend((spec.table_id, dims) for dims in grouping.categories(spec.table_id))
+    index: dict[tuple[str, CellKey], int] = {}
+    for label in labels:
+        for key in keys:
+            index[(label, key)] = len(index)
+    n = len(index)
+
+    rows: list[dict[int, float]] = []
+    for label in labels:
+        for spec in PERSON_TABLES:
+            row = {
+                index[(label, (spec.table_id, d))]: 1.0 for d in grouping.categories(spec.table_id)
+            }
+            row[index[(label, TOTAL_KEY)]] = -1.0
+            rows.append(row)
+        for area in AREA_CATEGORIES:
+            row = {index[(label, (T7.table_id, (area, o)))]: 1.0 for o in OUTCOME_CATEGORIES}
+            row[index[(label, (T6.table_id, (area,)))]] = -1.0
+            rows.append(row)
+    if additive_year:
+        for key in keys:
+            row = {index[(labels[q], key)]: 1.0 for q in range(4)}
+            row[index[(labels[4], key)]] = -1.0
+            rows.append(row)
+
+    lower = np.zeros(n)
+    upper = np.full(n, np.inf)
+    targets: list[tuple[str, CellKey]] = []
+    for release in releases:
+        label = release.period.label
+        for table_id, cell in release.cells():
+            key = key_of(table_id, cell.dims)
+            i = index[(label, key)]
+            if cell.count is None:
+                targets.append((label, key))
+            else:
+                value = truth[label][key]
+                lower[i] = upper[i] = value
+
+    # Split into independent blocks (variables linked through constraints with free vars).
+    parent = list(range(n))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    fixed = lower == upper
+    for row in rows:
+        free = [i for i in row if not fixed[i]]
+        for a, b in itertools.pairwise(free):
+            parent[find(a)] = find(b)
+
+    a_full = np.zeros((len(rows), n))
+    for r, row in enumerate(rows):
+        for i, coef in row.items():
+            a_full[r, i] = coef
+    out: dict[tuple[str, CellKey], Interval] = {}
+    blocks: dict[int, list[tuple[str, CellKey]]] = {}
+    for target in dict.fromkeys(targets):
+        blocks.setdefault(find(index[target]), []).append(target)
+    for root, block_targets in blocks.items():
+        members = [i for i in range(n) if not fixed[i] and find(i) == root]
+        member_set = set(members)
+        row_ids = [r for r, row in enumerate(rows) if any(i in member_set for i in row)]
+        a = a_full[np.ix_(row_ids, members)]
+        fixed_part = a_full[np.ix_(row_ids, [i for i in range(n) if fixed[i]])]
+        rhs = -fixed_part @ lower[fixed]
+        cons = LinearConstraint(a, rhs, rhs)
+        bounds = Bounds(np.zeros(len(members)), np.full(len(members), np.inf))
+        integrality = np.ones(len(members))
+        position = {i: p for p, i in enumerate(members)}
+        pending = list(block_targets)
+        if not exact:
+            # Certify many cells per solve: keep every uncertified cell within one of its true
+            # value and push their sum up, then down; a cell that lands off its true value
+            # has a range of at least two integers. The rest are solved one by one.
+            for sign in (-1.0, 1.0):
+                if not pending:
+                    break
+                low_b, high_b = np.zeros(len(members)), np.full(len(members), np.inf)
+                c = np.zeros(len(members))
+                for target in pending:
+                    p, t = position[index[target]], float(truth[target[0]][target[1]])
+                    low_b[p], high_b[p], c[p] = max(t - 1, 0), t + 1, sign
+                res = milp(c, constraints=cons, bounds=Bounds(low_b, high_b),
+                           integrality=integrality)  # fmt: skip
+                assert res.status == 0, f"audit model infeasible: {res.message}"
+                still = []
+                for target in pending:
+                    value = float(res.x[position[index[target]]])
+                    true_value = float(truth[target[0]][target[1]])
+                    if abs(value - true_value) >= 1 - 1e-6:
+                        out[target] = Interval(min(value, true_value), max(value, true_value))
+                    else:
+                        still.append(target)
+                pending = still
+        for target in pending:
+            c = np.zeros(len(members))
+            c[position[index[target]]] = 1.0
+            true_value = float(truth[target[0]][target[1]])
+            high = milp(-c, constraints=cons, bounds=bounds, integrality=integrality)
+            if high.status == 0:
+                hi = -float(high.fun)
+            else:  # HiGHS may answer "infeasible or unbounded": tell them apart
+                probe = milp(0 * c, constraints=cons, bounds=bounds, integrality=integrality)
+                assert probe.status == 0, f"audit model infeasible for {target}: {probe.message}"
+                hi = float("inf")
+            if not exact and hi >= true_value + 1 - 1e-6:
+                out[target] = Interval(true_value, hi)
+                continue
+            low = milp(c, constraints=cons, bounds=bounds, integrality=integrality)
+            assert low.status == 0, f"audit model infeasible for {target}: {low.message}"
+            out[target] = Interval(float(low.fun), hi)
+    return out
+
+
+def hidden_row_sums(release: Release, truth: Mapping[CellKey, int]) -> list[tuple[str, int]]:
+    """For every row with a published total: the true sum of its suppressed cells."""
+    out = []
+    cells = {key_of(t, c.dims): c for t, c in release.cells()}
+    total_published = cells[TOTAL_KEY].count is not None
+    for spec in PERSON_TABLES:
+        if not total_published:
+            break
+        keys = [(spec.table_id, d) for d in grouping_of(release).categories(spec.table_id)]
+        hidden = [k for k in keys if cells[k].count is None]
+        if hidden:
+            out.append((spec.table_id, sum(truth[k] for k in hidden)))
+    for area in AREA_CATEGORIES:
+        if cells[(T6.table_id, (area,))].count is None:
+            continue
+        keys = [(T7.table_id, (area, o)) for o in OUTCOME_CATEGORIES]
+        hidden = [k for k in keys if cells[k].count is None]
+        if hidden:
+            out.append((f"{T7.table_id}:{area}", sum(truth[k] for k in hidden)))
+    return out
+
+
+def with_key_suffix(people: Iterable[PersonFacts], suffix: str) -> list[PersonFacts]:
+    return [replace(p, key=p.key + suffix) for p in people]
