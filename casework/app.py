@@ -2,28 +2,125 @@
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
-from textual.widgets import Footer, Header, Static
+from typing import Any
 
+from textual.app import App
+from textual.binding import Binding
+
+from casework.commands import ScreenActions
 from casework.db import Database
+from casework.i18n import t
+from casework.screens.common import translate_bindings
+from casework.services import workers
 from casework.services.context import Context
+from casework.services.schemas import WorkerOut
 
 
 class CaseworkApp(App[int]):
-    """casework's desk. Screens arrive with the issue "The desk"."""
+    """casework's desk: the worker's day, search, intake and the person file."""
 
+    CSS_PATH = "app.tcss"
     TITLE = "casework"
+    COMMANDS = App.COMMANDS | {ScreenActions}
+    BINDINGS = [
+        Binding("f1", "help", "key.help", id="help"),
+        Binding("question_mark", "help", "key.help", show=False),
+        Binding("ctrl+t", "today", "key.today", id="today"),
+        Binding("ctrl+f", "find", "key.find", id="find"),
+        Binding("ctrl+n", "new_intake", "key.new_intake", id="new-intake"),
+        Binding("ctrl+q", "quit", "key.quit", id="quit"),
+    ]
 
     def __init__(self, database: Database, *, demo: bool = False) -> None:
         super().__init__()
+        translate_bindings(self)
         self.database = database
         self.demo = demo
-        self.ctx = Context(database)
+        self.worker: WorkerOut | None = None
+        self.intake_draft: Any = None
+        """The new-intake screen being filled in: Escape keeps it for later."""
 
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static(f"casework — {self.database.describe()}", id="placeholder")
-        yield Footer()
+    @property
+    def ctx(self) -> Context:
+        return Context(self.database, self.worker.id if self.worker else None)
+
+    def on_mount(self) -> None:
+        self.title = "casework"
+        ctx = Context(self.database)
+        if workers.is_empty(ctx):
+            from casework.screens.first_run import FirstRunScreen
+
+            self.push_screen(FirstRunScreen())
+            return
+        if self.demo:
+            demo_worker = workers.find_worker(ctx, "demo")
+            if demo_worker is not None:
+                self.sign_in(demo_worker)
+                return
+        from casework.screens.sign_in import SignInScreen
+
+        self.push_screen(SignInScreen())
+
+    def sign_in(self, worker: WorkerOut) -> None:
+        """Start the worker's session and show their day."""
+        from casework.screens.today import TodayScreen
+
+        self.worker = workers.sign_in(Context(self.database), worker.id)
+        self.sub_title = f"{self.worker.full_name} · {self.database.describe()}"
+        self.switch_to_base(TodayScreen())
+
+    def switch_to_base(self, screen: Any) -> None:
+        """Make ``screen`` the only screen on the stack (besides the default one)."""
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(screen)
+
+    # Global actions -----------------------------------------------------------------------
+
+    def _signed_in(self) -> bool:
+        if self.worker is None:
+            self.notify(t("ui.sign_in_first"), severity="warning")
+            return False
+        return True
+
+    def action_today(self) -> None:
+        if self._signed_in():
+            from casework.screens.today import TodayScreen
+
+            self.switch_to_base(TodayScreen())
+
+    def action_find(self, text: str = "") -> None:
+        if self._signed_in():
+            from casework.screens.search import SearchScreen
+
+            if isinstance(self.screen, SearchScreen):
+                self.screen.focus_query()
+                return
+            self.push_screen(SearchScreen(text))
+
+    def action_new_intake(self, names: str = "") -> None:
+        if not self._signed_in():
+            return
+        from casework.screens.intake import IntakeScreen
+
+        if isinstance(self.screen, IntakeScreen):
+            return
+        if self.intake_draft is None:
+            self.intake_draft = IntakeScreen(names)
+        elif names:
+            self.intake_draft.prefill(names)
+        self.push_screen(self.intake_draft)
+
+    def open_person(self, person_id: Any) -> None:
+        from casework.screens.person import PersonScreen
+
+        self.push_screen(PersonScreen(person_id))
+
+    def action_help(self) -> None:
+        from casework.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
 
 
 def make_app(database: Database, *, demo: bool = False) -> CaseworkApp:

@@ -332,32 +332,7 @@ def interval_audit(
         bounds = Bounds(np.zeros(len(members)), np.full(len(members), np.inf))
         integrality = np.ones(len(members))
         position = {i: p for p, i in enumerate(members)}
-        pending = list(block_targets)
-        if not exact:
-            # Certify many cells per solve: keep every uncertified cell within one of its true
-            # value and push their sum up, then down; a cell that lands off its true value
-            # has a range of at least two integers. The rest are solved one by one.
-            for sign in (-1.0, 1.0):
-                if not pending:
-                    break
-                low_b, high_b = np.zeros(len(members)), np.full(len(members), np.inf)
-                c = np.zeros(len(members))
-                for target in pending:
-                    p, t = position[index[target]], float(truth[target[0]][target[1]])
-                    low_b[p], high_b[p], c[p] = max(t - 1, 0), t + 1, sign
-                res = milp(c, constraints=cons, bounds=Bounds(low_b, high_b),
-                           integrality=integrality)  # fmt: skip
-                assert res.status == 0, f"audit model infeasible: {res.message}"
-                still = []
-                for target in pending:
-                    value = float(res.x[position[index[target]]])
-                    true_value = float(truth[target[0]][target[1]])
-                    if abs(value - true_value) >= 1 - 1e-6:
-                        out[target] = Interval(min(value, true_value), max(value, true_value))
-                    else:
-                        still.append(target)
-                pending = still
-        for target in pending:
+        for target in block_targets:
             c = np.zeros(len(members))
             c[position[index[target]]] = 1.0
             true_value = float(truth[target[0]][target[1]])

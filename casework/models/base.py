@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from casework import clock
 from casework.ids import uuid7
 
 NAMING_CONVENTION = {
@@ -21,7 +22,7 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return clock.now()
 
 
 class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):

@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from casework import refdata, rut
+from casework import clock, refdata, rut
 from casework.errors import Conflict
 from casework.ids import Uuid7Sequence, uuid7
 from casework.models import (
@@ -525,8 +525,8 @@ def generate(
 
     started = time.perf_counter()
     rng = random.Random(seed)
-    today = today or dt.date.today()
-    now = dt.datetime.now(dt.UTC)
+    today = today or clock.today()
+    now = clock.now()
     report = DemoReport()
     with ctx.db.engine.begin() as conn:
         if ctx.db.is_sqlite:
@@ -636,7 +636,7 @@ def _organisation(conn: sa.Connection) -> tuple[dict[str, Any], dict[str, Any]]:
                         "code": code,
                         "name": name,
                         "active": True,
-                        "created_at": dt.datetime.now(dt.UTC),
+                        "created_at": clock.now(),
                     }
                 ],
             )
@@ -654,7 +654,7 @@ def _organisation(conn: sa.Connection) -> tuple[dict[str, Any], dict[str, Any]]:
                         "role": role.value,
                         "programme_id": prog_ids[code],
                         "active": True,
-                        "created_at": dt.datetime.now(dt.UTC),
+                        "created_at": clock.now(),
                         "last_seen_at": None,
                     }
                 ],

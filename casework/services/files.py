@@ -139,7 +139,7 @@ def _detail(session: Session, person: Person) -> PersonDetail:
     doc = person.documents[0] if person.documents else None
     return PersonDetail.model_validate(person).model_copy(
         update={
-            "languages": [lang.code for lang in person.languages],
+            "language_codes": [lang.code for lang in person.languages],
             "document": f"{doc.type_key}:{doc.number_norm}" if doc else None,
             "last_contact": last,
             "cases": [

@@ -471,3 +471,15 @@ def record_consent_row(
     session.flush()
     audit(session, ctx, "create", "consent", row.id, person_id=person.id, purpose=row.purpose)
     return row
+
+
+def names(ctx: Context, person_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Full names for a few ids (lists that show who a referral or follow-up is for)."""
+    if not person_ids:
+        return {}
+    with ctx.db.read() as session:
+        rows = session.execute(
+            sa.select(Person.id, Person.given_names, Person.first_surname, Person.second_surname)
+            .where(Person.id.in_(person_ids))
+        ).all()
+        return {r[0]: " ".join(p for p in r[1:] if p) for r in rows}

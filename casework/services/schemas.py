@@ -22,7 +22,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from casework import refdata, rut
+from casework import clock, refdata, rut
 from casework.models.enums import (
     ConsentGiver,
     ConsentPurpose,
@@ -38,7 +38,7 @@ from casework.text import alnum_upper, clean_spaces
 
 
 def local_today() -> dt.date:
-    return dt.date.today()
+    return clock.today()
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -289,7 +289,7 @@ class ContactIn(Input):
         if value is not None:
             if value.tzinfo is None:
                 value = value.astimezone()
-            if value > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5):
+            if value > clock.now() + dt.timedelta(minutes=5):
                 raise PydanticCustomError("date_in_future", "in the future")
         return value
 

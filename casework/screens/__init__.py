@@ -1,0 +1,1 @@
+"""Textual screens: one module per screen or group of modals."""

@@ -1,0 +1,225 @@
+"""Shared screen helpers: translated bindings, date formats, labels, running service calls."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from textual.dom import DOMNode
+from textual.screen import ModalScreen, Screen
+from textual.worker import Worker, WorkerState
+
+from casework import clock, refdata, rut
+from casework.errors import CaseworkError, InvalidInput
+from casework.i18n import current_language, t
+from casework.services.context import Context
+
+if TYPE_CHECKING:
+    from casework.app import CaseworkApp
+
+R = TypeVar("R")
+
+
+def translate_bindings(node: DOMNode) -> None:
+    """Binding descriptions are catalogue keys ("key.find"); show them in the UI language."""
+    bindings = node._bindings
+    for key, items in bindings.key_to_bindings.items():
+        bindings.key_to_bindings[key] = [
+            dataclasses.replace(
+                b,
+                description=t(b.description) if b.description.startswith("key.") else b.description,
+                tooltip=t(b.tooltip) if b.tooltip.startswith("tip.") else b.tooltip,
+            )
+            for b in items
+        ]
+
+
+# Formatting ---------------------------------------------------------------------------------
+
+
+def fmt_date(value: dt.date | None) -> str:
+    """dd-mm-yyyy in Spanish, yyyy-mm-dd in English."""
+    if value is None:
+        return "—"
+    if current_language() == "es":
+        return value.strftime("%d-%m-%Y")
+    return value.isoformat()
+
+
+def fmt_datetime(value: dt.datetime | None) -> str:
+    if value is None:
+        return "—"
+    local = value.astimezone()
+    return f"{fmt_date(local.date())} {local:%H:%M}"
+
+
+_DATE_FORMS = (
+    re.compile(r"^(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})[-/.](?P<y>\d{4})$"),
+    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$"),
+)
+
+
+def parse_date(text: str) -> dt.date | None:
+    """dd-mm-yyyy, d/m/yyyy or yyyy-mm-dd; None for empty; ValueError when unreadable."""
+    text = text.strip()
+    if not text:
+        return None
+    for form in _DATE_FORMS:
+        match = form.match(text)
+        if match:
+            return dt.date(int(match["y"]), int(match["m"]), int(match["d"]))
+    raise ValueError(text)
+
+
+def age_text(birth: dt.date | None) -> str:
+    if birth is None:
+        return "—"
+    today = clock.today()
+    years = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+    return str(years)
+
+
+def country_name(code: str | None) -> str:
+    if not code:
+        return "—"
+    country = refdata.country(code)
+    if country is None:
+        return code
+    return country.name_es if current_language() == "es" else country.name_en
+
+
+def commune_name(code: str | None) -> str:
+    found = refdata.commune(code) if code else None
+    return found.name if found else (code or "—")
+
+
+def code_label(code_list: tuple[refdata.Code, ...], key: str | None) -> str:
+    if not key:
+        return "—"
+    return refdata.label(code_list, key.replace("-", "_"), current_language()) or key
+
+
+def doc_text(document: str | None) -> str:
+    """"run:12345678-5" -> "RUN 12.345.678-5"."""
+    if not document:
+        return "—"
+    type_key, _, number = document.partition(":")
+    doc_type = refdata.document_type(type_key)
+    if doc_type is not None and doc_type.checked_mod11:
+        return f"RUN {rut.display(number)}"
+    name = doc_type.name_es if doc_type and current_language() == "es" else (
+        doc_type.name_en if doc_type else type_key
+    )
+    short = {"passport": "Pas.", "national_id": "DNI", "ipe": "IPE", "ipa": "IPA"}.get(
+        type_key, name
+    )
+    return f"{short} {number}"
+
+
+def destination_name(key: str) -> str:
+    dest = refdata.destination(key)
+    if dest is None:
+        return key
+    return dest.name_es if current_language() == "es" else dest.name_en
+
+
+def route_name(route_id: str) -> str:
+    route = refdata.route(route_id)
+    if route is None:
+        return route_id
+    return route.name_es if current_language() == "es" else route.name_en
+
+
+def error_text(exc: BaseException) -> str:
+    if isinstance(exc, CaseworkError):
+        return exc.message()
+    return t("ui.unexpected_error", error=type(exc).__name__)
+
+
+# Screens --------------------------------------------------------------------------------------
+
+
+class CaseworkMixin:
+    """What every casework screen shares: the service context and background calls."""
+
+    app: CaseworkApp
+
+    @property
+    def ctx(self) -> Context:
+        return self.app.ctx
+
+    def call_service(
+        self,
+        fn: Callable[..., R],
+        *args: Any,
+        on_done: Callable[[R], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        group: str = "db",
+        exclusive: bool = False,
+        **kwargs: Any,
+    ) -> Worker[R]:
+        """Run a service call in a thread worker; the callbacks run on the UI thread."""
+        node: Any = self
+
+        def work() -> R:
+            return fn(*args, **kwargs)
+
+        worker: Worker[R] = node.run_worker(
+            work, thread=True, group=group, exclusive=exclusive, exit_on_error=False
+        )
+
+        def finished(event: Worker.StateChanged) -> None:
+            if event.worker is not worker:
+                return
+            if event.state is WorkerState.SUCCESS and on_done is not None:
+                on_done(worker.result)  # type: ignore[arg-type]
+            elif event.state is WorkerState.ERROR:
+                error = worker.error or RuntimeError("worker failed")
+                if on_error is not None:
+                    on_error(error)
+                else:
+                    node.notify(error_text(error), severity="error", timeout=8)
+
+        node._worker_callbacks = getattr(node, "_worker_callbacks", {})
+        node._worker_callbacks[worker] = finished
+        return worker
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        callbacks = getattr(self, "_worker_callbacks", {})
+        callback = callbacks.get(event.worker)
+        if callback is not None and event.state in (
+            WorkerState.SUCCESS,
+            WorkerState.ERROR,
+            WorkerState.CANCELLED,
+        ):
+            callbacks.pop(event.worker, None)
+            callback(event)
+
+
+class CaseworkScreen(CaseworkMixin, Screen[Any]):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        translate_bindings(self)
+
+
+class CaseworkModal(CaseworkMixin, ModalScreen[R]):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        translate_bindings(self)
+
+
+def field_errors(exc: BaseException) -> dict[str, str]:
+    """Field name (last part of the path) -> translated message, for an InvalidInput."""
+    if not isinstance(exc, InvalidInput):
+        return {}
+    out: dict[str, str] = {}
+    for error in exc.errors:
+        parts = [p for p in error.field.split(".") if not p.isdigit()]
+        name = parts[-1] if parts else "form"
+        if len(parts) >= 2 and parts[-2] == "documents":
+            name = "documents"
+        out.setdefault(name, error.message())
+    return out

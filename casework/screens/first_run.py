@@ -1,0 +1,67 @@
+"""First run: who is working, and in which programme."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.widgets import Button, Footer, Header, Input, Label, Static
+
+from casework.i18n import t
+from casework.screens.common import CaseworkScreen, field_errors
+from casework.services import workers
+from casework.services.schemas import WorkerOut
+
+
+class FirstRunScreen(CaseworkScreen):
+    """An empty database: create the first programme and the first worker (an admin)."""
+
+    BINDINGS = [Binding("ctrl+s", "save", "key.save", id="save")]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="first-run", classes="form-box"):
+            yield Static(t("ui.first_run.title"), classes="title")
+            yield Static(t("ui.first_run.explain"), classes="help-text")
+            yield Label(t("ui.first_run.programme_name"))
+            yield Input(t("ui.first_run.programme_default"), id="programme-name")
+            yield Label(t("ui.first_run.programme_code"))
+            yield Input("OFMIG", id="programme-code")
+            yield Label(t("ui.first_run.full_name"))
+            yield Input(id="full-name", placeholder=t("ui.first_run.full_name_hint"))
+            yield Label(t("ui.first_run.username"))
+            yield Input(id="username", placeholder="dfuentes")
+            yield Static("", id="error", classes="error")
+            yield Button(t("ui.first_run.start"), id="start", variant="primary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#full-name", Input).focus()
+
+    @on(Button.Pressed, "#start")
+    def _start(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        value = {i.id: i.value for i in self.query(Input)}
+        username = value["username"].strip().lower() or value["full-name"].strip().lower().split(
+            " "
+        )[0]
+
+        def done(worker: WorkerOut) -> None:
+            self.app.sign_in(worker)
+
+        def failed(exc: BaseException) -> None:
+            errors = field_errors(exc)
+            text = "; ".join(f"{k}: {v}" for k, v in errors.items()) if errors else str(exc)
+            self.query_one("#error", Static).update(text)
+
+        self.call_service(
+            workers.first_run,
+            self.ctx,
+            {"code": value["programme-code"], "name": value["programme-name"]},
+            {"username": username, "full_name": value["full-name"]},
+            on_done=done,
+            on_error=failed,
+        )

@@ -1,0 +1,372 @@
+"""Small forms over the person file: contact, note, status, referral, follow-ups."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static, TextArea
+
+from casework import clock, refdata
+from casework.i18n import current_language, t
+from casework.models.enums import ReferralStatus, Role, referral_can_move
+from casework.screens.common import CaseworkModal, code_label, error_text, field_errors, parse_date
+from casework.services import followups, persons, referrals
+from casework.services.followups import FollowUpOut
+from casework.services.referrals import ReferralOut
+
+
+def _options(codes: tuple[Any, ...]) -> list[tuple[str, str]]:
+    lang = current_language()
+    return [(c.name_es if lang == "es" else c.name_en, c.key) for c in codes]
+
+
+class FormModal(CaseworkModal[bool]):
+    """A titled form; Ctrl+S saves, Escape goes back and keeps nothing stored."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "key.save", id="save"),
+        Binding("escape", "cancel", "key.cancel", id="cancel"),
+    ]
+    TITLE_KEY = ""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.request_id = uuid.uuid4()
+        """One id per opened form: a second Ctrl+S returns the first result."""
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="modal-box"):
+            yield Static(t(self.TITLE_KEY), classes="title")
+            yield from self.fields()
+            yield Static("", id="form-error", classes="error")
+            yield Static(t("ui.form.keys"), classes="help-text")
+
+    def fields(self) -> ComposeResult:
+        yield from ()
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    def show_error(self, exc: BaseException) -> None:
+        errors = field_errors(exc)
+        for widget in self.query(".field-error"):
+            widget.display = False
+        unplaced = []
+        for name, message in errors.items():
+            found = self.query(f"#error-{name}")
+            if found:
+                found.first(Static).update(message)
+                found.first(Static).display = True
+            else:
+                unplaced.append(message)
+        text = "; ".join(unplaced) if errors else error_text(exc)
+        self.query_one("#form-error", Static).update(text)
+
+    def submit(self, fn: Any, *args: Any, **kwargs: Any) -> None:
+        self.call_service(fn, *args, on_done=lambda _: self.dismiss(True),
+                          on_error=self.show_error, **kwargs)
+
+    def action_save(self) -> None:
+        raise NotImplementedError
+
+
+def error_slot(name: str) -> Static:
+    slot = Static("", id=f"error-{name}", classes="field-error error")
+    slot.display = False
+    return slot
+
+
+class ContactModal(FormModal):
+    TITLE_KEY = "ui.form.contact_title"
+
+    def __init__(self, person_id: uuid.UUID) -> None:
+        super().__init__()
+        self.person_id = person_id
+
+    def fields(self) -> ComposeResult:
+        yield Label(t("ui.field.reasons"))
+        yield SelectionList[str](*_options(refdata.CONTACT_REASONS), id="reasons")
+        yield error_slot("reasons")
+        yield Label(t("ui.field.channel"))
+        yield Select(_options(refdata.CONTACT_CHANNELS), value="desk", allow_blank=False,
+                     id="channel")
+        yield Label(t("ui.field.note"))
+        yield TextArea(id="note")
+
+    def action_save(self) -> None:
+        data = {
+            "reasons": list(self.query_one("#reasons", SelectionList).selected),
+            "channel": self.query_one("#channel", Select).value,
+            "note": self.query_one("#note", TextArea).text,
+        }
+        self.submit(persons.record_contact, self.ctx, self.person_id, data,
+                    request_id=self.request_id)
+
+
+class NoteModal(FormModal):
+    TITLE_KEY = "ui.form.note_title"
+
+    def __init__(self, person_id: uuid.UUID) -> None:
+        super().__init__()
+        self.person_id = person_id
+
+    def fields(self) -> ComposeResult:
+        yield TextArea(id="text")
+        yield error_slot("text")
+
+    def on_mount(self) -> None:
+        self.query_one("#text", TextArea).focus()
+
+    def action_save(self) -> None:
+        self.submit(persons.add_note, self.ctx, self.person_id,
+                    {"text": self.query_one("#text", TextArea).text},
+                    request_id=self.request_id)
+
+
+class StatusModal(FormModal):
+    TITLE_KEY = "ui.form.status_title"
+
+    def __init__(self, person_id: uuid.UUID, current: str | None) -> None:
+        super().__init__()
+        self.person_id = person_id
+        self.current = current
+
+    def fields(self) -> ComposeResult:
+        yield Label(t("ui.field.status"))
+        yield Select(_options(refdata.MIGRATION_STATUSES), value=self.current or Select.BLANK,
+                     id="status")
+        yield error_slot("status")
+        yield Label(t("ui.field.subcategory"))
+        yield Input(id="subcategory")
+        yield Label(t("ui.field.valid_until"))
+        yield Input(id="valid_until", placeholder=t("ui.date_hint"))
+        yield error_slot("valid_until")
+        yield Label(t("ui.field.application"))
+        yield Input(id="sermig_application")
+        yield Label(t("ui.field.note"))
+        yield Input(id="note")
+
+    def action_save(self) -> None:
+        try:
+            valid = parse_date(self.query_one("#valid_until", Input).value)
+        except ValueError:
+            self.query_one("#error-valid_until", Static).update(t("error.bad_date"))
+            self.query_one("#error-valid_until", Static).display = True
+            return
+        status = self.query_one("#status", Select).value
+        data = {
+            "status": status if isinstance(status, str) else "",
+            "subcategory": self.query_one("#subcategory", Input).value,
+            "valid_until": valid,
+            "sermig_application": self.query_one("#sermig_application", Input).value,
+            "note": self.query_one("#note", Input).value,
+        }
+        self.submit(persons.change_status, self.ctx, self.person_id, data,
+                    request_id=self.request_id)
+
+
+class ReferralModal(FormModal):
+    TITLE_KEY = "ui.form.referral_title"
+
+    def __init__(self, person_id: uuid.UUID) -> None:
+        super().__init__()
+        self.person_id = person_id
+
+    def fields(self) -> ComposeResult:
+        lang = current_language()
+        yield Label(t("ui.field.service_area"))
+        yield Select([(a.name_es if lang == "es" else a.name_en, a.key)
+                      for a in refdata.service_areas()], id="area")
+        yield Label(t("ui.field.destination"))
+        yield Select(self._destinations(None), id="destination")
+        yield error_slot("destination")
+        yield Static("", id="destination-help", classes="help-text")
+        yield Label(t("ui.field.reason"))
+        yield Input(id="reason")
+        yield error_slot("reason")
+        yield Label(t("ui.field.urgency"))
+        yield Select([(t("ui.urgency.normal"), "normal"), (t("ui.urgency.urgent"), "urgent")],
+                     value="normal", allow_blank=False, id="urgency")
+        yield Checkbox(t("ui.field.consent_share"), id="consent")
+        worker = self.app.worker
+        if worker is not None and worker.role in (Role.SUPERVISOR.value, Role.ADMIN.value):
+            yield Checkbox(t("ui.field.override_consent"), id="override")
+
+    def _destinations(self, area: str | None) -> list[tuple[str, str]]:
+        lang = current_language()
+        return [
+            (d.name_es if lang == "es" else d.name_en, d.key)
+            for d in refdata.destinations()
+            if area is None or d.service_area == area
+        ]
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "area":
+            area = event.value if isinstance(event.value, str) else None
+            self.query_one("#destination", Select).set_options(self._destinations(area))
+        elif event.select.id == "destination" and isinstance(event.value, str):
+            dest = refdata.destination(event.value)
+            if dest is not None:
+                self.query_one("#destination-help", Static).update(
+                    f"{dest.when_es} → {dest.typical_outcome_es}"
+                    + (f"  [{t('ui.form.private')}]" if dest.private else "")
+                )
+
+    def action_save(self) -> None:
+        dest = self.query_one("#destination", Select).value
+        overrides = self.query("#override")
+        data = {
+            "destination": dest if isinstance(dest, str) else "",
+            "reason": self.query_one("#reason", Input).value,
+            "urgency": self.query_one("#urgency", Select).value,
+            "consent_given": self.query_one("#consent", Checkbox).value,
+            "override_consent": bool(overrides) and overrides.first(Checkbox).value,
+        }
+        self.submit(referrals.create, self.ctx, self.person_id, data, request_id=self.request_id)
+
+
+class MoveReferralModal(FormModal):
+    TITLE_KEY = "ui.form.move_title"
+
+    def __init__(self, referral: ReferralOut) -> None:
+        super().__init__()
+        self.referral = referral
+
+    def fields(self) -> ComposeResult:
+        current = ReferralStatus(self.referral.status)
+        statuses = refdata.code_list("referral_statuses")
+        targets = [s for s in ReferralStatus if referral_can_move(current, s)]
+        yield Static(t("ui.form.move_from", status=code_label(statuses, current.value)))
+        yield Label(t("ui.field.new_status"))
+        yield Select([(code_label(statuses, s.value), s.value) for s in targets], id="to")
+        yield error_slot("to")
+        yield Label(t("ui.field.outcome"))
+        yield Select(_options(refdata.REFERRAL_OUTCOMES), id="outcome")
+        yield Label(t("ui.field.declined_by"))
+        yield Select([(t("ui.declined.person"), "person"), (t("ui.declined.provider"), "provider")],
+                     id="declined_by")
+        yield Label(t("ui.field.decline_reason"))
+        yield Input(id="decline_reason")
+        yield Label(t("ui.field.note"))
+        yield Input(id="note")
+
+    def action_save(self) -> None:
+        def value(name: str) -> str | None:
+            v = self.query_one(f"#{name}", Select).value
+            return v if isinstance(v, str) else None
+
+        data = {
+            "to": value("to") or "",
+            "outcome": value("outcome"),
+            "declined_by": value("declined_by"),
+            "decline_reason": self.query_one("#decline_reason", Input).value,
+            "note": self.query_one("#note", Input).value,
+        }
+        self.submit(referrals.move, self.ctx, self.referral.id, data)
+
+
+class FollowUpModal(FormModal):
+    TITLE_KEY = "ui.form.follow_up_title"
+
+    def __init__(self, person_id: uuid.UUID) -> None:
+        super().__init__()
+        self.person_id = person_id
+
+    def fields(self) -> ComposeResult:
+        yield Label(t("ui.field.due"))
+        default = clock.today() + dt.timedelta(days=7)
+        from casework.screens.common import fmt_date
+
+        yield Input(fmt_date(default), id="due_on", placeholder=t("ui.date_hint"))
+        yield error_slot("due_on")
+        yield Label(t("ui.field.what"))
+        yield Input(id="what")
+        yield error_slot("what")
+
+    def action_save(self) -> None:
+        try:
+            due = parse_date(self.query_one("#due_on", Input).value)
+        except ValueError:
+            due = None
+        if due is None:
+            slot = self.query_one("#error-due_on", Static)
+            slot.update(t("error.bad_date"))
+            slot.display = True
+            return
+        self.submit(followups.schedule, self.ctx, self.person_id,
+                    {"due_on": due, "what": self.query_one("#what", Input).value},
+                    request_id=self.request_id)
+
+
+class CloseFollowUpModal(FormModal):
+    TITLE_KEY = "ui.form.close_title"
+
+    def __init__(self, follow_up: FollowUpOut, status: str) -> None:
+        super().__init__()
+        self.follow_up = follow_up
+        self.status = status
+
+    def fields(self) -> ComposeResult:
+        yield Static(self.follow_up.what, classes="help-text")
+        yield Label(t("ui.field.result"))
+        yield Select([(t("fu.done"), "done"), (t("fu.missed"), "missed"),
+                      (t("fu.cancelled"), "cancelled")], value=self.status, allow_blank=False,
+                     id="status")
+        yield Label(t("ui.field.outcome_note"))
+        yield Input(id="outcome")
+        yield error_slot("outcome")
+
+    def on_mount(self) -> None:
+        self.query_one("#outcome", Input).focus()
+
+    def action_save(self) -> None:
+        self.submit(followups.close, self.ctx, self.follow_up.id,
+                    {"status": self.query_one("#status", Select).value,
+                     "outcome": self.query_one("#outcome", Input).value})
+
+
+class RescheduleModal(FormModal):
+    TITLE_KEY = "ui.form.reschedule_title"
+
+    def __init__(self, follow_up: FollowUpOut) -> None:
+        super().__init__()
+        self.follow_up = follow_up
+
+    def fields(self) -> ComposeResult:
+        from casework.screens.common import fmt_date
+
+        yield Static(self.follow_up.what, classes="help-text")
+        yield Label(t("ui.field.due"))
+        yield Input(fmt_date(max(self.follow_up.due_on, clock.today()) + dt.timedelta(days=7)),
+                    id="due_on")
+        yield error_slot("due_on")
+
+    def action_save(self) -> None:
+        try:
+            due = parse_date(self.query_one("#due_on", Input).value)
+        except ValueError:
+            due = None
+        if due is None:
+            slot = self.query_one("#error-due_on", Static)
+            slot.update(t("error.bad_date"))
+            slot.display = True
+            return
+        self.submit(followups.reschedule, self.ctx, self.follow_up.id, due)
+
+
+__all__ = [
+    "CloseFollowUpModal",
+    "ContactModal",
+    "FollowUpModal",
+    "MoveReferralModal",
+    "NoteModal",
+    "ReferralModal",
+    "RescheduleModal",
+    "StatusModal",
+    "Vertical",
+]

@@ -1,0 +1,254 @@
+"""Regularization guidance: a screener over the person's situation proposes the routes open
+from inside Chile and says why; the chosen route becomes a checklist with its deadlines."""
+
+from __future__ import annotations
+
+import uuid
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Checkbox, DataTable, Footer, Header, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from casework import clock, refdata
+from casework.i18n import current_language, t
+from casework.screens.common import CaseworkScreen, fmt_date, route_name
+from casework.screens.person import item_text
+from casework.services import guidance
+from casework.services.files import PersonDetail
+from casework.services.guidance import GuidanceOut
+
+STATES = ("pending", "explained", "gathered", "submitted", "resolved", "not_applicable")
+IRREGULAR = {"no_permit", "transit_expired", "temporary_expired"}
+
+
+def _lang(es: str, en: str) -> str:
+    return es if current_language() == "es" else en
+
+
+def initial_answers(p: PersonDetail) -> dict[str, bool]:
+    """What the file already says; the worker confirms or changes it."""
+    answers: dict[str, bool] = {}
+    if p.birth_date is not None:
+        today = clock.today()
+        age = today.year - p.birth_date.year - (
+            (today.month, today.day) < (p.birth_date.month, p.birth_date.day))
+        answers["minor"] = age < 18
+    status = p.current_status or ""
+    if status:
+        answers["current_temporary_resident"] = status == "temporary"
+        answers["permit_expired"] = status in {"transit_expired", "temporary_expired"}
+    current = p.statuses[-1] if p.statuses else None
+    if current is not None and current.entry_authorised is not None:
+        answers["irregular_entry"] = not current.entry_authorised
+    if current is not None and current.refuge_requested:
+        answers["fear_of_return"] = True
+    if current is not None and current.entry_date is not None:
+        import datetime as dt
+
+        answers["entered_before_2022_02_12"] = current.entry_date < dt.date(2022, 2, 12)
+    return answers
+
+
+def rights_text() -> Text:
+    text = Text()
+    text.append(t("ui.guidance.rights") + "\n", style="bold")
+    for right in refdata.rights():
+        title = _lang(right.title_es, right.title_en)
+        body = _lang(right.text_es, right.text_en)
+        text.append(f"• {title}: " if title else "• ", style="bold")
+        text.append(f"{body}\n")
+    text.append("\n" + t("ui.guidance.notice"), style="italic")
+    return text
+
+
+class GuidanceScreen(CaseworkScreen):
+    BINDINGS = [
+        Binding("escape", "back", "key.back", id="back"),
+        Binding("ctrl+s", "start", "key.start_route", id="start-route"),
+    ]
+
+    def __init__(self, person: PersonDetail) -> None:
+        super().__init__()
+        self.person = person
+        self.routes: list[refdata.Route] = []
+        self.request_id = uuid.uuid4()
+
+    def compose(self) -> ComposeResult:
+        answers = initial_answers(self.person)
+        yield Header()
+        yield Static(t("ui.guidance.title", name=self.person.full_name), classes="title")
+        with Horizontal(id="guidance"):
+            with VerticalScroll(id="screener"):
+                yield Static(t("ui.guidance.questions"), classes="section")
+                for q in refdata.screening_questions():
+                    yield Checkbox(_lang(q.text_es, q.text_en), value=answers.get(q.key, False),
+                                   id=f"q-{q.key}")
+            with Vertical(id="routes-box"):
+                yield Static(t("ui.guidance.routes"), classes="section")
+                yield OptionList(id="routes")
+                yield VerticalScroll(Static(rights_text(), id="rights"), id="rights-box")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._screen()
+
+    def answers(self) -> dict[str, bool | None]:
+        return {q.key: self.query_one(f"#q-{q.key}", Checkbox).value
+                for q in refdata.screening_questions()}
+
+    @on(Checkbox.Changed)
+    def _changed(self) -> None:
+        self._screen()
+
+    def _screen(self) -> None:
+        proposed = refdata.screen_routes(self.answers())
+        self.routes = [route for route, _ in proposed]
+        options = self.query_one("#routes", OptionList)
+        options.clear_options()
+        for route, reasons in proposed:
+            why = "; ".join(reasons)
+            caveat = f"\n[yellow]{route.caveat_es}[/yellow]" if route.caveat_es else ""
+            options.add_option(Option(
+                f"[b]{_lang(route.name_es, route.name_en)}[/b]\n[i]{why}[/i]{caveat}"))
+        if not proposed:
+            options.add_option(Option(t("ui.guidance.no_routes"), disabled=True))
+        else:
+            options.highlighted = 0
+
+    @on(OptionList.OptionSelected, "#routes")
+    def _picked(self) -> None:
+        self.action_start()
+
+    def action_start(self) -> None:
+        index = self.query_one("#routes", OptionList).highlighted
+        if index is None or index >= len(self.routes):
+            self.notify(t("ui.guidance.pick_route"), severity="warning")
+            return
+        route = self.routes[index]
+
+        def started(guidance_id: uuid.UUID) -> None:
+            self.app.pop_screen()
+            self.app.push_screen(ChecklistScreen(guidance_id, self.person.id))
+
+        self.call_service(guidance.start, self.ctx, self.person.id, {"route_id": route.id},
+                          request_id=self.request_id, on_done=started)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+class ChecklistScreen(CaseworkScreen):
+    """One route's steps and documents; space moves an item on; deadlines become follow-ups."""
+
+    BINDINGS = [
+        Binding("escape", "back", "key.back", id="back"),
+        Binding("space", "advance", "key.advance_item", id="advance-item"),
+        Binding("shift+space", "back_item", "key.back_item", show=False),
+        Binding("a", "application", "key.application", id="application"),
+        Binding("p", "plan_deadline", "key.plan_deadline", id="plan-deadline"),
+    ]
+
+    def __init__(self, guidance_id: uuid.UUID, person_id: uuid.UUID) -> None:
+        super().__init__()
+        self.guidance_id = guidance_id
+        self.person_id = person_id
+        self.current: GuidanceOut | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="route-title", classes="title")
+        with Horizontal(id="checklist-box"):
+            with Vertical(id="checklist-left"):
+                yield DataTable(id="items", cursor_type="row", zebra_stripes=True)
+                yield Static(t("ui.guidance.application"), classes="section")
+                yield Input(id="application", placeholder=t("ui.guidance.application_hint"))
+                yield Static(t("ui.guidance.deadlines"), classes="section")
+                yield DataTable(id="deadlines", cursor_type="row")
+            yield VerticalScroll(Static(rights_text()), id="rights-box")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#items", DataTable).add_columns(
+            t("ui.col.kind"), t("ui.col.item"), t("ui.col.state"))
+        self.query_one("#deadlines", DataTable).add_columns(t("ui.col.days"), t("ui.col.what"))
+        self.reload()
+
+    def reload(self) -> None:
+        def load(_: None = None) -> GuidanceOut | None:
+            return next((g for g in guidance.for_person(self.ctx, self.person_id)
+                         if g.id == self.guidance_id), None)
+
+        self.call_service(load, on_done=self._show, group="checklist", exclusive=True)
+
+    def _show(self, current: GuidanceOut | None) -> None:
+        if current is None:
+            return
+        self.current = current
+        route = refdata.route(current.route_id)
+        self.query_one("#route-title", Static).update(
+            f"{route_name(current.route_id)} · {fmt_date(current.created_at.date())}")
+        table = self.query_one("#items", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for item in current.items:
+            style = "green" if item.state in ("resolved", "submitted") else (
+                "dim" if item.state == "not_applicable" else "")
+            table.add_row(t(f"ui.guidance.kind_{item.kind}"),
+                          item_text(current.route_id, item.item_key),
+                          Text(t(f"state.{item.state}"), style=style), key=item.item_key)
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1))
+        self.query_one("#application", Input).value = current.sermig_application or ""
+        deadlines = self.query_one("#deadlines", DataTable)
+        deadlines.clear()
+        for d in route.deadlines if route else ():
+            deadlines.add_row(str(d.days), _lang(d.text_es, d.text_en), key=d.key)
+
+    def _move_item(self, step: int) -> None:
+        if self.current is None:
+            return
+        table = self.query_one("#items", DataTable)
+        if table.row_count == 0:
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        item = next(i for i in self.current.items if i.item_key == key)
+        state = STATES[(STATES.index(item.state) + step) % len(STATES)]
+        self.call_service(guidance.set_item, self.ctx, self.guidance_id,
+                          {"item_key": key, "state": state}, on_done=lambda _: self.reload())
+
+    def action_advance(self) -> None:
+        self._move_item(1)
+
+    def action_back_item(self) -> None:
+        self._move_item(-1)
+
+    def action_application(self) -> None:
+        self.query_one("#application", Input).focus()
+
+    @on(Input.Submitted, "#application")
+    def _save_application(self, event: Input.Submitted) -> None:
+        self.call_service(guidance.set_application, self.ctx, self.guidance_id, event.value,
+                          on_done=lambda _: self.notify(t("ui.saved")))
+        self.query_one("#items", DataTable).focus()
+
+    def action_plan_deadline(self) -> None:
+        table = self.query_one("#deadlines", DataTable)
+        if table.row_count == 0:
+            return
+        if self.focused is not table:
+            table.focus()
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or ""
+        self.call_service(guidance.schedule_deadline, self.ctx, self.guidance_id, key,
+                          on_done=lambda _: self.notify(t("ui.guidance.deadline_planned")))
+
+    @on(DataTable.RowSelected, "#deadlines")
+    def _deadline_chosen(self) -> None:
+        self.action_plan_deadline()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

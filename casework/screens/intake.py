@@ -1,0 +1,383 @@
+"""New intake (ficha de atención): a new person and the first contact, with a live warning
+of persons already on record who may be the same person."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.suggester import SuggestFromList
+from textual.widgets import (
+    Checkbox,
+    Footer,
+    Header,
+    Input,
+    Label,
+    OptionList,
+    Select,
+    SelectionList,
+    Static,
+    TextArea,
+)
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from casework import refdata
+from casework.errors import Conflict
+from casework.i18n import current_language, t
+from casework.screens.common import (
+    CaseworkScreen,
+    age_text,
+    country_name,
+    doc_text,
+    error_text,
+    field_errors,
+    fmt_date,
+    parse_date,
+)
+from casework.services import duplicates, persons
+from casework.services.duplicates import Candidate, Probe
+from casework.services.persons import IntakeResult
+
+HOUSEHOLD_ROWS = 3
+LIKELY = 0.5
+"""Candidates at or above this score make Ctrl+S ask once more before creating a record."""
+DOC_TYPES = ("run", "passport", "national_id", "ipe", "other")
+WATCHED = {"given_names", "first_surname", "second_surname", "birth_date", "doc_number", "phone"}
+
+
+def _codes(codes: tuple[Any, ...]) -> list[tuple[str, str]]:
+    lang = current_language()
+    return [(c.name_es if lang == "es" else c.name_en, c.key) for c in codes]
+
+
+def _lang_name(language: refdata.Language) -> str:
+    return language.name_es if current_language() == "es" else language.name_en
+
+
+def reason_text(code: str, params: dict[str, str]) -> str:
+    return t(f"reason.{code}", **params)
+
+
+class IntakeScreen(CaseworkScreen):
+    BINDINGS = [
+        Binding("ctrl+s", "save", "key.save", id="save"),
+        Binding("f2", "open_candidate", "key.open_existing", id="open-existing"),
+        Binding("escape", "back", "key.back_keep", id="back"),
+        Binding("ctrl+l", "clear", "key.clear_form", id="clear-form"),
+    ]
+
+    def __init__(self, names: str = "") -> None:
+        super().__init__()
+        self.initial_names = names
+        self.request_id = uuid.uuid4()
+        self.candidates: list[Candidate] = []
+        self.conflict_person: uuid.UUID | None = None
+        self.confirmed_new = False
+        """The worker saw the likely matches and chose to create a new record anyway."""
+
+    # Layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        countries = sorted(c.name_es if current_language() == "es" else c.name_en
+                           for c in refdata.countries())
+        communes = sorted(c.name for c in refdata.communes())
+        yield Header()
+        with Horizontal(id="intake"):
+            with VerticalScroll(id="intake-form"):
+                yield Static(t("ui.intake.title"), classes="title")
+                yield from self._field("given_names", Input(id="given_names", compact=True))
+                yield from self._field("first_surname", Input(id="first_surname", compact=True))
+                yield from self._field("second_surname", Input(id="second_surname", compact=True))
+                yield from self._field("sex", Select(
+                    [(t("sex.F"), "F"), (t("sex.M"), "M"), (t("sex.X"), "X")], id="sex",
+                    compact=True, prompt="—"))
+                yield from self._field("birth_date", Input(
+                    id="birth_date", placeholder=t("ui.date_hint"), compact=True))
+                yield from self._field("nationality", Input(
+                    id="nationality", compact=True,
+                    suggester=SuggestFromList(countries, case_sensitive=False)))
+                with Horizontal(classes="row"):
+                    yield Label(t("ui.field.document"))
+                    yield Select([(self._doc_label(k), k) for k in DOC_TYPES], value="passport",
+                                 allow_blank=False, id="doc_type", compact=True)
+                    yield Input(id="doc_number", placeholder=t("ui.field.document_number"),
+                                compact=True)
+                yield self._error("documents")
+                yield from self._field("phone", Input(id="phone", placeholder="9 8765 4321",
+                                                      compact=True))
+                yield from self._field("commune", Input(
+                    id="commune", compact=True,
+                    suggester=SuggestFromList(communes, case_sensitive=False)))
+                yield from self._field("language", Select(
+                    [(_lang_name(x), x.code) for x in refdata.languages()], value="es",
+                    id="language", compact=True, prompt="—"))
+                yield Checkbox(t("ui.field.interpreter"), id="interpreter", compact=True)
+                yield from self._field("arrival_date", Input(
+                    id="arrival_date", placeholder=t("ui.date_hint"), compact=True))
+                yield from self._field("status", Select(
+                    _codes(refdata.MIGRATION_STATUSES), id="status", compact=True, prompt="—"))
+                yield Static(t("ui.field.household"), classes="section")
+                for i in range(HOUSEHOLD_ROWS):
+                    with Horizontal(classes="household"):
+                        yield Select(_codes(refdata.RELATIONSHIPS), id=f"hh_rel_{i}",
+                                     prompt=t("ui.field.relationship"), compact=True)
+                        yield Input(id=f"hh_name_{i}", placeholder=t("ui.field.name"),
+                                    compact=True)
+                        yield Input(id=f"hh_year_{i}", placeholder=t("ui.field.birth_year"),
+                                    classes="year", compact=True)
+                yield self._error("household")
+                yield Static(t("ui.field.consent"), classes="section")
+                yield Checkbox(t("ui.field.consent_case"), id="consent_case", compact=True)
+                yield Checkbox(t("ui.field.stats_opt_out"), id="stats_opt_out", compact=True)
+                yield Static(t("ui.field.reasons"), classes="section")
+                yield SelectionList[str](*_codes(refdata.CONTACT_REASONS), id="reasons",
+                                         compact=True)
+                yield self._error("reasons")
+                yield Static(t("ui.field.note"), classes="section")
+                yield TextArea(id="note", compact=True)
+                yield self._error("note")
+                yield Static("", id="form-error", classes="error")
+            with Vertical(id="dupes"):
+                yield Static(t("ui.intake.dupes_title"), classes="section")
+                yield Static(t("ui.intake.dupes_empty"), id="dupes-status", classes="help-text")
+                yield OptionList(id="dupe-list")
+        yield Footer()
+
+    def _doc_label(self, key: str) -> str:
+        doc = refdata.document_type(key)
+        if doc is None:
+            return key
+        return doc.name_es if current_language() == "es" else doc.name_en
+
+    def _error(self, name: str) -> Static:
+        slot = Static("", id=f"error-{name}", classes="field-error error")
+        slot.display = False
+        return slot
+
+    def _field(self, name: str, widget: Any) -> ComposeResult:
+        with Horizontal(classes="row"):
+            yield Label(t(f"ui.field.{name}"))
+            yield widget
+        yield self._error(name)
+
+    def on_mount(self) -> None:
+        if self.initial_names:
+            self.prefill(self.initial_names)
+        self.query_one("#given_names", Input).focus()
+
+    def prefill(self, names: str) -> None:
+        """Typed "given surname [surname]" in the search box: a head start."""
+        parts = names.split()
+        if not parts:
+            return
+        if len(parts) == 1:
+            self.query_one("#first_surname", Input).value = parts[0].title()
+            return
+        given, first, second = parts[0], parts[1], " ".join(parts[2:])
+        self.query_one("#given_names", Input).value = given.title()
+        self.query_one("#first_surname", Input).value = first.title()
+        self.query_one("#second_surname", Input).value = second.title()
+
+    # Duplicate warning ---------------------------------------------------------------------
+
+    def _value(self, widget_id: str) -> str:
+        return self.query_one(f"#{widget_id}", Input).value.strip()
+
+    def _probe(self) -> Probe:
+        try:
+            birth = parse_date(self._value("birth_date"))
+        except ValueError:
+            birth = None
+        doc_type = self.query_one("#doc_type", Select).value
+        number = self._value("doc_number")
+        return Probe(
+            given_names=self._value("given_names"),
+            first_surname=self._value("first_surname"),
+            second_surname=self._value("second_surname"),
+            birth_date=birth,
+            documents=((str(doc_type), number),) if number else (),
+            phone=self._value("phone"),
+        )
+
+    @on(Input.Changed)
+    def _typed(self, event: Input.Changed) -> None:
+        if event.input.id in WATCHED:
+            self.conflict_person = None
+            self.confirmed_new = False
+            self._look_for_duplicates()
+
+    def _look_for_duplicates(self) -> None:
+        probe = self._probe()
+        if not (probe.first_surname or probe.documents):
+            self._show_candidates([])
+            return
+
+        def work() -> None:
+            found = duplicates.intake_candidates(self.ctx, probe)
+            if not get_current_worker().is_cancelled:
+                self.app.call_from_thread(self._show_candidates, found)
+
+        self.run_worker(work, thread=True, exclusive=True, group="dupes", exit_on_error=False)
+
+    def _show_candidates(self, found: list[Candidate]) -> None:
+        self.candidates = found
+        options = self.query_one("#dupe-list", OptionList)
+        options.clear_options()
+        for c in found:
+            p = c.person
+            why = ", ".join(reason_text(code, params) for code, params in c.reasons)
+            options.add_option(Option(
+                f"[b]{p.full_name}[/b]  {round(c.score * 100)}%\n"
+                f"{age_text(p.birth_date)} · {fmt_date(p.birth_date)} · "
+                f"{country_name(p.nationality)}\n{doc_text(p.document)}\n[i]{why}[/i]"
+            ))
+        status = self.query_one("#dupes-status", Static)
+        if found:
+            status.update(t("ui.intake.dupes_found", count=len(found)))
+            self.query_one("#dupes").add_class("-warning")
+            options.highlighted = 0
+        else:
+            status.update(t("ui.intake.dupes_empty"))
+            self.query_one("#dupes").remove_class("-warning")
+
+    @on(OptionList.OptionSelected, "#dupe-list")
+    def _chosen(self) -> None:
+        self.action_open_candidate()
+
+    def action_open_candidate(self) -> None:
+        if self.conflict_person is not None:
+            self._open_existing(self.conflict_person)
+            return
+        if not self.candidates:
+            self.notify(t("ui.intake.no_candidate"), severity="warning")
+            return
+        index = self.query_one("#dupe-list", OptionList).highlighted or 0
+        self._open_existing(self.candidates[index].person.id)
+
+    def _open_existing(self, person_id: uuid.UUID) -> None:
+        """The person is already on record: open that file; the draft is kept."""
+        self.app.pop_screen()
+        self.app.open_person(person_id)
+
+    # Saving --------------------------------------------------------------------------------
+
+    def _clear_errors(self) -> None:
+        for slot in self.query(".field-error"):
+            slot.display = False
+        self.query_one("#form-error", Static).update("")
+
+    def _set_error(self, name: str, message: str) -> bool:
+        found = self.query(f"#error-{name}")
+        if not found:
+            return False
+        slot = found.first(Static)
+        slot.update(message)
+        slot.display = True
+        return True
+
+    def _collect(self) -> dict[str, Any] | None:
+        """The form as service input; date fields that cannot be read are flagged here."""
+        dates: dict[str, Any] = {}
+        bad = False
+        for name in ("birth_date", "arrival_date"):
+            try:
+                dates[name] = parse_date(self._value(name))
+            except ValueError:
+                self._set_error(name, t("error.bad_date"))
+                bad = True
+        household = []
+        for i in range(HOUSEHOLD_ROWS):
+            rel = self.query_one(f"#hh_rel_{i}", Select).value
+            name = self.query_one(f"#hh_name_{i}", Input).value.strip()
+            year = self.query_one(f"#hh_year_{i}", Input).value.strip()
+            if isinstance(rel, str) or name or year:
+                if year and not year.isdigit():
+                    self._set_error("household", t("error.not_a_number"))
+                    bad = True
+                    continue
+                household.append({"relationship": rel if isinstance(rel, str) else "",
+                                  "name": name, "birth_year": int(year) if year else None})
+        if bad:
+            return None
+
+        def select(widget_id: str) -> str | None:
+            value = self.query_one(f"#{widget_id}", Select).value
+            return value if isinstance(value, str) else None
+
+        number = self._value("doc_number")
+        language = select("language")
+        status = select("status")
+        person = {
+            "given_names": self._value("given_names"),
+            "first_surname": self._value("first_surname"),
+            "second_surname": self._value("second_surname"),
+            "sex": select("sex"),
+            "birth_date": dates["birth_date"],
+            "nationality": self._value("nationality"),
+            "phone": self._value("phone"),
+            "commune": self._value("commune"),
+            "languages": [language] if language else [],
+            "interpreter_needed": self.query_one("#interpreter", Checkbox).value,
+            "arrival_date": dates["arrival_date"],
+            "stats_opt_out": self.query_one("#stats_opt_out", Checkbox).value,
+            "documents": [{"type": select("doc_type"), "number": number}] if number else [],
+            "household": household,
+        }
+        consents = []
+        if self.query_one("#consent_case", Checkbox).value:
+            consents.append({"purpose": "case_management", "language": language or "es"})
+        return {
+            "person": person,
+            "contact": {
+                "reasons": list(self.query_one("#reasons", SelectionList).selected),
+                "note": self.query_one("#note", TextArea).text,
+            },
+            "status": {"status": status} if status else None,
+            "consents": consents,
+        }
+
+    def action_save(self) -> None:
+        self._clear_errors()
+        likely = [c for c in self.candidates if c.score >= LIKELY]
+        if likely and not self.confirmed_new:
+            self.confirmed_new = True
+            self.query_one("#form-error", Static).update(
+                t("ui.intake.confirm_new", name=likely[0].person.full_name))
+            self.query_one("#dupe-list", OptionList).focus()
+            return
+        data = self._collect()
+        if data is None:
+            self.query_one("#form-error", Static).update(t("ui.form.fix_fields"))
+            return
+        self.call_service(persons.register_intake, self.ctx, data, request_id=self.request_id,
+                          on_done=self._saved, on_error=self._failed)
+
+    def _saved(self, result: IntakeResult) -> None:
+        self.app.intake_draft = None
+        self.notify(t("ui.intake.saved"))
+        self.app.pop_screen()
+        self.app.open_person(result.person_id)
+
+    def _failed(self, exc: BaseException) -> None:
+        errors = field_errors(exc)
+        unplaced = [msg for name, msg in errors.items() if not self._set_error(name, msg)]
+        if isinstance(exc, Conflict) and exc.params.get("person_id"):
+            self.conflict_person = uuid.UUID(exc.params["person_id"])
+            self._set_error("documents", exc.message() + " " + t("ui.intake.f2_to_open"))
+        elif not errors:
+            unplaced.append(error_text(exc))
+        message = t("ui.form.fix_fields") + (" " + "; ".join(unplaced) if unplaced else "")
+        self.query_one("#form-error", Static).update(message)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_clear(self) -> None:
+        self.app.intake_draft = None
+        self.app.pop_screen()
+        self.app.action_new_intake()

@@ -1,0 +1,361 @@
+"""The person file: identity, documents, household and one timeline across every programme."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+
+from casework import clock, refdata
+from casework.i18n import t
+from casework.screens.common import (
+    CaseworkScreen,
+    age_text,
+    code_label,
+    commune_name,
+    country_name,
+    destination_name,
+    doc_text,
+    fmt_date,
+    fmt_datetime,
+    route_name,
+)
+from casework.services import files, followups, guidance, referrals
+from casework.services.files import PersonDetail, TimelineEntry
+from casework.services.followups import FollowUpOut
+from casework.services.guidance import GuidanceOut
+from casework.services.referrals import ReferralOut
+
+
+@dataclass(frozen=True)
+class PersonData:
+    detail: PersonDetail
+    timeline: list[TimelineEntry]
+    referrals: list[ReferralOut]
+    follow_ups: list[FollowUpOut]
+    guidance: list[GuidanceOut]
+
+
+def load_person(screen: PersonScreen, audited: bool) -> PersonData:
+    ctx, pid = screen.ctx, screen.person_id
+    return PersonData(
+        files.get_person(ctx, pid, audited=audited),
+        files.timeline(ctx, pid),
+        referrals.for_person(ctx, pid),
+        followups.for_person(ctx, pid),
+        guidance.for_person(ctx, pid),
+    )
+
+
+def timeline_text(entry: TimelineEntry) -> tuple[str, str]:
+    """(what, detail) for one timeline line, in the UI language."""
+    d: dict[str, Any] = entry.data
+    kind = entry.kind
+    if kind == "contact":
+        reasons = ", ".join(code_label(refdata.CONTACT_REASONS, r) for r in d.get("reasons", []))
+        what = t("ui.tl.intake") if d.get("contact_kind") == "intake" else t("ui.tl.contact")
+        return what, " · ".join(p for p in (reasons, d.get("note", "")) if p)
+    if kind == "status":
+        return t("ui.tl.status"), code_label(refdata.MIGRATION_STATUSES, d.get("status"))
+    if kind == "guidance":
+        return t("ui.tl.guidance"), route_name(d.get("route", ""))
+    if kind == "guidance_item":
+        return t("ui.tl.guidance_item"), (
+            f"{route_name(d.get('route', ''))}: {item_text(d.get('route', ''), d.get('item', ''))}"
+            f" → {t('state.' + d.get('state', ''))}"
+        )
+    if kind == "referral":
+        status = code_label(refdata.code_list("referral_statuses"), d.get("to_status"))
+        return t("ui.tl.referral"), f"{destination_name(d.get('destination', ''))}: {status}" + (
+            f" · {d['note']}" if d.get("note") else ""
+        )
+    if kind == "follow_up":
+        return t("ui.tl.follow_up"), f"{d.get('what', '')} ({fmt_date_iso(d.get('due_on'))})"
+    if kind == "follow_up_closed":
+        return t("ui.tl.follow_up_closed"), (
+            f"{d.get('what', '')}: {t('fu.' + d.get('status', ''))}"
+            + (f" · {d['outcome']}" if d.get("outcome") else "")
+        )
+    if kind == "note":
+        return t("ui.tl.note"), d.get("text", "")
+    if kind == "consent":
+        purpose = t("consent." + d.get("purpose", ""))
+        dest = destination_name(d["destination"]) if d.get("destination") else ""
+        return t("ui.tl.consent"), " ".join(p for p in (purpose, dest) if p)
+    return kind, ""
+
+
+def fmt_date_iso(value: str | None) -> str:
+    import datetime as dt
+
+    return fmt_date(dt.date.fromisoformat(value)) if value else "—"
+
+
+def item_text(route_id: str, item_key: str) -> str:
+    route = refdata.route(route_id)
+    kind, _, key = item_key.partition(":")
+    if route is None:
+        return key
+    items = route.steps if kind == "step" else route.documents
+    found = next((i for i in items if i.key == key), None)
+    if found is None:
+        return key
+    from casework.i18n import current_language
+
+    return found.text_es if current_language() == "es" else found.text_en
+
+
+class PersonScreen(CaseworkScreen):
+    BINDINGS = [
+        Binding("escape", "back", "key.back", id="back"),
+        Binding("c", "contact", "key.contact", id="contact"),
+        Binding("n", "note", "key.note", id="note"),
+        Binding("s", "status", "key.status", id="status"),
+        Binding("g", "guidance", "key.guidance", id="guidance"),
+        Binding("r", "refer", "key.refer", id="refer"),
+        Binding("f", "follow_up", "key.follow_up", id="follow-up"),
+        Binding("m", "move_referral", "key.move_referral", id="move-referral"),
+        Binding("d", "follow_up_done", "key.follow_up_done", id="follow-up-done"),
+        Binding("p", "follow_up_postpone", "key.follow_up_postpone", id="follow-up-postpone",
+                show=False),
+        Binding("x", "follow_up_missed", "key.follow_up_missed", id="follow-up-missed",
+                show=False),
+    ]
+
+    def __init__(self, person_id: uuid.UUID) -> None:
+        super().__init__()
+        self.person_id = person_id
+        self.data: PersonData | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="person-title", classes="title")
+        with Horizontal(id="person-body"):
+            with VerticalScroll(id="person-info"):
+                yield Static("", id="identity")
+            with TabbedContent(id="person-tabs"):
+                with TabPane(t("ui.person.tab_timeline"), id="tab-timeline"):
+                    yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
+                with TabPane(t("ui.person.tab_referrals"), id="tab-referrals"):
+                    yield DataTable(id="referrals", cursor_type="row", zebra_stripes=True)
+                with TabPane(t("ui.person.tab_follow_ups"), id="tab-follow-ups"):
+                    yield DataTable(id="follow-ups", cursor_type="row", zebra_stripes=True)
+                with TabPane(t("ui.person.tab_guidance"), id="tab-guidance"):
+                    yield DataTable(id="guidance", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#timeline", DataTable).add_columns(
+            t("ui.col.when"), t("ui.col.what"), t("ui.col.detail"), t("ui.col.who")
+        )
+        self.query_one("#referrals", DataTable).add_columns(
+            t("ui.col.created"), t("ui.col.destination"), t("ui.col.status"),
+            t("ui.col.outcome"),
+        )
+        self.query_one("#follow-ups", DataTable).add_columns(
+            t("ui.col.due"), t("ui.col.what"), t("ui.col.status")
+        )
+        self.query_one("#guidance", DataTable).add_columns(
+            t("ui.col.created"), t("ui.col.route"), t("ui.col.application"), t("ui.col.progress")
+        )
+        self.reload(audited=True)
+
+    def reload(self, audited: bool = False) -> None:
+        self.call_service(load_person, self, audited, on_done=self._show, group="person",
+                          exclusive=True)
+
+    def on_screen_resume(self) -> None:
+        if self.data is not None:
+            self.reload()
+
+    def _show(self, data: PersonData) -> None:
+        self.data = data
+        p = data.detail
+        self.query_one("#person-title", Static).update(
+            f"{p.full_name}" + (f"  «{p.social_name}»" if p.social_name else "")
+        )
+        self.query_one("#identity", Static).update(identity_text(p))
+        table = self.query_one("#timeline", DataTable)
+        table.clear()
+        for e in data.timeline:
+            what, detail = timeline_text(e)
+            table.add_row(fmt_datetime(e.at), what, detail[:120],
+                          " · ".join(x for x in (e.worker_name, e.programme_name) if x))
+        refs = self.query_one("#referrals", DataTable)
+        refs.clear()
+        for r in data.referrals:
+            refs.add_row(fmt_date(r.created_at.date()), destination_name(r.destination_key),
+                         code_label(refdata.code_list("referral_statuses"), r.status),
+                         code_label(refdata.REFERRAL_OUTCOMES, r.outcome), key=str(r.id))
+        fus = self.query_one("#follow-ups", DataTable)
+        fus.clear()
+        today = clock.today()
+        for f in data.follow_ups:
+            late = f.status == "pending" and f.due_on < today
+            fus.add_row(Text(fmt_date(f.due_on), style="bold red" if late else ""), f.what,
+                        t("fu." + f.status), key=str(f.id))
+        gtable = self.query_one("#guidance", DataTable)
+        gtable.clear()
+        for g in data.guidance:
+            done = sum(1 for i in g.items if i.state != "pending")
+            gtable.add_row(fmt_date(g.created_at.date()), route_name(g.route_id),
+                           g.sermig_application or "—", f"{done}/{len(g.items)}", key=str(g.id))
+        self.query_one("#timeline", DataTable).focus()
+
+    # Actions -------------------------------------------------------------------------------
+
+    def _after_save(self, saved: object) -> None:
+        if saved:
+            self.reload()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_contact(self) -> None:
+        from casework.screens.forms import ContactModal
+
+        self.app.push_screen(ContactModal(self.person_id), self._after_save)
+
+    def action_note(self) -> None:
+        from casework.screens.forms import NoteModal
+
+        self.app.push_screen(NoteModal(self.person_id), self._after_save)
+
+    def action_status(self) -> None:
+        from casework.screens.forms import StatusModal
+
+        current = self.data.detail.current_status if self.data else None
+        self.app.push_screen(StatusModal(self.person_id, current), self._after_save)
+
+    def action_refer(self) -> None:
+        from casework.screens.forms import ReferralModal
+
+        self.app.push_screen(ReferralModal(self.person_id), self._after_save)
+
+    def action_follow_up(self) -> None:
+        from casework.screens.forms import FollowUpModal
+
+        self.app.push_screen(FollowUpModal(self.person_id), self._after_save)
+
+    def action_guidance(self) -> None:
+        from casework.screens.guidance import GuidanceScreen
+
+        if self.data is not None:
+            self.app.push_screen(GuidanceScreen(self.data.detail))
+
+    def _selected(self, table_id: str) -> str | None:
+        table = self.query_one(f"#{table_id}", DataTable)
+        if table.row_count == 0:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def action_move_referral(self) -> None:
+        from casework.screens.forms import MoveReferralModal
+
+        tabs = self.query_one(TabbedContent)
+        if tabs.active != "tab-referrals":
+            tabs.active = "tab-referrals"
+            self.query_one("#referrals", DataTable).focus()
+            return
+        key = self._selected("referrals")
+        ref = next((r for r in self.data.referrals if str(r.id) == key), None) if self.data else None
+        if ref is None:
+            self.notify(t("ui.person.no_referral"), severity="warning")
+            return
+        self.app.push_screen(MoveReferralModal(ref), self._after_save)
+
+    def _chosen_follow_up(self) -> FollowUpOut | None:
+        tabs = self.query_one(TabbedContent)
+        if tabs.active != "tab-follow-ups":
+            tabs.active = "tab-follow-ups"
+            self.query_one("#follow-ups", DataTable).focus()
+            return None
+        key = self._selected("follow-ups")
+        found = (
+            next((f for f in self.data.follow_ups if str(f.id) == key), None) if self.data else None
+        )
+        if found is None or found.status != "pending":
+            self.notify(t("ui.person.no_follow_up"), severity="warning")
+            return None
+        return found
+
+    def action_follow_up_done(self) -> None:
+        self._close("done")
+
+    def action_follow_up_missed(self) -> None:
+        self._close("missed")
+
+    def _close(self, status: str) -> None:
+        from casework.screens.forms import CloseFollowUpModal
+
+        found = self._chosen_follow_up()
+        if found is not None:
+            self.app.push_screen(CloseFollowUpModal(found, status), self._after_save)
+
+    def action_follow_up_postpone(self) -> None:
+        from casework.screens.forms import RescheduleModal
+
+        found = self._chosen_follow_up()
+        if found is not None:
+            self.app.push_screen(RescheduleModal(found), self._after_save)
+
+    @on(DataTable.RowSelected, "#guidance")
+    def _open_guidance(self, event: DataTable.RowSelected) -> None:
+        from casework.screens.guidance import ChecklistScreen
+
+        if self.data is None or not event.row_key.value:
+            return
+        g = next((g for g in self.data.guidance if str(g.id) == event.row_key.value), None)
+        if g is not None:
+            self.app.push_screen(ChecklistScreen(g.id, self.person_id))
+
+
+def language_name(code: str) -> str:
+    from casework.i18n import current_language
+
+    found = refdata.language(code)
+    if found is None:
+        return code
+    return found.name_es if current_language() == "es" else found.name_en
+
+
+def identity_text(p: PersonDetail) -> Text:
+    lines: list[tuple[str, str]] = [
+        (t("ui.field.age"), f"{age_text(p.birth_date)} ({fmt_date(p.birth_date)})"),
+        (t("ui.field.sex"), t("sex." + p.sex) if p.sex else "—"),
+        (t("ui.field.nationality"), country_name(p.nationality)),
+        (t("ui.field.status"), code_label(refdata.MIGRATION_STATUSES, p.current_status)),
+    ]
+    for d in p.documents:
+        lines.append((t("ui.field.document"), doc_text(f"{d.type_key}:{d.number_norm}")))
+    lines += [
+        (t("ui.field.phone"), p.phone or "—"),
+        (t("ui.field.commune"), commune_name(p.commune_code)),
+        (t("ui.field.languages"), ", ".join(language_name(c) for c in p.language_codes) or "—"),
+    ]
+    if p.interpreter_needed:
+        lines.append((t("ui.field.interpreter"), t("ui.yes")))
+    if p.arrival_date:
+        lines.append((t("ui.field.arrival"), fmt_date(p.arrival_date)))
+    for h in p.household:
+        who = h.name or "—"
+        born = f", {h.birth_year}" if h.birth_year else ""
+        rel = code_label(refdata.RELATIONSHIPS, h.relationship_key)
+        lines.append((t("ui.field.household"), f"{who} ({rel}{born})"))
+    for c in p.cases:
+        lines.append((t("ui.field.case"), f"{c.programme_name}: {t('case.' + c.status)}"
+                      f" · {c.worker_name}"))
+    if p.stats_opt_out:
+        lines.append((t("ui.field.stats"), t("ui.person.opted_out")))
+    text = Text()
+    for label, value in lines:
+        text.append(f"{label}: ", style="bold")
+        text.append(f"{value}\n")
+    return text

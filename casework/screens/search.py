@@ -1,0 +1,117 @@
+"""Find a person: search-as-you-type by names, surnames or document number."""
+
+from __future__ import annotations
+
+import uuid
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.worker import get_current_worker
+
+from casework.i18n import t
+from casework.screens.common import (
+    CaseworkScreen,
+    age_text,
+    country_name,
+    doc_text,
+    fmt_date,
+    fmt_datetime,
+)
+from casework.services import persons
+from casework.services.schemas import PersonSummary
+
+LIMIT = 30
+
+
+class SearchScreen(CaseworkScreen):
+    BINDINGS = [
+        Binding("escape", "back", "key.back", id="back"),
+        Binding("down", "to_results", "key.results", show=False),
+        Binding("ctrl+n", "new_intake", "key.new_intake_named", id="new-intake-named"),
+    ]
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__()
+        self.initial = text
+        self.results: list[PersonSummary] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(t("ui.search.title"), classes="title")
+        yield Input(self.initial, placeholder=t("ui.search.placeholder"), id="query")
+        yield Static(t("ui.search.hint"), id="status", classes="help-text")
+        yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns(
+            t("ui.col.person"), t("ui.col.age"), t("ui.col.born"), t("ui.col.nationality"),
+            t("ui.col.document"), t("ui.col.last_contact"),
+        )
+        self.focus_query()
+        if self.initial:
+            self._search(self.initial)
+
+    def focus_query(self) -> None:
+        self.query_one("#query", Input).focus()
+
+    @on(Input.Changed, "#query")
+    def _typed(self, event: Input.Changed) -> None:
+        self._search(event.value)
+
+    def _search(self, text: str) -> None:
+        if not text.strip():
+            self._show(text, [])
+            return
+
+        def work() -> None:
+            found = persons.search_persons(self.ctx, text, limit=LIMIT)
+            if not get_current_worker().is_cancelled:
+                self.app.call_from_thread(self._show, text, found)
+
+        self.run_worker(work, thread=True, exclusive=True, group="search", exit_on_error=False)
+
+    def _show(self, text: str, found: list[PersonSummary]) -> None:
+        if text != self.query_one("#query", Input).value:
+            return  # an older answer arriving late
+        self.results = found
+        table = self.query_one(DataTable)
+        table.clear()
+        for p in found:
+            table.add_row(p.full_name, age_text(p.birth_date), fmt_date(p.birth_date),
+                          country_name(p.nationality), doc_text(p.document),
+                          fmt_datetime(p.last_contact), key=str(p.id))
+        status = self.query_one("#status", Static)
+        if not text.strip():
+            status.update(t("ui.search.hint"))
+        elif not found:
+            status.update(t("ui.search.none", text=text))
+        elif len(found) >= LIMIT:
+            status.update(t("ui.search.many", count=LIMIT))
+        else:
+            status.update(t("ui.search.count", count=len(found)))
+
+    @on(Input.Submitted, "#query")
+    def _submitted(self) -> None:
+        if self.results:
+            self.action_to_results()
+
+    def action_to_results(self) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            table.focus()
+
+    @on(DataTable.RowSelected)
+    def _open(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value:
+            self.app.open_person(uuid.UUID(event.row_key.value))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_new_intake(self) -> None:
+        text = self.query_one("#query", Input).value
+        looks_like_doc = any(ch.isdigit() for ch in text)
+        self.app.action_new_intake("" if looks_like_doc else text)

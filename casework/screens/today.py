@@ -1,0 +1,207 @@
+"""The worker's day: follow-ups due and overdue, referrals waiting, persons seen recently."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Footer, Header, Static
+
+from casework import clock
+from casework.i18n import t
+from casework.screens.common import (
+    CaseworkScreen,
+    age_text,
+    code_label,
+    country_name,
+    destination_name,
+    doc_text,
+    fmt_date,
+    fmt_datetime,
+)
+from casework.services import followups, persons, referrals
+from casework.services.followups import FollowUpOut
+from casework.services.referrals import ReferralOut
+from casework.services.schemas import PersonSummary
+
+
+@dataclass(frozen=True)
+class DayData:
+    due: list[FollowUpOut]
+    waiting: list[ReferralOut]
+    waiting_names: dict[str, str]
+    recent: list[PersonSummary]
+
+
+def load_day(screen: TodayScreen) -> DayData:
+    ctx = screen.ctx
+    due = followups.due_for_worker(ctx)
+    waiting = referrals.waiting(ctx)
+    names = persons.names(ctx, {r.person_id for r in waiting})
+    return DayData(due, waiting, {str(k): v for k, v in names.items()},
+                   persons.recent_persons(ctx, 15))
+
+
+class TodayScreen(CaseworkScreen):
+    """"Hoy": what needs doing today, oldest first."""
+
+    BINDINGS = [
+        Binding("enter", "open", "key.open_person", id="open"),
+        Binding("d", "done", "key.follow_up_done", id="follow-up-done"),
+        Binding("m", "missed", "key.follow_up_missed", id="follow-up-missed"),
+        Binding("p", "postpone", "key.follow_up_postpone", id="follow-up-postpone"),
+        Binding("r", "refresh", "key.refresh", id="refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: DayData | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="today"):
+            yield Static("", id="day-title", classes="title")
+            yield Static(t("ui.today.due"), id="due-title", classes="section")
+            yield DataTable(id="due", cursor_type="row", zebra_stripes=True)
+            yield Static(t("ui.today.waiting"), id="waiting-title", classes="section")
+            yield DataTable(id="waiting", cursor_type="row", zebra_stripes=True)
+            yield Static(t("ui.today.recent"), id="recent-title", classes="section")
+            yield DataTable(id="recent", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#due", DataTable).add_columns(
+            t("ui.col.due"), t("ui.col.person"), t("ui.col.what")
+        )
+        self.query_one("#waiting", DataTable).add_columns(
+            t("ui.col.requested"), t("ui.col.person"), t("ui.col.destination"),
+            t("ui.col.status"),
+        )
+        self.query_one("#recent", DataTable).add_columns(
+            t("ui.col.person"), t("ui.col.age"), t("ui.col.nationality"),
+            t("ui.col.document"), t("ui.col.last_contact"),
+        )
+        worker = self.app.worker
+        today = clock.today()
+        weekday = t(f"ui.weekday.{today.weekday()}")
+        self.query_one("#day-title", Static).update(
+            t("ui.today.title", day=f"{weekday} {fmt_date(today)}",
+              worker=worker.full_name if worker else "")
+        )
+        self.action_refresh()
+
+    def on_screen_resume(self) -> None:
+        if self.data is not None:
+            self.action_refresh()
+
+    def action_refresh(self) -> None:
+        self.call_service(load_day, self, on_done=self._show, group="today", exclusive=True)
+
+    def _show(self, data: DayData) -> None:
+        self.data = data
+        today = clock.today()
+        due = self.query_one("#due", DataTable)
+        due.clear()
+        overdue = 0
+        for f in data.due:
+            late = f.due_on < today
+            overdue += late
+            style = "bold red" if late else ""
+            due.add_row(Text(fmt_date(f.due_on), style=style), f.person_name, f.what,
+                        key=str(f.id))
+        self.query_one("#due-title", Static).update(
+            t("ui.today.due_count", count=len(data.due), overdue=overdue)
+        )
+        waiting = self.query_one("#waiting", DataTable)
+        waiting.clear()
+        for r in data.waiting:
+            old = r.requested_at is not None and (today - r.requested_at.date()).days > 14
+            waiting.add_row(
+                Text(fmt_date(r.requested_at.date() if r.requested_at else None),
+                     style="yellow" if old else ""),
+                data.waiting_names.get(str(r.person_id), ""),
+                destination_name(r.destination_key),
+                code_label_status(r.status),
+                key=str(r.id),
+            )
+        self.query_one("#waiting-title", Static).update(
+            t("ui.today.waiting_count", count=len(data.waiting))
+        )
+        recent = self.query_one("#recent", DataTable)
+        recent.clear()
+        for p in data.recent:
+            recent.add_row(p.full_name, age_text(p.birth_date), country_name(p.nationality),
+                           doc_text(p.document), fmt_datetime(p.last_contact), key=str(p.id))
+        if not data.due and not data.waiting:
+            self.query_one("#recent", DataTable).focus()
+        else:
+            (due if data.due else waiting).focus()
+
+    def _selected(self) -> tuple[str, str] | None:
+        table = self.focused
+        if not isinstance(table, DataTable) or table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return (table.id or "", key or "")
+
+    def _person_for(self, table: str, key: str) -> str | None:
+        if self.data is None:
+            return None
+        if table == "due":
+            return next((str(f.person_id) for f in self.data.due if str(f.id) == key), None)
+        if table == "waiting":
+            return next((str(r.person_id) for r in self.data.waiting if str(r.id) == key), None)
+        return key
+
+    @on(DataTable.RowSelected)
+    def _row_chosen(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        chosen = self._selected()
+        if chosen is None:
+            return
+        person = self._person_for(*chosen)
+        if person:
+            import uuid
+
+            self.app.open_person(uuid.UUID(person))
+
+    def _follow_up(self) -> FollowUpOut | None:
+        chosen = self._selected()
+        if chosen is None or chosen[0] != "due" or self.data is None:
+            self.notify(t("ui.today.choose_follow_up"), severity="warning")
+            return None
+        return next((f for f in self.data.due if str(f.id) == chosen[1]), None)
+
+    def action_done(self) -> None:
+        self._close_follow_up("done")
+
+    def action_missed(self) -> None:
+        self._close_follow_up("missed")
+
+    def _close_follow_up(self, status: str) -> None:
+        from casework.screens.forms import CloseFollowUpModal
+
+        follow_up = self._follow_up()
+        if follow_up is not None:
+            self.app.push_screen(CloseFollowUpModal(follow_up, status),
+                                 lambda saved: self.action_refresh() if saved else None)
+
+    def action_postpone(self) -> None:
+        from casework.screens.forms import RescheduleModal
+
+        follow_up = self._follow_up()
+        if follow_up is not None:
+            self.app.push_screen(RescheduleModal(follow_up),
+                                 lambda saved: self.action_refresh() if saved else None)
+
+
+def code_label_status(status: str) -> str:
+    from casework import refdata
+
+    return code_label(refdata.code_list("referral_statuses"), status)
