@@ -15,6 +15,8 @@ from casework.services import workers
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
+INTAKE = "intake"
+
 
 class CaseworkApp(App[int]):
     """casework's desk: the worker's day, search, intake and the person file."""
@@ -66,7 +68,9 @@ class CaseworkApp(App[int]):
         from casework.screens.today import TodayScreen
 
         self.worker = workers.sign_in(Context(self.database), worker.id)
-        self.sub_title = f"{self.worker.full_name} · {self.database.describe()}"
+        where = self.database.file_path
+        location = where.name if where is not None else self.database.url.database or ""
+        self.sub_title = f"{self.worker.full_name} · {location}"
         self.switch_to_base(TodayScreen())
 
     def switch_to_base(self, screen: Any) -> None:
@@ -106,10 +110,20 @@ class CaseworkApp(App[int]):
         if isinstance(self.screen, IntakeScreen):
             return
         if self.intake_draft is None:
+            # Installed, so popping it with Escape keeps every field as typed.
             self.intake_draft = IntakeScreen(names)
+            self.install_screen(self.intake_draft, name=INTAKE)
         elif names:
             self.intake_draft.prefill(names)
-        self.push_screen(self.intake_draft)
+        self.push_screen(INTAKE)
+
+    def discard_intake(self) -> None:
+        """The draft was saved or thrown away: the next Ctrl+N starts a blank form."""
+        if self.intake_draft is not None:
+            if self.screen is self.intake_draft:
+                self.pop_screen()
+            self.uninstall_screen(INTAKE)
+            self.intake_draft = None
 
     def open_person(self, person_id: Any) -> None:
         from casework.screens.person import PersonScreen

@@ -103,15 +103,17 @@ def code_label(code_list: tuple[refdata.Code, ...], key: str | None) -> str:
 
 
 def doc_text(document: str | None) -> str:
-    """"run:12345678-5" -> "RUN 12.345.678-5"."""
+    """ "run:12345678-5" -> "RUN 12.345.678-5"."""
     if not document:
         return "—"
     type_key, _, number = document.partition(":")
     doc_type = refdata.document_type(type_key)
     if doc_type is not None and doc_type.checked_mod11:
         return f"RUN {rut.display(number)}"
-    name = doc_type.name_es if doc_type and current_language() == "es" else (
-        doc_type.name_en if doc_type else type_key
+    name = (
+        doc_type.name_es
+        if doc_type and current_language() == "es"
+        else (doc_type.name_en if doc_type else type_key)
     )
     short = {"passport": "Pas.", "national_id": "DNI", "ipe": "IPE", "ipa": "IPA"}.get(
         type_key, name
@@ -145,11 +147,14 @@ def error_text(exc: BaseException) -> str:
 class CaseworkMixin:
     """What every casework screen shares: the service context and background calls."""
 
-    app: CaseworkApp
+    @property
+    def casework(self) -> CaseworkApp:
+        """The running app, typed as casework's own."""
+        return self.app  # type: ignore[attr-defined, no-any-return]
 
     @property
     def ctx(self) -> Context:
-        return self.app.ctx
+        return self.casework.ctx
 
     def call_service(
         self,

@@ -45,12 +45,12 @@ class FirstRunScreen(CaseworkScreen):
 
     def action_save(self) -> None:
         value = {i.id: i.value for i in self.query(Input)}
-        username = value["username"].strip().lower() or value["full-name"].strip().lower().split(
-            " "
-        )[0]
+        username = (
+            value["username"].strip().lower() or value["full-name"].strip().lower().split(" ")[0]
+        )
 
         def done(worker: WorkerOut) -> None:
-            self.app.sign_in(worker)
+            self.casework.sign_in(worker)
 
         def failed(exc: BaseException) -> None:
             errors = field_errors(exc)

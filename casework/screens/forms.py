@@ -68,8 +68,10 @@ class FormModal(CaseworkModal[bool]):
         self.query_one("#form-error", Static).update(text)
 
     def submit(self, fn: Any, *args: Any, **kwargs: Any) -> None:
-        self.call_service(fn, *args, on_done=lambda _: self.dismiss(True),
-                          on_error=self.show_error, **kwargs)
+        self.call_service(fn, *args, on_done=self._done, on_error=self.show_error, **kwargs)
+
+    def _done(self, _result: object) -> None:
+        self.dismiss(True)
 
     def action_save(self) -> None:
         raise NotImplementedError
@@ -93,8 +95,13 @@ class ContactModal(FormModal):
         yield SelectionList[str](*_options(refdata.CONTACT_REASONS), id="reasons")
         yield error_slot("reasons")
         yield Label(t("ui.field.channel"))
-        yield Select(_options(refdata.CONTACT_CHANNELS), value="desk", allow_blank=False,
-                     id="channel")
+        yield Select(
+            compact=True,
+            options=_options(refdata.CONTACT_CHANNELS),
+            value="desk",
+            allow_blank=False,
+            id="channel",
+        )
         yield Label(t("ui.field.note"))
         yield TextArea(id="note")
 
@@ -104,8 +111,9 @@ class ContactModal(FormModal):
             "channel": self.query_one("#channel", Select).value,
             "note": self.query_one("#note", TextArea).text,
         }
-        self.submit(persons.record_contact, self.ctx, self.person_id, data,
-                    request_id=self.request_id)
+        self.submit(
+            persons.record_contact, self.ctx, self.person_id, data, request_id=self.request_id
+        )
 
 
 class NoteModal(FormModal):
@@ -123,9 +131,13 @@ class NoteModal(FormModal):
         self.query_one("#text", TextArea).focus()
 
     def action_save(self) -> None:
-        self.submit(persons.add_note, self.ctx, self.person_id,
-                    {"text": self.query_one("#text", TextArea).text},
-                    request_id=self.request_id)
+        self.submit(
+            persons.add_note,
+            self.ctx,
+            self.person_id,
+            {"text": self.query_one("#text", TextArea).text},
+            request_id=self.request_id,
+        )
 
 
 class StatusModal(FormModal):
@@ -138,18 +150,22 @@ class StatusModal(FormModal):
 
     def fields(self) -> ComposeResult:
         yield Label(t("ui.field.status"))
-        yield Select(_options(refdata.MIGRATION_STATUSES), value=self.current or Select.BLANK,
-                     id="status")
+        yield Select(
+            compact=True,
+            options=_options(refdata.MIGRATION_STATUSES),
+            value=self.current or Select.BLANK,
+            id="status",
+        )
         yield error_slot("status")
         yield Label(t("ui.field.subcategory"))
-        yield Input(id="subcategory")
+        yield Input(id="subcategory", compact=True)
         yield Label(t("ui.field.valid_until"))
-        yield Input(id="valid_until", placeholder=t("ui.date_hint"))
+        yield Input(id="valid_until", placeholder=t("ui.date_hint"), compact=True)
         yield error_slot("valid_until")
         yield Label(t("ui.field.application"))
-        yield Input(id="sermig_application")
+        yield Input(id="sermig_application", compact=True)
         yield Label(t("ui.field.note"))
-        yield Input(id="note")
+        yield Input(id="note", compact=True)
 
     def action_save(self) -> None:
         try:
@@ -166,8 +182,9 @@ class StatusModal(FormModal):
             "sermig_application": self.query_one("#sermig_application", Input).value,
             "note": self.query_one("#note", Input).value,
         }
-        self.submit(persons.change_status, self.ctx, self.person_id, data,
-                    request_id=self.request_id)
+        self.submit(
+            persons.change_status, self.ctx, self.person_id, data, request_id=self.request_id
+        )
 
 
 class ReferralModal(FormModal):
@@ -180,22 +197,32 @@ class ReferralModal(FormModal):
     def fields(self) -> ComposeResult:
         lang = current_language()
         yield Label(t("ui.field.service_area"))
-        yield Select([(a.name_es if lang == "es" else a.name_en, a.key)
-                      for a in refdata.service_areas()], id="area")
+        yield Select(
+            compact=True,
+            options=[
+                (a.name_es if lang == "es" else a.name_en, a.key) for a in refdata.service_areas()
+            ],
+            id="area",
+        )
         yield Label(t("ui.field.destination"))
-        yield Select(self._destinations(None), id="destination")
+        yield Select(compact=True, prompt="—", options=self._destinations(None), id="destination")
         yield error_slot("destination")
         yield Static("", id="destination-help", classes="help-text")
         yield Label(t("ui.field.reason"))
-        yield Input(id="reason")
+        yield Input(id="reason", compact=True)
         yield error_slot("reason")
         yield Label(t("ui.field.urgency"))
-        yield Select([(t("ui.urgency.normal"), "normal"), (t("ui.urgency.urgent"), "urgent")],
-                     value="normal", allow_blank=False, id="urgency")
-        yield Checkbox(t("ui.field.consent_share"), id="consent")
-        worker = self.app.worker
+        yield Select(
+            compact=True,
+            options=[(t("ui.urgency.normal"), "normal"), (t("ui.urgency.urgent"), "urgent")],
+            value="normal",
+            allow_blank=False,
+            id="urgency",
+        )
+        yield Checkbox(t("ui.field.consent_share"), id="consent", compact=True)
+        worker = self.casework.worker
         if worker is not None and worker.role in (Role.SUPERVISOR.value, Role.ADMIN.value):
-            yield Checkbox(t("ui.field.override_consent"), id="override")
+            yield Checkbox(t("ui.field.override_consent"), id="override", compact=True)
 
     def _destinations(self, area: str | None) -> list[tuple[str, str]]:
         lang = current_language()
@@ -243,17 +270,26 @@ class MoveReferralModal(FormModal):
         targets = [s for s in ReferralStatus if referral_can_move(current, s)]
         yield Static(t("ui.form.move_from", status=code_label(statuses, current.value)))
         yield Label(t("ui.field.new_status"))
-        yield Select([(code_label(statuses, s.value), s.value) for s in targets], id="to")
+        yield Select(
+            compact=True,
+            options=[(code_label(statuses, s.value), s.value) for s in targets],
+            id="to",
+        )
         yield error_slot("to")
         yield Label(t("ui.field.outcome"))
-        yield Select(_options(refdata.REFERRAL_OUTCOMES), id="outcome")
+        yield Select(
+            compact=True, prompt="—", options=_options(refdata.REFERRAL_OUTCOMES), id="outcome"
+        )
         yield Label(t("ui.field.declined_by"))
-        yield Select([(t("ui.declined.person"), "person"), (t("ui.declined.provider"), "provider")],
-                     id="declined_by")
+        yield Select(
+            compact=True,
+            options=[(t("ui.declined.person"), "person"), (t("ui.declined.provider"), "provider")],
+            id="declined_by",
+        )
         yield Label(t("ui.field.decline_reason"))
-        yield Input(id="decline_reason")
+        yield Input(id="decline_reason", compact=True)
         yield Label(t("ui.field.note"))
-        yield Input(id="note")
+        yield Input(id="note", compact=True)
 
     def action_save(self) -> None:
         def value(name: str) -> str | None:
@@ -282,10 +318,10 @@ class FollowUpModal(FormModal):
         default = clock.today() + dt.timedelta(days=7)
         from casework.screens.common import fmt_date
 
-        yield Input(fmt_date(default), id="due_on", placeholder=t("ui.date_hint"))
+        yield Input(fmt_date(default), id="due_on", placeholder=t("ui.date_hint"), compact=True)
         yield error_slot("due_on")
         yield Label(t("ui.field.what"))
-        yield Input(id="what")
+        yield Input(id="what", compact=True)
         yield error_slot("what")
 
     def action_save(self) -> None:
@@ -298,9 +334,13 @@ class FollowUpModal(FormModal):
             slot.update(t("error.bad_date"))
             slot.display = True
             return
-        self.submit(followups.schedule, self.ctx, self.person_id,
-                    {"due_on": due, "what": self.query_one("#what", Input).value},
-                    request_id=self.request_id)
+        self.submit(
+            followups.schedule,
+            self.ctx,
+            self.person_id,
+            {"due_on": due, "what": self.query_one("#what", Input).value},
+            request_id=self.request_id,
+        )
 
 
 class CloseFollowUpModal(FormModal):
@@ -314,20 +354,34 @@ class CloseFollowUpModal(FormModal):
     def fields(self) -> ComposeResult:
         yield Static(self.follow_up.what, classes="help-text")
         yield Label(t("ui.field.result"))
-        yield Select([(t("fu.done"), "done"), (t("fu.missed"), "missed"),
-                      (t("fu.cancelled"), "cancelled")], value=self.status, allow_blank=False,
-                     id="status")
+        yield Select(
+            compact=True,
+            options=[
+                (t("fu.done"), "done"),
+                (t("fu.missed"), "missed"),
+                (t("fu.cancelled"), "cancelled"),
+            ],
+            value=self.status,
+            allow_blank=False,
+            id="status",
+        )
         yield Label(t("ui.field.outcome_note"))
-        yield Input(id="outcome")
+        yield Input(id="outcome", compact=True)
         yield error_slot("outcome")
 
     def on_mount(self) -> None:
         self.query_one("#outcome", Input).focus()
 
     def action_save(self) -> None:
-        self.submit(followups.close, self.ctx, self.follow_up.id,
-                    {"status": self.query_one("#status", Select).value,
-                     "outcome": self.query_one("#outcome", Input).value})
+        self.submit(
+            followups.close,
+            self.ctx,
+            self.follow_up.id,
+            {
+                "status": self.query_one("#status", Select).value,
+                "outcome": self.query_one("#outcome", Input).value,
+            },
+        )
 
 
 class RescheduleModal(FormModal):
@@ -342,8 +396,8 @@ class RescheduleModal(FormModal):
 
         yield Static(self.follow_up.what, classes="help-text")
         yield Label(t("ui.field.due"))
-        yield Input(fmt_date(max(self.follow_up.due_on, clock.today()) + dt.timedelta(days=7)),
-                    id="due_on")
+        due = max(self.follow_up.due_on, clock.today()) + dt.timedelta(days=7)
+        yield Input(fmt_date(due), id="due_on", compact=True)
         yield error_slot("due_on")
 
     def action_save(self) -> None:

@@ -34,8 +34,11 @@ def initial_answers(p: PersonDetail) -> dict[str, bool]:
     answers: dict[str, bool] = {}
     if p.birth_date is not None:
         today = clock.today()
-        age = today.year - p.birth_date.year - (
-            (today.month, today.day) < (p.birth_date.month, p.birth_date.day))
+        age = (
+            today.year
+            - p.birth_date.year
+            - ((today.month, today.day) < (p.birth_date.month, p.birth_date.day))
+        )
         answers["minor"] = age < 18
     status = p.current_status or ""
     if status:
@@ -85,8 +88,12 @@ class GuidanceScreen(CaseworkScreen):
             with VerticalScroll(id="screener"):
                 yield Static(t("ui.guidance.questions"), classes="section")
                 for q in refdata.screening_questions():
-                    yield Checkbox(_lang(q.text_es, q.text_en), value=answers.get(q.key, False),
-                                   id=f"q-{q.key}")
+                    yield Checkbox(
+                        _lang(q.text_es, q.text_en),
+                        value=answers.get(q.key, False),
+                        id=f"q-{q.key}",
+                        compact=True,
+                    )
             with Vertical(id="routes-box"):
                 yield Static(t("ui.guidance.routes"), classes="section")
                 yield OptionList(id="routes")
@@ -97,8 +104,10 @@ class GuidanceScreen(CaseworkScreen):
         self._screen()
 
     def answers(self) -> dict[str, bool | None]:
-        return {q.key: self.query_one(f"#q-{q.key}", Checkbox).value
-                for q in refdata.screening_questions()}
+        return {
+            q.key: self.query_one(f"#q-{q.key}", Checkbox).value
+            for q in refdata.screening_questions()
+        }
 
     @on(Checkbox.Changed)
     def _changed(self) -> None:
@@ -112,8 +121,9 @@ class GuidanceScreen(CaseworkScreen):
         for route, reasons in proposed:
             why = "; ".join(reasons)
             caveat = f"\n[yellow]{route.caveat_es}[/yellow]" if route.caveat_es else ""
-            options.add_option(Option(
-                f"[b]{_lang(route.name_es, route.name_en)}[/b]\n[i]{why}[/i]{caveat}"))
+            options.add_option(
+                Option(f"[b]{_lang(route.name_es, route.name_en)}[/b]\n[i]{why}[/i]{caveat}")
+            )
         if not proposed:
             options.add_option(Option(t("ui.guidance.no_routes"), disabled=True))
         else:
@@ -134,8 +144,14 @@ class GuidanceScreen(CaseworkScreen):
             self.app.pop_screen()
             self.app.push_screen(ChecklistScreen(guidance_id, self.person.id))
 
-        self.call_service(guidance.start, self.ctx, self.person.id, {"route_id": route.id},
-                          request_id=self.request_id, on_done=started)
+        self.call_service(
+            guidance.start,
+            self.ctx,
+            self.person.id,
+            {"route_id": route.id},
+            request_id=self.request_id,
+            on_done=started,
+        )
 
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -165,7 +181,9 @@ class ChecklistScreen(CaseworkScreen):
             with Vertical(id="checklist-left"):
                 yield DataTable(id="items", cursor_type="row", zebra_stripes=True)
                 yield Static(t("ui.guidance.application"), classes="section")
-                yield Input(id="application", placeholder=t("ui.guidance.application_hint"))
+                yield Input(
+                    id="application", placeholder=t("ui.guidance.application_hint"), compact=True
+                )
                 yield Static(t("ui.guidance.deadlines"), classes="section")
                 yield DataTable(id="deadlines", cursor_type="row")
             yield VerticalScroll(Static(rights_text()), id="rights-box")
@@ -173,14 +191,21 @@ class ChecklistScreen(CaseworkScreen):
 
     def on_mount(self) -> None:
         self.query_one("#items", DataTable).add_columns(
-            t("ui.col.kind"), t("ui.col.item"), t("ui.col.state"))
+            t("ui.col.kind"), t("ui.col.item"), t("ui.col.state")
+        )
         self.query_one("#deadlines", DataTable).add_columns(t("ui.col.days"), t("ui.col.what"))
         self.reload()
 
     def reload(self) -> None:
         def load(_: None = None) -> GuidanceOut | None:
-            return next((g for g in guidance.for_person(self.ctx, self.person_id)
-                         if g.id == self.guidance_id), None)
+            return next(
+                (
+                    g
+                    for g in guidance.for_person(self.ctx, self.person_id)
+                    if g.id == self.guidance_id
+                ),
+                None,
+            )
 
         self.call_service(load, on_done=self._show, group="checklist", exclusive=True)
 
@@ -190,16 +215,23 @@ class ChecklistScreen(CaseworkScreen):
         self.current = current
         route = refdata.route(current.route_id)
         self.query_one("#route-title", Static).update(
-            f"{route_name(current.route_id)} · {fmt_date(current.created_at.date())}")
+            f"{route_name(current.route_id)} · {fmt_date(current.created_at.date())}"
+        )
         table = self.query_one("#items", DataTable)
         row = table.cursor_row
         table.clear()
         for item in current.items:
-            style = "green" if item.state in ("resolved", "submitted") else (
-                "dim" if item.state == "not_applicable" else "")
-            table.add_row(t(f"ui.guidance.kind_{item.kind}"),
-                          item_text(current.route_id, item.item_key),
-                          Text(t(f"state.{item.state}"), style=style), key=item.item_key)
+            style = (
+                "green"
+                if item.state in ("resolved", "submitted")
+                else ("dim" if item.state == "not_applicable" else "")
+            )
+            table.add_row(
+                t(f"ui.guidance.kind_{item.kind}"),
+                item_text(current.route_id, item.item_key),
+                Text(t(f"state.{item.state}"), style=style),
+                key=item.item_key,
+            )
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
         self.query_one("#application", Input).value = current.sermig_application or ""
@@ -217,8 +249,13 @@ class ChecklistScreen(CaseworkScreen):
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         item = next(i for i in self.current.items if i.item_key == key)
         state = STATES[(STATES.index(item.state) + step) % len(STATES)]
-        self.call_service(guidance.set_item, self.ctx, self.guidance_id,
-                          {"item_key": key, "state": state}, on_done=lambda _: self.reload())
+        self.call_service(
+            guidance.set_item,
+            self.ctx,
+            self.guidance_id,
+            {"item_key": key, "state": state},
+            on_done=lambda _: self.reload(),
+        )
 
     def action_advance(self) -> None:
         self._move_item(1)
@@ -231,8 +268,13 @@ class ChecklistScreen(CaseworkScreen):
 
     @on(Input.Submitted, "#application")
     def _save_application(self, event: Input.Submitted) -> None:
-        self.call_service(guidance.set_application, self.ctx, self.guidance_id, event.value,
-                          on_done=lambda _: self.notify(t("ui.saved")))
+        self.call_service(
+            guidance.set_application,
+            self.ctx,
+            self.guidance_id,
+            event.value,
+            on_done=lambda _: self.notify(t("ui.saved")),
+        )
         self.query_one("#items", DataTable).focus()
 
     def action_plan_deadline(self) -> None:
@@ -243,8 +285,13 @@ class ChecklistScreen(CaseworkScreen):
             table.focus()
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or ""
-        self.call_service(guidance.schedule_deadline, self.ctx, self.guidance_id, key,
-                          on_done=lambda _: self.notify(t("ui.guidance.deadline_planned")))
+        self.call_service(
+            guidance.schedule_deadline,
+            self.ctx,
+            self.guidance_id,
+            key,
+            on_done=lambda _: self.notify(t("ui.guidance.deadline_planned")),
+        )
 
     @on(DataTable.RowSelected, "#deadlines")
     def _deadline_chosen(self) -> None:

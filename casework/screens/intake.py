@@ -83,8 +83,9 @@ class IntakeScreen(CaseworkScreen):
     # Layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        countries = sorted(c.name_es if current_language() == "es" else c.name_en
-                           for c in refdata.countries())
+        countries = sorted(
+            c.name_es if current_language() == "es" else c.name_en for c in refdata.countries()
+        )
         communes = sorted(c.name for c in refdata.communes())
         yield Header()
         with Horizontal(id="intake"):
@@ -93,50 +94,96 @@ class IntakeScreen(CaseworkScreen):
                 yield from self._field("given_names", Input(id="given_names", compact=True))
                 yield from self._field("first_surname", Input(id="first_surname", compact=True))
                 yield from self._field("second_surname", Input(id="second_surname", compact=True))
-                yield from self._field("sex", Select(
-                    [(t("sex.F"), "F"), (t("sex.M"), "M"), (t("sex.X"), "X")], id="sex",
-                    compact=True, prompt="—"))
-                yield from self._field("birth_date", Input(
-                    id="birth_date", placeholder=t("ui.date_hint"), compact=True))
-                yield from self._field("nationality", Input(
-                    id="nationality", compact=True,
-                    suggester=SuggestFromList(countries, case_sensitive=False)))
+                yield from self._field(
+                    "sex",
+                    Select(
+                        [(t("sex.F"), "F"), (t("sex.M"), "M"), (t("sex.X"), "X")],
+                        id="sex",
+                        compact=True,
+                        prompt="—",
+                    ),
+                )
+                yield from self._field(
+                    "birth_date",
+                    Input(id="birth_date", placeholder=t("ui.date_hint"), compact=True),
+                )
+                yield from self._field(
+                    "nationality",
+                    Input(
+                        id="nationality",
+                        compact=True,
+                        suggester=SuggestFromList(countries, case_sensitive=False),
+                    ),
+                )
                 with Horizontal(classes="row"):
                     yield Label(t("ui.field.document"))
-                    yield Select([(self._doc_label(k), k) for k in DOC_TYPES], value="passport",
-                                 allow_blank=False, id="doc_type", compact=True)
-                    yield Input(id="doc_number", placeholder=t("ui.field.document_number"),
-                                compact=True)
+                    yield Select(
+                        [(self._doc_label(k), k) for k in DOC_TYPES],
+                        value="passport",
+                        allow_blank=False,
+                        id="doc_type",
+                        compact=True,
+                    )
+                    yield Input(
+                        id="doc_number", placeholder=t("ui.field.document_number"), compact=True
+                    )
                 yield self._error("documents")
-                yield from self._field("phone", Input(id="phone", placeholder="9 8765 4321",
-                                                      compact=True))
-                yield from self._field("commune", Input(
-                    id="commune", compact=True,
-                    suggester=SuggestFromList(communes, case_sensitive=False)))
-                yield from self._field("language", Select(
-                    [(_lang_name(x), x.code) for x in refdata.languages()], value="es",
-                    id="language", compact=True, prompt="—"))
+                yield from self._field(
+                    "phone", Input(id="phone", placeholder="9 8765 4321", compact=True)
+                )
+                yield from self._field(
+                    "commune",
+                    Input(
+                        id="commune",
+                        compact=True,
+                        suggester=SuggestFromList(communes, case_sensitive=False),
+                    ),
+                )
+                yield from self._field(
+                    "language",
+                    Select(
+                        [(_lang_name(x), x.code) for x in refdata.languages()],
+                        value="es",
+                        id="language",
+                        compact=True,
+                        prompt="—",
+                    ),
+                )
                 yield Checkbox(t("ui.field.interpreter"), id="interpreter", compact=True)
-                yield from self._field("arrival_date", Input(
-                    id="arrival_date", placeholder=t("ui.date_hint"), compact=True))
-                yield from self._field("status", Select(
-                    _codes(refdata.MIGRATION_STATUSES), id="status", compact=True, prompt="—"))
+                yield from self._field(
+                    "arrival_date",
+                    Input(id="arrival_date", placeholder=t("ui.date_hint"), compact=True),
+                )
+                yield from self._field(
+                    "status",
+                    Select(
+                        _codes(refdata.MIGRATION_STATUSES), id="status", compact=True, prompt="—"
+                    ),
+                )
                 yield Static(t("ui.field.household"), classes="section")
                 for i in range(HOUSEHOLD_ROWS):
                     with Horizontal(classes="household"):
-                        yield Select(_codes(refdata.RELATIONSHIPS), id=f"hh_rel_{i}",
-                                     prompt=t("ui.field.relationship"), compact=True)
-                        yield Input(id=f"hh_name_{i}", placeholder=t("ui.field.name"),
-                                    compact=True)
-                        yield Input(id=f"hh_year_{i}", placeholder=t("ui.field.birth_year"),
-                                    classes="year", compact=True)
+                        yield Select(
+                            _codes(refdata.RELATIONSHIPS),
+                            id=f"hh_rel_{i}",
+                            prompt=t("ui.field.relationship"),
+                            compact=True,
+                        )
+                        yield Input(id=f"hh_name_{i}", placeholder=t("ui.field.name"), compact=True)
+                        yield Input(
+                            id=f"hh_year_{i}",
+                            placeholder=t("ui.field.birth_year"),
+                            classes="year",
+                            compact=True,
+                        )
                 yield self._error("household")
                 yield Static(t("ui.field.consent"), classes="section")
                 yield Checkbox(t("ui.field.consent_case"), id="consent_case", compact=True)
                 yield Checkbox(t("ui.field.stats_opt_out"), id="stats_opt_out", compact=True)
                 yield Static(t("ui.field.reasons"), classes="section")
-                yield SelectionList[str](*_codes(refdata.CONTACT_REASONS), id="reasons",
-                                         compact=True)
+                yield SelectionList[str](
+                    *_codes(refdata.CONTACT_REASONS), id="reasons", compact=True
+                )
                 yield self._error("reasons")
                 yield Static(t("ui.field.note"), classes="section")
                 yield TextArea(id="note", compact=True)
@@ -231,11 +278,13 @@ class IntakeScreen(CaseworkScreen):
         for c in found:
             p = c.person
             why = ", ".join(reason_text(code, params) for code, params in c.reasons)
-            options.add_option(Option(
-                f"[b]{p.full_name}[/b]  {round(c.score * 100)}%\n"
-                f"{age_text(p.birth_date)} · {fmt_date(p.birth_date)} · "
-                f"{country_name(p.nationality)}\n{doc_text(p.document)}\n[i]{why}[/i]"
-            ))
+            options.add_option(
+                Option(
+                    f"[b]{p.full_name}[/b]  {round(c.score * 100)}%\n"
+                    f"{age_text(p.birth_date)} · {fmt_date(p.birth_date)} · "
+                    f"{country_name(p.nationality)}\n{doc_text(p.document)}\n[i]{why}[/i]"
+                )
+            )
         status = self.query_one("#dupes-status", Static)
         if found:
             status.update(t("ui.intake.dupes_found", count=len(found)))
@@ -262,7 +311,7 @@ class IntakeScreen(CaseworkScreen):
     def _open_existing(self, person_id: uuid.UUID) -> None:
         """The person is already on record: open that file; the draft is kept."""
         self.app.pop_screen()
-        self.app.open_person(person_id)
+        self.casework.open_person(person_id)
 
     # Saving --------------------------------------------------------------------------------
 
@@ -300,8 +349,13 @@ class IntakeScreen(CaseworkScreen):
                     self._set_error("household", t("error.not_a_number"))
                     bad = True
                     continue
-                household.append({"relationship": rel if isinstance(rel, str) else "",
-                                  "name": name, "birth_year": int(year) if year else None})
+                household.append(
+                    {
+                        "relationship": rel if isinstance(rel, str) else "",
+                        "name": name,
+                        "birth_year": int(year) if year else None,
+                    }
+                )
         if bad:
             return None
 
@@ -347,21 +401,27 @@ class IntakeScreen(CaseworkScreen):
         if likely and not self.confirmed_new:
             self.confirmed_new = True
             self.query_one("#form-error", Static).update(
-                t("ui.intake.confirm_new", name=likely[0].person.full_name))
+                t("ui.intake.confirm_new", name=likely[0].person.full_name)
+            )
             self.query_one("#dupe-list", OptionList).focus()
             return
         data = self._collect()
         if data is None:
             self.query_one("#form-error", Static).update(t("ui.form.fix_fields"))
             return
-        self.call_service(persons.register_intake, self.ctx, data, request_id=self.request_id,
-                          on_done=self._saved, on_error=self._failed)
+        self.call_service(
+            persons.register_intake,
+            self.ctx,
+            data,
+            request_id=self.request_id,
+            on_done=self._saved,
+            on_error=self._failed,
+        )
 
     def _saved(self, result: IntakeResult) -> None:
-        self.app.intake_draft = None
         self.notify(t("ui.intake.saved"))
-        self.app.pop_screen()
-        self.app.open_person(result.person_id)
+        self.casework.discard_intake()
+        self.casework.open_person(result.person_id)
 
     def _failed(self, exc: BaseException) -> None:
         errors = field_errors(exc)
@@ -378,6 +438,5 @@ class IntakeScreen(CaseworkScreen):
         self.app.pop_screen()
 
     def action_clear(self) -> None:
-        self.app.intake_draft = None
-        self.app.pop_screen()
-        self.app.action_new_intake()
+        self.casework.discard_intake()
+        self.casework.action_new_intake()

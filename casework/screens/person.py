@@ -123,10 +123,10 @@ class PersonScreen(CaseworkScreen):
         Binding("f", "follow_up", "key.follow_up", id="follow-up"),
         Binding("m", "move_referral", "key.move_referral", id="move-referral"),
         Binding("d", "follow_up_done", "key.follow_up_done", id="follow-up-done"),
-        Binding("p", "follow_up_postpone", "key.follow_up_postpone", id="follow-up-postpone",
-                show=False),
-        Binding("x", "follow_up_missed", "key.follow_up_missed", id="follow-up-missed",
-                show=False),
+        Binding(
+            "p", "follow_up_postpone", "key.follow_up_postpone", id="follow-up-postpone", show=False
+        ),
+        Binding("x", "follow_up_missed", "key.follow_up_missed", id="follow-up-missed", show=False),
     ]
 
     def __init__(self, person_id: uuid.UUID) -> None:
@@ -156,7 +156,9 @@ class PersonScreen(CaseworkScreen):
             t("ui.col.when"), t("ui.col.what"), t("ui.col.detail"), t("ui.col.who")
         )
         self.query_one("#referrals", DataTable).add_columns(
-            t("ui.col.created"), t("ui.col.destination"), t("ui.col.status"),
+            t("ui.col.created"),
+            t("ui.col.destination"),
+            t("ui.col.status"),
             t("ui.col.outcome"),
         )
         self.query_one("#follow-ups", DataTable).add_columns(
@@ -167,9 +169,13 @@ class PersonScreen(CaseworkScreen):
         )
         self.reload(audited=True)
 
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < 100, "-narrow")
+
     def reload(self, audited: bool = False) -> None:
-        self.call_service(load_person, self, audited, on_done=self._show, group="person",
-                          exclusive=True)
+        self.call_service(
+            load_person, self, audited, on_done=self._show, group="person", exclusive=True
+        )
 
     def on_screen_resume(self) -> None:
         if self.data is not None:
@@ -186,27 +192,44 @@ class PersonScreen(CaseworkScreen):
         table.clear()
         for e in data.timeline:
             what, detail = timeline_text(e)
-            table.add_row(fmt_datetime(e.at), what, detail[:120],
-                          " · ".join(x for x in (e.worker_name, e.programme_name) if x))
+            table.add_row(
+                fmt_datetime(e.at),
+                what,
+                detail[:120],
+                " · ".join(x for x in (e.worker_name, e.programme_name) if x),
+            )
         refs = self.query_one("#referrals", DataTable)
         refs.clear()
         for r in data.referrals:
-            refs.add_row(fmt_date(r.created_at.date()), destination_name(r.destination_key),
-                         code_label(refdata.code_list("referral_statuses"), r.status),
-                         code_label(refdata.REFERRAL_OUTCOMES, r.outcome), key=str(r.id))
+            refs.add_row(
+                fmt_date(r.created_at.date()),
+                destination_name(r.destination_key),
+                code_label(refdata.code_list("referral_statuses"), r.status),
+                code_label(refdata.REFERRAL_OUTCOMES, r.outcome),
+                key=str(r.id),
+            )
         fus = self.query_one("#follow-ups", DataTable)
         fus.clear()
         today = clock.today()
         for f in data.follow_ups:
             late = f.status == "pending" and f.due_on < today
-            fus.add_row(Text(fmt_date(f.due_on), style="bold red" if late else ""), f.what,
-                        t("fu." + f.status), key=str(f.id))
+            fus.add_row(
+                Text(fmt_date(f.due_on), style="bold red" if late else ""),
+                f.what,
+                t("fu." + f.status),
+                key=str(f.id),
+            )
         gtable = self.query_one("#guidance", DataTable)
         gtable.clear()
         for g in data.guidance:
             done = sum(1 for i in g.items if i.state != "pending")
-            gtable.add_row(fmt_date(g.created_at.date()), route_name(g.route_id),
-                           g.sermig_application or "—", f"{done}/{len(g.items)}", key=str(g.id))
+            gtable.add_row(
+                fmt_date(g.created_at.date()),
+                route_name(g.route_id),
+                g.sermig_application or "—",
+                f"{done}/{len(g.items)}",
+                key=str(g.id),
+            )
         self.query_one("#timeline", DataTable).focus()
 
     # Actions -------------------------------------------------------------------------------
@@ -265,7 +288,9 @@ class PersonScreen(CaseworkScreen):
             self.query_one("#referrals", DataTable).focus()
             return
         key = self._selected("referrals")
-        ref = next((r for r in self.data.referrals if str(r.id) == key), None) if self.data else None
+        ref = (
+            next((r for r in self.data.referrals if str(r.id) == key), None) if self.data else None
+        )
         if ref is None:
             self.notify(t("ui.person.no_referral"), severity="warning")
             return
@@ -350,8 +375,9 @@ def identity_text(p: PersonDetail) -> Text:
         rel = code_label(refdata.RELATIONSHIPS, h.relationship_key)
         lines.append((t("ui.field.household"), f"{who} ({rel}{born})"))
     for c in p.cases:
-        lines.append((t("ui.field.case"), f"{c.programme_name}: {t('case.' + c.status)}"
-                      f" · {c.worker_name}"))
+        lines.append(
+            (t("ui.field.case"), f"{c.programme_name}: {t('case.' + c.status)} · {c.worker_name}")
+        )
     if p.stats_opt_out:
         lines.append((t("ui.field.stats"), t("ui.person.opted_out")))
     text = Text()

@@ -47,8 +47,12 @@ class SearchScreen(CaseworkScreen):
 
     def on_mount(self) -> None:
         self.query_one(DataTable).add_columns(
-            t("ui.col.person"), t("ui.col.age"), t("ui.col.born"), t("ui.col.nationality"),
-            t("ui.col.document"), t("ui.col.last_contact"),
+            t("ui.col.person"),
+            t("ui.col.age"),
+            t("ui.col.born"),
+            t("ui.col.nationality"),
+            t("ui.col.document"),
+            t("ui.col.last_contact"),
         )
         self.focus_query()
         if self.initial:
@@ -80,9 +84,15 @@ class SearchScreen(CaseworkScreen):
         table = self.query_one(DataTable)
         table.clear()
         for p in found:
-            table.add_row(p.full_name, age_text(p.birth_date), fmt_date(p.birth_date),
-                          country_name(p.nationality), doc_text(p.document),
-                          fmt_datetime(p.last_contact), key=str(p.id))
+            table.add_row(
+                p.full_name,
+                age_text(p.birth_date),
+                fmt_date(p.birth_date),
+                country_name(p.nationality),
+                doc_text(p.document),
+                fmt_datetime(p.last_contact),
+                key=str(p.id),
+            )
         status = self.query_one("#status", Static)
         if not text.strip():
             status.update(t("ui.search.hint"))
@@ -106,7 +116,7 @@ class SearchScreen(CaseworkScreen):
     @on(DataTable.RowSelected)
     def _open(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value:
-            self.app.open_person(uuid.UUID(event.row_key.value))
+            self.casework.open_person(uuid.UUID(event.row_key.value))
 
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -114,4 +124,4 @@ class SearchScreen(CaseworkScreen):
     def action_new_intake(self) -> None:
         text = self.query_one("#query", Input).value
         looks_like_doc = any(ch.isdigit() for ch in text)
-        self.app.action_new_intake("" if looks_like_doc else text)
+        self.casework.action_new_intake("" if looks_like_doc else text)

@@ -36,4 +36,4 @@ class SignInScreen(CaseworkScreen):
 
     @on(OptionList.OptionSelected)
     def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.app.sign_in(self._workers[event.option_index])
+        self.casework.sign_in(self._workers[event.option_index])

@@ -8,7 +8,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Static
 
 from casework import clock
@@ -42,12 +42,13 @@ def load_day(screen: TodayScreen) -> DayData:
     due = followups.due_for_worker(ctx)
     waiting = referrals.waiting(ctx)
     names = persons.names(ctx, {r.person_id for r in waiting})
-    return DayData(due, waiting, {str(k): v for k, v in names.items()},
-                   persons.recent_persons(ctx, 15))
+    return DayData(
+        due, waiting, {str(k): v for k, v in names.items()}, persons.recent_persons(ctx, 15)
+    )
 
 
 class TodayScreen(CaseworkScreen):
-    """"Hoy": what needs doing today, oldest first."""
+    """ "Hoy": what needs doing today, oldest first."""
 
     BINDINGS = [
         Binding("enter", "open", "key.open_person", id="open"),
@@ -63,7 +64,7 @@ class TodayScreen(CaseworkScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with VerticalScroll(id="today"):
+        with Vertical(id="today"):
             yield Static("", id="day-title", classes="title")
             yield Static(t("ui.today.due"), id="due-title", classes="section")
             yield DataTable(id="due", cursor_type="row", zebra_stripes=True)
@@ -78,19 +79,27 @@ class TodayScreen(CaseworkScreen):
             t("ui.col.due"), t("ui.col.person"), t("ui.col.what")
         )
         self.query_one("#waiting", DataTable).add_columns(
-            t("ui.col.requested"), t("ui.col.person"), t("ui.col.destination"),
+            t("ui.col.requested"),
+            t("ui.col.person"),
+            t("ui.col.destination"),
             t("ui.col.status"),
         )
         self.query_one("#recent", DataTable).add_columns(
-            t("ui.col.person"), t("ui.col.age"), t("ui.col.nationality"),
-            t("ui.col.document"), t("ui.col.last_contact"),
+            t("ui.col.person"),
+            t("ui.col.age"),
+            t("ui.col.nationality"),
+            t("ui.col.document"),
+            t("ui.col.last_contact"),
         )
-        worker = self.app.worker
+        worker = self.casework.worker
         today = clock.today()
         weekday = t(f"ui.weekday.{today.weekday()}")
         self.query_one("#day-title", Static).update(
-            t("ui.today.title", day=f"{weekday} {fmt_date(today)}",
-              worker=worker.full_name if worker else "")
+            t(
+                "ui.today.title",
+                day=f"{weekday} {fmt_date(today)}",
+                worker=worker.full_name if worker else "",
+            )
         )
         self.action_refresh()
 
@@ -111,8 +120,7 @@ class TodayScreen(CaseworkScreen):
             late = f.due_on < today
             overdue += late
             style = "bold red" if late else ""
-            due.add_row(Text(fmt_date(f.due_on), style=style), f.person_name, f.what,
-                        key=str(f.id))
+            due.add_row(Text(fmt_date(f.due_on), style=style), f.person_name, f.what, key=str(f.id))
         self.query_one("#due-title", Static).update(
             t("ui.today.due_count", count=len(data.due), overdue=overdue)
         )
@@ -121,8 +129,10 @@ class TodayScreen(CaseworkScreen):
         for r in data.waiting:
             old = r.requested_at is not None and (today - r.requested_at.date()).days > 14
             waiting.add_row(
-                Text(fmt_date(r.requested_at.date() if r.requested_at else None),
-                     style="yellow" if old else ""),
+                Text(
+                    fmt_date(r.requested_at.date() if r.requested_at else None),
+                    style="yellow" if old else "",
+                ),
                 data.waiting_names.get(str(r.person_id), ""),
                 destination_name(r.destination_key),
                 code_label_status(r.status),
@@ -134,8 +144,14 @@ class TodayScreen(CaseworkScreen):
         recent = self.query_one("#recent", DataTable)
         recent.clear()
         for p in data.recent:
-            recent.add_row(p.full_name, age_text(p.birth_date), country_name(p.nationality),
-                           doc_text(p.document), fmt_datetime(p.last_contact), key=str(p.id))
+            recent.add_row(
+                p.full_name,
+                age_text(p.birth_date),
+                country_name(p.nationality),
+                doc_text(p.document),
+                fmt_datetime(p.last_contact),
+                key=str(p.id),
+            )
         if not data.due and not data.waiting:
             self.query_one("#recent", DataTable).focus()
         else:
@@ -169,7 +185,7 @@ class TodayScreen(CaseworkScreen):
         if person:
             import uuid
 
-            self.app.open_person(uuid.UUID(person))
+            self.casework.open_person(uuid.UUID(person))
 
     def _follow_up(self) -> FollowUpOut | None:
         chosen = self._selected()
@@ -189,16 +205,19 @@ class TodayScreen(CaseworkScreen):
 
         follow_up = self._follow_up()
         if follow_up is not None:
-            self.app.push_screen(CloseFollowUpModal(follow_up, status),
-                                 lambda saved: self.action_refresh() if saved else None)
+            self.app.push_screen(
+                CloseFollowUpModal(follow_up, status),
+                lambda saved: self.action_refresh() if saved else None,
+            )
 
     def action_postpone(self) -> None:
         from casework.screens.forms import RescheduleModal
 
         follow_up = self._follow_up()
         if follow_up is not None:
-            self.app.push_screen(RescheduleModal(follow_up),
-                                 lambda saved: self.action_refresh() if saved else None)
+            self.app.push_screen(
+                RescheduleModal(follow_up), lambda saved: self.action_refresh() if saved else None
+            )
 
 
 def code_label_status(status: str) -> str:

@@ -65,17 +65,24 @@ def _ids_for(session: Session, probe: Probe) -> tuple[set[uuid.UUID], set[uuid.U
     surnames = [tok for tok in tokens(f"{probe.first_surname} {probe.second_surname}")
                 if len(tok) >= 3]
     if surnames:
-        stmt = sa.select(PersonKey.person_id).where(
+        same_surname = sa.select(PersonKey.person_id).where(
             sa.or_(*(keys.prefix_filter(keys.NAME, tok[:4]) for tok in surnames))
         )
         given = [tok for tok in tokens(probe.given_names) if len(tok) >= 2]
+        alternatives: list[sa.ColumnElement[bool]] = []
         if given:
-            stmt = stmt.intersect(
-                sa.select(PersonKey.person_id).where(
-                    sa.or_(*(keys.prefix_filter(keys.NAME, tok[:3]) for tok in given))
-                )
-            )
-        name_hits.update(session.scalars(stmt.limit(MAX_CANDIDATES)))
+            alternatives.append(Person.id.in_(sa.select(PersonKey.person_id).where(
+                sa.or_(*(keys.prefix_filter(keys.NAME, tok[:3]) for tok in given))
+            )))
+        if probe.birth_date is not None:
+            b = probe.birth_date
+            dates = {b}
+            if b.day <= 12:
+                dates.add(dt.date(b.year, b.day, b.month))
+            alternatives.append(Person.birth_date.in_(dates))
+        if alternatives:
+            stmt = sa.select(Person.id).where(Person.id.in_(same_surname), sa.or_(*alternatives))
+            name_hits.update(session.scalars(stmt.limit(MAX_CANDIDATES)))
     return doc_hits, name_hits
 
 
