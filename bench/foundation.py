@@ -35,14 +35,17 @@ def main() -> None:
     report = demo.generate(Context(db), args.people)
     elapsed = time.perf_counter() - started
     size_mb = path.stat().st_size / 1e6
-    print(f"demo --people {args.people:,}: {elapsed:.1f} s ({size_mb:,.0f} MB, "
-          f"{sum(report.rows.values()):,} rows)  target < 60 s")
+    print(
+        f"demo --people {args.people:,}: {elapsed:.1f} s ({size_mb:,.0f} MB, "
+        f"{sum(report.rows.values()):,} rows)  target < 60 s"
+    )
 
     with db.read() as s:
         worker_id = s.scalar(sa.select(Worker.id).where(Worker.username == "demo"))
         rows = s.execute(
             sa.select(Person.given_names, Person.first_surname, Person.second_surname)
-            .order_by(sa.func.random()).limit(args.searches)
+            .order_by(sa.func.random())
+            .limit(args.searches)
         ).all()
     ctx = Context(db, worker_id)
     rng = random.Random(1)
@@ -65,9 +68,11 @@ def main() -> None:
         times.append((time.perf_counter() - t) * 1000)
     times.sort()
     p95 = times[int(len(times) * 0.95) - 1]
-    print(f"name search ({len(times)} queries, 30 results with last contact): "
-          f"median {statistics.median(times):.1f} ms, p95 {p95:.1f} ms, "
-          f"max {times[-1]:.1f} ms  target < 20 ms")
+    print(
+        f"name search ({len(times)} queries, 30 results with last contact): "
+        f"median {statistics.median(times):.1f} ms, p95 {p95:.1f} ms, "
+        f"max {times[-1]:.1f} ms  target < 20 ms"
+    )
     db.dispose()
 
 

@@ -58,12 +58,17 @@ def _doc_keys(probe: Probe) -> list[str]:
 def _ids_for(session: Session, probe: Probe) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
     doc_hits: set[uuid.UUID] = set()
     for key in _doc_keys(probe):
-        doc_hits.update(session.scalars(
-            sa.select(PersonKey.person_id).where(PersonKey.kind == keys.DOC, PersonKey.key == key)
-        ))
+        doc_hits.update(
+            session.scalars(
+                sa.select(PersonKey.person_id).where(
+                    PersonKey.kind == keys.DOC, PersonKey.key == key
+                )
+            )
+        )
     name_hits: set[uuid.UUID] = set()
-    surnames = [tok for tok in tokens(f"{probe.first_surname} {probe.second_surname}")
-                if len(tok) >= 3]
+    surnames = [
+        tok for tok in tokens(f"{probe.first_surname} {probe.second_surname}") if len(tok) >= 3
+    ]
     if surnames:
         same_surname = sa.select(PersonKey.person_id).where(
             sa.or_(*(keys.prefix_filter(keys.NAME, tok[:4]) for tok in surnames))
@@ -71,9 +76,13 @@ def _ids_for(session: Session, probe: Probe) -> tuple[set[uuid.UUID], set[uuid.U
         given = [tok for tok in tokens(probe.given_names) if len(tok) >= 2]
         alternatives: list[sa.ColumnElement[bool]] = []
         if given:
-            alternatives.append(Person.id.in_(sa.select(PersonKey.person_id).where(
-                sa.or_(*(keys.prefix_filter(keys.NAME, tok[:3]) for tok in given))
-            )))
+            alternatives.append(
+                Person.id.in_(
+                    sa.select(PersonKey.person_id).where(
+                        sa.or_(*(keys.prefix_filter(keys.NAME, tok[:3]) for tok in given))
+                    )
+                )
+            )
         if probe.birth_date is not None:
             b = probe.birth_date
             dates = {b}
@@ -92,12 +101,17 @@ def intake_candidates(ctx: Context, probe: Probe, limit: int = 5) -> list[Candid
         ids = list(doc_hits | name_hits)
         if not ids:
             return []
-        people = {p.id: p for p in session.scalars(
-            sa.select(Person).where(Person.id.in_(ids), Person.merged_into_id.is_(None)))}
+        people = {
+            p.id: p
+            for p in session.scalars(
+                sa.select(Person).where(Person.id.in_(ids), Person.merged_into_id.is_(None))
+            )
+        }
         docs: dict[uuid.UUID, set[str]] = {}
         for pid, norm in session.execute(
-            sa.select(IdentityDocument.person_id, IdentityDocument.number_norm)
-            .where(IdentityDocument.person_id.in_(ids))
+            sa.select(IdentityDocument.person_id, IdentityDocument.number_norm).where(
+                IdentityDocument.person_id.in_(ids)
+            )
         ):
             docs.setdefault(pid, set()).add(alnum_upper(norm))
         scored: list[tuple[float, uuid.UUID, tuple[tuple[str, dict[str, str]], ...]]] = []
@@ -137,9 +151,7 @@ def _score(
         if typed_given[0] == their_given[0]:
             score += 0.3
             reasons.append(("same_given_name", {}))
-        elif their_given[0].startswith(typed_given[0]) or typed_given[0].startswith(
-            their_given[0]
-        ):
+        elif their_given[0].startswith(typed_given[0]) or typed_given[0].startswith(their_given[0]):
             score += 0.15
     if probe.birth_date and person.birth_date:
         b, p = probe.birth_date, person.birth_date

@@ -479,7 +479,8 @@ def names(ctx: Context, person_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
         return {}
     with ctx.db.read() as session:
         rows = session.execute(
-            sa.select(Person.id, Person.given_names, Person.first_surname, Person.second_surname)
-            .where(Person.id.in_(person_ids))
+            sa.select(
+                Person.id, Person.given_names, Person.first_surname, Person.second_surname
+            ).where(Person.id.in_(person_ids))
         ).all()
         return {r[0]: " ".join(p for p in r[1:] if p) for r in rows}
