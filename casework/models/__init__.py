@@ -3,6 +3,7 @@
 from casework.models.audit import AuditEvent, PersonMerge, RequestLog
 from casework.models.base import Base
 from casework.models.case import Case, Contact, Note
+from casework.models.dedupe import MatchPair
 from casework.models.followup import FollowUp
 from casework.models.guidance import Guidance, GuidanceItem
 from casework.models.organisation import Programme, Worker
@@ -16,6 +17,7 @@ from casework.models.person import (
     PersonLanguage,
 )
 from casework.models.referral import Referral, ReferralEvent
+from casework.models.release import PanelRelease
 
 __all__ = [
     "AuditEvent",
@@ -25,11 +27,13 @@ __all__ = [
     "Contact",
     "FollowUp",
     "Guidance",
+    "MatchPair",
     "GuidanceItem",
     "HouseholdMember",
     "IdentityDocument",
     "MigrationStatusRecord",
     "Note",
+    "PanelRelease",
     "Person",
     "PersonKey",
     "PersonLanguage",

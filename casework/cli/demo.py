@@ -1,0 +1,58 @@
+"""`casework demo`: fill a database with synthetic Migrant Office data."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from casework.cli import DEMO_PEOPLE, add_db_option, demo_db_arg
+from casework.db import Database, open_database, resolve_url
+from casework.errors import CaseworkError
+from casework.i18n import t
+
+
+def register(sub: Any) -> None:
+    demo = sub.add_parser("demo", help="fill a database with synthetic Migrant Office data")
+    demo.add_argument("--people", type=int, default=DEMO_PEOPLE, metavar="N")
+    demo.add_argument("--seed", type=int, default=2026)
+    demo.add_argument(
+        "--replace", action="store_true", help="delete the SQLite file first if it exists"
+    )
+    add_db_option(demo)
+    demo.set_defaults(func=cmd_demo)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from casework.services import demo
+    from casework.services.context import Context
+
+    if args.people < 1:
+        raise CaseworkError("people_positive")
+    target = demo_db_arg(args.db)
+    database = Database(resolve_url(target))
+    path = database.file_path
+    database.dispose()
+    if args.replace and path is not None:
+        for suffix in ("", "-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+    database = open_database(target)
+
+    def progress(done: int, total: int) -> None:
+        if sys.stderr.isatty():
+            print(f"\r{done:,}/{total:,}", end="", file=sys.stderr, flush=True)
+
+    report = demo.generate(Context(database), args.people, seed=args.seed, progress=progress)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    print(
+        t(
+            "cli.demo_done",
+            people=f"{report.people:,}",
+            duplicates=f"{report.duplicates:,}",
+            seconds=f"{report.seconds:.1f}",
+            db=database.describe(),
+        )
+    )
+    database.dispose()
+    return 0
