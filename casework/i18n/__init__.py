@@ -1,6 +1,8 @@
 """Message catalogues (Spanish and English) and the current language.
 
-Catalogues are TOML files beside this module: ``es.toml`` and ``en.toml`` with the same keys.
+Catalogues are TOML files beside this module: ``es.toml`` and ``en.toml``, plus any
+``es-<area>.toml`` / ``en-<area>.toml`` pairs an area of the app adds; both languages have
+the same keys.
 """
 
 from __future__ import annotations
@@ -27,9 +29,16 @@ def _flatten(prefix: str, table: dict[str, Any], out: dict[str, str]) -> None:
 
 @cache
 def catalogue(lang: str) -> dict[str, str]:
-    text = resources.files(__package__).joinpath(f"{lang}.toml").read_text(encoding="utf-8")
+    folder = resources.files(__package__)
+    names = sorted(
+        entry.name
+        for entry in folder.iterdir()
+        if entry.name == f"{lang}.toml"
+        or (entry.name.startswith(f"{lang}-") and entry.name.endswith(".toml"))
+    )
     out: dict[str, str] = {}
-    _flatten("", tomllib.loads(text), out)
+    for name in names:
+        _flatten("", tomllib.loads(folder.joinpath(name).read_text(encoding="utf-8")), out)
     return out
 
 
