@@ -30,6 +30,7 @@ class CaseworkApp(App[int]):
         Binding("ctrl+t", "today", "key.today", id="today"),
         Binding("ctrl+f", "find", "key.find", id="find"),
         Binding("ctrl+n", "new_intake", "key.new_intake", id="new-intake"),
+        Binding("f5", "caseload", "key.caseload", id="caseload"),
         Binding("ctrl+q", "quit", "key.quit", id="quit"),
     ]
 
@@ -124,6 +125,17 @@ class CaseworkApp(App[int]):
                 self.pop_screen()
             self.uninstall_screen(INTAKE)
             self.intake_draft = None
+
+    def action_caseload(self) -> None:
+        """The supervisor's summary (supervisors and admins only)."""
+        if not self._signed_in() or self.worker is None:
+            return
+        if self.worker.role not in ("supervisor", "admin"):
+            self.notify(t("ui.caseload.supervisors_only"), severity="warning")
+            return
+        from casework.screens.caseload import CaseloadScreen
+
+        self.push_screen(CaseloadScreen())
 
     def open_person(self, person_id: Any) -> None:
         from casework.screens.person import PersonScreen

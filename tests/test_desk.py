@@ -257,3 +257,30 @@ async def test_every_screen_action_is_in_the_command_palette(
         titles = [text for text, _, _ in provider._actions()]
         for expected in ("Derivar", "Orientar", "Nota", "Buscar", "Nueva ficha"):
             assert any(expected in title for title in titles), expected
+
+
+async def test_supervisor_drills_from_a_number_to_the_person(
+    sqlite_only: Database, ctx: Context, supervisor: WorkerOut
+) -> None:
+    from casework.screens.caseload import CaseloadScreen, DrillScreen
+    from casework.services import followups
+
+    pid = persons.register_intake(ctx, intake_data()).person_id
+    followups.schedule(ctx, pid, {"due_on": dt.date(2026, 11, 1), "what": "Llamar"})
+    app = make_app(sqlite_only)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in_as(pilot, "Carolina Reyes")
+        await pilot.press("f5")
+        await settle(pilot)
+        assert isinstance(app.screen, CaseloadScreen)
+        table = app.screen.query_one("#table", DataTable)
+        overdue_column = 1 + list(__import__("casework.services.reports").services.reports
+                                  .METRICS).index("overdue")
+        table.move_cursor(row=0, column=overdue_column)
+        assert str(table.get_cell_at(table.cursor_coordinate)) == "1"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, DrillScreen)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PersonScreen) and app.screen.person_id == pid

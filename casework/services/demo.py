@@ -1071,6 +1071,26 @@ def _referral(
     if requested_at is not None:
         due = requested_at.date() + dt.timedelta(days=14)
         still_open = final in ("requested", "accepted", "in-progress", "on-hold")
+        if still_open and due < today - dt.timedelta(days=10) and rng.random() < 0.85:
+            # A desk that keeps up: the first check was made, the next one is scheduled.
+            w.add(
+                FOLLOWUP_T,
+                {
+                    "id": NEWID(),
+                    "created_at": T(requested_at),
+                    "person_id": pid,
+                    "case_id": case_id,
+                    "referral_id": rid,
+                    "guidance_id": None,
+                    "worker_id": worker,
+                    "due_on": D(due),
+                    "what": f"Derivación a {dest.name_es}: ¿hubo respuesta?"[:300],
+                    "status": "done",
+                    "completed_at": T(max(t, requested_at)),
+                    "outcome": "Sigue en espera; se vuelve a consultar",
+                },
+            )
+            due = today + dt.timedelta(days=rng.randint(-7, 21))
         w.add(
             FOLLOWUP_T,
             {

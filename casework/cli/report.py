@@ -1,0 +1,78 @@
+"""`casework report caseload`: the supervisor's summary as a table, CSV or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import io
+import json
+from typing import Any
+
+from casework.cli import add_db_option
+from casework.db import open_database
+from casework.services import reports
+from casework.services.context import Context
+
+
+def _date(text: str) -> dt.date:
+    for fmt in ("%Y-%m-%d", "%d-%m-%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"{text!r}: use YYYY-MM-DD or DD-MM-YYYY")
+
+
+def register(sub: Any) -> None:
+    report = sub.add_parser("report", help="summaries for supervisors")
+    kinds = report.add_subparsers(dest="report", metavar="REPORT", required=True)
+    caseload = kinds.add_parser("caseload", help="caseload per worker and programme")
+    add_db_option(caseload)
+    caseload.add_argument("--from", dest="date_from", type=_date, metavar="DATE")
+    caseload.add_argument("--to", dest="date_to", type=_date, metavar="DATE")
+    caseload.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    caseload.set_defaults(func=cmd_caseload)
+
+
+COLUMNS = ("programme", "worker", *reports.METRICS)
+
+
+def cmd_caseload(args: argparse.Namespace) -> int:
+    db = open_database(args.db)
+    try:
+        result = reports.caseload(Context(db), args.date_from, args.date_to, office_wide=True)
+    finally:
+        db.dispose()
+    data = result.as_dict()
+    if args.format == "json":
+        print(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
+        return 0
+    rows = [
+        *data["workers"],
+        *({**p, "worker": "*"} for p in data["programmes"]),
+        {**data["total"], "programme": "*", "worker": "Total"},
+    ]
+    if args.format == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        print(out.getvalue(), end="")
+        return 0
+    print(f"Caseload {data['from']} .. {data['to']} (today {data['today']})")
+    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in COLUMNS}
+    print("  ".join(c.ljust(widths[c]) for c in COLUMNS))
+    for r in rows:
+        print("  ".join(str(r.get(c, "")).ljust(widths[c]) for c in COLUMNS))
+    print()
+    print("Referrals by service area and status (created in the period):")
+    for area, statuses in data["referral_outcomes"].items():
+        cells = ", ".join(f"{k} {v}" for k, v in sorted(statuses.items()))
+        median = data["median_days_to_completion"].get(area)
+        extra = f"; median {median} days to completion" if median is not None else ""
+        print(f"  {area}: {cells}{extra}")
+    print("Guidance by route and furthest step reached (opened in the period):")
+    for route, steps in data["guidance"].items():
+        print(f"  {route}: " + ", ".join(f"{k} {v}" for k, v in steps.items()))
+    return 0
