@@ -1,0 +1,618 @@
+"""A protected Panel release: build it, serialise it (CSV + JSON), hash it, read it back."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from casework.disclosure.codebook import (
+    AREA_CATEGORIES,
+    FLAG_EXACT,
+    FLAG_PUBLISHED,
+    FLAG_SUPPRESSED,
+    FLAGS,
+    LABELS_ES,
+    OUTCOME_CATEGORIES,
+    PERSON_TABLES,
+    RULES_ES,
+    STATUS_MAP,
+    STATUS_MAP_VERSION,
+    T1,
+    T5,
+    T6,
+    T7,
+    TABLES,
+    TABLES_BY_ID,
+    TOTAL,
+    reading_note_es,
+)
+from casework.disclosure.facts import PersonFacts
+from casework.disclosure.period import Period
+from casework.disclosure.policy import K_FLOOR, Policy
+from casework.disclosure.protect import (
+    PRIOR_VERSION,
+    REASONS_ES,
+    REVISION,
+    SECONDARY,
+    SLOTS,
+    primary_suppressions,
+    protect,
+)
+from casework.disclosure.tabulate import (
+    COMMUNE_RE,
+    NATIONALITY_RE,
+    TOTAL_KEY,
+    CellKey,
+    Grouping,
+    Tabulation,
+    compute_grouping,
+    tabulate,
+)
+
+_MUNICIPALITY_RE = re.compile(r"\d{5}")
+_HASH_RE = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One published or suppressed cell."""
+
+    dims: tuple[str, ...]
+    count: int | None
+    """Published (rounded) count; None when suppressed."""
+    flag: str
+    """``rounded`` (or ``""`` without rounding) when published, ``suppressed`` otherwise."""
+
+    @property
+    def suppressed(self) -> bool:
+        return self.count is None
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    table_id: str
+    dimensions: tuple[str, ...]
+    cells: tuple[Cell, ...]
+
+    def cell(self, *dims: str) -> Cell:
+        for cell in self.cells:
+            if cell.dims == dims:
+                return cell
+        raise KeyError(dims)
+
+
+@dataclass(frozen=True)
+class Release:
+    """The published tables of one period of one municipality, plus their metadata."""
+
+    municipality: str
+    period: Period
+    schema_version: str
+    k: int
+    rounding_base: int
+    min_table_total: int
+    tables: tuple[Table, ...]
+    revision_of: str | None = None
+    """Content hash of the earlier release of the same period this one replaces."""
+    reasons: Mapping[tuple[str, tuple[str, ...]], str] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """Why each cell is suppressed (for the supervisor's preview; never exported, and
+    empty for a release read back from JSON)."""
+    exact_counts: Mapping[tuple[str, tuple[str, ...]], int] | None = field(
+        default=None, compare=False, repr=False
+    )
+    """True counts of every cell (INTERNAL: kept only in the municipality's own ledger,
+    through :meth:`ledger_record`, so that later releases can be protected against an
+    attacker who knows published counts exactly; never in :meth:`to_json` or the CSV)."""
+
+    # -- access ------------------------------------------------------------------------------
+
+    @property
+    def is_revision(self) -> bool:
+        return self.revision_of is not None
+
+    def table(self, table_id: str) -> Table:
+        for table in self.tables:
+            if table.table_id == table_id:
+                return table
+        raise KeyError(table_id)
+
+    def cells(self) -> Iterable[tuple[str, Cell]]:
+        """Every ``(table_id, cell)``."""
+        for table in self.tables:
+            for cell in table.cells:
+                yield table.table_id, cell
+
+    def explain(self) -> list[tuple[str, tuple[str, ...], str]]:
+        """``(table_id, dims, reason in Spanish)`` for every suppressed cell we know about."""
+        out = []
+        for table_id, cell in self.cells():
+            if cell.suppressed:
+                reason = self.reasons.get((table_id, cell.dims))
+                if reason is not None:
+                    out.append((table_id, cell.dims, REASONS_ES.get(reason, reason)))
+        return out
+
+    # -- serialisation ---------------------------------------------------------------------
+
+    def _payload(self) -> dict[str, Any]:
+        tables = []
+        for table in self.tables:
+            spec = TABLES_BY_ID[table.table_id]
+            cells = []
+            for cell in table.cells:
+                row: dict[str, Any] = dict(zip(table.dimensions, cell.dims, strict=True))
+                row["count"] = cell.count
+                row["flag"] = cell.flag
+                cells.append(row)
+            tables.append(
+                {
+                    "table": table.table_id,
+                    "title_es": spec.title_es,
+                    "dimensions": list(table.dimensions),
+                    "zeros_suppressed": spec.zeros_suppressed,
+                    "cells": cells,
+                }
+            )
+        return {
+            "metadata": {
+                "municipality": self.municipality,
+                "period": self.period.label,
+                "period_kind": "year" if self.period.is_year else "quarter",
+                "schema_version": self.schema_version,
+                "revision_of": self.revision_of,
+                "rules": {
+                    "k": self.k,
+                    "rounding_base": self.rounding_base,
+                    "min_table_total": self.min_table_total,
+                    "status_map_version": STATUS_MAP_VERSION,
+                    "status_map": dict(STATUS_MAP),
+                    "description_es": dict(RULES_ES),
+                },
+                "note_es": reading_note_es(self.k, self.rounding_base, self.min_table_total),
+                "codebook_es": LABELS_ES,
+                "flags": {
+                    FLAG_PUBLISHED: "cifra publicada, redondeada",
+                    FLAG_SUPPRESSED: "cifra suprimida (sin valor)",
+                },
+            },
+            "tables": tables,
+        }
+
+    def content_hash(self) -> str:
+        """SHA-256 of the canonical JSON of the tables and metadata (there is no timestamp)."""
+        return hashlib.sha256(_canonical(self._payload())).hexdigest()
+
+    def to_json(self) -> bytes:
+        """Deterministic JSON: sorted keys, UTF-8, the content hash included."""
+        payload = self._payload()
+        payload["content_sha256"] = hashlib.sha256(_canonical(payload)).hexdigest()
+        text = json.dumps(payload, sort_keys=True, ensure_ascii=False, indent=2)
+        return (text + "\n").encode("utf-8")
+
+    def to_csv_files(self) -> dict[str, bytes]:
+        """One long-form CSV per table: ``table, period, <dimensions>, count, flag``."""
+        files: dict[str, bytes] = {}
+        for table in self.tables:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\n")
+            writer.writerow(["table", "period", *table.dimensions, "count", "flag"])
+            for cell in table.cells:
+                count = "" if cell.count is None else str(cell.count)
+                writer.writerow([table.table_id, self.period.label, *cell.dims, count, cell.flag])
+            files[f"{table.table_id}.csv"] = buffer.getvalue().encode("utf-8")
+        return files
+
+    def ledger_record(self) -> bytes:
+        """INTERNAL record for the municipality's export ledger: the public JSON plus the
+        exact counts. Never send it to the Panel; pass ledger records (not the public
+        files) back as ``prior`` so that differencing is checked on exact values."""
+        if self.exact_counts is None:
+            raise ValueError(
+                "Esta publicación no tiene cifras exactas (se leyó de un archivo público). / "
+                "This release has no exact counts (it was read from a public file)."
+            )
+        record = {
+            "INTERNO_NO_ENVIAR": "registro interno del municipio; no es la exportación",
+            "public_json": self.to_json().decode("utf-8"),
+            "exact_counts": [
+                [table_id, list(dims), count]
+                for (table_id, dims), count in sorted(self.exact_counts.items())
+            ],
+        }
+        return (json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+
+    @classmethod
+    def from_ledger_record(cls, data: bytes) -> Release:
+        """Read back a :meth:`ledger_record` (checks the public part like :meth:`from_json`)."""
+        try:
+            record = json.loads(data.decode("utf-8"))
+            public = cls.from_json(record["public_json"].encode("utf-8"))
+            exact = {
+                (str(table_id), tuple(str(d) for d in dims)): int(count)
+                for table_id, dims, count in record["exact_counts"]
+            }
+        except (KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+            raise _bad("ledger record") from exc
+        expected = {(table_id, cell.dims) for table_id, cell in public.cells()}
+        if set(exact) != expected:
+            raise _bad("ledger record")
+        for table_id, cell in public.cells():
+            if cell.count is not None and cell.count != _round_like(
+                public, exact[(table_id, cell.dims)]
+            ):
+                raise _bad("ledger record")
+        return replace(public, exact_counts=exact)
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Release:
+        """Read an export back, checking its hash, its structure and its own rules."""
+        try:
+            payload = json.loads(data.decode("utf-8"))
+            return _release_from_payload(payload)
+        except (KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+            raise ValueError(
+                "El archivo no es una exportación válida para el Panel. / "
+                "The file is not a valid Panel export."
+            ) from exc
+
+
+def _canonical(payload: Mapping[str, Any]) -> bytes:
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode(
+        "utf-8"
+    )
+
+
+def _bad(reason: str) -> ValueError:
+    return ValueError(f"Exportación no válida: {reason}. / Invalid export: {reason}.")
+
+
+def _round_like(release: Release, value: int) -> int:
+    policy = Policy(
+        k=release.k,
+        rounding_base=release.rounding_base,
+        min_table_factor=max(1, release.min_table_total // release.k),
+        schema_version=release.schema_version,
+    )
+    return policy.round_count(value)
+
+
+def _release_from_payload(payload: dict[str, Any]) -> Release:
+    claimed = payload.pop("content_sha256")
+    if not isinstance(claimed, str) or hashlib.sha256(_canonical(payload)).hexdigest() != claimed:
+        raise _bad("content_sha256")
+    meta = payload["metadata"]
+    rules = meta["rules"]
+    k, base, min_total = rules["k"], rules["rounding_base"], rules["min_table_total"]
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (k, base, min_total)):
+        raise _bad("rules")
+    if k < K_FLOOR or base < 1 or min_total < k:
+        raise _bad("rules")
+    municipality = meta["municipality"]
+    if not isinstance(municipality, str) or not _MUNICIPALITY_RE.fullmatch(municipality):
+        raise _bad("municipality")
+    revision_of = meta["revision_of"]
+    if revision_of is not None and not (
+        isinstance(revision_of, str) and _HASH_RE.fullmatch(revision_of)
+    ):
+        raise _bad("revision_of")
+    schema_version = meta["schema_version"]
+    if not isinstance(schema_version, str):
+        raise _bad("schema_version")
+    period = Period.parse(meta["period"])
+    tables: list[Table] = []
+    raw_tables = payload["tables"]
+    if [t["table"] for t in raw_tables] != [spec.table_id for spec in TABLES]:
+        raise _bad("tables")
+    for raw, spec in zip(raw_tables, TABLES, strict=True):
+        dims_names = tuple(raw["dimensions"])
+        if dims_names != spec.dimensions:
+            raise _bad(f"dimensions of {spec.table_id}")
+        cells = []
+        for raw_cell in raw["cells"]:
+            dims = tuple(raw_cell[name] for name in dims_names)
+            count, flag = raw_cell["count"], raw_cell["flag"]
+            _check_cell(spec.table_id, dims, count, flag, k, base, spec.zeros_suppressed)
+            cells.append(Cell(dims, count, flag))
+        tables.append(Table(spec.table_id, dims_names, tuple(cells)))
+    release = Release(
+        municipality=municipality,
+        period=period,
+        schema_version=schema_version,
+        k=k,
+        rounding_base=base,
+        min_table_total=min_total,
+        tables=tuple(tables),
+        revision_of=revision_of,
+    )
+    if release.content_hash() != claimed:
+        raise _bad("content_sha256")
+    return release
+
+
+_STATIC_CODES = {name: frozenset(labels) - {"*"} for name, labels in LABELS_ES.items()}
+
+
+def _valid_code(table_id: str, dims: tuple[str, ...]) -> bool:
+    spec = TABLES_BY_ID[table_id]
+    if len(dims) != len(spec.dimensions):
+        return False
+    for name, value in zip(spec.dimensions, dims, strict=True):
+        if not isinstance(value, str):
+            return False
+        if value in _STATIC_CODES[name] or (spec.has_total and value == TOTAL):
+            continue
+        if name == "nacionalidad" and NATIONALITY_RE.fullmatch(value):
+            continue
+        if name == "comuna" and COMMUNE_RE.fullmatch(value):
+            continue
+        return False
+    return True
+
+
+def _check_cell(
+    table_id: str,
+    dims: tuple[str, ...],
+    count: object,
+    flag: object,
+    k: int,
+    base: int,
+    zeros_suppressed: bool,
+) -> None:
+    if not _valid_code(table_id, dims) or flag not in FLAGS:
+        raise _bad(f"cell of {table_id}")
+    if count is None:
+        if flag != FLAG_SUPPRESSED:
+            raise _bad(f"flag of {table_id}")
+        return
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        raise _bad(f"count of {table_id}")
+    if flag == FLAG_SUPPRESSED or 0 < count < k or count % base != 0:
+        raise _bad(f"count of {table_id}")
+    if count == 0 and zeros_suppressed and dims != (TOTAL,):
+        raise _bad(f"zero in {table_id}")
+
+
+# -- building ------------------------------------------------------------------------------
+
+
+def grouping_of(release: Release) -> Grouping:
+    """The nationality and commune grouping a release used (frozen for its year)."""
+    nat = tuple(
+        cell.dims[0]
+        for cell in release.table(T1.table_id).cells
+        if NATIONALITY_RE.fullmatch(cell.dims[0])
+    )
+    com = tuple(
+        cell.dims[0]
+        for cell in release.table(T5.table_id).cells
+        if COMMUNE_RE.fullmatch(cell.dims[0])
+    )
+    return Grouping(nationalities=nat, communes=com, region=release.municipality[:2])
+
+
+def _published(release: Release) -> dict[CellKey, int]:
+    """Cells a release published, keyed as in the engine (the five totals are one cell)."""
+    out: dict[CellKey, int] = {}
+    for table_id, cell in release.cells():
+        if cell.count is None:
+            continue
+        key = TOTAL_KEY if cell.dims == (TOTAL,) else (table_id, cell.dims)
+        out[key] = cell.count
+    return out
+
+
+def _known_values(release: Release) -> tuple[dict[CellKey, int], bool]:
+    """Published cells with the values an attacker may know exactly, and whether exact."""
+    out: dict[CellKey, int] = {}
+    exact = release.exact_counts
+    for table_id, cell in release.cells():
+        if cell.count is None:
+            continue
+        key = TOTAL_KEY if cell.dims == (TOTAL,) else (table_id, cell.dims)
+        out[key] = cell.count if exact is None else exact[(table_id, cell.dims)]
+    return out, exact is not None
+
+
+def _suppressed(release: Release) -> set[CellKey]:
+    return {
+        TOTAL_KEY if cell.dims == (TOTAL,) else (table_id, cell.dims)
+        for table_id, cell in release.cells()
+        if cell.count is None
+    }
+
+
+def _render(
+    period: Period,
+    municipality: str,
+    policy: Policy,
+    tab: Tabulation,
+    supp: Mapping[CellKey, str],
+    revision_of: str | None,
+) -> Release:
+    flag = FLAG_PUBLISHED if policy.rounding_base > 1 else FLAG_EXACT
+    tables = []
+    reasons: dict[tuple[str, tuple[str, ...]], str] = {}
+
+    def make(table_id: str, dims: tuple[str, ...], key: CellKey) -> Cell:
+        if key in supp:
+            reasons[(table_id, dims)] = supp[key]
+            return Cell(dims, None, FLAG_SUPPRESSED)
+        return Cell(dims, policy.round_count(tab.counts[key]), flag)
+
+    exact: dict[tuple[str, tuple[str, ...]], int] = {}
+    for spec in TABLES:
+        cells = [
+            make(spec.table_id, dims, (spec.table_id, dims))
+            for dims in tab.grouping.categories(spec.table_id)
+        ]
+        if spec.has_total:
+            cells.append(make(spec.table_id, (TOTAL,), TOTAL_KEY))
+        tables.append(Table(spec.table_id, spec.dimensions, tuple(cells)))
+        for dims in tab.grouping.categories(spec.table_id):
+            exact[(spec.table_id, dims)] = tab.counts[(spec.table_id, dims)]
+        if spec.has_total:
+            exact[(spec.table_id, (TOTAL,))] = tab.counts[TOTAL_KEY]
+    return Release(
+        municipality=municipality,
+        period=period,
+        schema_version=policy.schema_version,
+        k=policy.k,
+        rounding_base=policy.rounding_base,
+        min_table_total=policy.min_table_total,
+        tables=tuple(tables),
+        revision_of=revision_of,
+        reasons=reasons,
+        exact_counts=exact,
+    )
+
+
+def _same_rules(release: Release, policy: Policy) -> bool:
+    return (
+        release.k == policy.k
+        and release.rounding_base == policy.rounding_base
+        and release.min_table_total == policy.min_table_total
+        and release.schema_version == policy.schema_version
+    )
+
+
+def _reproduces(
+    version: Release, tab: Tabulation, forced: Mapping[CellKey, str], policy: Policy
+) -> bool:
+    """Would the current data publish exactly ``version`` (same pattern, same counts)?"""
+    if not _same_rules(version, policy):
+        return False
+    hidden = _suppressed(version)
+    if not set(forced) <= hidden:
+        return False
+    published = _published(version)
+    if any(policy.round_count(tab.counts[key]) != value for key, value in published.items()):
+        return False
+    if set(published) | hidden != set(tab.counts):
+        return False
+    # Rows with a published total keep at least k persons in their suppressed cells.
+    rows: list[list[CellKey]] = []
+    if TOTAL_KEY not in hidden:
+        rows += [
+            [(spec.table_id, d) for d in tab.grouping.categories(spec.table_id)]
+            for spec in PERSON_TABLES
+        ]
+    rows += [
+        [(T7.table_id, (area, outcome)) for outcome in OUTCOME_CATEGORIES]
+        for area in AREA_CATEGORIES
+        if (T6.table_id, (area,)) not in hidden
+    ]
+    for row in rows:
+        hidden_sum = sum(tab.counts[key] for key in row if key in hidden)
+        if any(key in hidden for key in row) and hidden_sum < policy.k:
+            return False
+    return True
+
+
+def build_release(
+    period: Period,
+    persons: Iterable[PersonFacts],
+    year_persons: Iterable[PersonFacts],
+    policy: Policy,
+    municipality: str,
+    prior: Sequence[Release] = (),
+) -> Release:
+    """Tabulate, protect and round the fixed table set for one period.
+
+    Args:
+        period: a calendar quarter or year.
+        persons: facts of the persons served in the period (one per person).
+        year_persons: facts for the whole calendar year so far; they decide which
+            nationalities and communes are listed, unless an earlier release of the same
+            year already fixed that grouping (it is then reused for the rest of the year).
+        policy: thresholds.
+        municipality: CUT code of the municipality (5 digits).
+        prior: earlier releases from the ledger, oldest first. Those of the same calendar
+            year count as published: the quarters and the year constrain each other, and
+            an earlier release of the same period is either reproduced byte for byte (same
+            data) or revised (``revision_of`` set, its suppressions kept, small visible
+            changes suppressed).
+    """
+    if not isinstance(municipality, str) or not _MUNICIPALITY_RE.fullmatch(municipality):
+        raise ValueError(
+            "El municipio debe ser un código CUT de 5 dígitos. / "
+            "The municipality must be a 5-digit CUT code."
+        )
+    same_year = [r for r in prior if r.period.year == period.year]
+    for release in same_year:
+        if release.municipality != municipality:
+            raise ValueError(
+                "Las publicaciones anteriores son de otro municipio. / "
+                "The earlier releases belong to another municipality."
+            )
+        if release.schema_version != policy.schema_version:
+            raise ValueError(
+                "Una publicación anterior del mismo año usa otra versión del esquema; cambie "
+                "de versión sólo al comenzar un año. / An earlier release of the same year "
+                "uses another schema version; change versions only at the start of a year."
+            )
+    if same_year:
+        grouping = grouping_of(same_year[0])
+    else:
+        grouping = compute_grouping(year_persons, policy.k, municipality)
+    tab = tabulate(persons, grouping)
+    forced = primary_suppressions(tab, policy.k, policy.min_table_total)
+
+    versions = [r for r in same_year if r.period == period]
+    for version in reversed(versions):
+        if _reproduces(version, tab, forced, policy):
+            return _render(
+                period,
+                municipality,
+                policy,
+                tab,
+                _reasons_for(version, forced),
+                version.revision_of,
+            )
+
+    forced = dict(forced)
+    slack = 2 * policy.rounding_slack
+    for version in versions:
+        for key in _suppressed(version):
+            forced.setdefault(key, PRIOR_VERSION)
+        for key, old in _published(version).items():
+            if key in forced:
+                continue
+            new = policy.round_count(tab.counts[key])
+            if new != old and abs(new - old) - slack < policy.k:
+                forced[key] = REVISION
+
+    prior_known: list[dict[CellKey, int]] = [{} for _ in range(SLOTS)]
+    all_exact = True
+    for release in same_year:
+        if release.period == period:
+            continue
+        values, exact = _known_values(release)
+        all_exact = all_exact and exact
+        prior_known[release.period.slot].update(values)
+    supp = protect(
+        grouping,
+        period.slot,
+        tab.counts,
+        prior_known,
+        forced,
+        policy.k,
+        0 if all_exact else policy.rounding_slack,
+        frozenset(r.period.slot for r in same_year if r.period != period),
+    )
+    revision_of = versions[-1].content_hash() if versions else None
+    return _render(period, municipality, policy, tab, supp, revision_of)
+
+
+def _reasons_for(version: Release, forced: Mapping[CellKey, str]) -> dict[CellKey, str]:
+    reasons: dict[CellKey, str] = {}
+    for key in _suppressed(version):
+        reasons[key] = forced.get(key, SECONDARY)
+    return reasons
