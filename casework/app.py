@@ -31,6 +31,7 @@ class CaseworkApp(App[int]):
         Binding("ctrl+f", "find", "key.find", id="find"),
         Binding("ctrl+n", "new_intake", "key.new_intake", id="new-intake"),
         Binding("f5", "caseload", "key.caseload", id="caseload"),
+        Binding("f6", "dedupe", "key.dedupe", id="dedupe"),
         Binding("ctrl+q", "quit", "key.quit", id="quit"),
     ]
 
@@ -136,6 +137,17 @@ class CaseworkApp(App[int]):
         from casework.screens.caseload import CaseloadScreen
 
         self.push_screen(CaseloadScreen())
+
+    def action_dedupe(self) -> None:
+        """The supervisor's queue of possible duplicates."""
+        if not self._signed_in() or self.worker is None:
+            return
+        if self.worker.role not in ("supervisor", "admin"):
+            self.notify(t("ui.caseload.supervisors_only"), severity="warning")
+            return
+        from casework.screens.dedupe import DedupeQueueScreen
+
+        self.push_screen(DedupeQueueScreen())
 
     def open_person(self, person_id: Any) -> None:
         from casework.screens.person import PersonScreen

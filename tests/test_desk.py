@@ -274,8 +274,9 @@ async def test_supervisor_drills_from_a_number_to_the_person(
         await settle(pilot)
         assert isinstance(app.screen, CaseloadScreen)
         table = app.screen.query_one("#table", DataTable)
-        overdue_column = 1 + list(__import__("casework.services.reports").services.reports
-                                  .METRICS).index("overdue")
+        overdue_column = 1 + list(
+            __import__("casework.services.reports").services.reports.METRICS
+        ).index("overdue")
         table.move_cursor(row=0, column=overdue_column)
         assert str(table.get_cell_at(table.cursor_coordinate)) == "1"
         await pilot.press("enter")

@@ -29,8 +29,14 @@ def test_caseload_counts_what_each_worker_carries(
 ) -> None:
     today = clock.today()
     a = _visit(ctx)
-    b = _visit(ctx, given_names="Marie", first_surname="Joseph", second_surname=None,
-               nationality="HTI", documents=[])
+    b = _visit(
+        ctx,
+        given_names="Marie",
+        first_surname="Joseph",
+        second_surname=None,
+        nationality="HTI",
+        documents=[],
+    )
     followups.schedule(ctx, a, {"due_on": today - dt.timedelta(days=3), "what": "Llamar"})
     followups.schedule(ctx, b, {"due_on": today + dt.timedelta(days=2), "what": "Revisar"})
     rid = referrals.create(ctx, a, {"destination": "cesfam", "reason": "x", "consent_given": True})
@@ -58,20 +64,25 @@ def test_caseload_is_for_supervisors(ctx: Context) -> None:
 
 def test_a_reversed_period_is_a_clear_error(database: Database, supervisor: WorkerOut) -> None:
     with pytest.raises(InvalidInput) as err:
-        reports.caseload(Context(database, supervisor.id), dt.date(2026, 5, 1),
-                         dt.date(2026, 4, 1))
+        reports.caseload(Context(database, supervisor.id), dt.date(2026, 5, 1), dt.date(2026, 4, 1))
     assert err.value.errors[0].code == "period_reversed"
 
 
 def test_cli_formats(tmp_path: Path) -> None:
     db = str(tmp_path / "r.db")
-    assert subprocess.run([sys.executable, "-m", "casework", "demo", "--people", "60",
-                           "--db", db], capture_output=True).returncode == 0
+    assert (
+        subprocess.run(
+            [sys.executable, "-m", "casework", "demo", "--people", "60", "--db", db],
+            capture_output=True,
+        ).returncode
+        == 0
+    )
     run = [sys.executable, "-m", "casework", "report", "caseload", "--db", db]
     table = subprocess.run(run, capture_output=True, text=True)
     assert table.returncode == 0 and "open_cases" in table.stdout and "Total" in table.stdout
-    data = json.loads(subprocess.run([*run, "--format", "json"], capture_output=True,
-                                     text=True).stdout)
+    data = json.loads(
+        subprocess.run([*run, "--format", "json"], capture_output=True, text=True).stdout
+    )
     assert data["total"]["open_cases"] > 0
     assert sum(r["open_cases"] for r in data["workers"]) == data["total"]["open_cases"]
     csv_out = subprocess.run([*run, "--format", "csv"], capture_output=True, text=True).stdout

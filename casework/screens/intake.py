@@ -29,6 +29,7 @@ from textual.worker import get_current_worker
 from casework import refdata
 from casework.errors import Conflict
 from casework.i18n import current_language, t
+from casework.matching import DEFAULT_THRESHOLD, PersonRecord, Reason, describe
 from casework.screens.common import (
     CaseworkScreen,
     age_text,
@@ -39,12 +40,12 @@ from casework.screens.common import (
     fmt_date,
     parse_date,
 )
-from casework.services import duplicates, persons
-from casework.services.duplicates import Candidate, Probe
+from casework.services import dedupe, persons
+from casework.services.dedupe import Candidate
 from casework.services.persons import IntakeResult
 
 HOUSEHOLD_ROWS = 3
-LIKELY = 0.5
+LIKELY = DEFAULT_THRESHOLD
 """Candidates at or above this score make Ctrl+S ask once more before creating a record."""
 DOC_TYPES = ("run", "passport", "national_id", "ipe", "other")
 WATCHED = {"given_names", "first_surname", "second_surname", "birth_date", "doc_number", "phone"}
@@ -59,8 +60,8 @@ def _lang_name(language: refdata.Language) -> str:
     return language.name_es if current_language() == "es" else language.name_en
 
 
-def reason_text(code: str, params: dict[str, str]) -> str:
-    return t(f"reason.{code}", **params)
+def reason_text(reason: Reason) -> str:
+    return describe(reason, current_language())
 
 
 class IntakeScreen(CaseworkScreen):
@@ -235,20 +236,24 @@ class IntakeScreen(CaseworkScreen):
     def _value(self, widget_id: str) -> str:
         return self.query_one(f"#{widget_id}", Input).value.strip()
 
-    def _probe(self) -> Probe:
+    def _probe(self) -> PersonRecord:
         try:
             birth = parse_date(self._value("birth_date"))
         except ValueError:
             birth = None
         doc_type = self.query_one("#doc_type", Select).value
         number = self._value("doc_number")
-        return Probe(
-            given_names=self._value("given_names"),
-            first_surname=self._value("first_surname"),
-            second_surname=self._value("second_surname"),
-            birth_date=birth,
-            documents=((str(doc_type), number),) if number else (),
-            phone=self._value("phone"),
+        sex = self.query_one("#sex", Select).value
+        return dedupe.record_of(
+            "intake",
+            self._value("given_names"),
+            self._value("first_surname"),
+            self._value("second_surname") or None,
+            birth,
+            sex if isinstance(sex, str) else None,
+            None,
+            ((str(doc_type), number),) if number else (),
+            (self._value("phone"),),
         )
 
     @on(Input.Changed)
@@ -265,7 +270,7 @@ class IntakeScreen(CaseworkScreen):
             return
 
         def work() -> None:
-            found = duplicates.intake_candidates(self.ctx, probe)
+            found = dedupe.intake_candidates(self.ctx, probe)
             if not get_current_worker().is_cancelled:
                 self.app.call_from_thread(self._show_candidates, found)
 
@@ -277,7 +282,7 @@ class IntakeScreen(CaseworkScreen):
         options.clear_options()
         for c in found:
             p = c.person
-            why = ", ".join(reason_text(code, params) for code, params in c.reasons)
+            why = ", ".join(reason_text(r) for r in c.reasons[:4])
             options.add_option(
                 Option(
                     f"[b]{p.full_name}[/b]  {round(c.score * 100)}%\n"

@@ -42,6 +42,7 @@ from casework.models import (
 from casework.models.enums import REFERRAL_TRANSITIONS, ReferralStatus, Role
 from casework.services import keys
 from casework.services.context import Context
+from casework.services.dedupe import record_of, stored_keys
 from casework.text import alnum_upper
 
 F, M = "F", "M"
@@ -815,9 +816,23 @@ def _write_person(
             "revoked_at": T(None),
         },
     )
-    for kind, key in keys.person_keys(
+    person_keys = keys.person_keys(
         p["given_names"], p["first_surname"], p["second_surname"], None, norms
-    ):
+    )
+    person_keys |= stored_keys(
+        record_of(
+            pid,
+            p["given_names"],
+            p["first_surname"],
+            p["second_surname"],
+            p["birth_date"],
+            p["sex"],
+            p["nationality"],
+            zip((d[0] for d in p["docs"]), norms, strict=True),
+            (p["phone"],),
+        )
+    )
+    for kind, key in person_keys:
         w.add(PERSONKEY_T, {"person_id": pid, "kind": kind, "key": key})
     programmes = [(prog_ids["OFMIG"], worker)]
     if rng.random() < 0.15:

@@ -42,12 +42,27 @@ def refresh(session: Session, person: Person) -> None:
     """Recompute a person's keys inside the current transaction."""
     session.flush()
     session.execute(sa.delete(PersonKey).where(PersonKey.person_id == person.id))
+    from casework.services.dedupe import record_of, stored_keys
+
     rows = person_keys(
         person.given_names,
         person.first_surname,
         person.second_surname,
         person.social_name,
         (d.number_norm for d in person.documents),
+    )
+    rows |= stored_keys(
+        record_of(
+            person.id,
+            person.given_names,
+            person.first_surname,
+            person.second_surname,
+            person.birth_date,
+            person.sex,
+            person.nationality,
+            ((d.type_key, d.number_norm) for d in person.documents),
+            (person.phone, person.phone2),
+        )
     )
     session.execute(
         sa.insert(PersonKey),
@@ -85,9 +100,17 @@ def search_ids(session: Session, text: str, limit: int) -> list[uuid.UUID]:
     candidates = list(session.scalars(base.limit(CANDIDATES)))
     if not candidates:
         return []
+    # A record merged into another is found under its old spelling and shows the survivor.
+    survivors = set(
+        session.scalars(
+            sa.select(Person.merged_into_id).where(
+                Person.id.in_(candidates), Person.merged_into_id.is_not(None)
+            )
+        )
+    )
     stmt = (
         sa.select(Person.id)
-        .where(Person.id.in_(candidates), Person.merged_into_id.is_(None))
+        .where(Person.id.in_(set(candidates) | survivors), Person.merged_into_id.is_(None))
         .order_by(Person.sort_name)
         .limit(limit)
     )

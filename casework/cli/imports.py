@@ -1,0 +1,62 @@
+"""`casework import persons FILE`: bring in a programme's existing list (CSV or XLSX)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from casework.cli import add_db_option
+from casework.db import open_database
+from casework.errors import NotAllowed
+from casework.i18n import t
+from casework.models import Worker
+from casework.services.context import Context
+from casework.services.importing import import_persons
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("import", help="bring in existing lists")
+    kinds = parser.add_subparsers(dest="import_kind", metavar="WHAT", required=True)
+    persons = kinds.add_parser("persons", help="persons from a .csv or .xlsx file")
+    persons.add_argument("file", type=Path, metavar="FILE")
+    persons.add_argument(
+        "--as",
+        dest="username",
+        metavar="USER",
+        help="the worker recorded as importing (default: the first admin)",
+    )
+    add_db_option(persons)
+    persons.set_defaults(func=cmd_import)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    db = open_database(args.db)
+    try:
+        with db.read() as session:
+            stmt = sa.select(Worker.id).where(Worker.active.is_(True))
+            if args.username:
+                stmt = stmt.where(Worker.username == args.username)
+            else:
+                stmt = stmt.where(Worker.role == "admin").order_by(Worker.created_at)
+            actor = session.scalars(stmt.limit(1)).first()
+        if actor is None:
+            raise NotAllowed("import_needs_worker")
+        report = import_persons(Context(db, actor), args.file)
+    finally:
+        db.dispose()
+    for line, message in report.errors:
+        print(t("cli.import_bad_row", line=line, message=message))
+    print(
+        t(
+            "cli.import_done",
+            rows=report.rows,
+            created=report.created,
+            already=report.already,
+            errors=len(report.errors),
+            duplicates=report.likely_duplicates,
+        )
+    )
+    return 0

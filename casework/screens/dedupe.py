@@ -1,0 +1,217 @@
+"""Supervisor's duplicate queue: two records side by side, merged field by field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Footer, Header, Static
+
+from casework.i18n import current_language, t
+from casework.matching import describe
+from casework.screens.common import (
+    CaseworkScreen,
+    commune_name,
+    country_name,
+    fmt_date,
+)
+from casework.services import dedupe, files
+from casework.services.dedupe import MERGE_FIELDS, MergeResult, QueuedPair
+from casework.services.files import PersonDetail
+
+
+class DedupeQueueScreen(CaseworkScreen):
+    BINDINGS = [
+        Binding("escape", "back", "key.back", id="back"),
+        Binding("enter", "compare", "key.compare", id="compare"),
+        Binding("s", "scan", "key.scan", id="scan"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.pairs: list[QueuedPair] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(t("ui.dedupe.title"), classes="title")
+        yield Static("", id="status", classes="help-text")
+        yield DataTable(id="pairs", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns(
+            t("ui.col.score"), t("ui.col.person"), t("ui.col.person"), t("ui.col.why")
+        )
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        self.call_service(dedupe.queue, self.ctx, on_done=self._show, group="queue", exclusive=True)
+
+    def _show(self, pairs: list[QueuedPair]) -> None:
+        self.pairs = pairs
+        table = self.query_one(DataTable)
+        table.clear()
+        lang = current_language()
+        for i, p in enumerate(pairs):
+            table.add_row(
+                f"{round(p.score * 100)}%",
+                p.a.name,
+                p.b.name,
+                ", ".join(describe(r, lang) for r in p.reasons[:3]),
+                key=str(i),
+            )
+        self.query_one("#status", Static).update(t("ui.dedupe.count", count=len(pairs)))
+        table.focus()
+
+    def action_scan(self) -> None:
+        self.query_one("#status", Static).update(t("ui.dedupe.scanning"))
+
+        def done(report: dedupe.ScanReport) -> None:
+            self.notify(
+                t("ui.dedupe.scanned", new=report.new_pairs, seconds=f"{report.seconds:.1f}")
+            )
+            self.reload()
+
+        self.call_service(dedupe.scan, self.ctx, on_done=done, group="scan", exclusive=True)
+
+    @on(DataTable.RowSelected)
+    def _chosen(self) -> None:
+        self.action_compare()
+
+    def action_compare(self) -> None:
+        table = self.query_one(DataTable)
+        if not self.pairs or table.row_count == 0:
+            return
+        self.app.push_screen(CompareScreen(self.pairs[table.cursor_row]))
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+def _value(p: PersonDetail, name: str) -> str:
+    value: Any = getattr(p, name)
+    if value is None or value == "":
+        return "—"
+    if name in ("birth_date", "arrival_date"):
+        return fmt_date(value)
+    if name in ("nationality", "birth_country"):
+        return country_name(value)
+    if name == "commune_code":
+        return commune_name(value)
+    if name == "sex":
+        return t(f"sex.{value}")
+    if isinstance(value, bool):
+        return t("ui.yes") if value else t("ui.no")
+    return str(value)
+
+
+class CompareScreen(CaseworkScreen):
+    """Left: the record that stays. Space takes the highlighted field from the right."""
+
+    BINDINGS = [
+        Binding("escape", "back", "key.back", id="back"),
+        Binding("space", "take_field", "key.take_field", id="take-field"),
+        Binding("x", "swap", "key.swap_sides", id="swap-sides"),
+        Binding("ctrl+s", "merge", "key.merge", id="merge"),
+        Binding("n", "not_same", "key.not_same", id="not-same"),
+    ]
+
+    def __init__(self, pair: QueuedPair) -> None:
+        super().__init__()
+        self.pair = pair
+        self.left: PersonDetail | None = None
+        self.right: PersonDetail | None = None
+        self.take: set[str] = set()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(
+            t("ui.dedupe.compare_title", score=round(self.pair.score * 100)), classes="title"
+        )
+        yield Static(
+            ", ".join(describe(r, current_language()) for r in self.pair.reasons),
+            classes="help-text",
+        )
+        yield DataTable(id="fields", cursor_type="row", zebra_stripes=True)
+        yield Static(t("ui.dedupe.compare_help"), classes="help-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns(
+            t("ui.col.field"), t("ui.dedupe.stays"), t("ui.dedupe.goes")
+        )
+
+        def load() -> tuple[PersonDetail, PersonDetail]:
+            return (
+                files.get_person(self.ctx, self.pair.a.id),
+                files.get_person(self.ctx, self.pair.b.id),
+            )
+
+        self.call_service(load, on_done=self._loaded)
+
+    def _loaded(self, pair: tuple[PersonDetail, PersonDetail]) -> None:
+        self.left, self.right = pair
+        self._show_fields()
+
+    def _show_fields(self) -> None:
+        if self.left is None or self.right is None:
+            return
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        table.clear()
+        for name in MERGE_FIELDS:
+            mine, theirs = _value(self.left, name), _value(self.right, name)
+            taken = name in self.take or (mine == "—" and theirs != "—")
+            table.add_row(
+                t(f"ui.merge_field.{name}"),
+                Text(mine, style="strike dim" if taken else "bold"),
+                Text(theirs, style="bold green" if taken else ("" if mine == theirs else "yellow")),
+                key=name,
+            )
+        counts = f"{len(self.left.documents)} / {len(self.right.documents)}"
+        table.add_row(t("ui.field.document"), counts, t("ui.dedupe.all_kept"), key="_docs")
+        table.move_cursor(row=row)
+        table.focus()
+
+    def action_take_field(self) -> None:
+        table = self.query_one(DataTable)
+        name = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        if name in MERGE_FIELDS:
+            self.take ^= {name}
+            self._show_fields()
+
+    def action_swap(self) -> None:
+        self.left, self.right = self.right, self.left
+        self.take.clear()
+        self._show_fields()
+
+    def action_merge(self) -> None:
+        if self.left is None or self.right is None:
+            return
+
+        def done(result: MergeResult) -> None:
+            self.notify(t("ui.dedupe.merged", moved=sum(result.moved.values())))
+            self.app.pop_screen()
+
+        self.call_service(
+            dedupe.merge, self.ctx, self.left.id, self.right.id, sorted(self.take), on_done=done
+        )
+
+    def action_not_same(self) -> None:
+        def done(_: object) -> None:
+            self.notify(t("ui.dedupe.kept_apart"))
+            self.app.pop_screen()
+
+        self.call_service(dedupe.not_same, self.ctx, self.pair.id, on_done=done)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+__all__ = ["CompareScreen", "DedupeQueueScreen"]
