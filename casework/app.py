@@ -11,7 +11,7 @@ from casework.commands import ScreenActions
 from casework.db import Database
 from casework.i18n import t
 from casework.screens.common import translate_bindings
-from casework.services import workers
+from casework.services import auth, workers
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
@@ -57,19 +57,30 @@ class CaseworkApp(App[int]):
             self.push_screen(FirstRunScreen())
             return
         if self.demo:
+            # A demo database's synthetic desk worker has no password: no prompt. A real
+            # database opened with --demo still asks.
             demo_worker = workers.find_worker(ctx, "demo")
-            if demo_worker is not None:
-                self.sign_in(demo_worker)
+            if demo_worker is not None and not auth.has_password(ctx, demo_worker.id):
+                self.start_session(workers.sign_in(ctx, demo_worker.id))
                 return
         from casework.screens.sign_in import SignInScreen
 
         self.push_screen(SignInScreen())
 
     def sign_in(self, worker: WorkerOut) -> None:
-        """Start the worker's session and show their day."""
+        """Ask ``worker`` to prove who they are (the first admin chooses a password first)."""
+        from casework.screens.sign_in import SignInScreen
+
+        if auth.can_choose_first_password(Context(self.database), worker.id):
+            self.push_screen(SignInScreen(choose_for=worker))
+        else:
+            self.push_screen(SignInScreen(worker.username))
+
+    def start_session(self, worker: WorkerOut) -> None:
+        """The worker was authenticated (by the sign-in service): show their day."""
         from casework.screens.today import TodayScreen
 
-        self.worker = workers.sign_in(Context(self.database), worker.id)
+        self.worker = worker
         where = self.database.file_path
         location = where.name if where is not None else self.database.url.database or ""
         self.sub_title = f"{self.worker.full_name} · {location}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,12 +26,80 @@ from sqlalchemy.orm import Session, sessionmaker
 from casework import paths
 
 ENV_URL = "CASEWORK_DATABASE_URL"
+ENV_PASSPHRASE = "CASEWORK_PASSPHRASE"
+"""For unattended use (scheduled backups): the passphrase of an encrypted database."""
 BUSY_TIMEOUT_MS = 10_000
 BACKUPS_KEPT = 10
+SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 class DatabaseError(Exception):
     """A database problem a user can act on (bad path, unreachable server, ...)."""
+
+
+class EncryptionError(DatabaseError):
+    """An encrypted database that cannot be opened as asked; the message is translated."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(code)
+
+    def __str__(self) -> str:
+        from casework.i18n import t
+
+        return t(f"error.{self.code}", **self.params)
+
+
+PassphrasePrompt = Callable[[Path], str | None]
+_prompt: list[PassphrasePrompt] = []
+
+
+def set_passphrase_prompt(prompt: PassphrasePrompt | None) -> None:
+    """How to ask for the passphrase of an encrypted file when none was given (the CLI
+    installs a terminal prompt; the tests and unattended runs install nothing)."""
+    _prompt.clear()
+    if prompt is not None:
+        _prompt.append(prompt)
+
+
+def is_encrypted_file(path: Path) -> bool:
+    """A non-empty file that does not start with SQLite's plain header."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(len(SQLITE_MAGIC))
+    except OSError:
+        return False
+    return bool(head) and head != SQLITE_MAGIC
+
+
+def read_passphrase_file(path: str | Path) -> str:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError:
+        raise EncryptionError("passphrase_file_unreadable", path=str(path)) from None
+    return text.rstrip("\r\n")
+
+
+_QUIET = "PRAGMA cipher_log_level = NONE"
+"""A wrong key gets our one-line message, not SQLCipher's log on stderr."""
+
+
+def _key_pragma(passphrase: str) -> str:
+    # PRAGMA takes no bound parameters: quote as an SQL string literal.
+    return "PRAGMA key = '" + passphrase.replace("'", "''") + "'"
+
+
+def raw_connect(path: Path, passphrase: str | None = None) -> Any:
+    """A DB-API connection to a SQLite file outside the engine (backups, conversion)."""
+    if passphrase is None:
+        return sqlite3.connect(path)
+    import sqlcipher3.dbapi2 as sqlcipher
+
+    conn = sqlcipher.connect(str(path))
+    conn.execute(_QUIET)
+    conn.execute(_key_pragma(passphrase))
+    return conn
 
 
 def resolve_url(db: str | None = None) -> str:
@@ -77,23 +145,44 @@ class UpgradeReport:
 class Database:
     """One database: an engine, session factories and the migration entry point."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, passphrase: str | None = None) -> None:
         self.url = sa.make_url(url)
+        if self.url.password and self.url.get_backend_name() == "sqlite":
+            raise DatabaseError("put no passphrase in the URL: use CASEWORK_PASSPHRASE")
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         kwargs: dict[str, Any] = {"echo": echo}
+        path = self.file_path
         if self.is_sqlite:
-            path = self.file_path
             if path is not None:
                 if path.exists() and path.is_dir():
                     raise DatabaseError(f"{path} is a folder, not a database file")
                 path.parent.mkdir(parents=True, exist_ok=True)
+                if passphrase is None and is_encrypted_file(path):
+                    passphrase = _ask_passphrase(path)
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
+            if passphrase is not None:
+                import sqlcipher3.dbapi2 as sqlcipher
+
+                kwargs["module"] = sqlcipher
         else:
             kwargs["pool_pre_ping"] = True
+        self._passphrase = passphrase
+        """Kept in memory only: never in the URL, a log or a file."""
         self.engine = sa.create_engine(self.url, **kwargs)
         if self.is_sqlite:
+            if passphrase is not None:
+                pragma = _key_pragma(passphrase)
+
+                def _set_key(dbapi_conn: Any, _record: Any) -> None:
+                    dbapi_conn.execute(_QUIET)
+                    dbapi_conn.execute(pragma)
+
+                # The key must be the very first statement on every new connection.
+                event.listen(self.engine, "connect", _set_key, insert=True)
             event.listen(self.engine, "connect", _sqlite_on_connect)
             event.listen(self.engine, "begin", _sqlite_on_begin)
+            if passphrase is not None:
+                self._check_key()
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         write_engine = (
             self.engine.execution_options(sqlite_begin="IMMEDIATE")
@@ -101,6 +190,25 @@ class Database:
             else self.engine
         )
         self._write = sessionmaker(write_engine, expire_on_commit=False)
+
+    @property
+    def encrypted(self) -> bool:
+        return self._passphrase is not None
+
+    def _check_key(self) -> None:
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()
+        except sa.exc.DatabaseError:
+            self.engine.dispose()
+            raise EncryptionError("wrong_passphrase") from None
+
+    def raw_connect(self, path: Path | None = None) -> Any:
+        """A DB-API connection to this database's file (or another with the same key)."""
+        target = path or self.file_path
+        if target is None:
+            raise EncryptionError("not_sqlite")
+        return raw_connect(target, self._passphrase)
 
     @property
     def file_path(self) -> Path | None:
@@ -172,10 +280,19 @@ class Database:
             folder.mkdir(parents=True, exist_ok=True)
             stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
             dest = folder / f"{src.stem}-{stamp}-{reason}.db"
-        with sqlite3.connect(src) as source, sqlite3.connect(dest) as target:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(dest.name + ".part")
+        tmp.unlink(missing_ok=True)
+        # The online backup API copies a consistent snapshot while other desks keep writing;
+        # an encrypted database gives an encrypted copy under the same key.
+        source = self.raw_connect(src)
+        target = self.raw_connect(tmp)
+        try:
             source.backup(target)
-        source.close()
-        target.close()
+        finally:
+            source.close()
+            target.close()
+        os.replace(tmp, dest)
         _prune_backups(dest.parent, src.stem)
         return dest
 
@@ -186,9 +303,27 @@ def _prune_backups(folder: Path, stem: str) -> None:
         old.unlink(missing_ok=True)
 
 
-def open_database(db: str | None = None, *, upgrade: bool = True, echo: bool = False) -> Database:
-    """The one factory the CLI, the app and the tests use."""
-    database = Database(resolve_url(db), echo=echo)
+def _ask_passphrase(path: Path) -> str:
+    env = os.environ.get(ENV_PASSPHRASE)
+    if env:
+        return env
+    for prompt in _prompt:
+        given = prompt(path)
+        if given:
+            return given
+    raise EncryptionError("passphrase_required")
+
+
+def open_database(
+    db: str | None = None,
+    *,
+    upgrade: bool = True,
+    echo: bool = False,
+    passphrase: str | None = None,
+) -> Database:
+    """The one factory the CLI, the app and the tests use. An encrypted SQLite file takes
+    ``passphrase``, else ``CASEWORK_PASSPHRASE``, else the installed prompt."""
+    database = Database(resolve_url(db), echo=echo, passphrase=passphrase)
     if upgrade:
         database.upgrade()
     return database

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 import sqlalchemy as sa
-from textual.widgets import DataTable, Input, OptionList, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from casework import clock
 from casework.app import make_app
@@ -56,12 +56,22 @@ def text_of(widget: Static) -> str:
     return str(widget.render())
 
 
+PASSWORD = "una frase de prueba"
+
+
 async def sign_in_as(pilot, name: str) -> None:  # type: ignore[no-untyped-def]
-    options = pilot.app.screen.query_one(OptionList)
-    for _ in range(options.option_count):
-        if name in str(options.get_option_at_index(options.highlighted or 0).prompt):
-            break
-        await pilot.press("down")
+    """Give the worker a password, then type their username and password at the desk."""
+    from casework.models import Worker
+    from casework.services import auth
+
+    with pilot.app.database.write() as session:
+        row = session.scalar(sa.select(Worker).where(Worker.full_name == name))
+        row.password_hash = auth.hash_password(PASSWORD)
+        username = row.username
+    screen = pilot.app.screen
+    screen.query_one("#username", Input).value = username
+    screen.query_one("#password", Input).value = PASSWORD
+    screen.query_one("#password", Input).focus()
     await pilot.press("enter")
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
@@ -220,6 +230,12 @@ async def test_first_run_creates_the_first_worker(sqlite_only: Database) -> None
         await pilot.press(*"Ana Pizarro Soto")
         app.screen.query_one("#username", Input).value = "apizarro"
         await pilot.press("ctrl+s")
+        await settle(pilot)
+        # The first admin chooses a password before anything else.
+        app.screen.query_one("#password", Input).value = PASSWORD
+        app.screen.query_one("#repeat", Input).value = PASSWORD
+        app.screen.query_one("#repeat", Input).focus()
+        await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, TodayScreen)
         assert app.worker is not None and app.worker.role == "admin"

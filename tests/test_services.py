@@ -209,34 +209,51 @@ def test_rejection_records_who_declined_and_why(ctx: Context) -> None:
     )
 
 
-def test_referral_needs_consent_unless_a_supervisor_overrides(
+def test_referral_to_a_private_organisation_needs_consent_unless_a_supervisor_overrides(
     ctx: Context, database: Database, supervisor: WorkerOut
 ) -> None:
     pid = persons.register_intake(ctx, intake_data()).person_id
     with pytest.raises(NotAllowed) as err:
-        _refer(ctx, pid, consent_given=False)
+        _refer(ctx, pid, destination="clinica_juridica", consent_given=False)
     assert err.value.code == "consent_required"
     assert count(database, Referral) == 0  # nothing half-written
     with pytest.raises(NotAllowed) as err:
-        _refer(ctx, pid, consent_given=False, override_consent=True)
+        _refer(ctx, pid, destination="clinica_juridica", consent_given=False, override_consent=True)
     assert err.value.code == "override_needs_supervisor"
     sup = Context(database, supervisor.id)
-    rid = _refer(sup, pid, consent_given=False, override_consent=True)
+    rid = _refer(
+        sup, pid, destination="clinica_juridica", consent_given=False, override_consent=True
+    )
     assert referrals.get(sup, rid).status == "requested"
     with database.read() as s:
         actions = s.scalars(sa.select(AuditEvent.action).where(AuditEvent.entity_id == rid))
         assert "consent_override" in set(actions)
 
 
+def test_referral_to_a_public_body_records_its_legal_purpose_instead(
+    ctx: Context, database: Database
+) -> None:
+    pid = persons.register_intake(ctx, intake_data()).person_id
+    rid = _refer(ctx, pid, destination="cesfam", consent_given=False)
+    assert referrals.get(ctx, rid).status == "requested"
+    with database.read() as s:
+        details = s.scalars(
+            sa.select(AuditEvent.details).where(
+                AuditEvent.entity_id == rid, AuditEvent.action == "legal_basis"
+            )
+        ).all()
+    assert details == [{"basis": "public_function", "destination": "cesfam"}]
+
+
 def test_revoked_consent_no_longer_counts(ctx: Context) -> None:
     pid = persons.register_intake(ctx, intake_data()).person_id
     cid = persons.record_consent(
-        ctx, pid, {"purpose": "share_with_destination", "destination_key": "omil"}
+        ctx, pid, {"purpose": "share_with_destination", "destination_key": "clinica_juridica"}
     )
-    _refer(ctx, pid, destination="omil", consent_given=False)
+    _refer(ctx, pid, destination="clinica_juridica", consent_given=False)
     persons.revoke_consent(ctx, cid)
     with pytest.raises(NotAllowed):
-        _refer(ctx, pid, destination="omil", consent_given=False)
+        _refer(ctx, pid, destination="clinica_juridica", consent_given=False)
 
 
 def test_follow_ups_complete_miss_cancel_and_overdue_first(ctx: Context) -> None:

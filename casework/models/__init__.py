@@ -18,6 +18,12 @@ from casework.models.person import (
 )
 from casework.models.referral import Referral, ReferralEvent
 from casework.models.release import PanelRelease
+from casework.models.security import (
+    RetentionPolicy,
+    RetentionReview,
+    RightsRequest,
+    Tombstone,
+)
 
 __all__ = [
     "AuditEvent",
@@ -42,5 +48,9 @@ __all__ = [
     "Referral",
     "ReferralEvent",
     "RequestLog",
+    "RetentionPolicy",
+    "RetentionReview",
+    "RightsRequest",
+    "Tombstone",
     "Worker",
 ]

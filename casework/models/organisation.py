@@ -34,5 +34,10 @@ class Worker(IdMixin, CreatedMixin, Base):
     programme_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("programme.id"))
     active: Mapped[bool] = mapped_column(default=True)
     last_seen_at: Mapped[dt.datetime | None]
+    password_hash: Mapped[str | None] = mapped_column(sa.String(200))
+    """An argon2id hash; the password itself is never stored."""
+    failed_sign_ins: Mapped[int] = mapped_column(default=0)
+    """Consecutive failed sign-ins; reset by a successful one."""
+    locked_until: Mapped[dt.datetime | None]
 
     programme: Mapped[Programme | None] = relationship(back_populates="workers")

@@ -1,39 +1,104 @@
-"""Who is working at this desk."""
+"""Who is working at this desk: username and password, or the first admin choosing one."""
 
 from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Footer, Header, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Footer, Header, Input, Label, Static
 
 from casework.i18n import t
-from casework.screens.common import CaseworkScreen
-from casework.services import workers
+from casework.screens.common import CaseworkScreen, error_text
+from casework.services import auth
+from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
 
 class SignInScreen(CaseworkScreen):
-    def __init__(self) -> None:
+    """Sign in with a password. With ``choose_for`` the first admin picks their password."""
+
+    def __init__(self, username: str = "", choose_for: WorkerOut | None = None) -> None:
         super().__init__()
-        self._workers: list[WorkerOut] = []
+        self._username = username
+        self._choose_for = choose_for
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Vertical(classes="form-box"):
-            yield Static(t("ui.sign_in.title"), classes="title")
-            yield OptionList(id="workers")
+        with Vertical(id="sign-in", classes="form-box"):
+            if self._choose_for is not None:
+                yield Static(t("security.choose.title"), classes="title")
+                yield Static(
+                    t("security.choose.explain", length=auth.MIN_PASSWORD_LENGTH),
+                    classes="help-text",
+                )
+                yield Label(t("security.choose.password"))
+                yield Input(id="password", password=True)
+                yield Label(t("security.choose.repeat"))
+                yield Input(id="repeat", password=True)
+            else:
+                yield Static(t("security.sign_in.title"), classes="title")
+                yield Label(t("security.sign_in.username"))
+                yield Input(self._username, id="username")
+                yield Label(t("security.sign_in.password"))
+                yield Input(id="password", password=True)
+            yield Static("", id="error", classes="error")
         yield Footer()
 
     def on_mount(self) -> None:
-        self._workers = workers.list_workers(self.ctx)
-        options = self.query_one(OptionList)
-        for w in self._workers:
-            options.add_option(Option(f"{w.full_name}  ({w.username}, {t('role.' + w.role)})"))
-        options.focus()
-        options.highlighted = 0
+        if self._choose_for is None and not self._username:
+            self.query_one("#username", Input).focus()
+        else:
+            self.query_one("#password", Input).focus()
 
-    @on(OptionList.OptionSelected)
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.casework.sign_in(self._workers[event.option_index])
+    @on(Input.Submitted, "#username")
+    def _to_password(self) -> None:
+        self.query_one("#password", Input).focus()
+
+    @on(Input.Submitted, "#password")
+    def _password_entered(self) -> None:
+        if self._choose_for is not None:
+            self.query_one("#repeat", Input).focus()
+        else:
+            self._submit()
+
+    @on(Input.Submitted, "#repeat")
+    def _repeat_entered(self) -> None:
+        self._submit()
+
+    def _show_error(self, text: str) -> None:
+        self.query_one("#error", Static).update(text)
+        password = self.query_one("#password", Input)
+        password.value = ""
+        password.focus()
+
+    def _submit(self) -> None:
+        password = self.query_one("#password", Input).value
+        ctx = Context(self.casework.database)
+
+        def failed(exc: BaseException) -> None:
+            self._show_error(error_text(exc))
+
+        if self._choose_for is not None:
+            repeat = self.query_one("#repeat", Input)
+            if repeat.value != password:
+                repeat.value = ""
+                self._show_error(t("security.choose.mismatch"))
+                return
+            self.call_service(
+                auth.choose_first_password,
+                ctx,
+                self._choose_for.id,
+                password,
+                on_done=self.casework.start_session,
+                on_error=failed,
+            )
+            return
+        username = self.query_one("#username", Input).value
+        self.call_service(
+            auth.authenticate,
+            ctx,
+            username,
+            password,
+            on_done=self.casework.start_session,
+            on_error=failed,
+        )

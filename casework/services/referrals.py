@@ -53,6 +53,21 @@ class ReferralOut(Output):
 def _consent_gate(
     session: Session, ctx: Context, ref: Referral, worker: Worker, override: bool
 ) -> None:
+    """A private organisation needs the person's consent to receive their data (Ley 21.719
+    art. 22); a public body receives them for its legal function, which is recorded."""
+    dest = refdata.destination(ref.destination_key)
+    if dest is not None and not dest.private:
+        audit(
+            session,
+            ctx,
+            "legal_basis",
+            "referral",
+            ref.id,
+            person_id=ref.person_id,
+            basis="public_function",
+            destination=ref.destination_key,
+        )
+        return
     if has_consent(session, ref.person_id, ref.destination_key):
         return
     if not override:

@@ -1,0 +1,47 @@
+"""`casework audit --person ID`: who saw or changed a person's file, and when."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import uuid
+from typing import Any
+
+from casework.cli import add_db_option
+from casework.cli.init import add_passphrase_option, passphrase_arg
+from casework.db import open_database
+from casework.errors import CaseworkError
+from casework.i18n import t
+
+
+def register(sub: Any) -> None:
+    audit = sub.add_parser("audit", help="list who saw or changed a person's file")
+    audit.add_argument("--person", required=True, metavar="ID", help="the person's record id")
+    audit.add_argument("--limit", type=int, default=500)
+    add_db_option(audit)
+    add_passphrase_option(audit)
+    audit.set_defaults(func=cmd_audit)
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from casework.services import audit_log
+    from casework.services.context import Context
+
+    try:
+        person = uuid.UUID(args.person)
+    except ValueError:
+        raise CaseworkError("bad_format") from None
+    database = open_database(args.db, passphrase=passphrase_arg(args))
+    try:
+        rows = audit_log.events_unattended(Context(database), person_id=person, limit=args.limit)
+    finally:
+        database.dispose()
+    if not rows:
+        print(t("security.cli.audit_none"))
+        return 0
+    for row in rows:
+        details = json.dumps(row.details, ensure_ascii=False, sort_keys=True) if row.details else ""
+        who = f"{row.worker} ({row.worker_id})" if row.worker_id else "-"
+        when = f"{row.at.astimezone():%Y-%m-%d %H:%M:%S}"
+        print(f"{when}  {row.action:<16} {row.entity:<15} {who}  {details}")
+    return 0

@@ -1,0 +1,132 @@
+"""`casework init [--encrypt]` and `casework password USER`; the passphrase prompt.
+
+The passphrase of an encrypted database is asked at the terminal, read from
+``CASEWORK_PASSPHRASE`` or from ``--passphrase-file``; it is never written anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from casework import db as dbmod
+from casework.cli import add_db_option
+from casework.db import open_database, resolve_url
+from casework.errors import CaseworkError, Conflict, NotAllowed
+from casework.i18n import t
+
+
+def add_passphrase_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--passphrase-file",
+        metavar="FILE",
+        help="read the database passphrase from FILE (else CASEWORK_PASSPHRASE, else a prompt)",
+    )
+
+
+def passphrase_arg(args: argparse.Namespace) -> str | None:
+    path = getattr(args, "passphrase_file", None)
+    return dbmod.read_passphrase_file(path) if path else None
+
+
+def terminal_prompt(path: Path) -> str | None:
+    if not sys.stdin.isatty():
+        return None
+    return getpass.getpass(t("security.cli.passphrase"))
+
+
+def ask_twice(first: str, second: str) -> str:
+    one = getpass.getpass(first)
+    if getpass.getpass(second) != one:
+        raise CaseworkError("passwords_differ")
+    return one
+
+
+def register(sub: Any) -> None:
+    # Every command that opens an encrypted database asks for its key at the terminal.
+    dbmod.set_passphrase_prompt(terminal_prompt)
+    init = sub.add_parser(
+        "init", help="create the database (or with --encrypt, encrypt an existing plain one)"
+    )
+    init.add_argument(
+        "--encrypt", action="store_true", help="keep the SQLite file encrypted (SQLCipher)"
+    )
+    add_db_option(init)
+    add_passphrase_option(init)
+    init.set_defaults(func=cmd_init)
+
+    pw = sub.add_parser("password", help="set a worker's password (an administrator signs in)")
+    pw.add_argument("username")
+    add_db_option(pw)
+    add_passphrase_option(pw)
+    pw.set_defaults(func=cmd_password)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from casework.services import backup
+
+    url = sa.make_url(resolve_url(args.db))
+    path = Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
+    exists = path is not None and path.exists() and path.stat().st_size > 0
+    if not args.encrypt:
+        if exists:
+            raise CaseworkError("database_exists", path=str(path))
+        database = open_database(args.db)
+        print(t("security.cli.initialised", path=database.describe(), encrypted=""))
+        database.dispose()
+        return 0
+    if path is None:
+        raise CaseworkError("not_sqlite")
+    if exists and dbmod.is_encrypted_file(path):
+        raise Conflict("already_encrypted")
+    passphrase = passphrase_arg(args) or os.environ.get(dbmod.ENV_PASSPHRASE)
+    if not passphrase:
+        passphrase = ask_twice(
+            t("security.cli.passphrase_new"), t("security.cli.passphrase_repeat")
+        )
+    if exists:
+        plain = open_database(args.db)
+        report = backup.encrypt(plain, passphrase)
+        print(t("security.cli.encrypted", path=report.path, backups=report.backups))
+        return 0
+    database = open_database(args.db, passphrase=passphrase)
+    print(
+        t(
+            "security.cli.initialised",
+            path=database.describe(),
+            encrypted=t("security.cli.initialised_encrypted"),
+        )
+    )
+    database.dispose()
+    return 0
+
+
+def cmd_password(args: argparse.Namespace) -> int:
+    from casework.services import auth, workers
+    from casework.services.context import Context
+
+    database = open_database(args.db, passphrase=passphrase_arg(args))
+    try:
+        ctx = Context(database)
+        target = workers.find_worker(ctx, args.username)
+        if target is None:
+            raise NotAllowed("bad_credentials")
+        admin_name = input(t("security.cli.admin_username"))
+        admin = auth.authenticate(
+            ctx, admin_name, getpass.getpass(t("security.cli.admin_password"))
+        )
+        new = ask_twice(
+            t("security.cli.password_for", username=target.username),
+            t("security.cli.password_repeat"),
+        )
+        auth.set_password(Context(database, admin.id), target.id, new)
+        print(t("security.cli.password_done", username=target.username))
+    finally:
+        database.dispose()
+    return 0

@@ -1,0 +1,174 @@
+"""Sign-in with passwords: argon2id hashes, lock-out after repeated failures, all audited.
+
+A password is never stored, logged or put in an audit event; only its argon2id hash is kept.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.orm import Session
+
+from casework.errors import NotAllowed
+from casework.models import Worker
+from casework.models.base import utcnow
+from casework.models.enums import Role
+from casework.services.context import Context, audit
+from casework.services.schemas import WorkerOut
+
+MAX_FAILURES = 5
+"""Consecutive failed sign-ins before the account is locked."""
+LOCK_MINUTES = 15
+MIN_PASSWORD_LENGTH = 10
+"""Long rather than complicated: a passphrase of a few words is easy to type at a desk."""
+
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    check_strength(password)
+    return _hasher.hash(password)
+
+
+def check_strength(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise NotAllowed("password_too_short", length=MIN_PASSWORD_LENGTH)
+
+
+def _verify(stored: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+_dummy_hash: dict[str, str] = {}
+
+
+def _verify_dummy(password: str) -> None:
+    """Spend the time of one verification, whether the username exists or not."""
+    if "hash" not in _dummy_hash:
+        _dummy_hash["hash"] = _hasher.hash("casework-timing-equaliser")
+    _verify(_dummy_hash["hash"], password)
+
+
+def authenticate(ctx: Context, username: str, password: str) -> WorkerOut:
+    """The worker whose username and password these are, or ``NotAllowed``.
+
+    A failure is counted and audited (committed even though the call fails); after
+    :data:`MAX_FAILURES` in a row the account is locked for :data:`LOCK_MINUTES`.
+    The message never says whether the username exists.
+    """
+    failure: NotAllowed | None = None
+    with ctx.db.write() as session:
+        row = session.scalar(sa.select(Worker).where(Worker.username == username.strip().lower()))
+        now = utcnow()
+        if row is None or not row.active:
+            _verify_dummy(password)
+            audit(session, Context(ctx.db), "sign_in_failed", "worker", None, reason="unknown")
+            failure = NotAllowed("bad_credentials")
+        elif row.locked_until is not None and row.locked_until > now:
+            audit(session, Context(ctx.db), "sign_in_failed", "worker", row.id, reason="locked")
+            failure = NotAllowed("account_locked", minutes=_minutes_left(row.locked_until, now))
+        elif row.password_hash is None:
+            audit(session, Context(ctx.db), "sign_in_failed", "worker", row.id, reason="no_pw")
+            failure = NotAllowed("password_not_set")
+        elif not _verify(row.password_hash, password):
+            row.failed_sign_ins += 1
+            reason = "bad_password"
+            if row.failed_sign_ins >= MAX_FAILURES:
+                row.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
+                row.failed_sign_ins = 0
+                reason = "locked_now"
+                failure = NotAllowed("account_locked", minutes=LOCK_MINUTES)
+            else:
+                failure = NotAllowed("bad_credentials")
+            audit(session, Context(ctx.db), "sign_in_failed", "worker", row.id, reason=reason)
+        else:
+            if _hasher.check_needs_rehash(row.password_hash):
+                row.password_hash = _hasher.hash(password)
+            row.failed_sign_ins = 0
+            row.locked_until = None
+            row.last_seen_at = now
+            audit(session, Context(ctx.db, row.id), "sign_in", "worker", row.id)
+            return WorkerOut.model_validate(row)
+    raise failure
+
+
+def _minutes_left(until: dt.datetime, now: dt.datetime) -> int:
+    return max(1, int((until - now).total_seconds() // 60) + 1)
+
+
+def has_password(ctx: Context, worker_id: uuid.UUID) -> bool:
+    with ctx.db.read() as session:
+        row = session.get(Worker, worker_id)
+        return row is not None and row.password_hash is not None
+
+
+def _any_password(session: Session) -> bool:
+    return bool(session.scalar(sa.select(sa.func.count()).where(Worker.password_hash.is_not(None))))
+
+
+def can_choose_first_password(ctx: Context, worker_id: uuid.UUID) -> bool:
+    """True for the first admin of a database where nobody has a password yet (first run,
+    or a database from before passwords): they choose one before anything else."""
+    with ctx.db.read() as session:
+        row = session.get(Worker, worker_id)
+        return (
+            row is not None
+            and row.active
+            and row.role == Role.ADMIN.value
+            and row.password_hash is None
+            and not _any_password(session)
+        )
+
+
+def choose_first_password(ctx: Context, worker_id: uuid.UUID, password: str) -> WorkerOut:
+    """Set the first admin's password (see :func:`can_choose_first_password`) and sign in."""
+    new_hash = hash_password(password)
+    with ctx.db.write() as session:
+        row = session.get(Worker, worker_id)
+        if (
+            row is None
+            or not row.active
+            or row.role != Role.ADMIN.value
+            or row.password_hash is not None
+            or _any_password(session)
+        ):
+            raise NotAllowed("password_not_set")
+        row.password_hash = new_hash
+        row.last_seen_at = utcnow()
+        own = Context(ctx.db, row.id)
+        audit(session, own, "password_set", "worker", row.id)
+        audit(session, own, "sign_in", "worker", row.id)
+        return WorkerOut.model_validate(row)
+
+
+def set_password(
+    ctx: Context,
+    worker_id: uuid.UUID,
+    new_password: str,
+    *,
+    current_password: str | None = None,
+) -> None:
+    """An admin sets (or resets) anyone's password and unlocks the account; a worker
+    changes their own by giving the current one."""
+    new_hash = hash_password(new_password)
+    with ctx.db.write() as session:
+        actor = ctx.actor(session)
+        row = session.get(Worker, worker_id)
+        if row is None:
+            raise NotAllowed("bad_credentials")
+        if actor.role != Role.ADMIN.value:
+            if actor.id != row.id:
+                raise NotAllowed("role_required", role=Role.ADMIN.value)
+            if row.password_hash is None or not _verify(row.password_hash, current_password or ""):
+                raise NotAllowed("bad_credentials")
+        row.password_hash = new_hash
+        row.failed_sign_ins = 0
+        row.locked_until = None
+        audit(session, ctx, "password_set", "worker", row.id)

@@ -1,0 +1,381 @@
+"""The register of people's rights requests (Ley 21.719 arts. 4-11): access,
+rectification, erasure, objection, portability and blocking, with their legal deadlines,
+the whole-file export an access or portability request gets, and erasure that erases."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping
+from functools import cache
+from typing import Any, cast
+
+import sqlalchemy as sa
+from pydantic import Field
+from sqlalchemy.orm import Session
+
+from casework.errors import Conflict, NotAllowed
+from casework.models import Base, Person, RightsRequest, Tombstone
+from casework.models.base import utcnow
+from casework.models.enums import Role
+from casework.models.security import RefusalGround, RequestStatus, RightKind
+from casework.services.context import Context, audit, get_or_404, validate
+from casework.services.schemas import Input, Output, local_today
+
+ANSWER_DAYS = 30
+"""Calendar days to answer (art. 11), extendable once by as many."""
+BLOCKING_BUSINESS_DAYS = 2
+OPEN_STATUSES = (RequestStatus.OPEN.value, RequestStatus.EXTENDED.value)
+
+
+# Deadlines --------------------------------------------------------------------------------
+
+
+def _easter(year: int) -> dt.date:
+    """Gregorian Easter Sunday (anonymous algorithm)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = b // 4, b % 4
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = c // 4, c % 4
+    m = (32 + 2 * e + 2 * i - h - k) % 7
+    n = (a + 11 * h + 22 * m) // 451
+    month = (h + m - 7 * n + 114) // 31
+    day = (h + m - 7 * n + 114) % 31 + 1
+    return dt.date(year, month, day)
+
+
+@cache
+def holidays(year: int) -> frozenset[dt.date]:
+    """Chilean national holidays that fall on a fixed date, plus Holy Friday and Saturday.
+    Holidays the law moves to a Monday each year are not modelled: a deadline may then
+    come a day early, never late."""
+    fixed = [(1, 1), (5, 1), (5, 21), (6, 20), (7, 16), (8, 15), (9, 18), (9, 19)]
+    fixed += [(10, 12), (10, 31), (11, 1), (12, 8), (12, 25)]
+    easter = _easter(year)
+    days = {dt.date(year, m, d) for m, d in fixed}
+    days |= {easter - dt.timedelta(days=2), easter - dt.timedelta(days=1)}
+    return frozenset(days)
+
+
+def is_business_day(day: dt.date) -> bool:
+    return day.weekday() < 5 and day not in holidays(day.year)
+
+
+def add_business_days(start: dt.date, days: int) -> dt.date:
+    day = start
+    left = days
+    while left > 0:
+        day += dt.timedelta(days=1)
+        if is_business_day(day):
+            left -= 1
+    return day
+
+
+def deadline(kind: RightKind, received_on: dt.date) -> dt.date:
+    if kind is RightKind.BLOCKING:
+        return add_business_days(received_on, BLOCKING_BUSINESS_DAYS)
+    return received_on + dt.timedelta(days=ANSWER_DAYS)
+
+
+# Inputs and outputs -----------------------------------------------------------------------
+
+
+class RightsRequestIn(Input):
+    person_id: uuid.UUID
+    kind: RightKind
+    received_on: dt.date | None = None
+    channel: str = Field(default="desk", max_length=20)
+    identity_checked: bool = False
+
+
+class RefusalIn(Input):
+    ground: RefusalGround
+    note: str = Field(min_length=1, max_length=2000)
+
+
+class RightsRequestOut(Output):
+    id: uuid.UUID
+    person_id: uuid.UUID
+    kind: str
+    received_on: dt.date
+    due_on: dt.date
+    status: str
+    identity_checked: bool
+    extended_on: dt.date | None
+    answered_at: dt.datetime | None
+    refusal_ground: str | None
+    answer_sha256: str | None
+
+    @property
+    def days_left(self) -> int:
+        return (self.due_on - local_today()).days
+
+    @property
+    def overdue(self) -> bool:
+        return self.status in OPEN_STATUSES and self.days_left < 0
+
+
+class ErasureReport(Output):
+    person_ids: list[uuid.UUID]
+    rows: dict[str, int]
+
+
+# Register ---------------------------------------------------------------------------------
+
+
+def register(ctx: Context, data: RightsRequestIn | Mapping[str, Any]) -> RightsRequestOut:
+    """Record a request and its legal deadline. Any signed-in worker may take one."""
+    req_in = validate(RightsRequestIn, data)
+    received = req_in.received_on or local_today()
+    with ctx.db.write() as session:
+        worker = ctx.actor(session)
+        get_or_404(session, Person, req_in.person_id, "person")
+        row = RightsRequest(
+            person_id=req_in.person_id,
+            kind=req_in.kind.value,
+            received_on=received,
+            due_on=deadline(req_in.kind, received),
+            channel=req_in.channel,
+            identity_checked=req_in.identity_checked,
+            created_by=worker.id,
+        )
+        session.add(row)
+        session.flush()
+        audit(
+            session,
+            ctx,
+            "create",
+            "rights_request",
+            row.id,
+            person_id=row.person_id,
+            kind=row.kind,
+        )
+        return RightsRequestOut.model_validate(row)
+
+
+def _open_request(session: Session, request_id: uuid.UUID) -> RightsRequest:
+    row = get_or_404(session, RightsRequest, request_id, "rights_request")
+    if row.status not in OPEN_STATUSES:
+        raise Conflict("request_closed")
+    return row
+
+
+def confirm_identity(ctx: Context, request_id: uuid.UUID) -> None:
+    with ctx.db.write() as session:
+        ctx.actor(session)
+        row = _open_request(session, request_id)
+        row.identity_checked = True
+        audit(session, ctx, "identity_checked", "rights_request", row.id, person_id=row.person_id)
+
+
+def extend(ctx: Context, request_id: uuid.UUID) -> RightsRequestOut:
+    """Extend the answer deadline once by 30 days (not for blocking)."""
+    with ctx.db.write() as session:
+        ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
+        row = _open_request(session, request_id)
+        if row.extended_on is not None or row.kind == RightKind.BLOCKING.value:
+            raise Conflict("already_extended")
+        row.extended_on = local_today()
+        row.due_on = row.due_on + dt.timedelta(days=ANSWER_DAYS)
+        row.status = RequestStatus.EXTENDED.value
+        audit(session, ctx, "extend", "rights_request", row.id, person_id=row.person_id)
+        return RightsRequestOut.model_validate(row)
+
+
+def due(ctx: Context, *, include_closed: bool = False) -> list[RightsRequestOut]:
+    """Requests in deadline order (the supervisor's day shows the open ones)."""
+    with ctx.db.read() as session:
+        stmt = sa.select(RightsRequest).order_by(RightsRequest.due_on, RightsRequest.created_at)
+        if not include_closed:
+            stmt = stmt.where(RightsRequest.status.in_(OPEN_STATUSES))
+        return [RightsRequestOut.model_validate(r) for r in session.scalars(stmt)]
+
+
+def refuse(ctx: Context, request_id: uuid.UUID, data: RefusalIn | Mapping[str, Any]) -> None:
+    """A reasoned refusal resting on one of the exceptions the law allows."""
+    refusal = validate(RefusalIn, data)
+    with ctx.db.write() as session:
+        worker = ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
+        row = _open_request(session, request_id)
+        row.status = RequestStatus.REFUSED.value
+        row.refusal_ground = refusal.ground.value
+        row.answer_note = refusal.note
+        row.answered_at = utcnow()
+        row.answered_by = worker.id
+        audit(
+            session,
+            ctx,
+            "refuse",
+            "rights_request",
+            row.id,
+            person_id=row.person_id,
+            ground=row.refusal_ground,
+        )
+
+
+# Access and portability -------------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def answer_access(ctx: Context, request_id: uuid.UUID) -> tuple[dict[str, Any], str]:
+    """The person's whole file as JSON and as a readable document; the request is answered
+    and the hash of what was sent is kept as proof of its content."""
+    from casework.services import files
+
+    with ctx.db.read() as session:
+        row = get_or_404(session, RightsRequest, request_id, "rights_request")
+        person_id, kind = row.person_id, row.kind
+        if row.status not in OPEN_STATUSES:
+            raise Conflict("request_closed")
+        if not row.identity_checked:
+            raise NotAllowed("identity_not_checked")
+        if kind not in (RightKind.ACCESS.value, RightKind.PORTABILITY.value):
+            raise Conflict("request_closed")
+    detail = files.get_person(ctx, person_id, audited=False)
+    timeline = files.timeline(ctx, person_id)
+    document = {
+        "format": "casework-person-file/1",
+        "generated_at": utcnow().isoformat(),
+        "request": {"id": str(request_id), "kind": kind},
+        "person": _jsonable(detail.model_dump()),
+        "timeline": _jsonable([e.model_dump() for e in timeline]),
+        "recipients": sorted(
+            {str(e.data.get("destination")) for e in timeline if e.kind == "referral"}
+        ),
+        "purposes": ["case_management", "referrals", "statistics (anonymised only)"],
+    }
+    body = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True)
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    with ctx.db.write() as session:
+        worker = ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
+        row = _open_request(session, request_id)
+        row.status = RequestStatus.ANSWERED.value
+        row.answered_at = utcnow()
+        row.answered_by = worker.id
+        row.answer_sha256 = digest
+        audit(session, ctx, "export", "person", person_id, person_id=person_id, request=kind)
+    return json.loads(body), readable(document)
+
+
+def readable(document: dict[str, Any]) -> str:
+    """A plain-text rendering of the file for the person to read."""
+    lines = ["casework — datos personales registrados", ""]
+
+    def walk(value: Any, indent: int) -> None:
+        pad = "  " * indent
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                if isinstance(inner, dict | list) and inner:
+                    lines.append(f"{pad}{key}:")
+                    walk(inner, indent + 1)
+                elif inner not in (None, [], {}, ""):
+                    lines.append(f"{pad}{key}: {inner}")
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict | list):
+                    lines.append(f"{pad}-")
+                    walk(item, indent + 1)
+                else:
+                    lines.append(f"{pad}- {item}")
+
+    walk(document, 0)
+    return "\n".join(lines) + "\n"
+
+
+# Erasure ----------------------------------------------------------------------------------
+
+
+def erase(ctx: Context, request_id: uuid.UUID) -> ErasureReport:
+    """Erase the person's personal data for real (and every record merged into it), keep a
+    tombstone with counts only, and compact the database so no copy stays in free pages.
+    Released statistics are anonymised aggregates and stay as they are."""
+    with ctx.db.write() as session:
+        worker = ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
+        row = _open_request(session, request_id)
+        if row.kind != RightKind.ERASURE.value:
+            raise NotAllowed("erasure_needs_request")
+        if not row.identity_checked:
+            raise NotAllowed("identity_not_checked")
+        rows = erase_person(session, row.person_id)
+        ids = rows.pop("_persons")
+        session.add(
+            Tombstone(
+                person_id=row.person_id,
+                worker_id=worker.id,
+                request_id=row.id,
+                reason="erasure",
+                counts=rows,
+            )
+        )
+        row.status = RequestStatus.ANSWERED.value
+        row.answered_at = utcnow()
+        row.answered_by = worker.id
+        audit(session, ctx, "erase", "person", row.person_id, person_id=row.person_id, **rows)
+    compact(ctx)
+    return ErasureReport(person_ids=ids, rows=rows)
+
+
+def erase_person(session: Session, person_id: uuid.UUID) -> dict[str, Any]:
+    """Delete every row that belongs to the person, dependants first. Generic over the
+    metadata, so a table added later that points at a person is erased too."""
+    get_or_404(session, Person, person_id, "person")
+    ids = [person_id]
+    ids += list(session.scalars(sa.select(Person.id).where(Person.merged_into_id == person_id)))
+    person_table = Person.__table__
+    counts: dict[str, Any] = {}
+    for table in reversed(Base.metadata.sorted_tables):
+        if table is person_table:
+            continue
+        conditions = [
+            fk.parent.in_(ids)
+            for fk in table.foreign_keys
+            if fk.column.table is person_table and fk.ondelete not in ("SET NULL", "CASCADE")
+        ]
+        if conditions:
+            deleted = _rowcount(session, sa.delete(table).where(sa.or_(*conditions)))
+            if deleted:
+                counts[table.name] = deleted
+    session.execute(sa.update(Person).where(Person.id.in_(ids)).values(merged_into_id=None))
+    session.flush()
+    session.expunge_all()
+    counts["person"] = _rowcount(session, sa.delete(Person).where(Person.id.in_(ids)))
+    counts["_persons"] = ids
+    return counts
+
+
+def _rowcount(session: Session, stmt: sa.Delete) -> int:
+    result = cast("sa.CursorResult[Any]", session.execute(stmt))
+    return int(result.rowcount)
+
+
+def compact(ctx: Context) -> None:
+    """Rewrite the file without the freed pages (SQLite VACUUM, then empty the WAL), or
+    VACUUM the person tables on PostgreSQL."""
+    engine = ctx.db.engine
+    if ctx.db.is_sqlite:
+        raw = engine.raw_connection()
+        try:
+            conn = raw.driver_connection
+            assert conn is not None
+            conn.execute("VACUUM")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM person, identity_document, contact, note, person_key")

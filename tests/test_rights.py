@@ -1,0 +1,129 @@
+"""The rights register: deadlines counted as the law counts them, the whole file for an
+access request, refusals on a legal ground, and erasure that leaves nothing behind."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from casework import clock
+from casework.db import Database
+from casework.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from casework.models import AuditEvent, Person, Tombstone
+from casework.models.security import RightKind
+from casework.services import files, persons, rights
+from casework.services.context import Context
+from casework.services.schemas import WorkerOut
+
+from .factories import intake_data, person_data
+
+NAME = "Yulexis"
+
+
+def test_deadlines_two_business_days_to_block_thirty_calendar_days_to_answer() -> None:
+    friday = dt.date(2026, 11, 27)
+    assert rights.deadline(RightKind.BLOCKING, friday) == dt.date(2026, 12, 1)
+    # Across the 8 December holiday (a Tuesday): Monday 7 -> Wednesday 9 is one day, ...
+    assert rights.deadline(RightKind.BLOCKING, dt.date(2026, 12, 7)) == dt.date(2026, 12, 10)
+    # ... and across Holy Friday 2027 (26 March).
+    assert rights.deadline(RightKind.BLOCKING, dt.date(2027, 3, 25)) == dt.date(2027, 3, 30)
+    assert rights.deadline(RightKind.ACCESS, dt.date(2026, 11, 23)) == dt.date(2026, 12, 23)
+
+
+@pytest.fixture
+def person_id(ctx: Context) -> uuid.UUID:
+    data = person_data(given_names=NAME, documents=[{"type": "passport", "number": "ZZ1112223"}])
+    return persons.register_intake(ctx, intake_data(data)).person_id
+
+
+def test_supervisor_sees_open_requests_by_deadline_and_extends_once(
+    ctx: Context, database: Database, supervisor: WorkerOut, person_id: uuid.UUID
+) -> None:
+    sup = Context(database, supervisor.id)
+    clock.freeze(dt.datetime(2026, 11, 23, 13, 0, tzinfo=dt.UTC))
+    try:
+        access = rights.register(ctx, {"person_id": person_id, "kind": "access"})
+        block = rights.register(ctx, {"person_id": person_id, "kind": "blocking"})
+        assert [r.id for r in rights.due(sup)] == [block.id, access.id]
+        assert (block.due_on, access.due_on) == (dt.date(2026, 11, 25), dt.date(2026, 12, 23))
+        with pytest.raises(NotAllowed):
+            rights.extend(ctx, access.id)  # a desk worker cannot
+        assert rights.extend(sup, access.id).due_on == dt.date(2027, 1, 22)
+        with pytest.raises(Conflict) as err:
+            rights.extend(sup, access.id)
+        assert err.value.code == "already_extended"
+        clock.freeze(dt.datetime(2026, 11, 27, 13, 0, tzinfo=dt.UTC))
+        [late] = [r for r in rights.due(sup) if r.overdue]
+        assert late.id == block.id
+    finally:
+        clock.freeze(None)
+
+
+def test_access_gives_the_whole_file_as_json_and_a_readable_document(
+    ctx: Context, database: Database, supervisor: WorkerOut, person_id: uuid.UUID
+) -> None:
+    sup = Context(database, supervisor.id)
+    req = rights.register(ctx, {"person_id": person_id, "kind": "access"})
+    with pytest.raises(NotAllowed) as err:
+        rights.answer_access(sup, req.id)
+    assert err.value.code == "identity_not_checked"
+    rights.confirm_identity(ctx, req.id)
+    data, text = rights.answer_access(sup, req.id)
+    assert data["person"]["given_names"] == NAME
+    assert data["person"]["documents"][0]["number"] == "ZZ1112223"
+    assert any(e["kind"] == "contact" for e in data["timeline"])
+    assert NAME in text and "ZZ1112223" in text
+    [answered] = rights.due(sup, include_closed=True)
+    assert answered.status == "answered" and answered.answer_sha256
+    with database.read() as s:
+        exports = s.scalars(sa.select(AuditEvent.details).where(AuditEvent.action == "export"))
+        assert list(exports) == [{"request": "access"}]
+
+
+def test_a_refusal_records_the_legal_exception(
+    ctx: Context, database: Database, supervisor: WorkerOut, person_id: uuid.UUID
+) -> None:
+    sup = Context(database, supervisor.id)
+    req = rights.register(ctx, {"person_id": person_id, "kind": "erasure"})
+    with pytest.raises(InvalidInput):
+        rights.refuse(sup, req.id, {"ground": "i just don't want to", "note": "x"})
+    rights.refuse(
+        sup, req.id, {"ground": "victim_protection", "note": "Causa de VIF en curso (art. 23)."}
+    )
+    [row] = rights.due(sup, include_closed=True)
+    assert (row.status, row.refusal_ground) == ("refused", "victim_protection")
+    assert files.get_person(sup, person_id).given_names == NAME  # nothing erased
+
+
+def test_erasure_removes_the_person_for_real_and_keeps_a_tombstone(
+    ctx: Context, database: Database, supervisor: WorkerOut, person_id: uuid.UUID
+) -> None:
+    sup = Context(database, supervisor.id)
+    files.get_person(ctx, person_id)  # a view, audited with the id only
+    other = persons.register_intake(ctx, intake_data()).person_id
+    req = rights.register(
+        ctx, {"person_id": person_id, "kind": "erasure", "identity_checked": True}
+    )
+    with pytest.raises(NotAllowed):
+        rights.erase(ctx, req.id)  # supervisors decide erasures
+    report = rights.erase(sup, req.id)
+    assert report.rows["person"] == 1 and report.rows["contact"] == 1
+    with database.read() as s:
+        assert s.get(Person, person_id) is None
+        assert s.get(Person, other) is not None  # nobody else touched
+        [stone] = s.scalars(sa.select(Tombstone)).all()
+        assert stone.person_id == person_id and NAME not in json.dumps(stone.counts)
+        trail = s.scalars(sa.select(AuditEvent).where(AuditEvent.person_id == person_id)).all()
+        assert {"view", "erase"} <= {e.action for e in trail}
+        assert all(NAME not in json.dumps(e.details) for e in trail)
+    with pytest.raises(NotFound):
+        files.get_person(sup, person_id)
+    path = database.file_path
+    if path is not None:  # SQLite: not in the file, nor in its WAL
+        raw = b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+        assert NAME.encode() not in raw and b"ZZ1112223" not in raw
