@@ -53,6 +53,9 @@ MAX_AGE: Final = 130
 STATUS_MAP: Final[dict[str, str]] = {
     "no_permit": "irregular",
     "transit_expired": "irregular",
+    "temporary_expired": "irregular",
+    "transit_valid": "regular",
+    "chilean": "regular",
     "temporary_in_process": "en_tramite",
     "permanent_in_process": "en_tramite",
     "temporary": "regular",
@@ -66,8 +69,10 @@ STATUS_MAP: Final[dict[str, str]] = {
 """Migration status in the case file → one of the export categories (version
 :data:`STATUS_MAP_VERSION`). ``en_tramite`` is any residence application still pending
 (temporary or permanent); ``refugio`` is international protection: refugee, applicant or
-stateless; a nationalised person is ``regular``; ``unknown`` and a missing status are
-``no_informa``, kept as its own category (never merged into a status)."""
+stateless; a nationalised person, a Chilean by birth or filiation and a visitor whose
+transit permit is still valid are ``regular``; an expired permit is ``irregular``;
+``unknown`` and a missing status are ``no_informa``, kept as its own category (never merged
+into a status)."""
 STATUS_CATEGORIES: Final = ("regular", "irregular", "en_tramite", "refugio", NO_INFORMA)
 
 AREA_MAP: Final[dict[str, str]] = {

@@ -1,0 +1,83 @@
+"""`casework export panel` and `casework panel combine`: anonymised statistics."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from casework.cli import add_db_option
+from casework.db import open_database
+from casework.errors import NotAllowed
+from casework.i18n import t
+from casework.models import Worker
+from casework.services import panel
+from casework.services.context import Context
+
+
+def register(sub: Any) -> None:
+    export = sub.add_parser("export", help="anonymised statistics for the Panel")
+    kinds = export.add_subparsers(dest="export_kind", metavar="WHAT", required=True)
+    p = kinds.add_parser("panel", help="a calendar quarter (2026-Q3) or year (2026)")
+    p.add_argument("--period", required=True)
+    p.add_argument("--out", type=Path, required=True, metavar="DIR")
+    p.add_argument("--k", type=int, default=10, help="minimum persons per cell (5 or more)")
+    p.add_argument(
+        "--municipality",
+        default=os.environ.get("CASEWORK_MUNICIPALITY", panel.DEFAULT_MUNICIPALITY),
+        help="CUT code of the municipality (default 13101, Santiago)",
+    )
+    p.add_argument(
+        "--as",
+        dest="username",
+        metavar="USER",
+        help="the supervisor recorded in the ledger (default: the first admin)",
+    )
+    add_db_option(p)
+    p.set_defaults(func=cmd_export)
+
+    side = sub.add_parser("panel", help="the Panel's side")
+    actions = side.add_subparsers(dest="panel_command", metavar="ACTION", required=True)
+    c = actions.add_parser("combine", help="compare several municipalities' exports")
+    c.add_argument("files", type=Path, nargs="+", metavar="FILE.json")
+    c.add_argument("--k", type=int, default=10)
+    c.set_defaults(func=cmd_combine)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    db = open_database(args.db)
+    try:
+        with db.read() as session:
+            stmt = sa.select(Worker.id).where(Worker.active.is_(True))
+            if args.username:
+                stmt = stmt.where(Worker.username == args.username)
+            else:
+                stmt = stmt.where(Worker.role == "admin").order_by(Worker.created_at)
+            actor = session.scalars(stmt.limit(1)).first()
+        if actor is None:
+            raise NotAllowed("import_needs_worker")
+        result = panel.export(
+            Context(db, actor),
+            args.period,
+            args.out,
+            k=args.k,
+            municipality=args.municipality,
+            office_wide=True,
+        )
+    finally:
+        db.dispose()
+    key = (
+        "cli.export_unchanged"
+        if result.unchanged
+        else ("cli.export_revision" if result.revision else "cli.export_done")
+    )
+    print(t(key, files=len(result.files), out=args.out, hash=result.content_hash[:12]))
+    return 0
+
+
+def cmd_combine(args: argparse.Namespace) -> int:
+    print(panel.combine_files(args.files, args.k), end="")
+    return 0
