@@ -32,6 +32,7 @@ class CaseworkApp(App[int]):
         Binding("ctrl+n", "new_intake", "key.new_intake", id="new-intake"),
         Binding("f5", "caseload", "key.caseload", id="caseload"),
         Binding("f6", "dedupe", "key.dedupe", id="dedupe"),
+        Binding("f4", "panel", "key.panel", id="panel-export"),
         Binding("ctrl+q", "quit", "key.quit", id="quit"),
     ]
 
@@ -148,6 +149,17 @@ class CaseworkApp(App[int]):
         from casework.screens.caseload import CaseloadScreen
 
         self.push_screen(CaseloadScreen())
+
+    def action_panel(self) -> None:
+        """Preview and export the anonymised statistics (supervisors and admins)."""
+        if not self._signed_in() or self.worker is None:
+            return
+        if self.worker.role not in ("supervisor", "admin"):
+            self.notify(t("ui.caseload.supervisors_only"), severity="warning")
+            return
+        from casework.screens.panel import PanelScreen
+
+        self.push_screen(PanelScreen())
 
     def action_dedupe(self) -> None:
         """The supervisor's queue of possible duplicates."""

@@ -21,7 +21,7 @@ from casework.services import persons
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
-from .factories import intake_data
+from .factories import intake_data, person_data
 
 FROZEN = dt.datetime(2026, 11, 23, 13, 0, tzinfo=dt.UTC)
 
@@ -301,3 +301,85 @@ async def test_supervisor_drills_from_a_number_to_the_person(
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, PersonScreen) and app.screen.person_id == pid
+
+
+async def test_supervisor_previews_and_exports_the_panel_statistics(
+    sqlite_only: Database, ctx: Context, supervisor: WorkerOut, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from casework.screens.panel import PanelScreen
+
+    for i in range(40):
+        data = intake_data(
+            person_data(
+                given_names=f"Persona{i}", documents=[], nationality="VEN" if i % 3 else "PER"
+            )
+        )
+        data["contact"] = {
+            "reasons": ["health"],
+            "occurred_at": dt.datetime(2026, 8, 1 + i % 28, tzinfo=dt.UTC),
+        }
+        persons.register_intake(ctx, data)
+    app = make_app(sqlite_only)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in_as(pilot, "Carolina Reyes")
+        await pilot.press("f4")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, PanelScreen)
+        assert "2026-Q3" in text_of(screen.query_one("#panel-status", Static))
+        preview = text_of(screen.query_one("#preview", Static))
+        assert "t1_nacionalidad" in preview and "Persona" not in preview
+        screen.query_one("#folder", Input).value = str(tmp_path)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert (tmp_path / "2026-Q3" / "panel-2026-Q3.json").exists()
+
+
+async def test_supervisor_merges_a_duplicate_side_by_side(
+    sqlite_only: Database, ctx: Context, supervisor: WorkerOut
+) -> None:
+    from casework.screens.dedupe import CompareScreen, DedupeQueueScreen
+
+    keep = persons.register_intake(ctx, intake_data()).person_id
+    other = persons.register_intake(
+        ctx,
+        intake_data(
+            person_data(
+                given_names="YESENIA",
+                first_surname="RONDON",
+                second_surname=None,
+                phone="+51987654321",
+                documents=[],
+            )
+        ),
+    ).person_id
+    app = make_app(sqlite_only)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in_as(pilot, "Carolina Reyes")
+        await pilot.press("f6")
+        await settle(pilot)
+        assert isinstance(app.screen, DedupeQueueScreen)
+        await pilot.press("s")
+        await settle(pilot)
+        assert len(app.screen.pairs) == 1
+        await pilot.press("enter")
+        await settle(pilot)
+        compare = app.screen
+        assert isinstance(compare, CompareScreen)
+        if compare.left is not None and compare.left.id != keep:
+            await pilot.press("x")
+        table = compare.query_one(DataTable)
+        table.move_cursor(
+            row=list(__import__("casework.services.dedupe").services.dedupe.MERGE_FIELDS).index(
+                "phone"
+            )
+        )
+        await pilot.press("space")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, DedupeQueueScreen)
+        with sqlite_only.read() as s:
+            merged = s.get(Person, other)
+            kept = s.get(Person, keep)
+            assert merged is not None and merged.merged_into_id == keep
+            assert kept is not None and kept.phone == "+51987654321"

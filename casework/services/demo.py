@@ -624,7 +624,14 @@ def _drop_indexes(conn: sa.Connection, tables: list[sa.Table]) -> list[sa.Index]
     return dropped
 
 
+DEMO_PASSWORD = "casework-demo"
+"""Password of every demo worker but "demo" itself (synthetic data only)."""
+
+
 def _organisation(conn: sa.Connection) -> tuple[dict[str, Any], dict[str, Any]]:
+    from casework.services.auth import hash_password
+
+    demo_hash = hash_password(DEMO_PASSWORD)
     prog_ids: dict[str, Any] = dict(conn.execute(sa.select(Programme.code, Programme.id)).all())
     for code, name in PROGRAMMES:
         if code not in prog_ids:
@@ -657,6 +664,9 @@ def _organisation(conn: sa.Connection) -> tuple[dict[str, Any], dict[str, Any]]:
                         "active": True,
                         "created_at": clock.now(),
                         "last_seen_at": None,
+                        # The desk worker opens without a prompt; the others sign in with
+                        # the documented demo password, to try supervisor and admin screens.
+                        "password_hash": None if username == "demo" else demo_hash,
                     }
                 ],
             )

@@ -65,9 +65,11 @@ def _bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
 
 
 def _age(birth: dt.date | None, on: dt.date) -> int | None:
+    """Whole years at ``on``; None when unknown or impossible (born after the period)."""
     if birth is None:
         return None
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+    age = on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+    return age if 0 <= age <= 120 else None
 
 
 def facts(session: Session, period: Period, salt: bytes) -> list[PersonFacts]:

@@ -1,0 +1,128 @@
+"""Supervisor: preview and export the anonymised statistics for the Inter-Municipal Panel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Footer, Header, Input, Label, Static
+
+from casework import clock
+from casework.disclosure import Release
+from casework.i18n import t
+from casework.screens.common import CaseworkScreen
+from casework.services import panel
+from casework.services.panel import ExportResult, Prepared
+
+
+def last_quarter() -> str:
+    today = clock.today()
+    quarter = (today.month - 1) // 3
+    return f"{today.year - 1}-Q4" if quarter == 0 else f"{today.year}-Q{quarter}"
+
+
+def preview_text(release: Release) -> Text:
+    """Every table, its cells and flags, and why each hidden cell is hidden."""
+    text = Text()
+    reasons = {(table_id, dims): why for table_id, dims, why in release.explain()}
+    for table in release.tables:
+        text.append(f"{table.table_id}\n", style="bold")
+        for cell in table.cells:
+            label = " · ".join(cell.dims)
+            if cell.count is None:
+                text.append(f"  {label:<46} ", style="dim")
+                text.append(t("ui.panel.hidden"), style="yellow")
+                why = reasons.get((table.table_id, cell.dims))
+                if why:
+                    text.append(f"  {why}", style="italic dim")
+            else:
+                text.append(f"  {label:<46} {cell.count:>6}")
+            text.append("\n")
+    return text
+
+
+class PanelScreen(CaseworkScreen):
+    BINDINGS = [
+        Binding("escape", "back", "key.back", id="back"),
+        Binding("ctrl+r", "preview", "key.preview", id="preview"),
+        Binding("ctrl+s", "export", "key.export", id="export"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.prepared: Prepared | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(t("ui.panel.title"), classes="title")
+        yield Static(t("ui.panel.explain"), classes="help-text")
+        with Horizontal(id="panel-form"):
+            yield Label(t("ui.panel.period"))
+            yield Input(last_quarter(), id="period", compact=True)
+            yield Label(t("ui.panel.folder"))
+            yield Input(str(Path.home() / "casework-panel"), id="folder", compact=True)
+        yield Static("", id="panel-status", classes="help-text")
+        yield VerticalScroll(Static(id="preview"), id="preview-box")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.action_preview()
+
+    @on(Input.Submitted, "#period")
+    def _period(self) -> None:
+        self.action_preview()
+
+    def action_preview(self) -> None:
+        period = self.query_one("#period", Input).value.strip()
+        self.query_one("#panel-status", Static).update(t("ui.panel.working"))
+
+        def shown(prepared: Prepared) -> None:
+            self.prepared = prepared
+            release = prepared.release
+            key = (
+                "ui.panel.unchanged"
+                if prepared.unchanged
+                else "ui.panel.revision"
+                if release.is_revision
+                else "ui.panel.ready"
+            )
+            self.query_one("#panel-status", Static).update(t(key, period=release.period.label))
+            self.query_one("#preview", Static).update(preview_text(release))
+
+        def failed(exc: BaseException) -> None:
+            from casework.screens.common import error_text
+
+            self.prepared = None
+            self.query_one("#panel-status", Static).update(Text(error_text(exc), style="red"))
+            self.query_one("#preview", Static).update("")
+
+        self.call_service(
+            panel.prepare,
+            self.ctx,
+            period,
+            on_done=shown,
+            on_error=failed,
+            group="panel",
+            exclusive=True,
+        )
+
+    def action_export(self) -> None:
+        if self.prepared is None:
+            self.notify(t("ui.panel.preview_first"), severity="warning")
+            return
+        period = self.prepared.release.period.label
+        folder = Path(self.query_one("#folder", Input).value.strip()).expanduser() / period
+
+        def done(result: ExportResult) -> None:
+            self.query_one("#panel-status", Static).update(
+                t("ui.panel.exported", files=len(result.files), out=str(folder))
+            )
+
+        self.call_service(panel.export, self.ctx, period, folder, on_done=done, group="panel")
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
