@@ -383,3 +383,34 @@ async def test_supervisor_merges_a_duplicate_side_by_side(
             kept = s.get(Person, keep)
             assert merged is not None and merged.merged_into_id == keep
             assert kept is not None and kept.phone == "+51987654321"
+
+
+async def test_escape_from_a_form_keeps_what_was_typed(
+    sqlite_only: Database, ctx: Context, worker: WorkerOut
+) -> None:
+    from textual.widgets import TextArea
+
+    from casework.models import Note
+
+    pid = persons.register_intake(ctx, intake_data()).person_id
+    app = make_app(sqlite_only)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in_as(pilot, "Daniela Fuentes")
+        app.open_person(pid)
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press(*"Trae el certificado")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, PersonScreen)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen.query_one("#text", TextArea).text == "Trae el certificado"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        with sqlite_only.read() as s:
+            assert s.scalar(sa.select(Note.text)) == "Trae el certificado"
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen.query_one("#text", TextArea).text == ""

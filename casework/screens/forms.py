@@ -25,8 +25,13 @@ def _options(codes: tuple[Any, ...]) -> list[tuple[str, str]]:
     return [(c.name_es if lang == "es" else c.name_en, c.key) for c in codes]
 
 
+_DRAFTS: dict[tuple[str, str], dict[str, Any]] = {}
+"""Forms left with Escape, by (form, subject): reopening the same form brings them back."""
+
+
 class FormModal(CaseworkModal[bool]):
-    """A titled form; Ctrl+S saves, Escape goes back and keeps nothing stored."""
+    """A titled form; Ctrl+S saves; Escape goes back and keeps what was typed for next time
+    (nothing is stored in the database until Ctrl+S)."""
 
     BINDINGS = [
         Binding("ctrl+s", "save", "key.save", id="save"),
@@ -49,7 +54,48 @@ class FormModal(CaseworkModal[bool]):
     def fields(self) -> ComposeResult:
         yield from ()
 
+    def draft_key(self) -> tuple[str, str]:
+        subject = getattr(self, "person_id", None) or getattr(self, "referral", None) or ""
+        subject = getattr(subject, "id", subject)
+        follow_up = getattr(self, "follow_up", None)
+        if follow_up is not None:
+            subject = follow_up.id
+        return type(self).__name__, str(subject)
+
+    def _values(self) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for widget in self.query("Input, TextArea, Select, Checkbox, SelectionList"):
+            if not widget.id:
+                continue
+            if isinstance(widget, TextArea):
+                values[widget.id] = widget.text
+            elif isinstance(widget, SelectionList):
+                values[widget.id] = list(widget.selected)
+            else:
+                values[widget.id] = widget.value  # type: ignore[attr-defined]
+        return values
+
+    def on_mount(self) -> None:
+        draft = _DRAFTS.pop(self.draft_key(), None)
+        if draft:
+            self.call_after_refresh(self._restore, draft)
+
+    def _restore(self, draft: dict[str, Any]) -> None:
+        for widget_id, value in draft.items():
+            for widget in self.query(f"#{widget_id}"):
+                if isinstance(widget, TextArea):
+                    widget.text = value
+                elif isinstance(widget, SelectionList):
+                    for item in value:
+                        widget.select(item)
+                else:
+                    widget.value = value  # type: ignore[attr-defined]
+
     def action_cancel(self) -> None:
+        values = self._values()
+        blank: tuple[Any, ...] = ("", None, False, [], Select.BLANK)
+        if any(v not in blank for v in values.values()):
+            _DRAFTS[self.draft_key()] = values
         self.dismiss(False)
 
     def show_error(self, exc: BaseException) -> None:
@@ -71,6 +117,7 @@ class FormModal(CaseworkModal[bool]):
         self.call_service(fn, *args, on_done=self._done, on_error=self.show_error, **kwargs)
 
     def _done(self, _result: object) -> None:
+        _DRAFTS.pop(self.draft_key(), None)
         self.dismiss(True)
 
     def action_save(self) -> None:
