@@ -72,14 +72,21 @@ def _age(birth: dt.date | None, on: dt.date) -> int | None:
     return age if 0 <= age <= 120 else None
 
 
-def facts(session: Session, period: Period, salt: bytes) -> list[PersonFacts]:
-    """Persons with at least one contact in the period, as facts without identifiers."""
-    start, end = _bounds(period)
-    served = (
-        sa.select(Contact.person_id)
-        .where(Contact.occurred_at >= start, Contact.occurred_at < end)
-        .distinct()
-        .subquery()
+def facts(session: Session, periods: Sequence[Period], salt: bytes) -> list[list[PersonFacts]]:
+    """For each period (all in one calendar year), the persons with at least one contact
+    in it, as facts without identifiers. The year's rows are read once and shared."""
+    year = periods[0].year
+    span = Period(year)
+    start, end = _bounds(span)
+    served: dict[uuid.UUID, set[int]] = defaultdict(set)
+    for pid, at in session.execute(
+        sa.select(Contact.person_id, Contact.occurred_at).where(
+            Contact.occurred_at >= start, Contact.occurred_at < end
+        )
+    ):
+        served[pid].add((_aware(at).astimezone().month - 1) // 3 + 1)
+    in_year = sa.select(Contact.person_id).where(
+        Contact.occurred_at >= start, Contact.occurred_at < end
     )
     people = session.execute(
         sa.select(
@@ -90,51 +97,70 @@ def facts(session: Session, period: Period, salt: bytes) -> list[PersonFacts]:
             Person.current_status,
             Person.commune_code,
             Person.stats_opt_out,
-        )
-        .join(served, served.c.person_id == Person.id)
-        .where(Person.merged_into_id.is_(None))
+        ).where(Person.id.in_(in_year), Person.merged_into_id.is_(None))
     ).all()
-    status_at_end: dict[uuid.UUID, str] = {}
-    for pid, status, _at in session.execute(
+    history: dict[uuid.UUID, list[tuple[dt.datetime, str]]] = defaultdict(list)
+    for pid, status, at in session.execute(
         sa.select(
             MigrationStatusRecord.person_id,
             MigrationStatusRecord.status,
             MigrationStatusRecord.recorded_at,
         )
         .where(
-            MigrationStatusRecord.person_id.in_(sa.select(served.c.person_id)),
-            MigrationStatusRecord.recorded_at < end,
+            MigrationStatusRecord.person_id.in_(in_year), MigrationStatusRecord.recorded_at < end
         )
         .order_by(MigrationStatusRecord.recorded_at)
     ):
-        status_at_end[pid] = status
-    referred: dict[uuid.UUID, list[tuple[str, str]]] = defaultdict(list)
-    for pid, area, status in session.execute(
-        sa.select(Referral.person_id, Referral.service_area, Referral.status).where(
-            Referral.person_id.in_(sa.select(served.c.person_id)),
+        history[pid].append((_aware(at), status))
+    referrals: dict[uuid.UUID, list[tuple[dt.datetime, str, str]]] = defaultdict(list)
+    for pid, area, status, at in session.execute(
+        sa.select(
+            Referral.person_id, Referral.service_area, Referral.status, Referral.created_at
+        ).where(
+            Referral.person_id.in_(in_year),
             Referral.created_at >= start,
             Referral.created_at < end,
         )
     ):
         group = OUTCOME_GROUP.get(status)
         if group is not None:
-            referred[pid].append((area, group))
-    out = []
-    for p in people:
-        key = hmac.new(salt, p.id.bytes, hashlib.sha256).hexdigest()[:20]
-        out.append(
-            PersonFacts(
-                key=key,
-                nationality=p.nationality,
-                sex=p.sex,
-                age=_age(p.birth_date, period.end),
-                status=status_at_end.get(p.id, p.current_status),
-                commune=p.commune_code,
-                referrals=tuple(referred.get(p.id, ())),
-                excluded=bool(p.stats_opt_out),
+            referrals[pid].append((_aware(at), area, group))
+    keys = {p.id: hmac.new(salt, p.id.bytes, hashlib.sha256).hexdigest()[:20] for p in people}
+    out: list[list[PersonFacts]] = []
+    for period in periods:
+        p_start, p_end = _bounds(period)
+        quarters = {q.quarter or 0 for q in period.quarters()}
+        rows = []
+        for p in people:
+            if not served[p.id] & quarters:
+                continue
+            status = p.current_status
+            for at, value in history.get(p.id, ()):
+                if at >= p_end:
+                    break
+                status = value
+            rows.append(
+                PersonFacts(
+                    key=keys[p.id],
+                    nationality=p.nationality,
+                    sex=p.sex,
+                    age=_age(p.birth_date, period.end),
+                    status=status,
+                    commune=p.commune_code,
+                    referrals=tuple(
+                        (area, group)
+                        for at, area, group in referrals.get(p.id, ())
+                        if p_start <= at < p_end
+                    ),
+                    excluded=bool(p.stats_opt_out),
+                )
             )
-        )
+        out.append(rows)
     return out
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def _ledger(session: Session, year: int, municipality: str) -> list[PanelRelease]:
@@ -176,8 +202,7 @@ def prepare(
             ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
         # One salt per database: keys are stable between runs and mean nothing outside it.
         salt = hashlib.sha256(f"casework-panel:{ctx.db.url.database}".encode()).digest()
-        period_facts = facts(session, period, salt)
-        year_facts = period_facts if period.is_year else facts(session, period.year_period(), salt)
+        period_facts, year_facts = facts(session, [period, period.year_period()], salt)
         ledger = _ledger(session, period.year, municipality)
     prior = []
     for row in ledger:

@@ -293,19 +293,25 @@ def _intakes_per_month(
         months.append((y, m))
         y, m = (y - 1, 12) if m == 1 else (y, m - 1)
     months.reverse()
-    start, _ = _bounds(dt.date(*months[0], 1), date_to)
-    _, end = _bounds(date_to, date_to)
-    counts: dict[str, int] = defaultdict(int)
-    for (at,) in session.execute(
-        sa.select(Contact.occurred_at).where(
-            Contact.kind == "intake",
-            Contact.worker_id.in_(in_scope),
-            Contact.occurred_at >= start,
-            Contact.occurred_at < end,
+    counts: dict[str, int] = {}
+    for i, (y, m) in enumerate(months):
+        first_day = dt.date(y, m, 1)
+        ny, nm = months[i + 1] if i + 1 < len(months) else ((y + 1, 1) if m == 12 else (y, m + 1))
+        lo, _ = _bounds(first_day, first_day)
+        hi, _ = _bounds(dt.date(ny, nm, 1), dt.date(ny, nm, 1))
+        counts[f"{y:04d}-{m:02d}"] = int(
+            session.scalar(
+                sa.select(sa.func.count())
+                .select_from(Contact)
+                .where(
+                    Contact.kind == "intake",
+                    Contact.worker_id.in_(in_scope),
+                    Contact.occurred_at >= lo,
+                    Contact.occurred_at < hi,
+                )
+            )
+            or 0
         )
-    ):
-        local = _aware(at).astimezone()
-        counts[f"{local.year:04d}-{local.month:02d}"] += 1
     return [(f"{y:04d}-{m:02d}", counts.get(f"{y:04d}-{m:02d}", 0)) for y, m in months]
 
 
