@@ -23,7 +23,7 @@ class Case(IdMixin, Base):
             name="closed_has_reason",
         ),
         sa.CheckConstraint("closed_at IS NULL OR closed_at >= opened_at", name="closed_after"),
-        sa.Index("ix_case_worker_status", "worker_id", "status"),
+        sa.Index("ix_case_worker_status", "worker_id", "status", "last_activity_at"),
         sa.Index("ix_case_programme_status", "programme_id", "status"),
     )
 
@@ -53,6 +53,8 @@ class Contact(IdMixin, CreatedMixin, Base):
         sa.Index("ix_contact_person_time", "person_id", "occurred_at"),
         sa.Index("ix_contact_time", "occurred_at"),
         sa.Index("ix_contact_worker_time", "worker_id", "occurred_at"),
+        # Covering index for the supervisor's counts of intakes per period and worker.
+        sa.Index("ix_contact_kind_time", "kind", "occurred_at", "worker_id"),
     )
 
     person_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("person.id"))

@@ -263,8 +263,18 @@ def _guidance_progress(
     rank = sa.case(
         *((GuidanceItem.state == state, i) for i, state in enumerate(STATE_ORDER)), else_=0
     )
+    in_period = (
+        sa.select(Guidance.id)
+        .where(
+            Guidance.worker_id.in_(in_scope),
+            Guidance.created_at >= start,
+            Guidance.created_at < end,
+        )
+        .subquery()
+    )
     furthest = (
         sa.select(GuidanceItem.guidance_id, sa.func.max(rank).label("reached"))
+        .where(GuidanceItem.guidance_id.in_(sa.select(in_period.c.id)))
         .group_by(GuidanceItem.guidance_id)
         .subquery()
     )
