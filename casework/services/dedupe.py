@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +38,8 @@ STORED_KINDS = frozenset({"rut_body", "phone8", "sur+giv", "sur+sur", "dob_sorte
 """Matcher keys kept in person_key: enough to find a desk's respelling of a person, few
 enough that 100,000 persons stay a small table. Documents use the search key (kind doc)."""
 CANDIDATES = 200
+MAX_POSTINGS = 1000
+"""A key shared by more persons than this is too common to pick candidates with."""
 TF_MAX_AGE = 300.0
 """Seconds before the term frequencies are counted again from the database."""
 
@@ -173,15 +175,23 @@ def candidate_ids(session: Session, probe: PersonRecord) -> list[uuid.UUID]:
             wanted.add((PREFIX + kind, key[:120]))
     if not wanted:
         return []
-    shared = sa.func.count().label("shared")
-    stmt = (
-        sa.select(PersonKey.person_id, shared)
-        .where(sa.tuple_(PersonKey.kind, PersonKey.key).in_(sorted(wanted)))
-        .group_by(PersonKey.person_id)
-        .order_by(shared.desc())
-        .limit(CANDIDATES)
-    )
-    return [row[0] for row in session.execute(stmt)]
+    shared: Counter[uuid.UUID] = Counter()
+    too_common: list[list[uuid.UUID]] = []
+    for kind, key in sorted(wanted):
+        posting = list(
+            session.scalars(
+                sa.select(PersonKey.person_id)
+                .where(PersonKey.kind == kind, PersonKey.key == key)
+                .limit(MAX_POSTINGS + 1)
+            )
+        )
+        if len(posting) > MAX_POSTINGS:
+            too_common.append(posting)  # "Maria Gonzalez" alone says little: type on
+        else:
+            shared.update(posting)
+    if not shared and too_common:
+        shared.update(too_common[0][:CANDIDATES])
+    return [pid for pid, _ in shared.most_common(CANDIDATES)]
 
 
 def intake_candidates(
