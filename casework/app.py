@@ -33,6 +33,9 @@ class CaseworkApp(App[int]):
         Binding("f5", "caseload", "key.caseload", id="caseload"),
         Binding("f6", "dedupe", "key.dedupe", id="dedupe"),
         Binding("f4", "panel", "key.panel", id="panel-export"),
+        Binding("f7", "supervise('rights')", "key.rights", id="rights"),
+        Binding("f8", "supervise('audit')", "key.audit", id="audit"),
+        Binding("f9", "supervise('retention')", "key.retention", id="retention"),
         Binding("ctrl+q", "quit", "key.quit", id="quit"),
     ]
 
@@ -171,6 +174,22 @@ class CaseworkApp(App[int]):
         from casework.screens.dedupe import DedupeQueueScreen
 
         self.push_screen(DedupeQueueScreen())
+
+    def action_supervise(self, which: str) -> None:
+        """Data protection: rights requests (F7), the audit trail (F8), retention review (F9),
+        for supervisors and admins only."""
+        if not self._signed_in() or self.worker is None:
+            return
+        if self.worker.role not in ("supervisor", "admin"):
+            self.notify(t("protection.supervisors_only"), severity="warning")
+            return
+        from casework.screens.audit import AuditScreen
+        from casework.screens.retention import RetentionScreen
+        from casework.screens.rights import RightsScreen
+
+        screens = {"rights": RightsScreen, "audit": AuditScreen, "retention": RetentionScreen}
+        if which in screens and not isinstance(self.screen, screens[which]):
+            self.push_screen(screens[which]())
 
     def open_person(self, person_id: Any) -> None:
         from casework.screens.person import PersonScreen

@@ -14,6 +14,7 @@ from casework.matching import (
     KeyIndex,
     PersonRecord,
     TermFrequencies,
+    candidate_pairs,
     is_valid_rut,
     match_keys,
     normalise_document,
@@ -228,6 +229,28 @@ def test_key_index_candidates_rank_by_shared_keys() -> None:
     )
     with pytest.raises(ValueError, match="already indexed"):
         index.add(target)
+
+
+def test_candidate_pairs_blocking_rules() -> None:
+    keys = [
+        {("sur+yob", "gnsls|1990"), ("doc", "A1")},
+        {("sur+yob", "gnsls|1990")},
+        {("sur+yob", "gnsls|1990"), ("giv+yob", "mr|1990")},
+        {("giv+yob", "mr|1990"), ("doc", "A1")},
+        {("dob_sorted", "19900101")},
+    ]
+    pairs = {(i, j) for i, later in candidate_pairs(keys) for j in later}
+    assert pairs == {(0, 1), (0, 2), (1, 2), (0, 3), (2, 3)}
+    # an oversized block is skipped
+    assert {(i, j) for i, later in candidate_pairs(keys, max_block=2) for j in later} == {
+        (0, 3),
+        (2, 3),
+    }
+    # large scans: a big block of a weak kind pairs only with a second shared key
+    strict = {
+        (i, j) for i, later in candidate_pairs(keys, 60, weak_alone_max_block=2) for j in later
+    }
+    assert strict == {(0, 3), (2, 3)}
 
 
 def test_term_frequencies_round_trip() -> None:

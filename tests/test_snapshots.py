@@ -40,9 +40,12 @@ def _app(db: Database):  # type: ignore[no-untyped-def]
 
 
 async def _settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Data arrives from a worker, then tables lay themselves out: wait for both."""
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    for _ in range(3):
+        await pilot.pause(0.05)
+    await pilot.wait_for_scheduled_animations()
 
 
 def test_today(snap_compare, demo_db: Database) -> None:  # type: ignore[no-untyped-def]

@@ -21,7 +21,9 @@ log2 weight). Parameters ship in ``params.json`` (fitted offline on synthetic re
 
 from .keys import (
     DEFAULT_MAX_BLOCK,
+    LARGE_SCAN,
     WEAK_ALONE_KINDS,
+    WEAK_ALONE_MAX_BLOCK,
     KeyIndex,
     candidate_pairs,
     match_keys,
@@ -37,7 +39,9 @@ from .tf import TermFrequencies
 __all__ = [
     "DEFAULT_MAX_BLOCK",
     "DEFAULT_THRESHOLD",
+    "LARGE_SCAN",
     "WEAK_ALONE_KINDS",
+    "WEAK_ALONE_MAX_BLOCK",
     "KeyIndex",
     "MatchParams",
     "MatchResult",

@@ -202,10 +202,19 @@ def _prepare_docs(documents: tuple[tuple[str, str], ...]) -> tuple[Doc, ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=262144)
-def prepare(rec: PersonRecord) -> Prepared:
-    """Normalised features of a record (memoised on the frozen record)."""
+@lru_cache(maxsize=32768)
+def _prepare_cached(rec: PersonRecord) -> Prepared:
     return Prepared(rec)
+
+
+def prepare(rec: PersonRecord) -> Prepared:
+    """Normalised features of a record, memoised on the frozen record (about 2 KB each; the
+    intake panel sees the same candidates keystroke after keystroke). Full scans build their
+    own list with `Prepared` instead of filling the cache."""
+    try:
+        return _prepare_cached(rec)
+    except TypeError:  # a field holding a list instead of a tuple: not hashable
+        return Prepared(rec)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -301,7 +310,10 @@ def _given_level_uncached(ga: Unit, gb: Unit) -> tuple[int, str]:
         short, long_ = (ta, tb) if len(ta) < len(tb) else (tb, ta)
         best = [max(_tok_grade(s, t) for t in long_) for s in short]
         if min(best) >= HIGH:
-            return G_SHORT, short[0]
+            # the name kept, and the name it matched in the longer form: the commoner of the
+            # two sets the term frequency
+            kept = max(long_, key=lambda t: _tok_grade(short[0], t))
+            return G_SHORT, short[0] if kept == short[0] else f"{short[0]}|{kept}"
         if _jw(ga.key, gb.key) >= JW_HIGH:
             return G_HIGH, ""
         if max(best) >= PHON:
@@ -413,7 +425,7 @@ def _sur_pair(a1: Unit | None, a2: Unit | None, b1: Unit | None, b2: Unit | None
 
 
 _GIVEN_CACHE: dict[tuple[str, str], tuple[int, str]] = {}
-_CACHE_MAX = 1_000_000
+_CACHE_MAX = 200_000
 
 
 def _surname_levels(a: Prepared, b: Prepared) -> _Sur:

@@ -18,9 +18,16 @@ on SQLite and PostgreSQL alike. Kinds:
 ``giv+mmdd``    first given-name skeleton | month-day (surname typo'd and year off)
 ==============  ==========================================================================
 
+About 16 keys per person (1.6 million rows for 100,000 persons).
+
 Retrieval for a probe: look up every key of `query_keys(probe)`, skip keys shared by too many
 people (see `KeyIndex.max_postings`), rank persons by how many distinct keys they share with
-the probe, keep the first ~200 and score them with `Matcher.rank`.
+the probe, keep the first ~200 and score them with `Matcher.rank`. In SQL, one query:
+``SELECT person_id FROM person_match_key WHERE (kind, key) IN (...) GROUP BY person_id
+ORDER BY count(*) DESC LIMIT 200`` (after dropping keys whose count is over the limit).
+
+A full scan pairs records sharing a key (`candidate_pairs`): the self-join of the key table
+per key, skipping oversized blocks.
 """
 
 from __future__ import annotations
@@ -35,7 +42,9 @@ from .record import PersonRecord
 
 __all__ = [
     "DEFAULT_MAX_BLOCK",
+    "LARGE_SCAN",
     "WEAK_ALONE_KINDS",
+    "WEAK_ALONE_MAX_BLOCK",
     "KeyIndex",
     "candidate_pairs",
     "match_keys",
@@ -48,11 +57,20 @@ DEFAULT_MAX_BLOCK: int = 60
 """`scan_pairs` skips a key shared by more records than this (finer keys cover those pairs)."""
 
 WEAK_ALONE_KINDS: frozenset[str] = frozenset({"sur_skel", "giv_skel", "sur+yob", "giv+yob"})
-"""Key kinds that propose a pair in `scan_pairs` only together with a second shared key.
+"""Key kinds whose larger blocks propose a pair in a large scan only with a second shared key.
 
-Two records sharing nothing but a surname sound and a birth year (or a lone given-name or
-surname sound) are almost never one person: on 100k synthetic records these pairs were ~40 %
-of all candidates and held 0.1 % of the true pairs. The intake lookup keeps them all."""
+Two records sharing nothing but a common surname sound and a birth year (or a lone given-name
+or surname sound) are rarely one person: on 100k synthetic records such pairs were ~40 % of
+all candidates and held 0.1 % of the true pairs (the scan ran in 49 s instead of 72 s). On
+small scans every pair is cheap, and on sparse records (FEBRL's single-token names) these keys
+matter more, so the rule applies from `LARGE_SCAN` records on. The intake lookup uses every
+key."""
+
+WEAK_ALONE_MAX_BLOCK: int = 8
+"""In a large scan, a block of a `WEAK_ALONE_KINDS` key this small still pairs on its own."""
+
+LARGE_SCAN: int = 30_000
+"""Scans of more records than this apply the `WEAK_ALONE_KINDS` rule."""
 
 
 def _surname_skeletons(p: Prepared) -> set[str]:
@@ -165,7 +183,7 @@ class KeyIndex:
         """Ids sharing at least one key, most shared keys first (ties: insertion order);
         keys held by more than `max_postings` records are skipped."""
         hits: Counter[str] = Counter()
-        for key in keys:
+        for key in sorted(keys):  # sorted: ties at the limit fall the same way every run
             ids = self._postings.get(key)
             if ids and len(ids) <= self.max_postings:
                 hits.update(ids)
@@ -178,11 +196,14 @@ class KeyIndex:
 
 
 def candidate_pairs(
-    keys_per_record: Sequence[Iterable[Key]], max_block: int = DEFAULT_MAX_BLOCK
+    keys_per_record: Sequence[Iterable[Key]],
+    max_block: int = DEFAULT_MAX_BLOCK,
+    weak_alone_max_block: int | None = None,
 ) -> Iterator[tuple[int, list[int]]]:
     """Blocking for a full scan: for each record index i, the sorted indices j > i sharing a
-    key with it. Keys held by more than `max_block` records are skipped; keys of
-    `WEAK_ALONE_KINDS` count only when two keys are shared. Each pair comes once."""
+    key with it. Keys held by more than `max_block` records are skipped. With
+    `weak_alone_max_block`, blocks of `WEAK_ALONE_KINDS` keys larger than that count only when
+    a second key is shared. Each pair comes once."""
     keys = [list(k) for k in keys_per_record]
     blocks: dict[Key, list[int]] = defaultdict(list)
     for i, rec_keys in enumerate(keys):
@@ -195,7 +216,11 @@ def candidate_pairs(
             members = blocks[key]
             if 2 <= len(members) <= max_block:
                 later = members[bisect_right(members, i) :]
-                if key[0] in WEAK_ALONE_KINDS:
+                if (
+                    weak_alone_max_block is not None
+                    and key[0] in WEAK_ALONE_KINDS
+                    and len(members) > weak_alone_max_block
+                ):
                     weak.update(later)
                 else:
                     strong.update(later)

@@ -24,7 +24,14 @@ from .features import (
     compare_levels,
     prepare,
 )
-from .keys import DEFAULT_MAX_BLOCK, WEAK_ALONE_KINDS, candidate_pairs, match_keys
+from .keys import (
+    DEFAULT_MAX_BLOCK,
+    LARGE_SCAN,
+    WEAK_ALONE_KINDS,
+    WEAK_ALONE_MAX_BLOCK,
+    candidate_pairs,
+    match_keys,
+)
 from .params import MatchParams
 from .reasons import Reason
 from .record import PersonRecord
@@ -263,7 +270,15 @@ class Matcher:
             if cmp.tf_given:
                 adj = self._tf_u(tf, GIVEN, cmp.tf_given, lm, grp)
             else:
-                adj = self._tf_u(tf, GIVEN_TOKEN, cmp.tf_given_tok, lm, grp)
+                found = [
+                    a
+                    for a in (
+                        self._tf_u(tf, GIVEN_TOKEN, tok, lm, grp)
+                        for tok in cmp.tf_given_tok.split("|")
+                    )
+                    if a is not None
+                ]
+                adj = max(found) if found else None  # the commoner name of the two
             if adj is not None:
                 out.append((_G, adj))
         if cmp.tf_s1 and lv[_S1] in (S1_EXACT, S1_CROSSED):
@@ -393,7 +408,9 @@ class Matcher:
             value, cat = "", ""
             if ci == _G:
                 value, cat = (
-                    (cmp.tf_given, GIVEN) if cmp.tf_given else (cmp.tf_given_tok, GIVEN_TOKEN)
+                    (cmp.tf_given, GIVEN)
+                    if cmp.tf_given
+                    else (cmp.tf_given_tok.split("|")[0], GIVEN_TOKEN)
                 )
             elif ci == _S1 and lv[ci] in (S1_EXACT, S1_CROSSED):
                 value, cat = cmp.tf_s1, SURNAME
@@ -459,19 +476,21 @@ class Matcher:
         its first record. Pairs, never clusters: no transitive closure is taken.
 
         Candidates share at least one `match_keys` key held by at most `max_block` records
-        (a key shared by more is skipped; the finer keys still pair those records), two keys
-        when the shared ones are all of `WEAK_ALONE_KINDS`. Without term frequencies on the
-        matcher, they are counted from `records`.
+        (a key shared by more is skipped; the finer keys still pair those records); in scans
+        of more than `LARGE_SCAN` records, two keys when the shared ones are all large blocks
+        of `WEAK_ALONE_KINDS`. Without term frequencies on the matcher, they are counted from
+        `records`.
         """
         recs = list(records)
         tf = self.tf if self.tf is not None else TermFrequencies.from_records(recs)
         self._sync_tf(tf)
         pri = self.priors(None if self.tf is not None else len(recs))
-        preps = [prepare(r) for r in recs]
+        preps = [Prepared(r) for r in recs]
         limit = _min_log_odds(min_score)
         compare, log_odds, extra = compare_levels, self._log_odds, self._extra_keys
         bound = self._upper_bound
-        for i, later in candidate_pairs([match_keys(r) for r in recs], max_block):
+        weak_max = WEAK_ALONE_MAX_BLOCK if len(recs) > LARGE_SCAN else None
+        for i, later in candidate_pairs([match_keys(r) for r in recs], max_block, weak_max):
             pa = preps[i]
             for j in later:
                 pb = preps[j]

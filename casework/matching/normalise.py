@@ -52,6 +52,8 @@ _NON_DIGIT = re.compile(r"[^0-9]+")
 
 def strip_accents(text: str) -> str:
     """NFKD and drop combining marks: "Pérez" -> "Perez", "Muñoz" -> "Munoz"."""
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -116,5 +117,10 @@ class MatchParams:
     @classmethod
     def default(cls) -> MatchParams:
         """The parameters shipped with the package (`casework/matching/params.json`)."""
-        text = resources.files(__package__).joinpath("params.json").read_text("utf-8")
-        return cls.from_dict(json.loads(text))
+        return _shipped()
+
+
+@cache
+def _shipped() -> MatchParams:
+    text = resources.files(__package__).joinpath("params.json").read_text("utf-8")
+    return MatchParams.from_dict(json.loads(text))

@@ -16,7 +16,7 @@ import random
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
-from .features import COMPARISONS, CORE, EXTRA_LEVELS, compare_levels, prepare
+from .features import COMPARISONS, CORE, EXTRA_LEVELS, Prepared, compare_levels
 from .params import LevelProbs, MatchParams
 from .record import PersonRecord
 
@@ -51,7 +51,7 @@ def fit_params(
     (`entity[id]`) and, optionally, labelled look-alike pairs per class name."""
     ids = [r.id for r in records]
     pos = {rid: i for i, rid in enumerate(ids)}
-    preps = [prepare(r) for r in records]
+    preps = [Prepared(r) for r in records]
     keys = tuple(extra_keys)
     comps = [*CORE, *(f"extra:{k}" for k in keys)]
     names = [COMPARISONS[c] for c in CORE] + [EXTRA_LEVELS] * len(keys)

@@ -208,6 +208,19 @@ class CaseworkScreen(CaseworkMixin, Screen[Any]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         translate_bindings(self)
+        self._was_suspended = False
+
+    def on_screen_suspend(self) -> None:
+        self._was_suspended = True
+
+    def on_screen_resume(self) -> None:
+        # Also sent when the screen is first shown: only a real return reloads its data.
+        if self._was_suspended:
+            self._was_suspended = False
+            self.on_return()
+
+    def on_return(self) -> None:
+        """Back on this screen after another one: reload what may have changed."""
 
 
 class CaseworkModal(CaseworkMixin, ModalScreen[R]):

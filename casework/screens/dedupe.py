@@ -47,7 +47,7 @@ class DedupeQueueScreen(CaseworkScreen):
         )
         self.reload()
 
-    def on_screen_resume(self) -> None:
+    def on_return(self) -> None:
         self.reload()
 
     def reload(self) -> None:

@@ -214,6 +214,7 @@ class IntakeScreen(CaseworkScreen):
         yield self._error(name)
 
     def on_mount(self) -> None:
+        self.call_service(dedupe.warm, self.ctx, group="warm", on_error=lambda _: None)
         if self.initial_names:
             self.prefill(self.initial_names)
         self.query_one("#given_names", Input).focus()

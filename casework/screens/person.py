@@ -177,9 +177,8 @@ class PersonScreen(CaseworkScreen):
             load_person, self, audited, on_done=self._show, group="person", exclusive=True
         )
 
-    def on_screen_resume(self) -> None:
-        if self.data is not None:
-            self.reload()
+    def on_return(self) -> None:
+        self.reload()
 
     def _show(self, data: PersonData) -> None:
         self.data = data

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rich.text import Text
 from textual import on
@@ -23,9 +23,10 @@ from casework.screens.common import (
     fmt_date,
     fmt_datetime,
 )
-from casework.services import followups, persons, referrals
+from casework.services import followups, persons, referrals, rights
 from casework.services.followups import FollowUpOut
 from casework.services.referrals import ReferralOut
+from casework.services.rights import RightsRequestOut
 from casework.services.schemas import PersonSummary
 
 
@@ -35,15 +36,28 @@ class DayData:
     waiting: list[ReferralOut]
     waiting_names: dict[str, str]
     recent: list[PersonSummary]
+    rights: list[RightsRequestOut] = field(default_factory=list)
+    """Supervisors and admins: open rights requests due within RIGHTS_DAYS, or overdue."""
+
+
+RIGHTS_DAYS = 7
 
 
 def load_day(screen: TodayScreen) -> DayData:
     ctx = screen.ctx
     due = followups.due_for_worker(ctx)
     waiting = referrals.waiting(ctx)
-    names = persons.names(ctx, {r.person_id for r in waiting})
+    worker = screen.casework.worker
+    requests: list[RightsRequestOut] = []
+    if worker is not None and worker.role in ("supervisor", "admin"):
+        requests = [r for r in rights.due(ctx) if r.days_left <= RIGHTS_DAYS]
+    names = persons.names(ctx, {r.person_id for r in waiting} | {r.person_id for r in requests})
     return DayData(
-        due, waiting, {str(k): v for k, v in names.items()}, persons.recent_persons(ctx, 15)
+        due,
+        waiting,
+        {str(k): v for k, v in names.items()},
+        persons.recent_persons(ctx, 15),
+        requests,
     )
 
 
@@ -66,6 +80,8 @@ class TodayScreen(CaseworkScreen):
         yield Header()
         with Vertical(id="today"):
             yield Static("", id="day-title", classes="title")
+            yield Static("", id="rights-title", classes="section")
+            yield DataTable(id="rights", cursor_type="row", zebra_stripes=True)
             yield Static(t("ui.today.due"), id="due-title", classes="section")
             yield DataTable(id="due", cursor_type="row", zebra_stripes=True)
             yield Static(t("ui.today.waiting"), id="waiting-title", classes="section")
@@ -75,22 +91,40 @@ class TodayScreen(CaseworkScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#due", DataTable).add_columns(
-            t("ui.col.due"), t("ui.col.person"), t("ui.col.what")
-        )
-        self.query_one("#waiting", DataTable).add_columns(
-            t("ui.col.requested"),
+        for widget_id in ("#rights-title", "#rights"):
+            self.query_one(widget_id).display = False
+        self.query_one("#rights", DataTable).add_columns(
+            t("protection.rights.col_due"),
+            t("protection.rights.col_left"),
             t("ui.col.person"),
-            t("ui.col.destination"),
-            t("ui.col.status"),
+            t("protection.rights.col_kind"),
         )
-        self.query_one("#recent", DataTable).add_columns(
-            t("ui.col.person"),
-            t("ui.col.age"),
-            t("ui.col.nationality"),
-            t("ui.col.document"),
-            t("ui.col.last_contact"),
-        )
+        # Fixed widths: the day reads the same every time it is drawn, whatever arrives.
+        for table_id, columns in (
+            ("due", (("ui.col.due", 10), ("ui.col.person", 32), ("ui.col.what", 70))),
+            (
+                "waiting",
+                (
+                    ("ui.col.requested", 10),
+                    ("ui.col.person", 32),
+                    ("ui.col.destination", 44),
+                    ("ui.col.status", 14),
+                ),
+            ),
+            (
+                "recent",
+                (
+                    ("ui.col.person", 32),
+                    ("ui.col.age", 4),
+                    ("ui.col.nationality", 13),
+                    ("ui.col.document", 17),
+                    ("ui.col.last_contact", 16),
+                ),
+            ),
+        ):
+            table = self.query_one(f"#{table_id}", DataTable)
+            for label, width in columns:
+                table.add_column(t(label), width=width)
         worker = self.casework.worker
         today = clock.today()
         weekday = t(f"ui.weekday.{today.weekday()}")
@@ -103,9 +137,8 @@ class TodayScreen(CaseworkScreen):
         )
         self.action_refresh()
 
-    def on_screen_resume(self) -> None:
-        if self.data is not None:
-            self.action_refresh()
+    def on_return(self) -> None:
+        self.action_refresh()
 
     def action_refresh(self) -> None:
         self.call_service(load_day, self, on_done=self._show, group="today", exclusive=True)
@@ -152,10 +185,33 @@ class TodayScreen(CaseworkScreen):
                 fmt_datetime(p.last_contact),
                 key=str(p.id),
             )
+        self._show_rights(data)
         if not data.due and not data.waiting:
             self.query_one("#recent", DataTable).focus()
         else:
             (due if data.due else waiting).focus()
+
+    def _show_rights(self, data: DayData) -> None:
+        """Only for supervisors and admins with requests falling due: the section stays
+        hidden otherwise."""
+        from casework.screens.rights import left_text, right_name
+
+        table = self.query_one("#rights", DataTable)
+        table.clear()
+        for r in data.rights:
+            table.add_row(
+                Text(fmt_date(r.due_on), style="bold red" if r.overdue else ""),
+                left_text(r),
+                data.waiting_names.get(str(r.person_id), ""),
+                right_name(r.kind),
+                key=str(r.id),
+            )
+        overdue = sum(r.overdue for r in data.rights)
+        self.query_one("#rights-title", Static).update(
+            t("protection.rights.today_title", count=len(data.rights), overdue=overdue)
+        )
+        for widget_id in ("#rights-title", "#rights"):
+            self.query_one(widget_id).display = bool(data.rights)
 
     def _selected(self) -> tuple[str, str] | None:
         table = self.focused
@@ -171,6 +227,8 @@ class TodayScreen(CaseworkScreen):
             return next((str(f.person_id) for f in self.data.due if str(f.id) == key), None)
         if table == "waiting":
             return next((str(r.person_id) for r in self.data.waiting if str(r.id) == key), None)
+        if table == "rights":
+            return next((str(r.person_id) for r in self.data.rights if str(r.id) == key), None)
         return key
 
     @on(DataTable.RowSelected)

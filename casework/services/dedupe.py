@@ -80,28 +80,31 @@ _tf_cache: dict[str, tuple[float, TermFrequencies, int]] = {}
 
 
 def term_frequencies(session: Session, url: str) -> tuple[TermFrequencies, int]:
+    """Frequencies of names (per nationality too), phones and documents on record."""
     now = time.monotonic()
     with _tf_lock:
         cached = _tf_cache.get(url)
         if cached is not None and now - cached[0] < TF_MAX_AGE:
             return cached[1], cached[2]
-    surnames: list[str] = []
-    given: list[str] = []
-    count = 0
-    for g, s1, s2 in session.execute(
-        sa.select(Person.given_names, Person.first_surname, Person.second_surname).where(
-            Person.merged_into_id.is_(None)
-        )
-    ):
-        count += 1
-        given.append(g)
-        surnames.append(s1)
-        if s2:
-            surnames.append(s2)
-    tf = TermFrequencies(surnames=surnames, given_names=given)
+    records = load_records(session)
+    tf = TermFrequencies.from_records(records)
     with _tf_lock:
-        _tf_cache[url] = (now, tf, count)
-    return tf, count
+        _tf_cache[url] = (now, tf, len(records))
+    return tf, len(records)
+
+
+def remember_frequencies(url: str, records: Sequence[PersonRecord]) -> Matcher:
+    """A matcher on frequencies counted from ``records`` (all persons), cached for later."""
+    tf = TermFrequencies.from_records(records)
+    with _tf_lock:
+        _tf_cache[url] = (time.monotonic(), tf, len(records))
+    return Matcher(tf=tf, population=max(len(records), 2))
+
+
+def warm(ctx: Context) -> None:
+    """Count the frequencies ahead of the first keystroke (the intake screen calls this)."""
+    with ctx.db.read() as session:
+        term_frequencies(session, str(ctx.db.url))
 
 
 def forget_frequencies() -> None:
@@ -231,8 +234,7 @@ def scan(
     started = time.perf_counter()
     with ctx.db.read() as session:
         records = load_records(session)
-        forget_frequencies()
-        scorer = matcher(ctx, session)
+        scorer = remember_frequencies(str(ctx.db.url), records)
         known = {
             (a, b) for a, b in session.execute(sa.select(MatchPair.person_a, MatchPair.person_b))
         }

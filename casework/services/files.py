@@ -23,6 +23,7 @@ from casework.models import (
     ReferralEvent,
     Worker,
 )
+from casework.services import visibility
 from casework.services.context import Context, audit
 from casework.services.persons import live_person
 from casework.services.schemas import DocumentOut, Output, PersonSummary
@@ -37,7 +38,8 @@ class StatusOut(Output):
     certificate_expires_on: dt.date | None
     entry_date: dt.date | None
     entry_authorised: bool | None
-    expulsion_order: bool
+    expulsion_order: bool | None
+    """None: not shown to this reader (see services/visibility.py)."""
     refuge_requested: bool
     recorded_at: dt.datetime
     note: str | None
@@ -116,10 +118,25 @@ def get_person(ctx: Context, person_id: uuid.UUID, *, audited: bool = True) -> P
     """The person file. Opening it is audited: who saw whose file, and when."""
     with ctx.db.write() as session:
         person = live_person(session, person_id)
-        detail = _detail(session, person)
+        detail = _visible(session, ctx, _detail(session, person))
         if audited:
             audit(session, ctx, "view", "person", person.id, person_id=person.id)
         return detail
+
+
+def _visible(session: Session, ctx: Context, detail: PersonDetail) -> PersonDetail:
+    """Leave out the extra-sensitive facts this reader may not see (services/visibility.py)."""
+    reader = visibility.viewer(session, ctx.actor_id)
+    if visibility.sees_all(reader):
+        return detail
+    cases = [
+        c.model_copy(update={"flags": visibility.visible_flags(reader, c.worker_id, c.flags)})
+        for c in detail.cases
+    ]
+    statuses = detail.statuses
+    if not visibility.sees_person(reader, {c.worker_id for c in detail.cases}):
+        statuses = [s.model_copy(update={"expulsion_order": None}) for s in statuses]
+    return detail.model_copy(update={"cases": cases, "statuses": statuses})
 
 
 def _names(session: Session) -> tuple[dict[uuid.UUID, str], dict[uuid.UUID, str]]:

@@ -41,16 +41,23 @@ def local_today() -> dt.date:
     return clock.today()
 
 
+def _no_nul(value: str) -> str:
+    # PostgreSQL cannot store a NUL character in text; nobody types one on purpose.
+    if "\x00" in value:
+        raise PydanticCustomError("bad_value", "bad value")
+    return value
+
+
 def _blank_to_none(value: Any) -> Any:
     if isinstance(value, str):
-        value = clean_spaces(value)
+        value = clean_spaces(_no_nul(value))
         return value or None
     return value
 
 
 def _required_text(value: Any) -> Any:
     if isinstance(value, str):
-        value = clean_spaces(value)
+        value = clean_spaces(_no_nul(value))
         if not value:
             raise PydanticCustomError("required", "required")
     return value
@@ -133,7 +140,7 @@ class Input(BaseModel):
 
 class DocumentIn(Input):
     type: str
-    number: Text
+    number: Text = Field(max_length=40)
     issuing_country: Country = None
 
     @field_validator("type")
@@ -170,7 +177,7 @@ class DocumentIn(Input):
 
 class HouseholdMemberIn(Input):
     relationship: Annotated[str, _code_in(refdata.RELATIONSHIPS, "unknown_relationship")]
-    name: OptText = None
+    name: OptText = Field(default=None, max_length=200)
     related_person_id: uuid.UUID | None = None
     birth_year: int | None = Field(default=None, ge=1900)
     sex: Sex | None = None
@@ -192,7 +199,7 @@ class ConsentIn(Input):
     granted: bool = True
     destination_key: str | None = None
     given_by: ConsentGiver = ConsentGiver.PERSON
-    representative_name: OptText = None
+    representative_name: OptText = Field(default=None, max_length=200)
     language: LanguageCode = "es"
     notice_version: str = "1"
 
@@ -211,10 +218,10 @@ class ConsentIn(Input):
 
 class MigrationStatusIn(Input):
     status: MigrationStatusKey
-    subcategory: OptText = None
+    subcategory: OptText = Field(default=None, max_length=80)
     dependent: bool | None = None
     valid_until: dt.date | None = None
-    sermig_application: OptText = None
+    sermig_application: OptText = Field(default=None, max_length=40)
     certificate_expires_on: dt.date | None = None
     entry_date: PastDate = None
     entry_authorised: bool | None = None
@@ -232,7 +239,7 @@ class PersonIn(Input):
     second_surname: OptText = Field(default=None, max_length=80)
     social_name: OptText = Field(default=None, max_length=120)
     sex: Sex | None = None
-    gender_identity: OptText = None
+    gender_identity: OptText = Field(default=None, max_length=20)
     birth_date: PastDate = None
     birth_date_precision: DatePrecision | None = None
     nationality: Country = None
@@ -243,7 +250,7 @@ class PersonIn(Input):
     address: OptText = Field(default=None, max_length=300)
     commune: Commune = None
     civil_status: Annotated[OptText, _code_in(refdata.CIVIL_STATUSES, "unknown_code")] = None
-    schooling: OptText = None
+    schooling: OptText = Field(default=None, max_length=40)
     languages: tuple[LanguageCode, ...] = ()
     interpreter_needed: bool = False
     arrival_date: PastDate = None
@@ -370,8 +377,8 @@ class FollowUpCloseIn(Input):
 
 class GuidanceIn(Input):
     route_id: str
-    sermig_application: OptText = None
-    next_step: OptText = None
+    sermig_application: OptText = Field(default=None, max_length=40)
+    next_step: OptText = Field(default=None, max_length=300)
     next_step_on: dt.date | None = None
 
     @field_validator("route_id")

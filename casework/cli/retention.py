@@ -1,0 +1,68 @@
+"""`casework retention review|policy`: closed cases past their retention period, and the
+periods in force. Lists ids and dates only, never names."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from casework.cli import add_db_option
+from casework.cli.init import add_passphrase_option, passphrase_arg
+from casework.db import open_database
+from casework.i18n import t
+
+
+def register(sub: Any) -> None:
+    group = sub.add_parser("retention", help="retention periods and the review queue")
+    actions = group.add_subparsers(dest="retention", metavar="ACTION", required=True)
+    review = actions.add_parser("review", help="closed cases past their retention period")
+    add_db_option(review)
+    add_passphrase_option(review)
+    review.set_defaults(func=cmd_review)
+    policy = actions.add_parser("policy", help="the retention period of each record type")
+    add_db_option(policy)
+    add_passphrase_option(policy)
+    policy.set_defaults(func=cmd_policy)
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from casework.services import retention
+    from casework.services.context import Context
+
+    database = open_database(args.db, passphrase=passphrase_arg(args))
+    try:
+        queue = retention.review_queue_unattended(Context(database))
+    finally:
+        database.dispose()
+    if not queue:
+        print(t("protection.retention.cli_empty"))
+        return 0
+    print(t("protection.retention.cli_header"))
+    for item in queue:
+        print(
+            f"{item.case_id}  {item.person_id}  {item.closed_on.isoformat()}  "
+            f"{item.review_since.isoformat()}     {item.programme_name}"
+        )
+    return 0
+
+
+def cmd_policy(args: argparse.Namespace) -> int:
+    from casework.services import retention
+    from casework.services.context import Context
+
+    database = open_database(args.db, passphrase=passphrase_arg(args))
+    try:
+        rows = retention.policies(Context(database))
+    finally:
+        database.dispose()
+    for row in rows:
+        default = t("protection.retention.cli_default") if row.default else ""
+        print(
+            t(
+                "protection.retention.cli_policy",
+                record_type=row.record_type,
+                months=row.months,
+                default=default,
+            )
+        )
+    return 0

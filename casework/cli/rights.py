@@ -1,0 +1,181 @@
+"""`casework rights list|new|identity|extend|refuse|answer`: the rights-request register
+from the command line. Acting on a request needs ``--as USER`` (recorded in the audit trail);
+listing shows ids, rights and deadlines only."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from casework.cli import add_db_option
+from casework.cli.init import add_passphrase_option, passphrase_arg
+from casework.cli.report import _date
+from casework.db import Database, open_database
+from casework.errors import CaseworkError, NotAllowed
+from casework.i18n import t
+from casework.models.security import RefusalGround, RightKind
+from casework.services.context import Context
+
+
+def _uuid(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a record id") from None
+
+
+def _common(parser: argparse.ArgumentParser, *, actor: bool = True) -> None:
+    add_db_option(parser)
+    add_passphrase_option(parser)
+    if actor:
+        parser.add_argument("--as", dest="username", required=True, metavar="USER")
+
+
+def register(sub: Any) -> None:
+    group = sub.add_parser("rights", help="people's requests about their data (Ley 21.719)")
+    actions = group.add_subparsers(dest="rights", metavar="ACTION", required=True)
+
+    listing = actions.add_parser("list", help="open requests by deadline")
+    listing.add_argument("--all", action="store_true", help="answered and closed ones too")
+    _common(listing, actor=False)
+    listing.set_defaults(func=cmd_list)
+
+    new = actions.add_parser("new", help="register a request")
+    new.add_argument("--person", required=True, type=_uuid, metavar="ID")
+    new.add_argument("--kind", required=True, choices=[k.value for k in RightKind])
+    new.add_argument("--received", type=_date, metavar="DATE", help="default: today")
+    new.add_argument("--channel", default="desk")
+    new.add_argument("--identity-checked", action="store_true")
+    _common(new)
+    new.set_defaults(func=cmd_new)
+
+    for name, helptext in (
+        ("identity", "record that the requester's identity was checked"),
+        ("extend", "extend the deadline once by 30 days"),
+    ):
+        action = actions.add_parser(name, help=helptext)
+        action.add_argument("request", type=_uuid, metavar="REQUEST")
+        _common(action)
+        action.set_defaults(func=cmd_simple, action=name)
+
+    refuse = actions.add_parser("refuse", help="a reasoned refusal on a legal ground")
+    refuse.add_argument("request", type=_uuid, metavar="REQUEST")
+    refuse.add_argument("--ground", required=True, choices=[g.value for g in RefusalGround])
+    refuse.add_argument("--note", required=True)
+    _common(refuse)
+    refuse.set_defaults(func=cmd_refuse)
+
+    answer = actions.add_parser("answer", help="answer an access or portability request")
+    answer.add_argument("request", type=_uuid, metavar="REQUEST")
+    answer.add_argument("--out", required=True, type=Path, metavar="FILE.json")
+    _common(answer)
+    answer.set_defaults(func=cmd_answer)
+
+
+def _open(args: argparse.Namespace) -> Database:
+    return open_database(args.db, passphrase=passphrase_arg(args))
+
+
+def _actor(database: Database, username: str) -> Context:
+    from casework.services import workers
+
+    found = workers.find_worker(Context(database), username.strip().lower())
+    if found is None or not found.active:
+        raise NotAllowed("no_actor")
+    return Context(database, found.id)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from casework.services import rights
+
+    database = _open(args)
+    try:
+        rows = rights.due(Context(database), include_closed=args.all)
+    finally:
+        database.dispose()
+    if not rows:
+        print(t("protection.rights.cli_empty"))
+        return 0
+    for r in rows:
+        late = "  !" if r.overdue else ""
+        checked = "id-ok" if r.identity_checked else "id-?"
+        print(
+            f"{r.id}  {r.person_id}  {r.kind:<13} {r.received_on.isoformat()}  "
+            f"{r.due_on.isoformat()}  {r.status:<9} {checked}{late}"
+        )
+    return 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from casework.services import rights
+
+    database = _open(args)
+    try:
+        ctx = _actor(database, args.username)
+        row = rights.register(
+            ctx,
+            {
+                "person_id": args.person,
+                "kind": args.kind,
+                "received_on": args.received,
+                "channel": args.channel,
+                "identity_checked": args.identity_checked,
+            },
+        )
+    finally:
+        database.dispose()
+    print(t("protection.rights.cli_registered", id=row.id, date=row.due_on.isoformat()))
+    return 0
+
+
+def cmd_simple(args: argparse.Namespace) -> int:
+    from casework.services import rights
+
+    database = _open(args)
+    try:
+        ctx = _actor(database, args.username)
+        if args.action == "identity":
+            rights.confirm_identity(ctx, args.request)
+        else:
+            rights.extend(ctx, args.request)
+    finally:
+        database.dispose()
+    print(t("protection.rights.cli_done"))
+    return 0
+
+
+def cmd_refuse(args: argparse.Namespace) -> int:
+    from casework.services import rights
+
+    database = _open(args)
+    try:
+        rights.refuse(
+            _actor(database, args.username),
+            args.request,
+            {"ground": args.ground, "note": args.note},
+        )
+    finally:
+        database.dispose()
+    print(t("protection.rights.cli_done"))
+    return 0
+
+
+def cmd_answer(args: argparse.Namespace) -> int:
+    from casework.services import rights
+
+    database = _open(args)
+    try:
+        data, text = rights.answer_access(_actor(database, args.username), args.request)
+    finally:
+        database.dispose()
+    out: Path = args.out
+    try:
+        out.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+        out.with_suffix(".txt").write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CaseworkError("export_write", path=str(out), reason=exc.strerror or "") from None
+    print(t("protection.rights.cli_done"), out)
+    return 0

@@ -1,0 +1,230 @@
+"""Supervisor's retention review: closed cases past their period, kept for a reason or
+anonymised (the person's data erased for real)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+
+from casework.i18n import t
+from casework.screens.common import CaseworkModal, CaseworkScreen, error_text, fmt_date, parse_date
+from casework.screens.forms import FormModal, error_slot
+from casework.services import retention
+from casework.services.retention import QueueItem
+
+
+class KeepModal(FormModal):
+    """Keep: the reason is required; the date defaults to a year from today."""
+
+    TITLE_KEY = "protection.retention.keep_title"
+
+    def __init__(self, item: QueueItem) -> None:
+        super().__init__()
+        self.item = item
+
+    def draft_key(self) -> tuple[str, str]:
+        return type(self).__name__, str(self.item.case_id)
+
+    def fields(self) -> ComposeResult:
+        yield Static(f"{self.item.person_name} · {self.item.programme_name}", classes="help-text")
+        yield Label(t("protection.retention.keep_reason"))
+        yield Input(id="reason", compact=True)
+        yield error_slot("reason")
+        yield Label(t("protection.retention.keep_until"))
+        yield Input(id="keep_until", placeholder=t("ui.date_hint"), compact=True)
+        yield error_slot("keep_until")
+
+    def action_save(self) -> None:
+        try:
+            until = parse_date(self.query_one("#keep_until", Input).value)
+        except ValueError:
+            slot = self.query_one("#error-keep_until", Static)
+            slot.update(t("error.bad_date"))
+            slot.display = True
+            return
+        reason = self.query_one("#reason", Input).value
+        self.submit(retention.keep, self.ctx, self.item.case_id, reason, until)
+
+
+class ConfirmModal(CaseworkModal[bool]):
+    """A yes-or-no question: Enter confirms, Escape goes back."""
+
+    BINDINGS = [
+        Binding("enter", "confirm", "key.confirm", id="confirm"),
+        Binding("escape", "cancel", "key.cancel", id="cancel"),
+    ]
+
+    def __init__(self, title: str, question: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="modal-box"):
+            yield Static(self.title_text, classes="title")
+            yield Static(self.question, id="question")
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class PeriodModal(FormModal):
+    """An admin sets how many months closed cases are kept."""
+
+    TITLE_KEY = "protection.retention.period_title"
+
+    def __init__(self, months: int) -> None:
+        super().__init__()
+        self.months = months
+
+    def fields(self) -> ComposeResult:
+        yield Label(t("protection.retention.period_months"))
+        yield Input(str(self.months), id="months", compact=True)
+        yield error_slot("months")
+
+    def action_save(self) -> None:
+        self.submit(
+            retention.set_policy,
+            self.ctx,
+            {
+                "record_type": retention.CLOSED_CASE,
+                "months": self.query_one("#months", Input).value,
+            },
+        )
+
+
+class RetentionScreen(CaseworkScreen):
+    BINDINGS = [
+        Binding("escape", "back", "key.back", id="back"),
+        Binding("k", "keep", "key.keep", id="keep"),
+        Binding("a", "anonymise", "key.anonymise", id="anonymise"),
+        Binding("enter", "open", "key.open_person", id="open"),
+        Binding("p", "period", "key.set_period", id="period"),
+        Binding("r", "refresh", "key.refresh", id="refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[QueueItem] = []
+        self.months = retention.DEFAULT_MONTHS[retention.CLOSED_CASE]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(t("protection.retention.title"), classes="title")
+        yield Static("", id="status", classes="help-text")
+        yield DataTable(id="queue", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(DataTable).add_columns(
+            t("protection.retention.col_closed"),
+            t("protection.retention.col_since"),
+            t("ui.col.person"),
+            t("protection.retention.col_programme"),
+            t("protection.retention.col_note"),
+        )
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        def load() -> tuple[list[QueueItem], int]:
+            queue = retention.review_queue(self.ctx)
+            months = retention.policies(self.ctx)[0].months
+            return queue, months
+
+        self.call_service(load, on_done=self._show, group="retention", exclusive=True)
+
+    def _show(self, loaded: tuple[list[QueueItem], int]) -> None:
+        self.items, self.months = loaded
+        table = self.query_one(DataTable)
+        table.clear()
+        for item in self.items:
+            notes = []
+            if item.blocked_by:
+                notes.append(Text(t("protection.retention.blocked", count=item.blocked_by)))
+            if item.kept_until:
+                notes.append(
+                    Text(t("protection.retention.kept_until", date=fmt_date(item.kept_until)))
+                )
+            table.add_row(
+                fmt_date(item.closed_on),
+                fmt_date(item.review_since),
+                item.person_name,
+                item.programme_name,
+                Text(" · ").join(notes) if notes else "",
+                key=str(item.case_id),
+            )
+        status = (
+            t("protection.retention.count", count=len(self.items), months=self.months)
+            if self.items
+            else t("protection.retention.empty")
+        )
+        self.query_one("#status", Static).update(status)
+        table.focus()
+
+    def selected(self) -> QueueItem | None:
+        table = self.query_one(DataTable)
+        if table.row_count == 0 or not self.items:
+            return None
+        return self.items[table.cursor_row]
+
+    @on(DataTable.RowSelected)
+    def _chosen(self) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        item = self.selected()
+        if item is not None:
+            self.casework.open_person(item.person_id)
+
+    def action_keep(self) -> None:
+        item = self.selected()
+        if item is not None:
+            self.app.push_screen(KeepModal(item), self._after_keep)
+
+    def _after_keep(self, saved: bool | None) -> None:
+        if saved:
+            self.notify(t("ui.saved"))
+            self.action_refresh()
+
+    def action_anonymise(self) -> None:
+        item = self.selected()
+        if item is None:
+            return
+        question = t("protection.retention.anonymise_confirm", name=item.person_name)
+        modal = ConfirmModal(t("protection.retention.anonymise_title"), question)
+        self.app.push_screen(modal, lambda yes: self._anonymise(item) if yes else None)
+
+    def _anonymise(self, item: QueueItem) -> None:
+        def done(_report: object) -> None:
+            self.notify(t("protection.retention.anonymised"))
+            self.action_refresh()
+
+        self.call_service(
+            retention.anonymise,
+            self.ctx,
+            item.case_id,
+            on_done=done,
+            on_error=lambda exc: self.notify(error_text(exc), severity="error", timeout=8),
+        )
+
+    def action_period(self) -> None:
+        worker = self.casework.worker
+        if worker is None or worker.role != "admin":
+            self.notify(t("error.role_required", role="admin"), severity="warning")
+            return
+
+        def saved(ok: bool | None) -> None:
+            if ok:
+                self.action_refresh()
+
+        self.app.push_screen(PeriodModal(self.months), saved)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

@@ -1,0 +1,223 @@
+"""Data protection at the desk, driven with keys: the supervisor's day shows rights
+requests falling due, F7 the register, F9 the retention review, F8 the audit trail;
+desk workers get none of them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from textual.widgets import DataTable, Input, Select, Static
+
+from casework import clock
+from casework.app import make_app
+from casework.cli import main
+from casework.db import Database, open_database
+from casework.models import Case, Person, RightsRequest
+from casework.screens.audit import AuditScreen
+from casework.screens.retention import ConfirmModal, KeepModal, RetentionScreen
+from casework.screens.rights import NewRequestModal, RightsScreen
+from casework.screens.today import TodayScreen
+from casework.services import persons, retention, rights
+from casework.services.context import Context
+from casework.services.schemas import WorkerOut
+
+from .factories import intake_data, person_data
+from .test_desk import settle, sign_in_as
+
+NOW = dt.datetime(2026, 11, 23, 13, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen() -> Iterator[None]:
+    clock.freeze(NOW)
+    yield
+    clock.freeze(None)
+
+
+@pytest.fixture
+def database(tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
+    """The desk is driven on SQLite; the services run on both backends elsewhere."""
+    path = tmp_path / "desk.db"
+    shutil.copy(sqlite_template, path)
+    db = open_database(str(path))
+    yield db
+    db.dispose()
+
+
+def text_of(widget: Static) -> str:
+    return str(widget.render())
+
+
+def _rows(table: DataTable) -> list[str]:  # type: ignore[type-arg]
+    return [" ".join(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
+
+
+async def test_supervisor_sees_requests_due_and_registers_a_new_one(
+    ctx: Context, database: Database, supervisor: WorkerOut
+) -> None:
+    person_id = persons.register_intake(ctx, intake_data()).person_id
+    late = rights.register(
+        ctx, {"person_id": person_id, "kind": "blocking", "received_on": dt.date(2026, 11, 16)}
+    )
+    app = make_app(database)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in_as(pilot, "Carolina Reyes")
+        await settle(pilot)
+        today = app.screen
+        assert isinstance(today, TodayScreen)
+        title = text_of(today.query_one("#rights-title", Static))
+        assert "Solicitudes de derechos por vencer: 1 (1 vencidas)" in title
+        [row] = _rows(today.query_one("#rights", DataTable))
+        assert "Yesenia" in row and "Bloqueo" in row and "vencida hace" in row
+
+        await pilot.press("f7")
+        await settle(pilot)
+        assert isinstance(app.screen, RightsScreen)
+        assert "1 solicitud(es) abierta(s), 1 vencida(s)" in text_of(
+            app.screen.query_one("#status", Static)
+        )
+        due_cell = app.screen.query_one(DataTable).get_row_at(0)[0]
+        assert "red" in str(due_cell.style)  # overdue stands out
+
+        await pilot.press("n")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, NewRequestModal)
+        modal.query_one("#person", Input).value = "VE1234567"  # found by document
+        modal.query_one("#kind", Select).value = "access"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, RightsScreen)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 2
+        assert any("Acceso" in r and "23-12-2026" in r for r in _rows(table))
+    with database.read() as s:
+        kinds = set(s.scalars(sa.select(RightsRequest.kind)))
+        assert kinds == {"blocking", "access"}
+    assert late.overdue
+
+
+async def test_a_desk_worker_gets_no_supervisor_screens(ctx: Context, database: Database) -> None:
+    person_id = persons.register_intake(ctx, intake_data()).person_id
+    rights.register(ctx, {"person_id": person_id, "kind": "access"})
+    app = make_app(database)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in_as(pilot, "Daniela Fuentes")
+        await settle(pilot)
+        assert not app.screen.query_one("#rights", DataTable).display
+        for key in ("f7", "f8", "f9"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, TodayScreen)
+
+
+def _closed_case(ctx: Context, database: Database, name: str, doc: str) -> None:
+    data = person_data(given_names=name, documents=[{"type": "passport", "number": doc}])
+    case_id = persons.register_intake(ctx, intake_data(data)).case_id
+    with database.write() as s:
+        case = s.get(Case, case_id)
+        assert case is not None
+        case.opened_at = NOW - dt.timedelta(days=7 * 365)
+        case.status, case.closing_reason = "closed", "Objetivos cumplidos"
+        case.closed_at = NOW - dt.timedelta(days=6 * 365)
+
+
+async def test_retention_review_keep_with_a_reason_or_anonymise_after_confirming(
+    ctx: Context, database: Database, supervisor: WorkerOut
+) -> None:
+    _closed_case(ctx, database, "Marisol", "RT0000001")
+    _closed_case(ctx, database, "Ramona", "RT0000002")
+    app = make_app(database)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in_as(pilot, "Carolina Reyes")
+        await pilot.press("f9")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, RetentionScreen)
+        assert "2 caso(s) por revisar" in text_of(screen.query_one("#status", Static))
+        assert "Marisol" in _rows(screen.query_one(DataTable))[0]
+
+        # Keep: no reason, no keeping.
+        await pilot.press("k")
+        await settle(pilot)
+        assert isinstance(app.screen, KeepModal)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, KeepModal)
+        assert "motivo" in text_of(app.screen.query_one("#form-error", Static))
+        app.screen.query_one("#reason", Input).value = "Causa judicial pendiente"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        [left] = _rows(screen.query_one(DataTable))
+        assert "Ramona" in left
+
+        # Anonymise: Escape changes nothing; Enter confirms.
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        assert "Ramona" in text_of(app.screen.query_one("#question", Static))
+        await pilot.press("escape")
+        await settle(pilot)
+        with database.read() as s:
+            assert s.scalar(sa.select(sa.func.count()).select_from(Person)) == 2
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "No hay casos cerrados" in text_of(screen.query_one("#status", Static))
+    with database.read() as s:
+        assert set(s.scalars(sa.select(Person.given_names))) == {"Marisol"}
+    assert retention.review_queue(Context(database, supervisor.id)) == []
+
+
+async def test_audit_browser_filters_by_action_and_person(
+    ctx: Context, database: Database, supervisor: WorkerOut
+) -> None:
+    first = persons.register_intake(ctx, intake_data()).person_id
+    persons.add_note(ctx, first, {"text": "Trajo documentos."})
+    data = person_data(given_names="Ramona", documents=[{"type": "passport", "number": "X12345"}])
+    persons.register_intake(ctx, intake_data(data))
+    app = make_app(database)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await sign_in_as(pilot, "Carolina Reyes")
+        await pilot.press("f8")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AuditScreen)
+        everything = screen.query_one(DataTable).row_count
+        assert everything >= 5
+        screen.query_one("#person", Input).value = str(first)
+        screen.query_one("#action", Input).value = "create"
+        screen.query_one("#action", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        rows = screen.rows
+        assert {r.entity for r in rows} == {"person", "contact", "note"}
+        assert all(r.person_id == first for r in rows)
+        assert all("Trajo" not in str(r.details) for r in rows)  # ids only, no values
+        screen.query_one("#person", Input).value = "not-an-id"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "formato" in text_of(screen.query_one("#status", Static))
+
+
+def test_cli_registers_and_lists_rights_requests(
+    ctx: Context, database: Database, supervisor: WorkerOut, capsys: pytest.CaptureFixture[str]
+) -> None:
+    person_id = persons.register_intake(ctx, intake_data()).person_id
+    db = str(database.file_path)
+    assert main(["rights", "list", "--db", db]) == 0
+    assert "No hay solicitudes" in capsys.readouterr().out
+    args = ["rights", "new", "--db", db, "--person", str(person_id), "--kind", "erasure"]
+    assert main([*args, "--as", "nadie"]) == 2  # an unknown user cannot act
+    assert main([*args, "--as", "creyes"]) == 0
+    assert "vence el 2026-12-23" in capsys.readouterr().out
+    assert main(["rights", "list", "--db", db]) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    assert str(person_id) in line and "erasure" in line and "Yesenia" not in line
