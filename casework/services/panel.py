@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -73,86 +74,82 @@ def _age(birth: dt.date | None, on: dt.date) -> int | None:
 
 
 def facts(session: Session, periods: Sequence[Period], salt: bytes) -> list[list[PersonFacts]]:
-    """For each period (all in one calendar year), the persons with at least one contact
-    in it, as facts without identifiers. The year's rows are read once and shared."""
-    year = periods[0].year
-    span = Period(year)
-    start, end = _bounds(span)
-    served: dict[uuid.UUID, set[int]] = defaultdict(set)
-    for pid, at in session.execute(
-        sa.select(Contact.person_id, Contact.occurred_at).where(
+    """For each period, the persons with at least one contact in it, as facts without
+    identifiers. Ids are read as stored (no UUID objects) and dates are only compared in
+    SQL: a year of a large office is a few hundred thousand rows."""
+    pid = sa.type_coerce(Contact.person_id, sa.String)
+    out: list[list[PersonFacts]] = []
+    people: dict[Any, Any] = {}
+    for period in periods:
+        start, end = _bounds(period)
+        served = sa.select(Contact.person_id).where(
             Contact.occurred_at >= start, Contact.occurred_at < end
         )
-    ):
-        served[pid].add((_aware(at).astimezone().month - 1) // 3 + 1)
-    in_year = sa.select(Contact.person_id).where(
-        Contact.occurred_at >= start, Contact.occurred_at < end
-    )
-    people = session.execute(
-        sa.select(
-            Person.id,
-            Person.nationality,
-            Person.sex,
-            Person.birth_date,
-            Person.current_status,
-            Person.commune_code,
-            Person.stats_opt_out,
-        ).where(Person.id.in_(in_year), Person.merged_into_id.is_(None))
-    ).all()
-    history: dict[uuid.UUID, list[tuple[dt.datetime, str]]] = defaultdict(list)
-    for pid, status, at in session.execute(
-        sa.select(
-            MigrationStatusRecord.person_id,
-            MigrationStatusRecord.status,
-            MigrationStatusRecord.recorded_at,
+        ids = set(
+            session.scalars(
+                sa.select(pid)
+                .where(Contact.occurred_at >= start, Contact.occurred_at < end)
+                .distinct()
+            )
         )
-        .where(
-            MigrationStatusRecord.person_id.in_(in_year), MigrationStatusRecord.recorded_at < end
-        )
-        .order_by(MigrationStatusRecord.recorded_at)
-    ):
-        history[pid].append((_aware(at), status))
-    referrals: dict[uuid.UUID, list[tuple[dt.datetime, str, str]]] = defaultdict(list)
-    for pid, area, status, at in session.execute(
-        sa.select(
-            Referral.person_id, Referral.service_area, Referral.status, Referral.created_at
-        ).where(
-            Referral.person_id.in_(in_year),
-            Referral.created_at >= start,
-            Referral.created_at < end,
-        )
-    ):
-        group = OUTCOME_GROUP.get(status)
-        if group is not None:
-            referrals[pid].append((_aware(at), area, group))
-    keys = {p.id: hmac.new(salt, p.id.bytes, hashlib.sha256).hexdigest()[:20] for p in people}
-    out: list[list[PersonFacts]] = []
-    for period in periods:
-        p_start, p_end = _bounds(period)
-        quarters = {q.quarter or 0 for q in period.quarters()}
+        missing = ids - people.keys()
+        if missing:
+            person_id = sa.type_coerce(Person.id, sa.String)
+            for row in session.execute(
+                sa.select(
+                    person_id,
+                    Person.nationality,
+                    Person.sex,
+                    Person.birth_date,
+                    Person.current_status,
+                    Person.commune_code,
+                    Person.stats_opt_out,
+                    Person.merged_into_id.is_(None),
+                ).where(Person.id.in_(served))
+            ):
+                people[row[0]] = row
+        status: dict[Any, str] = {}
+        for key, value in session.execute(
+            sa.select(
+                sa.type_coerce(MigrationStatusRecord.person_id, sa.String),
+                MigrationStatusRecord.status,
+            )
+            .where(
+                MigrationStatusRecord.person_id.in_(served), MigrationStatusRecord.recorded_at < end
+            )
+            .order_by(MigrationStatusRecord.recorded_at)
+        ):
+            status[key] = value
+        referred: dict[Any, list[tuple[str, str]]] = defaultdict(list)
+        for key, area, state in session.execute(
+            sa.select(
+                sa.type_coerce(Referral.person_id, sa.String),
+                Referral.service_area,
+                Referral.status,
+            ).where(
+                Referral.person_id.in_(served),
+                Referral.created_at >= start,
+                Referral.created_at < end,
+            )
+        ):
+            group = OUTCOME_GROUP.get(state)
+            if group is not None:
+                referred[key].append((area, group))
         rows = []
-        for p in people:
-            if not served[p.id] & quarters:
+        for key in sorted(ids):
+            person = people.get(key)
+            if person is None or not person[7]:  # merged into another record
                 continue
-            status = p.current_status
-            for at, value in history.get(p.id, ()):
-                if at >= p_end:
-                    break
-                status = value
             rows.append(
                 PersonFacts(
-                    key=keys[p.id],
-                    nationality=p.nationality,
-                    sex=p.sex,
-                    age=_age(p.birth_date, period.end),
-                    status=status,
-                    commune=p.commune_code,
-                    referrals=tuple(
-                        (area, group)
-                        for at, area, group in referrals.get(p.id, ())
-                        if p_start <= at < p_end
-                    ),
-                    excluded=bool(p.stats_opt_out),
+                    key=hmac.new(salt, str(key).encode(), hashlib.sha256).hexdigest()[:20],
+                    nationality=person[1],
+                    sex=person[2],
+                    age=_age(person[3], period.end),
+                    status=status.get(key, person[4]),
+                    commune=person[5],
+                    referrals=tuple(referred.get(key, ())),
+                    excluded=bool(person[6]),
                 )
             )
         out.append(rows)
@@ -202,7 +199,10 @@ def prepare(
             ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
         # One salt per database: keys are stable between runs and mean nothing outside it.
         salt = hashlib.sha256(f"casework-panel:{ctx.db.url.database}".encode()).digest()
-        period_facts, year_facts = facts(session, [period, period.year_period()], salt)
+        if period.is_year:
+            period_facts = year_facts = facts(session, [period], salt)[0]
+        else:
+            period_facts, year_facts = facts(session, [period, period.year_period()], salt)
         ledger = _ledger(session, period.year, municipality)
     prior = []
     for row in ledger:
