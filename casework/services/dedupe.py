@@ -34,10 +34,10 @@ from casework.services.schemas import PersonSummary
 from casework.text import alnum_upper
 
 PREFIX = "m."
-STORED_KINDS = frozenset({"rut_body", "phone8", "sur+giv", "sur+sur", "dob_sorted"})
+STORED_KINDS = frozenset({"rut_body", "phone8", "sur+giv", "sur+sur", "dob_sorted", "giv+yob"})
 """Matcher keys kept in person_key: enough to find a desk's respelling of a person, few
 enough that 100,000 persons stay a small table. Documents use the search key (kind doc)."""
-CANDIDATES = 200
+CANDIDATES = 100
 MAX_POSTINGS = 1000
 """A key shared by more persons than this is too common to pick candidates with."""
 TF_MAX_AGE = 300.0
@@ -178,12 +178,14 @@ def candidate_ids(session: Session, probe: PersonRecord) -> list[uuid.UUID]:
             wanted.add((PREFIX + kind, key[:120]))
     if not wanted:
         return []
-    shared: Counter[uuid.UUID] = Counter()
-    too_common: list[list[uuid.UUID]] = []
+    # Ids are counted as the driver returns them (no UUID objects for a thousand postings).
+    shared: Counter[Any] = Counter()
+    too_common: list[list[Any]] = []
+    raw_id = sa.type_coerce(PersonKey.person_id, sa.String)
     for kind, key in sorted(wanted):
         posting = list(
             session.scalars(
-                sa.select(PersonKey.person_id)
+                sa.select(raw_id)
                 .where(PersonKey.kind == kind, PersonKey.key == key)
                 .limit(MAX_POSTINGS + 1)
             )
@@ -194,7 +196,11 @@ def candidate_ids(session: Session, probe: PersonRecord) -> list[uuid.UUID]:
             shared.update(posting)
     if not shared and too_common:
         shared.update(too_common[0][:CANDIDATES])
-    return [pid for pid, _ in shared.most_common(CANDIDATES)]
+    return [_as_uuid(pid) for pid, _ in shared.most_common(CANDIDATES)]
+
+
+def _as_uuid(value: Any) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 def intake_candidates(

@@ -324,6 +324,8 @@ PATHS = {
     "entered-in-error": ("entered-in-error",),
 }
 CHUNK = 5_000
+COMMIT_EVERY = 250_000
+"""Rows written between intermediate commits of a bulk load (SQLite)."""
 
 PERSON_T: sa.Table = Person.__table__  # type: ignore[assignment]
 IDENTITYDOCUMENT_T: sa.Table = IdentityDocument.__table__  # type: ignore[assignment]
@@ -375,7 +377,10 @@ B: Callable[[Any], Any] = _same
 def _sqlite_ts(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
-    return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    if value.utcoffset():
+        value = value.astimezone(dt.UTC)
+    # Every demo time derives from the UTC clock: cut the "+00:00" instead of converting.
+    return value.isoformat(" ", "microseconds")[:26]
 
 
 def _use_codecs(sqlite: bool) -> None:
@@ -494,10 +499,18 @@ class _Writer:
 
     def _drain(self) -> None:
         cursor = self._raw.cursor()  # type: ignore[union-attr]
+        written = 0
         while (item := self._queue.get()) is not None:
             if self._error is None:
                 try:
                     cursor.executemany(*item)
+                    written += len(item[1])
+                    if written >= COMMIT_EVERY:
+                        # Commit along the way: the WAL stays small and is checkpointed
+                        # in step, instead of holding the whole database at the end.
+                        cursor.execute("COMMIT")
+                        cursor.execute("BEGIN IMMEDIATE")
+                        written = 0
                 except BaseException as exc:  # re-raised in close(), on the caller's thread
                     self._error = exc
         cursor.close()
@@ -728,6 +741,7 @@ def _write_person(
     pid = p["id"]
     worker = rng.choice(desk_workers)
     first_seen = _when(rng, now)
+    first_seen_text = T(first_seen)
     status = pick_status() if p["nationality"] != "CHL" else "chilean"
     if status not in {c.key for c in refdata.MIGRATION_STATUSES}:
         status = "unknown"
@@ -735,8 +749,8 @@ def _write_person(
         PERSON_T,
         {
             "id": pid,
-            "created_at": T(first_seen),
-            "updated_at": T(first_seen),
+            "created_at": first_seen_text,
+            "updated_at": first_seen_text,
             "given_names": p["given_names"],
             "first_surname": p["first_surname"],
             "second_surname": p["second_surname"],
@@ -772,7 +786,7 @@ def _write_person(
             IDENTITYDOCUMENT_T,
             {
                 "id": NEWID(),
-                "created_at": T(first_seen),
+                "created_at": first_seen_text,
                 "person_id": pid,
                 "type_key": type_key,
                 "number": number,
@@ -805,7 +819,7 @@ def _write_person(
             "expulsion_order": B(status == "no_permit" and rng.random() < 0.03),
             "refuge_requested": B(status.startswith("refugee")),
             "note": None,
-            "recorded_at": T(first_seen),
+            "recorded_at": first_seen_text,
             "recorded_by": worker,
         },
     )
@@ -821,7 +835,7 @@ def _write_person(
             "representative_name": None if p["age"] >= 14 else "Madre",
             "language": "ht" if p["nationality"] == "HTI" else "es",
             "notice_version": "1",
-            "recorded_at": T(first_seen),
+            "recorded_at": first_seen_text,
             "recorded_by": worker,
             "revoked_at": T(None),
         },
@@ -904,7 +918,7 @@ def _write_person(
                 },
             )
     case_id = None
-    if routes and rng.random() < 0.5:
+    if routes and rng.random() < 0.4:
         _guidance(w, rng, pid, worker, first_seen, now, today, routes)
     for _ in range(rng.choice((0, 0, 0, 1, 1, 2))):
         _referral(w, rng, pid, worker, first_seen, now, today, pick_ref, destinations, case_id)
@@ -914,7 +928,7 @@ def _write_person(
             FOLLOWUP_T,
             {
                 "id": NEWID(),
-                "created_at": T(first_seen),
+                "created_at": first_seen_text,
                 "person_id": pid,
                 "case_id": None,
                 "referral_id": None,
