@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from casework.models import Person, PersonKey
+from casework.models import Person, PersonKey, PersonMerge
 from casework.text import alnum_upper, fold, tokens
 
 NAME = "name"
@@ -97,20 +97,19 @@ def search_ids(session: Session, text: str, limit: int) -> list[uuid.UUID]:
         for word in sorted(set(words), key=len, reverse=True):
             selects.append(sa.select(PersonKey.person_id).where(prefix_filter(NAME, word)))
     base = selects[0] if len(selects) == 1 else sa.intersect(*selects)
-    candidates = list(session.scalars(base.limit(CANDIDATES)))
-    if not candidates:
-        return []
-    # A record merged into another is found under its old spelling and shows the survivor.
-    survivors = set(
-        session.scalars(
-            sa.select(Person.merged_into_id).where(
-                Person.id.in_(candidates), Person.merged_into_id.is_not(None)
-            )
+    matched = base.limit(CANDIDATES).subquery()
+    wanted = sa.select(matched.c[0])
+    if session.scalar(sa.select(PersonMerge.id).limit(1)) is not None:
+        # A record merged into another is found under its old spelling and shows the survivor.
+        survivors = sa.select(Person.merged_into_id).where(
+            Person.merged_into_id.is_not(None), Person.id.in_(wanted)
         )
-    )
+        condition = sa.or_(Person.id.in_(wanted), Person.id.in_(survivors))
+    else:
+        condition = Person.id.in_(wanted)
     stmt = (
         sa.select(Person.id)
-        .where(Person.id.in_(set(candidates) | survivors), Person.merged_into_id.is_(None))
+        .where(condition, Person.merged_into_id.is_(None))
         .order_by(Person.sort_name)
         .limit(limit)
     )

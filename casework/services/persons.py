@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from casework.errors import Conflict, NotFound
 from casework.models import (
@@ -402,14 +402,33 @@ def has_consent(session: Session, person_id: uuid.UUID, destination_key: str) ->
 
 
 def _summaries(session: Session, ids: list[uuid.UUID]) -> list[PersonSummary]:
+    """What a list shows of each person: plain columns, the first document, last contact."""
     if not ids:
         return []
     people = {
-        p.id: p
-        for p in session.scalars(
-            sa.select(Person).where(Person.id.in_(ids)).options(selectinload(Person.documents))
+        row.id: row
+        for row in session.execute(
+            sa.select(
+                Person.id,
+                Person.given_names,
+                Person.first_surname,
+                Person.second_surname,
+                Person.birth_date,
+                Person.birth_date_precision,
+                Person.nationality,
+                Person.sex,
+            ).where(Person.id.in_(ids))
         )
     }
+    first_doc: dict[uuid.UUID, str] = {}
+    for pid, type_key, number in session.execute(
+        sa.select(
+            IdentityDocument.person_id, IdentityDocument.type_key, IdentityDocument.number_norm
+        )
+        .where(IdentityDocument.person_id.in_(ids))
+        .order_by(IdentityDocument.created_at)
+    ):
+        first_doc.setdefault(pid, f"{type_key}:{number}")
     last = dict(
         session.execute(
             sa.select(Contact.person_id, sa.func.max(Contact.occurred_at))
@@ -420,16 +439,21 @@ def _summaries(session: Session, ids: list[uuid.UUID]) -> list[PersonSummary]:
     out = []
     for pid in ids:
         p = people[pid]
-        doc = p.documents[0] if p.documents else None
         last_at = last.get(pid)
         if last_at is not None and last_at.tzinfo is None:
             last_at = last_at.replace(tzinfo=dt.UTC)
         out.append(
-            PersonSummary.model_validate(p).model_copy(
-                update={
-                    "document": f"{doc.type_key}:{doc.number_norm}" if doc else None,
-                    "last_contact": last_at,
-                }
+            PersonSummary(
+                id=p.id,
+                given_names=p.given_names,
+                first_surname=p.first_surname,
+                second_surname=p.second_surname,
+                birth_date=p.birth_date,
+                birth_date_precision=p.birth_date_precision,
+                nationality=p.nationality,
+                sex=p.sex,
+                document=first_doc.get(pid),
+                last_contact=last_at,
             )
         )
     return out
