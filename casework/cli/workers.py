@@ -1,0 +1,100 @@
+"""`casework worker add|list` and `casework programme add`: an administrator's staff list."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+from typing import Any
+
+from casework.cli import add_db_option
+from casework.cli.init import add_passphrase_option, ask_twice, passphrase_arg
+from casework.db import open_database
+from casework.i18n import t
+from casework.services import auth, workers
+from casework.services.context import Context
+
+
+def register(sub: Any) -> None:
+    worker = sub.add_parser("worker", help="add or list workers (an administrator signs in)")
+    actions = worker.add_subparsers(dest="worker_command", metavar="ACTION", required=True)
+    add = actions.add_parser("add", help="add a worker, with a first password")
+    add.add_argument("username")
+    add.add_argument("--name", required=True, help="full name")
+    add.add_argument("--role", choices=("worker", "supervisor", "admin"), default="worker")
+    add.add_argument("--programme", metavar="CODE", help="programme code (e.g. OFMIG)")
+    add_db_option(add)
+    add_passphrase_option(add)
+    add.set_defaults(func=cmd_add)
+    listing = actions.add_parser("list", help="list workers and programmes")
+    add_db_option(listing)
+    add_passphrase_option(listing)
+    listing.set_defaults(func=cmd_list)
+
+    programme = sub.add_parser("programme", help="add a municipal programme")
+    prog_actions = programme.add_subparsers(
+        dest="programme_command", metavar="ACTION", required=True
+    )
+    padd = prog_actions.add_parser("add", help="add a programme")
+    padd.add_argument("code")
+    padd.add_argument("--name", required=True)
+    add_db_option(padd)
+    add_passphrase_option(padd)
+    padd.set_defaults(func=cmd_programme)
+
+
+def _admin(ctx: Context) -> Context:
+    name = input(t("security.cli.admin_username"))
+    admin = auth.authenticate(ctx, name, getpass.getpass(t("security.cli.admin_password")))
+    return Context(ctx.db, admin.id)
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    database = open_database(args.db, passphrase=passphrase_arg(args))
+    try:
+        admin = _admin(Context(database))
+        created = workers.create_worker(
+            admin,
+            {
+                "username": args.username,
+                "full_name": args.name,
+                "role": args.role,
+                "programme_code": args.programme,
+            },
+        )
+        password = ask_twice(
+            t("security.cli.password_for", username=created.username),
+            t("security.cli.password_repeat"),
+        )
+        auth.set_password(admin, created.id, password)
+        print(t("cli.worker_added", username=created.username, role=created.role))
+    finally:
+        database.dispose()
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    database = open_database(args.db, passphrase=passphrase_arg(args))
+    try:
+        ctx = Context(database)
+        programmes = {p.id: p for p in workers.list_programmes(ctx)}
+        for w in workers.list_workers(ctx, active_only=False):
+            prog = programmes.get(w.programme_id) if w.programme_id else None
+            state = "" if w.active else " (inactive)"
+            print(
+                f"{w.username:16} {w.role:10} {prog.code if prog else '-':8} {w.full_name}{state}"
+            )
+    finally:
+        database.dispose()
+    return 0
+
+
+def cmd_programme(args: argparse.Namespace) -> int:
+    database = open_database(args.db, passphrase=passphrase_arg(args))
+    try:
+        created = workers.create_programme(
+            _admin(Context(database)), {"code": args.code, "name": args.name}
+        )
+        print(t("cli.programme_added", code=created.code))
+    finally:
+        database.dispose()
+    return 0
