@@ -11,6 +11,7 @@ import pkgutil
 import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -57,6 +58,25 @@ def command_modules() -> list[ModuleType]:
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         found.append(importlib.import_module(f"{__name__}.{info.name}"))
     return found
+
+
+def acting_worker(database: Any, username: str | None) -> Any:
+    """The worker a batch command acts as: ``--as USER``, else the first administrator."""
+    import sqlalchemy as sa
+
+    from casework.errors import NotAllowed
+    from casework.models import Worker
+
+    with database.read() as session:
+        stmt = sa.select(Worker.id).where(Worker.active.is_(True))
+        if username:
+            stmt = stmt.where(Worker.username == username)
+        else:
+            stmt = stmt.where(Worker.role == "admin").order_by(Worker.created_at)
+        actor = session.scalars(stmt.limit(1)).first()
+    if actor is None:
+        raise NotAllowed("import_needs_worker")
+    return actor
 
 
 def demo_db_arg(db: str | None) -> str:

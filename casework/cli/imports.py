@@ -6,13 +6,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-
-from casework.cli import add_db_option
+from casework.cli import acting_worker, add_db_option
 from casework.db import open_database
-from casework.errors import NotAllowed
 from casework.i18n import t
-from casework.models import Worker
 from casework.services.context import Context
 from casework.services.importing import import_persons
 
@@ -35,15 +31,7 @@ def register(sub: Any) -> None:
 def cmd_import(args: argparse.Namespace) -> int:
     db = open_database(args.db)
     try:
-        with db.read() as session:
-            stmt = sa.select(Worker.id).where(Worker.active.is_(True))
-            if args.username:
-                stmt = stmt.where(Worker.username == args.username)
-            else:
-                stmt = stmt.where(Worker.role == "admin").order_by(Worker.created_at)
-            actor = session.scalars(stmt.limit(1)).first()
-        if actor is None:
-            raise NotAllowed("import_needs_worker")
+        actor = acting_worker(db, args.username)
         report = import_persons(Context(db, actor), args.file)
     finally:
         db.dispose()

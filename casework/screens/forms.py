@@ -25,6 +25,9 @@ def _options(codes: tuple[Any, ...]) -> list[tuple[str, str]]:
     return [(c.name_es if lang == "es" else c.name_en, c.key) for c in codes]
 
 
+BAD_DATE = object()
+"""What :meth:`FormModal.read_date` returns for a date it could not read."""
+
 _DRAFTS: dict[tuple[str, str], dict[str, Any]] = {}
 """Forms left with Escape, by (form, subject): reopening the same form brings them back."""
 
@@ -119,6 +122,21 @@ class FormModal(CaseworkModal[bool]):
     def _done(self, _result: object) -> None:
         _DRAFTS.pop(self.draft_key(), None)
         self.dismiss(True)
+
+    def read_date(self, name: str, *, required: bool = False) -> dt.date | object | None:
+        """The date typed in field ``name``; ``BAD_DATE`` (and a message beside the field)
+        when it cannot be read, or when it is empty but required."""
+        try:
+            value = parse_date(self.query_one(f"#{name}", Input).value)
+        except ValueError:
+            value = None
+        else:
+            if value is not None or not required:
+                return value
+        slot = self.query_one(f"#error-{name}", Static)
+        slot.update(t("error.bad_date"))
+        slot.display = True
+        return BAD_DATE
 
     def action_save(self) -> None:
         raise NotImplementedError
@@ -215,11 +233,8 @@ class StatusModal(FormModal):
         yield Input(id="note", compact=True)
 
     def action_save(self) -> None:
-        try:
-            valid = parse_date(self.query_one("#valid_until", Input).value)
-        except ValueError:
-            self.query_one("#error-valid_until", Static).update(t("error.bad_date"))
-            self.query_one("#error-valid_until", Static).display = True
+        valid = self.read_date("valid_until")
+        if valid is BAD_DATE:
             return
         status = self.query_one("#status", Select).value
         data = {
@@ -372,14 +387,8 @@ class FollowUpModal(FormModal):
         yield error_slot("what")
 
     def action_save(self) -> None:
-        try:
-            due = parse_date(self.query_one("#due_on", Input).value)
-        except ValueError:
-            due = None
-        if due is None:
-            slot = self.query_one("#error-due_on", Static)
-            slot.update(t("error.bad_date"))
-            slot.display = True
+        due = self.read_date("due_on", required=True)
+        if not isinstance(due, dt.date):
             return
         self.submit(
             followups.schedule,
@@ -448,14 +457,8 @@ class RescheduleModal(FormModal):
         yield error_slot("due_on")
 
     def action_save(self) -> None:
-        try:
-            due = parse_date(self.query_one("#due_on", Input).value)
-        except ValueError:
-            due = None
-        if due is None:
-            slot = self.query_one("#error-due_on", Static)
-            slot.update(t("error.bad_date"))
-            slot.display = True
+        due = self.read_date("due_on", required=True)
+        if not isinstance(due, dt.date):
             return
         self.submit(followups.reschedule, self.ctx, self.follow_up.id, due)
 
