@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from casework.models.base import Base, CreatedMixin, IdMixin, in_list, utcnow
 from casework.models.enums import ConsentGiver, ConsentPurpose, DatePrecision, Sex, values
@@ -204,11 +205,19 @@ class PersonKey(Base):
     for the duplicate matcher. Rebuilt by the service whenever the person changes."""
 
     __tablename__ = "person_key"
-    # Covering (kind, key, person_id): a prefix search reads the index alone.
-    __table_args__ = (sa.Index("ix_person_key_lookup", "kind", "key", "person_id"),)
-
-    person_id: Mapped[uuid.UUID] = mapped_column(
-        sa.ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    # Covering (kind, key, person_id): a prefix search reads the index alone. No primary key
+    # in the database: rows are only ever replaced per person, and a bulk load then builds
+    # two indexes once instead of keeping a third b-tree in order row by row.
+    __table_args__ = (
+        sa.Index("ix_person_key_lookup", "kind", "key", "person_id"),
+        sa.Index("ix_person_key_person", "person_id"),
     )
-    kind: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
-    key: Mapped[str] = mapped_column(sa.String(120), primary_key=True)
+
+    person_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("person.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(12))
+    key: Mapped[str] = mapped_column(sa.String(120))
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        table = cls.__table__
+        return {"primary_key": [table.c.person_id, table.c.kind, table.c.key]}
