@@ -104,6 +104,15 @@ class CaseworkApp(App[int]):
             return False
         return True
 
+    def _supervising(self, refusal_key: str) -> bool:
+        """Signed in as a supervisor or admin; otherwise say so (``refusal_key``)."""
+        if not self._signed_in() or self.worker is None:
+            return False
+        if self.worker.role not in ("supervisor", "admin"):
+            self.notify(t(refusal_key), severity="warning")
+            return False
+        return True
+
     def action_today(self) -> None:
         if self._signed_in():
             from casework.screens.today import TodayScreen
@@ -144,10 +153,7 @@ class CaseworkApp(App[int]):
 
     def action_caseload(self) -> None:
         """The supervisor's summary (supervisors and admins only)."""
-        if not self._signed_in() or self.worker is None:
-            return
-        if self.worker.role not in ("supervisor", "admin"):
-            self.notify(t("ui.caseload.supervisors_only"), severity="warning")
+        if not self._supervising("ui.caseload.supervisors_only"):
             return
         from casework.screens.caseload import CaseloadScreen
 
@@ -155,10 +161,7 @@ class CaseworkApp(App[int]):
 
     def action_panel(self) -> None:
         """Preview and export the anonymised statistics (supervisors and admins)."""
-        if not self._signed_in() or self.worker is None:
-            return
-        if self.worker.role not in ("supervisor", "admin"):
-            self.notify(t("ui.caseload.supervisors_only"), severity="warning")
+        if not self._supervising("ui.caseload.supervisors_only"):
             return
         from casework.screens.panel import PanelScreen
 
@@ -166,10 +169,7 @@ class CaseworkApp(App[int]):
 
     def action_dedupe(self) -> None:
         """The supervisor's queue of possible duplicates."""
-        if not self._signed_in() or self.worker is None:
-            return
-        if self.worker.role not in ("supervisor", "admin"):
-            self.notify(t("ui.caseload.supervisors_only"), severity="warning")
+        if not self._supervising("ui.caseload.supervisors_only"):
             return
         from casework.screens.dedupe import DedupeQueueScreen
 
@@ -178,10 +178,7 @@ class CaseworkApp(App[int]):
     def action_supervise(self, which: str) -> None:
         """Data protection: rights requests (F7), the audit trail (F8), retention review (F9),
         for supervisors and admins only."""
-        if not self._signed_in() or self.worker is None:
-            return
-        if self.worker.role not in ("supervisor", "admin"):
-            self.notify(t("protection.supervisors_only"), severity="warning")
+        if not self._supervising("protection.supervisors_only"):
             return
         from casework.screens.audit import AuditScreen
         from casework.screens.retention import RetentionScreen

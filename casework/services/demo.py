@@ -1110,8 +1110,9 @@ def _referral(
     if requested_at is not None:
         due = requested_at.date() + dt.timedelta(days=14)
         still_open = final in ("requested", "accepted", "in-progress", "on-hold")
-        if still_open and due < today - dt.timedelta(days=10) and rng.random() < 0.85:
-            # A desk that keeps up: the first check was made, the next one is scheduled.
+        closed_at = max(t, requested_at)
+
+        def follow_up(due_on: dt.date, done: bool, outcome: str | None) -> None:
             w.add(
                 FOLLOWUP_T,
                 {
@@ -1122,28 +1123,16 @@ def _referral(
                     "referral_id": rid,
                     "guidance_id": None,
                     "worker_id": worker,
-                    "due_on": D(due),
+                    "due_on": D(due_on),
                     "what": f"Derivación a {dest.name_es}: ¿hubo respuesta?"[:300],
-                    "status": "done",
-                    "completed_at": T(max(t, requested_at)),
-                    "outcome": "Sigue en espera; se vuelve a consultar",
+                    "status": "done" if done else "pending",
+                    "completed_at": T(closed_at if done else None),
+                    "outcome": outcome,
                 },
             )
+
+        if still_open and due < today - dt.timedelta(days=10) and rng.random() < 0.85:
+            # A desk that keeps up: the first check was made, the next one is scheduled.
+            follow_up(due, True, "Sigue en espera; se vuelve a consultar")
             due = today + dt.timedelta(days=rng.randint(-7, 21))
-        w.add(
-            FOLLOWUP_T,
-            {
-                "id": NEWID(),
-                "created_at": T(requested_at),
-                "person_id": pid,
-                "case_id": case_id,
-                "referral_id": rid,
-                "guidance_id": None,
-                "worker_id": worker,
-                "due_on": D(due),
-                "what": f"Derivación a {dest.name_es}: ¿hubo respuesta?"[:300],
-                "status": "pending" if still_open else "done",
-                "completed_at": T(None if still_open else max(t, requested_at)),
-                "outcome": None if still_open else "Respuesta recibida",
-            },
-        )
+        follow_up(due, not still_open, None if still_open else "Respuesta recibida")
