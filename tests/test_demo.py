@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import shutil
+import sqlite3
 from collections import Counter
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from casework import rut
-from casework.db import Database
+from casework import rut, sqlite_bulk
+from casework.db import Database, open_database
 from casework.errors import Conflict
 from casework.models import FollowUp, IdentityDocument, Person, Referral
-from casework.services import demo, followups, persons, workers
+from casework.services import backup, demo, followups, persons, workers
 from casework.services.context import Context
 
 
@@ -87,3 +91,60 @@ def test_desk_variant_looks_like_the_same_person() -> None:
     assert any(v["second_surname"] is None for v in variants)
     assert any(v["first_surname"] == "Pérez" for v in variants)
     assert any(v["birth_date"] == dt.date(1990, 7, 3) for v in variants)
+
+
+def _schema_and_checks(path: Path) -> tuple[set[str], list[object], str]:
+    conn = sqlite3.connect(path)
+    try:
+        indexes = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        orphans = conn.execute("PRAGMA foreign_key_check").fetchall()
+        (integrity,) = conn.execute("PRAGMA integrity_check").fetchone()
+    finally:
+        conn.close()
+    return indexes, orphans, integrity
+
+
+@pytest.mark.parametrize("encrypted", [False, True])
+def test_demo_file_keeps_every_index_and_foreign_key(
+    tmp_path: Path, sqlite_template: Path, encrypted: bool
+) -> None:
+    """A plain file is loaded by a second process, an encrypted one in this process:
+    either way the indexes come back and every row has its parents."""
+    path = tmp_path / "demo.db"
+    shutil.copy(sqlite_template, path)
+    before, _, _ = _schema_and_checks(path)
+    if encrypted:
+        pytest.importorskip("sqlcipher3")
+        backup.encrypt(open_database(str(path)), "a long demo passphrase")
+        db = open_database(str(path), passphrase="a long demo passphrase")
+    else:
+        db = open_database(str(path))
+    try:
+        report = demo.generate(Context(db), 150, seed=3)
+        with db.read() as s:
+            assert s.scalar(sa.select(sa.func.count()).select_from(Person)) == 150
+            assert report.rows["person"] == 150
+        if not encrypted:
+            after, orphans, integrity = _schema_and_checks(path)
+            assert after == before and orphans == [] and integrity == "ok"
+    finally:
+        db.dispose()
+
+
+def test_bulk_writer_reports_a_failure_and_writes_nothing(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    """The loading process rolls back on a bad row and says why; the caller gets it."""
+    path = tmp_path / "bulk.db"
+    shutil.copy(sqlite_template, path)
+    stream = io.BytesIO()
+    good = ("INSERT INTO programme (id, code, name, active, created_at) VALUES (?, ?, ?, ?, ?)",)
+    sqlite_bulk.write_frame(stream, (good[0], [("0" * 32, "X", "X", 1, "2026-01-01 00:00:00")]))
+    sqlite_bulk.write_frame(stream, ("INSERT INTO person (id) VALUES (?)", [("1" * 32,)]))
+    sqlite_bulk.write_frame(stream, None)
+    stream.seek(0)
+    outcome = sqlite_bulk.load(str(path), ["person"], stream)
+    assert outcome["outcome"] == "error" and "NOT NULL" in (outcome["detail"] or "")
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT count(*) FROM programme WHERE code = 'X'").fetchone() == (0,)
+    conn.close()

@@ -1,23 +1,26 @@
 """Synthetic Migrant Office data for demos, screenshots and benchmarks. No real person in it.
 
-Rows are written with bulk Core inserts so that 100,000 persons take seconds, not minutes.
+Rows are written in bulk so that 100,000 persons take well under a minute: on a SQLite file
+a second process (casework.sqlite_bulk) inserts them while this one makes the next ones.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-import queue
 import random
-import threading
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from casework import clock, refdata, rut
+from casework import clock, refdata, rut, sqlite_bulk
 from casework.errors import Conflict
 from casework.ids import Uuid7Sequence, uuid7
 from casework.models import (
@@ -324,8 +327,6 @@ PATHS = {
     "entered-in-error": ("entered-in-error",),
 }
 CHUNK = 5_000
-COMMIT_EVERY = 250_000
-"""Rows written between intermediate commits of a bulk load (SQLite)."""
 
 PERSON_T: sa.Table = Person.__table__  # type: ignore[assignment]
 IDENTITYDOCUMENT_T: sa.Table = IdentityDocument.__table__  # type: ignore[assignment]
@@ -450,25 +451,19 @@ def desk_variant(rng: random.Random, p: dict[str, Any]) -> dict[str, Any]:
 
 
 class _Writer:
-    """Buffers rows per table and writes them in chunks inside one transaction.
+    """Buffers rows per table and hands them, a chunk at a time, to a sink, parents first.
 
-    On SQLite the rows go straight to the driver, converted the way SQLAlchemy's types
-    store them (UUID hex, naive UTC text, JSON text), and a second thread runs the inserts
-    while the next rows are made: sqlite3 releases the GIL while it works.
+    On PostgreSQL the sink is a Core insert on the caller's connection. On SQLite rows are
+    built in storage form (UUID hex, naive UTC text, JSON text) and go to the driver as
+    they are: for a plain file a second process inserts them on the other core while this
+    one makes the next rows (a thread would fight this one for the GIL); for an encrypted or
+    in-memory database they are inserted here, on the caller's connection.
     """
 
-    def __init__(self, conn: sa.Connection, order: list[sa.Table]) -> None:
-        self.conn = conn
-        self.fast = conn.dialect.name == "sqlite"
+    def __init__(self, sink: _Sink, order: list[sa.Table]) -> None:
+        self.sink = sink
         self.buffers: dict[sa.Table, list[dict[str, Any]]] = {tbl: [] for tbl in order}
         self.counts: dict[str, int] = {}
-        self._queue: queue.Queue[tuple[str, list[tuple[Any, ...]]] | None] = queue.Queue(4)
-        self._error: BaseException | None = None
-        self._thread: threading.Thread | None = None
-        if self.fast:
-            self._raw = conn.connection.dbapi_connection
-            self._thread = threading.Thread(target=self._drain, daemon=True)
-            self._thread.start()
 
     def add(self, table: sa.Table, row: dict[str, Any]) -> None:
         buf = self.buffers[table]
@@ -477,52 +472,87 @@ class _Writer:
             self.flush()
 
     def flush(self) -> None:
-        """Every table, parents first, so foreign keys hold after each statement."""
         for tbl, rows in self.buffers.items():
             if rows:
-                if self.fast:
-                    self._sqlite_insert(tbl, rows)
-                else:
-                    self.conn.execute(sa.insert(tbl), rows)
+                self.sink.put(tbl, rows)
                 self.counts[tbl.name] = self.counts.get(tbl.name, 0) + len(rows)
                 self.buffers[tbl] = []
 
     def close(self) -> None:
-        """Write what is buffered and wait for the insert thread."""
         self.flush()
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join()
-            self._thread = None
-        if self._error is not None:
-            raise self._error
+        self.sink.close()
 
-    def _drain(self) -> None:
-        cursor = self._raw.cursor()  # type: ignore[union-attr]
-        written = 0
-        while (item := self._queue.get()) is not None:
-            if self._error is None:
-                try:
-                    cursor.executemany(*item)
-                    written += len(item[1])
-                    if written >= COMMIT_EVERY:
-                        # Commit along the way: the WAL stays small and is checkpointed
-                        # in step, instead of holding the whole database at the end.
-                        cursor.execute("COMMIT")
-                        cursor.execute("BEGIN IMMEDIATE")
-                        written = 0
-                except BaseException as exc:  # re-raised in close(), on the caller's thread
-                    self._error = exc
-        cursor.close()
 
-    def _sqlite_insert(self, tbl: sa.Table, rows: list[dict[str, Any]]) -> None:
-        if self._error is not None:
-            raise self._error
-        names = list(rows[0])
-        sql = (
-            f'INSERT INTO "{tbl.name}" ({", ".join(names)}) VALUES ({", ".join("?" * len(names))})'
+class _Sink(Protocol):
+    def put(self, table: sa.Table, rows: list[dict[str, Any]]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class _CoreSink:
+    def __init__(self, conn: sa.Connection) -> None:
+        self.conn = conn
+
+    def put(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+        self.conn.execute(sa.insert(table), rows)
+
+    def close(self) -> None:
+        pass
+
+
+def _insert_sql(table: sa.Table, row: dict[str, Any]) -> str:
+    names = ", ".join(row)
+    return f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(row))})'
+
+
+class _InlineSink:
+    """SQLite on the caller's connection (an encrypted or in-memory database)."""
+
+    def __init__(self, conn: sa.Connection, tables: list[str]) -> None:
+        self.load = sqlite_bulk.BulkLoad(conn.connection.dbapi_connection, tables)
+
+    def put(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+        self.load.insert(_insert_sql(table, rows[0]), [tuple(r.values()) for r in rows])
+
+    def close(self) -> None:
+        self.load.finish()
+
+
+class _ProcessSink:
+    """SQLite rows written by a process of its own (casework.sqlite_bulk), through a pipe."""
+
+    def __init__(self, path: Path, tables: list[str]) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "casework.sqlite_bulk", str(path), *tables],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
         )
-        self._queue.put((sql, [tuple(row.values()) for row in rows]))
+        assert self.process.stdin is not None
+        self.pipe = self.process.stdin
+
+    def put(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+        try:
+            sqlite_bulk.write_frame(
+                self.pipe, (_insert_sql(table, rows[0]), [tuple(r.values()) for r in rows])
+            )
+        except OSError:  # the writer died: close() says why
+            self.close()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            sqlite_bulk.write_frame(self.pipe, None)
+            self.pipe.close()
+        assert self.process.stdout is not None
+        answer = self.process.stdout.read()
+        self.process.wait()
+        try:
+            outcome = json.loads(answer)
+        except ValueError:
+            outcome = {"outcome": "error", "detail": f"exit status {self.process.returncode}"}
+        if outcome["outcome"] == "not_empty":
+            raise Conflict("demo_needs_empty")
+        if outcome["outcome"] != "ok":
+            raise RuntimeError(f"demo data not written: {outcome['detail']}")
 
 
 def generate(
@@ -542,28 +572,37 @@ def generate(
     today = today or clock.today()
     now = clock.now()
     report = DemoReport()
+    sqlite = ctx.db.is_sqlite
+    _use_codecs(sqlite)
     with ctx.db.engine.begin() as conn:
-        if ctx.db.is_sqlite:
-            conn.exec_driver_sql("PRAGMA cache_size = -400000")  # 400 MB while bulk loading
         if conn.scalar(sa.select(sa.func.count()).select_from(Person.__table__)):
             raise Conflict("demo_needs_empty")
         prog_ids, worker_ids = _organisation(conn)
-        admin_id = worker_ids["admin"]
-        if ctx.db.is_sqlite:
-            prog_ids = {k: v.hex for k, v in prog_ids.items()}
-            worker_ids = {k: v.hex for k, v in worker_ids.items()}
-        desk_workers = [
-            worker_ids[u]
-            for u, _, role, code in WORKERS
-            if role is not Role.ADMIN and code == "OFMIG"
-        ]
-        other_programmes = [
-            (prog_ids[code], worker_ids[u]) for u, _, _, code in WORKERS if code != "OFMIG"
-        ]
-        order = list(TABLE_ORDER)
-        _use_codecs(ctx.db.is_sqlite)
-        dropped = _drop_indexes(conn, order) if ctx.db.is_sqlite else []
-        writer = _Writer(conn, order)
+    admin_id = worker_ids["admin"]
+    if sqlite:
+        prog_ids = {k: v.hex for k, v in prog_ids.items()}
+        worker_ids = {k: v.hex for k, v in worker_ids.items()}
+    desk_workers = [
+        worker_ids[u] for u, _, role, code in WORKERS if role is not Role.ADMIN and code == "OFMIG"
+    ]
+    other_programmes = [
+        (prog_ids[code], worker_ids[u]) for u, _, _, code in WORKERS if code != "OFMIG"
+    ]
+    order = list(TABLE_ORDER)
+    tables = [tbl.name for tbl in order]
+    with contextlib.ExitStack() as stack:
+        path = ctx.db.file_path
+        sink: _Sink
+        if sqlite and path is not None and not ctx.db.encrypted:
+            sink = _ProcessSink(path, tables)
+        else:
+            conn = stack.enter_context(ctx.db.engine.begin())
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA cache_size = -400000")  # 400 MB while loading
+                sink = _InlineSink(conn, tables)
+            else:
+                sink = _CoreSink(conn)
+        writer = _Writer(sink, order)
         pick_nat = _weighted(rng, NATIONALITY_WEIGHTS)
         pick_status = _weighted(rng, STATUS_WEIGHTS)
         pick_ref = _weighted(rng, REFERRAL_FINAL_WEIGHTS)
@@ -602,8 +641,7 @@ def generate(
             if progress is not None and produced % 1000 == 0:
                 progress(produced, people)
         writer.close()
-        for index in dropped:
-            index.create(conn)
+    with ctx.db.engine.begin() as conn:
         conn.execute(
             sa.insert(AuditEvent),
             [
@@ -619,22 +657,12 @@ def generate(
                 }
             ],
         )
-        report.rows = dict(writer.counts)
+    report.rows = dict(writer.counts)
     report.people = produced
     report.seconds = time.perf_counter() - started
     if progress is not None:
         progress(people, people)
     return report
-
-
-def _drop_indexes(conn: sa.Connection, tables: list[sa.Table]) -> list[sa.Index]:
-    """Secondary indexes are built faster once, after the load, than row by row."""
-    dropped = []
-    for tbl in tables:
-        for index in tbl.indexes:
-            index.drop(conn)
-            dropped.append(index)
-    return dropped
 
 
 DEMO_PASSWORD = "casework-demo"
