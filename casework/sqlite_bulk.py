@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import json
 import pickle
+import queue
 import sqlite3
 import struct
 import sys
+import threading
 from typing import IO, Any
 
 COMMIT_EVERY = 250_000
@@ -73,6 +75,27 @@ def _frames(inp: IO[bytes]) -> Any:
         yield pickle.loads(inp.read(size))
 
 
+def _read_ahead(inp: IO[bytes], depth: int = 64) -> Any:
+    """The frames, read by a thread of their own so the maker never waits on the pipe
+    while rows are being inserted (both release the GIL while they wait)."""
+    ahead: queue.Queue[Any] = queue.Queue(depth)
+    done = object()
+
+    def reader() -> None:
+        try:
+            for frame in _frames(inp):
+                ahead.put(frame)
+            ahead.put(done)
+        except BaseException as exc:  # handed to the consumer
+            ahead.put(exc)
+
+    threading.Thread(target=reader, daemon=True).start()
+    while (item := ahead.get()) is not done:
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
 class NotEmpty(Exception):
     """The database already holds persons: a demo load needs an empty one."""
 
@@ -80,7 +103,7 @@ class NotEmpty(Exception):
 def load(path: str, tables: list[str], inp: IO[bytes]) -> dict[str, str | None]:
     conn = sqlite3.connect(path, isolation_level=None)
     outcome: dict[str, str | None] = {"outcome": "ok", "detail": None}
-    frames = _frames(inp)
+    frames = _read_ahead(inp)
     try:
         conn.execute("PRAGMA busy_timeout = 30000")
         conn.execute("PRAGMA foreign_keys = ON")
