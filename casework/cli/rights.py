@@ -1,4 +1,4 @@
-"""`casework rights list|new|identity|extend|refuse|answer`: the rights-request register
+"""`casework rights list|new|identity|extend|refuse|answer|lift`: the rights-request register
 from the command line. Acting on a request needs ``--as USER`` (recorded in the audit trail);
 listing shows ids, rights and deadlines only."""
 
@@ -67,6 +67,12 @@ def register(sub: Any) -> None:
     refuse.add_argument("--note", required=True)
     _common(refuse)
     refuse.set_defaults(func=cmd_refuse)
+
+    lift = actions.add_parser("lift", help="lift a block once what it waited for is resolved")
+    lift.add_argument("request", type=_uuid, metavar="REQUEST")
+    lift.add_argument("--note", required=True, help="why the block ends")
+    _common(lift)
+    lift.set_defaults(func=cmd_lift)
 
     answer = actions.add_parser("answer", help="answer an access or portability request")
     answer.add_argument("request", type=_uuid, metavar="REQUEST")
@@ -157,6 +163,18 @@ def cmd_refuse(args: argparse.Namespace) -> int:
             args.request,
             {"ground": args.ground, "note": args.note},
         )
+    finally:
+        database.dispose()
+    print(t("protection.rights.cli_done"))
+    return 0
+
+
+def cmd_lift(args: argparse.Namespace) -> int:
+    from casework.services import rights
+
+    database = _open(args)
+    try:
+        rights.lift_block(_actor(database, args.username), args.request, {"note": args.note})
     finally:
         database.dispose()
     print(t("protection.rights.cli_done"))

@@ -1,26 +1,39 @@
 """Supervisor's register of rights requests: open ones by legal deadline (overdue ones in
-red), a new request, identity checked, and the one extension the law allows."""
+red), a new request, identity checked, the one extension the law allows, and finishing a
+request: the access or portability answer written to files, a refusal on a legal exception,
+an erasure confirmed by typing a word, a block lifted."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Checkbox, DataTable, Footer, Header, Input, Label, Select, Static
+from textual.widgets import (
+    Checkbox,
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    Label,
+    Select,
+    Static,
+    TextArea,
+)
 
 from casework import clock
 from casework.errors import FieldError, InvalidInput
 from casework.i18n import t
-from casework.models.security import RightKind
+from casework.models.security import RefusalGround, RightKind
 from casework.screens.common import CaseworkScreen, fmt_date
 from casework.screens.forms import FormModal, error_slot
 from casework.services import persons, rights
 from casework.services.context import Context
-from casework.services.rights import RightsRequestOut
+from casework.services.rights import AnswerFiles, ErasureReport, RightsRequestOut
 
 
 def right_name(kind: str) -> str:
@@ -93,12 +106,218 @@ class NewRequestModal(FormModal):
         )
 
 
+def _required(modal: FormModal, **values: object) -> bool:
+    """Whether every field has a value; "required" beside each one that has none."""
+    for widget in modal.query(".field-error"):
+        widget.display = False
+    ok = True
+    for name, value in values.items():
+        if isinstance(value, str) and value.strip():
+            continue
+        slot = modal.query_one(f"#error-{name}", Static)
+        slot.update(t("error.required"))
+        slot.display = True
+        ok = False
+    return ok
+
+
+class RequestModal(FormModal):
+    """A form about one request: the request (and its person) stay in view."""
+
+    def __init__(self, request: RightsRequestOut, person_name: str) -> None:
+        super().__init__()
+        self.request = request
+        self.person_name = person_name
+
+    def draft_key(self) -> tuple[str, str]:
+        return type(self).__name__, str(self.request.id)
+
+    def title_text(self) -> str:
+        kind = right_name(self.request.kind).lower()
+        return t(self.TITLE_KEY, kind=kind, name=self.person_name)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one(".title", Static).update(self.title_text())
+
+
+class AnswerAccessModal(RequestModal):
+    """Access or portability: the folder to write the JSON file and the readable document
+    to; Ctrl+S writes them and marks the request answered."""
+
+    TITLE_KEY = "protection.rights.answer_title"
+
+    def __init__(self, request: RightsRequestOut, person_name: str) -> None:
+        super().__init__(request, person_name)
+        self.files: AnswerFiles | None = None
+
+    def fields(self) -> ComposeResult:
+        yield Static(
+            t("protection.rights.answer_files_intro", name=self.person_name), classes="help-text"
+        )
+        yield Label(t("protection.rights.folder"))
+        yield Input(str(rights.default_answer_folder()), id="folder", compact=True)
+        yield error_slot("folder")
+
+    def action_save(self) -> None:
+        folder = self.query_one("#folder", Input).value
+        if _required(self, folder=folder):
+            self.submit(
+                rights.answer_access_to,
+                self.ctx,
+                self.request.id,
+                Path(folder.strip()).expanduser(),
+            )
+
+    def _done(self, result: object) -> None:
+        if isinstance(result, AnswerFiles):
+            self.files = result
+        super()._done(result)
+
+
+class AnswerNoteModal(RequestModal):
+    """Rectification or objection: what was done, kept as the answer."""
+
+    TITLE_KEY = "protection.rights.note_answer_title"
+    INTRO_KEY = "protection.rights.note_answer_intro"
+
+    def __init__(self, request: RightsRequestOut, person_name: str, pending: str = "") -> None:
+        super().__init__(request, person_name)
+        self.pending = pending
+
+    def fields(self) -> ComposeResult:
+        yield Static(t(self.INTRO_KEY, name=self.person_name), classes="help-text")
+        if self.pending:
+            yield Static(
+                t("protection.rights.lift_pending", requests=self.pending),
+                id="pending",
+                classes="error",
+            )
+        yield Label(t("protection.rights.note"))
+        yield TextArea(id="note")
+        yield error_slot("note")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#note", TextArea).focus()
+
+    def action_save(self) -> None:
+        note = self.query_one("#note", TextArea).text
+        if _required(self, note=note):
+            self.submit(rights.answer, self.ctx, self.request.id, {"note": note.strip()})
+
+
+class LiftBlockModal(AnswerNoteModal):
+    """Lift a block: why it ends; other open requests of the person are pointed out."""
+
+    TITLE_KEY = "protection.rights.lift_title"
+    INTRO_KEY = "protection.rights.lift_intro"
+
+    def action_save(self) -> None:
+        note = self.query_one("#note", TextArea).text
+        if _required(self, note=note):
+            self.submit(rights.lift_block, self.ctx, self.request.id, {"note": note.strip()})
+
+
+def ground_name(ground: str) -> str:
+    return t(f"protection.ground.{ground}")
+
+
+class RefuseModal(RequestModal):
+    """A reasoned refusal: one of the exceptions the law allows, and the reasons."""
+
+    TITLE_KEY = "protection.rights.refuse_title"
+    ground = ""
+    """The exception the refusal was saved with."""
+
+    def fields(self) -> ComposeResult:
+        yield Static(
+            t("protection.rights.refuse_intro", name=self.person_name), classes="help-text"
+        )
+        yield Label(t("protection.rights.ground"))
+        yield Select(
+            [(ground_name(g.value), g.value) for g in RefusalGround], id="ground", compact=True
+        )
+        yield error_slot("ground")
+        yield Label(t("protection.rights.refuse_note"))
+        yield TextArea(id="note")
+        yield error_slot("note")
+
+    def action_save(self) -> None:
+        ground = self.query_one("#ground", Select).value
+        note = self.query_one("#note", TextArea).text
+        if _required(self, ground=ground, note=note):
+            self.ground = str(ground)
+            self.submit(
+                rights.refuse, self.ctx, self.request.id, {"ground": ground, "note": note.strip()}
+            )
+
+
+class EraseModal(RequestModal):
+    """Erasure: nothing happens until the word shown is typed; then the report is kept for
+    the screen to show."""
+
+    TITLE_KEY = "protection.rights.erase_title"
+
+    def __init__(self, request: RightsRequestOut, person_name: str) -> None:
+        super().__init__(request, person_name)
+        self.word = t("protection.rights.erase_word")
+        self.report: ErasureReport | None = None
+
+    def fields(self) -> ComposeResult:
+        yield Static(
+            t("protection.rights.erase_warning", name=self.person_name),
+            id="warning",
+            classes="error",
+        )
+        yield Label(t("protection.rights.erase_type", word=self.word))
+        yield Input(id="word", compact=True)
+        yield error_slot("word")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#word", Input).focus()
+
+    @on(Input.Submitted, "#word")
+    def _typed(self) -> None:
+        self.action_save()
+
+    def action_save(self) -> None:
+        typed = self.query_one("#word", Input).value.strip()
+        if typed.casefold() != self.word.casefold():
+            slot = self.query_one("#error-word", Static)
+            slot.update(t("error.confirm_word", word=self.word))
+            slot.display = True
+            return
+        self.submit(rights.erase, self.ctx, self.request.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)  # a half-typed confirmation word is not a draft worth keeping
+
+    def _done(self, result: object) -> None:
+        if isinstance(result, ErasureReport):
+            self.report = result
+        super()._done(result)
+
+
+def erasure_text(report: ErasureReport) -> str:
+    rows = ", ".join(f"{table} {n}" for table, n in sorted(report.rows.items()))
+    text = t("protection.rights.erased", total=sum(report.rows.values()), rows=rows)
+    if report.blocks_lifted:
+        text += t("protection.rights.erased_blocks")
+    return text
+
+
 class RightsScreen(CaseworkScreen):
     BINDINGS = [
         Binding("escape", "back", "key.back", id="back"),
         Binding("n", "new", "key.new_request", id="new-request"),
         Binding("i", "identity", "key.identity", id="identity"),
         Binding("e", "extend", "key.extend", id="extend"),
+        Binding("a", "answer", "key.answer_request", id="answer-request"),
+        Binding("x", "refuse", "key.refuse_request", id="refuse-request"),
+        Binding("s", "erase", "key.erase", id="erase"),
+        Binding("l", "lift", "key.lift_block", id="lift-block"),
         Binding("enter", "open", "key.open_person", id="open"),
         Binding("r", "refresh", "key.refresh", id="refresh"),
     ]
@@ -112,6 +331,7 @@ class RightsScreen(CaseworkScreen):
         yield Static(t("protection.rights.title"), classes="title")
         yield Static("", id="status", classes="help-text")
         yield DataTable(id="requests", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="result", classes="help-text")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -195,6 +415,109 @@ class RightsScreen(CaseworkScreen):
             self.action_refresh()
 
         self.call_service(rights.extend, self.ctx, request.id, on_done=done)
+
+    # Finishing a request -----------------------------------------------------------------
+
+    def _person_name(self, request: RightsRequestOut) -> str:
+        return self.data.names.get(request.person_id, str(request.person_id))
+
+    def _identity_checked(self, request: RightsRequestOut) -> bool:
+        if not request.identity_checked:
+            self.notify(t("protection.rights.identity_first"), severity="warning")
+        return request.identity_checked
+
+    def _finished(self, text: str) -> None:
+        """Show what was done under the table (it stays until the next action) and reload."""
+        self.query_one("#result", Static).update(text)
+        self.notify(text, timeout=8)
+        self.action_refresh()
+
+    def action_answer(self) -> None:
+        request = self.selected()
+        if request is None:
+            return
+        kind = RightKind(request.kind)
+        if kind is RightKind.ERASURE:
+            self.notify(t("protection.rights.use_erase"), severity="warning")
+            return
+        if kind is RightKind.BLOCKING:
+            self.notify(t("protection.rights.use_lift"), severity="warning")
+            return
+        if not self._identity_checked(request):
+            return
+        name = self._person_name(request)
+        if kind in (RightKind.ACCESS, RightKind.PORTABILITY):
+            access = AnswerAccessModal(request, name)
+
+            def written(ok: bool | None) -> None:
+                if ok and access.files is not None:
+                    files = access.files
+                    self._finished(
+                        t(
+                            "protection.rights.answered_to",
+                            folder=str(files.json_path.parent),
+                            json=files.json_path.name,
+                            text=files.text_path.name,
+                        )
+                    )
+
+            self.app.push_screen(access, written)
+            return
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self._finished(t("protection.rights.answered"))
+
+        self.app.push_screen(AnswerNoteModal(request, name), answered)
+
+    def action_refuse(self) -> None:
+        request = self.selected()
+        if request is None:
+            return
+        modal = RefuseModal(request, self._person_name(request))
+
+        def refused(ok: bool | None) -> None:
+            if ok:
+                self._finished(t("protection.rights.refused", ground=ground_name(modal.ground)))
+
+        self.app.push_screen(modal, refused)
+
+    def action_erase(self) -> None:
+        request = self.selected()
+        if request is None:
+            return
+        if request.kind != RightKind.ERASURE.value:
+            self.notify(t("protection.rights.only_erasure"), severity="warning")
+            return
+        if not self._identity_checked(request):
+            return
+        modal = EraseModal(request, self._person_name(request))
+
+        def erased(ok: bool | None) -> None:
+            if ok and modal.report is not None:
+                self._finished(erasure_text(modal.report))
+
+        self.app.push_screen(modal, erased)
+
+    def action_lift(self) -> None:
+        request = self.selected()
+        if request is None:
+            return
+        if request.kind != RightKind.BLOCKING.value:
+            self.notify(t("protection.rights.only_blocking"), severity="warning")
+            return
+        name = self._person_name(request)
+        pending = ", ".join(
+            f"{right_name(r.kind)} ({fmt_date(r.due_on)})"
+            for r in self.data.requests
+            if r.person_id == request.person_id and r.id != request.id
+        )
+
+        def lifted(ok: bool | None) -> None:
+            if ok:
+                self._finished(t("protection.rights.lifted", name=name))
+
+        self.app.push_screen(LiftBlockModal(request, name, pending), lifted)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -12,9 +12,10 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from casework.db import Database
-from casework.errors import FieldError, InvalidInput, NotAllowed, NotFound
-from casework.models import AuditEvent, RequestLog, Worker
+from casework.errors import Conflict, FieldError, InvalidInput, NotAllowed, NotFound
+from casework.models import AuditEvent, RequestLog, RightsRequest, Worker
 from casework.models.enums import Role
+from casework.models.security import RequestStatus, RightKind
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -69,6 +70,9 @@ class Context:
 
     db: Database
     actor_id: uuid.UUID | None = None
+    rights_request_id: uuid.UUID | None = None
+    """Set when the call carries out an open rectification request
+    (:func:`casework.services.rights.acting_on`): its writes pass a blocked person's file."""
 
     def actor(self, session: Session) -> Worker:
         if self.actor_id is None:
@@ -95,7 +99,13 @@ def audit(
     person_id: uuid.UUID | None = None,
     **details: Any,
 ) -> None:
-    """Add an audit event to the current transaction. ``details`` hold ids and field names only."""
+    """Add an audit event to the current transaction. ``details`` hold ids and field names only.
+
+    Every service write about a person passes here, so this is also where a blocking request
+    is enforced: a change to a blocked person's data raises ``person_blocked`` and the
+    caller's transaction rolls back with nothing written."""
+    if person_id is not None and changes_person(action, entity):
+        refuse_if_blocked(session, ctx, person_id)
     session.add(
         AuditEvent(
             worker_id=ctx.actor_id,
@@ -106,6 +116,69 @@ def audit(
             details=details,
         )
     )
+
+
+# Blocking (Ley 21.719 arts. 8 ter and 11) -------------------------------------------------
+
+RIGHTS_ENTITY = "rights_request"
+"""Registering, checking, extending, refusing or answering a request: the rights process."""
+
+PASSES_BLOCK = frozenset(
+    {
+        ("view", "person"),
+        ("export", "person"),
+        ("erase", "person"),
+        ("revoke", "consent"),
+    }
+)
+"""Audited actions a block does not stop: reading the file, the answer to an access or
+portability request, an erasure the person asked for, and the person withdrawing consent
+(which only narrows what is done with their data)."""
+
+_UNBLOCKED = "casework.unblocked"
+"""session.info key: persons already found unblocked in this transaction (one query each)."""
+
+
+def changes_person(action: str, entity: str) -> bool:
+    """Whether an audited action processes the person's data in a way a block suspends."""
+    return entity != RIGHTS_ENTITY and (action, entity) not in PASSES_BLOCK
+
+
+def open_blocking(session: Session, person_id: uuid.UUID) -> RightsRequest | None:
+    """The person's open blocking request (the earliest due), if any. One query on the
+    rights_request person_id index."""
+    return session.scalars(
+        sa.select(RightsRequest)
+        .where(
+            RightsRequest.person_id == person_id,
+            RightsRequest.kind == RightKind.BLOCKING.value,
+            RightsRequest.status.in_((RequestStatus.OPEN.value, RequestStatus.EXTENDED.value)),
+        )
+        .order_by(RightsRequest.due_on)
+        .limit(1)
+    ).first()
+
+
+def refuse_if_blocked(session: Session, ctx: Context, person_id: uuid.UUID) -> None:
+    """Raise ``person_blocked`` when an open blocking request suspends the person's data,
+    unless the call carries out an open rectification request of that same person."""
+    unblocked: set[uuid.UUID] = session.info.setdefault(_UNBLOCKED, set())
+    if person_id in unblocked:
+        return
+    block = open_blocking(session, person_id)
+    if block is None:
+        unblocked.add(person_id)
+        return
+    if ctx.rights_request_id is not None:
+        carried = session.get(RightsRequest, ctx.rights_request_id)
+        if (
+            carried is not None
+            and carried.person_id == person_id
+            and carried.kind == RightKind.RECTIFICATION.value
+            and carried.status in (RequestStatus.OPEN.value, RequestStatus.EXTENDED.value)
+        ):
+            return
+    raise Conflict("person_blocked", due=block.due_on, received=block.received_on)
 
 
 def replayed(session: Session, request_id: uuid.UUID | None, action: str) -> uuid.UUID | None:

@@ -4,24 +4,28 @@ the whole-file export an access or portability request gets, and erasure that er
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
+import os
 import uuid
 from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
 from typing import Any, cast
 
 import sqlalchemy as sa
 from pydantic import Field
 from sqlalchemy.orm import Session
 
-from casework.errors import Conflict, NotAllowed
+from casework import paths
+from casework.errors import CaseworkError, Conflict, NotAllowed
 from casework.models import Base, Person, RightsRequest, Tombstone
 from casework.models.base import utcnow
 from casework.models.enums import Role
 from casework.models.security import RefusalGround, RequestStatus, RightKind
-from casework.services.context import Context, audit, get_or_404, validate
+from casework.services.context import Context, audit, get_or_404, open_blocking, validate
 from casework.services.schemas import Input, Output, local_today
 
 ANSWER_DAYS = 30
@@ -97,6 +101,11 @@ class RefusalIn(Input):
     note: str = Field(min_length=1, max_length=2000)
 
 
+class AnswerIn(Input):
+    note: str = Field(min_length=1, max_length=2000)
+    """What was done (the data corrected, the processing stopped, why the block ends)."""
+
+
 class RightsRequestOut(Output):
     id: uuid.UUID
     person_id: uuid.UUID
@@ -108,6 +117,7 @@ class RightsRequestOut(Output):
     extended_on: dt.date | None
     answered_at: dt.datetime | None
     refusal_ground: str | None
+    answer_note: str | None = None
     answer_sha256: str | None
 
     @property
@@ -122,6 +132,17 @@ class RightsRequestOut(Output):
 class ErasureReport(Output):
     person_ids: list[uuid.UUID]
     rows: dict[str, int]
+    blocks_lifted: int = 0
+    """Blocking requests of the erased person closed with the erasure."""
+
+
+@dataclasses.dataclass(frozen=True)
+class AnswerFiles:
+    """Where the answer to an access or portability request was written."""
+
+    json_path: Path
+    text_path: Path
+    sha256: str
 
 
 # Register ---------------------------------------------------------------------------------
@@ -217,6 +238,69 @@ def refuse(ctx: Context, request_id: uuid.UUID, data: RefusalIn | Mapping[str, A
         )
 
 
+def blocked(ctx: Context, person_id: uuid.UUID) -> RightsRequestOut | None:
+    """The open blocking request that suspends the person's data, if any: while there is
+    one, every change to the file is refused (``person_blocked``); reading it is not. For a
+    banner on the person's file."""
+    with ctx.db.read() as session:
+        row = open_blocking(session, person_id)
+        return None if row is None else RightsRequestOut.model_validate(row)
+
+
+_ANSWERED_WITH_NOTE = (RightKind.RECTIFICATION, RightKind.OBJECTION, RightKind.BLOCKING)
+
+
+def answer(
+    ctx: Context, request_id: uuid.UUID, data: AnswerIn | Mapping[str, Any]
+) -> RightsRequestOut:
+    """Close a rectification, objection or blocking request as answered, with a note of what
+    was done; the hash of the note is kept as proof of the answer's content. (Access and
+    portability are answered by :func:`answer_access`, erasure by :func:`erase`.)"""
+    answer_in = validate(AnswerIn, data)
+    with ctx.db.write() as session:
+        worker = ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
+        row = _open_request(session, request_id)
+        kind = RightKind(row.kind)
+        if kind not in _ANSWERED_WITH_NOTE:
+            raise Conflict("answer_other_way", kind=kind.value)
+        if kind is not RightKind.BLOCKING and not row.identity_checked:
+            raise NotAllowed("identity_not_checked")
+        row.status = RequestStatus.ANSWERED.value
+        row.answer_note = answer_in.note
+        row.answer_sha256 = hashlib.sha256(answer_in.note.encode()).hexdigest()
+        row.answered_at = utcnow()
+        row.answered_by = worker.id
+        action = "lift_block" if kind is RightKind.BLOCKING else "answer"
+        audit(session, ctx, action, "rights_request", row.id, person_id=row.person_id)
+        return RightsRequestOut.model_validate(row)
+
+
+def lift_block(
+    ctx: Context, request_id: uuid.UUID, data: AnswerIn | Mapping[str, Any]
+) -> RightsRequestOut:
+    """End a blocking request once the matter it waited for is resolved: the person's data
+    can be processed again. The note says why (e.g. "rectification done on ...")."""
+    with ctx.db.read() as session:
+        row = get_or_404(session, RightsRequest, request_id, "rights_request")
+        if row.kind != RightKind.BLOCKING.value:
+            raise Conflict("not_a_block")
+    return answer(ctx, request_id, data)
+
+
+def acting_on(ctx: Context, request_id: uuid.UUID) -> Context:
+    """A context for carrying out an open rectification request (a supervisor's, identity
+    checked): the person-file services called with it may correct a blocked person's data,
+    which a block otherwise refuses."""
+    with ctx.db.read() as session:
+        ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
+        row = _open_request(session, request_id)
+        if row.kind != RightKind.RECTIFICATION.value:
+            raise Conflict("answer_other_way", kind=row.kind)
+        if not row.identity_checked:
+            raise NotAllowed("identity_not_checked")
+    return dataclasses.replace(ctx, rights_request_id=request_id)
+
+
 # Access and portability -------------------------------------------------------------------
 
 
@@ -235,17 +319,64 @@ def _jsonable(value: Any) -> Any:
 def answer_access(ctx: Context, request_id: uuid.UUID) -> tuple[dict[str, Any], str]:
     """The person's whole file as JSON and as a readable document; the request is answered
     and the hash of what was sent is kept as proof of its content."""
+    body, document = _access_document(ctx, request_id)
+    _mark_access_answered(ctx, request_id, hashlib.sha256(body.encode()).hexdigest())
+    return json.loads(body), readable(document)
+
+
+EXPORTS_FOLDER = "casework-exports"
+
+
+def default_answer_folder() -> Path:
+    """Where the desk offers to write answers: ``casework-exports`` in the user data folder."""
+    return paths.data_dir() / EXPORTS_FOLDER
+
+
+def answer_access_to(ctx: Context, request_id: uuid.UUID, folder: Path) -> AnswerFiles:
+    """Answer an access or portability request into ``folder``: the JSON file (whose hash
+    is kept as proof of what was sent) and the readable document beside it, both readable
+    by the file's owner only. Nothing is marked answered unless both files were written;
+    files of an answer that could not be recorded are removed again."""
+    body, document = _access_document(ctx, request_id)
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    stem = f"{document['request']['kind']}-{local_today().isoformat()}-{request_id.hex[:8]}"
+    json_path = folder / f"{stem}.json"
+    text_path = folder / f"{stem}.txt"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        _write_private(json_path, body)
+        _write_private(text_path, readable(document))
+    except OSError as exc:
+        raise CaseworkError("export_write", path=str(folder), reason=exc.strerror or "") from None
+    try:
+        _mark_access_answered(ctx, request_id, digest)
+    except BaseException:
+        json_path.unlink(missing_ok=True)
+        text_path.unlink(missing_ok=True)
+        raise
+    return AnswerFiles(json_path, text_path, digest)
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+        out.write(text)
+
+
+def _access_document(ctx: Context, request_id: uuid.UUID) -> tuple[str, dict[str, Any]]:
+    """The JSON text to send (sorted keys, so its hash is reproducible) and its document."""
     from casework.services import files
 
     with ctx.db.read() as session:
+        ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
         row = get_or_404(session, RightsRequest, request_id, "rights_request")
         person_id, kind = row.person_id, row.kind
         if row.status not in OPEN_STATUSES:
             raise Conflict("request_closed")
+        if kind not in (RightKind.ACCESS.value, RightKind.PORTABILITY.value):
+            raise Conflict("answer_other_way", kind=kind)
         if not row.identity_checked:
             raise NotAllowed("identity_not_checked")
-        if kind not in (RightKind.ACCESS.value, RightKind.PORTABILITY.value):
-            raise Conflict("request_closed")
     detail = files.get_person(ctx, person_id, audited=False)
     timeline = files.timeline(ctx, person_id)
     document = {
@@ -260,7 +391,10 @@ def answer_access(ctx: Context, request_id: uuid.UUID) -> tuple[dict[str, Any], 
         "purposes": ["case_management", "referrals", "statistics (anonymised only)"],
     }
     body = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True)
-    digest = hashlib.sha256(body.encode()).hexdigest()
+    return body, document
+
+
+def _mark_access_answered(ctx: Context, request_id: uuid.UUID, digest: str) -> None:
     with ctx.db.write() as session:
         worker = ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
         row = _open_request(session, request_id)
@@ -268,8 +402,15 @@ def answer_access(ctx: Context, request_id: uuid.UUID) -> tuple[dict[str, Any], 
         row.answered_at = utcnow()
         row.answered_by = worker.id
         row.answer_sha256 = digest
-        audit(session, ctx, "export", "person", person_id, person_id=person_id, request=kind)
-    return json.loads(body), readable(document)
+        audit(
+            session,
+            ctx,
+            "export",
+            "person",
+            row.person_id,
+            person_id=row.person_id,
+            request=row.kind,
+        )
 
 
 def readable(document: dict[str, Any]) -> str:
@@ -313,6 +454,8 @@ def erase(ctx: Context, request_id: uuid.UUID) -> ErasureReport:
             raise NotAllowed("identity_not_checked")
         rows = erase_person(session, row.person_id)
         ids = rows.pop("_persons")
+        # erase_person empties the session: load the request again, or its answer is lost.
+        row = get_or_404(session, RightsRequest, request_id, "rights_request")
         session.add(
             Tombstone(
                 person_id=row.person_id,
@@ -326,8 +469,25 @@ def erase(ctx: Context, request_id: uuid.UUID) -> ErasureReport:
         row.answered_at = utcnow()
         row.answered_by = worker.id
         audit(session, ctx, "erase", "person", row.person_id, person_id=row.person_id, **rows)
+        lifted = _lift_blocks_after_erasure(session, ctx, worker.id, row)
     compact(ctx)
-    return ErasureReport(person_ids=ids, rows=rows)
+    return ErasureReport(person_ids=ids, rows=rows, blocks_lifted=lifted)
+
+
+def _lift_blocks_after_erasure(
+    session: Session, ctx: Context, worker_id: uuid.UUID, erasure: RightsRequest
+) -> int:
+    """A block that waited for this erasure has nothing left to hold: close it as answered."""
+    lifted = 0
+    while (block := open_blocking(session, erasure.person_id)) is not None:
+        block.status = RequestStatus.ANSWERED.value
+        block.answer_note = f"erasure {erasure.id}"
+        block.answered_at = utcnow()
+        block.answered_by = worker_id
+        session.flush()
+        audit(session, ctx, "lift_block", "rights_request", block.id, person_id=block.person_id)
+        lifted += 1
+    return lifted
 
 
 def erase_person(session: Session, person_id: uuid.UUID) -> dict[str, Any]:

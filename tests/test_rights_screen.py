@@ -1,0 +1,233 @@
+"""Finishing a rights request from the F7 screen, driven with keys: the access answer
+written to files the supervisor is told about, a refusal on a legal exception, an erasure
+that needs the word typed, a block lifted; bad input is pointed out and nothing typed is lost."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from textual.widgets import DataTable, Input, Select, Static, TextArea
+
+from casework import clock
+from casework.app import CaseworkApp, make_app
+from casework.db import Database, open_database
+from casework.errors import Conflict
+from casework.models import Person, RightsRequest
+from casework.screens.rights import (
+    AnswerAccessModal,
+    EraseModal,
+    LiftBlockModal,
+    RefuseModal,
+    RightsScreen,
+)
+from casework.services import persons, rights
+from casework.services.context import Context
+from casework.services.schemas import WorkerOut
+
+from .factories import intake_data
+from .test_desk import settle, sign_in_as
+
+NOW = dt.datetime(2026, 11, 23, 13, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen() -> Iterator[None]:
+    clock.freeze(NOW)
+    yield
+    clock.freeze(None)
+
+
+@pytest.fixture
+def database(tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
+    """The desk is driven on SQLite; the services run on both backends elsewhere."""
+    path = tmp_path / "desk.db"
+    shutil.copy(sqlite_template, path)
+    db = open_database(str(path))
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def person_id(ctx: Context) -> uuid.UUID:
+    return persons.register_intake(ctx, intake_data()).person_id
+
+
+def current(app: CaseworkApp) -> object:
+    """The screen on top (a call, so a type check on an earlier screen does not stick)."""
+    return app.screen
+
+
+def text_of(widget: Static) -> str:
+    return str(widget.render())
+
+
+def _request(database: Database, request_id: uuid.UUID) -> RightsRequest:
+    with database.read() as s:
+        row = s.get(RightsRequest, request_id)
+        assert row is not None
+        return row
+
+
+async def _rights_screen(pilot, app: CaseworkApp) -> RightsScreen:  # type: ignore[no-untyped-def]
+    await sign_in_as(pilot, "Carolina Reyes")
+    await pilot.press("f7")
+    await settle(pilot)
+    assert isinstance(app.screen, RightsScreen)
+    return app.screen
+
+
+async def test_an_access_answer_is_written_to_files_the_supervisor_is_shown(
+    ctx: Context, database: Database, supervisor: WorkerOut, person_id: uuid.UUID, tmp_path: Path
+) -> None:
+    request = rights.register(ctx, {"person_id": person_id, "kind": "access"})
+    app = make_app(database)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _rights_screen(pilot, app)
+        await pilot.press("a")  # identity not checked yet: no answer
+        await settle(pilot)
+        assert current(app) is screen
+        await pilot.press("i")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, AnswerAccessModal)
+        assert "acceso" in text_of(modal.query_one(".title", Static))
+        offered = modal.query_one("#folder", Input).value
+        assert offered.endswith("casework-exports")
+
+        # A folder that cannot be made: the message says so, the form and request stay.
+        blocker = tmp_path / "a-file"
+        blocker.write_text("not a folder")
+        modal.query_one("#folder", Input).value = str(blocker / "respuestas")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert current(app) is modal
+        assert "No se pudo escribir" in text_of(modal.query_one("#form-error", Static))
+        assert modal.query_one("#folder", Input).value == str(blocker / "respuestas")
+        assert _request(database, request.id).status == "open"
+
+        folder = tmp_path / "respuestas"
+        modal.query_one("#folder", Input).value = str(folder)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert current(app) is screen
+        shown = text_of(screen.query_one("#result", Static))
+        [json_file] = folder.glob("*.json")
+        [text_file] = folder.glob("*.txt")
+        assert str(folder) in shown and json_file.name in shown and text_file.name in shown
+        assert screen.query_one(DataTable).row_count == 0
+    answered = _request(database, request.id)
+    assert answered.status == "answered"
+    assert answered.answer_sha256 == hashlib.sha256(json_file.read_bytes()).hexdigest()
+    assert json.loads(json_file.read_text())["person"]["given_names"] == "Yesenia Carolina"
+    assert "Yesenia Carolina" in text_file.read_text()
+    assert json_file.stat().st_mode & 0o077 == 0  # the owner's eyes only
+
+
+async def test_a_refusal_needs_a_legal_exception_and_reasons(
+    ctx: Context, database: Database, supervisor: WorkerOut, person_id: uuid.UUID
+) -> None:
+    request = rights.register(ctx, {"person_id": person_id, "kind": "erasure"})
+    app = make_app(database)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _rights_screen(pilot, app)
+        await pilot.press("x")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, RefuseModal)
+        modal.query_one("#note", TextArea).text = "Causa de VIF en curso."
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert current(app) is modal  # no exception chosen: nothing refused, the note stays
+        assert "obligatorio" in text_of(modal.query_one("#error-ground", Static))
+        assert modal.query_one("#note", TextArea).text == "Causa de VIF en curso."
+        assert _request(database, request.id).status == "open"
+        modal.query_one("#ground", Select).value = "victim_protection"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert current(app) is screen
+        assert "Protección de víctimas y testigos" in text_of(screen.query_one("#result", Static))
+    refused = _request(database, request.id)
+    assert (refused.status, refused.refusal_ground) == ("refused", "victim_protection")
+    assert refused.answer_note == "Causa de VIF en curso."
+
+
+async def test_an_erasure_happens_only_after_typing_the_word_and_reports_what_went(
+    ctx: Context, database: Database, supervisor: WorkerOut, person_id: uuid.UUID
+) -> None:
+    persons.add_note(ctx, person_id, {"text": "Trajo documentos."})
+    request = rights.register(
+        ctx, {"person_id": person_id, "kind": "erasure", "identity_checked": True}
+    )
+    app = make_app(database)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _rights_screen(pilot, app)
+        await pilot.press("s")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, EraseModal)
+        assert "Yesenia" in text_of(modal.query_one("#warning", Static))
+        await pilot.press(*"BORRA", "enter")
+        await settle(pilot)
+        assert current(app) is modal
+        assert "escriba BORRAR" in text_of(modal.query_one("#error-word", Static))
+        with database.read() as s:
+            assert s.get(Person, person_id) is not None
+        await pilot.press("R", "enter")
+        await settle(pilot)
+        assert current(app) is screen
+        shown = text_of(screen.query_one("#result", Static))
+        assert "Supresión hecha" in shown and "note 1" in shown and "person 1" in shown
+    with database.read() as s:
+        assert s.get(Person, person_id) is None
+    assert _request(database, request.id).status == "answered"
+
+
+async def test_a_block_is_lifted_with_a_reason_and_the_file_can_change_again(
+    ctx: Context, database: Database, supervisor: WorkerOut, person_id: uuid.UUID
+) -> None:
+    block = rights.register(ctx, {"person_id": person_id, "kind": "blocking"})
+    rights.register(ctx, {"person_id": person_id, "kind": "rectification"})
+    with pytest.raises(Conflict):
+        persons.add_note(ctx, person_id, {"text": "Durante el bloqueo"})
+    app = make_app(database)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _rights_screen(pilot, app)
+        table = screen.query_one(DataTable)
+        assert table.row_count == 2
+        await pilot.press("down", "l")  # the rectification is no block
+        await settle(pilot)
+        assert current(app) is screen
+        await pilot.press("up", "s")  # nor an erasure
+        await settle(pilot)
+        assert current(app) is screen
+        await pilot.press("l")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, LiftBlockModal)
+        pending = text_of(modal.query_one("#pending", Static))
+        assert "Rectificación" in pending  # what the block may still be waiting for
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert current(app) is modal
+        assert "obligatorio" in text_of(modal.query_one("#error-note", Static))
+        await pilot.press(*"Rectificada")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert current(app) is screen
+        assert "Bloqueo levantado" in text_of(screen.query_one("#result", Static))
+        assert table.row_count == 1
+    lifted = _request(database, block.id)
+    assert (lifted.status, lifted.answer_note) == ("answered", "Rectificada")
+    persons.add_note(ctx, person_id, {"text": "Después del bloqueo"})
+    with database.read() as s:
+        assert s.scalar(sa.select(Person.id).where(Person.id == person_id)) == person_id
