@@ -36,6 +36,7 @@ class CaseworkApp(App[int]):
         Binding("f7", "supervise('rights')", "key.rights", id="rights"),
         Binding("f8", "supervise('audit')", "key.audit", id="audit"),
         Binding("f9", "supervise('retention')", "key.retention", id="retention"),
+        Binding("f10", "admin", "key.admin", id="admin", show=False),
         Binding("ctrl+q", "quit", "key.quit", id="quit"),
     ]
 
@@ -113,6 +114,15 @@ class CaseworkApp(App[int]):
             return False
         return True
 
+    def _administering(self) -> bool:
+        """Signed in as an administrator; otherwise say so."""
+        if not self._signed_in() or self.worker is None:
+            return False
+        if self.worker.role != "admin":
+            self.notify(t("admin.admins_only"), severity="warning")
+            return False
+        return True
+
     def action_today(self) -> None:
         if self._signed_in():
             from casework.screens.today import TodayScreen
@@ -187,6 +197,15 @@ class CaseworkApp(App[int]):
         screens = {"rights": RightsScreen, "audit": AuditScreen, "retention": RetentionScreen}
         if which in screens and not isinstance(self.screen, screens[which]):
             self.push_screen(screens[which]())
+
+    def action_admin(self) -> None:
+        """Workers, programmes and the referral catalogue (F10, administrators only)."""
+        if not self._administering():
+            return
+        from casework.screens.admin import AdminScreen
+
+        if not isinstance(self.screen, AdminScreen):
+            self.push_screen(AdminScreen())
 
     def open_person(self, person_id: Any) -> None:
         from casework.screens.person import PersonScreen

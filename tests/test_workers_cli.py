@@ -8,6 +8,7 @@ import pytest
 
 from casework.cli import main
 from casework.db import open_database
+from casework.errors import NotAllowed
 from casework.services import auth, workers
 from casework.services.context import Context
 
@@ -59,4 +60,43 @@ def test_admin_adds_a_worker_who_can_then_sign_in(
     assert main(["worker", "list", "--db", path]) == 0
     listing = capsys.readouterr().out
     assert "carla" in listing and "OMIL" in listing
+    db.dispose()
+
+
+def test_admin_deactivates_unlocks_and_renames_from_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = str(tmp_path / "office.db")
+    db = open_database(path)
+    ctx = Context(db)
+    admin = workers.first_run(
+        ctx,
+        {"code": "OFMIG", "name": "Oficina de Migrantes"},
+        {"username": "ana", "full_name": "Ana Pizarro"},
+    )
+    auth.choose_first_password(ctx, admin.id, PASSWORD)
+    workers.add_worker(
+        Context(db, admin.id),
+        {"username": "carla", "full_name": "Carla Soto", "password": "clave de carla 2026"},
+    )
+    monkeypatch.setattr("builtins.input", lambda _prompt: "ana")
+    monkeypatch.setattr("getpass.getpass", lambda _prompt: PASSWORD)
+
+    for _ in range(auth.MAX_FAILURES):
+        with pytest.raises(NotAllowed):
+            auth.authenticate(ctx, "carla", "equivocada")
+    assert main(["worker", "unlock", "carla", "--db", path]) == 0
+    assert auth.authenticate(ctx, "carla", "clave de carla 2026").username == "carla"
+
+    assert main(["worker", "deactivate", "carla", "--db", path]) == 0
+    assert "carla desactivado/a" in capsys.readouterr().out
+    with pytest.raises(NotAllowed):
+        auth.authenticate(ctx, "carla", "clave de carla 2026")
+    assert main(["worker", "deactivate", "ana", "--db", path]) == 2  # the last administrator
+    assert "administración" in capsys.readouterr().err
+    assert main(["worker", "reactivate", "carla", "--db", path]) == 0
+    assert main(["worker", "deactivate", "nadie", "--db", path]) == 2
+
+    assert main(["programme", "rename", "OFMIG", "--name", "Oficina Migrante", "--db", path]) == 0
+    assert [p.name for p in workers.list_programmes(ctx)] == ["Oficina Migrante"]
     db.dispose()

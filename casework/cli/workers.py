@@ -1,4 +1,5 @@
-"""`casework worker add|list` and `casework programme add`: an administrator's staff list."""
+"""`casework worker add|list|deactivate|reactivate|unlock` and `casework programme add|rename`:
+an administrator's staff list (the same services as the F10 screen)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from casework.cli import add_db_option
 from casework.cli.init import add_passphrase_option, ask_twice, passphrase_arg
 from casework.db import open_database
+from casework.errors import NotFound
 from casework.i18n import t
 from casework.services import auth, workers
 from casework.services.context import Context
@@ -29,6 +31,16 @@ def register(sub: Any) -> None:
     add_db_option(listing)
     add_passphrase_option(listing)
     listing.set_defaults(func=cmd_list)
+    for name, help_text in (
+        ("deactivate", "a worker who left: no more sign-in; their cases stay"),
+        ("reactivate", "let a deactivated worker sign in again"),
+        ("unlock", "lift a lock-out after failed sign-ins"),
+    ):
+        change = actions.add_parser(name, help=help_text)
+        change.add_argument("username")
+        add_db_option(change)
+        add_passphrase_option(change)
+        change.set_defaults(func=cmd_change, change=name)
 
     programme = sub.add_parser("programme", help="add a municipal programme")
     prog_actions = programme.add_subparsers(
@@ -40,6 +52,12 @@ def register(sub: Any) -> None:
     add_db_option(padd)
     add_passphrase_option(padd)
     padd.set_defaults(func=cmd_programme)
+    rename = prog_actions.add_parser("rename", help="give a programme a new name")
+    rename.add_argument("code")
+    rename.add_argument("--name", required=True)
+    add_db_option(rename)
+    add_passphrase_option(rename)
+    rename.set_defaults(func=cmd_programme_rename)
 
 
 def _admin(ctx: Context) -> Context:
@@ -95,6 +113,40 @@ def cmd_programme(args: argparse.Namespace) -> int:
             _admin(Context(database)), {"code": args.code, "name": args.name}
         )
         print(t("cli.programme_added", code=created.code))
+    finally:
+        database.dispose()
+    return 0
+
+
+def cmd_change(args: argparse.Namespace) -> int:
+    database = open_database(args.db, passphrase=passphrase_arg(args))
+    try:
+        admin = _admin(Context(database))
+        target = workers.find_worker(admin, args.username.strip().lower())
+        if target is None:
+            raise NotFound("not_found", what=args.username)
+        if args.change == "unlock":
+            workers.unlock(admin, target.id)
+        else:
+            workers.set_active(admin, target.id, args.change == "reactivate")
+        done = {"unlock": "unlocked", "deactivate": "worker_deactivated"}.get(
+            args.change, "worker_reactivated"
+        )
+        print(t(f"admin.{done}", username=target.username))
+    finally:
+        database.dispose()
+    return 0
+
+
+def cmd_programme_rename(args: argparse.Namespace) -> int:
+    database = open_database(args.db, passphrase=passphrase_arg(args))
+    try:
+        admin = _admin(Context(database))
+        found = [p for p in workers.list_programmes(admin) if p.code == args.code]
+        if not found:
+            raise NotFound("not_found", what=args.code)
+        workers.rename_programme(admin, found[0].id, {"name": args.name})
+        print(t("admin.programme_renamed", code=args.code))
     finally:
         database.dispose()
     return 0

@@ -3,6 +3,7 @@
 from casework.models.audit import AuditEvent, PersonMerge, RequestLog
 from casework.models.base import Base
 from casework.models.case import Case, Contact, Note
+from casework.models.catalogue import LocalDestination
 from casework.models.dedupe import MatchPair
 from casework.models.followup import FollowUp
 from casework.models.guidance import Guidance, GuidanceItem
@@ -36,6 +37,7 @@ __all__ = [
     "GuidanceItem",
     "HouseholdMember",
     "IdentityDocument",
+    "LocalDestination",
     "MatchPair",
     "MigrationStatusRecord",
     "Note",

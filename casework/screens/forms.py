@@ -15,7 +15,7 @@ from casework import clock, refdata
 from casework.i18n import current_language, t
 from casework.models.enums import ReferralStatus, Role, referral_can_move
 from casework.screens.common import CaseworkModal, code_label, error_text, field_errors, parse_date
-from casework.services import followups, persons, referrals
+from casework.services import catalogue, followups, persons, referrals
 from casework.services.followups import FollowUpOut
 from casework.services.referrals import ReferralOut
 
@@ -255,6 +255,10 @@ class ReferralModal(FormModal):
     def __init__(self, person_id: uuid.UUID) -> None:
         super().__init__()
         self.person_id = person_id
+        self.catalogue: tuple[refdata.Destination, ...] = refdata.destinations()
+        """Shipped destinations at once; the office's own join them when loaded."""
+        self._pending_destination: str | None = None
+        """A draft's destination, chosen once the whole catalogue is loaded."""
 
     def fields(self) -> ComposeResult:
         lang = current_language()
@@ -290,20 +294,49 @@ class ReferralModal(FormModal):
         lang = current_language()
         return [
             (d.name_es if lang == "es" else d.name_en, d.key)
-            for d in refdata.destinations()
+            for d in self.catalogue
             if area is None or d.service_area == area
         ]
+
+    def on_mount(self) -> None:
+        self.call_service(catalogue.destinations, self.ctx, on_done=self._catalogue_loaded)
+
+    def _catalogue_loaded(self, loaded: tuple[refdata.Destination, ...]) -> None:
+        self.catalogue = loaded
+        select = self.query_one("#destination", Select)
+        chosen = self._pending_destination or select.value
+        area = self.query_one("#area", Select).value
+        select.set_options(self._destinations(area if isinstance(area, str) else None))
+        if isinstance(chosen, str) and any(d.key == chosen for d in loaded):
+            select.value = chosen
+        self._pending_destination = None
+
+    def _restore(self, draft: dict[str, Any]) -> None:
+        draft = dict(draft)
+        chosen = draft.pop("destination", None)
+        super()._restore(draft)
+        if isinstance(chosen, str):
+            if any(d.key == chosen for d in self.catalogue):
+                self.query_one("#destination", Select).value = chosen
+            else:
+                self._pending_destination = chosen
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "area":
             area = event.value if isinstance(event.value, str) else None
-            self.query_one("#destination", Select).set_options(self._destinations(area))
+            select = self.query_one("#destination", Select)
+            chosen, options = select.value, self._destinations(area)
+            select.set_options(options)
+            if isinstance(chosen, str) and any(key == chosen for _name, key in options):
+                select.value = chosen  # a restored draft's area must not undo its destination
         elif event.select.id == "destination" and isinstance(event.value, str):
-            dest = refdata.destination(event.value)
+            dest = next((d for d in self.catalogue if d.key == event.value), None)
             if dest is not None:
+                lines = " → ".join(x for x in (dest.when_es, dest.typical_outcome_es) if x)
+                if dest.contact_es:
+                    lines += f"\n{dest.contact_es}" if lines else dest.contact_es
                 self.query_one("#destination-help", Static).update(
-                    f"{dest.when_es} → {dest.typical_outcome_es}"
-                    + (f"  [{t('ui.form.private')}]" if dest.private else "")
+                    lines + (f"  [{t('ui.form.private')}]" if dest.private else "")
                 )
 
     def action_save(self) -> None:

@@ -8,13 +8,16 @@ from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import model_validator
+from pydantic_core import PydanticCustomError
 from sqlalchemy.orm import Session
 
 from casework import refdata
-from casework.errors import InvalidTransition, NotAllowed
+from casework.errors import FieldError, InvalidInput, InvalidTransition, NotAllowed
 from casework.models import Referral, ReferralEvent, Worker
 from casework.models.base import utcnow
 from casework.models.enums import REFERRAL_WAITING, ReferralStatus, Role, referral_can_move
+from casework.services import catalogue
 from casework.services.context import Context, audit, get_or_404, remember, replayed, validate
 from casework.services.followups import add_follow_up
 from casework.services.persons import has_consent, live_person, open_case, record_consent_row
@@ -22,6 +25,18 @@ from casework.services.schemas import FollowUpIn, Output, ReferralIn, ReferralMo
 
 FOLLOW_UP_DAYS = {"normal": 14, "urgent": 3}
 """Days after a request before its follow-up falls due."""
+
+
+class CatalogueReferralIn(ReferralIn):
+    """A referral whose destination may also be one of the office's own: the key is checked
+    against the whole catalogue (shipped and local) inside the transaction."""
+
+    @model_validator(mode="after")
+    def _destination(self) -> CatalogueReferralIn:
+        areas = {a.key for a in refdata.service_areas()}
+        if self.service_area is not None and self.service_area not in areas:
+            raise PydanticCustomError("unknown_service_area", "area", {"value": self.service_area})
+        return self
 
 
 class ReferralEventOut(Output):
@@ -55,7 +70,7 @@ def _consent_gate(
 ) -> None:
     """A private organisation needs the person's consent to receive their data (Ley 21.719
     art. 22); a public body receives them for its legal function, which is recorded."""
-    dest = refdata.destination(ref.destination_key)
+    dest = catalogue.lookup(session, ref.destination_key)
     if dest is not None and not dest.private:
         audit(
             session,
@@ -104,7 +119,7 @@ def _move(
         if ref.requested_at is None:
             ref.requested_at = now
             days = FOLLOW_UP_DAYS.get(ref.urgency, 14)
-            dest = refdata.destination(ref.destination_key)
+            dest = catalogue.lookup(session, ref.destination_key)
             name = dest.name_es if dest else ref.destination_key
             add_follow_up(
                 session,
@@ -151,13 +166,18 @@ def create(
     request_id: uuid.UUID | None = None,
 ) -> uuid.UUID:
     """A referral, requested at once unless ``request_now`` is false (then a draft)."""
-    ref_in = validate(ReferralIn, data)
-    dest = refdata.destination(ref_in.destination)
-    assert dest is not None
+    if isinstance(data, ReferralIn):
+        data = data.model_dump()
+    ref_in = validate(CatalogueReferralIn, data)
     with ctx.db.write() as session:
         done = replayed(session, request_id, "create_referral")
         if done is not None:
             return done
+        dest = catalogue.lookup(session, ref_in.destination, active_only=True)
+        if dest is None:
+            raise InvalidInput(
+                [FieldError("destination", "unknown_destination", {"value": ref_in.destination})]
+            )
         worker = ctx.actor(session)
         person = live_person(session, person_id)
         case = open_case(session, person, worker)

@@ -1,19 +1,33 @@
-"""Programmes and workers, and the first-run set-up."""
+"""Programmes and workers, the first-run set-up and the administrator's staff list."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
 import sqlalchemy as sa
+from pydantic import AfterValidator, Field, field_validator
+from pydantic_core import PydanticCustomError
+from sqlalchemy.orm import Session, joinedload
 
-from casework.errors import Conflict, NotFound
+from casework.errors import Conflict, FieldError, InvalidInput, NotFound
 from casework.models import Programme, Worker
 from casework.models.base import utcnow
 from casework.models.enums import Role
+from casework.services import auth
 from casework.services.context import Context, audit, validate
-from casework.services.schemas import ProgrammeIn, ProgrammeOut, WorkerIn, WorkerOut
+from casework.services.schemas import (
+    Input,
+    OptText,
+    Output,
+    ProgrammeIn,
+    ProgrammeOut,
+    Text,
+    WorkerIn,
+    WorkerOut,
+)
 
 
 def is_empty(ctx: Context) -> bool:
@@ -125,3 +139,262 @@ def sign_in(ctx: Context, worker_id: uuid.UUID) -> WorkerOut:
         row.last_seen_at = utcnow()
         audit(session, Context(ctx.db, row.id), "sign_in", "worker", row.id)
         return WorkerOut.model_validate(row)
+
+
+# Administration ------------------------------------------------------------------------------
+
+
+class StaffOut(Output):
+    """A worker as the administrator sees them: with their programme and lock-out."""
+
+    id: uuid.UUID
+    username: str
+    full_name: str
+    role: str
+    programme_id: uuid.UUID | None
+    programme_code: str | None
+    active: bool
+    locked_until: dt.datetime | None
+    last_seen_at: dt.datetime | None
+    has_password: bool
+
+    @property
+    def locked(self) -> bool:
+        return self.locked_until is not None and self.locked_until > utcnow()
+
+
+class ProgrammeRow(Output):
+    id: uuid.UUID
+    code: str
+    name: str
+    active: bool
+    workers: int
+    """Active workers in the programme."""
+
+
+def _strong(value: str) -> str:
+    if len(value) < auth.MIN_PASSWORD_LENGTH:
+        raise PydanticCustomError(
+            "password_too_short", "short", {"length": auth.MIN_PASSWORD_LENGTH}
+        )
+    return value
+
+
+Password = Annotated[str, AfterValidator(_strong)]
+
+
+class NewWorkerIn(WorkerIn):
+    """A colleague with the temporary password the administrator gives them."""
+
+    password: Password
+
+    @field_validator("username", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+
+class WorkerChangeIn(Input):
+    full_name: Text = Field(max_length=200)
+    role: Role
+    programme_code: OptText = None
+    """Empty: no programme."""
+
+
+class PasswordIn(Input):
+    password: Password
+
+
+class ProgrammeNameIn(Input):
+    name: Text = Field(max_length=200)
+
+
+def _staff(row: Worker) -> StaffOut:
+    return StaffOut(
+        id=row.id,
+        username=row.username,
+        full_name=row.full_name,
+        role=row.role,
+        programme_id=row.programme_id,
+        programme_code=row.programme.code if row.programme else None,
+        active=row.active,
+        locked_until=row.locked_until,
+        last_seen_at=row.last_seen_at,
+        has_password=row.password_hash is not None,
+    )
+
+
+def staff(ctx: Context) -> list[StaffOut]:
+    """Every worker, active or not, by name (administrators only)."""
+    with ctx.db.read() as session:
+        ctx.require_role(session, Role.ADMIN)
+        rows = session.scalars(
+            sa.select(Worker).options(joinedload(Worker.programme)).order_by(Worker.full_name)
+        )
+        return [_staff(w) for w in rows]
+
+
+def programmes(ctx: Context) -> list[ProgrammeRow]:
+    """Programmes with how many active workers each has (administrators only)."""
+    with ctx.db.read() as session:
+        ctx.require_role(session, Role.ADMIN)
+        counted = session.execute(
+            sa.select(Worker.programme_id, sa.func.count())
+            .where(Worker.active.is_(True), Worker.programme_id.is_not(None))
+            .group_by(Worker.programme_id)
+        )
+        counts = {prog_id: int(n) for prog_id, n in counted}
+        rows = session.scalars(sa.select(Programme).order_by(Programme.name))
+        return [
+            ProgrammeRow(
+                id=p.id, code=p.code, name=p.name, active=p.active, workers=counts.get(p.id, 0)
+            )
+            for p in rows
+        ]
+
+
+def _programme_id(session: Session, code: str | None) -> uuid.UUID | None:
+    if not code:
+        return None
+    prog_id = session.scalar(sa.select(Programme.id).where(Programme.code == code))
+    if prog_id is None:
+        raise InvalidInput([FieldError("programme_code", "not_found", {"what": code})])
+    return prog_id
+
+
+def add_worker(ctx: Context, data: NewWorkerIn | Mapping[str, Any]) -> StaffOut:
+    """A new colleague with a temporary password, in one transaction (administrators only)."""
+    worker_in = validate(NewWorkerIn, data)
+    new_hash = auth.hash_password(worker_in.password)
+    with ctx.db.write() as session:
+        ctx.require_role(session, Role.ADMIN)
+        if session.scalar(sa.select(Worker.id).where(Worker.username == worker_in.username)):
+            raise InvalidInput(
+                [FieldError("username", "username_taken", {"username": worker_in.username})]
+            )
+        row = Worker(
+            username=worker_in.username,
+            full_name=worker_in.full_name,
+            role=worker_in.role.value,
+            programme_id=_programme_id(session, worker_in.programme_code),
+            password_hash=new_hash,
+        )
+        session.add(row)
+        session.flush()
+        audit(session, ctx, "create", "worker", row.id)
+        audit(session, ctx, "password_set", "worker", row.id)
+        session.refresh(row, ["programme"])
+        return _staff(row)
+
+
+def _admins_left(session: Session, without: uuid.UUID) -> int:
+    """Active administrators other than ``without``."""
+    return int(
+        session.scalar(
+            sa.select(sa.func.count()).where(
+                Worker.role == Role.ADMIN.value, Worker.active.is_(True), Worker.id != without
+            )
+        )
+        or 0
+    )
+
+
+def _target(session: Session, worker_id: uuid.UUID) -> Worker:
+    row = session.get(Worker, worker_id)
+    if row is None:
+        raise NotFound("not_found", what="worker")
+    return row
+
+
+def change_worker(
+    ctx: Context, worker_id: uuid.UUID, data: WorkerChangeIn | Mapping[str, Any]
+) -> StaffOut:
+    """Name, role and programme; the last active administrator cannot be demoted."""
+    change = validate(WorkerChangeIn, data)
+    with ctx.db.write() as session:
+        ctx.require_role(session, Role.ADMIN)
+        row = _target(session, worker_id)
+        if (
+            row.active
+            and row.role == Role.ADMIN.value
+            and change.role is not Role.ADMIN
+            and not _admins_left(session, row.id)
+        ):
+            raise Conflict("last_admin")
+        values = {
+            "full_name": change.full_name,
+            "role": change.role.value,
+            "programme_id": _programme_id(session, change.programme_code),
+        }
+        changed = [name for name, value in values.items() if getattr(row, name) != value]
+        for name in changed:
+            setattr(row, name, values[name])
+        if changed:
+            audit(session, ctx, "update", "worker", row.id, fields=changed)
+        session.flush()
+        session.refresh(row, ["programme"])
+        return _staff(row)
+
+
+def set_active(ctx: Context, worker_id: uuid.UUID, active: bool) -> StaffOut:
+    """Deactivate (they can no longer sign in; their cases and history stay) or reactivate.
+    The last active administrator cannot be deactivated."""
+    with ctx.db.write() as session:
+        ctx.require_role(session, Role.ADMIN)
+        row = _target(session, worker_id)
+        if (
+            not active
+            and row.active
+            and row.role == Role.ADMIN.value
+            and not _admins_left(session, row.id)
+        ):
+            raise Conflict("last_admin")
+        if row.active != active:
+            row.active = active
+            row.failed_sign_ins = 0
+            row.locked_until = None
+            audit(session, ctx, "reactivate" if active else "deactivate", "worker", row.id)
+        return _staff(row)
+
+
+def reset_password(
+    ctx: Context, worker_id: uuid.UUID, data: PasswordIn | Mapping[str, Any]
+) -> StaffOut:
+    """A new temporary password for someone who forgot theirs; unlocks the account."""
+    new_hash = auth.hash_password(validate(PasswordIn, data).password)
+    with ctx.db.write() as session:
+        ctx.require_role(session, Role.ADMIN)
+        row = _target(session, worker_id)
+        row.password_hash = new_hash
+        row.failed_sign_ins = 0
+        row.locked_until = None
+        audit(session, ctx, "password_set", "worker", row.id)
+        return _staff(row)
+
+
+def unlock(ctx: Context, worker_id: uuid.UUID) -> StaffOut:
+    """Lift a lock-out after failed sign-ins before it runs out."""
+    with ctx.db.write() as session:
+        ctx.require_role(session, Role.ADMIN)
+        row = _target(session, worker_id)
+        if row.locked_until is not None or row.failed_sign_ins:
+            row.locked_until = None
+            row.failed_sign_ins = 0
+            audit(session, ctx, "unlock", "worker", row.id)
+        return _staff(row)
+
+
+def rename_programme(
+    ctx: Context, programme_id: uuid.UUID, data: ProgrammeNameIn | Mapping[str, Any]
+) -> ProgrammeOut:
+    """A programme's name (its code stays: it is printed in reports and lists)."""
+    name_in = validate(ProgrammeNameIn, data)
+    with ctx.db.write() as session:
+        ctx.require_role(session, Role.ADMIN)
+        prog = session.get(Programme, programme_id)
+        if prog is None:
+            raise NotFound("not_found", what="programme")
+        if prog.name != name_in.name:
+            prog.name = name_in.name
+            audit(session, ctx, "update", "programme", prog.id, fields=["name"])
+        return ProgrammeOut.model_validate(prog)

@@ -1,0 +1,668 @@
+"""F10, administrators only: workers (add, role and programme, deactivate, a new temporary
+password, unlock), programmes (add, rename) and the office's own referral destinations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import (
+    Checkbox,
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    Label,
+    Select,
+    Static,
+    TabbedContent,
+    TabPane,
+)
+
+from casework import refdata
+from casework.i18n import current_language, t
+from casework.models.enums import Role
+from casework.screens.common import CaseworkScreen, error_text, fmt_datetime
+from casework.screens.forms import FormModal, error_slot
+from casework.screens.retention import ConfirmModal
+from casework.services import auth, catalogue, workers
+from casework.services.catalogue import LocalDestinationOut
+from casework.services.context import Context
+from casework.services.workers import ProgrammeRow, StaffOut
+
+WORKERS, PROGRAMMES, CATALOGUE = "workers", "programmes", "catalogue"
+
+
+@dataclass(frozen=True)
+class AdminData:
+    staff: list[StaffOut]
+    programmes: list[ProgrammeRow]
+    local: list[LocalDestinationOut]
+
+
+def load_admin(ctx: Context) -> AdminData:
+    return AdminData(workers.staff(ctx), workers.programmes(ctx), catalogue.local_destinations(ctx))
+
+
+def _name(es: str, en: str) -> str:
+    return es if current_language() == "es" else (en or es)
+
+
+def _role_options() -> list[tuple[str, str]]:
+    return [(t(f"role.{r.value}"), r.value) for r in Role]
+
+
+def _programme_options(programmes: list[ProgrammeRow]) -> list[tuple[str, str]]:
+    return [(f"{p.code} · {p.name}", p.code) for p in programmes]
+
+
+class AdminForm(FormModal):
+    """A form of the admin screen: the service's answer is kept for the screen's notice;
+    passwords are never kept in a draft."""
+
+    def __init__(self, subject: object = "") -> None:
+        super().__init__()
+        self.subject = subject
+        self.result: Any = None
+
+    def draft_key(self) -> tuple[str, str]:
+        return type(self).__name__, str(getattr(self.subject, "id", self.subject))
+
+    def title_text(self) -> str:
+        return t(self.TITLE_KEY)
+
+    def on_mount(self) -> None:
+        self.query_one(".title", Static).update(self.title_text())
+
+    def _values(self) -> dict[str, Any]:
+        values = super()._values()
+        return {k: v for k, v in values.items() if not k.startswith("password")}
+
+    def _done(self, result: object) -> None:
+        self.result = result
+        super()._done(result)
+
+    def text(self, name: str) -> str:
+        return self.query_one(f"#{name}", Input).value
+
+    def choice(self, name: str) -> str | None:
+        value = self.query_one(f"#{name}", Select).value
+        return value if isinstance(value, str) else None
+
+    def passwords_match(self) -> bool:
+        if self.text("password") == self.text("password_repeat"):
+            return True
+        slot = self.query_one("#error-password_repeat", Static)
+        slot.update(t("error.passwords_differ"))
+        slot.display = True
+        return False
+
+
+def _password_fields() -> ComposeResult:
+    yield Label(t("admin.password", length=auth.MIN_PASSWORD_LENGTH))
+    yield Input(id="password", password=True, compact=True)
+    yield error_slot("password")
+    yield Label(t("admin.password_repeat"))
+    yield Input(id="password_repeat", password=True, compact=True)
+    yield error_slot("password_repeat")
+
+
+class NewWorkerModal(AdminForm):
+    TITLE_KEY = "admin.new_worker_title"
+
+    def __init__(self, programmes: list[ProgrammeRow]) -> None:
+        super().__init__()
+        self.programmes = programmes
+
+    def fields(self) -> ComposeResult:
+        yield Label(t("admin.username"))
+        yield Input(id="username", compact=True)
+        yield error_slot("username")
+        yield Label(t("admin.full_name"))
+        yield Input(id="full_name", compact=True)
+        yield error_slot("full_name")
+        yield Label(t("admin.role"))
+        yield Select(
+            _role_options(), value=Role.WORKER.value, allow_blank=False, id="role", compact=True
+        )
+        yield Label(t("admin.programme"))
+        yield Select(_programme_options(self.programmes), prompt="—", id="programme", compact=True)
+        yield error_slot("programme_code")
+        yield from _password_fields()
+
+    def action_save(self) -> None:
+        for slot in self.query(".field-error"):
+            slot.display = False
+        if not self.passwords_match():
+            return
+        data = {
+            "username": self.text("username"),
+            "full_name": self.text("full_name"),
+            "role": self.choice("role"),
+            "programme_code": self.choice("programme"),
+            "password": self.text("password"),
+        }
+        self.submit(workers.add_worker, self.ctx, data)
+
+
+class EditWorkerModal(AdminForm):
+    TITLE_KEY = "admin.edit_worker_title"
+
+    def __init__(self, worker: StaffOut, programmes: list[ProgrammeRow]) -> None:
+        super().__init__(worker)
+        self.worker = worker
+        self.programmes = programmes
+
+    def title_text(self) -> str:
+        return t(self.TITLE_KEY, username=self.worker.username)
+
+    def fields(self) -> ComposeResult:
+        yield Label(t("admin.full_name"))
+        yield Input(self.worker.full_name, id="full_name", compact=True)
+        yield error_slot("full_name")
+        yield Label(t("admin.role"))
+        yield Select(
+            _role_options(), value=self.worker.role, allow_blank=False, id="role", compact=True
+        )
+        yield error_slot("role")
+        yield Label(t("admin.programme"))
+        options = _programme_options(self.programmes)
+        code = self.worker.programme_code
+        yield Select(
+            options,
+            prompt="—",
+            value=code if code in {c for _, c in options} else Select.NULL,
+            id="programme",
+            compact=True,
+        )
+        yield error_slot("programme_code")
+
+    def action_save(self) -> None:
+        data = {
+            "full_name": self.text("full_name"),
+            "role": self.choice("role"),
+            "programme_code": self.choice("programme"),
+        }
+        self.submit(workers.change_worker, self.ctx, self.worker.id, data)
+
+
+class PasswordModal(AdminForm):
+    TITLE_KEY = "admin.password_title"
+
+    def __init__(self, worker: StaffOut) -> None:
+        super().__init__(worker)
+        self.worker = worker
+
+    def title_text(self) -> str:
+        return t(self.TITLE_KEY, username=self.worker.username)
+
+    def fields(self) -> ComposeResult:
+        yield from _password_fields()
+
+    def action_save(self) -> None:
+        for slot in self.query(".field-error"):
+            slot.display = False
+        if self.passwords_match():
+            data = {"password": self.text("password")}
+            self.submit(workers.reset_password, self.ctx, self.worker.id, data)
+
+
+class ProgrammeModal(AdminForm):
+    """A new programme (code and name), or a new name for one."""
+
+    TITLE_KEY = "admin.new_programme_title"
+
+    def __init__(self, programme: ProgrammeRow | None = None) -> None:
+        super().__init__(programme or "")
+        self.programme = programme
+
+    def title_text(self) -> str:
+        if self.programme is None:
+            return t(self.TITLE_KEY)
+        return t("admin.rename_programme_title", code=self.programme.code)
+
+    def fields(self) -> ComposeResult:
+        if self.programme is None:
+            yield Label(t("admin.programme_code"))
+            yield Input(id="code", compact=True)
+            yield error_slot("code")
+        yield Label(t("admin.programme_name"))
+        yield Input(self.programme.name if self.programme else "", id="name", compact=True)
+        yield error_slot("name")
+
+    def action_save(self) -> None:
+        if self.programme is None:
+            data = {"code": self.text("code"), "name": self.text("name")}
+            self.submit(workers.create_programme, self.ctx, data)
+        else:
+            data = {"name": self.text("name")}
+            self.submit(workers.rename_programme, self.ctx, self.programme.id, data)
+
+
+class DestinationModal(AdminForm):
+    """One of the office's own destinations: new, or corrected (its key stays)."""
+
+    TITLE_KEY = "admin.new_destination_title"
+    TEXTS = (
+        ("name_es", "admin.dest_name_es"),
+        ("name_en", "admin.dest_name_en"),
+        ("when_es", "admin.dest_when_es"),
+        ("when_en", "admin.dest_when_en"),
+        ("typical_outcome_es", "admin.dest_outcome_es"),
+        ("typical_outcome_en", "admin.dest_outcome_en"),
+        ("contact_es", "admin.dest_contact"),
+    )
+
+    def __init__(self, destination: LocalDestinationOut | None = None) -> None:
+        super().__init__(destination or "")
+        self.destination = destination
+
+    def title_text(self) -> str:
+        if self.destination is None:
+            return t(self.TITLE_KEY)
+        return t("admin.edit_destination_title", dest_key=self.destination.key)
+
+    def fields(self) -> ComposeResult:
+        dest = self.destination
+        name, label = self.TEXTS[0]
+        yield Label(t(label))
+        yield Input(getattr(dest, name) if dest else "", id=name, compact=True)
+        yield error_slot(name)
+        if dest is None:
+            yield Label(t("admin.dest_key"))
+            yield Input(id="key", compact=True)
+            yield error_slot("key")
+        yield Label(t("admin.dest_area"))
+        areas = [(_name(a.name_es, a.name_en), a.key) for a in refdata.service_areas()]
+        yield Select(
+            areas,
+            prompt="—",
+            value=dest.service_area if dest else Select.NULL,
+            id="service_area",
+            compact=True,
+        )
+        yield error_slot("service_area")
+        for name, label in self.TEXTS[1:]:
+            yield Label(t(label))
+            yield Input(getattr(dest, name) if dest else "", id=name, compact=True)
+            yield error_slot(name)
+        yield Checkbox(
+            t("admin.dest_private"), dest.private if dest else False, id="private", compact=True
+        )
+
+    def action_save(self) -> None:
+        data: dict[str, Any] = {name: self.text(name) for name, _label in self.TEXTS}
+        data["service_area"] = self.choice("service_area") or ""
+        data["private"] = self.query_one("#private", Checkbox).value
+        if self.destination is None:
+            data["key"] = self.text("key")
+            self.submit(catalogue.add_destination, self.ctx, data)
+        else:
+            self.submit(catalogue.update_destination, self.ctx, self.destination.key, data)
+
+
+@dataclass(frozen=True)
+class CatalogueRow:
+    key: str
+    name: str
+    area: str
+    private: bool
+    local: LocalDestinationOut | None
+    """None for a destination shipped with casework (read-only here)."""
+
+
+class AdminScreen(CaseworkScreen):
+    """Administration: one tab per list; the keys act on the open tab's highlighted row."""
+
+    BINDINGS = [
+        Binding("escape", "back", "key.back", id="back"),
+        Binding("1", "tab('workers')", "key.tab_workers", id="tab-workers"),
+        Binding("2", "tab('programmes')", "key.tab_programmes", id="tab-programmes"),
+        Binding("3", "tab('catalogue')", "key.tab_catalogue", id="tab-catalogue"),
+        Binding("a", "add", "key.add", id="add"),
+        Binding("e", "edit", "key.edit", id="edit"),
+        Binding("d", "toggle_active", "key.toggle_active", id="toggle-active"),
+        Binding("p", "password", "key.reset_password", id="reset-password"),
+        Binding("u", "unlock", "key.unlock", id="unlock"),
+        Binding("r", "refresh", "key.refresh", id="refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data = AdminData([], [], [])
+        self.rows: list[CatalogueRow] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(t("admin.title"), classes="title")
+        with TabbedContent(id="admin-tabs", initial=WORKERS):
+            with TabPane(t("admin.tab_workers"), id=WORKERS):
+                yield Static("", id="workers-status", classes="help-text")
+                yield DataTable(id="workers-table", cursor_type="row", zebra_stripes=True)
+            with TabPane(t("admin.tab_programmes"), id=PROGRAMMES):
+                yield Static("", id="programmes-status", classes="help-text")
+                yield DataTable(id="programmes-table", cursor_type="row", zebra_stripes=True)
+            with TabPane(t("admin.tab_catalogue"), id=CATALOGUE):
+                yield Static("", id="catalogue-status", classes="help-text")
+                yield DataTable(id="catalogue-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.table(WORKERS).add_columns(
+            t("admin.col_username"),
+            t("admin.col_name"),
+            t("admin.col_role"),
+            t("admin.col_programme"),
+            t("admin.col_active"),
+            t("admin.col_locked"),
+            t("admin.col_last_seen"),
+        )
+        self.table(PROGRAMMES).add_columns(
+            t("admin.col_code"), t("admin.col_name"), t("admin.col_workers")
+        )
+        self.table(CATALOGUE).add_columns(
+            t("admin.col_name"),
+            t("admin.col_area"),
+            t("admin.col_origin"),
+            t("admin.col_private"),
+            t("admin.col_key"),
+            t("admin.col_contact"),
+        )
+        self.action_refresh()
+
+    def table(self, tab: str) -> DataTable[Any]:
+        return self.query_one(f"#{tab}-table", DataTable)
+
+    @property
+    def tab(self) -> str:
+        return self.query_one(TabbedContent).active or WORKERS
+
+    # Loading -----------------------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        self.call_service(load_admin, self.ctx, on_done=self._show, group="admin", exclusive=True)
+
+    def on_return(self) -> None:
+        self.action_refresh()
+
+    def _show(self, data: AdminData) -> None:
+        self.data = data
+        self._show_workers()
+        self._show_programmes()
+        self._show_catalogue()
+        self.table(self.tab).focus()
+
+    @staticmethod
+    def _refill(table: DataTable[Any], rows: list[tuple[str, list[Any]]]) -> None:
+        row = table.cursor_row
+        table.clear()
+        for key, cells in rows:
+            table.add_row(*cells, key=key)
+        if rows:
+            table.move_cursor(row=min(row, len(rows) - 1))
+
+    def _show_workers(self) -> None:
+        yes, no = t("ui.yes"), Text(t("ui.no"), style="bold")
+        rows = []
+        for w in self.data.staff:
+            locked = fmt_datetime(w.locked_until) if w.locked else ""
+            seen = fmt_datetime(w.last_seen_at) if w.last_seen_at else ""
+            if not w.has_password:
+                seen = t("admin.no_password")
+            rows.append(
+                (
+                    str(w.id),
+                    [
+                        w.username,
+                        w.full_name if w.active else Text(w.full_name, style="dim"),
+                        t(f"role.{w.role}"),
+                        w.programme_code or "—",
+                        yes if w.active else no,
+                        Text(locked, style="bold red") if locked else "",
+                        seen,
+                    ],
+                )
+            )
+        self._refill(self.table(WORKERS), rows)
+        inactive = sum(1 for w in self.data.staff if not w.active)
+        self.query_one("#workers-status", Static).update(
+            t("admin.workers_count", count=len(self.data.staff), inactive=inactive)
+        )
+
+    def _show_programmes(self) -> None:
+        rows = [(str(p.id), [p.code, p.name, str(p.workers)]) for p in self.data.programmes]
+        self._refill(self.table(PROGRAMMES), rows)
+        self.query_one("#programmes-status", Static).update(
+            t("admin.programmes_count", count=len(self.data.programmes))
+        )
+
+    def _show_catalogue(self) -> None:
+        # The office's own first: they are the ones an administrator edits.
+        self.rows = [
+            CatalogueRow(d.key, _name(d.name_es, d.name_en), d.service_area, d.private, d)
+            for d in self.data.local
+        ] + [
+            CatalogueRow(d.key, _name(d.name_es, d.name_en), d.service_area, d.private, None)
+            for d in refdata.destinations()
+        ]
+        rows = []
+        for row in self.rows:
+            area = refdata.service_area(row.area)
+            origin = t("admin.origin_local") if row.local else t("admin.origin_shipped")
+            name: str | Text = row.name
+            if row.local is not None and not row.local.active:
+                name = Text(f"{row.name} ({t('admin.inactive')})", style="dim")
+            rows.append(
+                (
+                    row.key,
+                    [
+                        name,
+                        _name(area.name_es, area.name_en) if area else row.area,
+                        origin,
+                        t("ui.yes") if row.private else "",
+                        row.key,
+                        row.local.contact_es if row.local else "",
+                    ],
+                )
+            )
+        self._refill(self.table(CATALOGUE), rows)
+        inactive = sum(1 for d in self.data.local if not d.active)
+        self.query_one("#catalogue-status", Static).update(
+            t(
+                "admin.catalogue_count",
+                shipped=len(refdata.destinations()),
+                local=len(self.data.local),
+                inactive=inactive,
+            )
+        )
+
+    # Selection ---------------------------------------------------------------------------------
+
+    def _current(self, items: list[Any]) -> Any:
+        table = self.table(self.tab)
+        if table.row_count == 0 or not items or table.cursor_row >= len(items):
+            return None
+        return items[table.cursor_row]
+
+    def selected_worker(self) -> StaffOut | None:
+        return self._current(self.data.staff) if self.tab == WORKERS else None
+
+    def selected_programme(self) -> ProgrammeRow | None:
+        return self._current(self.data.programmes) if self.tab == PROGRAMMES else None
+
+    def selected_destination(self) -> CatalogueRow | None:
+        return self._current(self.rows) if self.tab == CATALOGUE else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("password", "unlock"):
+            return self.tab == WORKERS
+        if action == "toggle_active":
+            return self.tab != PROGRAMMES
+        return True
+
+    @on(TabbedContent.TabActivated)
+    def _tab_changed(self) -> None:
+        self.refresh_bindings()
+        self.table(self.tab).focus()
+
+    @on(DataTable.RowSelected)
+    def _chosen(self) -> None:
+        self.action_edit()
+
+    def action_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    # Actions -----------------------------------------------------------------------------------
+
+    def _open(self, form: AdminForm, notice: Any) -> None:
+        """Push ``form``; once saved, say so with ``notice(result)`` (the lists reload when
+        the screen is back, :meth:`on_return`)."""
+
+        def closed(saved: bool | None) -> None:
+            if saved:
+                self.notify(notice(form.result))
+
+        self.app.push_screen(form, closed)
+
+    def action_add(self) -> None:
+        if self.tab == WORKERS:
+            self._open(
+                NewWorkerModal(self.data.programmes),
+                lambda w: t("admin.worker_added", username=w.username),
+            )
+        elif self.tab == PROGRAMMES:
+            self._open(ProgrammeModal(), lambda p: t("admin.programme_added", code=p.code))
+        else:
+            self._open(
+                DestinationModal(),
+                lambda d: t(
+                    "admin.destination_added", name=_name(d.name_es, d.name_en), dest_key=d.key
+                ),
+            )
+
+    def action_edit(self) -> None:
+        worker, programme = self.selected_worker(), self.selected_programme()
+        destination = self.selected_destination()
+        if worker is not None:
+            self._open(
+                EditWorkerModal(worker, self.data.programmes),
+                lambda w: t("admin.worker_saved", username=w.username),
+            )
+        elif programme is not None:
+            self._open(
+                ProgrammeModal(programme),
+                lambda p: t("admin.programme_renamed", code=p.code),
+            )
+        elif destination is not None:
+            if destination.local is None:
+                self.notify(t("admin.shipped_read_only"), severity="warning")
+                return
+            self._open(
+                DestinationModal(destination.local),
+                lambda d: t("admin.destination_saved", name=_name(d.name_es, d.name_en)),
+            )
+
+    def action_password(self) -> None:
+        worker = self.selected_worker()
+        if worker is not None:
+            self._open(
+                PasswordModal(worker), lambda w: t("admin.password_reset", username=w.username)
+            )
+
+    def _run(self, fn: Any, *args: Any, notice: Any) -> None:
+        """A one-key change (no form): the service's refusal is shown as it comes."""
+
+        def done(result: Any) -> None:
+            self.notify(notice(result))
+            self.action_refresh()
+
+        self.call_service(
+            fn,
+            self.ctx,
+            *args,
+            on_done=done,
+            on_error=lambda exc: self.notify(error_text(exc), severity="error", timeout=8),
+        )
+
+    def _confirm(self, question: str, then: Any) -> None:
+        modal = ConfirmModal(t("admin.deactivate_title"), question)
+        self.app.push_screen(modal, lambda yes: then() if yes else None)
+
+    def action_toggle_active(self) -> None:
+        worker, destination = self.selected_worker(), self.selected_destination()
+        if worker is not None:
+            self._toggle_worker(worker)
+        elif destination is not None:
+            if destination.local is None:
+                self.notify(t("admin.shipped_read_only"), severity="warning")
+                return
+            self._toggle_destination(destination.local)
+
+    def _toggle_worker(self, worker: StaffOut) -> None:
+        if not worker.active:
+            self._run(
+                workers.set_active,
+                worker.id,
+                True,
+                notice=lambda w: t("admin.worker_reactivated", username=w.username),
+            )
+            return
+        self._confirm(
+            t("admin.deactivate_worker", name=worker.full_name),
+            lambda: self._run(
+                workers.set_active,
+                worker.id,
+                False,
+                notice=lambda w: t("admin.worker_deactivated", username=w.username),
+            ),
+        )
+
+    def _toggle_destination(self, dest: LocalDestinationOut) -> None:
+        name = _name(dest.name_es, dest.name_en)
+        if not dest.active:
+            self._run(
+                catalogue.set_destination_active,
+                dest.key,
+                True,
+                notice=lambda _d: t("admin.destination_reactivated", name=name),
+            )
+            return
+        self._confirm(
+            t("admin.deactivate_destination", name=name),
+            lambda: self._run(
+                catalogue.set_destination_active,
+                dest.key,
+                False,
+                notice=lambda _d: t("admin.destination_deactivated", name=name),
+            ),
+        )
+
+    def action_unlock(self) -> None:
+        worker = self.selected_worker()
+        if worker is None:
+            return
+        if not worker.locked:
+            self.notify(t("admin.not_locked", username=worker.username))
+            return
+        self._run(
+            workers.unlock,
+            worker.id,
+            notice=lambda w: t("admin.unlocked", username=w.username),
+        )
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+
+__all__ = [
+    "AdminScreen",
+    "DestinationModal",
+    "EditWorkerModal",
+    "NewWorkerModal",
+    "PasswordModal",
+    "ProgrammeModal",
+]
