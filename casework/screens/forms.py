@@ -96,7 +96,7 @@ class FormModal(CaseworkModal[bool]):
 
     def action_cancel(self) -> None:
         values = self._values()
-        blank: tuple[Any, ...] = ("", None, False, [], Select.BLANK)
+        blank: tuple[Any, ...] = ("", None, False, [], Select.NULL)
         if any(v not in blank for v in values.values()):
             _DRAFTS[self.draft_key()] = values
         self.dismiss(False)
@@ -218,7 +218,7 @@ class StatusModal(FormModal):
         yield Select(
             compact=True,
             options=_options(refdata.MIGRATION_STATUSES),
-            value=self.current or Select.BLANK,
+            value=self.current or Select.NULL,
             id="status",
         )
         yield error_slot("status")

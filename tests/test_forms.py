@@ -1,0 +1,67 @@
+"""The person file's small forms, driven with keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from textual.widgets import Select
+
+from casework import clock
+from casework.app import make_app
+from casework.db import Database, open_database
+from casework.models import MigrationStatusRecord
+from casework.screens.forms import StatusModal
+from casework.screens.person import PersonScreen
+from casework.services import persons
+from casework.services.context import Context
+
+from .factories import intake_data
+from .test_desk import settle, sign_in_as
+
+
+@pytest.fixture(autouse=True)
+def frozen() -> Iterator[None]:
+    clock.freeze(dt.datetime(2026, 11, 23, 13, 0, tzinfo=dt.UTC))
+    yield
+    clock.freeze(None)
+
+
+@pytest.fixture
+def database(tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
+    path = tmp_path / "forms.db"
+    shutil.copy(sqlite_template, path)
+    db = open_database(str(path))
+    yield db
+    db.dispose()
+
+
+async def test_first_status_of_a_person_recorded_without_one(ctx: Context) -> None:
+    """Intake leaves the status optional; the status form then opens blank, not crashing."""
+    person_id = persons.register_intake(ctx, intake_data(status=None)).person_id
+    app = make_app(ctx.db)
+    async with app.run_test(size=(100, 36)) as pilot:
+        await sign_in_as(pilot, "Daniela Fuentes")
+        app.push_screen(PersonScreen(person_id))
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, StatusModal)
+        select = modal.query_one("#status", Select)
+        assert select.is_blank()
+        select.value = "temporary"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, PersonScreen)
+    with ctx.db.read() as s:
+        statuses = s.scalars(
+            sa.select(MigrationStatusRecord.status).where(
+                MigrationStatusRecord.person_id == person_id
+            )
+        ).all()
+    assert statuses == ["temporary"]
