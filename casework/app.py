@@ -10,8 +10,8 @@ from textual.binding import Binding
 from casework.commands import ScreenActions
 from casework.db import Database
 from casework.i18n import t
-from casework.screens.common import translate_bindings
-from casework.services import auth, workers
+from casework.screens.common import remember_destinations, translate_bindings
+from casework.services import auth, catalogue, workers
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
@@ -86,6 +86,7 @@ class CaseworkApp(App[int]):
         from casework.screens.today import TodayScreen
 
         self.worker = worker
+        remember_destinations(catalogue.local_destinations(self.ctx))  # one small read
         where = self.database.file_path
         location = where.name if where is not None else self.database.url.database or ""
         self.sub_title = f"{self.worker.full_name} · {location}"

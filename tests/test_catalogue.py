@@ -17,7 +17,7 @@ from casework.services import auth, catalogue, persons, referrals, workers
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
-from .factories import intake_data
+from .factories import intake_data, person_data
 
 NGO = {
     "name_es": "Fundación Vecinos de Yungay",
@@ -181,6 +181,32 @@ def test_an_unknown_destination_is_still_refused(ctx: Context) -> None:
         "destination",
         "unknown_destination",
     )
+
+
+def test_consent_can_name_a_local_destination_at_intake_and_later(
+    admin_ctx: Context, ctx: Context
+) -> None:
+    """Consent to share is recorded for the office's own destinations too, at intake or in
+    the file; a key that is in no catalogue is refused by field and nothing is saved."""
+    key = catalogue.add_destination(admin_ctx, NGO).key
+    share = {"purpose": "share_with_destination", "destination_key": key}
+    pid = persons.register_intake(ctx, intake_data(consents=[share])).person_id
+    with ctx.db.read() as s:
+        assert persons.has_consent(s, pid, key)
+    # Consent already given: the referral to the private destination goes through.
+    referrals.create(ctx, pid, {"destination": key, "reason": "Arriendo abusivo"})
+
+    rosa = person_data(given_names="Rosa", documents=[{"type": "passport", "number": "P77"}])
+    other = persons.register_intake(ctx, intake_data(rosa)).person_id
+    persons.record_consent(ctx, other, share)
+    with pytest.raises(InvalidInput) as err:
+        persons.record_consent(ctx, other, {**share, "destination_key": "nowhere"})
+    assert (err.value.errors[0].field, err.value.errors[0].code) == (
+        "destination",
+        "unknown_destination",
+    )
+    with pytest.raises(InvalidInput):
+        persons.register_intake(ctx, intake_data(consents=[{**share, "destination_key": "x"}]))
 
 
 def test_catalogue_command_line(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from textual.widgets import Select
+from textual.widgets import DataTable, Select
 
 from casework import clock
 from casework.app import make_app
@@ -17,8 +17,9 @@ from casework.db import Database, open_database
 from casework.models import MigrationStatusRecord
 from casework.screens.forms import StatusModal
 from casework.screens.person import PersonScreen
-from casework.services import persons
+from casework.services import catalogue, persons, referrals
 from casework.services.context import Context
+from casework.services.schemas import WorkerOut
 
 from .factories import intake_data
 from .test_desk import settle, sign_in_as
@@ -65,3 +66,23 @@ async def test_first_status_of_a_person_recorded_without_one(ctx: Context) -> No
             )
         ).all()
     assert statuses == ["temporary"]
+
+
+async def test_the_file_names_a_referral_to_the_offices_own_destination(
+    ctx: Context, admin: WorkerOut
+) -> None:
+    """A local destination is shown by its name, not its key, in the person's referrals."""
+    key = catalogue.add_destination(
+        Context(ctx.db, admin.id),
+        {"name_es": "Fundación Vecinos de Yungay", "service_area": "legal"},
+    ).key
+    person_id = persons.register_intake(ctx, intake_data()).person_id
+    referrals.create(ctx, person_id, {"destination": key, "reason": "Arriendo abusivo"})
+    app = make_app(ctx.db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await sign_in_as(pilot, "Daniela Fuentes")
+        app.push_screen(PersonScreen(person_id))
+        await settle(pilot)
+        table = app.screen.query_one("#referrals", DataTable)
+        names = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        assert names == ["Fundación Vecinos de Yungay"]

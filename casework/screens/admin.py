@@ -26,7 +26,12 @@ from textual.widgets import (
 from casework import refdata
 from casework.i18n import current_language, t
 from casework.models.enums import Role
-from casework.screens.common import CaseworkScreen, error_text, fmt_datetime
+from casework.screens.common import (
+    CaseworkScreen,
+    error_text,
+    fmt_datetime,
+    remember_destinations,
+)
 from casework.screens.forms import FormModal, error_slot
 from casework.screens.retention import ConfirmModal
 from casework.services import auth, catalogue, workers
@@ -45,7 +50,9 @@ class AdminData:
 
 
 def load_admin(ctx: Context) -> AdminData:
-    return AdminData(workers.staff(ctx), workers.programmes(ctx), catalogue.local_destinations(ctx))
+    local = catalogue.local_destinations(ctx)
+    remember_destinations(local)
+    return AdminData(workers.staff(ctx), workers.programmes(ctx), local)
 
 
 def _name(es: str, en: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.dom import DOMNode
@@ -121,11 +121,26 @@ def doc_text(document: str | None) -> str:
     return f"{short} {number}"
 
 
+_LOCAL_NAMES: dict[str, tuple[str, str]] = {}
+"""Names of the office's own destinations (services/catalogue.py), deactivated ones too:
+loaded at sign-in and whenever the administrator's screen reloads the catalogue."""
+
+
+def remember_destinations(local: Iterable[Any]) -> None:
+    """Keep the names of the office's own destinations (``LocalDestinationOut`` rows)."""
+    _LOCAL_NAMES.clear()
+    _LOCAL_NAMES.update({d.key: (d.name_es, d.name_en or d.name_es) for d in local})
+
+
 def destination_name(key: str) -> str:
     dest = refdata.destination(key)
-    if dest is None:
+    if dest is not None:
+        names = (dest.name_es, dest.name_en)
+    elif key in _LOCAL_NAMES:
+        names = _LOCAL_NAMES[key]
+    else:
         return key
-    return dest.name_es if current_language() == "es" else dest.name_en
+    return names[0] if current_language() == "es" else names[1]
 
 
 def route_name(route_id: str) -> str:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from casework.errors import Conflict, NotFound
+from casework.errors import Conflict, FieldError, InvalidInput, NotFound
 from casework.models import (
     Case,
     Consent,
@@ -26,7 +26,7 @@ from casework.models import (
 )
 from casework.models.base import utcnow
 from casework.models.enums import CaseStatus, ContactKind
-from casework.services import keys
+from casework.services import catalogue, keys
 from casework.services.context import (
     Context,
     audit,
@@ -195,6 +195,7 @@ def register_intake(
             assert contact is not None
             return IntakeResult(done, contact.case_id, contact.id)
         worker = ctx.actor(session)
+        check_consent_destinations(session, intake.consents)
         if not intake.allow_duplicate_document:
             _documents_on_record(session, intake.person.documents)
         person = Person(created_by=worker.id, given_names="", first_surname="", sort_name="")
@@ -344,6 +345,14 @@ def add_note(
         return note.id
 
 
+def check_consent_destinations(session: Session, consents: Iterable[ConsentIn]) -> None:
+    """Consent to share names a destination of the catalogue: shipped or the office's own."""
+    for consent in consents:
+        key = consent.destination_key
+        if key is not None and catalogue.lookup(session, key) is None:
+            raise InvalidInput([FieldError("destination", "unknown_destination", {"value": key})])
+
+
 def _consent_row(data: ConsentIn, worker_id: uuid.UUID) -> Consent:
     return Consent(
         purpose=data.purpose.value,
@@ -362,6 +371,7 @@ def record_consent(
 ) -> uuid.UUID:
     consent_in = validate(ConsentIn, data)
     with ctx.db.write() as session:
+        check_consent_destinations(session, [consent_in])
         worker = ctx.actor(session)
         person = live_person(session, person_id)
         row = _consent_row(consent_in, worker.id)

@@ -205,9 +205,9 @@ class ConsentIn(Input):
 
     @model_validator(mode="after")
     def _coherent(self) -> ConsentIn:
-        if self.purpose is ConsentPurpose.SHARE_WITH_DESTINATION and (
-            self.destination_key is None or refdata.destination(self.destination_key) is None
-        ):
+        # Whether the key is in the catalogue (shipped or the office's own) is checked by
+        # the service, in the transaction: see persons.check_consent_destinations.
+        if self.purpose is ConsentPurpose.SHARE_WITH_DESTINATION and not self.destination_key:
             raise PydanticCustomError(
                 "unknown_destination", "destination", {"value": self.destination_key or ""}
             )
