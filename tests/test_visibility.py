@@ -30,7 +30,7 @@ def test_an_unassigned_worker_does_not_see_the_flags_the_supervisor_does(
     )
 
     def seen(who: uuid.UUID | None) -> tuple[list[str], bool | None]:
-        detail = files.get_person(Context(database, who), person_id)
+        detail = files.get_person(Context(database, who), person_id, reason="duplicate_check")
         return detail.cases[0].flags, detail.statuses[-1].expulsion_order
 
     assert seen(supervisor.id) == (["violence", "children", "trafficking"], True)

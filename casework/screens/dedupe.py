@@ -149,8 +149,8 @@ class CompareScreen(CaseworkScreen):
 
         def load() -> tuple[PersonDetail, PersonDetail]:
             return (
-                files.get_person(self.ctx, self.pair.a.id),
-                files.get_person(self.ctx, self.pair.b.id),
+                files.get_person(self.ctx, self.pair.a.id, reason="duplicate_check"),
+                files.get_person(self.ctx, self.pair.b.id, reason="duplicate_check"),
             )
 
         self.call_service(load, on_done=self._loaded)

@@ -27,7 +27,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from casework import refdata
-from casework.errors import Conflict
+from casework.errors import Conflict, InvalidInput
 from casework.i18n import current_language, t
 from casework.matching import DEFAULT_THRESHOLD, PersonRecord, Reason, describe
 from casework.screens.common import (
@@ -43,12 +43,28 @@ from casework.screens.common import (
 from casework.services import dedupe, persons
 from casework.services.dedupe import Candidate
 from casework.services.persons import IntakeResult
+from casework.text import alnum_upper
 
 HOUSEHOLD_ROWS = 3
+DOC_ROWS = 3
+"""Identity documents the form takes: the first row shows, F3 reveals the next."""
 LIKELY = DEFAULT_THRESHOLD
 """Candidates at or above this score make Ctrl+S ask once more before creating a record."""
 DOC_TYPES = ("run", "passport", "national_id", "ipe", "other")
-WATCHED = {"given_names", "first_surname", "second_surname", "birth_date", "doc_number", "phone"}
+WATCHED = {
+    "given_names",
+    "first_surname",
+    "second_surname",
+    "birth_date",
+    "phone",
+    *(f"doc_number{'' if i == 0 else f'_{i}'}" for i in range(DOC_ROWS)),
+}
+
+
+def doc_id(kind: str, row: int) -> str:
+    """Widget id of a document row's ``kind`` ("doc_type", "doc_number", "documents"): the
+    first row keeps the plain name, the others add ``_<row>``."""
+    return kind if row == 0 else f"{kind}_{row}"
 
 
 def _codes(codes: tuple[Any, ...]) -> list[tuple[str, str]]:
@@ -68,6 +84,7 @@ class IntakeScreen(CaseworkScreen):
     BINDINGS = [
         Binding("ctrl+s", "save", "key.save", id="save"),
         Binding("f2", "open_candidate", "key.open_existing", id="open-existing"),
+        Binding("f3", "add_document", "key.add_document", id="add-document"),
         Binding("escape", "back", "key.back_keep", id="back"),
         Binding("ctrl+l", "clear", "key.clear_form", id="clear-form"),
     ]
@@ -80,6 +97,8 @@ class IntakeScreen(CaseworkScreen):
         self.conflict_person: uuid.UUID | None = None
         self.confirmed_new = False
         """The worker saw the likely matches and chose to create a new record anyway."""
+        self.doc_rows: list[int] = []
+        """Form row of each document sent in the last save (to place its errors)."""
 
     # Layout ------------------------------------------------------------------------------
 
@@ -116,19 +135,8 @@ class IntakeScreen(CaseworkScreen):
                         suggester=SuggestFromList(countries, case_sensitive=False),
                     ),
                 )
-                with Horizontal(classes="row"):
-                    yield Label(t("ui.field.document"))
-                    yield Select(
-                        [(self._doc_label(k), k) for k in DOC_TYPES],
-                        value="passport",
-                        allow_blank=False,
-                        id="doc_type",
-                        compact=True,
-                    )
-                    yield Input(
-                        id="doc_number", placeholder=t("ui.field.document_number"), compact=True
-                    )
-                yield self._error("documents")
+                for row in range(DOC_ROWS):
+                    yield from self._document_row(row)
                 yield from self._field(
                     "phone", Input(id="phone", placeholder="9 8765 4321", compact=True)
                 )
@@ -202,6 +210,51 @@ class IntakeScreen(CaseworkScreen):
             return key
         return doc.name_es if current_language() == "es" else doc.name_en
 
+    def _document_row(self, row: int) -> ComposeResult:
+        label = t("ui.field.document") if row == 0 else t("person.intake.document_more", n=row + 1)
+        line = Horizontal(classes="row", id=doc_id("doc-row", row))
+        line.display = row == 0
+        with line:
+            yield Label(label)
+            yield Select(
+                [(self._doc_label(k), k) for k in DOC_TYPES],
+                value="passport",
+                allow_blank=False,
+                id=doc_id("doc_type", row),
+                compact=True,
+            )
+            yield Input(
+                id=doc_id("doc_number", row),
+                placeholder=t("ui.field.document_number"),
+                compact=True,
+            )
+        yield self._error(doc_id("documents", row))
+
+    def action_add_document(self) -> None:
+        """Reveal the next document row (F3) and put the cursor on its type."""
+        for row in range(1, DOC_ROWS):
+            line = self.query_one(f"#{doc_id('doc-row', row)}")
+            if not line.display:
+                line.display = True
+                self.query_one(f"#{doc_id('doc_type', row)}", Select).focus()
+                return
+        self.notify(t("person.intake.documents_max", count=DOC_ROWS), severity="warning")
+
+    def _documents(self) -> list[tuple[int, str, str]]:
+        """(row, type, number) of every document row with a number, once each."""
+        out: list[tuple[int, str, str]] = []
+        seen: set[tuple[str, str]] = set()
+        for row in range(DOC_ROWS):
+            number = self._value(doc_id("doc_number", row))
+            doc_type = self.query_one(f"#{doc_id('doc_type', row)}", Select).value
+            if not number or not isinstance(doc_type, str):
+                continue
+            key = (doc_type, alnum_upper(number))
+            if key not in seen:  # the same document typed twice is saved once
+                seen.add(key)
+                out.append((row, doc_type, number))
+        return out
+
     def _error(self, name: str) -> Static:
         slot = Static("", id=f"error-{name}", classes="field-error error")
         slot.display = False
@@ -242,8 +295,6 @@ class IntakeScreen(CaseworkScreen):
             birth = parse_date(self._value("birth_date"))
         except ValueError:
             birth = None
-        doc_type = self.query_one("#doc_type", Select).value
-        number = self._value("doc_number")
         sex = self.query_one("#sex", Select).value
         return dedupe.record_of(
             "intake",
@@ -253,7 +304,7 @@ class IntakeScreen(CaseworkScreen):
             birth,
             sex if isinstance(sex, str) else None,
             None,
-            ((str(doc_type), number),) if number else (),
+            tuple((doc_type, number) for _, doc_type, number in self._documents()),
             (self._value("phone"),),
         )
 
@@ -263,6 +314,15 @@ class IntakeScreen(CaseworkScreen):
             self.conflict_person = None
             self.confirmed_new = False
             self._look_for_duplicates()
+
+    @on(Select.Changed)
+    def _type_changed(self, event: Select.Changed) -> None:
+        widget_id = event.select.id or ""
+        if widget_id.startswith("doc_type"):
+            number_id = widget_id.replace("doc_type", "doc_number")
+            if self._value(number_id):
+                self.conflict_person = None
+                self._look_for_duplicates()
 
     def _look_for_duplicates(self) -> None:
         probe = self._probe()
@@ -369,7 +429,8 @@ class IntakeScreen(CaseworkScreen):
             value = self.query_one(f"#{widget_id}", Select).value
             return value if isinstance(value, str) else None
 
-        number = self._value("doc_number")
+        documents = self._documents()
+        self.doc_rows = [row for row, _, _ in documents]
         language = select("language")
         status = select("status")
         person = {
@@ -385,7 +446,9 @@ class IntakeScreen(CaseworkScreen):
             "interpreter_needed": self.query_one("#interpreter", Checkbox).value,
             "arrival_date": dates["arrival_date"],
             "stats_opt_out": self.query_one("#stats_opt_out", Checkbox).value,
-            "documents": [{"type": select("doc_type"), "number": number}] if number else [],
+            "documents": [
+                {"type": doc_type, "number": number} for _, doc_type, number in documents
+            ],
             "household": household,
         }
         consents = []
@@ -429,12 +492,42 @@ class IntakeScreen(CaseworkScreen):
         self.casework.discard_intake()
         self.casework.open_person(result.person_id)
 
+    def _document_errors(self, exc: BaseException) -> dict[int, str]:
+        """Form row -> message, for errors about one of the documents sent."""
+        out: dict[int, str] = {}
+        if not isinstance(exc, InvalidInput):
+            return out
+        for error in exc.errors:
+            parts = error.field.split(".")
+            if "documents" not in parts:
+                continue
+            at = parts.index("documents") + 1
+            if at < len(parts) and parts[at].isdigit() and int(parts[at]) < len(self.doc_rows):
+                out.setdefault(self.doc_rows[int(parts[at])], error.message())
+        return out
+
+    def _row_of(self, number: str) -> int:
+        """The form row where ``number`` was typed (the first row if none)."""
+        wanted = alnum_upper(number)
+        for row in range(DOC_ROWS):
+            if alnum_upper(self._value(doc_id("doc_number", row))) == wanted:
+                return row
+        return 0
+
     def _failed(self, exc: BaseException) -> None:
         errors = field_errors(exc)
+        by_row = self._document_errors(exc)
+        if by_row:
+            errors.pop("documents", None)
+            for row, message in by_row.items():
+                self._set_error(doc_id("documents", row), message)
         unplaced = [msg for name, msg in errors.items() if not self._set_error(name, msg)]
         if isinstance(exc, Conflict) and exc.params.get("person_id"):
             self.conflict_person = uuid.UUID(exc.params["person_id"])
-            self._set_error("documents", exc.message() + " " + t("ui.intake.f2_to_open"))
+            self._set_error(
+                doc_id("documents", self._row_of(str(exc.params.get("number", "")))),
+                exc.message() + " " + t("ui.intake.f2_to_open"),
+            )
         elif not errors:
             unplaced.append(error_text(exc))
         message = t("ui.form.fix_fields") + (" " + "; ".join(unplaced) if unplaced else "")

@@ -1,4 +1,8 @@
-"""The person file: identity, documents, household and one timeline across every programme."""
+"""The person file: identity, documents, household and one timeline across every programme.
+
+A file outside the worker's caseload opens only after they say why (services/files.py
+decides who is outside; this screen only asks): until then nothing of the file is loaded.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from casework import clock, refdata
+from casework.errors import NotAllowed
 from casework.i18n import t
 from casework.screens.common import (
     CaseworkScreen,
@@ -23,11 +28,14 @@ from casework.screens.common import (
     country_name,
     destination_name,
     doc_text,
+    error_text,
     fmt_date,
     fmt_datetime,
     route_name,
 )
-from casework.services import files, followups, guidance, referrals
+from casework.screens.person_modals import AccessReasonModal, CaseFlagsModal, flag_name
+from casework.services import cases, files, followups, guidance, referrals
+from casework.services.cases import CaseFlagsOut
 from casework.services.files import PersonDetail, TimelineEntry
 from casework.services.followups import FollowUpOut
 from casework.services.guidance import GuidanceOut
@@ -46,7 +54,7 @@ class PersonData:
 def load_person(screen: PersonScreen, audited: bool) -> PersonData:
     ctx, pid = screen.ctx, screen.person_id
     return PersonData(
-        files.get_person(ctx, pid, audited=audited),
+        files.get_person(ctx, pid, audited=audited, reason=screen.reason),
         files.timeline(ctx, pid),
         referrals.for_person(ctx, pid),
         followups.for_person(ctx, pid),
@@ -127,12 +135,19 @@ class PersonScreen(CaseworkScreen):
             "p", "follow_up_postpone", "key.follow_up_postpone", id="follow-up-postpone", show=False
         ),
         Binding("x", "follow_up_missed", "key.follow_up_missed", id="follow-up-missed", show=False),
+        Binding("v", "case_flags", "key.case_flags", id="case-flags"),
+        Binding("e", "rights_request", "key.person_rights", id="rights-request", show=False),
+        Binding("a", "audit", "key.person_audit", id="person-audit", show=False),
     ]
 
     def __init__(self, person_id: uuid.UUID) -> None:
         super().__init__()
         self.person_id = person_id
         self.data: PersonData | None = None
+        self.reason: str | None = None
+        """Why a file outside the worker's caseload was opened (a code from services/files)."""
+        self.opened = False
+        """The audited view went through: only then may the file be reloaded."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -173,14 +188,38 @@ class PersonScreen(CaseworkScreen):
         self.set_class(self.size.width < 100, "-narrow")
 
     def reload(self, audited: bool = False) -> None:
+        if not (audited or self.opened):
+            return  # still waiting for the reason: nothing of the file is read
         self.call_service(
-            load_person, self, audited, on_done=self._show, group="person", exclusive=True
+            load_person,
+            self,
+            audited,
+            on_done=self._show,
+            on_error=self._not_loaded,
+            group="person",
+            exclusive=True,
         )
+
+    def _not_loaded(self, exc: BaseException) -> None:
+        if isinstance(exc, NotAllowed) and exc.code == "reason_required" and not self.opened:
+            self.app.push_screen(AccessReasonModal(), self._reason_given)
+            return
+        self.notify(error_text(exc), severity="error", timeout=8)
+
+    def _reason_given(self, reason: str | None) -> None:
+        if reason is None:
+            # Backed out: the file was not opened, and no view is recorded.
+            if self.app.screen is self:
+                self.app.pop_screen()
+            return
+        self.reason = reason
+        self.reload(audited=True)
 
     def on_return(self) -> None:
         self.reload()
 
     def _show(self, data: PersonData) -> None:
+        self.opened = True
         self.data = data
         p = data.detail
         self.query_one("#person-title", Static).update(
@@ -330,6 +369,54 @@ class PersonScreen(CaseworkScreen):
         if found is not None:
             self.app.push_screen(RescheduleModal(found), self._after_save)
 
+    def action_case_flags(self) -> None:
+        """The vulnerability flags of the person's current case (v)."""
+        if self.opened:
+            self.call_service(
+                cases.current_case, self.ctx, self.person_id, on_done=self._edit_flags
+            )
+
+    def _edit_flags(self, case: CaseFlagsOut | None) -> None:
+        if case is None:
+            self.notify(t("person.flags.no_case"), severity="warning")
+            return
+        if not case.editable:
+            self.notify(t("error.not_case_worker"), severity="warning")
+            return
+
+        def saved(changed: bool | None) -> None:
+            if changed:
+                self.notify(t("person.flags.saved"))
+                self.reload()
+            elif changed is False:
+                self.notify(t("person.flags.unchanged"))
+
+        self.app.push_screen(CaseFlagsModal(case), saved)
+
+    def action_rights_request(self) -> None:
+        """Register a data-protection request of this person (e)."""
+        from casework.screens.rights import NewRequestModal
+
+        if not self.opened:
+            return
+
+        def saved(ok: bool | None) -> None:
+            if ok:
+                self.notify(t("person.file.request_saved"))
+
+        self.app.push_screen(NewRequestModal(self.person_id), saved)
+
+    def action_audit(self) -> None:
+        """Who saw or changed this file (a), for supervisors and admins."""
+        from casework.screens.audit import AuditScreen
+
+        worker = self.casework.worker
+        if worker is None or worker.role not in ("supervisor", "admin"):
+            self.notify(t("person.file.audit_supervisors_only"), severity="warning")
+            return
+        if self.opened:
+            self.app.push_screen(AuditScreen(self.person_id))
+
     @on(DataTable.RowSelected, "#guidance")
     def _open_guidance(self, event: DataTable.RowSelected) -> None:
         from casework.screens.guidance import ChecklistScreen
@@ -374,8 +461,13 @@ def identity_text(p: PersonDetail) -> Text:
         rel = code_label(refdata.RELATIONSHIPS, h.relationship_key)
         lines.append((t("ui.field.household"), f"{who} ({rel}{born})"))
     for c in p.cases:
+        flags = ", ".join(flag_name(f) for f in c.flags)
         lines.append(
-            (t("ui.field.case"), f"{c.programme_name}: {t('case.' + c.status)} · {c.worker_name}")
+            (
+                t("ui.field.case"),
+                f"{c.programme_name}: {t('case.' + c.status)} · {c.worker_name}"
+                + (f" · {flags}" if flags else ""),
+            )
         )
     if p.stats_opt_out:
         lines.append((t("ui.field.stats"), t("ui.person.opted_out")))

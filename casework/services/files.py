@@ -1,14 +1,38 @@
-"""The person file: everything every programme recorded about one person, as one timeline."""
+"""The person file: everything every programme recorded about one person, as one timeline.
+
+Who may open a file, and what it costs (issue #6, "Sign-in and roles"). One rule, decided
+here; the screens only ask:
+
+- **own** -- the person is in the reader's caseload: a case of the person is assigned to
+  the reader, or the reader recorded a contact with the person (helping a colleague at the
+  desk and recording that visit makes the person theirs too);
+- **programme** -- a supervisor reading a person with a case in the programme they
+  supervise;
+- **outside** -- anyone else, including a call with no signed-in worker. Administrators
+  manage workers and catalogues; they do not browse files silently either, so an admin is
+  "own" only through a case or contact of theirs and otherwise "outside" (an admin's
+  programme gives them no programme-wide reading: that is a supervisor's role).
+
+Opening an *outside* file is a deliberate act: :func:`get_person` refuses the view
+(``NotAllowed("reason_required")``) unless the caller passes one of :data:`ACCESS_REASONS`,
+and the reason code -- never free text -- goes into the audit row of the view. Searching
+across persons to avoid a duplicate stays open to everyone, with only what is needed to
+recognise a person (services/persons.py ``search_persons``). ``audited=False`` reads are for
+services that audit their own action (a rights export) and for reloading a file already
+opened; they are not a way in.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from enum import StrEnum
+from typing import Any, Final, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from casework.errors import NotAllowed
 from casework.models import (
     Case,
     Consent,
@@ -23,10 +47,33 @@ from casework.models import (
     ReferralEvent,
     Worker,
 )
+from casework.models.enums import Role
 from casework.services import visibility
-from casework.services.context import Context, audit
+from casework.services.context import Context, audit, validate
 from casework.services.persons import live_person
-from casework.services.schemas import DocumentOut, Output, PersonSummary
+from casework.services.schemas import DocumentOut, Input, Output, PersonSummary
+
+Access = Literal["own", "programme", "outside"]
+"""How the reader stands to a person's file (see the module docstring)."""
+
+
+class AccessReason(StrEnum):
+    """Why a file outside the reader's caseload is opened: a short, fixed list."""
+
+    DESK_VISIT = "desk_visit"
+    """The person came to the desk for a new visit."""
+    COLLEAGUE_HELP = "colleague_help"
+    """A colleague asked for help with this person."""
+    DUPLICATE_CHECK = "duplicate_check"
+    """Checking whether two records are the same person."""
+    OTHER = "other"
+
+
+ACCESS_REASONS: Final = tuple(r.value for r in AccessReason)
+
+
+class _ViewIn(Input):
+    reason: AccessReason | None = None
 
 
 class StatusOut(Output):
@@ -114,13 +161,62 @@ class TimelineEntry(Output):
     data: dict[str, Any] = {}
 
 
-def get_person(ctx: Context, person_id: uuid.UUID, *, audited: bool = True) -> PersonDetail:
-    """The person file. Opening it is audited: who saw whose file, and when."""
+def access(ctx: Context, person_id: uuid.UUID) -> Access:
+    """How the acting worker stands to this person's file: own, programme or outside."""
+    with ctx.db.read() as session:
+        live_person(session, person_id)
+        return _access(session, ctx, person_id)
+
+
+def _access(session: Session, ctx: Context, person_id: uuid.UUID) -> Access:
+    reader = visibility.viewer(session, ctx.actor_id)
+    if reader is None:
+        return "outside"
+    own = session.scalar(
+        sa.select(Case.id).where(Case.person_id == person_id, Case.worker_id == reader.id).limit(1)
+    ) or session.scalar(
+        sa.select(Contact.id)
+        .where(Contact.person_id == person_id, Contact.worker_id == reader.id)
+        .limit(1)
+    )
+    if own is not None:
+        return "own"
+    if reader.role == Role.SUPERVISOR.value and reader.programme_id is not None:
+        in_programme = session.scalar(
+            sa.select(Case.id)
+            .where(Case.person_id == person_id, Case.programme_id == reader.programme_id)
+            .limit(1)
+        )
+        if in_programme is not None:
+            return "programme"
+    return "outside"
+
+
+def get_person(
+    ctx: Context,
+    person_id: uuid.UUID,
+    *,
+    audited: bool = True,
+    reason: AccessReason | str | None = None,
+) -> PersonDetail:
+    """The person file. Opening it is audited: who saw whose file, and when.
+
+    A file outside the reader's caseload and programme opens only with a ``reason`` (one of
+    :data:`ACCESS_REASONS`), recorded in the audit row of the view; without one the view is
+    refused with ``NotAllowed("reason_required")`` and nothing is recorded.
+    """
+    why = validate(_ViewIn, {"reason": reason}).reason
     with ctx.db.write() as session:
         person = live_person(session, person_id)
+        standing = _access(session, ctx, person.id) if audited else None
+        if standing == "outside" and why is None:
+            raise NotAllowed("reason_required")
         detail = _visible(session, ctx, _detail(session, person))
         if audited:
-            audit(session, ctx, "view", "person", person.id, person_id=person.id)
+            details: dict[str, str] = {}
+            if standing == "outside" and why is not None:
+                details = {"access": "outside", "reason": why.value}
+            audit(session, ctx, "view", "person", person.id, person_id=person.id, **details)
         return detail
 
 

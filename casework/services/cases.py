@@ -1,0 +1,154 @@
+"""Cases: the vulnerability flags of a programme's case with one person.
+
+Flags (children, pregnancy, disability, violence, ...) say what the case must take care
+of. Who may set them: the worker the case is assigned to, a supervisor or an admin; any
+other worker is refused. Violence, trafficking and unaccompanied child are extra-sensitive
+(services/visibility.py): a reader who cannot see them never gets them back from here, and
+a save by such a reader keeps them as they were -- what is hidden is never dropped.
+The audit trail records that a case's flags changed, never which ones.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Final
+
+import sqlalchemy as sa
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
+from sqlalchemy.orm import Session
+
+from casework.errors import NotAllowed
+from casework.models import Case, Programme, Worker
+from casework.models.enums import CaseStatus
+from casework.services import visibility
+from casework.services.context import Context, audit, get_or_404, validate
+from casework.services.persons import live_person
+from casework.services.schemas import Input, Output
+
+CASE_FLAGS: Final = (
+    "children",
+    "pregnancy",
+    "disability",
+    "older_adult",
+    "chronic_illness",
+    "homelessness",
+    "violence",
+    "trafficking",
+    "unaccompanied_child",
+)
+"""The vulnerability flags a case can carry, in the order the file shows them. Stored keys:
+never rename one, add a new one instead (labels: ``flag.<key>`` in the i18n catalogues)."""
+
+
+def _known_flag(value: str) -> str:
+    if value not in CASE_FLAGS:
+        raise PydanticCustomError("unknown_flag", "unknown flag", {"value": value})
+    return value
+
+
+FlagKey = Annotated[str, AfterValidator(_known_flag)]
+
+
+class FlagsIn(Input):
+    flags: tuple[FlagKey, ...] = ()
+
+
+class CaseFlagsOut(Output):
+    """One case's flags as the reader may see and set them."""
+
+    case_id: uuid.UUID
+    person_id: uuid.UUID
+    programme_name: str
+    worker_name: str
+    status: str
+    flags: list[str]
+    """The flags set on the case that the reader may see, in :data:`CASE_FLAGS` order."""
+    choices: list[str]
+    """The flags the reader may tick or untick."""
+    editable: bool
+    """Whether the reader may change this case's flags at all."""
+
+
+def _ordered(flags: set[str] | list[str]) -> list[str]:
+    """Known flags in list order, then any unknown stored key (never lost)."""
+    chosen = set(flags)
+    return [f for f in CASE_FLAGS if f in chosen] + sorted(chosen - set(CASE_FLAGS))
+
+
+def _may_edit(reader: Worker | None, case: Case) -> bool:
+    return visibility.sees_all(reader) or (reader is not None and reader.id == case.worker_id)
+
+
+def _choices(reader: Worker | None, case: Case) -> list[str]:
+    if visibility.sees_case(reader, case.worker_id):
+        return list(CASE_FLAGS)
+    return [f for f in CASE_FLAGS if f not in visibility.SENSITIVE_CASE_FLAGS]
+
+
+def _out(session: Session, reader: Worker | None, case: Case) -> CaseFlagsOut:
+    programme = session.get(Programme, case.programme_id)
+    worker = session.get(Worker, case.worker_id)
+    return CaseFlagsOut(
+        case_id=case.id,
+        person_id=case.person_id,
+        programme_name=programme.name if programme else "",
+        worker_name=worker.full_name if worker else "",
+        status=case.status,
+        flags=_ordered(visibility.visible_flags(reader, case.worker_id, list(case.flags or []))),
+        choices=_choices(reader, case),
+        editable=_may_edit(reader, case),
+    )
+
+
+def current_case(ctx: Context, person_id: uuid.UUID) -> CaseFlagsOut | None:
+    """The case whose flags the person file edits: the reader's own open case, else an open
+    case of the reader's programme, else the most recent open case, else the most recent
+    case; None when the person has no case."""
+    with ctx.db.read() as session:
+        live_person(session, person_id)
+        reader = visibility.viewer(session, ctx.actor_id)
+        cases = session.scalars(
+            sa.select(Case).where(Case.person_id == person_id).order_by(Case.opened_at.desc())
+        ).all()
+        if not cases:
+            return None
+
+        def rank(case: Case) -> tuple[bool, bool, bool]:
+            is_open = case.status != CaseStatus.CLOSED.value
+            mine = reader is not None and case.worker_id == reader.id
+            ours = reader is not None and case.programme_id == reader.programme_id
+            return (is_open and mine, is_open and ours, is_open)
+
+        best = max(cases, key=rank)  # max keeps the first (the newest) among equals
+        return _out(session, reader, best)
+
+
+def set_flags(
+    ctx: Context, case_id: uuid.UUID, flags: FlagsIn | list[str] | tuple[str, ...]
+) -> bool:
+    """Set the case's flags to ``flags``; returns whether anything changed.
+
+    Flags the reader cannot see are kept as they are, whatever ``flags`` says about them;
+    refused (``NotAllowed("not_case_worker")``) for a worker who is neither the case's worker
+    nor a supervisor or admin. Unchanged flags write nothing, not even an audit row.
+    """
+    data = flags if isinstance(flags, FlagsIn) else validate(FlagsIn, {"flags": tuple(flags)})
+    with ctx.db.write() as session:
+        reader = ctx.actor(session)
+        case = get_or_404(session, Case, case_id, "case")
+        live_person(session, case.person_id)
+        if not _may_edit(reader, case):
+            raise NotAllowed("not_case_worker")
+        current = list(case.flags or [])
+        visible = set(visibility.visible_flags(reader, case.worker_id, current))
+        # Kept whatever the form says: flags hidden from this reader, and stored keys that
+        # are no longer offered (never dropped by a save that could not show them).
+        kept = {f for f in current if f not in visible or f not in CASE_FLAGS}
+        wanted = set(data.flags) & set(_choices(reader, case))
+        new = _ordered(wanted | kept)
+        if set(new) == set(current):
+            return False
+        case.flags = new
+        audit(session, ctx, "update", "case", case.id, person_id=case.person_id, fields=["flags"])
+        return True
