@@ -647,3 +647,11 @@ def test_override_destination_with_unknown_area_fails(
     refdata.reload()
     with pytest.raises(ValueError, match="magic"):
         refdata.destinations()
+
+
+def test_the_extra_sensitive_flags_are_case_flags_the_office_can_set() -> None:
+    """Hiding works only on flags that exist: the code list must keep all three."""
+    from casework.services import cases, visibility
+
+    assert visibility.SENSITIVE_CASE_FLAGS <= set(cases.CASE_FLAGS)
+    assert [c.key for c in refdata.code_list("case_flags")] == list(cases.CASE_FLAGS)

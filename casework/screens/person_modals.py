@@ -10,8 +10,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 
+from casework import refdata
 from casework.i18n import t
-from casework.screens.common import CaseworkModal, error_text
+from casework.screens.common import CaseworkModal, code_label, error_text
 from casework.services import cases
 from casework.services.cases import CaseFlagsOut
 from casework.services.files import ACCESS_REASONS
@@ -19,8 +20,7 @@ from casework.services.files import ACCESS_REASONS
 
 def flag_name(key: str) -> str:
     """A flag's label in the UI language; the key itself for a key no longer offered."""
-    name = t(f"flag.{key}")
-    return key if name == f"flag.{key}" else name
+    return code_label(refdata.code_list("case_flags"), key)
 
 
 class AccessReasonModal(CaseworkModal[str | None]):

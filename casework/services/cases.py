@@ -18,6 +18,7 @@ from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 from sqlalchemy.orm import Session
 
+from casework import refdata
 from casework.errors import NotAllowed
 from casework.models import Case, Programme, Worker
 from casework.models.enums import CaseStatus
@@ -26,19 +27,9 @@ from casework.services.context import Context, audit, get_or_404, validate
 from casework.services.persons import live_person
 from casework.services.schemas import Input, Output
 
-CASE_FLAGS: Final = (
-    "children",
-    "pregnancy",
-    "disability",
-    "older_adult",
-    "chronic_illness",
-    "homelessness",
-    "violence",
-    "trafficking",
-    "unaccompanied_child",
-)
-"""The vulnerability flags a case can carry, in the order the file shows them. Stored keys:
-never rename one, add a new one instead (labels: ``flag.<key>`` in the i18n catalogues)."""
+CASE_FLAGS: Final = tuple(code.key for code in refdata.code_list("case_flags"))
+"""The vulnerability flags a case can carry (codes.toml ``lists.case_flags``), in the order
+the file shows them. Stored keys: never rename one, add a new one instead."""
 
 
 def _known_flag(value: str) -> str:
