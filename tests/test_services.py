@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from casework.db import Database
 from casework.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from casework.i18n import t
-from casework.models import AuditEvent, Contact, Person, Referral
+from casework.models import AuditEvent, Contact, IdentityDocument, Person, Referral
 from casework.services import files, followups, guidance, persons, referrals
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
@@ -97,6 +97,20 @@ def test_a_document_already_on_record_points_to_that_person(ctx: Context) -> Non
     assert err.value.code == "document_on_record"
     assert err.value.params["person_id"] == str(first)
     assert count(ctx.db, Person) == 1
+
+
+def test_a_document_typed_twice_in_one_intake_is_kept_once(ctx: Context) -> None:
+    docs = [
+        {"type": "passport", "number": "VE1234567"},
+        {"type": "passport", "number": "ve 123 4567"},
+        {"type": "run", "number": "25.123.456-6"},
+    ]
+    pid = persons.register_intake(ctx, intake_data(person_data(documents=docs))).person_id
+    with ctx.db.read() as s:
+        kept = s.scalars(
+            sa.select(IdentityDocument.type_key).where(IdentityDocument.person_id == pid)
+        ).all()
+    assert sorted(kept) == ["passport", "run"]
 
 
 def test_search_is_tolerant_of_accents_case_and_partial_names(ctx: Context) -> None:

@@ -145,6 +145,7 @@ def _apply_person(session: Session, person: Person, data: PersonIn) -> list[str]
     have_docs = {(d.type_key, d.number_norm) for d in person.documents}
     for doc in data.documents:
         if (doc.type, doc.normalised()) not in have_docs:
+            have_docs.add((doc.type, doc.normalised()))  # the same one typed twice: once
             person.documents.append(
                 IdentityDocument(
                     type_key=doc.type,
