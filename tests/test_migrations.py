@@ -11,6 +11,7 @@ from alembic.migration import MigrationContext
 
 from casework.db import Database, open_database
 from casework.models import Base
+from casework.services.context import Context
 
 from .conftest import PgServer
 
@@ -82,3 +83,32 @@ def test_backups_keep_only_the_newest(tmp_path: Path) -> None:
     remaining = sorted((tmp_path / "backups").glob("b-*.db"))
     assert len(remaining) == 10
     db.dispose()
+
+
+def test_0007_keys_national_ids_already_on_record_by_their_digits(
+    tmp_path: Path, ctx: Context
+) -> None:
+    """A national id recorded before 0007 is found at intake when typed without its prefix."""
+    from alembic import command
+
+    from casework.models import PersonKey
+    from casework.services import dedupe, persons
+
+    from .factories import intake_data, person_data
+
+    doc = {"type": "national_id", "number": "HT-998877"}
+    pid = persons.register_intake(ctx, intake_data(person_data(documents=[doc]))).person_id
+    probe = dedupe.record_of("intake", "", "", None, None, None, None, [("national_id", "998877")])
+    assert [c.person.id for c in dedupe.intake_candidates(ctx, probe)] == [pid]  # new records
+    db = ctx.db
+    cfg = db.alembic_config()
+    with db.engine.begin() as conn:  # as an older version left it: the stored number only
+        conn.execute(
+            sa.delete(PersonKey).where(PersonKey.person_id == pid, PersonKey.key == "998877")
+        )
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0006")
+    assert dedupe.intake_candidates(ctx, probe) == []
+    db.upgrade(backup=False)
+    [found] = dedupe.intake_candidates(ctx, probe)
+    assert found.person.id == pid

@@ -869,7 +869,11 @@ def _write_person(
         },
     )
     person_keys = keys.person_keys(
-        p["given_names"], p["first_surname"], p["second_surname"], None, norms
+        p["given_names"],
+        p["first_surname"],
+        p["second_surname"],
+        None,
+        zip((d[0] for d in p["docs"]), norms, strict=True),
     )
     person_keys |= stored_keys(
         record_of(

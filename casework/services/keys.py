@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from casework.matching.normalise import normalise_document
 from casework.models import Person, PersonKey, PersonMerge
 from casework.text import alnum_upper, fold, tokens
 
@@ -28,14 +29,27 @@ def person_keys(
     first_surname: str,
     second_surname: str | None,
     social_name: str | None,
-    documents: Iterable[str],
+    documents: Iterable[tuple[str, str]],
 ) -> set[tuple[str, str]]:
-    """(kind, key) rows for one person; documents are already normalised numbers."""
+    """(kind, key) rows for one person; documents are (type, normalised number) pairs."""
     keys: set[tuple[str, str]] = set()
     for part in (given_names, first_surname, second_surname or "", social_name or ""):
         keys.update((NAME, tok[:KEY_MAX]) for tok in tokens(part))
-    keys.update((DOC, alnum_upper(doc)[:KEY_MAX]) for doc in documents if doc)
+    for type_key, number in documents:
+        keys.update((DOC, key) for key in doc_keys(type_key, number))
     return keys
+
+
+def doc_keys(type_key: str, number: str) -> set[str]:
+    """A document's keys: the number as stored (what a search types) and the matcher's
+    reading of it, when different (a national id "HT-998877" is also found as "998877",
+    the way the intake duplicate panel looks it up)."""
+    if not number:
+        return set()
+    return {
+        alnum_upper(number)[:KEY_MAX],
+        alnum_upper(normalise_document(type_key, number))[:KEY_MAX],
+    } - {""}
 
 
 def refresh(session: Session, person: Person) -> None:
@@ -49,7 +63,7 @@ def refresh(session: Session, person: Person) -> None:
         person.first_surname,
         person.second_surname,
         person.social_name,
-        (d.number_norm for d in person.documents),
+        ((d.type_key, d.number_norm) for d in person.documents),
     )
     rows |= stored_keys(
         record_of(
