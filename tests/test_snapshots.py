@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input
 
 from casework import clock
 from casework.app import make_app
@@ -43,6 +44,8 @@ async def _settle(pilot) -> None:  # type: ignore[no-untyped-def]
     """Data arrives from a worker, then tables lay themselves out: wait for both."""
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
+    for field in pilot.app.screen.query(Input):  # a blinking cursor is a coin toss under load
+        field.cursor_blink = False
     for _ in range(3):
         await pilot.pause(0.05)
     await pilot.wait_for_scheduled_animations()
