@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from textual.widgets import DataTable, Select
+from textual.widgets import DataTable, Select, Static, TextArea
 
 from casework import clock
 from casework.app import make_app
 from casework.db import Database, open_database
-from casework.models import MigrationStatusRecord
+from casework.models import MigrationStatusRecord, Note
 from casework.screens.forms import StatusModal
 from casework.screens.person import PersonScreen
-from casework.services import catalogue, persons, referrals
+from casework.services import catalogue, persons, referrals, rights
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
@@ -86,3 +86,40 @@ async def test_the_file_names_a_referral_to_the_offices_own_destination(
         table = app.screen.query_one("#referrals", DataTable)
         names = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
         assert names == ["Fundación Vecinos de Yungay"]
+
+
+async def test_a_blocked_file_says_so_and_refuses_a_note_keeping_it(ctx: Context) -> None:
+    """While a blocking request is open the file shows it, and a note is refused with the
+    reason, the typed text still in the form."""
+    person_id = persons.register_intake(ctx, intake_data()).person_id
+    rights.register(ctx, {"person_id": person_id, "kind": "blocking"})
+    app = make_app(ctx.db)
+    async with app.run_test(size=(100, 36)) as pilot:
+        await sign_in_as(pilot, "Daniela Fuentes")
+        app.push_screen(PersonScreen(person_id))
+        await settle(pilot)
+        banner = app.screen.query_one("#blocked-banner", Static)
+        assert banner.display and "bloqueados" in str(banner.render())
+        assert "25-11-2026" in str(banner.render())  # two business days after Monday 23rd
+        await pilot.press("n")
+        await settle(pilot)
+        note = app.screen
+        note.query_one(TextArea).text = "Llamó para preguntar por su trámite."
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is note  # still open: nothing was lost
+        assert "bloqueados" in str(note.query_one("#form-error", Static).render())
+        assert note.query_one(TextArea).text == "Llamó para preguntar por su trámite."
+    with ctx.db.read() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(Note)) == 0
+
+
+async def test_an_unblocked_file_shows_no_banner(ctx: Context) -> None:
+    person_id = persons.register_intake(ctx, intake_data()).person_id
+    app = make_app(ctx.db)
+    async with app.run_test(size=(100, 36)) as pilot:
+        await sign_in_as(pilot, "Daniela Fuentes")
+        app.push_screen(PersonScreen(person_id))
+        await settle(pilot)
+        assert app.screen.query_one("#person-title", Static).render()
+        assert not app.screen.query_one("#blocked-banner", Static).display

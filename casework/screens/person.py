@@ -34,12 +34,13 @@ from casework.screens.common import (
     route_name,
 )
 from casework.screens.person_modals import AccessReasonModal, CaseFlagsModal, flag_name
-from casework.services import cases, files, followups, guidance, referrals
+from casework.services import cases, files, followups, guidance, referrals, rights
 from casework.services.cases import CaseFlagsOut
 from casework.services.files import PersonDetail, TimelineEntry
 from casework.services.followups import FollowUpOut
 from casework.services.guidance import GuidanceOut
 from casework.services.referrals import ReferralOut
+from casework.services.rights import RightsRequestOut
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class PersonData:
     referrals: list[ReferralOut]
     follow_ups: list[FollowUpOut]
     guidance: list[GuidanceOut]
+    blocked: RightsRequestOut | None
 
 
 def load_person(screen: PersonScreen, audited: bool) -> PersonData:
@@ -59,6 +61,7 @@ def load_person(screen: PersonScreen, audited: bool) -> PersonData:
         referrals.for_person(ctx, pid),
         followups.for_person(ctx, pid),
         guidance.for_person(ctx, pid),
+        rights.blocked(ctx, pid),
     )
 
 
@@ -152,6 +155,7 @@ class PersonScreen(CaseworkScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="person-title", classes="title")
+        yield Static("", id="blocked-banner", classes="warning-banner")
         with Horizontal(id="person-body"):
             with VerticalScroll(id="person-info"):
                 yield Static("", id="identity")
@@ -226,6 +230,10 @@ class PersonScreen(CaseworkScreen):
             f"{p.full_name}" + (f"  «{p.social_name}»" if p.social_name else "")
         )
         self.query_one("#identity", Static).update(identity_text(p))
+        banner = self.query_one("#blocked-banner", Static)
+        banner.display = data.blocked is not None
+        if data.blocked is not None:
+            banner.update(t("person.file.blocked", due=data.blocked.due_on))
         table = self.query_one("#timeline", DataTable)
         table.clear()
         for e in data.timeline:
