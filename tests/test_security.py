@@ -198,6 +198,44 @@ async def test_the_desk_asks_for_the_password_and_says_when_it_is_wrong(
         assert isinstance(app.screen, TodayScreen)
 
 
+async def test_a_temporary_password_is_replaced_at_the_first_sign_in(
+    sqlite_db: Database,
+) -> None:
+    """A colleague added by the administrator signs in with the temporary password and must
+    choose their own before the day opens; the temporary one then stops working."""
+    ctx = Context(sqlite_db)
+    admin = workers.first_run(
+        ctx, {"code": "OFMIG", "name": "Of"}, {"username": "ana", "full_name": "Ana"}
+    )
+    auth.choose_first_password(ctx, admin.id, PASSWORD)
+    temporary = "temporal-2026-x"
+    workers.add_worker(
+        Context(sqlite_db, admin.id),
+        {"username": "luis", "full_name": "Luis", "programme_code": "OFMIG", "password": temporary},
+    )
+    app = make_app(sqlite_db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _settle(pilot)
+        await pilot.press(*"luis", "enter", *temporary, "enter")
+        await _settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SignInScreen)
+        assert "propia" in str(screen.query_one(".title", Static).render())
+        await pilot.press(*temporary, "enter", *temporary, "enter")  # the same one again
+        await _settle(pilot)
+        assert "distinta" in str(app.screen.query_one("#error", Static).render())
+        await pilot.press(*"mi frase secreta", "enter", *"otra frase", "enter")
+        await _settle(pilot)
+        assert "no coinciden" in str(app.screen.query_one("#error", Static).render())
+        await pilot.press(*"mi frase secreta", "enter", *"mi frase secreta", "enter")
+        await _settle(pilot)
+        assert isinstance(app.screen, TodayScreen)
+        assert app.worker is not None and not app.worker.password_temporary
+    with pytest.raises(NotAllowed):
+        auth.authenticate(ctx, "luis", temporary)
+    assert not auth.authenticate(ctx, "luis", "mi frase secreta").password_temporary
+
+
 async def test_demo_database_opens_signed_in_without_a_prompt(sqlite_db: Database) -> None:
     demo.generate(Context(sqlite_db), 5, seed=3)
     app = make_app(sqlite_db, demo=True)

@@ -39,5 +39,8 @@ class Worker(IdMixin, CreatedMixin, Base):
     failed_sign_ins: Mapped[int] = mapped_column(default=0)
     """Consecutive failed sign-ins; reset by a successful one."""
     locked_until: Mapped[dt.datetime | None]
+    password_temporary: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    """Set by an administrator (a new colleague, a forgotten password): the worker chooses
+    their own at the next sign-in."""
 
     programme: Mapped[Programme | None] = relationship(back_populates="workers")

@@ -1,4 +1,5 @@
-"""Who is working at this desk: username and password, or the first admin choosing one."""
+"""Who is working at this desk: username and password, or the first admin choosing one,
+or a worker replacing the temporary password an administrator gave them."""
 
 from __future__ import annotations
 
@@ -21,15 +22,17 @@ class SignInScreen(CaseworkScreen):
         super().__init__()
         self._username = username
         self._choose_for = choose_for
+        self._renew: tuple[WorkerOut, str] | None = None
+        """Signed in with a temporary password: the worker, and that password."""
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="sign-in", classes="form-box"):
-            if self._choose_for is not None:
-                yield Static(t("security.choose.title"), classes="title")
+            if self._choose_for is not None or self._renew is not None:
+                area = "security.choose" if self._renew is None else "security.renew"
+                yield Static(t(f"{area}.title"), classes="title")
                 yield Static(
-                    t("security.choose.explain", length=auth.MIN_PASSWORD_LENGTH),
-                    classes="help-text",
+                    t(f"{area}.explain", length=auth.MIN_PASSWORD_LENGTH), classes="help-text"
                 )
                 yield Label(t("security.choose.password"))
                 yield Input(id="password", password=True)
@@ -45,7 +48,10 @@ class SignInScreen(CaseworkScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        if self._choose_for is None and not self._username:
+        self._focus_first()
+
+    def _focus_first(self) -> None:
+        if self._choose_for is None and self._renew is None and not self._username:
             self.query_one("#username", Input).focus()
         else:
             self.query_one("#password", Input).focus()
@@ -56,7 +62,7 @@ class SignInScreen(CaseworkScreen):
 
     @on(Input.Submitted, "#password")
     def _password_entered(self) -> None:
-        if self._choose_for is not None:
+        if self._choose_for is not None or self._renew is not None:
             self.query_one("#repeat", Input).focus()
         else:
             self._submit()
@@ -78,12 +84,31 @@ class SignInScreen(CaseworkScreen):
         def failed(exc: BaseException) -> None:
             self._show_error(error_text(exc))
 
-        if self._choose_for is not None:
+        if self._choose_for is not None or self._renew is not None:
             repeat = self.query_one("#repeat", Input)
             if repeat.value != password:
                 repeat.value = ""
                 self._show_error(t("security.choose.mismatch"))
                 return
+        if self._renew is not None:
+            worker, temporary = self._renew
+            if password == temporary:
+                self.query_one("#repeat", Input).value = ""
+                self._show_error(t("security.renew.same"))
+                return
+            self.call_service(
+                auth.set_password,
+                Context(self.casework.database, worker.id),
+                worker.id,
+                password,
+                current_password=temporary,
+                on_done=lambda _: self.casework.start_session(
+                    worker.model_copy(update={"password_temporary": False})
+                ),
+                on_error=failed,
+            )
+            return
+        if self._choose_for is not None:
             self.call_service(
                 auth.choose_first_password,
                 ctx,
@@ -99,6 +124,17 @@ class SignInScreen(CaseworkScreen):
             ctx,
             username,
             password,
-            on_done=self.casework.start_session,
+            on_done=lambda worker: self._authenticated(worker, password),
             on_error=failed,
         )
+
+    def _authenticated(self, worker: WorkerOut, password: str) -> None:
+        if not worker.password_temporary:
+            self.casework.start_session(worker)
+            return
+        self._renew = (worker, password)
+        self.call_later(self._ask_new_password)
+
+    async def _ask_new_password(self) -> None:
+        await self.recompose()
+        self._focus_first()

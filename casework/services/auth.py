@@ -169,6 +169,8 @@ def set_password(
             if row.password_hash is None or not _verify(row.password_hash, current_password or ""):
                 raise NotAllowed("bad_credentials")
         row.password_hash = new_hash
+        # Someone else's password set by an administrator is temporary; one's own is not.
+        row.password_temporary = actor.id != row.id
         row.failed_sign_ins = 0
         row.locked_until = None
         audit(session, ctx, "password_set", "worker", row.id)

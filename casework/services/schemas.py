@@ -431,6 +431,7 @@ class WorkerOut(Output):
     role: str
     programme_id: uuid.UUID | None
     active: bool
+    password_temporary: bool = False
 
 
 class DocumentOut(Output):

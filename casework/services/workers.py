@@ -278,6 +278,7 @@ def add_worker(ctx: Context, data: NewWorkerIn | Mapping[str, Any]) -> StaffOut:
             role=worker_in.role.value,
             programme_id=_programme_id(session, worker_in.programme_code),
             password_hash=new_hash,
+            password_temporary=True,
         )
         session.add(row)
         session.flush()
@@ -366,6 +367,7 @@ def reset_password(
         ctx.require_role(session, Role.ADMIN)
         row = _target(session, worker_id)
         row.password_hash = new_hash
+        row.password_temporary = True
         row.failed_sign_ins = 0
         row.locked_until = None
         audit(session, ctx, "password_set", "worker", row.id)
