@@ -5,11 +5,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from textual.coordinate import Coordinate
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable
+from textual.widgets.data_table import RowDoesNotExist
 from textual.worker import Worker, WorkerState
 
 from casework import clock, refdata, rut
@@ -119,6 +122,26 @@ def doc_text(document: str | None) -> str:
         type_key, name
     )
     return f"{short} {number}"
+
+
+def refill_table(table: DataTable[Any], rows: Iterable[tuple[str, Sequence[Any]]]) -> None:
+    """Replace a table's rows (``(key, cells)``) keeping the cursor on the same record: after
+    an action the next key must not land on another person because the list was reloaded.
+    A record that left the list leaves the cursor at the same position."""
+    old_key: str | None = None
+    old_row = table.cursor_row
+    if table.row_count and 0 <= old_row < table.row_count:
+        old_key = table.coordinate_to_cell_key(Coordinate(old_row, 0)).row_key.value
+    table.clear()
+    for key, cells in rows:
+        table.add_row(*cells, key=key)
+    if not table.row_count:
+        return
+    try:
+        target = table.get_row_index(old_key) if old_key is not None else old_row
+    except RowDoesNotExist:
+        target = old_row
+    table.move_cursor(row=max(0, min(target, table.row_count - 1)))
 
 
 _LOCAL_NAMES: dict[str, tuple[str, str]] = {}
