@@ -75,6 +75,24 @@ def test_intake_finds_the_person_as_another_desk_types_her(ctx: Context) -> None
     assert by_passport[0].person.id == pid
 
 
+def test_a_typed_document_shows_its_holder_whatever_the_names_say(ctx: Context) -> None:
+    """The save refuses a number already on record; the panel must show whose it is even
+    when the names typed are someone else's entirely."""
+    pid = persons.register_intake(ctx, intake_data(YESENIA)).person_id
+    found = dedupe.intake_candidates(
+        ctx,
+        probe(
+            given_names="Pedro",
+            first_surname="Ramírez",
+            birth_date=dt.date(1970, 1, 1),
+            sex="M",
+            documents=(("passport", "VE-1234567"),),
+        ),
+    )
+    assert [c.person.id for c in found] == [pid]
+    assert "same_document" in {r.code for r in found[0].reasons}
+
+
 def test_scan_queues_a_duplicate_but_not_the_sister(
     ctx: Context, database: Database, supervisor: WorkerOut
 ) -> None:

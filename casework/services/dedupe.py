@@ -28,6 +28,7 @@ from casework.matching import (
     match_keys,
     query_keys,
 )
+from casework.matching.normalise import normalise_document
 from casework.models import IdentityDocument, MatchPair, Person, PersonKey
 from casework.services.context import Context
 from casework.services.schemas import PersonSummary
@@ -181,6 +182,7 @@ def candidate_ids(session: Session, probe: PersonRecord) -> list[uuid.UUID]:
     # Ids are counted as the driver returns them (no UUID objects for a thousand postings).
     shared: Counter[Any] = Counter()
     too_common: list[list[Any]] = []
+    same_document: dict[Any, None] = {}
     raw_id = sa.type_coerce(PersonKey.person_id, sa.String)
     for kind, key in sorted(wanted):
         posting = list(
@@ -194,13 +196,30 @@ def candidate_ids(session: Session, probe: PersonRecord) -> list[uuid.UUID]:
             too_common.append(posting)  # "Maria Gonzalez" alone says little: type on
         else:
             shared.update(posting)
+            if kind == "doc":
+                same_document.update(dict.fromkeys(posting))
     if not shared and too_common:
         shared.update(too_common[0][:CANDIDATES])
-    return [_as_uuid(pid) for pid, _ in shared.most_common(CANDIDATES)]
+    # Whoever holds a typed document number always comes first, whatever the names say:
+    # the save would refuse the number anyway, so the panel must show who has it.
+    ranked = list(same_document) + [
+        pid for pid, _ in shared.most_common(CANDIDATES) if pid not in same_document
+    ]
+    return [_as_uuid(pid) for pid in ranked[:CANDIDATES]]
 
 
 def _as_uuid(value: Any) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def _document_numbers(documents: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """(type, number) as the matcher reads them, so typed and stored numbers compare."""
+    out = set()
+    for type_key, number in documents:
+        norm = normalise_document(type_key or "other", number or "")
+        if len(norm) >= 3:
+            out.add(((type_key or "other").strip().lower(), norm))
+    return out
 
 
 def intake_candidates(
@@ -214,7 +233,13 @@ def intake_candidates(
         if not ids:
             return []
         records = load_records(session, ids)
-        ranked = matcher(ctx, session).rank(probe, records, limit=limit, min_score=min_score)
+        match = matcher(ctx, session)
+        typed = _document_numbers(probe.documents)
+        holders = [r for r in records if typed & _document_numbers(r.documents)]
+        ranked = match.rank(probe, holders, limit=len(holders)) if holders else []
+        held = {r.b_id for r in ranked}
+        others = [r for r in records if r.id not in held]
+        ranked += match.rank(probe, others, limit=max(0, limit - len(ranked)), min_score=min_score)
         summaries = {str(s.id): s for s in _summaries(session, [uuid.UUID(r.b_id) for r in ranked])}
         return [Candidate(summaries[r.b_id], r.score, r.reasons) for r in ranked]
 
