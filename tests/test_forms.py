@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from textual.widgets import DataTable, Select, Static, TextArea
+from textual.widgets import DataTable, Select, Static
 
 from casework import clock
 from casework.app import make_app
 from casework.db import Database, open_database
+from casework.errors import Conflict
 from casework.models import MigrationStatusRecord, Note
 from casework.screens.forms import StatusModal
 from casework.screens.person import PersonScreen
@@ -88,9 +89,9 @@ async def test_the_file_names_a_referral_to_the_offices_own_destination(
         assert names == ["Fundación Vecinos de Yungay"]
 
 
-async def test_a_blocked_file_says_so_and_refuses_a_note_keeping_it(ctx: Context) -> None:
-    """While a blocking request is open the file shows it, and a note is refused with the
-    reason, the typed text still in the form."""
+async def test_a_blocked_file_says_so_and_opens_no_form(ctx: Context) -> None:
+    """While a blocking request is open the file shows it, and the keys that would change
+    it say why instead of opening a form to be filled in vain; the service refuses too."""
     person_id = persons.register_intake(ctx, intake_data()).person_id
     rights.register(ctx, {"person_id": person_id, "kind": "blocking"})
     app = make_app(ctx.db)
@@ -98,18 +99,18 @@ async def test_a_blocked_file_says_so_and_refuses_a_note_keeping_it(ctx: Context
         await sign_in_as(pilot, "Daniela Fuentes")
         app.push_screen(PersonScreen(person_id))
         await settle(pilot)
-        banner = app.screen.query_one("#blocked-banner", Static)
+        file = app.screen
+        banner = file.query_one("#blocked-banner", Static)
         assert banner.display and "bloqueados" in str(banner.render())
         assert "25-11-2026" in str(banner.render())  # two business days after Monday 23rd
-        await pilot.press("n")
-        await settle(pilot)
-        note = app.screen
-        note.query_one(TextArea).text = "Llamó para preguntar por su trámite."
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        assert app.screen is note  # still open: nothing was lost
-        assert "bloqueados" in str(note.query_one("#form-error", Static).render())
-        assert note.query_one(TextArea).text == "Llamó para preguntar por su trámite."
+        for key in ("n", "c", "s", "r", "f", "v"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert app.screen is file, key
+        said = " ".join(str(n.message) for n in app._notifications)  # type: ignore[attr-defined]
+        assert "hasta que supervisión levante el bloqueo" in said
+    with pytest.raises(Conflict):
+        persons.add_note(ctx, person_id, {"text": "Llamó para preguntar por su trámite."})
     with ctx.db.read() as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(Note)) == 0
 

@@ -287,30 +287,47 @@ class PersonScreen(CaseworkScreen):
     def action_back(self) -> None:
         self.app.pop_screen()
 
+    def _blocked(self) -> bool:
+        """A blocking request suspends changes: say so before a form is filled in vain."""
+        if self.data is None or self.data.blocked is None:
+            return False
+        self.notify(t("person.file.blocked", due=self.data.blocked.due_on), severity="warning")
+        return True
+
     def action_contact(self) -> None:
         from casework.screens.forms import ContactModal
 
+        if self._blocked():
+            return
         self.app.push_screen(ContactModal(self.person_id), self._after_save)
 
     def action_note(self) -> None:
         from casework.screens.forms import NoteModal
 
+        if self._blocked():
+            return
         self.app.push_screen(NoteModal(self.person_id), self._after_save)
 
     def action_status(self) -> None:
         from casework.screens.forms import StatusModal
 
+        if self._blocked():
+            return
         current = self.data.detail.current_status if self.data else None
         self.app.push_screen(StatusModal(self.person_id, current), self._after_save)
 
     def action_refer(self) -> None:
         from casework.screens.forms import ReferralModal
 
+        if self._blocked():
+            return
         self.app.push_screen(ReferralModal(self.person_id), self._after_save)
 
     def action_follow_up(self) -> None:
         from casework.screens.forms import FollowUpModal
 
+        if self._blocked():
+            return
         self.app.push_screen(FollowUpModal(self.person_id), self._after_save)
 
     def action_guidance(self) -> None:
@@ -328,6 +345,8 @@ class PersonScreen(CaseworkScreen):
     def action_move_referral(self) -> None:
         from casework.screens.forms import MoveReferralModal
 
+        if self._blocked():
+            return
         tabs = self.query_one(TabbedContent)
         if tabs.active != "tab-referrals":
             tabs.active = "tab-referrals"
@@ -366,6 +385,8 @@ class PersonScreen(CaseworkScreen):
     def _close(self, status: str) -> None:
         from casework.screens.forms import CloseFollowUpModal
 
+        if self._blocked():
+            return
         found = self._chosen_follow_up()
         if found is not None:
             self.app.push_screen(CloseFollowUpModal(found, status), self._after_save)
@@ -373,13 +394,15 @@ class PersonScreen(CaseworkScreen):
     def action_follow_up_postpone(self) -> None:
         from casework.screens.forms import RescheduleModal
 
+        if self._blocked():
+            return
         found = self._chosen_follow_up()
         if found is not None:
             self.app.push_screen(RescheduleModal(found), self._after_save)
 
     def action_case_flags(self) -> None:
         """The vulnerability flags of the person's current case (v)."""
-        if self.opened:
+        if self.opened and not self._blocked():
             self.call_service(
                 cases.current_case, self.ctx, self.person_id, on_done=self._edit_flags
             )
