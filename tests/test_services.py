@@ -8,6 +8,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from casework import refdata
 from casework.db import Database
 from casework.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
 from casework.i18n import t
@@ -230,6 +231,8 @@ def test_referral_to_a_private_organisation_needs_consent_unless_a_supervisor_ov
     with pytest.raises(NotAllowed) as err:
         _refer(ctx, pid, destination="clinica_juridica", consent_given=False)
     assert err.value.code == "consent_required"
+    name = refdata.destination("clinica_juridica").name_es  # type: ignore[union-attr]
+    assert name in str(err.value) and "clinica_juridica" not in str(err.value)
     assert count(database, Referral) == 0  # nothing half-written
     with pytest.raises(NotAllowed) as err:
         _refer(ctx, pid, destination="clinica_juridica", consent_given=False, override_consent=True)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from casework import refdata
 from casework.errors import FieldError, InvalidInput, InvalidTransition, NotAllowed
+from casework.i18n import current_language
 from casework.models import Referral, ReferralEvent, Worker
 from casework.models.base import utcnow
 from casework.models.enums import REFERRAL_WAITING, ReferralStatus, Role, referral_can_move
@@ -86,7 +87,10 @@ def _consent_gate(
     if has_consent(session, ref.person_id, ref.destination_key):
         return
     if not override:
-        raise NotAllowed("consent_required", destination=ref.destination_key)
+        name = ref.destination_key
+        if dest is not None:
+            name = dest.name_es if current_language() == "es" else dest.name_en or dest.name_es
+        raise NotAllowed("consent_required", destination=name)
     if worker.role not in (Role.SUPERVISOR.value, Role.ADMIN.value):
         raise NotAllowed("override_needs_supervisor")
     ref.consent_override_by = worker.id
