@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from textual.widgets import DataTable, Input, Select, Static
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable, Input, Label, Select, Static
 
 from casework import clock
 from casework.app import make_app
@@ -22,7 +23,7 @@ from casework.screens.audit import AuditScreen
 from casework.screens.retention import ConfirmModal, KeepModal, RetentionScreen
 from casework.screens.rights import NewRequestModal, RightsScreen
 from casework.screens.today import TodayScreen
-from casework.services import persons, retention, rights
+from casework.services import files, persons, retention, rights, workers
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
@@ -51,6 +52,11 @@ def database(tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
 
 def text_of(widget: Static) -> str:
     return str(widget.render())
+
+
+def _current(app: object) -> object:
+    """The screen on top (a call, so a type check on an earlier screen does not stick)."""
+    return app.screen  # type: ignore[attr-defined]
 
 
 def _rows(table: DataTable) -> list[str]:  # type: ignore[type-arg]
@@ -153,7 +159,7 @@ async def test_retention_review_keep_with_a_reason_or_anonymise_after_confirming
         app.screen.query_one("#reason", Input).value = "Causa judicial pendiente"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert app.screen is screen
+        assert _current(app) is screen
         [left] = _rows(screen.query_one(DataTable))
         assert "Ramona" in left
 
@@ -201,10 +207,10 @@ async def test_audit_browser_filters_by_action_and_person(
         assert {r.entity for r in rows} == {"person", "contact", "note"}
         assert all(r.person_id == first for r in rows)
         assert all("Trajo" not in str(r.details) for r in rows)  # ids only, no values
-        screen.query_one("#person", Input).value = "not-an-id"
+        screen.query_one("#person", Input).value = "Nadie Inventado"
         await pilot.press("enter")
         await settle(pilot)
-        assert "formato" in text_of(screen.query_one("#status", Static))
+        assert "No se encontró" in text_of(screen.query_one("#status", Static))
 
 
 def test_cli_registers_and_lists_rights_requests(
@@ -221,3 +227,90 @@ def test_cli_registers_and_lists_rights_requests(
     assert main(["rights", "list", "--db", db]) == 0
     [line] = capsys.readouterr().out.splitlines()
     assert str(person_id) in line and "erasure" in line and "Yesenia" not in line
+
+
+async def test_a_new_request_by_a_name_shared_by_two_persons_says_so(
+    ctx: Context, database: Database, supervisor: WorkerOut
+) -> None:
+    for doc in ("RQ0000001", "RQ0000002"):
+        data = person_data(given_names="Ramona", documents=[{"type": "passport", "number": doc}])
+        persons.register_intake(ctx, intake_data(data))
+    app = make_app(database)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in_as(pilot, "Carolina Reyes")
+        await pilot.press("f7")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, NewRequestModal)
+        labels = " ".join(str(w.render()) for w in modal.query(Label))
+        assert "documento o nombre" in labels and "id de la ficha" not in labels
+        modal.query_one("#person", Input).value = "Ramona Rondón"
+        modal.query_one("#kind", Select).value = "access"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is modal  # nothing registered for a guess
+        error = text_of(modal.query_one("#error-person_id", Static))
+        assert "Hay 2 personas con ese nombre" in error and "No se encontró" not in error
+        modal.query_one("#person", Input).value = "RQ0000002"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, RightsScreen)
+        [row] = _rows(app.screen.query_one(DataTable))
+        assert "Ramona" in row and "Acceso" in row
+
+
+async def test_the_audit_browser_reads_in_words_with_names(
+    ctx: Context, database: Database, admin: WorkerOut, supervisor: WorkerOut
+) -> None:
+    first = persons.register_intake(ctx, intake_data()).person_id
+    other = workers.create_worker(
+        Context(database, admin.id), {"username": "pperez", "full_name": "Pedro Pérez"}
+    )
+    files.get_person(Context(database, other.id), first, reason="colleague_help")
+    data = person_data(given_names="Ramona", documents=[{"type": "passport", "number": "X12345"}])
+    gone = persons.register_intake(ctx, intake_data(data)).person_id
+    erasure = rights.register(ctx, {"person_id": gone, "kind": "erasure", "identity_checked": True})
+    rights.erase(Context(database, supervisor.id), erasure.id)
+    app = make_app(database)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await sign_in_as(pilot, "Carolina Reyes")
+        await pilot.press("f8")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AuditScreen)
+        table = screen.query_one(DataTable)
+        rows = _rows(table)
+        [view] = [r for r in rows if "Pedro Pérez" in r]
+        assert "Vio" in view and "Ficha" in view and "Yesenia Carolina Rondón Briceño" in view
+        assert "fuera de su carga · motivo: colega pidió ayuda" in view
+        [erased] = [r for r in rows if "Suprimió" in r]
+        assert "(ficha suprimida)" in erased and "1 ficha" in erased and "1 atención" in erased
+        assert any("Solicitud de derechos" in r and "Creó" in r for r in rows)
+        assert any("Entró" in r and "Funcionario/a" in r for r in rows)
+        everything = " ".join(rows)
+        for raw in ('{"', "rights_request", "colleague_help", "identity_checked", " erase "):
+            assert raw not in everything, raw
+        # The trail itself still holds ids only.
+        assert all("Yesenia" not in str(r.model_dump()) for r in screen.rows)
+
+        # Reading again keeps the cursor on the same event.
+        table.move_cursor(row=3)
+        chosen = table.coordinate_to_cell_key(Coordinate(3, 0)).row_key.value
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value == chosen
+
+        # Filters take the words shown, and a document for the person.
+        screen.query_one("#action", Input).value = "Suprimió"
+        screen.query_one("#action", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert {r.action for r in screen.rows} == {"erase"}
+        screen.query_one("#action", Input).value = "view"
+        screen.query_one("#person", Input).value = "VE1234567"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.rows and all(r.person_id == first for r in screen.rows)
+        assert {r.action for r in screen.rows} == {"view"}

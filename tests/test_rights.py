@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import uuid
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import sqlalchemy as sa
 from casework import clock
 from casework.db import Database
 from casework.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from casework.i18n import set_language
 from casework.models import AuditEvent, Person, Tombstone
 from casework.models.security import RightKind
 from casework.services import files, persons, rights
@@ -127,3 +129,92 @@ def test_erasure_removes_the_person_for_real_and_keeps_a_tombstone(
     if path is not None:  # SQLite: not in the file, nor in its WAL
         raw = b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
         assert NAME.encode() not in raw and b"ZZ1112223" not in raw
+
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def test_the_person_of_a_request_is_found_by_document_name_or_id(
+    ctx: Context, person_id: uuid.UUID
+) -> None:
+    assert rights.find_person(ctx, "ZZ1112223") == person_id
+    assert rights.find_person(ctx, f"{NAME} Rondón") == person_id
+    assert rights.find_person(ctx, f" {person_id} ") == person_id
+    twin = person_data(given_names=NAME, documents=[{"type": "passport", "number": "ZZ9998887"}])
+    persons.register_intake(ctx, intake_data(twin))
+    with pytest.raises(InvalidInput) as err:
+        rights.find_person(ctx, f"{NAME} Rondón")
+    message = err.value.errors[0].message()
+    assert "Hay 2 personas con ese nombre" in message and "documento" in message
+    assert "No se encontró" not in message
+    assert rights.find_person(ctx, "ZZ9998887") != person_id  # the document tells them apart
+    with pytest.raises(InvalidInput) as err:
+        rights.find_person(ctx, "Nadie Inventado")
+    assert "No se encontró" in err.value.errors[0].message()
+
+
+def test_the_readable_answer_reads_like_a_letter_and_the_json_stays_complete(
+    ctx: Context, database: Database, supervisor: WorkerOut
+) -> None:
+    sup = Context(database, supervisor.id)
+    data_in = person_data(
+        given_names="Ángel", documents=[{"type": "passport", "number": "VE7654321"}]
+    )
+    person_id = persons.register_intake(
+        ctx, intake_data(data_in, status={"status": "no_permit", "expulsion_order": True})
+    ).person_id
+    req = rights.register(ctx, {"person_id": person_id, "kind": "access", "identity_checked": True})
+    data, text = rights.answer_access(sup, req.id)
+
+    # The JSON keeps everything, as before: keys, codes and ids.
+    assert set(data) == {
+        "format",
+        "generated_at",
+        "request",
+        "person",
+        "timeline",
+        "recipients",
+        "purposes",
+    }
+    assert data["request"]["id"] == str(req.id) and data["person"]["id"] == str(person_id)
+    assert (data["person"]["nationality"], data["person"]["current_status"]) == ("VEN", "no_permit")
+
+    # The readable document: headings, labels, names of codes, dd-mm-yyyy, no ids.
+    for heading in (
+        "Datos personales",
+        "Documentos",
+        "Situación migratoria",
+        "Atenciones",
+        "Derivaciones",
+        "Seguimientos",
+        "Consentimientos",
+    ):
+        assert f"\n{heading}\n" in text
+    assert "Nombres: Ángel" in text and "Sexo registral: Mujer" in text
+    assert "Nacionalidad: Venezuela" in text
+    assert "Sin permiso (condición migratoria irregular)" in text
+    assert "Orden de expulsión: sí" in text
+    assert "Fecha de nacimiento: 17-04-1991" in text
+    assert "Pasaporte VE7654321" in text
+    assert "Regularización" in text or "regulariz" in text.lower()  # the contact's reason
+    assert not UUID.search(text)
+    for raw in (
+        "given_names",
+        "birth_date_precision",
+        "no_permit",
+        "expulsion_order",
+        "True",
+        "VEN\n",
+        ": VEN",
+        "1991-04-17",
+    ):
+        assert raw not in text, raw
+
+    # The same document in English.
+    set_language("en")
+    try:
+        english = rights.readable(data)
+    finally:
+        set_language("es")
+    assert "Nationality: Venezuela" in english and "No permit (irregular status)" in english
+    assert "\nPersonal data\n" in english and not UUID.search(english)

@@ -1,12 +1,16 @@
 """Supervisor's audit browser: who saw or changed which record, filtered by person, worker,
-action and date. The trail holds ids and field names, never personal values."""
+action and date. The trail holds ids and field names, never personal values: the screen
+shows actions and record types in the UI language, the details as short text, and the
+names of the persons concerned, looked up when the page is shown."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -14,10 +18,22 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
+from casework import refdata
 from casework.errors import FieldError, InvalidInput
-from casework.i18n import t
-from casework.screens.common import CaseworkScreen, error_text, fmt_datetime, parse_date
-from casework.services import audit_log, workers
+from casework.i18n import catalogue, t
+from casework.screens.common import (
+    CaseworkScreen,
+    code_label,
+    destination_name,
+    error_text,
+    fmt_date,
+    fmt_datetime,
+    parse_date,
+    refill_table,
+    route_name,
+)
+from casework.screens.rights import ROW_ORDER, ground_name, records_text, right_name
+from casework.services import audit_log, rights, workers
 from casework.services.audit_log import AuditRow
 from casework.services.context import Context
 
@@ -32,14 +48,132 @@ class AuditFilter:
     since: str = ""
 
 
-def load_events(ctx: Context, chosen: AuditFilter) -> list[AuditRow]:
-    """Read the filter as typed; a wrong id, user or date is a message, not a crash."""
+@dataclass(frozen=True)
+class AuditData:
+    rows: list[AuditRow]
+    names: dict[uuid.UUID, str]
+    """Names of the persons the rows are about (erased persons have none)."""
+
+
+def _message(prefix: str, key: str) -> str | None:
+    text = t(f"{prefix}.{key}")
+    return None if text == f"{prefix}.{key}" else text
+
+
+def action_label(action: str) -> str:
+    """The action in the UI language; an action without a label keeps its own word."""
+    return _message("protection.audit.act", action) or action
+
+
+def entity_label(entity: str) -> str:
+    return _message("protection.audit.entity", entity) or entity
+
+
+def action_key(typed: str) -> str | None:
+    """The action filter as typed: the internal word, or its label in either language."""
+    text = typed.strip()
+    if not text:
+        return None
+    folded = text.casefold()
+    prefix = "protection.audit.act."
+    for lang in ("es", "en"):
+        for key, label in catalogue(lang).items():
+            if key.startswith(prefix) and label.casefold() == folded:
+                return key.removeprefix(prefix)
+    return text
+
+
+PERSON_DETAILS = ("into", "merged")
+"""Details that hold the id of another person (a merge): shown by name."""
+HIDDEN_DETAILS = ("case_id", "review_id")
+"""Internal ids with nothing for a reader to recognise."""
+
+
+def _field_label(name: str) -> str:
+    return _message("protection.readable.field", name) or name
+
+
+def _value(key: str, value: Any, names: Mapping[uuid.UUID, str]) -> str:
+    if isinstance(value, bool):
+        return t("ui.yes") if value else t("ui.no")
+    if isinstance(value, list):
+        return ", ".join(_field_label(str(v)) if key == "fields" else str(v) for v in value)
+    text = str(value)
+    if key in ("kind", "request"):
+        return right_name(text)
+    if key == "ground":
+        return ground_name(text)
+    if key == "reason":
+        return _message("protection.audit.reason", text) or text
+    if key in ("from_status", "to_status"):
+        return code_label(refdata.REFERRAL_STATUSES, text)
+    if key == "destination":
+        return destination_name(text)
+    if key == "purpose":
+        return _message("consent", text) or text
+    if key == "route":
+        return route_name(text)
+    if key == "state":
+        return _message("state", text) or text
+    if key == "months":
+        return t("protection.audit.months", months=text)
+    if key == "keep_until":
+        try:
+            return fmt_date(dt.date.fromisoformat(text))
+        except ValueError:
+            return text
+    if key in PERSON_DETAILS:
+        try:
+            person = uuid.UUID(text)
+        except ValueError:
+            return text
+        return names.get(person) or t("protection.rights.erased_person")
+    return text
+
+
+def details_text(row: AuditRow, names: Mapping[uuid.UUID, str]) -> str:
+    """The details of an event as short text: "fuera de su carga · motivo: colega pidió
+    ayuda", "campos: Teléfono, Comuna", "2 casos, 3 atenciones, 1 ficha"."""
+    parts: list[str] = []
+    counts: dict[str, int] = {}
+    for key, value in sorted(row.details.items()):
+        if key in HIDDEN_DETAILS or value in (None, "", [], {}):
+            continue
+        if key == "rows" and isinstance(value, dict):
+            counts.update({k: v for k, v in value.items() if isinstance(v, int)})
+        elif key in ROW_ORDER and isinstance(value, int) and not isinstance(value, bool):
+            counts[key] = value
+        elif key == "access":
+            parts.append(_message("protection.audit.access", str(value)) or str(value))
+        else:
+            label = _message("protection.audit.detail", key) or key
+            parts.append(f"{label}: {_value(key, value, names)}")
+    if counts:
+        parts.insert(0, records_text(counts))
+    return " · ".join(parts)
+
+
+def _person_ids(rows: list[AuditRow]) -> set[uuid.UUID]:
+    ids = {r.person_id for r in rows if r.person_id is not None}
+    for row in rows:
+        for key in PERSON_DETAILS:
+            with contextlib.suppress(KeyError, ValueError):
+                ids.add(uuid.UUID(str(row.details[key])))
+    return ids
+
+
+def load_events(ctx: Context, chosen: AuditFilter) -> AuditData:
+    """Read the filter as typed; a wrong person, user or date is a message, not a crash.
+    The person is found as in a rights request: id, document number or a name that
+    finds one person."""
     person_id = None
     if chosen.person.strip():
         try:
-            person_id = uuid.UUID(chosen.person.strip())
-        except ValueError:
-            raise InvalidInput([FieldError("person", "bad_format")]) from None
+            person_id = rights.find_person(ctx, chosen.person)
+        except InvalidInput as exc:
+            raise InvalidInput(
+                [FieldError("person", e.code, e.params) for e in exc.errors]
+            ) from None
     worker_id = None
     if chosen.worker.strip():
         found = workers.find_worker(ctx, chosen.worker.strip().lower())
@@ -51,14 +185,15 @@ def load_events(ctx: Context, chosen: AuditFilter) -> list[AuditRow]:
     except ValueError:
         raise InvalidInput([FieldError("since", "bad_date")]) from None
     since = dt.datetime.combine(day, dt.time()).astimezone(dt.UTC) if day is not None else None
-    return audit_log.events(
+    rows = audit_log.events(
         ctx,
         person_id=person_id,
         worker_id=worker_id,
-        action=chosen.action.strip() or None,
+        action=action_key(chosen.action),
         since=since,
         limit=LIMIT,
     )
+    return AuditData(rows, audit_log.person_names(ctx, _person_ids(rows)))
 
 
 class AuditScreen(CaseworkScreen):
@@ -76,13 +211,19 @@ class AuditScreen(CaseworkScreen):
         super().__init__()
         self.person_id = person_id
         self.rows: list[AuditRow] = []
+        self.names: dict[uuid.UUID, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(t("protection.audit.title"), classes="title")
         with Horizontal(id="audit-filter"):
             yield Label(t("protection.audit.person"))
-            yield Input(str(self.person_id or ""), id="person", compact=True)
+            yield Input(
+                str(self.person_id or ""),
+                id="person",
+                placeholder=t("protection.audit.person_hint"),
+                compact=True,
+            )
             yield Label(t("protection.audit.worker"))
             yield Input(id="worker", compact=True)
             yield Label(t("protection.audit.action"))
@@ -127,22 +268,32 @@ class AuditScreen(CaseworkScreen):
     def _failed(self, exc: BaseException) -> None:
         self.query_one("#status", Static).update(error_text(exc))
 
-    def _show(self, rows: list[AuditRow]) -> None:
-        self.rows = rows
-        table = self.query_one(DataTable)
-        table.clear()
-        for i, row in enumerate(rows):
-            details = json.dumps(row.details, ensure_ascii=False, sort_keys=True)
-            table.add_row(
-                fmt_datetime(row.at),
-                row.worker or "—",
-                row.action,
-                row.entity,
-                str(row.person_id or "—"),
-                details if row.details else "",
-                key=str(i),
-            )
-        self.query_one("#status", Static).update(t("protection.audit.count", count=len(rows)))
+    def person_text(self, row: AuditRow) -> str:
+        if row.person_id is None:
+            return "—"
+        return self.names.get(row.person_id) or t("protection.rights.erased_person")
+
+    def _show(self, data: AuditData) -> None:
+        self.rows = data.rows
+        self.names = data.names
+        refill_table(
+            self.query_one(DataTable),
+            (
+                (
+                    str(row.id),
+                    (
+                        fmt_datetime(row.at),
+                        row.worker or "—",
+                        action_label(row.action),
+                        entity_label(row.entity),
+                        self.person_text(row),
+                        details_text(row, data.names),
+                    ),
+                )
+                for row in data.rows
+            ),
+        )
+        self.query_one("#status", Static).update(t("protection.audit.count", count=len(data.rows)))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -13,6 +13,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.coordinate import Coordinate
 from textual.widgets import (
     Checkbox,
     DataTable,
@@ -26,10 +27,9 @@ from textual.widgets import (
 )
 
 from casework import clock
-from casework.errors import FieldError, InvalidInput
 from casework.i18n import t
 from casework.models.security import RefusalGround, RightKind
-from casework.screens.common import CaseworkScreen, fmt_date
+from casework.screens.common import CaseworkScreen, fmt_date, refill_table
 from casework.screens.forms import FormModal, error_slot
 from casework.services import persons, rights
 from casework.services.context import Context
@@ -52,6 +52,11 @@ def left_text(request: RightsRequestOut) -> Text:
 class RightsData:
     requests: list[RightsRequestOut]
     names: dict[uuid.UUID, str]
+    """Names of the persons whose file still exists (an erased person has none)."""
+
+    def name(self, request: RightsRequestOut) -> str:
+        """Who the request is for; a neutral label once the person's data was erased."""
+        return self.names.get(request.person_id) or t("protection.rights.erased_person")
 
 
 def load_requests(screen: CaseworkScreen) -> RightsData:
@@ -60,14 +65,9 @@ def load_requests(screen: CaseworkScreen) -> RightsData:
 
 
 def register_request(ctx: Context, who: str, kind: str, identity_checked: bool) -> RightsRequestOut:
-    """The person by record id, or by a search that finds exactly one person."""
-    try:
-        person_id = uuid.UUID(who.strip())
-    except ValueError:
-        found = persons.search_persons(ctx, who, limit=2) if who.strip() else []
-        if len(found) != 1:
-            raise InvalidInput([FieldError("person_id", "not_found", {"what": who})]) from None
-        person_id = found[0].id
+    """The person by document number, by a name that finds exactly one person, or by the
+    record id (filled in when the request is made from the person's file)."""
+    person_id = rights.find_person(ctx, who)
     return rights.register(
         ctx, {"person_id": person_id, "kind": kind, "identity_checked": identity_checked}
     )
@@ -84,7 +84,13 @@ class NewRequestModal(FormModal):
 
     def fields(self) -> ComposeResult:
         yield Label(t("protection.rights.person_id"))
-        yield Input(str(self.person_id or ""), id="person", compact=True)
+        yield Input(
+            str(self.person_id or ""),
+            id="person",
+            placeholder=t("protection.rights.person_hint"),
+            compact=True,
+        )
+        yield Static("", id="person-name", classes="help-text")
         yield error_slot("person_id")
         yield Label(t("protection.rights.kind"))
         yield Select(
@@ -94,6 +100,21 @@ class NewRequestModal(FormModal):
         )
         yield error_slot("kind")
         yield Checkbox(t("protection.rights.identity_checked"), id="identity")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        person_id = self.person_id
+        if person_id is not None:
+            self.call_service(
+                persons.names, self.ctx, {person_id}, on_done=self._show_name, group="names"
+            )
+
+    def _show_name(self, names: dict[uuid.UUID, str]) -> None:
+        name = names.get(self.person_id) if self.person_id is not None else None
+        if name:
+            self.query_one("#person-name", Static).update(
+                t("protection.rights.person_named", name=name)
+            )
 
     def action_save(self) -> None:
         kind = self.query_one("#kind", Select).value
@@ -284,7 +305,7 @@ class EraseModal(RequestModal):
 
     def action_save(self) -> None:
         typed = self.query_one("#word", Input).value.strip()
-        if typed.casefold() != self.word.casefold():
+        if typed != self.word:  # the exact word, capitals and all: no erasure by accident
             slot = self.query_one("#error-word", Static)
             slot.update(t("error.confirm_word", word=self.word))
             slot.display = True
@@ -300,8 +321,38 @@ class EraseModal(RequestModal):
         super()._done(result)
 
 
+ROW_ORDER = (
+    "case_file",
+    "contact",
+    "guidance",
+    "referral",
+    "follow_up",
+    "note",
+    "match_pair",
+    "person_merge",
+    "person",
+)
+"""The order erased records are listed in; a table added later comes before the file."""
+
+
+def records_text(rows: dict[str, int]) -> str:
+    """ "2 casos, 3 atenciones, 1 ficha": counts of erased records by what they are, in the
+    UI language (a table without a label keeps its own name)."""
+
+    def order(table: str) -> tuple[int, str]:
+        return (ROW_ORDER.index(table) if table in ROW_ORDER else len(ROW_ORDER) - 1, table)
+
+    parts = []
+    for table in sorted(rows, key=order):
+        n = rows[table]
+        key = f"protection.records.{'one' if n == 1 else 'many'}.{table}"
+        text = t(key, n=n)
+        parts.append(f"{n} {table}" if text == key else text)
+    return ", ".join(parts)
+
+
 def erasure_text(report: ErasureReport) -> str:
-    rows = ", ".join(f"{table} {n}" for table, n in sorted(report.rows.items()))
+    rows = records_text(report.rows)
     text = t("protection.rights.erased", total=sum(report.rows.values()), rows=rows)
     if report.blocks_lifted:
         text += t("protection.rights.erased_blocks")
@@ -309,17 +360,19 @@ def erasure_text(report: ErasureReport) -> str:
 
 
 class RightsScreen(CaseworkScreen):
+    # The footer has room for the everyday keys at 80 columns; the others are in the key
+    # line under the title and in F1.
     BINDINGS = [
         Binding("escape", "back", "key.back", id="back"),
         Binding("n", "new", "key.new_request", id="new-request"),
         Binding("i", "identity", "key.identity", id="identity"),
-        Binding("e", "extend", "key.extend", id="extend"),
         Binding("a", "answer", "key.answer_request", id="answer-request"),
-        Binding("x", "refuse", "key.refuse_request", id="refuse-request"),
-        Binding("s", "erase", "key.erase", id="erase"),
-        Binding("l", "lift", "key.lift_block", id="lift-block"),
-        Binding("enter", "open", "key.open_person", id="open"),
-        Binding("r", "refresh", "key.refresh", id="refresh"),
+        Binding("e", "extend", "key.extend", id="extend", show=False),
+        Binding("x", "refuse", "key.refuse_request", id="refuse-request", show=False),
+        Binding("s", "erase", "key.erase", id="erase", show=False),
+        Binding("l", "lift", "key.lift_block", id="lift-block", show=False),
+        Binding("enter", "open", "key.open_person", id="open", show=False),
+        Binding("r", "refresh", "key.refresh", id="refresh", show=False),
     ]
 
     def __init__(self) -> None:
@@ -329,6 +382,7 @@ class RightsScreen(CaseworkScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(t("protection.rights.title"), classes="title")
+        yield Static(t("protection.rights.keys"), id="keys", classes="help-text")
         yield Static("", id="status", classes="help-text")
         yield DataTable(id="requests", cursor_type="row", zebra_stripes=True)
         yield Static("", id="result", classes="help-text")
@@ -351,17 +405,23 @@ class RightsScreen(CaseworkScreen):
     def _show(self, data: RightsData) -> None:
         self.data = data
         table = self.query_one(DataTable)
-        table.clear()
-        for r in data.requests:
-            table.add_row(
-                Text(fmt_date(r.due_on), style="bold red" if r.overdue else ""),
-                left_text(r),
-                data.names.get(r.person_id, str(r.person_id)),
-                right_name(r.kind),
-                fmt_date(r.received_on),
-                t("ui.yes") if r.identity_checked else t("ui.no"),
-                key=str(r.id),
-            )
+        refill_table(
+            table,
+            (
+                (
+                    str(r.id),
+                    (
+                        Text(fmt_date(r.due_on), style="bold red" if r.overdue else ""),
+                        left_text(r),
+                        data.name(r),
+                        right_name(r.kind),
+                        fmt_date(r.received_on),
+                        t("ui.yes") if r.identity_checked else t("ui.no"),
+                    ),
+                )
+                for r in data.requests
+            ),
+        )
         overdue = sum(r.overdue for r in data.requests)
         status = (
             t("protection.rights.count", count=len(data.requests), overdue=overdue)
@@ -372,10 +432,13 @@ class RightsScreen(CaseworkScreen):
         table.focus()
 
     def selected(self) -> RightsRequestOut | None:
+        """The request under the cursor, by the row's key (the request id): never another
+        person's request because the list was reloaded or reordered."""
         table = self.query_one(DataTable)
-        if table.row_count == 0 or not self.data.requests:
+        if table.row_count == 0 or not 0 <= table.cursor_row < table.row_count:
             return None
-        return self.data.requests[table.cursor_row]
+        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
+        return next((r for r in self.data.requests if str(r.id) == key), None)
 
     @on(DataTable.RowSelected)
     def _chosen(self) -> None:
@@ -419,7 +482,7 @@ class RightsScreen(CaseworkScreen):
     # Finishing a request -----------------------------------------------------------------
 
     def _person_name(self, request: RightsRequestOut) -> str:
-        return self.data.names.get(request.person_id, str(request.person_id))
+        return self.data.name(request)
 
     def _identity_checked(self, request: RightsRequestOut) -> bool:
         if not request.identity_checked:

@@ -8,13 +8,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from casework.models import AuditEvent, Worker
+from casework.models import AuditEvent, Person, Worker
 from casework.models.enums import Role
 from casework.services.context import Context
 from casework.services.schemas import Output
 
 
 class AuditRow(Output):
+    id: uuid.UUID
     at: dt.datetime
     worker_id: uuid.UUID | None
     worker: str = ""
@@ -39,6 +40,22 @@ def events(
     with ctx.db.read() as session:
         ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
         return _events(session, person_id, worker_id, action, since, limit)
+
+
+def person_names(ctx: Context, person_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Names of the persons a page of the trail is about, for the supervisor reading it (the
+    trail itself keeps ids only). Merged records keep their name; erased persons have none.
+    Supervisors and admins only."""
+    if not person_ids:
+        return {}
+    with ctx.db.read() as session:
+        ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
+        rows = session.execute(
+            sa.select(
+                Person.id, Person.given_names, Person.first_surname, Person.second_surname
+            ).where(Person.id.in_(person_ids))
+        ).all()
+        return {r[0]: " ".join(p for p in r[1:] if p) for r in rows}
 
 
 def events_unattended(ctx: Context, *, person_id: uuid.UUID, limit: int = 500) -> list[AuditRow]:

@@ -19,12 +19,14 @@ import sqlalchemy as sa
 from pydantic import Field
 from sqlalchemy.orm import Session
 
-from casework import paths
-from casework.errors import CaseworkError, Conflict, NotAllowed
+from casework import paths, refdata
+from casework.errors import CaseworkError, Conflict, FieldError, InvalidInput, NotAllowed
+from casework.i18n import current_language, t
 from casework.models import Base, Person, RightsRequest, Tombstone
 from casework.models.base import utcnow
 from casework.models.enums import Role
 from casework.models.security import RefusalGround, RequestStatus, RightKind
+from casework.services import catalogue, persons
 from casework.services.context import Context, audit, get_or_404, open_blocking, validate
 from casework.services.schemas import Input, Output, local_today
 
@@ -146,6 +148,29 @@ class AnswerFiles:
 
 
 # Register ---------------------------------------------------------------------------------
+
+PERSON_MATCHES = 50
+"""How many persons a typed name may match before the count shown says "50 or more"."""
+
+
+def find_person(ctx: Context, who: str) -> uuid.UUID:
+    """The person a request is for, as the desk types it: a document number, a name that
+    finds exactly one person, or the record id. Several matches are an error that says how
+    many, so the worker types the document instead of guessing."""
+    text = who.strip()
+    if not text:
+        raise InvalidInput([FieldError("person_id", "required")])
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        pass
+    found = persons.search_persons(ctx, text, limit=PERSON_MATCHES)
+    if not found:
+        raise InvalidInput([FieldError("person_id", "not_found", {"what": text})])
+    if len(found) > 1:
+        code = "person_ambiguous_document" if any(c.isdigit() for c in text) else "person_ambiguous"
+        raise InvalidInput([FieldError("person_id", code, {"count": len(found)})])
+    return found[0].id
 
 
 def register(ctx: Context, data: RightsRequestIn | Mapping[str, Any]) -> RightsRequestOut:
@@ -319,9 +344,9 @@ def _jsonable(value: Any) -> Any:
 def answer_access(ctx: Context, request_id: uuid.UUID) -> tuple[dict[str, Any], str]:
     """The person's whole file as JSON and as a readable document; the request is answered
     and the hash of what was sent is kept as proof of its content."""
-    body, document = _access_document(ctx, request_id)
+    body, document, destinations = _access_document(ctx, request_id)
     _mark_access_answered(ctx, request_id, hashlib.sha256(body.encode()).hexdigest())
-    return json.loads(body), readable(document)
+    return json.loads(body), readable(document, destinations)
 
 
 EXPORTS_FOLDER = "casework-exports"
@@ -337,7 +362,7 @@ def answer_access_to(ctx: Context, request_id: uuid.UUID, folder: Path) -> Answe
     is kept as proof of what was sent) and the readable document beside it, both readable
     by the file's owner only. Nothing is marked answered unless both files were written;
     files of an answer that could not be recorded are removed again."""
-    body, document = _access_document(ctx, request_id)
+    body, document, destinations = _access_document(ctx, request_id)
     digest = hashlib.sha256(body.encode()).hexdigest()
     stem = f"{document['request']['kind']}-{local_today().isoformat()}-{request_id.hex[:8]}"
     json_path = folder / f"{stem}.json"
@@ -345,7 +370,7 @@ def answer_access_to(ctx: Context, request_id: uuid.UUID, folder: Path) -> Answe
     try:
         folder.mkdir(parents=True, exist_ok=True)
         _write_private(json_path, body)
-        _write_private(text_path, readable(document))
+        _write_private(text_path, readable(document, destinations))
     except OSError as exc:
         raise CaseworkError("export_write", path=str(folder), reason=exc.strerror or "") from None
     try:
@@ -363,8 +388,11 @@ def _write_private(path: Path, text: str) -> None:
         out.write(text)
 
 
-def _access_document(ctx: Context, request_id: uuid.UUID) -> tuple[str, dict[str, Any]]:
-    """The JSON text to send (sorted keys, so its hash is reproducible) and its document."""
+def _access_document(
+    ctx: Context, request_id: uuid.UUID
+) -> tuple[str, dict[str, Any], dict[str, refdata.Destination]]:
+    """The JSON text to send (sorted keys, so its hash is reproducible), its document, and
+    the destinations it names (the office's own ones too) for the readable version."""
     from casework.services import files
 
     with ctx.db.read() as session:
@@ -391,7 +419,15 @@ def _access_document(ctx: Context, request_id: uuid.UUID) -> tuple[str, dict[str
         "purposes": ["case_management", "referrals", "statistics (anonymised only)"],
     }
     body = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True)
-    return body, document
+    keys = {str(e.data.get("destination") or "") for e in timeline}
+    keys |= {c.destination_key or "" for c in detail.consents}
+    destinations: dict[str, refdata.Destination] = {}
+    with ctx.db.read() as session:
+        for key in sorted(keys - {""}):
+            found = catalogue.lookup(session, key)
+            if found is not None:
+                destinations[key] = found
+    return body, document, destinations
 
 
 def _mark_access_answered(ctx: Context, request_id: uuid.UUID, digest: str) -> None:
@@ -413,29 +449,332 @@ def _mark_access_answered(ctx: Context, request_id: uuid.UUID, digest: str) -> N
         )
 
 
-def readable(document: dict[str, Any]) -> str:
-    """A plain-text rendering of the file for the person to read."""
-    lines = ["casework — datos personales registrados", ""]
+# The readable answer ----------------------------------------------------------------------
 
-    def walk(value: Any, indent: int) -> None:
-        pad = "  " * indent
-        if isinstance(value, dict):
-            for key, inner in value.items():
-                if isinstance(inner, dict | list) and inner:
-                    lines.append(f"{pad}{key}:")
-                    walk(inner, indent + 1)
-                elif inner not in (None, [], {}, ""):
-                    lines.append(f"{pad}{key}: {inner}")
-        elif isinstance(value, list):
-            for item in value:
-                if isinstance(item, dict | list):
-                    lines.append(f"{pad}-")
-                    walk(item, indent + 1)
-                else:
-                    lines.append(f"{pad}- {item}")
 
-    walk(document, 0)
-    return "\n".join(lines) + "\n"
+def _lang() -> str:
+    return current_language()
+
+
+def _name(item: Any) -> str:
+    """The name of a refdata entry in the UI language."""
+    return str(item.name_en if _lang() == "en" else item.name_es)
+
+
+def _day(value: Any) -> str:
+    """dd-mm-yyyy, from an ISO date or date-time (a date-time seen in local time)."""
+    if not value:
+        return ""
+    text = str(value)
+    try:
+        if "T" in text:
+            at = dt.datetime.fromisoformat(text)
+            return (at.astimezone() if at.tzinfo else at).strftime("%d-%m-%Y")
+        return dt.date.fromisoformat(text).strftime("%d-%m-%Y")
+    except ValueError:
+        return text
+
+
+def _moment(value: Any) -> str:
+    """dd-mm-yyyy hh:mm in local time, from an ISO date-time."""
+    try:
+        at = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value or "")
+    return (at.astimezone() if at.tzinfo else at).strftime("%d-%m-%Y %H:%M")
+
+
+def _birth(value: Any, precision: Any) -> str:
+    if not value:
+        return ""
+    try:
+        day = dt.date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if precision == "year":
+        return f"{day:%Y}"
+    if precision == "month":
+        return f"{day:%m-%Y}"
+    return f"{day:%d-%m-%Y}"
+
+
+def _yes_no(value: Any) -> str:
+    if value is None:
+        return ""
+    return t("ui.yes") if value else t("ui.no")
+
+
+def _code(list_name: str, key: Any) -> str:
+    if not key:
+        return ""
+    return refdata.label(refdata.code_list(list_name), str(key).replace("-", "_"), _lang())
+
+
+def _sex(key: Any) -> str:
+    """Registered sex: "F", "M", "X" on the person, the code list for household members."""
+    text = _msg("sex", key)
+    return _code("sexes", key) if text == str(key or "") else text
+
+
+def _country(code: Any) -> str:
+    found = refdata.country(str(code)) if code else None
+    return _name(found) if found is not None else str(code or "")
+
+
+def _commune(code: Any) -> str:
+    found = refdata.commune(str(code)) if code else None
+    return found.name if found is not None else str(code or "")
+
+
+def _language(code: Any) -> str:
+    found = refdata.language(str(code)) if code else None
+    return _name(found) if found is not None else str(code or "")
+
+
+def _route(route_id: Any) -> str:
+    found = refdata.route(str(route_id)) if route_id else None
+    return _name(found) if found is not None else str(route_id or "")
+
+
+def _route_item(route_id: Any, item: Any) -> str:
+    found = refdata.route(str(route_id)) if route_id else None
+    if found is not None:
+        entries: list[refdata.RouteStep | refdata.RouteDocument] = [*found.steps, *found.documents]
+        for entry in entries:
+            if entry.key == item:
+                return entry.text_en if _lang() == "en" else entry.text_es
+    return str(item or "")
+
+
+def _msg(prefix: str, key: Any) -> str:
+    """A catalogue message by key, or the key itself when there is none."""
+    if not key:
+        return ""
+    text = t(f"{prefix}.{key}")
+    return str(key) if text == f"{prefix}.{key}" else text
+
+
+class _Page:
+    """Lines of the readable document: headings, labelled fields and list items."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def heading(self, section: str) -> None:
+        title = t(f"protection.readable.section.{section}")
+        self.lines += ["", title, "─" * len(title)]
+
+    def field(self, name: str, value: str, indent: int = 1) -> None:
+        if value:
+            self.lines.append(f"{'  ' * indent}{t(f'protection.readable.field.{name}')}: {value}")
+
+    def item(self, text: str) -> None:
+        self.lines.append(f"  • {text}")
+
+    def none(self) -> None:
+        self.lines.append(f"  {t('protection.readable.none')}")
+
+
+def _join(*parts: str) -> str:
+    return " · ".join(p for p in parts if p)
+
+
+def readable(
+    document: dict[str, Any], destinations: Mapping[str, refdata.Destination] | None = None
+) -> str:
+    """The file as a person can read it, in the UI language: sections with headings, field
+    labels instead of keys, codes as their names, dates as dd-mm-yyyy, and no internal ids.
+    (The JSON file is the complete, machine-readable answer.)"""
+    known = dict(destinations or {})
+
+    def destination(key: Any) -> str:
+        found = known.get(str(key)) or (refdata.destination(str(key)) if key else None)
+        return _name(found) if found is not None else str(key or "")
+
+    person: dict[str, Any] = document.get("person", {})
+    timeline: list[dict[str, Any]] = document.get("timeline", [])
+    request = document.get("request", {})
+    page = _Page()
+    page.lines.append(t("protection.readable.title"))
+    full_name = " ".join(
+        str(person.get(k) or "") for k in ("given_names", "first_surname", "second_surname")
+    ).split()
+    page.field("person", " ".join(full_name), 0)
+    page.field("request", _msg("protection.right", request.get("kind")), 0)
+    page.field("generated_at", _day(document.get("generated_at")), 0)
+
+    page.heading("personal")
+    for key in ("given_names", "first_surname", "second_surname", "social_name"):
+        page.field(key, str(person.get(key) or ""))
+    page.field("sex", _sex(person.get("sex")))
+    page.field("gender_identity", _code("gender_identities", person.get("gender_identity")))
+    page.field("birth_date", _birth(person.get("birth_date"), person.get("birth_date_precision")))
+    page.field("nationality", _country(person.get("nationality")))
+    page.field("birth_country", _country(person.get("birth_country")))
+    for key in ("phone", "phone2", "email", "address"):
+        page.field(key, str(person.get(key) or ""))
+    page.field("commune", _commune(person.get("commune_code")))
+    page.field("civil_status", _code("civil_statuses", person.get("civil_status")))
+    page.field("schooling", str(person.get("schooling") or ""))
+    page.field("languages", ", ".join(_language(c) for c in person.get("language_codes", [])))
+    page.field("interpreter_needed", _yes_no(person.get("interpreter_needed")))
+    page.field("arrival_date", _day(person.get("arrival_date")))
+    page.field("stats_opt_out", _yes_no(person.get("stats_opt_out")))
+    page.field("external_refs", ", ".join(str(r) for r in person.get("external_refs", [])))
+    page.field("created_at", _day(person.get("created_at")))
+    page.field("last_contact", _day(person.get("last_contact")))
+
+    page.heading("documents")
+    for doc in person.get("documents", []):
+        found = refdata.document_type(str(doc.get("type_key") or ""))
+        kind = _name(found) if found is not None else str(doc.get("type_key") or "")
+        page.item(
+            _join(f"{kind} {doc.get('number') or ''}".strip(), _country(doc.get("issuing_country")))
+        )
+    if not person.get("documents"):
+        page.none()
+
+    page.heading("status")
+    page.field("current_status", _code("migration_statuses", person.get("current_status")))
+    for status in person.get("statuses", []):
+        page.item(
+            _join(
+                _day(status.get("recorded_at")), _code("migration_statuses", status.get("status"))
+            )
+        )
+        page.field("subcategory", str(status.get("subcategory") or ""), 2)
+        page.field("valid_until", _day(status.get("valid_until")), 2)
+        page.field("sermig_application", str(status.get("sermig_application") or ""), 2)
+        page.field("certificate_expires_on", _day(status.get("certificate_expires_on")), 2)
+        page.field("entry_date", _day(status.get("entry_date")), 2)
+        page.field("entry_authorised", _yes_no(status.get("entry_authorised")), 2)
+        page.field("expulsion_order", _yes_no(status.get("expulsion_order")), 2)
+        page.field("refuge_requested", _yes_no(status.get("refuge_requested")), 2)
+        page.field("note", str(status.get("note") or ""), 2)
+    if not person.get("current_status") and not person.get("statuses"):
+        page.none()
+
+    page.heading("household")
+    for member in person.get("household", []):
+        page.item(
+            _join(
+                _code("relationships", member.get("relationship_key")),
+                str(member.get("name") or ""),
+            )
+        )
+        page.field("birth_year", str(member.get("birth_year") or ""), 2)
+        page.field("sex", _sex(member.get("sex")), 2)
+        if member.get("lives_abroad"):
+            page.field("lives_abroad", _yes_no(True), 2)
+    if not person.get("household"):
+        page.none()
+
+    page.heading("cases")
+    for case in person.get("cases", []):
+        page.item(_join(str(case.get("programme_name") or ""), _msg("case", case.get("status"))))
+        page.field("worker", str(case.get("worker_name") or ""), 2)
+        page.field("opened_at", _day(case.get("opened_at")), 2)
+        page.field("closed_at", _day(case.get("closed_at")), 2)
+        page.field("flags", ", ".join(_code("case_flags", f) for f in case.get("flags", [])), 2)
+    if not person.get("cases"):
+        page.none()
+
+    def entries(*kinds: str) -> list[dict[str, Any]]:
+        return [e for e in timeline if e.get("kind") in kinds]
+
+    def who(entry: dict[str, Any]) -> None:
+        page.field(
+            "attended_by",
+            _join(str(entry.get("worker_name") or ""), str(entry.get("programme_name") or "")),
+            2,
+        )
+
+    page.heading("contacts")
+    for entry in entries("contact"):
+        data = entry.get("data", {})
+        page.item(_join(_moment(entry.get("at")), _code("contact_channels", data.get("channel"))))
+        reasons = ", ".join(_code("contact_reasons", r) for r in data.get("reasons", []))
+        page.field("reasons", reasons, 2)
+        page.field("note", str(data.get("note") or ""), 2)
+        who(entry)
+    if not entries("contact"):
+        page.none()
+
+    page.heading("guidance")
+    for entry in entries("guidance", "guidance_item"):
+        data = entry.get("data", {})
+        if entry.get("kind") == "guidance":
+            page.item(_join(_day(entry.get("at")), _route(data.get("route"))))
+            page.field("sermig_application", str(data.get("application") or ""), 2)
+        else:
+            page.item(
+                _join(
+                    _day(entry.get("at")),
+                    _route(data.get("route")),
+                    _route_item(data.get("route"), data.get("item")),
+                    _msg("state", data.get("state")),
+                )
+            )
+        who(entry)
+    if not entries("guidance", "guidance_item"):
+        page.none()
+
+    page.heading("referrals")
+    for entry in entries("referral"):
+        data = entry.get("data", {})
+        page.item(
+            _join(
+                _day(entry.get("at")),
+                destination(data.get("destination")),
+                _code("referral_statuses", data.get("to_status")),
+            )
+        )
+        page.field("outcome", _code("referral_outcomes", data.get("outcome")), 2)
+        page.field("note", str(data.get("note") or ""), 2)
+        who(entry)
+    if not entries("referral"):
+        page.none()
+
+    page.heading("follow_ups")
+    for entry in entries("follow_up", "follow_up_closed"):
+        data = entry.get("data", {})
+        page.item(_join(_day(entry.get("at")), str(data.get("what") or "")))
+        page.field("due_on", _day(data.get("due_on")), 2)
+        page.field("state", _msg("fu", data.get("status")), 2)
+        page.field("outcome", str(data.get("outcome") or ""), 2)
+        who(entry)
+    if not entries("follow_up", "follow_up_closed"):
+        page.none()
+
+    page.heading("notes")
+    for entry in entries("note"):
+        page.item(_join(_day(entry.get("at")), str(entry.get("data", {}).get("text") or "")))
+        who(entry)
+    if not entries("note"):
+        page.none()
+
+    page.heading("consents")
+    for consent in person.get("consents", []):
+        purpose = _msg("consent", consent.get("purpose"))
+        if consent.get("destination_key"):
+            purpose = f"{purpose} {destination(consent.get('destination_key'))}"
+        page.item(_join(_day(consent.get("recorded_at")), purpose))
+        page.field("granted", _yes_no(consent.get("granted")), 2)
+        page.field("given_by", _msg("protection.readable.given_by", consent.get("given_by")), 2)
+        page.field("revoked_at", _day(consent.get("revoked_at")), 2)
+    if not person.get("consents"):
+        page.none()
+
+    page.heading("recipients")
+    for key in document.get("recipients", []):
+        page.item(destination(key))
+    if not document.get("recipients"):
+        page.none()
+
+    page.heading("purposes")
+    for purpose in document.get("purposes", []):
+        page.item(_msg("protection.readable.purpose", str(purpose).split()[0]))
+    return "\n".join(page.lines) + "\n"
 
 
 # Erasure ----------------------------------------------------------------------------------
