@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from textual.app import App
@@ -10,12 +11,21 @@ from textual.binding import Binding
 from casework.commands import ScreenActions
 from casework.db import Database
 from casework.i18n import t
-from casework.screens.common import remember_destinations, translate_bindings
+from casework.models.enums import Role
+from casework.screens.common import (
+    remember_destinations,
+    translate_bindings,
+    translate_textual_bindings,
+)
 from casework.services import auth, catalogue, workers
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
 INTAKE = "intake"
+SUPERVISOR_KEYS = frozenset({"caseload", "dedupe", "panel-export", "rights", "audit", "retention"})
+"""Bindings (by id) of the supervisors' screens (F4–F9): supervisors and admins only."""
+ADMIN_KEYS = frozenset({"admin"})
+"""Bindings (by id) of the administrator's screen (F10)."""
 
 
 class CaseworkApp(App[int]):
@@ -24,30 +34,61 @@ class CaseworkApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "casework"
     COMMANDS = App.COMMANDS | {ScreenActions}
+    COMMAND_PALETTE_BINDING = "f1"
+    """The key Textual's footer pins at its right edge, whatever the screen's own keys take:
+    F1 help, so it is always visible at 80 columns. (The palette itself is Ctrl+P, bound
+    below, and F1 help says so.)"""
     BINDINGS = [
-        Binding("f1", "help", "key.help", id="help"),
+        # Global keys stay out of the footer (the screen's own keys need the room at 80
+        # columns); F1 is pinned there (COMMAND_PALETTE_BINDING) and lists all of them.
+        Binding("f1", "help", "key.help", id="help", show=False),
         Binding("question_mark", "help", "key.help", show=False),
-        Binding("ctrl+t", "today", "key.today", id="today"),
-        Binding("ctrl+f", "find", "key.find", id="find"),
-        Binding("ctrl+n", "new_intake", "key.new_intake", id="new-intake"),
-        Binding("f5", "caseload", "key.caseload", id="caseload"),
-        Binding("f6", "dedupe", "key.dedupe", id="dedupe"),
-        Binding("f4", "panel", "key.panel", id="panel-export"),
-        Binding("f7", "supervise('rights')", "key.rights", id="rights"),
-        Binding("f8", "supervise('audit')", "key.audit", id="audit"),
-        Binding("f9", "supervise('retention')", "key.retention", id="retention"),
+        Binding("ctrl+t", "today", "key.today", id="today", show=False),
+        Binding("ctrl+f", "find", "key.find", id="find", show=False),
+        Binding("ctrl+n", "new_intake", "key.new_intake", id="new-intake", show=False),
+        Binding("f5", "caseload", "key.caseload", id="caseload", show=False),
+        Binding("f6", "dedupe", "key.dedupe", id="dedupe", show=False),
+        Binding("f4", "panel", "key.panel", id="panel-export", show=False),
+        Binding("f7", "supervise('rights')", "key.rights", id="rights", show=False),
+        Binding("f8", "supervise('audit')", "key.audit", id="audit", show=False),
+        Binding("f9", "supervise('retention')", "key.retention", id="retention", show=False),
         Binding("f10", "admin", "key.admin", id="admin", show=False),
-        Binding("ctrl+q", "quit", "key.quit", id="quit"),
+        Binding("ctrl+q", "quit", "key.quit", id="quit", show=False),
+        Binding(
+            "ctrl+p", "command_palette", "key.palette", id="palette", show=False, priority=True
+        ),
     ]
 
     def __init__(self, database: Database, *, demo: bool = False) -> None:
         super().__init__()
         translate_bindings(self)
+        translate_textual_bindings(self)
         self.database = database
         self.demo = demo
         self.worker: WorkerOut | None = None
         self.intake_draft: Any = None
         """The new-intake screen being filled in: Escape keeps it for later."""
+        self._describe_keys_for_role()
+
+    def _describe_keys_for_role(self) -> None:
+        """F1 help and the palette list the global keys this worker can use: the
+        supervisors' screens (F4–F9) and the administrator's (F10) are left out for the
+        others (the keys still answer, saying who they are for)."""
+        role = self.worker.role if self.worker is not None else None
+        allowed: set[str] = set()
+        if role in (Role.SUPERVISOR.value, Role.ADMIN.value):
+            allowed |= SUPERVISOR_KEYS
+        if role == Role.ADMIN.value:
+            allowed |= ADMIN_KEYS
+        keys = {b.id: b.description for b in self.BINDINGS if isinstance(b, Binding) and b.id}
+        bindings = self._bindings.key_to_bindings
+        for key, items in bindings.items():
+            bindings[key] = [
+                dataclasses.replace(b, description=t(keys[b.id]) if b.id in allowed else "")
+                if b.id in SUPERVISOR_KEYS | ADMIN_KEYS
+                else b
+                for b in items
+            ]
 
     @property
     def ctx(self) -> Context:
@@ -86,6 +127,7 @@ class CaseworkApp(App[int]):
         from casework.screens.today import TodayScreen
 
         self.worker = worker
+        self._describe_keys_for_role()
         remember_destinations(catalogue.local_destinations(self.ctx))  # one small read
         where = self.database.file_path
         location = where.name if where is not None else self.database.url.database or ""
@@ -212,6 +254,19 @@ class CaseworkApp(App[int]):
         from casework.screens.person import PersonScreen
 
         self.push_screen(PersonScreen(person_id))
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q: an intake with typed content is lost on quitting, so ask first."""
+        draft = self.intake_draft
+        if draft is None or not draft.has_typed_content():
+            self.exit()
+            return
+        from casework.screens.retention import ConfirmModal
+
+        if isinstance(self.screen, ConfirmModal):
+            return
+        question = ConfirmModal(t("ui.quit_title"), t("ui.quit_unsaved_intake"))
+        self.push_screen(question, lambda yes: self.exit() if yes else None)
 
     def action_help(self) -> None:
         from casework.screens.help import HelpScreen

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -304,8 +305,8 @@ async def test_supervisor_drills_from_a_number_to_the_person(
 
 
 async def test_supervisor_previews_and_exports_the_panel_statistics(
-    sqlite_only: Database, ctx: Context, supervisor: WorkerOut, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+    sqlite_only: Database, ctx: Context, supervisor: WorkerOut, tmp_path: Path
+) -> None:
     from casework.screens.panel import PanelScreen
 
     for i in range(40):

@@ -10,6 +10,8 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.coordinate import Coordinate
 from textual.widgets import (
     Checkbox,
     DataTable,
@@ -30,6 +32,7 @@ from casework.screens.common import (
     CaseworkScreen,
     error_text,
     fmt_datetime,
+    refill_table,
     remember_destinations,
 )
 from casework.screens.forms import FormModal, error_slot
@@ -134,7 +137,12 @@ class NewWorkerModal(AdminForm):
         yield error_slot("full_name")
         yield Label(t("admin.role"))
         yield Select(
-            _role_options(), value=Role.WORKER.value, allow_blank=False, id="role", compact=True
+            _role_options(),
+            prompt=t("ui.select_prompt"),
+            value=Role.WORKER.value,
+            allow_blank=False,
+            id="role",
+            compact=True,
         )
         yield Label(t("admin.programme"))
         yield Select(_programme_options(self.programmes), prompt="—", id="programme", compact=True)
@@ -173,7 +181,12 @@ class EditWorkerModal(AdminForm):
         yield error_slot("full_name")
         yield Label(t("admin.role"))
         yield Select(
-            _role_options(), value=self.worker.role, allow_blank=False, id="role", compact=True
+            _role_options(),
+            prompt=t("ui.select_prompt"),
+            value=self.worker.role,
+            allow_blank=False,
+            id="role",
+            compact=True,
         )
         yield error_slot("role")
         yield Label(t("admin.programme"))
@@ -274,29 +287,39 @@ class DestinationModal(AdminForm):
         return t("admin.edit_destination_title", dest_key=self.destination.key)
 
     def fields(self) -> ComposeResult:
+        # Spanish and English side by side: one column of ten fields is taller than 24 lines.
         dest = self.destination
-        name, label = self.TEXTS[0]
-        yield Label(t(label))
-        yield Input(getattr(dest, name) if dest else "", id=name, compact=True)
-        yield error_slot(name)
-        if dest is None:
-            yield Label(t("admin.dest_key"))
-            yield Input(id="key", compact=True)
-            yield error_slot("key")
-        yield Label(t("admin.dest_area"))
-        areas = [(_name(a.name_es, a.name_en), a.key) for a in refdata.service_areas()]
-        yield Select(
-            areas,
-            prompt="—",
-            value=dest.service_area if dest else Select.NULL,
-            id="service_area",
-            compact=True,
-        )
-        yield error_slot("service_area")
-        for name, label in self.TEXTS[1:]:
+
+        def field(name: str, label: str) -> ComposeResult:
             yield Label(t(label))
             yield Input(getattr(dest, name) if dest else "", id=name, compact=True)
             yield error_slot(name)
+
+        def pair(es: int) -> ComposeResult:
+            with Horizontal(classes="pair"):
+                for name, label in self.TEXTS[es : es + 2]:
+                    with Vertical():
+                        yield from field(name, label)
+
+        yield from pair(0)
+        with Horizontal(classes="pair"):
+            with Vertical():
+                yield Label(t("admin.dest_area"))
+                areas = [(_name(a.name_es, a.name_en), a.key) for a in refdata.service_areas()]
+                yield Select(
+                    areas,
+                    prompt=t("ui.select_prompt"),
+                    value=dest.service_area if dest else Select.NULL,
+                    id="service_area",
+                    compact=True,
+                )
+                yield error_slot("service_area")
+            if dest is None:
+                with Vertical():
+                    yield from field("key", "admin.dest_key")
+        yield from pair(2)
+        yield from pair(4)
+        yield from field(*self.TEXTS[6])
         yield Checkbox(
             t("admin.dest_private"), dest.private if dest else False, id="private", compact=True
         )
@@ -342,6 +365,8 @@ class AdminScreen(CaseworkScreen):
         super().__init__()
         self.data = AdminData([], [], [])
         self.rows: list[CatalogueRow] = []
+        self._select_next: tuple[str, str] | None = None
+        """(tab, row key) of a record just added: the cursor goes to it once it is listed."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -365,7 +390,7 @@ class AdminScreen(CaseworkScreen):
             t("admin.col_role"),
             t("admin.col_programme"),
             t("admin.col_active"),
-            t("admin.col_locked"),
+            t("admin.col_access"),
             t("admin.col_last_seen"),
         )
         self.table(PROGRAMMES).add_columns(
@@ -401,25 +426,27 @@ class AdminScreen(CaseworkScreen):
         self._show_workers()
         self._show_programmes()
         self._show_catalogue()
+        if self._select_next is not None:
+            tab, key = self._select_next
+            self._select_next = None
+            table = self.table(tab)
+            if key in table.rows:
+                table.move_cursor(row=table.get_row_index(key))
         self.table(self.tab).focus()
-
-    @staticmethod
-    def _refill(table: DataTable[Any], rows: list[tuple[str, list[Any]]]) -> None:
-        row = table.cursor_row
-        table.clear()
-        for key, cells in rows:
-            table.add_row(*cells, key=key)
-        if rows:
-            table.move_cursor(row=min(row, len(rows) - 1))
 
     def _show_workers(self) -> None:
         yes, no = t("ui.yes"), Text(t("ui.no"), style="bold")
         rows = []
         for w in self.data.staff:
-            locked = fmt_datetime(w.locked_until) if w.locked else ""
-            seen = fmt_datetime(w.last_seen_at) if w.last_seen_at else ""
-            if not w.has_password:
-                seen = t("admin.no_password")
+            # Why this person cannot sign in now, if they cannot: locked out, or no password
+            # yet (p gives one). The last sign-in column only ever holds a sign-in.
+            access: str | Text = ""
+            if w.locked:
+                when = fmt_datetime(w.locked_until)
+                access = Text(t("admin.locked_until", when=when), style="bold red")
+            elif not w.has_password:
+                access = Text(t("admin.no_password"), style="bold")
+            seen = fmt_datetime(w.last_seen_at) if w.last_seen_at else t("admin.never")
             rows.append(
                 (
                     str(w.id),
@@ -429,12 +456,12 @@ class AdminScreen(CaseworkScreen):
                         t(f"role.{w.role}"),
                         w.programme_code or "—",
                         yes if w.active else no,
-                        Text(locked, style="bold red") if locked else "",
+                        access,
                         seen,
                     ],
                 )
             )
-        self._refill(self.table(WORKERS), rows)
+        refill_table(self.table(WORKERS), rows)
         inactive = sum(1 for w in self.data.staff if not w.active)
         self.query_one("#workers-status", Static).update(
             t("admin.workers_count", count=len(self.data.staff), inactive=inactive)
@@ -442,7 +469,7 @@ class AdminScreen(CaseworkScreen):
 
     def _show_programmes(self) -> None:
         rows = [(str(p.id), [p.code, p.name, str(p.workers)]) for p in self.data.programmes]
-        self._refill(self.table(PROGRAMMES), rows)
+        refill_table(self.table(PROGRAMMES), rows)
         self.query_one("#programmes-status", Static).update(
             t("admin.programmes_count", count=len(self.data.programmes))
         )
@@ -476,7 +503,7 @@ class AdminScreen(CaseworkScreen):
                     ],
                 )
             )
-        self._refill(self.table(CATALOGUE), rows)
+        refill_table(self.table(CATALOGUE), rows)
         inactive = sum(1 for d in self.data.local if not d.active)
         self.query_one("#catalogue-status", Static).update(
             t(
@@ -489,20 +516,27 @@ class AdminScreen(CaseworkScreen):
 
     # Selection ---------------------------------------------------------------------------------
 
-    def _current(self, items: list[Any]) -> Any:
-        table = self.table(self.tab)
-        if table.row_count == 0 or not items or table.cursor_row >= len(items):
+    def _selected_key(self, tab: str) -> str | None:
+        """The row key (record id or destination key) under the cursor of ``tab``'s table,
+        when that tab is open: the record is found by key, never by position."""
+        if self.tab != tab:
             return None
-        return items[table.cursor_row]
+        table = self.table(tab)
+        if not 0 <= table.cursor_row < table.row_count:
+            return None
+        return table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
 
     def selected_worker(self) -> StaffOut | None:
-        return self._current(self.data.staff) if self.tab == WORKERS else None
+        key = self._selected_key(WORKERS)
+        return next((w for w in self.data.staff if str(w.id) == key), None)
 
     def selected_programme(self) -> ProgrammeRow | None:
-        return self._current(self.data.programmes) if self.tab == PROGRAMMES else None
+        key = self._selected_key(PROGRAMMES)
+        return next((p for p in self.data.programmes if str(p.id) == key), None)
 
     def selected_destination(self) -> CatalogueRow | None:
-        return self._current(self.rows) if self.tab == CATALOGUE else None
+        key = self._selected_key(CATALOGUE)
+        return next((row for row in self.rows if row.key == key), None)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("password", "unlock"):
@@ -525,13 +559,17 @@ class AdminScreen(CaseworkScreen):
 
     # Actions -----------------------------------------------------------------------------------
 
-    def _open(self, form: AdminForm, notice: Any) -> None:
-        """Push ``form``; once saved, say so with ``notice(result)`` (the lists reload when
-        the screen is back, :meth:`on_return`)."""
+    def _open(self, form: AdminForm, notice: Any, *, added: Any = None) -> None:
+        """Push ``form``; once saved, say so with ``notice(result)`` and reload the lists.
+        For a new record, ``added(result)`` is its row key: the cursor goes to it."""
+        tab = self.tab
 
         def closed(saved: bool | None) -> None:
             if saved:
                 self.notify(notice(form.result))
+                if added is not None:
+                    self._select_next = (tab, added(form.result))
+                self.action_refresh()
 
         self.app.push_screen(form, closed)
 
@@ -540,15 +578,21 @@ class AdminScreen(CaseworkScreen):
             self._open(
                 NewWorkerModal(self.data.programmes),
                 lambda w: t("admin.worker_added", username=w.username),
+                added=lambda w: str(w.id),
             )
         elif self.tab == PROGRAMMES:
-            self._open(ProgrammeModal(), lambda p: t("admin.programme_added", code=p.code))
+            self._open(
+                ProgrammeModal(),
+                lambda p: t("admin.programme_added", code=p.code),
+                added=lambda p: str(p.id),
+            )
         else:
             self._open(
                 DestinationModal(),
                 lambda d: t(
                     "admin.destination_added", name=_name(d.name_es, d.name_en), dest_key=d.key
                 ),
+                added=lambda d: d.key,
             )
 
     def action_edit(self) -> None:

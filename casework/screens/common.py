@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from textual import events
 from textual.coordinate import Coordinate
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
@@ -38,6 +39,32 @@ def translate_bindings(node: DOMNode) -> None:
             )
             for b in items
         ]
+
+
+TEXTUAL_DESCRIPTIONS: dict[str, str] = {
+    "Focus Next": "key.focus_next",
+    "Focus Previous": "key.focus_previous",
+    "Copy selected text": "key.copy_text",
+    "Show menu": "key.open_menu",
+    "Dismiss menu": "key.close_menu",
+    "palette": "key.palette",
+}
+"""Textual's own bindings (Tab on every screen, a Select's menu...) are described in English:
+the catalogue key for each, so F1 help, the footer and the palette speak the UI language."""
+
+
+def translate_textual_bindings(node: DOMNode) -> None:
+    """Show Textual's own binding descriptions on ``node`` in the UI language (the keys and
+    actions stay as Textual defines them)."""
+    bindings = node._bindings
+    for key, items in bindings.key_to_bindings.items():
+        if any(b.description in TEXTUAL_DESCRIPTIONS for b in items):
+            bindings.key_to_bindings[key] = [
+                dataclasses.replace(b, description=t(TEXTUAL_DESCRIPTIONS[b.description]))
+                if b.description in TEXTUAL_DESCRIPTIONS
+                else b
+                for b in items
+            ]
 
 
 # Formatting ---------------------------------------------------------------------------------
@@ -194,6 +221,11 @@ class CaseworkMixin:
     def ctx(self) -> Context:
         return self.casework.ctx
 
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # A focused widget's own keys join the footer (a Select's open menu: "esc Dismiss
+        # menu"): say them in the UI language.
+        translate_textual_bindings(event.widget)
+
     def call_service(
         self,
         fn: Callable[..., R],
@@ -246,6 +278,7 @@ class CaseworkScreen(CaseworkMixin, Screen[Any]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         translate_bindings(self)
+        translate_textual_bindings(self)
         self._was_suspended = False
 
     def on_screen_suspend(self) -> None:
@@ -265,6 +298,7 @@ class CaseworkModal(CaseworkMixin, ModalScreen[R]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         translate_bindings(self)
+        translate_textual_bindings(self)
 
 
 def field_errors(exc: BaseException) -> dict[str, str]:

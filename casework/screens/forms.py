@@ -41,6 +41,9 @@ class FormModal(CaseworkModal[bool]):
         Binding("escape", "cancel", "key.cancel", id="cancel"),
     ]
     TITLE_KEY = ""
+    AUTO_FOCUS = "Input, TextArea, Select, SelectionList, Checkbox, RadioSet"
+    """Typing starts in the first field, not on the scrolling box around the form (Textual
+    focuses only when nothing is focused yet: a subclass's ``on_mount`` focus wins)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -51,8 +54,8 @@ class FormModal(CaseworkModal[bool]):
         with VerticalScroll(classes="modal-box"):
             yield Static(t(self.TITLE_KEY), classes="title")
             yield from self.fields()
-            yield Static("", id="form-error", classes="error")
-            yield Static(t("ui.form.keys"), classes="help-text")
+            yield Static("", id="form-error", classes="error form-foot")
+            yield Static(t("ui.form.keys"), classes="help-text form-keys")
 
     def fields(self) -> ComposeResult:
         yield from ()
@@ -162,6 +165,7 @@ class ContactModal(FormModal):
         yield Label(t("ui.field.channel"))
         yield Select(
             compact=True,
+            prompt=t("ui.select_prompt"),
             options=_options(refdata.CONTACT_CHANNELS),
             value="desk",
             allow_blank=False,
@@ -217,6 +221,7 @@ class StatusModal(FormModal):
         yield Label(t("ui.field.status"))
         yield Select(
             compact=True,
+            prompt=t("ui.select_prompt"),
             options=_options(refdata.MIGRATION_STATUSES),
             value=self.current or Select.NULL,
             id="status",
@@ -265,6 +270,7 @@ class ReferralModal(FormModal):
         yield Label(t("ui.field.service_area"))
         yield Select(
             compact=True,
+            prompt=t("ui.select_prompt"),
             options=[
                 (a.name_es if lang == "es" else a.name_en, a.key) for a in refdata.service_areas()
             ],
@@ -280,6 +286,7 @@ class ReferralModal(FormModal):
         yield Label(t("ui.field.urgency"))
         yield Select(
             compact=True,
+            prompt=t("ui.select_prompt"),
             options=[(t("ui.urgency.normal"), "normal"), (t("ui.urgency.urgent"), "urgent")],
             value="normal",
             allow_blank=False,
@@ -367,6 +374,7 @@ class MoveReferralModal(FormModal):
         yield Label(t("ui.field.new_status"))
         yield Select(
             compact=True,
+            prompt=t("ui.select_prompt"),
             options=[(code_label(statuses, s.value), s.value) for s in targets],
             id="to",
         )
@@ -378,6 +386,7 @@ class MoveReferralModal(FormModal):
         yield Label(t("ui.field.declined_by"))
         yield Select(
             compact=True,
+            prompt=t("ui.select_prompt"),
             options=[(t("ui.declined.person"), "person"), (t("ui.declined.provider"), "provider")],
             id="declined_by",
         )
@@ -445,6 +454,7 @@ class CloseFollowUpModal(FormModal):
         yield Label(t("ui.field.result"))
         yield Select(
             compact=True,
+            prompt=t("ui.select_prompt"),
             options=[
                 (t("fu.done"), "done"),
                 (t("fu.missed"), "missed"),

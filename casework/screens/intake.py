@@ -40,6 +40,7 @@ from casework.screens.common import (
     fmt_date,
     parse_date,
 )
+from casework.screens.retention import ConfirmModal
 from casework.services import dedupe, persons
 from casework.services.dedupe import Candidate
 from casework.services.persons import IntakeResult
@@ -99,6 +100,8 @@ class IntakeScreen(CaseworkScreen):
         """The worker saw the likely matches and chose to create a new record anyway."""
         self.doc_rows: list[int] = []
         """Form row of each document sent in the last save (to place its errors)."""
+        self._select_defaults: dict[str, object] = {}
+        """Each list's value on a blank form: a changed one counts as typed content."""
 
     # Layout ------------------------------------------------------------------------------
 
@@ -205,29 +208,30 @@ class IntakeScreen(CaseworkScreen):
         yield Footer()
 
     def _doc_label(self, key: str) -> str:
-        doc = refdata.document_type(key)
-        if doc is None:
-            return key
-        return doc.name_es if current_language() == "es" else doc.name_en
+        """A short name for the type list: the full names wrap over several lines in a
+        list as wide as an 80-column form allows."""
+        return t(f"ui.intake.doc_type.{key}")
 
     def _document_row(self, row: int) -> ComposeResult:
+        """The document's type on one line and its number on the next, both readable at
+        80 columns; rows after the first show with F3."""
         label = t("ui.field.document") if row == 0 else t("person.intake.document_more", n=row + 1)
-        line = Horizontal(classes="row", id=doc_id("doc-row", row))
-        line.display = row == 0
-        with line:
-            yield Label(label)
-            yield Select(
-                [(self._doc_label(k), k) for k in DOC_TYPES],
-                value="passport",
-                allow_blank=False,
-                id=doc_id("doc_type", row),
-                compact=True,
-            )
-            yield Input(
-                id=doc_id("doc_number", row),
-                placeholder=t("ui.field.document_number"),
-                compact=True,
-            )
+        block = Vertical(classes="doc-block", id=doc_id("doc-row", row))
+        block.display = row == 0
+        with block:
+            with Horizontal(classes="row"):
+                yield Label(label)
+                yield Select(
+                    [(self._doc_label(k), k) for k in DOC_TYPES],
+                    value="passport",
+                    allow_blank=False,
+                    prompt=t("ui.select_prompt"),
+                    id=doc_id("doc_type", row),
+                    compact=True,
+                )
+            with Horizontal(classes="row doc-number"):
+                yield Label(t("ui.field.document_number"))
+                yield Input(id=doc_id("doc_number", row), compact=True)
         yield self._error(doc_id("documents", row))
 
     def action_add_document(self) -> None:
@@ -267,6 +271,7 @@ class IntakeScreen(CaseworkScreen):
         yield self._error(name)
 
     def on_mount(self) -> None:
+        self._select_defaults = {str(select.id): select.value for select in self.query(Select)}
         self.call_service(dedupe.warm, self.ctx, group="warm", on_error=lambda _: None)
         if self.initial_names:
             self.prefill(self.initial_names)
@@ -536,6 +541,30 @@ class IntakeScreen(CaseworkScreen):
     def action_back(self) -> None:
         self.app.pop_screen()
 
+    def has_typed_content(self) -> bool:
+        """Anything typed, ticked or chosen that quitting or clearing would lose."""
+        for field in self.query(Input):
+            if field.value.strip():
+                return True
+        if self.query_one("#note", TextArea).text.strip():
+            return True
+        if any(box.value for box in self.query(Checkbox)):
+            return True
+        if self.query_one("#reasons", SelectionList).selected:
+            return True
+        return any(
+            select.value != self._select_defaults.get(select.id or "", Select.NULL)
+            for select in self.query(Select)
+        )
+
     def action_clear(self) -> None:
+        """Ctrl+L: a blank form, after asking when something was typed (Esc keeps it)."""
+        if not self.has_typed_content():
+            self._clear()
+            return
+        question = ConfirmModal(t("ui.intake.clear_title"), t("ui.intake.clear_question"))
+        self.app.push_screen(question, lambda yes: self._clear() if yes else None)
+
+    def _clear(self) -> None:
         self.casework.discard_intake()
         self.casework.action_new_intake()

@@ -97,6 +97,7 @@ class NewRequestModal(FormModal):
             [(right_name(k.value), k.value) for k in RightKind],
             id="kind",
             compact=True,
+            prompt=t("ui.select_prompt"),
         )
         yield error_slot("kind")
         yield Checkbox(t("protection.rights.identity_checked"), id="identity")
@@ -257,7 +258,10 @@ class RefuseModal(RequestModal):
         )
         yield Label(t("protection.rights.ground"))
         yield Select(
-            [(ground_name(g.value), g.value) for g in RefusalGround], id="ground", compact=True
+            [(ground_name(g.value), g.value) for g in RefusalGround],
+            id="ground",
+            compact=True,
+            prompt=t("ui.select_prompt"),
         )
         yield error_slot("ground")
         yield Label(t("protection.rights.refuse_note"))
