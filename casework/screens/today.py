@@ -67,7 +67,7 @@ class TodayScreen(CaseworkScreen):
     BINDINGS = [
         Binding("enter", "open", "key.open_person", id="open"),
         Binding("d", "done", "key.follow_up_done", id="follow-up-done"),
-        Binding("m", "missed", "key.follow_up_missed", id="follow-up-missed"),
+        Binding("x", "missed", "key.follow_up_missed", id="follow-up-missed"),
         Binding("p", "postpone", "key.follow_up_postpone", id="follow-up-postpone"),
         Binding("r", "refresh", "key.refresh", id="refresh"),
     ]

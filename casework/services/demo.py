@@ -15,6 +15,7 @@ import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -714,6 +715,13 @@ def _organisation(conn: sa.Connection) -> tuple[dict[str, Any], dict[str, Any]]:
     return prog_ids, worker_ids
 
 
+@cache
+def _alpha2(alpha3: str) -> str:
+    """The country's two letters, as passport numbers often start (Chile: CL, not CH)."""
+    found = refdata.country(alpha3)
+    return found.alpha2 if found is not None else alpha3[:2]
+
+
 def _new_person(rng: random.Random, pick_nat: Callable[[], str], today: dt.date) -> dict[str, Any]:
     nat = pick_nat()
     females, males, surnames = NAMES[nat]
@@ -730,7 +738,7 @@ def _new_person(rng: random.Random, pick_nat: Callable[[], str], today: dt.date)
     if age < 18 and rng.random() < 0.5:
         docs.append(("ipe", f"{rng.randrange(100000000, 999999999)}"))
     elif rng.random() < 0.75:
-        docs.append(("passport", f"{nat[:2]}{rng.randrange(1000000, 99999999)}"))
+        docs.append(("passport", f"{_alpha2(nat)}{rng.randrange(1000000, 99999999)}"))
     elif rng.random() < 0.6:
         docs.append(("national_id", f"{rng.randrange(1000000, 40000000)}"))
     return {
