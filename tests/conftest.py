@@ -4,6 +4,7 @@ fail in CI, where it must be there)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import uuid
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from casework import clock
 from casework.db import Database, open_database
 from casework.i18n import set_language
 from casework.models import Base
@@ -122,6 +124,28 @@ def database(
         _truncate(db)
         yield db
         _truncate(db)
+
+
+DESK_NOW = dt.datetime(2026, 11, 23, 13, 0, tzinfo=dt.UTC)
+"""Monday 23-11-2026, 10:00 in Santiago: the clock of the tests driven at the desk."""
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[dt.datetime]:
+    clock.freeze(DESK_NOW)
+    yield DESK_NOW
+    clock.freeze(None)
+
+
+@pytest.fixture
+def desk_database(tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
+    """A fresh SQLite file for tests that drive the desk: the screens run on SQLite, the
+    services under them run on both backends in their own tests."""
+    path = tmp_path / "desk.db"
+    shutil.copy(sqlite_template, path)
+    db = open_database(str(path))
+    yield db
+    db.dispose()
 
 
 @pytest.fixture

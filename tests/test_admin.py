@@ -4,17 +4,13 @@ office's own referral destinations; every change audited and refused to non-admi
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from textual.widgets import Checkbox, DataTable, Input, Select, Static
 
-from casework import clock
 from casework.app import make_app
-from casework.db import Database, open_database
+from casework.db import Database
 from casework.errors import Conflict, InvalidInput, NotAllowed
 from casework.models import AuditEvent, Case, Referral, Worker
 from casework.screens.admin import AdminScreen, DestinationModal, NewWorkerModal
@@ -215,19 +211,8 @@ def test_programmes_are_added_renamed_and_counted(
 
 
 @pytest.fixture
-def frozen() -> Iterator[None]:
-    clock.freeze(NOW)
-    yield
-    clock.freeze(None)
-
-
-@pytest.fixture
-def desk(tmp_path: Path, sqlite_template: Path, frozen: None) -> Iterator[Database]:
-    path = tmp_path / "desk.db"
-    shutil.copy(sqlite_template, path)
-    db = open_database(str(path))
-    yield db
-    db.dispose()
+def desk(desk_database: Database, frozen_clock: dt.datetime) -> Database:
+    return desk_database
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import pytest
 import sqlalchemy as sa
 from textual.widgets import DataTable, Input, Select, Static
 
-from casework import clock
 from casework.app import make_app
 from casework.db import Database
 from casework.models import FollowUp, GuidanceItem, Person, Referral
@@ -27,25 +26,13 @@ from .factories import intake_data, person_data
 FROZEN = dt.datetime(2026, 11, 23, 13, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture(autouse=True)
-def frozen_clock():  # type: ignore[no-untyped-def]
-    clock.freeze(FROZEN)
-    yield
-    clock.freeze(None)
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture
-def database(tmp_path, sqlite_template):  # type: ignore[no-untyped-def]
-    """The desk is driven once, on SQLite; the services under it run on both backends."""
-    import shutil
-
-    from casework.db import open_database
-
-    path = tmp_path / "desk.db"
-    shutil.copy(sqlite_template, path)
-    db = open_database(str(path))
-    yield db
-    db.dispose()
+def database(desk_database: Database) -> Database:
+    """The desk is driven on SQLite; the services under it run on both backends."""
+    return desk_database
 
 
 @pytest.fixture

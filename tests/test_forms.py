@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 from textual.widgets import DataTable, Select, Static
 
-from casework import clock
 from casework.app import make_app
-from casework.db import Database, open_database
+from casework.db import Database
 from casework.errors import Conflict
 from casework.models import MigrationStatusRecord, Note
 from casework.screens.forms import StatusModal
@@ -25,21 +19,13 @@ from casework.services.schemas import WorkerOut
 from .factories import intake_data
 from .test_desk import settle, sign_in_as
 
-
-@pytest.fixture(autouse=True)
-def frozen() -> Iterator[None]:
-    clock.freeze(dt.datetime(2026, 11, 23, 13, 0, tzinfo=dt.UTC))
-    yield
-    clock.freeze(None)
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture
-def database(tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
-    path = tmp_path / "forms.db"
-    shutil.copy(sqlite_template, path)
-    db = open_database(str(path))
-    yield db
-    db.dispose()
+def database(desk_database: Database) -> Database:
+    """The desk is driven on SQLite; the services under it run on both backends."""
+    return desk_database
 
 
 async def test_first_status_of_a_person_recorded_without_one(ctx: Context) -> None:

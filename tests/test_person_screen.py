@@ -5,18 +5,14 @@ with more than one identity document."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from textual.widgets import Input, OptionList, Select, SelectionList, Static
 
-from casework import clock
 from casework.app import make_app
-from casework.db import Database, open_database
+from casework.db import Database
 from casework.i18n import set_language
 from casework.models import AuditEvent, Case, IdentityDocument, Person, RightsRequest
 from casework.screens.audit import AuditScreen
@@ -35,21 +31,13 @@ from .factories import intake_data, person_data
 NOW = dt.datetime(2026, 11, 23, 13, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture(autouse=True)
-def frozen() -> Iterator[None]:
-    clock.freeze(NOW)
-    yield
-    clock.freeze(None)
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture
-def database(tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
-    """The desk is driven on SQLite; the services run on both backends in test_case_flags."""
-    path = tmp_path / "desk.db"
-    shutil.copy(sqlite_template, path)
-    db = open_database(str(path))
-    yield db
-    db.dispose()
+def database(desk_database: Database) -> Database:
+    """The desk is driven on SQLite; the services under it run on both backends."""
+    return desk_database
 
 
 @pytest.fixture

@@ -5,19 +5,15 @@ desk workers get none of them."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Input, Label, Select, Static
 
-from casework import clock
 from casework.app import make_app
 from casework.cli import main
-from casework.db import Database, open_database
+from casework.db import Database
 from casework.models import Case, Person, RightsRequest
 from casework.screens.audit import AuditScreen
 from casework.screens.retention import ConfirmModal, KeepModal, RetentionScreen
@@ -33,21 +29,13 @@ from .test_desk import settle, sign_in_as
 NOW = dt.datetime(2026, 11, 23, 13, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture(autouse=True)
-def frozen() -> Iterator[None]:
-    clock.freeze(NOW)
-    yield
-    clock.freeze(None)
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture
-def database(tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
-    """The desk is driven on SQLite; the services run on both backends elsewhere."""
-    path = tmp_path / "desk.db"
-    shutil.copy(sqlite_template, path)
-    db = open_database(str(path))
-    yield db
-    db.dispose()
+def database(desk_database: Database) -> Database:
+    """The desk is driven on SQLite; the services under it run on both backends."""
+    return desk_database
 
 
 def text_of(widget: Static) -> str:

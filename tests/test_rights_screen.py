@@ -8,9 +8,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-import shutil
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,9 +16,8 @@ import sqlalchemy as sa
 from textual.widgets import DataTable, Input, Select, Static, TextArea
 from textual.widgets._footer import FooterKey
 
-from casework import clock
 from casework.app import CaseworkApp, make_app
-from casework.db import Database, open_database
+from casework.db import Database
 from casework.errors import Conflict
 from casework.models import Person, RightsRequest
 from casework.screens.help import HelpScreen
@@ -41,21 +38,13 @@ from .test_desk import settle, sign_in_as
 NOW = dt.datetime(2026, 11, 23, 13, 0, tzinfo=dt.UTC)
 
 
-@pytest.fixture(autouse=True)
-def frozen() -> Iterator[None]:
-    clock.freeze(NOW)
-    yield
-    clock.freeze(None)
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture
-def database(tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
-    """The desk is driven on SQLite; the services run on both backends elsewhere."""
-    path = tmp_path / "desk.db"
-    shutil.copy(sqlite_template, path)
-    db = open_database(str(path))
-    yield db
-    db.dispose()
+def database(desk_database: Database) -> Database:
+    """The desk is driven on SQLite; the services under it run on both backends."""
+    return desk_database
 
 
 @pytest.fixture

@@ -5,18 +5,15 @@ that ask before throwing work away, and a footer that always shows F1."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from textual.command import CommandPalette
 from textual.widgets import DataTable, Input, Select, Static, TextArea
 
-from casework import clock
 from casework.app import CaseworkApp, make_app
-from casework.db import Database, open_database
+from casework.db import Database
 from casework.i18n import set_language
 from casework.screens.admin import AdminScreen, DestinationModal, NewWorkerModal
 from casework.screens.forms import (
@@ -43,16 +40,13 @@ FROZEN = dt.datetime(2026, 11, 23, 13, 0, tzinfo=dt.UTC)
 DESK = (80, 24)
 
 
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
+
 @pytest.fixture
-def database(tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
-    """Driven at the desk on SQLite, with a frozen clock."""
-    clock.freeze(FROZEN)
-    path = tmp_path / "desk.db"
-    shutil.copy(sqlite_template, path)
-    db = open_database(str(path))
-    yield db
-    db.dispose()
-    clock.freeze(None)
+def database(desk_database: Database) -> Database:
+    """The desk is driven on SQLite; the services under it run on both backends."""
+    return desk_database
 
 
 @pytest.fixture
