@@ -53,6 +53,7 @@ class CaseworkApp(App[int]):
         Binding("f8", "supervise('audit')", "key.audit", id="audit", show=False),
         Binding("f9", "supervise('retention')", "key.retention", id="retention", show=False),
         Binding("f10", "admin", "key.admin", id="admin", show=False),
+        Binding("f12", "own_password", "key.own_password", id="own-password", show=False),
         Binding("ctrl+q", "quit", "key.quit", id="quit", show=False),
         Binding(
             "ctrl+p", "command_palette", "key.palette", id="palette", show=False, priority=True
@@ -249,6 +250,18 @@ class CaseworkApp(App[int]):
 
         if not isinstance(self.screen, AdminScreen):
             self.push_screen(AdminScreen())
+
+    def action_own_password(self) -> None:
+        """Any signed-in worker changes their own password (F12, or the command palette)."""
+        if not self._signed_in():
+            return
+        from casework.screens.forms import OwnPasswordModal
+
+        def changed(saved: bool | None) -> None:
+            if saved:
+                self.notify(t("security.own.done"))
+
+        self.push_screen(OwnPasswordModal(), changed)
 
     def open_person(self, person_id: Any) -> None:
         from casework.screens.person import PersonScreen

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from textual.widgets import DataTable, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from casework.app import make_app
 from casework.db import Database
-from casework.errors import Conflict
+from casework.errors import Conflict, NotAllowed
 from casework.models import MigrationStatusRecord, Note
-from casework.screens.forms import StatusModal
+from casework.screens.forms import OwnPasswordModal, StatusModal
 from casework.screens.person import PersonScreen
-from casework.services import catalogue, persons, referrals, rights
+from casework.services import auth, catalogue, persons, referrals, rights
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
 from .factories import intake_data
-from .test_desk import settle, sign_in_as
+from .test_desk import PASSWORD, settle, sign_in_as
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 
@@ -110,3 +110,38 @@ async def test_an_unblocked_file_shows_no_banner(ctx: Context) -> None:
         await settle(pilot)
         assert app.screen.query_one("#person-title", Static).render()
         assert not app.screen.query_one("#blocked-banner", Static).display
+
+
+async def test_a_worker_changes_their_own_password_and_escape_forgets_it(
+    ctx: Context, worker: WorkerOut
+) -> None:
+    """F12: the current password, the new one twice. A wrong current one is refused in the
+    form; Escape keeps no draft of any password."""
+    app = make_app(ctx.db)
+    async with app.run_test(size=(100, 36)) as pilot:
+        await sign_in_as(pilot, "Daniela Fuentes")
+        await pilot.press("f12")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, OwnPasswordModal)
+        await pilot.press(*"not my password", "tab", *"una frase nueva", "tab")
+        await pilot.press(*"una frase nueva", "ctrl+s")
+        await settle(pilot)
+        assert app.screen is modal
+        assert "incorrectos" in str(modal.query_one("#form-error", Static).render())
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("f12")
+        await settle(pilot)
+        again = app.screen
+        assert isinstance(again, OwnPasswordModal)
+        assert all(again.query_one(f"#{n}", Input).value == "" for n in ("current", "new"))
+        await pilot.press(*PASSWORD, "tab", *"una frase nueva", "tab", *"una frase nueva")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, OwnPasswordModal)
+        said = " ".join(str(n.message) for n in app._notifications)  # type: ignore[attr-defined]
+        assert "Su contraseña cambió" in said
+    assert auth.authenticate(ctx, "dfuentes", "una frase nueva").id == worker.id
+    with pytest.raises(NotAllowed):
+        auth.authenticate(ctx, "dfuentes", PASSWORD)

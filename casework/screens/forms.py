@@ -15,7 +15,7 @@ from casework import clock, refdata
 from casework.i18n import current_language, t
 from casework.models.enums import ReferralStatus, Role, referral_can_move
 from casework.screens.common import CaseworkModal, code_label, error_text, field_errors, parse_date
-from casework.services import catalogue, followups, persons, referrals
+from casework.services import auth, catalogue, followups, persons, referrals
 from casework.services.followups import FollowUpOut
 from casework.services.referrals import ReferralOut
 
@@ -517,3 +517,34 @@ __all__ = [
     "StatusModal",
     "Vertical",
 ]
+
+
+class OwnPasswordModal(FormModal):
+    """A worker changes their own password: the current one, then the new one twice.
+    Passwords are never kept as a draft: Escape forgets them."""
+
+    TITLE_KEY = "security.own.title"
+
+    def fields(self) -> ComposeResult:
+        yield Label(t("security.own.current"))
+        yield Input(id="current", password=True, compact=True)
+        yield Label(t("security.choose.password"))
+        yield Input(id="new", password=True, compact=True)
+        yield Label(t("security.choose.repeat"))
+        yield Input(id="repeat", password=True, compact=True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    def action_save(self) -> None:
+        current, new, repeat = (
+            self.query_one(f"#{name}", Input).value for name in ("current", "new", "repeat")
+        )
+        if new != repeat:
+            self.query_one("#repeat", Input).value = ""
+            self.query_one("#form-error", Static).update(t("security.choose.mismatch"))
+            return
+        if self.ctx.actor_id is None:
+            self.dismiss(False)
+            return
+        self.submit(auth.set_password, self.ctx, self.ctx.actor_id, new, current_password=current)
