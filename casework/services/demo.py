@@ -379,7 +379,7 @@ B: Callable[[Any], Any] = _same
 def _sqlite_ts(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
-    if value.utcoffset():
+    if value.tzinfo is not dt.UTC and value.utcoffset():
         value = value.astimezone(dt.UTC)
     # Every demo time derives from the UTC clock: cut the "+00:00" instead of converting.
     return value.isoformat(" ", "microseconds")[:26]
@@ -510,7 +510,9 @@ class _InlineSink:
     """SQLite on the caller's connection (an encrypted or in-memory database)."""
 
     def __init__(self, conn: sa.Connection, tables: list[str]) -> None:
-        self.load = sqlite_bulk.BulkLoad(conn.connection.dbapi_connection, tables)
+        self.load = sqlite_bulk.BulkLoad(
+            conn.connection.dbapi_connection, tables, drop_indexes=True
+        )
 
     def put(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
         self.load.insert(_insert_sql(table, rows[0]), [tuple(r.values()) for r in rows])
