@@ -28,22 +28,22 @@ FRAME = struct.Struct("<I")
 class BulkLoad:
     """Inserts, committing every COMMIT_EVERY rows.
 
-    With ``drop_indexes`` the tables' secondary indexes are dropped meanwhile and built once
-    at the end: faster when one thread does everything. The loading process keeps them:
-    it has time to spare while the rows are made, and building them at the end would be
-    ten seconds of 100,000 persons' load with nothing else to do (and an interrupted load
-    would leave a database without them)."""
+    The secondary indexes of the ``rebuild`` tables are dropped meanwhile and built once at
+    the end: faster than row by row when one thread does everything, and a packed index
+    (person_key's, read by every name search) answers faster than one grown by random
+    inserts. The loading process rebuilds only person_key's and keeps the others: it has
+    time to spare while the rows are made, and the end of the load stays short."""
 
-    def __init__(self, dbapi_conn: Any, tables: list[str], *, drop_indexes: bool) -> None:
+    def __init__(self, dbapi_conn: Any, tables: list[str], *, rebuild: list[str]) -> None:
         self.cursor = dbapi_conn.cursor()
         self.written = 0
         self.indexes: list[tuple[str, str]] = []
-        if drop_indexes:
-            marks = ", ".join("?" * len(tables))
+        if rebuild:
+            marks = ", ".join("?" * len(rebuild))
             self.indexes = self.cursor.execute(
                 "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
                 f" AND tbl_name IN ({marks})",
-                tables,
+                rebuild,
             ).fetchall()
         for name, _ in self.indexes:
             self.cursor.execute(f'DROP INDEX "{name}"')
@@ -119,7 +119,7 @@ def load(path: str, tables: list[str], inp: IO[bytes]) -> dict[str, str | None]:
         conn.execute("BEGIN IMMEDIATE")
         if conn.execute("SELECT count(*) FROM person").fetchone()[0]:
             raise NotEmpty
-        bulk = BulkLoad(conn, tables, drop_indexes=False)
+        bulk = BulkLoad(conn, tables, rebuild=[t for t in tables if t == "person_key"])
         for sql, rows in frames:
             bulk.insert(sql, rows)
         bulk.finish()

@@ -510,9 +510,7 @@ class _InlineSink:
     """SQLite on the caller's connection (an encrypted or in-memory database)."""
 
     def __init__(self, conn: sa.Connection, tables: list[str]) -> None:
-        self.load = sqlite_bulk.BulkLoad(
-            conn.connection.dbapi_connection, tables, drop_indexes=True
-        )
+        self.load = sqlite_bulk.BulkLoad(conn.connection.dbapi_connection, tables, rebuild=tables)
 
     def put(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
         self.load.insert(_insert_sql(table, rows[0]), [tuple(r.values()) for r in rows])
