@@ -218,3 +218,30 @@ def test_the_readable_answer_reads_like_a_letter_and_the_json_stays_complete(
         set_language("es")
     assert "Nationality: Venezuela" in english and "No permit (irregular status)" in english
     assert "\nPersonal data\n" in english and not UUID.search(english)
+
+
+def test_the_command_line_answers_access_like_the_desk(
+    ctx: Context, database: Database, supervisor: WorkerOut, tmp_path: Path
+) -> None:
+    """`casework rights answer --out FILE.json`: the same owner-only files as the desk, the
+    stored hash is that of the bytes written, and the request is answered."""
+    import hashlib
+
+    from casework.cli import main
+    from casework.models import RightsRequest
+
+    pid = persons.register_intake(ctx, intake_data()).person_id
+    req = rights.register(ctx, {"person_id": pid, "kind": "access", "identity_checked": True})
+    out = tmp_path / "answers" / "respuesta.json"
+    db = database.url.render_as_string(hide_password=False)
+    args = ["rights", "answer", str(req.id), "--out", str(out), "--db", db, "--as", "creyes"]
+    assert main(args) == 0
+    text = out.with_suffix(".txt")
+    assert (out.stat().st_mode & 0o777, text.stat().st_mode & 0o777) == (0o600, 0o600)
+    assert json.loads(out.read_text(encoding="utf-8"))["person"]["given_names"] == (
+        "Yesenia Carolina"
+    )
+    with database.read() as s:
+        row = s.get(RightsRequest, req.id)
+        assert row is not None and row.status == "answered"
+        assert row.answer_sha256 == hashlib.sha256(out.read_bytes()).hexdigest()

@@ -5,7 +5,6 @@ listing shows ids, rights and deadlines only."""
 from __future__ import annotations
 
 import argparse
-import json
 import uuid
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from casework.cli import add_db_option
 from casework.cli.init import add_passphrase_option, passphrase_arg
 from casework.cli.report import _date
 from casework.db import Database, open_database
-from casework.errors import CaseworkError, NotAllowed
+from casework.errors import NotAllowed
 from casework.i18n import t
 from casework.models.security import RefusalGround, RightKind
 from casework.services.context import Context
@@ -184,16 +183,15 @@ def cmd_lift(args: argparse.Namespace) -> int:
 def cmd_answer(args: argparse.Namespace) -> int:
     from casework.services import rights
 
+    # The same writer as the desk's: owner-only files, the hash of exactly the bytes sent,
+    # and the request marked answered only once both files are written.
+    out: Path = args.out
     database = _open(args)
     try:
-        data, text = rights.answer_access(_actor(database, args.username), args.request)
+        files = rights.answer_access_to(
+            _actor(database, args.username), args.request, out.parent, name=out.name
+        )
     finally:
         database.dispose()
-    out: Path = args.out
-    try:
-        out.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
-        out.with_suffix(".txt").write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise CaseworkError("export_write", path=str(out), reason=exc.strerror or "") from None
-    print(t("protection.rights.cli_done"), out)
+    print(t("protection.rights.cli_done"), files.json_path)
     return 0

@@ -357,16 +357,20 @@ def default_answer_folder() -> Path:
     return paths.data_dir() / EXPORTS_FOLDER
 
 
-def answer_access_to(ctx: Context, request_id: uuid.UUID, folder: Path) -> AnswerFiles:
+def answer_access_to(
+    ctx: Context, request_id: uuid.UUID, folder: Path, *, name: str | None = None
+) -> AnswerFiles:
     """Answer an access or portability request into ``folder``: the JSON file (whose hash
     is kept as proof of what was sent) and the readable document beside it, both readable
-    by the file's owner only. Nothing is marked answered unless both files were written;
-    files of an answer that could not be recorded are removed again."""
+    by the file's owner only. The JSON file is ``name`` if given (the readable one takes
+    its stem and ``.txt``), else named by kind, date and request. Nothing is marked
+    answered unless both files were written; files of an answer that could not be
+    recorded are removed again."""
     body, document, destinations = _access_document(ctx, request_id)
     digest = hashlib.sha256(body.encode()).hexdigest()
     stem = f"{document['request']['kind']}-{local_today().isoformat()}-{request_id.hex[:8]}"
-    json_path = folder / f"{stem}.json"
-    text_path = folder / f"{stem}.txt"
+    json_path = folder / (name or f"{stem}.json")
+    text_path = json_path.with_suffix(".txt")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         _write_private(json_path, body)
