@@ -8,8 +8,7 @@ import uuid
 from typing import Any
 
 from casework.cli import add_db_option
-from casework.cli.init import add_passphrase_option, passphrase_arg
-from casework.db import open_database
+from casework.cli.init import add_passphrase_option, opened
 from casework.errors import CaseworkError
 from casework.i18n import t
 
@@ -31,11 +30,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
         person = uuid.UUID(args.person)
     except ValueError:
         raise CaseworkError("bad_format") from None
-    database = open_database(args.db, passphrase=passphrase_arg(args))
-    try:
+    with opened(args) as database:
         rows = audit_log.events_unattended(Context(database), person_id=person, limit=args.limit)
-    finally:
-        database.dispose()
     if not rows:
         print(t("security.cli.audit_none"))
         return 0

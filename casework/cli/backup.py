@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from casework.cli import add_db_option
-from casework.cli.init import add_passphrase_option, passphrase_arg
-from casework.db import open_database
+from casework.cli.init import add_passphrase_option, opened
 from casework.i18n import t
 
 
@@ -33,11 +32,8 @@ def register(sub: Any) -> None:
 def cmd_backup(args: argparse.Namespace) -> int:
     from casework.services import backup
 
-    database = open_database(args.db, passphrase=passphrase_arg(args))
-    try:
+    with opened(args) as database:
         copy = backup.backup(database, Path(args.out) if args.out else None)
-    finally:
-        database.dispose()
     print(t("security.cli.backup_done", path=copy))
     return 0
 
@@ -45,11 +41,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from casework.services import backup
 
-    database = open_database(args.db, passphrase=passphrase_arg(args), upgrade=False)
-    try:
+    with opened(args, upgrade=False) as database:
         report = backup.restore(database, Path(args.file))
-    finally:
-        database.dispose()
     print(
         t(
             "security.cli.restore_done",

@@ -7,9 +7,7 @@ from typing import Any
 
 from casework import refdata
 from casework.cli import add_db_option
-from casework.cli.init import add_passphrase_option, passphrase_arg
-from casework.cli.workers import _admin
-from casework.db import open_database
+from casework.cli.init import add_passphrase_option, admin_context, opened
 from casework.i18n import t
 from casework.services import catalogue
 from casework.services.context import Context
@@ -39,8 +37,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    database = open_database(args.db, passphrase=passphrase_arg(args))
-    try:
+    with opened(args) as database:
         ctx = Context(database)
         shipped = [(d.key, d.service_area, d.name_es, None) for d in refdata.destinations()]
         local = [
@@ -57,16 +54,13 @@ def cmd_list(args: argparse.Namespace) -> int:
                     state=t("admin.cli_inactive") if active is False else "",
                 )
             )
-    finally:
-        database.dispose()
     return 0
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    database = open_database(args.db, passphrase=passphrase_arg(args))
-    try:
+    with opened(args) as database:
         created = catalogue.add_destination(
-            _admin(Context(database)),
+            admin_context(Context(database)),
             {
                 "key": args.key,
                 "name_es": args.name,
@@ -79,16 +73,11 @@ def cmd_add(args: argparse.Namespace) -> int:
             },
         )
         print(t("admin.cli_added", dest_key=created.key))
-    finally:
-        database.dispose()
     return 0
 
 
 def cmd_deactivate(args: argparse.Namespace) -> int:
-    database = open_database(args.db, passphrase=passphrase_arg(args))
-    try:
-        catalogue.set_destination_active(_admin(Context(database)), args.key, False)
+    with opened(args) as database:
+        catalogue.set_destination_active(admin_context(Context(database)), args.key, False)
         print(t("admin.cli_deactivated", dest_key=args.key))
-    finally:
-        database.dispose()
     return 0

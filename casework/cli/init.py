@@ -10,16 +10,21 @@ import argparse
 import getpass
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from casework import db as dbmod
 from casework.cli import add_db_option
-from casework.db import open_database, resolve_url
+from casework.db import Database, open_database, resolve_url
 from casework.errors import CaseworkError, Conflict, NotAllowed
 from casework.i18n import t
+
+if TYPE_CHECKING:
+    from casework.services.context import Context
 
 
 def add_passphrase_option(parser: argparse.ArgumentParser) -> None:
@@ -33,6 +38,27 @@ def add_passphrase_option(parser: argparse.ArgumentParser) -> None:
 def passphrase_arg(args: argparse.Namespace) -> str | None:
     path = getattr(args, "passphrase_file", None)
     return dbmod.read_passphrase_file(path) if path else None
+
+
+@contextmanager
+def opened(args: argparse.Namespace, *, upgrade: bool = True) -> Iterator[Database]:
+    """The command's database (``--db``, its passphrase from ``--passphrase-file``, the
+    environment or the prompt), closed when the command is done with it."""
+    database = open_database(args.db, passphrase=passphrase_arg(args), upgrade=upgrade)
+    try:
+        yield database
+    finally:
+        database.dispose()
+
+
+def admin_context(ctx: Context) -> Context:
+    """Ask an administrator's username and password at the terminal; act as them."""
+    from casework.services import auth
+    from casework.services.context import Context
+
+    name = input(t("security.cli.admin_username"))
+    admin = auth.authenticate(ctx, name, getpass.getpass(t("security.cli.admin_password")))
+    return Context(ctx.db, admin.id)
 
 
 def terminal_prompt(path: Path) -> str | None:
@@ -111,22 +137,16 @@ def cmd_password(args: argparse.Namespace) -> int:
     from casework.services import auth, workers
     from casework.services.context import Context
 
-    database = open_database(args.db, passphrase=passphrase_arg(args))
-    try:
+    with opened(args) as database:
         ctx = Context(database)
         target = workers.find_worker(ctx, args.username)
         if target is None:
             raise NotAllowed("bad_credentials")
-        admin_name = input(t("security.cli.admin_username"))
-        admin = auth.authenticate(
-            ctx, admin_name, getpass.getpass(t("security.cli.admin_password"))
-        )
+        admin = admin_context(ctx)
         new = ask_twice(
             t("security.cli.password_for", username=target.username),
             t("security.cli.password_repeat"),
         )
-        auth.set_password(Context(database, admin.id), target.id, new)
+        auth.set_password(admin, target.id, new)
         print(t("security.cli.password_done", username=target.username))
-    finally:
-        database.dispose()
     return 0

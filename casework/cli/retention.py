@@ -7,8 +7,7 @@ import argparse
 from typing import Any
 
 from casework.cli import add_db_option
-from casework.cli.init import add_passphrase_option, passphrase_arg
-from casework.db import open_database
+from casework.cli.init import add_passphrase_option, opened
 from casework.i18n import t
 
 
@@ -29,11 +28,8 @@ def cmd_review(args: argparse.Namespace) -> int:
     from casework.services import retention
     from casework.services.context import Context
 
-    database = open_database(args.db, passphrase=passphrase_arg(args))
-    try:
+    with opened(args) as database:
         queue = retention.review_queue_unattended(Context(database))
-    finally:
-        database.dispose()
     if not queue:
         print(t("protection.retention.cli_empty"))
         return 0
@@ -50,11 +46,8 @@ def cmd_policy(args: argparse.Namespace) -> int:
     from casework.services import retention
     from casework.services.context import Context
 
-    database = open_database(args.db, passphrase=passphrase_arg(args))
-    try:
+    with opened(args) as database:
         rows = retention.policies(Context(database))
-    finally:
-        database.dispose()
     for row in rows:
         default = t("protection.retention.cli_default") if row.default else ""
         print(

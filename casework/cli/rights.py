@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from casework.cli import add_db_option
-from casework.cli.init import add_passphrase_option, passphrase_arg
+from casework.cli.init import add_passphrase_option, opened
 from casework.cli.report import _date
-from casework.db import Database, open_database
+from casework.db import Database
 from casework.errors import NotAllowed
 from casework.i18n import t
 from casework.models.security import RefusalGround, RightKind
@@ -80,10 +80,6 @@ def register(sub: Any) -> None:
     answer.set_defaults(func=cmd_answer)
 
 
-def _open(args: argparse.Namespace) -> Database:
-    return open_database(args.db, passphrase=passphrase_arg(args))
-
-
 def _actor(database: Database, username: str) -> Context:
     from casework.services import workers
 
@@ -96,11 +92,8 @@ def _actor(database: Database, username: str) -> Context:
 def cmd_list(args: argparse.Namespace) -> int:
     from casework.services import rights
 
-    database = _open(args)
-    try:
+    with opened(args) as database:
         rows = rights.due(Context(database), include_closed=args.all)
-    finally:
-        database.dispose()
     if not rows:
         print(t("protection.rights.cli_empty"))
         return 0
@@ -117,8 +110,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_new(args: argparse.Namespace) -> int:
     from casework.services import rights
 
-    database = _open(args)
-    try:
+    with opened(args) as database:
         ctx = _actor(database, args.username)
         row = rights.register(
             ctx,
@@ -130,8 +122,6 @@ def cmd_new(args: argparse.Namespace) -> int:
                 "identity_checked": args.identity_checked,
             },
         )
-    finally:
-        database.dispose()
     print(t("protection.rights.cli_registered", id=row.id, date=row.due_on.isoformat()))
     return 0
 
@@ -139,15 +129,12 @@ def cmd_new(args: argparse.Namespace) -> int:
 def cmd_simple(args: argparse.Namespace) -> int:
     from casework.services import rights
 
-    database = _open(args)
-    try:
+    with opened(args) as database:
         ctx = _actor(database, args.username)
         if args.action == "identity":
             rights.confirm_identity(ctx, args.request)
         else:
             rights.extend(ctx, args.request)
-    finally:
-        database.dispose()
     print(t("protection.rights.cli_done"))
     return 0
 
@@ -155,15 +142,12 @@ def cmd_simple(args: argparse.Namespace) -> int:
 def cmd_refuse(args: argparse.Namespace) -> int:
     from casework.services import rights
 
-    database = _open(args)
-    try:
+    with opened(args) as database:
         rights.refuse(
             _actor(database, args.username),
             args.request,
             {"ground": args.ground, "note": args.note},
         )
-    finally:
-        database.dispose()
     print(t("protection.rights.cli_done"))
     return 0
 
@@ -171,11 +155,8 @@ def cmd_refuse(args: argparse.Namespace) -> int:
 def cmd_lift(args: argparse.Namespace) -> int:
     from casework.services import rights
 
-    database = _open(args)
-    try:
+    with opened(args) as database:
         rights.lift_block(_actor(database, args.username), args.request, {"note": args.note})
-    finally:
-        database.dispose()
     print(t("protection.rights.cli_done"))
     return 0
 
@@ -186,12 +167,9 @@ def cmd_answer(args: argparse.Namespace) -> int:
     # The same writer as the desk's: owner-only files, the hash of exactly the bytes sent,
     # and the request marked answered only once both files are written.
     out: Path = args.out
-    database = _open(args)
-    try:
+    with opened(args) as database:
         files = rights.answer_access_to(
             _actor(database, args.username), args.request, out.parent, name=out.name
         )
-    finally:
-        database.dispose()
     print(t("protection.rights.cli_done"), files.json_path)
     return 0

@@ -4,12 +4,10 @@ an administrator's staff list (the same services as the F10 screen)."""
 from __future__ import annotations
 
 import argparse
-import getpass
 from typing import Any
 
 from casework.cli import add_db_option
-from casework.cli.init import add_passphrase_option, ask_twice, passphrase_arg
-from casework.db import open_database
+from casework.cli.init import add_passphrase_option, admin_context, ask_twice, opened
 from casework.errors import NotFound
 from casework.i18n import t
 from casework.services import auth, workers
@@ -60,16 +58,9 @@ def register(sub: Any) -> None:
     rename.set_defaults(func=cmd_programme_rename)
 
 
-def _admin(ctx: Context) -> Context:
-    name = input(t("security.cli.admin_username"))
-    admin = auth.authenticate(ctx, name, getpass.getpass(t("security.cli.admin_password")))
-    return Context(ctx.db, admin.id)
-
-
 def cmd_add(args: argparse.Namespace) -> int:
-    database = open_database(args.db, passphrase=passphrase_arg(args))
-    try:
-        admin = _admin(Context(database))
+    with opened(args) as database:
+        admin = admin_context(Context(database))
         created = workers.create_worker(
             admin,
             {
@@ -85,14 +76,11 @@ def cmd_add(args: argparse.Namespace) -> int:
         )
         auth.set_password(admin, created.id, password)
         print(t("cli.worker_added", username=created.username, role=created.role))
-    finally:
-        database.dispose()
     return 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    database = open_database(args.db, passphrase=passphrase_arg(args))
-    try:
+    with opened(args) as database:
         ctx = Context(database)
         programmes = {p.id: p for p in workers.list_programmes(ctx)}
         for w in workers.list_workers(ctx, active_only=False):
@@ -101,27 +89,21 @@ def cmd_list(args: argparse.Namespace) -> int:
             print(
                 f"{w.username:16} {w.role:10} {prog.code if prog else '-':8} {w.full_name}{state}"
             )
-    finally:
-        database.dispose()
     return 0
 
 
 def cmd_programme(args: argparse.Namespace) -> int:
-    database = open_database(args.db, passphrase=passphrase_arg(args))
-    try:
+    with opened(args) as database:
         created = workers.create_programme(
-            _admin(Context(database)), {"code": args.code, "name": args.name}
+            admin_context(Context(database)), {"code": args.code, "name": args.name}
         )
         print(t("cli.programme_added", code=created.code))
-    finally:
-        database.dispose()
     return 0
 
 
 def cmd_change(args: argparse.Namespace) -> int:
-    database = open_database(args.db, passphrase=passphrase_arg(args))
-    try:
-        admin = _admin(Context(database))
+    with opened(args) as database:
+        admin = admin_context(Context(database))
         target = workers.find_worker(admin, args.username.strip().lower())
         if target is None:
             raise NotFound("not_found", what=args.username)
@@ -133,20 +115,15 @@ def cmd_change(args: argparse.Namespace) -> int:
             args.change, "worker_reactivated"
         )
         print(t(f"admin.{done}", username=target.username))
-    finally:
-        database.dispose()
     return 0
 
 
 def cmd_programme_rename(args: argparse.Namespace) -> int:
-    database = open_database(args.db, passphrase=passphrase_arg(args))
-    try:
-        admin = _admin(Context(database))
+    with opened(args) as database:
+        admin = admin_context(Context(database))
         found = [p for p in workers.list_programmes(admin) if p.code == args.code]
         if not found:
             raise NotFound("not_found", what=args.code)
         workers.rename_programme(admin, found[0].id, {"name": args.name})
         print(t("admin.programme_renamed", code=args.code))
-    finally:
-        database.dispose()
     return 0
