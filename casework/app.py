@@ -15,7 +15,6 @@ from casework.models.enums import Role
 from casework.screens.common import (
     remember_destinations,
     translate_bindings,
-    translate_textual_bindings,
 )
 from casework.services import auth, catalogue, workers
 from casework.services.context import Context
@@ -63,7 +62,6 @@ class CaseworkApp(App[int]):
     def __init__(self, database: Database, *, demo: bool = False) -> None:
         super().__init__()
         translate_bindings(self)
-        translate_textual_bindings(self)
         self.database = database
         self.demo = demo
         self.worker: WorkerOut | None = None

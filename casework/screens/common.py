@@ -27,20 +27,6 @@ if TYPE_CHECKING:
 R = TypeVar("R")
 
 
-def translate_bindings(node: DOMNode) -> None:
-    """Binding descriptions are catalogue keys ("key.find"); show them in the UI language."""
-    bindings = node._bindings
-    for key, items in bindings.key_to_bindings.items():
-        bindings.key_to_bindings[key] = [
-            dataclasses.replace(
-                b,
-                description=t(b.description) if b.description.startswith("key.") else b.description,
-                tooltip=t(b.tooltip) if b.tooltip.startswith("tip.") else b.tooltip,
-            )
-            for b in items
-        ]
-
-
 TEXTUAL_DESCRIPTIONS: dict[str, str] = {
     "Focus Next": "key.focus_next",
     "Focus Previous": "key.focus_previous",
@@ -53,18 +39,37 @@ TEXTUAL_DESCRIPTIONS: dict[str, str] = {
 the catalogue key for each, so F1 help, the footer and the palette speak the UI language."""
 
 
-def translate_textual_bindings(node: DOMNode) -> None:
-    """Show Textual's own binding descriptions on ``node`` in the UI language (the keys and
-    actions stay as Textual defines them)."""
+def _described(text: str, prefix: str) -> str:
+    """A binding's description or tooltip in the UI language: our catalogue keys
+    ("key.find"), and Textual's own English descriptions."""
+    if text.startswith(prefix):
+        return t(text)
+    if text in TEXTUAL_DESCRIPTIONS:
+        return t(TEXTUAL_DESCRIPTIONS[text])
+    return text
+
+
+def translate_bindings(node: DOMNode) -> None:
+    """Show the bindings of ``node`` (ours and Textual's) in the UI language; the keys and
+    actions stay as they are. Lists with nothing to translate are left alone: this runs on
+    every focus change."""
     bindings = node._bindings
     for key, items in bindings.key_to_bindings.items():
-        if any(b.description in TEXTUAL_DESCRIPTIONS for b in items):
-            bindings.key_to_bindings[key] = [
-                dataclasses.replace(b, description=t(TEXTUAL_DESCRIPTIONS[b.description]))
-                if b.description in TEXTUAL_DESCRIPTIONS
-                else b
-                for b in items
-            ]
+        if not any(
+            b.description.startswith("key.")
+            or b.description in TEXTUAL_DESCRIPTIONS
+            or b.tooltip.startswith("tip.")
+            for b in items
+        ):
+            continue
+        bindings.key_to_bindings[key] = [
+            dataclasses.replace(
+                b,
+                description=_described(b.description, "key."),
+                tooltip=_described(b.tooltip, "tip."),
+            )
+            for b in items
+        ]
 
 
 # Formatting ---------------------------------------------------------------------------------
@@ -224,7 +229,7 @@ class CaseworkMixin:
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         # A focused widget's own keys join the footer (a Select's open menu: "esc Dismiss
         # menu"): say them in the UI language.
-        translate_textual_bindings(event.widget)
+        translate_bindings(event.widget)
 
     def call_service(
         self,
@@ -278,7 +283,6 @@ class CaseworkScreen(CaseworkMixin, Screen[Any]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         translate_bindings(self)
-        translate_textual_bindings(self)
         self._was_suspended = False
 
     def on_screen_suspend(self) -> None:
@@ -298,7 +302,6 @@ class CaseworkModal(CaseworkMixin, ModalScreen[R]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         translate_bindings(self)
-        translate_textual_bindings(self)
 
 
 def field_errors(exc: BaseException) -> dict[str, str]:
