@@ -501,9 +501,11 @@ class _CoreSink:
         pass
 
 
-def _insert_sql(table: sa.Table, row: dict[str, Any]) -> str:
-    names = ", ".join(row)
-    return f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(row))})'
+def _driver_chunk(table: sa.Table, rows: list[dict[str, Any]]) -> tuple[str, list[tuple[Any, ...]]]:
+    """Rows in storage form as one driver-level ``executemany``: the SQL and the tuples."""
+    names = ", ".join(rows[0])
+    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join("?" * len(rows[0]))})'
+    return sql, [tuple(r.values()) for r in rows]
 
 
 class _InlineSink:
@@ -513,7 +515,7 @@ class _InlineSink:
         self.load = sqlite_bulk.BulkLoad(conn.connection.dbapi_connection, tables, rebuild=tables)
 
     def put(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-        self.load.insert(_insert_sql(table, rows[0]), [tuple(r.values()) for r in rows])
+        self.load.insert(*_driver_chunk(table, rows))
 
     def close(self) -> None:
         self.load.finish()
@@ -533,9 +535,7 @@ class _ProcessSink:
 
     def put(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
         try:
-            sqlite_bulk.write_frame(
-                self.pipe, (_insert_sql(table, rows[0]), [tuple(r.values()) for r in rows])
-            )
+            sqlite_bulk.write_frame(self.pipe, _driver_chunk(table, rows))
         except OSError:  # the writer died: close() says why
             self.close()
 
