@@ -134,10 +134,10 @@ def test_a_blocked_file_can_still_be_read_and_the_reading_is_audited(
     ctx: Context, database: Database, person_id: uuid.UUID
 ) -> None:
     block = _block(ctx, person_id)
-    assert rights.blocked(ctx, person_id) == block  # what the person screen's banner shows
-    detail = files.get_person(ctx, person_id)
-    assert detail.given_names == "Yesenia Carolina"
-    assert files.timeline(ctx, person_id)
+    opened = files.open_file(ctx, person_id)  # what the person screen reads, in one call
+    assert opened.blocked == block  # the banner
+    assert opened.detail.given_names == "Yesenia Carolina"
+    assert opened.timeline
     with database.read() as s:
         views = s.scalars(
             sa.select(AuditEvent).where(

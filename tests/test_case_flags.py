@@ -86,11 +86,13 @@ def test_an_outside_view_needs_a_reason_and_records_only_its_code(
     assert detail.given_names == "Yesenia Carolina"
     [view] = _views(database, pid)
     assert view.worker_id == other.actor_id
-    assert view.details == {"access": "outside", "reason": "colleague_help"}
+    assert view.details == {"access": "outside", "reason": "colleague_help", "what": "detail"}
 
     # Her own caseload opens as before, without a reason and without one recorded.
     files.get_person(ctx, pid)
-    assert [v.details for v in _views(database, pid) if v.worker_id == ctx.actor_id] == [{}]
+    assert [v.details for v in _views(database, pid) if v.worker_id == ctx.actor_id] == [
+        {"access": "own", "what": "detail"}
+    ]
 
 
 def test_a_contact_recorded_at_the_desk_makes_the_person_part_of_the_caseload(
@@ -150,7 +152,10 @@ def test_only_the_case_worker_a_supervisor_or_an_admin_set_flags(
     with pytest.raises(NotAllowed) as refused:
         cases.set_flags(other, result.case_id, ["pregnancy"])
     assert refused.value.code == "not_case_worker"
-    seen = cases.current_case(other, result.person_id)
+    with pytest.raises(NotAllowed) as refused:
+        cases.current_case(other, result.person_id)  # outside her caseload: why?
+    assert refused.value.code == "reason_required"
+    seen = cases.current_case(other, result.person_id, reason="colleague_help")
     assert seen is not None and not seen.editable
     assert cases.set_flags(Context(database, supervisor.id), result.case_id, ["pregnancy"])
     assert cases.set_flags(Context(database, admin.id), result.case_id, ["disability"])

@@ -194,7 +194,7 @@ def test_merge_moves_everything_and_loses_nothing(
         )
     from casework.services import files
 
-    detail = files.get_person(sup, keep, audited=False)
+    detail = files.get_person(sup, keep)
     assert detail.phone == "+51987654321"
     assert {d.type_key for d in detail.documents} == {"passport", "run"}
     # The other desk's spelling and document still find her, once.

@@ -70,9 +70,9 @@ def views(db: Database, person_id: uuid.UUID) -> list[AuditEvent]:
     with db.read() as s:
         return list(
             s.scalars(
-                sa.select(AuditEvent).where(
-                    AuditEvent.person_id == person_id, AuditEvent.action == "view"
-                )
+                sa.select(AuditEvent)
+                .where(AuditEvent.person_id == person_id, AuditEvent.action == "view")
+                .order_by(AuditEvent.at)
             )
         )
 
@@ -114,7 +114,7 @@ async def test_a_file_outside_the_caseload_asks_why_and_escape_backs_out(
         assert isinstance(app.screen, PersonScreen)
         assert "Yesenia" in text_of(app.screen.query_one("#person-title", Static))
         [view] = views(database, pid)
-        assert view.details == {"access": "outside", "reason": "colleague_help"}
+        assert view.details == {"access": "outside", "reason": "colleague_help", "what": "file"}
 
         # A contact recorded at the desk makes the person hers: not asked again.
         await pilot.press("c")
@@ -123,13 +123,15 @@ async def test_a_file_outside_the_caseload_asks_why_and_escape_backs_out(
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, PersonScreen)
+        # Shown again after the save: read through the gate again, as a reload of hers now.
+        assert views(database, pid)[-1].details == {"access": "own", "what": "file", "reload": True}
         await pilot.press("escape")
         await settle(pilot)
         app.open_person(pid)
         await settle(pilot)
         assert isinstance(app.screen, PersonScreen)
-        assert len(views(database, pid)) == 2
-        assert views(database, pid)[-1].details == {}
+        assert len(views(database, pid)) == 3
+        assert views(database, pid)[-1].details == {"access": "own", "what": "file"}
 
 
 async def test_her_own_caseload_opens_without_a_question(

@@ -151,7 +151,7 @@ def test_status_change_keeps_history(ctx: Context) -> None:
     persons.change_status(
         ctx, pid, {"status": "temporary_in_process", "sermig_application": "A-778899"}
     )
-    detail = files.get_person(ctx, pid, audited=False)
+    detail = files.get_person(ctx, pid)
     assert [s.status for s in detail.statuses] == ["no_permit", "temporary_in_process"]
     assert detail.current_status == "temporary_in_process"
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 import sqlalchemy as sa
 
 from casework.db import Database
+from casework.errors import NotAllowed
 from casework.models import Case
 from casework.services import files, persons, rights, workers
 from casework.services.context import Context
@@ -37,7 +39,10 @@ def test_an_unassigned_worker_does_not_see_the_flags_the_supervisor_does(
     assert seen(admin.id) == (["violence", "children", "trafficking"], True)
     assert seen(ctx.actor_id) == (["violence", "children", "trafficking"], True)  # her case
     assert seen(other.id) == (["children"], None)  # hidden, not "no order"
-    assert seen(None) == (["children"], None)
+    # Nobody signed in reads nothing of the file, not even without the sensitive facts.
+    with pytest.raises(NotAllowed) as refused:
+        seen(None)
+    assert refused.value.code == "no_actor"
 
     # The person's own access request still gives them everything on record.
     sup = Context(database, supervisor.id)

@@ -74,9 +74,11 @@ class GuidanceScreen(CaseworkScreen):
         Binding("ctrl+s", "start", "key.start_route", id="start-route"),
     ]
 
-    def __init__(self, person: PersonDetail) -> None:
+    def __init__(self, person: PersonDetail, reason: str | None = None) -> None:
         super().__init__()
         self.person = person
+        self.reason = reason
+        """Why the file was opened, if outside the caseload: the checklist reads it again."""
         self.routes: list[refdata.Route] = []
         self.request_id = uuid.uuid4()
 
@@ -142,7 +144,7 @@ class GuidanceScreen(CaseworkScreen):
 
         def started(guidance_id: uuid.UUID) -> None:
             self.app.pop_screen()
-            self.app.push_screen(ChecklistScreen(guidance_id, self.person.id))
+            self.app.push_screen(ChecklistScreen(guidance_id, self.person.id, self.reason))
 
         self.call_service(
             guidance.start,
@@ -168,10 +170,14 @@ class ChecklistScreen(CaseworkScreen):
         Binding("p", "plan_deadline", "key.plan_deadline", id="plan-deadline"),
     ]
 
-    def __init__(self, guidance_id: uuid.UUID, person_id: uuid.UUID) -> None:
+    def __init__(
+        self, guidance_id: uuid.UUID, person_id: uuid.UUID, reason: str | None = None
+    ) -> None:
         super().__init__()
         self.guidance_id = guidance_id
         self.person_id = person_id
+        self.reason = reason
+        """Why the file was opened, if outside the caseload (services/gate.py)."""
         self.current: GuidanceOut | None = None
 
     def compose(self) -> ComposeResult:
@@ -197,17 +203,15 @@ class ChecklistScreen(CaseworkScreen):
         self.reload()
 
     def reload(self) -> None:
-        def load(_: None = None) -> GuidanceOut | None:
-            return next(
-                (
-                    g
-                    for g in guidance.for_person(self.ctx, self.person_id)
-                    if g.id == self.guidance_id
-                ),
-                None,
-            )
-
-        self.call_service(load, on_done=self._show, group="checklist", exclusive=True)
+        self.call_service(
+            guidance.get,
+            self.ctx,
+            self.guidance_id,
+            reason=self.reason,
+            on_done=self._show,
+            group="checklist",
+            exclusive=True,
+        )
 
     def _show(self, current: GuidanceOut | None) -> None:
         if current is None:

@@ -7,7 +7,6 @@ decides who is outside; this screen only asks): until then nothing of the file i
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
@@ -34,35 +33,15 @@ from casework.screens.common import (
     route_name,
 )
 from casework.screens.person_modals import AccessReasonModal, CaseFlagsModal, flag_name
-from casework.services import cases, files, followups, guidance, referrals, rights
+from casework.services import cases, files
 from casework.services.cases import CaseFlagsOut
-from casework.services.files import PersonDetail, TimelineEntry
+from casework.services.files import PersonDetail, PersonFile, TimelineEntry
 from casework.services.followups import FollowUpOut
-from casework.services.guidance import GuidanceOut
-from casework.services.referrals import ReferralOut
-from casework.services.rights import RightsRequestOut
 
 
-@dataclass(frozen=True)
-class PersonData:
-    detail: PersonDetail
-    timeline: list[TimelineEntry]
-    referrals: list[ReferralOut]
-    follow_ups: list[FollowUpOut]
-    guidance: list[GuidanceOut]
-    blocked: RightsRequestOut | None
-
-
-def load_person(screen: PersonScreen, audited: bool) -> PersonData:
-    ctx, pid = screen.ctx, screen.person_id
-    return PersonData(
-        files.get_person(ctx, pid, audited=audited, reason=screen.reason),
-        files.timeline(ctx, pid),
-        referrals.for_person(ctx, pid),
-        followups.for_person(ctx, pid),
-        guidance.for_person(ctx, pid),
-        rights.blocked(ctx, pid),
-    )
+def load_person(screen: PersonScreen) -> PersonFile:
+    """The file, in one read through the gate (a reload once it is open)."""
+    return files.open_file(screen.ctx, screen.person_id, screen.reason, reload=screen.opened)
 
 
 def timeline_text(entry: TimelineEntry) -> tuple[str, str]:
@@ -146,11 +125,11 @@ class PersonScreen(CaseworkScreen):
     def __init__(self, person_id: uuid.UUID) -> None:
         super().__init__()
         self.person_id = person_id
-        self.data: PersonData | None = None
+        self.data: PersonFile | None = None
         self.reason: str | None = None
         """Why a file outside the worker's caseload was opened (a code from services/files)."""
         self.opened = False
-        """The audited view went through: only then may the file be reloaded."""
+        """The file was shown once: later loads are reloads (each still through the gate)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -186,18 +165,17 @@ class PersonScreen(CaseworkScreen):
         self.query_one("#guidance", DataTable).add_columns(
             t("ui.col.created"), t("ui.col.route"), t("ui.col.application"), t("ui.col.progress")
         )
-        self.reload(audited=True)
+        self.reload(first=True)
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 100, "-narrow")
 
-    def reload(self, audited: bool = False) -> None:
-        if not (audited or self.opened):
+    def reload(self, first: bool = False) -> None:
+        if not (first or self.opened):
             return  # still waiting for the reason: nothing of the file is read
         self.call_service(
             load_person,
             self,
-            audited,
             on_done=self._show,
             on_error=self._not_loaded,
             group="person",
@@ -217,12 +195,12 @@ class PersonScreen(CaseworkScreen):
                 self.app.pop_screen()
             return
         self.reason = reason
-        self.reload(audited=True)
+        self.reload(first=True)
 
     def on_return(self) -> None:
         self.reload()
 
-    def _show(self, data: PersonData) -> None:
+    def _show(self, data: PersonFile) -> None:
         self.opened = True
         self.data = data
         p = data.detail
@@ -334,7 +312,7 @@ class PersonScreen(CaseworkScreen):
         from casework.screens.guidance import GuidanceScreen
 
         if self.data is not None:
-            self.app.push_screen(GuidanceScreen(self.data.detail))
+            self.app.push_screen(GuidanceScreen(self.data.detail, self.reason))
 
     def _selected(self, table_id: str) -> str | None:
         table = self.query_one(f"#{table_id}", DataTable)
@@ -404,7 +382,11 @@ class PersonScreen(CaseworkScreen):
         """The vulnerability flags of the person's current case (v)."""
         if self.opened and not self._blocked():
             self.call_service(
-                cases.current_case, self.ctx, self.person_id, on_done=self._edit_flags
+                cases.current_case,
+                self.ctx,
+                self.person_id,
+                reason=self.reason,
+                on_done=self._edit_flags,
             )
 
     def _edit_flags(self, case: CaseFlagsOut | None) -> None:
@@ -456,7 +438,7 @@ class PersonScreen(CaseworkScreen):
             return
         g = next((g for g in self.data.guidance if str(g.id) == event.row_key.value), None)
         if g is not None:
-            self.app.push_screen(ChecklistScreen(g.id, self.person_id))
+            self.app.push_screen(ChecklistScreen(g.id, self.person_id, self.reason))
 
 
 def language_name(code: str) -> str:

@@ -22,8 +22,9 @@ from casework import refdata
 from casework.errors import NotAllowed
 from casework.models import Case, Programme, Worker
 from casework.models.enums import CaseStatus
-from casework.services import visibility
+from casework.services import gate, visibility
 from casework.services.context import Context, audit, get_or_404, validate
+from casework.services.gate import AccessReason, Read, person_read
 from casework.services.persons import live_person
 from casework.services.schemas import Input, Output
 
@@ -92,13 +93,15 @@ def _out(session: Session, reader: Worker | None, case: Case) -> CaseFlagsOut:
     )
 
 
-def current_case(ctx: Context, person_id: uuid.UUID) -> CaseFlagsOut | None:
+@person_read
+def current_case(
+    ctx: Context, person_id: uuid.UUID, *, reason: AccessReason | str | None = None
+) -> CaseFlagsOut | None:
     """The case whose flags the person file edits: the reader's own open case, else an open
     case of the reader's programme, else the most recent open case, else the most recent
-    case; None when the person has no case."""
-    with ctx.db.read() as session:
-        live_person(session, person_id)
-        reader = visibility.viewer(session, ctx.actor_id)
+    case; None when the person has no case. Read through the gate (services/gate.py)."""
+    with ctx.db.write() as session:
+        reader = gate.read_person(session, ctx, person_id, Read.CURRENT_CASE, reason).reader
         cases = session.scalars(
             sa.select(Case).where(Case.person_id == person_id).order_by(Case.opened_at.desc())
         ).all()
@@ -107,8 +110,8 @@ def current_case(ctx: Context, person_id: uuid.UUID) -> CaseFlagsOut | None:
 
         def rank(case: Case) -> tuple[bool, bool, bool]:
             is_open = case.status != CaseStatus.CLOSED.value
-            mine = reader is not None and case.worker_id == reader.id
-            ours = reader is not None and case.programme_id == reader.programme_id
+            mine = case.worker_id == reader.id
+            ours = case.programme_id == reader.programme_id
             return (is_open and mine, is_open and ours, is_open)
 
         best = max(cases, key=rank)  # max keeps the first (the newest) among equals

@@ -1,38 +1,21 @@
 """The person file: everything every programme recorded about one person, as one timeline.
 
-Who may open a file, and what it costs (issue #6, "Sign-in and roles"). One rule, decided
-here; the screens only ask:
-
-- **own** -- the person is in the reader's caseload: a case of the person is assigned to
-  the reader, or the reader recorded a contact with the person (helping a colleague at the
-  desk and recording that visit makes the person theirs too);
-- **programme** -- a supervisor reading a person with a case in the programme they
-  supervise;
-- **outside** -- anyone else, including a call with no signed-in worker. Administrators
-  manage workers and catalogues; they do not browse files silently either, so an admin is
-  "own" only through a case or contact of theirs and otherwise "outside" (an admin's
-  programme gives them no programme-wide reading: that is a supervisor's role).
-
-Opening an *outside* file is a deliberate act: :func:`get_person` refuses the view
-(``NotAllowed("reason_required")``) unless the caller passes one of :data:`ACCESS_REASONS`,
-and the reason code -- never free text -- goes into the audit row of the view. Searching
-across persons to avoid a duplicate stays open to everyone, with only what is needed to
-recognise a person (services/persons.py ``search_persons``). ``audited=False`` reads are for
-services that audit their own action (a rights export) and for reloading a file already
-opened; they are not a way in.
+Who may read a file, and what it costs, is decided by the read gate (services/gate.py):
+someone active must be signed in; a file outside the reader's caseload and programme opens
+only with one of :data:`ACCESS_REASONS`; every read is recorded in the audit trail. Every
+call here that returns a person's data passes it. The person screen makes one call,
+:func:`open_file`, for all it shows, and that call writes one audit row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from enum import StrEnum
-from typing import Any, Final, Literal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from casework.errors import NotAllowed
 from casework.models import (
     Case,
     Consent,
@@ -47,33 +30,29 @@ from casework.models import (
     ReferralEvent,
     Worker,
 )
-from casework.models.enums import Role
-from casework.services import visibility
-from casework.services.context import Context, audit, validate
+from casework.services import followups, gate, guidance, referrals, visibility
+from casework.services.context import Context, open_blocking
+from casework.services.followups import FollowUpOut
+from casework.services.gate import ACCESS_REASONS, Access, AccessReason, Read, person_read
+from casework.services.guidance import GuidanceOut
 from casework.services.persons import live_person
-from casework.services.schemas import DocumentOut, Input, Output, PersonSummary
+from casework.services.referrals import ReferralOut
+from casework.services.rights import RightsRequestOut
+from casework.services.schemas import DocumentOut, Output, PersonSummary
 
-Access = Literal["own", "programme", "outside"]
-"""How the reader stands to a person's file (see the module docstring)."""
-
-
-class AccessReason(StrEnum):
-    """Why a file outside the reader's caseload is opened: a short, fixed list."""
-
-    DESK_VISIT = "desk_visit"
-    """The person came to the desk for a new visit."""
-    COLLEAGUE_HELP = "colleague_help"
-    """A colleague asked for help with this person."""
-    DUPLICATE_CHECK = "duplicate_check"
-    """Checking whether two records are the same person."""
-    OTHER = "other"
-
-
-ACCESS_REASONS: Final = tuple(r.value for r in AccessReason)
-
-
-class _ViewIn(Input):
-    reason: AccessReason | None = None
+__all__ = [
+    "ACCESS_REASONS",
+    "Access",
+    "AccessReason",
+    "PersonDetail",
+    "PersonFile",
+    "TimelineEntry",
+    "access",
+    "get_person",
+    "open_file",
+    "read_file",
+    "timeline",
+]
 
 
 class StatusOut(Output):
@@ -161,63 +140,83 @@ class TimelineEntry(Output):
     data: dict[str, Any] = {}
 
 
+class PersonFile(Output):
+    """Everything the person screen shows, read through the gate in one call."""
+
+    access: Access
+    detail: PersonDetail
+    timeline: list[TimelineEntry]
+    referrals: list[ReferralOut]
+    follow_ups: list[FollowUpOut]
+    guidance: list[GuidanceOut]
+    blocked: RightsRequestOut | None
+    """The open blocking request that suspends changes to the file, if any."""
+
+
 def access(ctx: Context, person_id: uuid.UUID) -> Access:
-    """How the acting worker stands to this person's file: own, programme or outside."""
+    """How the acting worker stands to this person's file: own, programme or outside.
+    Says nothing of the file itself (and records nothing)."""
     with ctx.db.read() as session:
         live_person(session, person_id)
-        return _access(session, ctx, person_id)
+        return gate.standing(session, visibility.viewer(session, ctx.actor_id), person_id)
 
 
-def _access(session: Session, ctx: Context, person_id: uuid.UUID) -> Access:
-    reader = visibility.viewer(session, ctx.actor_id)
-    if reader is None:
-        return "outside"
-    own = session.scalar(
-        sa.select(Case.id).where(Case.person_id == person_id, Case.worker_id == reader.id).limit(1)
-    ) or session.scalar(
-        sa.select(Contact.id)
-        .where(Contact.person_id == person_id, Contact.worker_id == reader.id)
-        .limit(1)
-    )
-    if own is not None:
-        return "own"
-    if reader.role == Role.SUPERVISOR.value and reader.programme_id is not None:
-        in_programme = session.scalar(
-            sa.select(Case.id)
-            .where(Case.person_id == person_id, Case.programme_id == reader.programme_id)
-            .limit(1)
-        )
-        if in_programme is not None:
-            return "programme"
-    return "outside"
-
-
-def get_person(
+@person_read
+def open_file(
     ctx: Context,
     person_id: uuid.UUID,
-    *,
-    audited: bool = True,
     reason: AccessReason | str | None = None,
-) -> PersonDetail:
-    """The person file. Opening it is audited: who saw whose file, and when.
+    *,
+    reload: bool = False,
+) -> PersonFile:
+    """The person file as the person screen shows it; one audited read (services/gate.py).
 
     A file outside the reader's caseload and programme opens only with a ``reason`` (one of
-    :data:`ACCESS_REASONS`), recorded in the audit row of the view; without one the view is
-    refused with ``NotAllowed("reason_required")`` and nothing is recorded.
+    :data:`ACCESS_REASONS`), recorded in the audit row; without one it is refused with
+    ``NotAllowed("reason_required")`` and nothing is recorded. ``reload`` marks the read
+    of a file already open being shown again after a save: it is checked and recorded
+    the same way.
     """
-    why = validate(_ViewIn, {"reason": reason}).reason
     with ctx.db.write() as session:
-        person = live_person(session, person_id)
-        standing = _access(session, ctx, person.id) if audited else None
-        if standing == "outside" and why is None:
-            raise NotAllowed("reason_required")
-        detail = _visible(session, ctx, _detail(session, person))
-        if audited:
-            details: dict[str, str] = {}
-            if standing == "outside" and why is not None:
-                details = {"access": "outside", "reason": why.value}
-            audit(session, ctx, "view", "person", person.id, person_id=person.id, **details)
-        return detail
+        return read_file(session, ctx, person_id, Read.FILE, reason, reload=reload)
+
+
+def read_file(
+    session: Session,
+    ctx: Context,
+    person_id: uuid.UUID,
+    what: Read,
+    reason: AccessReason | str | None = None,
+    *,
+    rights_request: uuid.UUID | None = None,
+    reload: bool = False,
+) -> PersonFile:
+    """The whole file, inside the caller's write transaction, after the gate let the read
+    through (see :func:`casework.services.gate.read_person` for the arguments)."""
+    reading = gate.read_person(
+        session, ctx, person_id, what, reason, rights_request=rights_request, reload=reload
+    )
+    block = open_blocking(session, person_id)
+    return PersonFile(
+        access=reading.access,
+        detail=_visible(session, ctx, _detail(session, reading.person)),
+        timeline=_timeline(session, person_id),
+        referrals=referrals.load_for_person(session, person_id),
+        follow_ups=followups.load_for_person(session, person_id),
+        guidance=guidance.load_for_person(session, person_id),
+        blocked=None if block is None else RightsRequestOut.model_validate(block),
+    )
+
+
+@person_read
+def get_person(
+    ctx: Context, person_id: uuid.UUID, *, reason: AccessReason | str | None = None
+) -> PersonDetail:
+    """The person's details (identity, documents, statuses, household, consents, cases),
+    read through the gate: see :func:`open_file` for ``reason``."""
+    with ctx.db.write() as session:
+        reading = gate.read_person(session, ctx, person_id, Read.DETAIL, reason)
+        return _visible(session, ctx, _detail(session, reading.person))
 
 
 def _visible(session: Session, ctx: Context, detail: PersonDetail) -> PersonDetail:
@@ -268,124 +267,132 @@ def _detail(session: Session, person: Person) -> PersonDetail:
     )
 
 
-def timeline(ctx: Context, person_id: uuid.UUID) -> list[TimelineEntry]:
-    """Newest first, across every programme."""
-    with ctx.db.read() as session:
-        workers, programmes = _names(session)
-        out: list[TimelineEntry] = []
+@person_read
+def timeline(
+    ctx: Context, person_id: uuid.UUID, *, reason: AccessReason | str | None = None
+) -> list[TimelineEntry]:
+    """Newest first, across every programme; read through the gate (see :func:`open_file`)."""
+    with ctx.db.write() as session:
+        gate.read_person(session, ctx, person_id, Read.TIMELINE, reason)
+        return _timeline(session, person_id)
 
-        def add(
-            at: dt.datetime,
-            kind: str,
-            ref: uuid.UUID,
-            worker: uuid.UUID | None,
-            programme: uuid.UUID | None = None,
-            **data: Any,
-        ) -> None:
-            out.append(
-                TimelineEntry(
-                    at=at,
-                    kind=kind,
-                    ref_id=ref,
-                    worker_name=workers.get(worker, "") if worker else "",
-                    programme_name=programmes.get(programme, "") if programme else "",
-                    data=data,
+
+def _timeline(session: Session, person_id: uuid.UUID) -> list[TimelineEntry]:
+    workers, programmes = _names(session)
+    out: list[TimelineEntry] = []
+
+    def add(
+        at: dt.datetime,
+        kind: str,
+        ref: uuid.UUID,
+        worker: uuid.UUID | None,
+        programme: uuid.UUID | None = None,
+        **data: Any,
+    ) -> None:
+        out.append(
+            TimelineEntry(
+                at=at,
+                kind=kind,
+                ref_id=ref,
+                worker_name=workers.get(worker, "") if worker else "",
+                programme_name=programmes.get(programme, "") if programme else "",
+                data=data,
+            )
+        )
+
+    for c in session.scalars(sa.select(Contact).where(Contact.person_id == person_id)):
+        add(
+            c.occurred_at,
+            "contact",
+            c.id,
+            c.worker_id,
+            c.programme_id,
+            contact_kind=c.kind,
+            channel=c.channel,
+            reasons=c.reasons,
+            note=c.note or "",
+        )
+    for s in session.scalars(
+        sa.select(MigrationStatusRecord).where(MigrationStatusRecord.person_id == person_id)
+    ):
+        add(
+            s.recorded_at,
+            "status",
+            s.id,
+            s.recorded_by,
+            status=s.status,
+            subcategory=s.subcategory or "",
+            note=s.note or "",
+        )
+    for g in session.scalars(sa.select(Guidance).where(Guidance.person_id == person_id)):
+        add(
+            g.created_at,
+            "guidance",
+            g.id,
+            g.worker_id,
+            route=g.route_id,
+            application=g.sermig_application or "",
+        )
+        for item in g.items:
+            if item.state != "pending":
+                add(
+                    item.updated_at,
+                    "guidance_item",
+                    g.id,
+                    item.updated_by,
+                    route=g.route_id,
+                    item=item.item_key,
+                    state=item.state,
                 )
-            )
-
-        for c in session.scalars(sa.select(Contact).where(Contact.person_id == person_id)):
+    events = session.execute(
+        sa.select(ReferralEvent, Referral)
+        .join(Referral, Referral.id == ReferralEvent.referral_id)
+        .where(Referral.person_id == person_id)
+    ).all()
+    for ev, ref in events:
+        add(
+            ev.at,
+            "referral",
+            ref.id,
+            ev.worker_id,
+            destination=ref.destination_key,
+            service_area=ref.service_area,
+            from_status=ev.from_status or "",
+            to_status=ev.to_status,
+            note=ev.note or "",
+            outcome=ref.outcome or "",
+        )
+    for f in session.scalars(sa.select(FollowUp).where(FollowUp.person_id == person_id)):
+        add(
+            f.created_at,
+            "follow_up",
+            f.id,
+            f.worker_id,
+            what=f.what,
+            due_on=f.due_on.isoformat(),
+            status="pending",
+        )
+        if f.completed_at is not None:
             add(
-                c.occurred_at,
-                "contact",
-                c.id,
-                c.worker_id,
-                c.programme_id,
-                contact_kind=c.kind,
-                channel=c.channel,
-                reasons=c.reasons,
-                note=c.note or "",
-            )
-        for s in session.scalars(
-            sa.select(MigrationStatusRecord).where(MigrationStatusRecord.person_id == person_id)
-        ):
-            add(
-                s.recorded_at,
-                "status",
-                s.id,
-                s.recorded_by,
-                status=s.status,
-                subcategory=s.subcategory or "",
-                note=s.note or "",
-            )
-        for g in session.scalars(sa.select(Guidance).where(Guidance.person_id == person_id)):
-            add(
-                g.created_at,
-                "guidance",
-                g.id,
-                g.worker_id,
-                route=g.route_id,
-                application=g.sermig_application or "",
-            )
-            for item in g.items:
-                if item.state != "pending":
-                    add(
-                        item.updated_at,
-                        "guidance_item",
-                        g.id,
-                        item.updated_by,
-                        route=g.route_id,
-                        item=item.item_key,
-                        state=item.state,
-                    )
-        events = session.execute(
-            sa.select(ReferralEvent, Referral)
-            .join(Referral, Referral.id == ReferralEvent.referral_id)
-            .where(Referral.person_id == person_id)
-        ).all()
-        for ev, ref in events:
-            add(
-                ev.at,
-                "referral",
-                ref.id,
-                ev.worker_id,
-                destination=ref.destination_key,
-                service_area=ref.service_area,
-                from_status=ev.from_status or "",
-                to_status=ev.to_status,
-                note=ev.note or "",
-                outcome=ref.outcome or "",
-            )
-        for f in session.scalars(sa.select(FollowUp).where(FollowUp.person_id == person_id)):
-            add(
-                f.created_at,
-                "follow_up",
+                f.completed_at,
+                "follow_up_closed",
                 f.id,
                 f.worker_id,
                 what=f.what,
-                due_on=f.due_on.isoformat(),
-                status="pending",
+                status=f.status,
+                outcome=f.outcome or "",
             )
-            if f.completed_at is not None:
-                add(
-                    f.completed_at,
-                    "follow_up_closed",
-                    f.id,
-                    f.worker_id,
-                    what=f.what,
-                    status=f.status,
-                    outcome=f.outcome or "",
-                )
-        for n in session.scalars(sa.select(Note).where(Note.person_id == person_id)):
-            add(n.created_at, "note", n.id, n.worker_id, text=n.text)
-        for h in session.scalars(sa.select(Consent).where(Consent.person_id == person_id)):
-            add(
-                h.recorded_at,
-                "consent",
-                h.id,
-                h.recorded_by,
-                purpose=h.purpose,
-                destination=h.destination_key or "",
-                granted=h.granted,
-            )
-        out.sort(key=lambda e: e.at, reverse=True)
-        return out
+    for n in session.scalars(sa.select(Note).where(Note.person_id == person_id)):
+        add(n.created_at, "note", n.id, n.worker_id, text=n.text)
+    for h in session.scalars(sa.select(Consent).where(Consent.person_id == person_id)):
+        add(
+            h.recorded_at,
+            "consent",
+            h.id,
+            h.recorded_by,
+            purpose=h.purpose,
+            destination=h.destination_key or "",
+            granted=h.granted,
+        )
+    out.sort(key=lambda e: e.at, reverse=True)
+    return out

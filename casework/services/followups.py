@@ -14,7 +14,9 @@ from casework.errors import InvalidTransition
 from casework.models import FollowUp, Person
 from casework.models.base import utcnow
 from casework.models.enums import FollowUpStatus
+from casework.services import gate
 from casework.services.context import Context, audit, get_or_404, remember, replayed, validate
+from casework.services.gate import AccessReason, Read, person_read
 from casework.services.persons import live_person
 from casework.services.schemas import FollowUpCloseIn, FollowUpIn, Output, local_today
 
@@ -140,12 +142,22 @@ def due_for_worker(
         return _out([tuple(r) for r in session.execute(stmt)])  # type: ignore[misc]
 
 
-def for_person(ctx: Context, person_id: uuid.UUID) -> list[FollowUpOut]:
-    with ctx.db.read() as session:
-        stmt = (
-            sa.select(FollowUp, Person.given_names, Person.first_surname, Person.second_surname)
-            .join(Person, Person.id == FollowUp.person_id)
-            .where(FollowUp.person_id == person_id)
-            .order_by(FollowUp.due_on)
-        )
-        return _out([tuple(r) for r in session.execute(stmt)])  # type: ignore[misc]
+@person_read
+def for_person(
+    ctx: Context, person_id: uuid.UUID, *, reason: AccessReason | str | None = None
+) -> list[FollowUpOut]:
+    """The person's follow-ups, read through the gate (services/gate.py)."""
+    with ctx.db.write() as session:
+        gate.read_person(session, ctx, person_id, Read.FOLLOW_UPS, reason)
+        return load_for_person(session, person_id)
+
+
+def load_for_person(session: Session, person_id: uuid.UUID) -> list[FollowUpOut]:
+    """Inside a read the gate let through."""
+    stmt = (
+        sa.select(FollowUp, Person.given_names, Person.first_surname, Person.second_surname)
+        .join(Person, Person.id == FollowUp.person_id)
+        .where(FollowUp.person_id == person_id)
+        .order_by(FollowUp.due_on)
+    )
+    return _out([tuple(r) for r in session.execute(stmt)])  # type: ignore[misc]

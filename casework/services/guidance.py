@@ -14,8 +14,10 @@ from casework.errors import NotFound
 from casework.models import Guidance, GuidanceItem
 from casework.models.base import utcnow
 from casework.models.enums import GuidanceItemState
+from casework.services import gate
 from casework.services.context import Context, audit, get_or_404, remember, replayed, validate
 from casework.services.followups import add_follow_up
+from casework.services.gate import AccessReason, Read, person_read
 from casework.services.persons import live_person, open_case
 from casework.services.schemas import FollowUpIn, GuidanceIn, GuidanceItemIn, Output, local_today
 
@@ -177,14 +179,36 @@ def schedule_deadline(
         return add_deadline(session, ctx, row, key, worker.id, start_on)
 
 
-def for_person(ctx: Context, person_id: uuid.UUID) -> list[GuidanceOut]:
-    with ctx.db.read() as session:
-        rows = session.scalars(
-            sa.select(Guidance)
-            .where(Guidance.person_id == person_id)
-            .order_by(Guidance.created_at.desc())
-        ).all()
-        return [GuidanceOut.model_validate(r) for r in rows]
+@person_read
+def get(
+    ctx: Context, guidance_id: uuid.UUID, *, reason: AccessReason | str | None = None
+) -> GuidanceOut:
+    """One guidance and its checklist, read through the gate (services/gate.py)."""
+    with ctx.db.write() as session:
+        ctx.actor(session)
+        row = get_or_404(session, Guidance, guidance_id, "guidance")
+        gate.read_person(session, ctx, row.person_id, Read.GUIDANCE, reason)
+        return GuidanceOut.model_validate(row)
+
+
+@person_read
+def for_person(
+    ctx: Context, person_id: uuid.UUID, *, reason: AccessReason | str | None = None
+) -> list[GuidanceOut]:
+    """The person's guidance, newest first, read through the gate (services/gate.py)."""
+    with ctx.db.write() as session:
+        gate.read_person(session, ctx, person_id, Read.GUIDANCE, reason)
+        return load_for_person(session, person_id)
+
+
+def load_for_person(session: sa.orm.Session, person_id: uuid.UUID) -> list[GuidanceOut]:
+    """Inside a read the gate let through."""
+    rows = session.scalars(
+        sa.select(Guidance)
+        .where(Guidance.person_id == person_id)
+        .order_by(Guidance.created_at.desc())
+    ).all()
+    return [GuidanceOut.model_validate(r) for r in rows]
 
 
 def furthest_state(items: list[GuidanceItemOut]) -> GuidanceItemState:

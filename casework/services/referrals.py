@@ -18,9 +18,10 @@ from casework.i18n import current_language
 from casework.models import Referral, ReferralEvent, Worker
 from casework.models.base import utcnow
 from casework.models.enums import REFERRAL_WAITING, ReferralStatus, Role, referral_can_move
-from casework.services import catalogue
+from casework.services import catalogue, gate
 from casework.services.context import Context, audit, get_or_404, remember, replayed, validate
 from casework.services.followups import add_follow_up
+from casework.services.gate import AccessReason, Read, person_read
 from casework.services.persons import has_consent, live_person, open_case, record_consent_row
 from casework.services.schemas import FollowUpIn, Output, ReferralIn, ReferralMoveIn, local_today
 
@@ -224,19 +225,36 @@ def move(ctx: Context, referral_id: uuid.UUID, data: ReferralMoveIn | Mapping[st
         _move(session, ctx, ref, worker, move_in.to, move_in.note, move_in.override_consent)
 
 
-def get(ctx: Context, referral_id: uuid.UUID) -> ReferralOut:
-    with ctx.db.read() as session:
-        return ReferralOut.model_validate(get_or_404(session, Referral, referral_id, "referral"))
+@person_read
+def get(
+    ctx: Context, referral_id: uuid.UUID, *, reason: AccessReason | str | None = None
+) -> ReferralOut:
+    """One referral with its history, read through the gate (services/gate.py)."""
+    with ctx.db.write() as session:
+        ctx.actor(session)
+        ref = get_or_404(session, Referral, referral_id, "referral")
+        gate.read_person(session, ctx, ref.person_id, Read.REFERRAL, reason)
+        return ReferralOut.model_validate(ref)
 
 
-def for_person(ctx: Context, person_id: uuid.UUID) -> list[ReferralOut]:
-    with ctx.db.read() as session:
-        rows = session.scalars(
-            sa.select(Referral)
-            .where(Referral.person_id == person_id)
-            .order_by(Referral.created_at.desc())
-        ).all()
-        return [ReferralOut.model_validate(r) for r in rows]
+@person_read
+def for_person(
+    ctx: Context, person_id: uuid.UUID, *, reason: AccessReason | str | None = None
+) -> list[ReferralOut]:
+    """The person's referrals, newest first, read through the gate (services/gate.py)."""
+    with ctx.db.write() as session:
+        gate.read_person(session, ctx, person_id, Read.REFERRALS, reason)
+        return load_for_person(session, person_id)
+
+
+def load_for_person(session: Session, person_id: uuid.UUID) -> list[ReferralOut]:
+    """Inside a read the gate let through."""
+    rows = session.scalars(
+        sa.select(Referral)
+        .where(Referral.person_id == person_id)
+        .order_by(Referral.created_at.desc())
+    ).all()
+    return [ReferralOut.model_validate(r) for r in rows]
 
 
 def waiting(ctx: Context, worker_id: uuid.UUID | None = None) -> list[ReferralOut]:

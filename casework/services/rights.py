@@ -26,8 +26,9 @@ from casework.models import Base, Person, RightsRequest, Tombstone
 from casework.models.base import utcnow
 from casework.models.enums import Role
 from casework.models.security import RefusalGround, RequestStatus, RightKind
-from casework.services import catalogue, persons
+from casework.services import catalogue, gate, persons
 from casework.services.context import Context, audit, get_or_404, open_blocking, validate
+from casework.services.gate import AccessReason, Read, person_read
 from casework.services.schemas import Input, Output, local_today
 
 ANSWER_DAYS = 30
@@ -263,11 +264,15 @@ def refuse(ctx: Context, request_id: uuid.UUID, data: RefusalIn | Mapping[str, A
         )
 
 
-def blocked(ctx: Context, person_id: uuid.UUID) -> RightsRequestOut | None:
+@person_read
+def blocked(
+    ctx: Context, person_id: uuid.UUID, *, reason: AccessReason | str | None = None
+) -> RightsRequestOut | None:
     """The open blocking request that suspends the person's data, if any: while there is
-    one, every change to the file is refused (``person_blocked``); reading it is not. For a
-    banner on the person's file."""
-    with ctx.db.read() as session:
+    one, every change to the file is refused (``person_blocked``); reading it is not. Read
+    through the gate (services/gate.py); the person screen gets it with the file."""
+    with ctx.db.write() as session:
+        gate.read_person(session, ctx, person_id, Read.BLOCKED, reason)
         row = open_blocking(session, person_id)
         return None if row is None else RightsRequestOut.model_validate(row)
 
@@ -341,6 +346,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+@person_read
 def answer_access(ctx: Context, request_id: uuid.UUID) -> tuple[dict[str, Any], str]:
     """The person's whole file as JSON and as a readable document; the request is answered
     and the hash of what was sent is kept as proof of its content."""
@@ -357,6 +363,7 @@ def default_answer_folder() -> Path:
     return paths.data_dir() / EXPORTS_FOLDER
 
 
+@person_read
 def answer_access_to(
     ctx: Context, request_id: uuid.UUID, folder: Path, *, name: str | None = None
 ) -> AnswerFiles:
@@ -399,7 +406,7 @@ def _access_document(
     the destinations it names (the office's own ones too) for the readable version."""
     from casework.services import files
 
-    with ctx.db.read() as session:
+    with ctx.db.write() as session:
         ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
         row = get_or_404(session, RightsRequest, request_id, "rights_request")
         person_id, kind = row.person_id, row.kind
@@ -409,8 +416,10 @@ def _access_document(
             raise Conflict("answer_other_way", kind=kind)
         if not row.identity_checked:
             raise NotAllowed("identity_not_checked")
-    detail = files.get_person(ctx, person_id, audited=False)
-    timeline = files.timeline(ctx, person_id)
+        whole = files.read_file(
+            session, ctx, person_id, Read.RIGHTS_EXPORT, rights_request=request_id
+        )
+    detail, timeline = whole.detail, whole.timeline
     document = {
         "format": "casework-person-file/1",
         "generated_at": utcnow().isoformat(),

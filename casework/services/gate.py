@@ -1,0 +1,263 @@
+"""The read gate: every read of one person's data passes here (issue #11, point 3).
+
+One rule, decided in one place, for every service call that returns a person's data:
+
+1. someone must be signed in, and still active: a call with nobody signed in, or by a
+   deactivated worker, reads nothing (``NotAllowed("no_actor")``);
+2. the reader's standing to the person is computed (:func:`standing`):
+
+   - **own** -- a case of the person is assigned to the reader, or the reader recorded a
+     contact with the person (helping a colleague at the desk and recording that visit
+     makes the person theirs too);
+   - **programme** -- a supervisor reading a person with a case in the programme they
+     supervise;
+   - **outside** -- anyone else. Administrators manage workers and catalogues; they do not
+     browse files silently either, so an admin is "own" only through a case or contact of
+     theirs and otherwise "outside";
+
+3. an *outside* read is a deliberate act: it needs one of :data:`ACCESS_REASONS` (or an
+   open, identity-checked access or portability request of that very person, for the
+   answer to it); without one it is refused (``NotAllowed("reason_required")``) and
+   nothing is written;
+4. the read is recorded: one ``view`` audit row of the person, whose details say what was
+   read (a :class:`Read` code), the standing and, for an outside read, the reason code --
+   codes only, never free text. A reload of a file already open (after a save) is checked
+   and recorded like any read, marked ``reload``.
+
+Service functions that return a person's data are marked :func:`person_read`: the mark
+registers them in :data:`PERSON_READS` and makes them fail loudly if they ever return
+without having passed :func:`read_person`. tests/test_read_gate.py enumerates the public
+service calls and fails when one that takes a person (or something of one person) or
+returns person data is neither marked nor listed in :data:`NOT_PERSON_READS` with the
+reason it is not a per-person read.
+
+Searching across persons to avoid a duplicate stays open, with only what is needed to
+recognise a person (services/persons.py ``search_persons``); it is not a file read.
+"""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Final, Literal, ParamSpec, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from casework.errors import NotAllowed
+from casework.models import Case, Contact, Person, RightsRequest, Worker
+from casework.models.enums import Role
+from casework.models.security import RequestStatus, RightKind
+from casework.services.context import Context, audit, validate
+from casework.services.persons import live_person
+from casework.services.schemas import Input
+
+Access = Literal["own", "programme", "outside"]
+"""How the reader stands to a person's file (see the module docstring)."""
+
+
+class AccessReason(StrEnum):
+    """Why a file outside the reader's caseload is opened: a short, fixed list."""
+
+    DESK_VISIT = "desk_visit"
+    """The person came to the desk for a new visit."""
+    COLLEAGUE_HELP = "colleague_help"
+    """A colleague asked for help with this person."""
+    DUPLICATE_CHECK = "duplicate_check"
+    """Checking whether two records are the same person."""
+    OTHER = "other"
+
+
+ACCESS_REASONS: Final = tuple(r.value for r in AccessReason)
+
+RIGHTS_REQUEST_REASON: Final = "rights_request"
+"""The reason recorded when the read answers the person's own access or portability
+request. Not offered at the desk: the gate checks the request itself."""
+
+
+class Read(StrEnum):
+    """What a read returns: the ``what`` of its audit row."""
+
+    FILE = "file"
+    """The whole person screen: details, timeline, referrals, follow-ups, guidance, block."""
+    DETAIL = "detail"
+    TIMELINE = "timeline"
+    FOLLOW_UPS = "follow_ups"
+    REFERRALS = "referrals"
+    REFERRAL = "referral"
+    GUIDANCE = "guidance"
+    CURRENT_CASE = "current_case"
+    BLOCKED = "blocked"
+    RIGHTS_EXPORT = "rights_export"
+    """The whole file, for the answer to an access or portability request."""
+
+
+class _ReasonIn(Input):
+    reason: AccessReason | None = None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A read the gate let through: who reads, whose data, and how they stand to it."""
+
+    reader: Worker
+    person: Person
+    access: Access
+
+
+def standing(session: Session, reader: Worker | None, person_id: uuid.UUID) -> Access:
+    """How ``reader`` stands to this person's file: own, programme or outside."""
+    if reader is None or not reader.active:
+        return "outside"
+    own = session.scalar(
+        sa.select(Case.id).where(Case.person_id == person_id, Case.worker_id == reader.id).limit(1)
+    ) or session.scalar(
+        sa.select(Contact.id)
+        .where(Contact.person_id == person_id, Contact.worker_id == reader.id)
+        .limit(1)
+    )
+    if own is not None:
+        return "own"
+    if reader.role == Role.SUPERVISOR.value and reader.programme_id is not None:
+        in_programme = session.scalar(
+            sa.select(Case.id)
+            .where(Case.person_id == person_id, Case.programme_id == reader.programme_id)
+            .limit(1)
+        )
+        if in_programme is not None:
+            return "programme"
+    return "outside"
+
+
+def read_person(
+    session: Session,
+    ctx: Context,
+    person_id: uuid.UUID,
+    what: Read,
+    reason: AccessReason | str | None = None,
+    *,
+    rights_request: uuid.UUID | None = None,
+    reload: bool = False,
+) -> Reading:
+    """Let one read of a person's data through, or refuse it; record it when let through.
+
+    Call it inside the write transaction that then loads the data, before loading it. A
+    ``reason`` that is not one of :data:`ACCESS_REASONS` is ``InvalidInput``, checked
+    before anything else. ``rights_request`` is the id of the open, identity-checked
+    access or portability request of this person that the read answers: it is the
+    reason of an outside read (see :func:`_answers_request`).
+    """
+    why = validate(_ReasonIn, {"reason": reason}).reason
+    reader = ctx.actor(session)
+    person = live_person(session, person_id)
+    access = standing(session, reader, person.id)
+    details: dict[str, Any] = {"what": what.value, "access": access}
+    if access == "outside":
+        if rights_request is not None and _answers_request(session, person.id, rights_request):
+            details["reason"] = RIGHTS_REQUEST_REASON
+        elif why is not None:
+            details["reason"] = why.value
+        else:
+            raise NotAllowed("reason_required")
+    if reload:
+        details["reload"] = True
+    audit(session, ctx, "view", "person", person.id, person_id=person.id, **details)
+    _passed.set(True)
+    return Reading(reader, person, access)
+
+
+def _answers_request(session: Session, person_id: uuid.UUID, request_id: uuid.UUID) -> bool:
+    row = session.get(RightsRequest, request_id)
+    return (
+        row is not None
+        and row.person_id == person_id
+        and row.kind in (RightKind.ACCESS.value, RightKind.PORTABILITY.value)
+        and row.status in (RequestStatus.OPEN.value, RequestStatus.EXTENDED.value)
+        and row.identity_checked
+    )
+
+
+# The register of per-person reads ---------------------------------------------------------
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+PERSON_READS: dict[str, Callable[..., Any]] = {}
+"""Every service call marked :func:`person_read`, by ``module.name``
+(e.g. ``"files.timeline"``)."""
+
+_passed: ContextVar[bool] = ContextVar("casework_read_gate_passed", default=False)
+
+
+class GateSkipped(RuntimeError):
+    """A marked read returned without passing the gate: a programming error, never data."""
+
+
+def person_read(fn: Callable[P, R]) -> Callable[P, R]:
+    """Mark a service call that returns one person's data. It must call :func:`read_person`
+    before it returns; if it ever returns without having done so, :class:`GateSkipped` is
+    raised instead of the data."""
+    name = f"{fn.__module__.rsplit('.', 1)[-1]}.{fn.__name__}"
+
+    @functools.wraps(fn)
+    def gated(*args: P.args, **kwargs: P.kwargs) -> R:
+        token = _passed.set(False)
+        try:
+            result = fn(*args, **kwargs)
+            if not _passed.get():
+                raise GateSkipped(name)
+            return result
+        finally:
+            _passed.reset(token)
+
+    PERSON_READS[name] = gated
+    return gated
+
+
+_WRITE = "a write: it audits its own change and returns only what it wrote (ids, counts)"
+_ACROSS = "a list across persons, not one person's file"
+
+NOT_PERSON_READS: Final[Mapping[str, str]] = {
+    # The reader's standing, not the person's data.
+    "files.access": "the reader's own standing (own/programme/outside), no data of the person",
+    # The audit trail: supervisors and admins read it whole; it holds ids and codes only.
+    "audit_log.events": "the audit trail (ids and codes), supervisors and admins only; its "
+    "person filter narrows a list they may read whole",
+    "audit_log.events_unattended": "the audit trail (ids and codes) for `casework audit`, run "
+    "by whoever can open the database file itself",
+    "audit_log.person_names": "names to recognise the persons of a page of the trail, "
+    "supervisors and admins only",
+    # Recognising a person, as the duplicate search does.
+    "persons.search_persons": "the duplicate search: only what is needed to recognise a person",
+    "persons.recent_persons": "recognition only (name, document, age), as the search",
+    "persons.names": "names only, to recognise the persons of a list",
+    "rights.find_person": "an id found by what the desk typed, no data",
+    "dedupe.intake_candidates": "the duplicate search at intake: recognition only",
+    # Lists across persons.
+    "followups.due_for_worker": _ACROSS + " (the worker's own due list)",
+    "referrals.waiting": _ACROSS + " (referrals waiting for an answer)",
+    "rights.due": _ACROSS + " (the register of rights requests)",
+    "reports.drill": _ACROSS + " (the cases behind a figure of the caseload report)",
+    "retention.review_queue": _ACROSS + " (cases past their retention period)",
+    "retention.review_queue_unattended": _ACROSS + " (the same, for the command line)",
+    "dedupe.queue": _ACROSS + " (pairs of possible duplicates)",
+    # Writes that return what they wrote.
+    "persons.register_intake": _WRITE,
+    "persons.update_person": _WRITE + ": the names of the fields changed",
+    "dedupe.merge": _WRITE,
+    "retention.keep": _WRITE + ": the date kept until",
+    "retention.anonymise": _WRITE,
+    "rights.register": _WRITE + ": the request registered",
+    "rights.extend": _WRITE + ": the request extended",
+    "rights.answer": _WRITE + ": the request answered",
+    "rights.lift_block": _WRITE + ": the request answered",
+    "rights.erase": _WRITE,
+    "rights.acting_on": "a context for carrying out a rectification request, no data",
+}
+"""Service calls that take a person (or something of one person) or return person-shaped
+rows, and are not per-person reads -- each with the reason. Calls that return nothing, an
+id or a yes/no are not listed (they cannot return a person's data)."""
