@@ -235,7 +235,6 @@ NOT_PERSON_READS: Final[Mapping[str, str]] = {
     "persons.search_persons": "the duplicate search: only what is needed to recognise a person",
     "persons.recent_persons": "recognition only (name, document, age), as the search",
     "persons.names": "names only, to recognise the persons of a list",
-    "rights.find_person": "an id found by what the desk typed, no data",
     "dedupe.intake_candidates": "the duplicate search at intake: recognition only",
     # Lists across persons.
     "followups.due_for_worker": _ACROSS + " (the worker's own due list)",
