@@ -389,3 +389,15 @@ def test_a_rights_request_of_someone_else_is_no_reason(world: World) -> None:
         )
     assert refused.value.code == "reason_required"
     assert len(_rows(world.database)) == before
+
+
+def test_only_the_services_load_a_persons_data_inside_a_transaction() -> None:
+    """The loaders that run after the gate (``load_for_person``, ``read_file``) and the gate
+    itself are the services' own: no screen or command calls them."""
+    root = Path(casework.services.__file__).parent.parent
+    outside = [p for p in root.rglob("*.py") if "services" not in p.relative_to(root).parts]
+    assert outside
+    for path in outside:
+        text = path.read_text(encoding="utf-8")
+        for name in ("load_for_person", "read_file(", "read_person("):
+            assert name not in text, f"{path.relative_to(root)} calls {name}"
