@@ -8,18 +8,20 @@ some of the time.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from casework.db import Database
-from casework.errors import EditConflict
+from casework.db import Database, open_database
+from casework.errors import EditConflict, InvalidInput
 from casework.models import AuditEvent, Case, FollowUp, Person, Referral, ReferralEvent
-from casework.services import cases, files, followups, persons, referrals
+from casework.services import cases, files, followups, guidance, persons, referrals, workers
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
@@ -189,8 +191,6 @@ def test_the_same_field_corrected_at_two_desks_keeps_one_and_tells_the_other(
 def test_two_desks_closing_one_follow_up_record_only_the_first_outcome(
     ctx: Context, sup: Context, database: Database, person_id: uuid.UUID, supervisor: WorkerOut
 ) -> None:
-    import datetime as dt
-
     def desk(who: Context, fu: uuid.UUID, outcome: str) -> Any:
         def read() -> None:
             return None
@@ -262,3 +262,151 @@ def test_two_moves_of_one_referral_from_the_same_status_make_one_move(
         assert (clash.base, clash.current) == ("requested", ref.status)
         message = conflict.message("es")
         assert "Estado" in message and "Aceptada" in message and "Rechazada" in message
+
+
+def test_two_desks_revoking_one_consent_revoke_it_once(
+    ctx: Context, sup: Context, database: Database, person_id: uuid.UUID
+) -> None:
+    for _ in range(ROUNDS // 2):
+        consent = persons.record_consent(ctx, person_id, {"purpose": "statistics"})
+        desks = [
+            (lambda: None, lambda _, who=who, c=consent: persons.revoke_consent(who, c))
+            for who in (ctx, sup)
+        ]
+        assert race(*desks) == [None, None]
+        with database.read() as s:
+            revokes = s.scalar(
+                sa.select(sa.func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.entity_id == consent, AuditEvent.action == "revoke")
+            )
+        assert revokes == 1
+
+
+# One desk after another: what a form started from, checked -----------------------------------
+
+
+def test_a_correction_checks_each_field_against_what_the_form_started_from(
+    ctx: Context, database: Database, person_id: uuid.UUID
+) -> None:
+    # A field typed wrong is named as the form names it, and nothing is written.
+    with pytest.raises(InvalidInput) as bad:
+        persons.update_person(ctx, person_id, {"email": {"base": None, "new": "sin-arroba"}})
+    assert bad.value.errors[0].field == "email"
+    with pytest.raises(InvalidInput) as bad:
+        persons.update_person(
+            ctx, person_id, {"arrival_date": {"base": None, "new": dt.date(1980, 1, 1)}}
+        )
+    assert bad.value.errors[0].code == "arrival_before_birth"
+    # The same value typed meanwhile at another desk: nothing to do, nothing audited.
+    assert (
+        persons.update_person(
+            ctx, person_id, {"phone": {"base": "+56900000000", "new": "987654321"}}
+        )
+        == []
+    )
+    # A stale base: refused with both values, in Spanish and in English.
+    with pytest.raises(EditConflict) as stale:
+        persons.update_person(
+            ctx,
+            person_id,
+            {
+                "phone": {"base": "+56900000000", "new": "911111111"},
+                "nationality": {"base": "VEN", "new": "PER"},
+            },
+        )
+    assert [c.field for c in stale.value.conflicts] == ["phone"]
+    assert "Teléfono: ahora registrado «+56987654321», usted escribió «+56911111111»" in (
+        stale.value.message("es")
+    )
+    assert "now on record «+56987654321», you typed «+56911111111»" in stale.value.message("en")
+    detail = files.get_person(ctx, person_id)
+    assert (detail.phone, detail.nationality) == ("+56987654321", "VEN")  # nothing half-written
+    # Names and dates are checked the same way; the sort name follows the names.
+    assert persons.update_person(
+        ctx,
+        person_id,
+        {
+            "first_surname": {"base": "Rondón", "new": "Rondon"},
+            "birth_date": {"base": "1991-04-17", "new": dt.date(1991, 4, 18)},
+        },
+    ) == ["birth_date", "first_surname"]
+    with database.read() as s:
+        person = s.get(Person, person_id)
+        assert person is not None
+        assert person.sort_name.startswith("rondon") and person.version == 2
+
+
+def test_a_stale_copy_of_a_row_is_refused_by_its_version(
+    ctx: Context, database: Database, person_id: uuid.UUID
+) -> None:
+    fu = followups.schedule(ctx, person_id, {"due_on": dt.date(2026, 12, 1), "what": "Llamar"})
+    with database.read() as s:
+        copy = s.get(FollowUp, fu)  # a desk's copy, read a moment ago
+    assert copy is not None and copy.version == 1
+    # Another desk's write reaches the row first.
+    with database.engine.begin() as other:
+        other.execute(sa.update(FollowUp).where(FollowUp.id == fu).values(version=2, what="Otro"))
+    with pytest.raises(EditConflict) as stale, database.write() as s:
+        s.add(copy)
+        copy.what = "Llamar dos veces"
+    assert stale.value.code == "record_changed"
+    assert "Otra persona cambió este registro" in stale.value.message("es")
+    with database.read() as s:
+        assert s.get(FollowUp, fu).what == "Otro"  # type: ignore[union-attr]
+
+
+def test_reschedules_guidance_items_and_application_numbers_check_their_base(
+    ctx: Context, sup: Context, person_id: uuid.UUID
+) -> None:
+    fu = followups.schedule(ctx, person_id, {"due_on": dt.date(2026, 12, 1), "what": "Llamar"})
+    followups.reschedule(sup, fu, dt.date(2026, 12, 8), base=dt.date(2026, 12, 1))
+    with pytest.raises(EditConflict) as clash:
+        followups.reschedule(ctx, fu, dt.date(2026, 12, 15), base=dt.date(2026, 12, 1))
+    assert "Fecha: ahora registrado «08-12-2026», usted escribió «15-12-2026»" in (
+        clash.value.message("es")
+    )
+    followups.reschedule(ctx, fu, dt.date(2026, 12, 8), base=dt.date(2026, 12, 1))  # the same
+    followups.close(sup, fu, {"status": "missed"})
+    with pytest.raises(EditConflict) as closed:
+        followups.reschedule(ctx, fu, dt.date(2026, 12, 20), base=dt.date(2026, 12, 8))
+    assert "Carolina Reyes ya cerró este seguimiento" in closed.value.message("es")
+    assert "«no se pudo»" in closed.value.message("es")
+
+    gid = guidance.start(ctx, person_id, {"route_id": "refuge"})
+    [first] = [i.item_key for i in guidance.for_person(ctx, person_id)[0].items][:1]
+    guidance.set_item(sup, gid, {"item_key": first, "state": "explained", "from_state": "pending"})
+    with pytest.raises(EditConflict) as moved:
+        guidance.set_item(
+            ctx, gid, {"item_key": first, "state": "not_applicable", "from_state": "pending"}
+        )
+    assert "Avance: ahora registrado «explicado», usted escribió «no aplica»" in (
+        moved.value.message("es")
+    )
+    guidance.set_application(sup, gid, "SOL-1", base=None)
+    with pytest.raises(EditConflict):
+        guidance.set_application(ctx, gid, "SOL-2", base=None)
+    guidance.set_application(ctx, gid, "SOL-2", base="SOL-1")
+    assert guidance.for_person(ctx, person_id)[0].sermig_application == "SOL-2"
+
+
+def test_row_versions_survive_a_downgrade_and_start_at_one(tmp_path: Path) -> None:
+    from alembic import command
+
+    db = open_database(str(tmp_path / "v.db"))
+    admin = workers.first_run(
+        Context(db), {"code": "OFMIG", "name": "Oficina"}, {"username": "admin", "full_name": "A"}
+    )
+    pid = persons.register_intake(Context(db, admin.id), intake_data()).person_id
+    cfg = db.alembic_config()
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0008")
+    db.upgrade(backup=False)
+    with db.read() as s:
+        person = s.get(Person, pid)
+        assert person is not None and person.version == 1
+    assert persons.update_person(
+        Context(db, admin.id), pid, {"phone": {"base": "+56987654321", "new": "912345678"}}
+    ) == ["phone"]
+    db.dispose()
