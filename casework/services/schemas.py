@@ -288,16 +288,27 @@ def _email_check(value: str | None) -> str | None:
     return value
 
 
+def _max_length(limit: int) -> AfterValidator:
+    """A text no longer than ``limit``; None passes (pydantic's own constraint refuses it)."""
+
+    def check(value: str | None) -> str | None:
+        if value is not None and len(value) > limit:
+            raise PydanticCustomError("too_long", "too long", {"max_length": limit})
+        return value
+
+    return AfterValidator(check)
+
+
 class PersonEditIn(Input):
     """A correction of a person's data: only the fields the worker changed, each with the
     value the form started from (services/edits.py). Names are the stored columns'."""
 
     given_names: FieldChange[Annotated[Text, Field(max_length=120)]] | None = None
     first_surname: FieldChange[Annotated[Text, Field(max_length=80)]] | None = None
-    second_surname: FieldChange[Annotated[OptText, Field(max_length=80)]] | None = None
-    social_name: FieldChange[Annotated[OptText, Field(max_length=120)]] | None = None
+    second_surname: FieldChange[Annotated[OptText, _max_length(80)]] | None = None
+    social_name: FieldChange[Annotated[OptText, _max_length(120)]] | None = None
     sex: FieldChange[Sex | None] | None = None
-    gender_identity: FieldChange[Annotated[OptText, Field(max_length=20)]] | None = None
+    gender_identity: FieldChange[Annotated[OptText, _max_length(20)]] | None = None
     birth_date: FieldChange[PastDate] | None = None
     birth_date_precision: FieldChange[DatePrecision] | None = None
     nationality: FieldChange[Country] | None = None
@@ -305,14 +316,14 @@ class PersonEditIn(Input):
     phone: FieldChange[Phone] | None = None
     phone2: FieldChange[Phone] | None = None
     email: (
-        FieldChange[Annotated[OptText, Field(max_length=200), AfterValidator(_email_check)]] | None
+        FieldChange[Annotated[OptText, _max_length(200), AfterValidator(_email_check)]] | None
     ) = None
-    address: FieldChange[Annotated[OptText, Field(max_length=300)]] | None = None
+    address: FieldChange[Annotated[OptText, _max_length(300)]] | None = None
     commune_code: FieldChange[Commune] | None = None
     civil_status: (
         FieldChange[Annotated[OptText, _code_in(refdata.CIVIL_STATUSES, "unknown_code")]] | None
     ) = None
-    schooling: FieldChange[Annotated[OptText, Field(max_length=40)]] | None = None
+    schooling: FieldChange[Annotated[OptText, _max_length(40)]] | None = None
     interpreter_needed: FieldChange[bool] | None = None
     arrival_date: FieldChange[PastDate] | None = None
     stats_opt_out: FieldChange[bool] | None = None
