@@ -22,6 +22,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from casework import paths
 
@@ -223,8 +224,15 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction for one user action: committed on success, rolled back on error."""
-        with self._write.begin() as session:
-            yield session
+        try:
+            with self._write.begin() as session:
+                yield session
+        except StaleDataError:
+            # A row changed by another desk since this transaction read it (its version
+            # moved on): nothing was written.
+            from casework.errors import EditConflict
+
+            raise EditConflict(code="record_changed") from None
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+import enum
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,3 +71,108 @@ class InvalidInput(CaseworkError):
 
     def for_field(self, name: str) -> FieldError | None:
         return next((e for e in self.errors if e.field == name), None)
+
+
+@dataclass(frozen=True)
+class FieldConflict:
+    """One field another desk changed while a form was open: the value the form started
+    from, the value now on record and the value the worker typed. ``labels`` names where
+    the values' display names are (an i18n prefix such as ``"fu"``, or ``"codes:<list>"``
+    for a code list of casework/data/codes.toml)."""
+
+    field: str
+    base: Any
+    current: Any
+    typed: Any
+    labels: str | None = None
+
+    def label(self, lang: str | None = None) -> str:
+        from casework.i18n import t
+
+        for key in (f"concurrency.field.{self.field}", f"ui.merge_field.{self.field}"):
+            text = t(key, lang=lang)
+            if text != key:
+                return text
+        return self.field
+
+    def message(self, lang: str | None = None) -> str:
+        from casework.i18n import t
+
+        return t(
+            "error.edit_conflict_field",
+            lang=lang,
+            field=self.label(lang),
+            base=shown(self.base, self.labels, lang),
+            current=shown(self.current, self.labels, lang),
+            typed=shown(self.typed, self.labels, lang),
+        )
+
+
+class EditConflict(Conflict):
+    """Another desk changed what this edit started from: nothing of the edit was written.
+
+    ``conflicts`` lists every such field. A message code other than ``edit_conflict`` gives
+    a headline of its own (who closed a follow-up, and when); its ``params`` are shown as
+    values (dates in the UI language's form, codes by the names ``labels`` gives them), and
+    ``list_fields=False`` leaves the per-field lines out when the headline says it all."""
+
+    code = "edit_conflict"
+
+    def __init__(
+        self,
+        conflicts: Sequence[FieldConflict] = (),
+        code: str | None = None,
+        *,
+        labels: Mapping[str, str] | None = None,
+        list_fields: bool = True,
+        **params: Any,
+    ) -> None:
+        self.conflicts = tuple(conflicts)
+        self.labels = dict(labels or {})
+        self.list_fields = list_fields
+        super().__init__(code, **params)
+
+    def for_field(self, name: str) -> FieldConflict | None:
+        return next((c for c in self.conflicts if c.field == name), None)
+
+    def message(self, lang: str | None = None) -> str:
+        from casework.i18n import t
+
+        params = {k: shown(v, self.labels.get(k), lang) for k, v in self.params.items()}
+        head = t(f"error.{self.code}", lang=lang, **params)
+        if not self.list_fields:
+            return head
+        return " ".join([head, *(c.message(lang) + "." for c in self.conflicts)])
+
+
+def shown(value: Any, labels: str | None = None, lang: str | None = None) -> str:
+    """A stored value as a worker reads it in a message: dates in the UI language's form,
+    codes by their names, lists joined, nothing as "(vacío)"."""
+    from casework.i18n import current_language, t
+
+    lang = lang or current_language()
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if value is None or value == "" or (isinstance(value, list | tuple | set) and not value):
+        return t("error.value_empty", lang=lang)
+    if isinstance(value, bool):
+        return t("error.value_yes" if value else "error.value_no", lang=lang)
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(shown(v, labels, lang) for v in value)
+    if isinstance(value, dt.datetime):
+        local = value.astimezone()
+        day = local.strftime("%d-%m-%Y") if lang == "es" else local.date().isoformat()
+        return f"{day} {local:%H:%M}"
+    if isinstance(value, dt.date):
+        return value.strftime("%d-%m-%Y") if lang == "es" else value.isoformat()
+    text = str(value)
+    if labels and labels.startswith("codes:"):
+        from casework import refdata
+
+        found = refdata.label(refdata.code_list(labels[6:]), text.replace("-", "_"), lang)
+        return found or text
+    if labels:
+        key = f"{labels}.{text}"
+        found = t(key, lang=lang)
+        return text if found == key else found
+    return text

@@ -42,6 +42,11 @@ def person_id(ctx: Context) -> uuid.UUID:
     return persons.register_intake(ctx, intake_data()).person_id
 
 
+def _new_phone(number: str) -> dict[str, dict[str, str]]:
+    """A correction of the phone the intake recorded (factories.person_data's)."""
+    return {"phone": {"base": "+56987654321", "new": number}}
+
+
 def _block(ctx: Context, person_id: uuid.UUID) -> rights.RightsRequestOut:
     return rights.register(ctx, {"person_id": person_id, "kind": "blocking"})
 
@@ -91,7 +96,7 @@ def test_every_change_to_a_blocked_file_is_refused_and_nothing_is_written(
         "status": lambda: persons.change_status(
             ctx, person_id, {"status": "temporary_in_process", "sermig_application": "A-1"}
         ),
-        "update": lambda: persons.update_person(ctx, person_id, person_data(phone="923456789")),
+        "update": lambda: persons.update_person(ctx, person_id, _new_phone("923456789")),
         "referral": lambda: referrals.create(
             ctx,
             person_id,
@@ -161,9 +166,9 @@ def test_the_rights_process_goes_on_while_blocked(
         ctx, {"person_id": person_id, "kind": "rectification", "identity_checked": True}
     )
     # Correcting the data under the rectification request passes the block; nothing else does.
-    _refused(lambda: persons.update_person(sup, person_id, person_data(phone="912345678")))
+    _refused(lambda: persons.update_person(sup, person_id, _new_phone("912345678")))
     carrying = rights.acting_on(sup, rectification.id)
-    assert persons.update_person(carrying, person_id, person_data(phone="912345678")) == ["phone"]
+    assert persons.update_person(carrying, person_id, _new_phone("912345678")) == ["phone"]
     rights.answer(sup, rectification.id, {"note": "Teléfono corregido."})
     with pytest.raises(Conflict):
         rights.acting_on(sup, rectification.id)  # answered: it carries nothing any more

@@ -126,7 +126,8 @@ def test_the_case_worker_sets_flags_audited_without_values(
             sa.select(AuditEvent).where(AuditEvent.entity == "case", AuditEvent.action == "update")
         ).all()
     assert event.entity_id == result.case_id and event.person_id == result.person_id
-    assert event.details == {"fields": ["flags"]}  # which flags: never in the trail
+    # Which flag codes came and went (the trail is read by supervisors, who see them all).
+    assert event.details == {"fields": ["flags"], "added": ["children", "violence"], "removed": []}
 
     # Unchanged: nothing written, not even an audit row.
     assert cases.set_flags(ctx, result.case_id, ["children", "violence"]) is False

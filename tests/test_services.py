@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from casework import refdata
 from casework.db import Database
-from casework.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed
+from casework.errors import Conflict, EditConflict, InvalidInput, InvalidTransition, NotAllowed
 from casework.i18n import t
 from casework.models import AuditEvent, Contact, IdentityDocument, Person, Referral
 from casework.services import files, followups, guidance, persons, referrals
@@ -294,7 +294,7 @@ def test_follow_ups_complete_miss_cancel_and_overdue_first(ctx: Context) -> None
     followups.close(ctx, now, {"status": "missed"})
     followups.close(ctx, later, {"status": "cancelled"})
     assert followups.due_for_worker(ctx, until=today + dt.timedelta(days=30)) == []
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(EditConflict):
         followups.close(ctx, late, {"status": "missed"})
     done = {f.id: f for f in followups.for_person(ctx, pid)}
     assert done[late].status == "done" and done[late].completed_at is not None
@@ -332,7 +332,7 @@ def test_timeline_shows_every_programme_newest_first(ctx: Context) -> None:
 
 def test_every_write_is_audited_without_personal_values(ctx: Context) -> None:
     pid = persons.register_intake(ctx, intake_data()).person_id
-    persons.update_person(ctx, pid, person_data(phone="+51 987 654 321"))
+    persons.update_person(ctx, pid, {"phone": {"base": "+56987654321", "new": "+51 987 654 321"}})
     with ctx.db.read() as s:
         events = s.scalars(sa.select(AuditEvent).where(AuditEvent.person_id == pid)).all()
     update = [e for e in events if e.action == "update"]

@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from casework import clock
 from casework.ids import uuid7
@@ -68,6 +68,19 @@ class IdMixin:
 
 class CreatedMixin:
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class VersionMixin:
+    """A row version, checked and bumped by every ORM UPDATE of the row (SQLAlchemy's
+    ``version_id_col``): an UPDATE that finds another version raises StaleDataError, which
+    :meth:`casework.db.Database.write` turns into :class:`casework.errors.EditConflict`.
+    Starts at 1; the server default covers rows inserted outside the ORM (demo loads)."""
+
+    version: Mapped[int] = mapped_column(server_default=sa.text("1"))
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
 
 
 def in_list(column: str, values: tuple[str, ...]) -> str:

@@ -8,11 +8,11 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from casework.models.base import Base, CreatedMixin, IdMixin, in_list, utcnow
+from casework.models.base import Base, CreatedMixin, IdMixin, VersionMixin, in_list, utcnow
 from casework.models.enums import CaseStatus, ContactKind, values
 
 
-class Case(IdMixin, Base):
+class Case(IdMixin, VersionMixin, Base):
     """A programme's work with one person, assigned to a worker."""
 
     __tablename__ = "case_file"

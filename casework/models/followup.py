@@ -8,11 +8,11 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from casework.models.base import Base, CreatedMixin, IdMixin, in_list
+from casework.models.base import Base, CreatedMixin, IdMixin, VersionMixin, in_list
 from casework.models.enums import FollowUpStatus, values
 
 
-class FollowUp(IdMixin, CreatedMixin, Base):
+class FollowUp(IdMixin, CreatedMixin, VersionMixin, Base):
     __tablename__ = "follow_up"
     __table_args__ = (
         sa.CheckConstraint(in_list("status", values(FollowUpStatus)), name="status"),

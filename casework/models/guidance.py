@@ -8,11 +8,11 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from casework.models.base import Base, CreatedMixin, IdMixin, in_list, utcnow
+from casework.models.base import Base, CreatedMixin, IdMixin, VersionMixin, in_list, utcnow
 from casework.models.enums import GuidanceItemState, values
 
 
-class Guidance(IdMixin, CreatedMixin, Base):
+class Guidance(IdMixin, CreatedMixin, VersionMixin, Base):
     __tablename__ = "guidance"
     __table_args__ = (sa.Index("ix_guidance_person", "person_id", "created_at"),)
 
@@ -30,7 +30,7 @@ class Guidance(IdMixin, CreatedMixin, Base):
     )
 
 
-class GuidanceItem(IdMixin, Base):
+class GuidanceItem(IdMixin, VersionMixin, Base):
     """One step or document of the route's checklist, with how far it got."""
 
     __tablename__ = "guidance_item"

@@ -9,11 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
-from casework.models.base import Base, CreatedMixin, IdMixin, in_list, utcnow
+from casework.models.base import Base, CreatedMixin, IdMixin, VersionMixin, in_list, utcnow
 from casework.models.enums import ConsentGiver, ConsentPurpose, DatePrecision, Sex, values
 
 
-class Person(IdMixin, CreatedMixin, Base):
+class Person(IdMixin, CreatedMixin, VersionMixin, Base):
     __tablename__ = "person"
     __table_args__ = (
         sa.CheckConstraint(f"sex IS NULL OR {in_list('sex', values(Sex))}", name="sex"),
@@ -169,7 +169,7 @@ class HouseholdMember(IdMixin, CreatedMixin, Base):
     person: Mapped[Person] = relationship(back_populates="household", foreign_keys=[person_id])
 
 
-class Consent(IdMixin, Base):
+class Consent(IdMixin, VersionMixin, Base):
     """What the person was told and agreed to, per purpose; revocation counts from then on."""
 
     __tablename__ = "consent"

@@ -8,13 +8,13 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from casework.models.base import Base, CreatedMixin, IdMixin, in_list, utcnow
+from casework.models.base import Base, CreatedMixin, IdMixin, VersionMixin, in_list, utcnow
 from casework.models.enums import DeclinedBy, ReferralStatus, values
 
 _REQUESTED_ONCE = "status IN ('draft', 'cancelled', 'entered-in-error') OR requested_at IS NOT NULL"
 
 
-class Referral(IdMixin, CreatedMixin, Base):
+class Referral(IdMixin, CreatedMixin, VersionMixin, Base):
     __tablename__ = "referral"
     __table_args__ = (
         sa.CheckConstraint(in_list("status", values(ReferralStatus)), name="status"),

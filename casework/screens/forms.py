@@ -12,6 +12,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 
 from casework import clock, refdata
+from casework.errors import EditConflict
 from casework.i18n import current_language, t
 from casework.models.enums import ReferralStatus, Role, referral_can_move
 from casework.screens.common import CaseworkModal, code_label, error_text, field_errors, parse_date
@@ -54,8 +55,9 @@ class FormModal(CaseworkModal[bool]):
         with VerticalScroll(classes="modal-box"):
             yield Static(t(self.TITLE_KEY), classes="title")
             yield from self.fields()
-            yield Static("", id="form-error", classes="error form-foot")
-            yield Static(t("ui.form.keys"), classes="help-text form-keys")
+            with Vertical(classes="form-foot"):
+                yield Static("", id="form-error", classes="error")
+                yield Static(t("ui.form.keys"), classes="help-text form-keys")
 
     def fields(self) -> ComposeResult:
         yield from ()
@@ -117,7 +119,17 @@ class FormModal(CaseworkModal[bool]):
             else:
                 unplaced.append(message)
         text = "; ".join(unplaced) if errors else error_text(exc)
+        if isinstance(exc, EditConflict):
+            # Another desk changed what this form started from: what was typed stays, and
+            # the message says what is on record now.
+            hint = "concurrency.ui.retry" if self.rebase(exc) else "concurrency.ui.kept"
+            text = f"{text} {t(hint)}"
         self.query_one("#form-error", Static).update(text)
+
+    def rebase(self, conflict: EditConflict) -> bool:
+        """Take the values now on record as what this form starts from, so that a second
+        Ctrl+S saves what was typed over them; False when the edit cannot be made again."""
+        return False
 
     def submit(self, fn: Any, *args: Any, **kwargs: Any) -> None:
         self.call_service(fn, *args, on_done=self._done, on_error=self.show_error, **kwargs)
@@ -365,6 +377,8 @@ class MoveReferralModal(FormModal):
     def __init__(self, referral: ReferralOut) -> None:
         super().__init__()
         self.referral = referral
+        self.from_status = referral.status
+        """The status the form moves from: as opened, or as on record after a conflict."""
 
     def fields(self) -> ComposeResult:
         current = ReferralStatus(self.referral.status)
@@ -407,7 +421,15 @@ class MoveReferralModal(FormModal):
             "decline_reason": self.query_one("#decline_reason", Input).value,
             "note": self.query_one("#note", Input).value,
         }
+        data["from_status"] = self.from_status
         self.submit(referrals.move, self.ctx, self.referral.id, data)
+
+    def rebase(self, conflict: EditConflict) -> bool:
+        clash = conflict.for_field("status")
+        if clash is None:
+            return False
+        self.from_status = clash.current
+        return True
 
 
 class FollowUpModal(FormModal):
@@ -489,6 +511,8 @@ class RescheduleModal(FormModal):
     def __init__(self, follow_up: FollowUpOut) -> None:
         super().__init__()
         self.follow_up = follow_up
+        self.base = follow_up.due_on
+        """The date the form postpones from: as opened, or as on record after a conflict."""
 
     def fields(self) -> ComposeResult:
         from casework.screens.common import fmt_date
@@ -503,7 +527,14 @@ class RescheduleModal(FormModal):
         due = self.read_date("due_on", required=True)
         if not isinstance(due, dt.date):
             return
-        self.submit(followups.reschedule, self.ctx, self.follow_up.id, due)
+        self.submit(followups.reschedule, self.ctx, self.follow_up.id, due, base=self.base)
+
+    def rebase(self, conflict: EditConflict) -> bool:
+        clash = conflict.for_field("due_on")
+        if conflict.code != "edit_conflict" or clash is None:
+            return False  # closed meanwhile: nothing left to postpone
+        self.base = clash.current
+        return True
 
 
 __all__ = [

@@ -14,8 +14,9 @@ from textual.widgets import Checkbox, DataTable, Footer, Header, Input, OptionLi
 from textual.widgets.option_list import Option
 
 from casework import clock, refdata
+from casework.errors import EditConflict
 from casework.i18n import current_language, t
-from casework.screens.common import CaseworkScreen, fmt_date, route_name
+from casework.screens.common import CaseworkScreen, error_text, fmt_date, route_name
 from casework.screens.person import item_text
 from casework.services import guidance
 from casework.services.files import PersonDetail
@@ -179,6 +180,8 @@ class ChecklistScreen(CaseworkScreen):
         self.reason = reason
         """Why the file was opened, if outside the caseload (services/gate.py)."""
         self.current: GuidanceOut | None = None
+        self.application_base: str | None = None
+        """The application number the field started from (services/edits.py)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -239,6 +242,7 @@ class ChecklistScreen(CaseworkScreen):
         if table.row_count:
             table.move_cursor(row=min(row, table.row_count - 1))
         self.query_one("#application", Input).value = current.sermig_application or ""
+        self.application_base = current.sermig_application
         deadlines = self.query_one("#deadlines", DataTable)
         deadlines.clear()
         for d in route.deadlines if route else ():
@@ -257,9 +261,16 @@ class ChecklistScreen(CaseworkScreen):
             guidance.set_item,
             self.ctx,
             self.guidance_id,
-            {"item_key": key, "state": state},
+            {"item_key": key, "state": state, "from_state": item.state},
             on_done=lambda _: self.reload(),
+            on_error=self._not_saved,
         )
+
+    def _not_saved(self, exc: BaseException) -> None:
+        """Another desk moved the item meanwhile (or any other refusal): say so, and show
+        the checklist as it is now."""
+        self.notify(error_text(exc), severity="error", timeout=12)
+        self.reload()
 
     def action_advance(self) -> None:
         self._move_item(1)
@@ -272,12 +283,27 @@ class ChecklistScreen(CaseworkScreen):
 
     @on(Input.Submitted, "#application")
     def _save_application(self, event: Input.Submitted) -> None:
+        def saved(_: None) -> None:
+            self.application_base = event.value.strip() or None
+            self.notify(t("ui.saved"))
+
+        def refused(exc: BaseException) -> None:
+            # What was typed stays in the field; the message says what is on record now,
+            # which becomes the base of a second Enter.
+            if isinstance(exc, EditConflict) and exc.conflicts:
+                self.application_base = exc.conflicts[0].current
+                self.notify(f"{error_text(exc)} {t('concurrency.ui.retry_enter')}", timeout=15)
+            else:
+                self.notify(error_text(exc), severity="error", timeout=12)
+
         self.call_service(
             guidance.set_application,
             self.ctx,
             self.guidance_id,
             event.value,
-            on_done=lambda _: self.notify(t("ui.saved")),
+            base=self.application_base,
+            on_done=saved,
+            on_error=refused,
         )
         self.query_one("#items", DataTable).focus()
 

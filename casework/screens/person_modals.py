@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 
@@ -66,8 +66,10 @@ class AccessReasonModal(CaseworkModal[str | None]):
 
 
 class CaseFlagsModal(CaseworkModal[bool | None]):
-    """A checkbox per vulnerability flag of one case. Ctrl+S saves: True when the flags
-    changed, False when they were already so; Escape (None) leaves them as they were."""
+    """A checkbox per vulnerability flag of one case. Ctrl+S saves what was ticked and
+    unticked since the dialog opened, onto the flags as they are now (another desk's change
+    meanwhile stays): True when the flags changed, False when they were already so; Escape
+    (None) leaves them as they were."""
 
     CSS = """
     CaseFlagsModal #flags { max-height: 12; }
@@ -97,8 +99,9 @@ class CaseFlagsModal(CaseworkModal[bool | None]):
                 id="flags",
                 compact=True,
             )
-            yield Static("", id="form-error", classes="error")
-            yield Static(t("person.flags.keys"), classes="help-text")
+            with Vertical(classes="form-foot"):
+                yield Static("", id="form-error", classes="error")
+                yield Static(t("person.flags.keys"), classes="help-text form-keys")
 
     def on_mount(self) -> None:
         self.query_one("#flags", SelectionList).focus()
@@ -112,6 +115,7 @@ class CaseFlagsModal(CaseworkModal[bool | None]):
             self.ctx,
             self.case.case_id,
             self.chosen(),
+            base=self.case.flags,
             on_done=self._saved,
             on_error=self._failed,
         )

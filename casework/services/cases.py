@@ -5,7 +5,10 @@ of. Who may set them: the worker the case is assigned to, a supervisor or an adm
 other worker is refused. Violence, trafficking and unaccompanied child are extra-sensitive
 (services/visibility.py): a reader who cannot see them never gets them back from here, and
 a save by such a reader keeps them as they were -- what is hidden is never dropped.
-The audit trail records that a case's flags changed, never which ones.
+A save carries the flags its form opened with: only what the worker ticked or unticked
+is applied, onto the flags as they are now, so two desks never undo each other. The audit
+trail records which flag codes were added and removed (it is read by supervisors and
+admins only, who see every flag).
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from casework.errors import NotAllowed
 from casework.models import Case, Programme, Worker
 from casework.models.enums import CaseStatus
 from casework.services import gate, visibility
-from casework.services.context import Context, audit, get_or_404, validate
+from casework.services.context import Context, audit, validate
+from casework.services.edits import lock
 from casework.services.gate import AccessReason, Read, person_read
 from casework.services.persons import live_person
 from casework.services.schemas import Input, Output
@@ -60,6 +64,7 @@ class CaseFlagsOut(Output):
     """The flags the reader may tick or untick."""
     editable: bool
     """Whether the reader may change this case's flags at all."""
+    version: int = 1
 
 
 def _ordered(flags: set[str] | list[str]) -> list[str]:
@@ -90,6 +95,7 @@ def _out(session: Session, reader: Worker | None, case: Case) -> CaseFlagsOut:
         flags=_ordered(visibility.visible_flags(reader, case.worker_id, list(case.flags or []))),
         choices=_choices(reader, case),
         editable=_may_edit(reader, case),
+        version=case.version,
     )
 
 
@@ -119,30 +125,55 @@ def current_case(
 
 
 def set_flags(
-    ctx: Context, case_id: uuid.UUID, flags: FlagsIn | list[str] | tuple[str, ...]
+    ctx: Context,
+    case_id: uuid.UUID,
+    flags: FlagsIn | list[str] | tuple[str, ...],
+    *,
+    base: list[str] | tuple[str, ...] | None = None,
 ) -> bool:
-    """Set the case's flags to ``flags``; returns whether anything changed.
+    """Save the flags ticked in a form; returns whether anything changed.
+
+    ``base`` is the list the form opened with (:attr:`CaseFlagsOut.flags`): the flags ticked
+    since then are added to the case's current flags and those unticked are removed, so a
+    flag another desk set or cleared meanwhile stays as that desk left it. Without ``base``
+    the flags the reader may set become exactly ``flags``.
 
     Flags the reader cannot see are kept as they are, whatever ``flags`` says about them;
     refused (``NotAllowed("not_case_worker")``) for a worker who is neither the case's worker
-    nor a supervisor or admin. Unchanged flags write nothing, not even an audit row.
+    nor a supervisor or admin. Unchanged flags write nothing, not even an audit row; a
+    change is audited with the flag codes added and removed.
     """
     data = flags if isinstance(flags, FlagsIn) else validate(FlagsIn, {"flags": tuple(flags)})
     with ctx.db.write() as session:
         reader = ctx.actor(session)
-        case = get_or_404(session, Case, case_id, "case")
+        case = lock(session, Case, case_id, "case")
         live_person(session, case.person_id)
         if not _may_edit(reader, case):
             raise NotAllowed("not_case_worker")
-        current = list(case.flags or [])
-        visible = set(visibility.visible_flags(reader, case.worker_id, current))
-        # Kept whatever the form says: flags hidden from this reader, and stored keys that
-        # are no longer offered (never dropped by a save that could not show them).
-        kept = {f for f in current if f not in visible or f not in CASE_FLAGS}
-        wanted = set(data.flags) & set(_choices(reader, case))
-        new = _ordered(wanted | kept)
-        if set(new) == set(current):
+        current = set(case.flags or [])
+        # Only what the reader may tick: flags hidden from them, and stored keys that are no
+        # longer offered, are never dropped by a save that could not show them.
+        choices = set(_choices(reader, case))
+        wanted = set(data.flags) & choices
+        if base is None:
+            visible = set(visibility.visible_flags(reader, case.worker_id, list(current)))
+            kept = {f for f in current if f not in visible or f not in CASE_FLAGS}
+            new = wanted | kept
+        else:
+            started = set(base)
+            new = (current | (wanted - started)) - ((started - wanted) & choices)
+        if new == current:
             return False
-        case.flags = new
-        audit(session, ctx, "update", "case", case.id, person_id=case.person_id, fields=["flags"])
+        case.flags = _ordered(new)
+        audit(
+            session,
+            ctx,
+            "update",
+            "case",
+            case.id,
+            person_id=case.person_id,
+            fields=["flags"],
+            added=_ordered(new - current),
+            removed=_ordered(current - new),
+        )
         return True

@@ -10,12 +10,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from casework.errors import InvalidTransition
-from casework.models import FollowUp, Person
+from casework.errors import EditConflict, FieldConflict
+from casework.models import AuditEvent, FollowUp, Person, Worker
 from casework.models.base import utcnow
 from casework.models.enums import FollowUpStatus
 from casework.services import gate
-from casework.services.context import Context, audit, get_or_404, remember, replayed, validate
+from casework.services.context import Context, audit, remember, replayed, validate
+from casework.services.edits import FieldChange, apply_changes, lock, same
 from casework.services.gate import AccessReason, Read, person_read
 from casework.services.persons import live_person
 from casework.services.schemas import FollowUpCloseIn, FollowUpIn, Output, local_today
@@ -32,6 +33,7 @@ class FollowUpOut(Output):
     status: str
     completed_at: dt.datetime | None
     outcome: str | None
+    version: int = 1
     person_name: str = ""
 
     def overdue(self, today: dt.date | None = None) -> bool:
@@ -83,29 +85,87 @@ def schedule(
 
 
 def close(ctx: Context, follow_up_id: uuid.UUID, data: FollowUpCloseIn | Mapping[str, Any]) -> None:
-    """Done (with what came of it), missed or cancelled. Only a pending one can be closed."""
+    """Done (with what came of it), missed or cancelled. Only a pending one can be closed:
+    one another desk closed meanwhile raises EditConflict ``follow_up_closed_by`` (who closed
+    it, when, as what, with what outcome) and nothing is written, unless it was closed
+    exactly so (then there is nothing to do)."""
     close_in = validate(FollowUpCloseIn, data)
     with ctx.db.write() as session:
         ctx.actor(session)
-        row = get_or_404(session, FollowUp, follow_up_id, "follow_up")
+        row = lock(session, FollowUp, follow_up_id, "follow_up")
+        typed = {"status": close_in.status.value, "outcome": close_in.outcome}
         if row.status != FollowUpStatus.PENDING.value:
-            raise InvalidTransition(
-                "follow_up_closed", current=row.status, target=close_in.status.value
-            )
-        row.status = close_in.status.value
-        row.outcome = close_in.outcome
+            if all(same(getattr(row, k), v) for k, v in typed.items()):
+                return
+            raise closed_by(session, row, typed)
+        apply_changes(
+            row,
+            {
+                "status": FieldChange(base=FollowUpStatus.PENDING.value, new=typed["status"]),
+                "outcome": FieldChange(base=None, new=typed["outcome"]),
+            },
+        )
         row.completed_at = utcnow()
         audit(session, ctx, close_in.status.value, "follow_up", row.id, person_id=row.person_id)
 
 
-def reschedule(ctx: Context, follow_up_id: uuid.UUID, due_on: dt.date) -> None:
+CLOSING_ACTIONS = tuple(s.value for s in FollowUpStatus if s is not FollowUpStatus.PENDING)
+"""The audit actions that close a follow-up (their worker is who closed it)."""
+
+
+def closed_by(session: Session, row: FollowUp, typed: Mapping[str, Any]) -> EditConflict:
+    """The conflict for an edit of a follow-up another desk closed meanwhile: who closed it,
+    when, as what and with what outcome, and what this edit typed (the field conflicts)."""
+    who = session.scalar(
+        sa.select(Worker.full_name)
+        .join(AuditEvent, AuditEvent.worker_id == Worker.id)
+        .where(
+            AuditEvent.entity == "follow_up",
+            AuditEvent.entity_id == row.id,
+            AuditEvent.action.in_(CLOSING_ACTIONS),
+        )
+        .order_by(AuditEvent.at.desc())
+        .limit(1)
+    )
+    base = {"status": FollowUpStatus.PENDING.value, "outcome": None, "due_on": row.due_on}
+    conflicts = [
+        FieldConflict(name, base.get(name), getattr(row, name), value, _LABELS.get(name))
+        for name, value in typed.items()
+        if not same(getattr(row, name), value)
+    ]
+    shown_typed = typed.get("outcome") or typed.get("due_on") or typed.get("status")
+    return EditConflict(
+        conflicts,
+        "follow_up_closed_by",
+        labels={"status": "fu", "typed": "fu"},
+        list_fields=False,
+        who=who or "?",
+        at=row.completed_at,
+        status=row.status,
+        outcome=row.outcome,
+        typed=shown_typed,
+    )
+
+
+_LABELS = {"status": "fu"}
+
+
+def reschedule(
+    ctx: Context, follow_up_id: uuid.UUID, due_on: dt.date, *, base: dt.date | None = None
+) -> None:
+    """Move a pending follow-up to ``due_on``. ``base`` is the date the form showed: another
+    desk's different new date meanwhile is an EditConflict, and so is a follow-up closed
+    meanwhile (who closed it, when, with what outcome); nothing is written then."""
     with ctx.db.write() as session:
         ctx.actor(session)
-        row = get_or_404(session, FollowUp, follow_up_id, "follow_up")
+        row = lock(session, FollowUp, follow_up_id, "follow_up")
         if row.status != FollowUpStatus.PENDING.value:
-            raise InvalidTransition("follow_up_closed", current=row.status, target="pending")
-        row.due_on = due_on
-        audit(session, ctx, "reschedule", "follow_up", row.id, person_id=row.person_id)
+            raise closed_by(session, row, {"due_on": due_on})
+        changed = apply_changes(
+            row, {"due_on": FieldChange(base=row.due_on if base is None else base, new=due_on)}
+        )
+        if changed:
+            audit(session, ctx, "reschedule", "follow_up", row.id, person_id=row.person_id)
 
 
 def _out(rows: list[tuple[FollowUp, str, str, str | None]]) -> list[FollowUpOut]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Mapping
+from types import EllipsisType
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from casework.models.base import utcnow
 from casework.models.enums import GuidanceItemState
 from casework.services import gate
 from casework.services.context import Context, audit, get_or_404, remember, replayed, validate
+from casework.services.edits import FieldChange, apply_changes, lock
 from casework.services.followups import add_follow_up
 from casework.services.gate import AccessReason, Read, person_read
 from casework.services.persons import live_person, open_case
@@ -27,6 +29,7 @@ class GuidanceItemOut(Output):
     kind: str
     state: str
     updated_at: dt.datetime
+    version: int = 1
 
 
 class GuidanceOut(Output):
@@ -38,6 +41,7 @@ class GuidanceOut(Output):
     next_step_on: dt.date | None
     closed: bool
     created_at: dt.datetime
+    version: int = 1
     items: list[GuidanceItemOut]
 
 
@@ -103,15 +107,28 @@ def start(
 def set_item(
     ctx: Context, guidance_id: uuid.UUID, data: GuidanceItemIn | Mapping[str, Any]
 ) -> None:
+    """Move one checklist item to ``state``. ``from_state`` is the state the checklist
+    showed: another desk's different move meanwhile raises EditConflict and nothing is
+    written; the same move meanwhile leaves nothing to do."""
     item_in = validate(GuidanceItemIn, data)
     with ctx.db.write() as session:
         worker = ctx.actor(session)
         row = get_or_404(session, Guidance, guidance_id, "guidance")
-        item = next((i for i in row.items if i.item_key == item_in.item_key), None)
+        item = session.scalars(
+            sa.select(GuidanceItem)
+            .where(GuidanceItem.guidance_id == row.id, GuidanceItem.item_key == item_in.item_key)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).first()
         if item is None:
             raise NotFound("not_found", what=item_in.item_key)
-        if item.state != item_in.state.value:
-            item.state = item_in.state.value
+        base = item.state if item_in.from_state is None else item_in.from_state.value
+        changed = apply_changes(
+            item,
+            {"state": FieldChange(base=base, new=item_in.state.value)},
+            labels={"state": "state"},
+        )
+        if changed:
             item.updated_at = utcnow()
             item.updated_by = worker.id
             audit(
@@ -127,22 +144,32 @@ def set_item(
 
 
 def set_application(
-    ctx: Context, guidance_id: uuid.UUID, number: str | None, *, deadline: str | None = None
+    ctx: Context,
+    guidance_id: uuid.UUID,
+    number: str | None,
+    *,
+    deadline: str | None = None,
+    base: str | EllipsisType | None = ...,
 ) -> None:
-    """Record the SERMIG application number; a named route deadline becomes a follow-up."""
+    """Record the SERMIG application number; a named route deadline becomes a follow-up.
+    ``base`` is the number the form showed (``...``: not checked): another desk's different
+    number meanwhile raises EditConflict and nothing is written."""
     with ctx.db.write() as session:
         worker = ctx.actor(session)
-        row = get_or_404(session, Guidance, guidance_id, "guidance")
-        row.sermig_application = (number or "").strip() or None
-        audit(
-            session,
-            ctx,
-            "update",
-            "guidance",
-            row.id,
-            person_id=row.person_id,
-            fields=["sermig_application"],
-        )
+        row = lock(session, Guidance, guidance_id, "guidance")
+        new = (number or "").strip() or None
+        started = row.sermig_application if base is ... else ((base or "").strip() or None)
+        changed = apply_changes(row, {"sermig_application": FieldChange(base=started, new=new)})
+        if changed:
+            audit(
+                session,
+                ctx,
+                "update",
+                "guidance",
+                row.id,
+                person_id=row.person_id,
+                fields=["sermig_application"],
+            )
         if deadline is not None:
             add_deadline(session, ctx, row, deadline, worker.id)
 

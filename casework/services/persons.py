@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Iterable, Mapping
@@ -25,7 +26,7 @@ from casework.models import (
     Worker,
 )
 from casework.models.base import utcnow
-from casework.models.enums import CaseStatus, ContactKind
+from casework.models.enums import CaseStatus, ContactKind, DatePrecision
 from casework.services import catalogue, keys
 from casework.services.context import (
     Context,
@@ -35,6 +36,7 @@ from casework.services.context import (
     replayed,
     validate,
 )
+from casework.services.edits import apply_changes, changes_of, lock
 from casework.services.schemas import (
     ConsentIn,
     ContactIn,
@@ -42,6 +44,7 @@ from casework.services.schemas import (
     IntakeIn,
     MigrationStatusIn,
     NoteIn,
+    PersonEditIn,
     PersonIn,
     PersonSummary,
 )
@@ -262,19 +265,46 @@ def record_contact(
 
 
 def update_person(
-    ctx: Context, person_id: uuid.UUID, data: PersonIn | Mapping[str, Any]
+    ctx: Context, person_id: uuid.UUID, data: PersonEditIn | Mapping[str, Any]
 ) -> list[str]:
-    """Correct or complete a person's data; returns the names of the fields changed."""
-    person_in = validate(PersonIn, data)
+    """Correct or complete a person's data: only the fields changed, each with the value the
+    form started from (``{"phone": {"base": "+56911111111", "new": "922222222"}}``). Returns
+    the names of the fields written. A field another desk changed meanwhile raises one
+    EditConflict naming each such field, and nothing is written; changes to different
+    fields both stand."""
+    try:
+        edit = validate(PersonEditIn, data)
+    except InvalidInput as exc:
+        raise InvalidInput(
+            [dataclasses.replace(e, field=e.field.removesuffix(".new")) for e in exc.errors]
+        ) from None
     with ctx.db.write() as session:
         ctx.actor(session)
-        person = live_person(session, person_id)
-        _documents_on_record(session, person_in.documents, exclude=person.id)
-        changed = _apply_person(session, person, person_in)
-        if changed:
-            keys.refresh(session, person)
-            audit(session, ctx, "update", "person", person.id, person_id=person.id, fields=changed)
+        live_person(session, person_id)
+        person = lock(session, Person, person_id, "person")
+        changed = apply_changes(person, changes_of(edit), labels=_PERSON_LABELS)
+        if not changed:
+            return []
+        if person.birth_date is None:
+            person.birth_date_precision = DatePrecision.UNKNOWN.value
+        elif person.birth_date_precision == DatePrecision.UNKNOWN.value:
+            person.birth_date_precision = DatePrecision.EXACT.value
+        if (
+            person.arrival_date is not None
+            and person.birth_date is not None
+            and person.arrival_date < person.birth_date
+        ):
+            raise InvalidInput([FieldError("arrival_date", "arrival_before_birth")])
+        person.sort_name = keys.sort_name(
+            person.first_surname, person.second_surname, person.given_names
+        )
+        keys.refresh(session, person)
+        audit(session, ctx, "update", "person", person.id, person_id=person.id, fields=changed)
         return changed
+
+
+_PERSON_LABELS = {"sex": "sex", "civil_status": "codes:civil_statuses"}
+"""Where the display names of a person's coded values are, for a conflict message."""
 
 
 def add_document(ctx: Context, person_id: uuid.UUID, data: DocumentIn | Mapping[str, Any]) -> None:
@@ -383,10 +413,11 @@ def record_consent(
 
 
 def revoke_consent(ctx: Context, consent_id: uuid.UUID) -> None:
-    """Revocation counts from now on; what was shared before stays lawful."""
+    """Revocation counts from now on; what was shared before stays lawful. A consent another
+    desk revoked meanwhile stays revoked as it was (its time and audit row are not doubled)."""
     with ctx.db.write() as session:
         ctx.actor(session)
-        row = get_or_404(session, Consent, consent_id, "consent")
+        row = lock(session, Consent, consent_id, "consent")
         if row.revoked_at is None:
             row.revoked_at = utcnow()
             audit(session, ctx, "revoke", "consent", row.id, person_id=row.person_id)

@@ -13,13 +13,21 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy.orm import Session
 
 from casework import refdata
-from casework.errors import FieldError, InvalidInput, InvalidTransition, NotAllowed
+from casework.errors import (
+    EditConflict,
+    FieldConflict,
+    FieldError,
+    InvalidInput,
+    InvalidTransition,
+    NotAllowed,
+)
 from casework.i18n import current_language
 from casework.models import Referral, ReferralEvent, Worker
 from casework.models.base import utcnow
 from casework.models.enums import REFERRAL_WAITING, ReferralStatus, Role, referral_can_move
 from casework.services import catalogue, gate
 from casework.services.context import Context, audit, get_or_404, remember, replayed, validate
+from casework.services.edits import lock, same
 from casework.services.followups import add_follow_up
 from casework.services.gate import AccessReason, Read, person_read
 from casework.services.persons import has_consent, live_person, open_case, record_consent_row
@@ -64,6 +72,7 @@ class ReferralOut(Output):
     requested_at: dt.datetime | None
     completed_at: dt.datetime | None
     created_at: dt.datetime
+    version: int = 1
     events: list[ReferralEventOut] = []
 
 
@@ -212,17 +221,49 @@ def create(
 
 
 def move(ctx: Context, referral_id: uuid.UUID, data: ReferralMoveIn | Mapping[str, Any]) -> None:
-    """One status transition, with a note; rejection records who declined and why."""
+    """One status transition, with a note; rejection records who declined and why.
+
+    ``from_status`` is the status the form showed. When another desk moved the referral
+    meanwhile, the move raises EditConflict (the status now on record and the one chosen)
+    and nothing is written -- unless that desk made this very move, with nothing else
+    typed here that differs (then there is nothing to do). Without ``from_status`` the move
+    starts from whatever the status is."""
     move_in = validate(ReferralMoveIn, data)
     with ctx.db.write() as session:
         worker = ctx.actor(session)
-        ref = get_or_404(session, Referral, referral_id, "referral")
+        ref = lock(session, Referral, referral_id, "referral")
+        if move_in.from_status is not None and ref.status != move_in.from_status.value:
+            typed: dict[str, Any] = {"status": move_in.to.value}
+            if move_in.to is ReferralStatus.REJECTED:
+                typed["declined_by"] = move_in.declined_by.value if move_in.declined_by else None
+                typed["decline_reason"] = move_in.decline_reason
+            if move_in.outcome is not None:
+                typed["outcome"] = move_in.outcome
+            if move_in.note is None and all(same(getattr(ref, k), v) for k, v in typed.items()):
+                return  # the very same move, made meanwhile at another desk
+            raise EditConflict(
+                [
+                    FieldConflict(
+                        k,
+                        move_in.from_status.value if k == "status" else None,
+                        getattr(ref, k),
+                        v,
+                        _LABELS.get(k),
+                    )
+                    for k, v in typed.items()
+                    if k == "status" or not same(getattr(ref, k), v)
+                ]
+            )
         if move_in.to is ReferralStatus.REJECTED:
             ref.declined_by = move_in.declined_by.value if move_in.declined_by else None
             ref.decline_reason = move_in.decline_reason
         if move_in.outcome is not None:
             ref.outcome = move_in.outcome
         _move(session, ctx, ref, worker, move_in.to, move_in.note, move_in.override_consent)
+
+
+_LABELS = {"status": "codes:referral_statuses", "outcome": "codes:referral_outcomes"}
+"""Where the display names of a referral's coded values are, for a conflict message."""
 
 
 @person_read

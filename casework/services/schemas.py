@@ -34,6 +34,7 @@ from casework.models.enums import (
     Role,
     Sex,
 )
+from casework.services.edits import FieldChange
 from casework.text import alnum_upper, clean_spaces
 
 
@@ -262,9 +263,7 @@ class PersonIn(Input):
     @field_validator("email")
     @classmethod
     def _email(cls, value: str | None) -> str | None:
-        if value is not None and ("@" not in value or "." not in value.split("@")[-1]):
-            raise PydanticCustomError("invalid_email", "invalid email", {"value": value})
-        return value
+        return _email_check(value)
 
     @model_validator(mode="after")
     def _dates(self) -> PersonIn:
@@ -281,6 +280,53 @@ class PersonIn(Input):
         if self.birth_date is None:
             return DatePrecision.UNKNOWN
         return self.birth_date_precision or DatePrecision.EXACT
+
+
+def _email_check(value: str | None) -> str | None:
+    if value is not None and ("@" not in value or "." not in value.split("@")[-1]):
+        raise PydanticCustomError("invalid_email", "invalid email", {"value": value})
+    return value
+
+
+def _max_length(limit: int) -> AfterValidator:
+    """A text no longer than ``limit``; None passes (pydantic's own constraint refuses it)."""
+
+    def check(value: str | None) -> str | None:
+        if value is not None and len(value) > limit:
+            raise PydanticCustomError("too_long", "too long", {"max_length": limit})
+        return value
+
+    return AfterValidator(check)
+
+
+class PersonEditIn(Input):
+    """A correction of a person's data: only the fields the worker changed, each with the
+    value the form started from (services/edits.py). Names are the stored columns'."""
+
+    given_names: FieldChange[Annotated[Text, Field(max_length=120)]] | None = None
+    first_surname: FieldChange[Annotated[Text, Field(max_length=80)]] | None = None
+    second_surname: FieldChange[Annotated[OptText, _max_length(80)]] | None = None
+    social_name: FieldChange[Annotated[OptText, _max_length(120)]] | None = None
+    sex: FieldChange[Sex | None] | None = None
+    gender_identity: FieldChange[Annotated[OptText, _max_length(20)]] | None = None
+    birth_date: FieldChange[PastDate] | None = None
+    birth_date_precision: FieldChange[DatePrecision] | None = None
+    nationality: FieldChange[Country] | None = None
+    birth_country: FieldChange[Country] | None = None
+    phone: FieldChange[Phone] | None = None
+    phone2: FieldChange[Phone] | None = None
+    email: (
+        FieldChange[Annotated[OptText, _max_length(200), AfterValidator(_email_check)]] | None
+    ) = None
+    address: FieldChange[Annotated[OptText, _max_length(300)]] | None = None
+    commune_code: FieldChange[Commune] | None = None
+    civil_status: (
+        FieldChange[Annotated[OptText, _code_in(refdata.CIVIL_STATUSES, "unknown_code")]] | None
+    ) = None
+    schooling: FieldChange[Annotated[OptText, _max_length(40)]] | None = None
+    interpreter_needed: FieldChange[bool] | None = None
+    arrival_date: FieldChange[PastDate] | None = None
+    stats_opt_out: FieldChange[bool] | None = None
 
 
 class ContactIn(Input):
@@ -339,6 +385,8 @@ class ReferralIn(Input):
 
 class ReferralMoveIn(Input):
     to: ReferralStatus
+    from_status: ReferralStatus | None = None
+    """The status the form showed (services/referrals.py move): None checks nothing."""
     note: OptText = None
     outcome: Annotated[OptText, _code_in(refdata.REFERRAL_OUTCOMES, "unknown_outcome")] = None
     declined_by: DeclinedBy | None = None
@@ -392,6 +440,8 @@ class GuidanceIn(Input):
 class GuidanceItemIn(Input):
     item_key: str
     state: GuidanceItemState
+    from_state: GuidanceItemState | None = None
+    """The state the checklist showed (services/guidance.py set_item): None checks nothing."""
 
 
 class WorkerIn(Input):
