@@ -129,7 +129,7 @@ def release(session: Session, person_id: uuid.UUID) -> set[tuple[str, str]]:
     numbers = {
         (t, n)
         for t, n in session.execute(
-            sa.select(IdentityDocument.type_key, IdentityDocument.live_key).where(
+            sa.select(IdentityDocument.type_key, IdentityDocument.number_norm).where(
                 IdentityDocument.person_id == person_id, IdentityDocument.live_key.is_not(None)
             )
         )

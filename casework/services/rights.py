@@ -840,13 +840,14 @@ def erase_person(session: Session, person_id: uuid.UUID) -> dict[str, Any]:
     ids = [person_id]
     ids += list(session.scalars(sa.select(Person.id).where(Person.merged_into_id == person_id)))
     person_table = Person.__table__
-    numbers = set(
-        session.execute(
-            sa.select(IdentityDocument.type_key, IdentityDocument.live_key).where(
+    numbers = {
+        (type_key, number)
+        for type_key, number in session.execute(
+            sa.select(IdentityDocument.type_key, IdentityDocument.number_norm).where(
                 IdentityDocument.person_id.in_(ids), IdentityDocument.live_key.is_not(None)
             )
-        ).all()
-    )
+        )
+    }
     counts: dict[str, Any] = {}
     for table in reversed(Base.metadata.sorted_tables):
         if table is person_table:

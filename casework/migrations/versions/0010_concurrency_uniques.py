@@ -135,7 +135,7 @@ def _cycles(pointers: dict[uuid.UUID, uuid.UUID]) -> list[list[uuid.UUID]]:
 def _person_columns(conn: sa.Connection) -> list[tuple[str, str]]:
     """(table, column) of every foreign key to person outside the special tables."""
     inspector = sa.inspect(conn)
-    out = []
+    out: list[tuple[str, str]] = []
     for table in inspector.get_table_names():
         if table in SPECIAL:
             continue
@@ -158,13 +158,14 @@ def _fold_into(conn: sa.Connection, survivor: uuid.UUID, merged: uuid.UUID) -> N
     for table, column in _person_columns(conn):
         t = sa.table(table, sa.column(column, sa.Uuid()))
         conn.execute(sa.update(t).where(t.c[column] == merged).values({column: survivor}))
-    have = set(
-        conn.execute(
+    have: set[tuple[Any, Any]] = {
+        (type_key, number)
+        for type_key, number in conn.execute(
             sa.select(document.c.type_key, document.c.number_norm).where(
                 document.c.person_id == survivor
             )
-        ).all()
-    )
+        )
+    }
     for doc_id, type_key, number in conn.execute(
         sa.select(document.c.id, document.c.type_key, document.c.number_norm).where(
             document.c.person_id == merged
@@ -207,7 +208,7 @@ def _fold_into(conn: sa.Connection, survivor: uuid.UUID, merged: uuid.UUID) -> N
 
 def repair_merges(conn: sa.Connection) -> None:
     pointers: dict[uuid.UUID, uuid.UUID] = dict(
-        conn.execute(  # type: ignore[arg-type]
+        conn.execute(
             sa.select(person.c.id, person.c.merged_into_id).where(
                 person.c.merged_into_id.is_not(None)
             )
