@@ -376,3 +376,22 @@ def test_a_postgres_lock_timeout_gets_the_same_busy_message(pg_database: Databas
         busy = busy_error(err.value)
         assert busy is not None and busy.message() == BUSY_ES
         one.rollback()
+
+
+def test_a_merge_of_two_records_listing_each_other_as_household(
+    database: Database, worker: WorkerOut, supervisor: WorkerOut
+) -> None:
+    """The same person entered twice, once as the other's household member: the merge
+    folds the line away instead of failing on "a person is not their own relative"."""
+    desk = Context(database, worker.id)
+    first = persons.register_intake(desk, intake_data()).person_id
+    line = {"relationship": "sibling", "name": "Yesenia", "related_person_id": str(first)}
+    second = persons.register_intake(
+        desk,
+        intake_data(
+            person_data(documents=[{"type": "national_id", "number": "77665544"}], household=[line])
+        ),
+    ).person_id
+    dedupe.merge(Context(database, supervisor.id), first, second)
+    with database.read() as s:
+        assert s.get(Person, second).merged_into_id == first  # type: ignore[union-attr]

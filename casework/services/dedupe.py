@@ -501,6 +501,24 @@ def merge(
         survivor.sort_name = keys.sort_name(
             survivor.first_surname, survivor.second_surname, survivor.given_names
         )
+        # A household line of one naming the other would name its own person once moved.
+        session.execute(
+            sa.update(HouseholdMember)
+            .where(
+                sa.or_(
+                    sa.and_(
+                        HouseholdMember.person_id == merged.id,
+                        HouseholdMember.related_person_id == survivor.id,
+                    ),
+                    sa.and_(
+                        HouseholdMember.person_id == survivor.id,
+                        HouseholdMember.related_person_id == merged.id,
+                    ),
+                )
+            )
+            .values(related_person_id=None)
+            .execution_options(synchronize_session=False)
+        )
         moved: dict[str, int] = {}
         for model in (
             Case,

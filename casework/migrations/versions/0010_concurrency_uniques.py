@@ -147,12 +147,10 @@ def _person_columns(conn: sa.Connection) -> list[tuple[str, str]]:
 
 def _fold_into(conn: sa.Connection, survivor: uuid.UUID, merged: uuid.UUID) -> None:
     """Move what still hangs off ``merged`` to ``survivor``, as a merge does."""
+    both = [survivor, merged]
     conn.execute(
         sa.update(household)
-        .where(
-            household.c.related_person_id == merged,
-            household.c.person_id.in_([survivor, merged]),
-        )
+        .where(household.c.related_person_id.in_(both), household.c.person_id.in_(both))
         .values(related_person_id=None)
     )
     for table, column in _person_columns(conn):
