@@ -39,6 +39,15 @@ merges = sa.table(
 )
 
 
+def _before_0010(db: Database) -> str:
+    """The revision 0010 follows (it is rechained when revisions are merged)."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(db.alembic_config()).get_revision("0010")
+    assert script is not None and isinstance(script.down_revision, str)
+    return script.down_revision
+
+
 def _new(ctx: Context, name: str, **extra: object) -> uuid.UUID:
     docs = extra.pop("documents", [{"type": "passport", "number": f"M{name.upper()}99"}])
     data = intake_data(person_data(given_names=name, documents=docs), **extra)
@@ -64,7 +73,7 @@ def test_0010_repairs_cycles_chains_and_queues_the_duplicates(
     cfg = database.alembic_config()
     with database.engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0008")
+        command.downgrade(cfg, _before_0010(database))
         # What two opposite merges at once left: A into B and B into A, each moving the
         # other's contacts, both committed; the earlier one (A into B) at 12:01.
         conn.execute(sa.update(Person).where(Person.id == a).values(merged_into_id=b))
@@ -128,7 +137,7 @@ def test_0010_on_a_clean_database_changes_no_data(database: Database, worker: Wo
     cfg = database.alembic_config()
     with database.engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0008")
+        command.downgrade(cfg, _before_0010(database))
     database.upgrade(backup=False)
     with database.read() as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(MatchPair)) == 0
