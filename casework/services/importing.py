@@ -2,7 +2,8 @@
 
 Import never merges: it creates records and queues the likely duplicates for a supervisor.
 Bad rows are reported by line and skipped; a re-run of the same file creates nothing twice
-(rows are known by their ``ref``, or by their content when they have none).
+(rows are known by their ``ref``, or by their content when they have none), and neither do
+two runs at once: each row's reference is a unique key (``import_ref``).
 """
 
 from __future__ import annotations
