@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from alembic import command
@@ -25,6 +25,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from casework import paths
+
+if TYPE_CHECKING:
+    from casework.errors import Busy
 
 ENV_URL = "CASEWORK_DATABASE_URL"
 ENV_PASSPHRASE = "CASEWORK_PASSPHRASE"
@@ -50,6 +53,37 @@ class EncryptionError(DatabaseError):
         from casework.i18n import t
 
         return t(f"error.{self.code}", **self.params)
+
+
+_BUSY_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+"""PostgreSQL: serialization failure, deadlock detected, lock not available."""
+_BUSY_TEXTS = ("database is locked", "database table is locked", "database is busy")
+
+
+def busy_error(exc: BaseException) -> Busy | None:
+    """The casework error for a write that lost its wait for a lock (SQLite's busy timeout
+    with another process holding the write lock, a PostgreSQL lock timeout, deadlock or
+    serialization failure); None for any other error."""
+    from casework.errors import Busy
+
+    orig = getattr(exc, "orig", None) or exc
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if state in _BUSY_SQLSTATES:
+        return Busy()
+    if type(orig).__name__ == "OperationalError" and str(orig).lower().startswith(_BUSY_TEXTS):
+        return Busy()
+    return None
+
+
+@contextmanager
+def _busy_as_casework_error() -> Iterator[None]:
+    try:
+        yield
+    except sa.exc.DBAPIError as exc:
+        busy = busy_error(exc)
+        if busy is None:
+            raise
+        raise busy from exc
 
 
 PassphrasePrompt = Callable[[Path], str | None]
@@ -223,9 +257,10 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """One transaction for one user action: committed on success, rolled back on error."""
+        """One transaction for one user action: committed on success, rolled back on error.
+        A write that waited past the lock timeout raises :class:`casework.errors.Busy`."""
         try:
-            with self._write.begin() as session:
+            with _busy_as_casework_error(), self._write.begin() as session:
                 yield session
         except StaleDataError:
             # A row changed by another desk since this transaction read it (its version
@@ -236,7 +271,7 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with self._read() as session:
+        with _busy_as_casework_error(), self._read() as session:
             yield session
 
     def dispose(self) -> None:

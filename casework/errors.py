@@ -53,6 +53,13 @@ class NotAllowed(CaseworkError):
     code = "not_allowed"
 
 
+class Busy(Conflict):
+    """The database stayed locked by another operation (an import, a scan) past the wait:
+    nothing was written, and the same action can simply be tried again."""
+
+    code = "database_busy"
+
+
 class InvalidTransition(CaseworkError):
     code = "invalid_transition"
 

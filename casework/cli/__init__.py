@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from casework import __version__, paths
-from casework.db import DatabaseError, open_database
+from casework.db import DatabaseError, busy_error, open_database
 from casework.errors import CaseworkError
 from casework.i18n import detect_language, set_language, t
 
@@ -118,6 +118,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"casework: {exc}", file=sys.stderr)
         return 2
     except sa.exc.OperationalError as exc:
+        busy = busy_error(exc)
+        if busy is not None:
+            print(f"casework: {busy.message()}", file=sys.stderr)
+            return 2
         print(f"casework: {t('error.database_unavailable')}: {exc.orig}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

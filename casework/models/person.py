@@ -86,7 +86,10 @@ class IdentityDocument(IdMixin, CreatedMixin, Base):
     """A document typed as in HL7 Chile CL Core (RUN, passport, origin ID, IPE, ...)."""
 
     __tablename__ = "identity_document"
-    __table_args__ = (sa.Index("ix_identity_document_number", "number_norm"),)
+    __table_args__ = (
+        sa.Index("ix_identity_document_number", "number_norm"),
+        sa.Index("uq_identity_document_live", "type_key", "live_key", unique=True),
+    )
 
     person_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("person.id", ondelete="CASCADE"), index=True
@@ -96,8 +99,26 @@ class IdentityDocument(IdMixin, CreatedMixin, Base):
     number_norm: Mapped[str] = mapped_column(sa.String(40))
     issuing_country: Mapped[str | None] = mapped_column(sa.String(3))
     expires_on: Mapped[dt.date | None]
+    live_key: Mapped[str | None] = mapped_column(sa.String(40))
+    """``number_norm`` while this document is the one live record of its (type, number);
+    NULL once its person is merged, or while it waits in the duplicate queue as an imported
+    copy of a number another live person holds. Unique with ``type_key`` (NULLs never
+    clash): two live persons can never both claim one document, whatever runs at once."""
 
     person: Mapped[Person] = relationship(back_populates="documents")
+
+
+class ImportRef(Base):
+    """An imported row's reference (the file's ``ref`` column, or a digest of the row when
+    it has none), held by the person it created: one person per reference, so two imports
+    of one file at once cannot both create the row. A merge moves it to the survivor."""
+
+    __tablename__ = "import_ref"
+
+    ref: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
 
 
 class PersonLanguage(IdMixin, Base):

@@ -17,6 +17,7 @@ from textual.widgets.data_table import RowDoesNotExist
 from textual.worker import Worker, WorkerState
 
 from casework import clock, refdata, rut
+from casework.db import busy_error
 from casework.errors import CaseworkError, InvalidInput
 from casework.i18n import current_language, t
 from casework.services.context import Context
@@ -208,6 +209,9 @@ def route_name(route_id: str) -> str:
 def error_text(exc: BaseException) -> str:
     if isinstance(exc, CaseworkError):
         return exc.message()
+    busy = busy_error(exc)  # a lock lost outside a service's session: say so, not "unexpected"
+    if busy is not None:
+        return busy.message()
     return t("ui.unexpected_error", error=type(exc).__name__)
 
 

@@ -62,13 +62,31 @@ def authenticate(ctx: Context, username: str, password: str) -> WorkerOut:
     A failure is counted and audited (committed even though the call fails); after
     :data:`MAX_FAILURES` in a row the account is locked for :data:`LOCK_MINUTES`.
     The message never says whether the username exists.
+
+    The password is checked (argon2, a deliberate fraction of a second) outside any write
+    transaction; the outcome is then written with the worker's row locked and read again,
+    so twenty wrong passwords sent at once count as twenty, one after another: the account
+    locks at the fifth and the rest find it locked.
     """
+    name = username.strip().lower()
+    with ctx.db.read() as session:
+        seen = session.scalar(sa.select(Worker).where(Worker.username == name))
+    checked: dict[str, bool] = {}
+    if seen is not None and seen.active and seen.password_hash is not None:
+        if seen.locked_until is None or seen.locked_until <= utcnow():
+            checked[seen.password_hash] = _verify(seen.password_hash, password)
+    elif seen is None or not seen.active:
+        _verify_dummy(password)
     failure: NotAllowed | None = None
     with ctx.db.write() as session:
-        row = session.scalar(sa.select(Worker).where(Worker.username == username.strip().lower()))
+        row = session.scalar(
+            sa.select(Worker)
+            .where(Worker.username == name)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
         now = utcnow()
         if row is None or not row.active:
-            _verify_dummy(password)
             audit(session, Context(ctx.db), "sign_in_failed", "worker", None, reason="unknown")
             failure = NotAllowed("bad_credentials")
         elif row.locked_until is not None and row.locked_until > now:
@@ -77,7 +95,7 @@ def authenticate(ctx: Context, username: str, password: str) -> WorkerOut:
         elif row.password_hash is None:
             audit(session, Context(ctx.db), "sign_in_failed", "worker", row.id, reason="no_pw")
             failure = NotAllowed("password_not_set")
-        elif not _verify(row.password_hash, password):
+        elif not _checked(checked, row.password_hash, password):
             row.failed_sign_ins += 1
             reason = "bad_password"
             if row.failed_sign_ins >= MAX_FAILURES:
@@ -97,6 +115,14 @@ def authenticate(ctx: Context, username: str, password: str) -> WorkerOut:
             audit(session, Context(ctx.db, row.id), "sign_in", "worker", row.id)
             return WorkerOut.model_validate(row)
     raise failure
+
+
+def _checked(checked: dict[str, bool], stored: str, password: str) -> bool:
+    """The verification done before the lock, or (the hash changed meanwhile, or the
+    account was locked when read) one done now."""
+    if stored not in checked:
+        checked[stored] = _verify(stored, password)
+    return checked[stored]
 
 
 def _minutes_left(until: dt.datetime, now: dt.datetime) -> int:

@@ -29,8 +29,9 @@ from casework.matching import (
     query_keys,
 )
 from casework.matching.normalise import normalise_document
-from casework.models import IdentityDocument, MatchPair, Person, PersonKey
+from casework.models import IdentityDocument, ImportRef, MatchPair, Person, PersonKey
 from casework.services.context import Context
+from casework.services.locking import lock_persons, queue_lock, reclaim, release
 from casework.services.schemas import PersonSummary
 from casework.text import alnum_upper
 
@@ -266,9 +267,6 @@ def scan(
     with ctx.db.read() as session:
         records = load_records(session)
         scorer = remember_frequencies(str(ctx.db.url), records)
-        known = {
-            (a, b) for a, b in session.execute(sa.select(MatchPair.person_a, MatchPair.person_b))
-        }
     if progress:
         progress("scoring", 0.1)
     found: list[MatchResult] = list(scorer.scan_pairs(records, min_score))
@@ -276,10 +274,18 @@ def scan(
         progress("saving", 0.9)
     new = 0
     with ctx.db.write() as session:
+        # One scan saves at a time (SQLite's write lock, PostgreSQL's queue lock); the queue
+        # and the live persons are read again under it, so a second scan finds the first
+        # one's pairs already queued, and no pair names a person merged or erased meanwhile.
+        queue_lock(session, exclusive=True)
+        known = {
+            (a, b) for a, b in session.execute(sa.select(MatchPair.person_a, MatchPair.person_b))
+        }
+        live = set(session.scalars(sa.select(Person.id).where(Person.merged_into_id.is_(None))))
         rows = []
         for result in found:
             a, b = sorted((uuid.UUID(result.a_id), uuid.UUID(result.b_id)))
-            if (a, b) in known:
+            if (a, b) in known or a not in live or b not in live:
                 continue
             known.add((a, b))
             rows.append(
@@ -396,6 +402,24 @@ MERGE_FIELDS = (
 """Fields a supervisor chooses between, side by side."""
 
 
+def _mergeable(session: Session, locked: dict[uuid.UUID, Person], pid: uuid.UUID) -> Person:
+    """A locked person still live, or the message the second of two merges gets."""
+    from casework.errors import Conflict, NotFound
+
+    person = locked.get(pid)
+    if person is None:
+        raise NotFound("not_found", what="person")
+    if person.merged_into_id is not None:
+        into = session.execute(
+            sa.select(Person.given_names, Person.first_surname).where(
+                Person.id == person.merged_into_id
+            )
+        ).first()
+        name = f"{into.given_names} {into.first_surname}" if into else str(person.merged_into_id)
+        raise Conflict("already_merged", name=name, survivor=str(person.merged_into_id))
+    return person
+
+
 @dataclass(frozen=True)
 class MergeResult:
     survivor_id: uuid.UUID
@@ -433,7 +457,6 @@ def merge(
     from casework.models.enums import Role
     from casework.services import keys
     from casework.services.context import audit
-    from casework.services.persons import live_person
 
     chosen = tuple(take_from_merged)
     unknown = [f for f in chosen if f not in MERGE_FIELDS]
@@ -443,8 +466,12 @@ def merge(
         raise Conflict("merge_same_person")
     with ctx.db.write() as session:
         worker = ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
-        survivor = live_person(session, survivor_id)
-        merged = live_person(session, merged_id)
+        # Both rows locked (in id order) and read again: of two supervisors merging one
+        # pair at once, with either survivor, the second sees the first's merge and stops.
+        queue_lock(session, exclusive=False)
+        locked = lock_persons(session, [survivor_id, merged_id])
+        survivor = _mergeable(session, locked, survivor_id)
+        merged = _mergeable(session, locked, merged_id)
         taken: list[str] = []
         for name in MERGE_FIELDS:
             mine, theirs = getattr(survivor, name), getattr(merged, name)
@@ -458,8 +485,39 @@ def merge(
         survivor.external_refs = sorted(
             set(survivor.external_refs or []) | set(merged.external_refs or [])
         )
+        session.execute(
+            sa.update(ImportRef)
+            .where(ImportRef.person_id == merged.id)
+            .values(person_id=survivor.id)
+            .execution_options(synchronize_session=False)
+        )
+        # Records merged into this one before now point at the survivor: no chains.
+        session.execute(
+            sa.update(Person)
+            .where(Person.merged_into_id == merged.id)
+            .values(merged_into_id=survivor.id)
+            .execution_options(synchronize_session=False)
+        )
         survivor.sort_name = keys.sort_name(
             survivor.first_surname, survivor.second_surname, survivor.given_names
+        )
+        # A household line of one naming the other would name its own person once moved.
+        session.execute(
+            sa.update(HouseholdMember)
+            .where(
+                sa.or_(
+                    sa.and_(
+                        HouseholdMember.person_id == merged.id,
+                        HouseholdMember.related_person_id == survivor.id,
+                    ),
+                    sa.and_(
+                        HouseholdMember.person_id == survivor.id,
+                        HouseholdMember.related_person_id == merged.id,
+                    ),
+                )
+            )
+            .values(related_person_id=None)
+            .execution_options(synchronize_session=False)
         )
         moved: dict[str, int] = {}
         for model in (
@@ -492,6 +550,7 @@ def merge(
             if (doc.type_key, doc.number_norm) not in have_docs:
                 doc.person_id = survivor.id
                 moved["identity_document"] += 1
+        released = release(session, merged.id)
         have_langs = {lang.code for lang in survivor.languages}
         for lang in session.scalars(
             sa.select(PersonLanguage).where(PersonLanguage.person_id == merged.id)
@@ -506,6 +565,8 @@ def merge(
         ).first()
         survivor.current_status = latest or survivor.current_status or merged.current_status
         merged.merged_into_id = survivor.id
+        # The merged record's numbers go to whoever holds them live now (the survivor).
+        reclaim(session, released)
         session.add(
             PersonMerge(
                 survivor_id=survivor.id,

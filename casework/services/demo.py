@@ -451,6 +451,14 @@ def desk_variant(rng: random.Random, p: dict[str, Any]) -> dict[str, Any]:
     return q
 
 
+def _claim(w: _Writer, type_key: str, norm: str) -> str | None:
+    """The first live record of a number claims it (``IdentityDocument.live_key``)."""
+    if (type_key, norm) in w.claimed:
+        return None
+    w.claimed.add((type_key, norm))
+    return norm
+
+
 class _Writer:
     """Buffers rows per table and hands them, a chunk at a time, to a sink, parents first.
 
@@ -464,6 +472,8 @@ class _Writer:
     def __init__(self, sink: _Sink, order: list[sa.Table]) -> None:
         self.sink = sink
         self.buffers: dict[sa.Table, list[dict[str, Any]]] = {tbl: [] for tbl in order}
+        self.claimed: set[tuple[str, str]] = set()
+        """(type, number) already held live: a respelled copy's document claims nothing."""
         self.counts: dict[str, int] = {}
 
     def add(self, table: sa.Table, row: dict[str, Any]) -> None:
@@ -827,6 +837,7 @@ def _write_person(
                 "type_key": type_key,
                 "number": number,
                 "number_norm": norm,
+                "live_key": _claim(w, type_key, norm),
                 "issuing_country": None,
                 "expires_on": D(None),
             },

@@ -2,7 +2,8 @@
 
 Import never merges: it creates records and queues the likely duplicates for a supervisor.
 Bad rows are reported by line and skipped; a re-run of the same file creates nothing twice
-(rows are known by their ``ref``, or by their content when they have none).
+(rows are known by their ``ref``, or by their content when they have none), and neither do
+two runs at once: each row's reference is a unique key (``import_ref``).
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from casework import refdata
 from casework.errors import CaseworkError, InvalidInput
 from casework.matching import DEFAULT_THRESHOLD
-from casework.models import MatchPair, Person
-from casework.services import dedupe, keys
+from casework.models import ImportRef, MatchPair, Person
+from casework.services import dedupe, keys, locking
 from casework.services.context import Context, audit, validate
 from casework.services.persons import _apply_person
 from casework.services.schemas import PersonIn
@@ -89,6 +91,15 @@ SEX = {
     "no binario": "X",
 }
 IMPORT_NAMESPACE = uuid.UUID("0c5e8f5e-3c2a-4b7e-9d0e-6a1f2b3c4d5e")
+REF_MAX = 200
+"""Longer references are held in ``import_ref`` by a digest of their text."""
+
+
+def ref_key(ref: str) -> str:
+    """The ``import_ref`` key of a reference."""
+    if len(ref) <= REF_MAX:
+        return ref
+    return f"import:{uuid.uuid5(IMPORT_NAMESPACE, ref)}"
 
 
 class ImportFileError(CaseworkError):
@@ -227,6 +238,29 @@ def _person(row: dict[str, str]) -> dict[str, Any]:
     return data
 
 
+def _create(session: Session, ctx: Context, person_in: PersonIn, ref: str) -> Person | None:
+    """One row's person, holding its reference; None when another transaction holds the
+    reference already (two imports of one file at once: the second waits on the unique key
+    until the first commits, then finds the row there). Its documents claim their numbers
+    where no live record does; a number already on record stays a copy, queued below."""
+    try:
+        with session.begin_nested():
+            person = Person(created_by=ctx.actor_id, given_names="", first_surname="", sort_name="")
+            session.add(person)
+            _apply_person(session, person, person_in, claim=False)
+            session.flush()
+            session.add(ImportRef(ref=ref, person_id=person.id))
+            session.flush()
+    except sa.exc.IntegrityError as exc:
+        if locking.violated(exc, locking.IMPORT_REF_KEY):
+            return None
+        raise
+    locking.claim_free(session, person.id)
+    keys.refresh(session, person)
+    audit(session, ctx, "import", "person", person.id, person_id=person.id)
+    return person
+
+
 def import_persons(ctx: Context, path: Path) -> ImportReport:
     from casework.i18n import t
 
@@ -260,16 +294,19 @@ def import_persons(ctx: Context, path: Path) -> ImportReport:
             except InvalidInput as exc:
                 report.errors.append((line, exc.message()))
                 continue
-            person = Person(created_by=ctx.actor_id, given_names="", first_surname="", sort_name="")
-            session.add(person)
-            _apply_person(session, person, person_in)
-            session.flush()
-            keys.refresh(session, person)
-            audit(session, ctx, "import", "person", person.id, person_id=person.id)
+            held = ref_key(ref or key)
+            if session.get(ImportRef, held) is not None:
+                report.already += 1
+                continue
+            person = _create(session, ctx, person_in, held)
+            if person is None:  # another import of this file saved the row first
+                report.already += 1
+                continue
             known_refs.update(person.external_refs)
             created.append(person)
         report.created = len(created)
         session.flush()
+        locking.queue_lock(session, exclusive=False)
         dedupe.forget_frequencies()
         scorer = dedupe.matcher(ctx, session)
         for person in created:

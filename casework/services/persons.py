@@ -5,14 +5,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from casework.errors import Conflict, FieldError, InvalidInput, NotFound
+from casework.errors import Busy, Conflict, FieldError, InvalidInput, NotFound
 from casework.models import (
     Case,
     Consent,
@@ -27,7 +28,7 @@ from casework.models import (
 )
 from casework.models.base import utcnow
 from casework.models.enums import CaseStatus, ContactKind, DatePrecision
-from casework.services import catalogue, keys
+from casework.services import catalogue, keys, locking
 from casework.services.context import (
     Context,
     audit,
@@ -110,8 +111,32 @@ def _documents_on_record(
             )
 
 
-def _apply_person(session: Session, person: Person, data: PersonIn) -> list[str]:
-    """Copy validated fields onto a person; returns the names of the fields that changed."""
+@contextmanager
+def documents_race(
+    ctx: Context, docs: tuple[DocumentIn, ...], exclude: uuid.UUID | None = None
+) -> Iterator[None]:
+    """Around a write that claims ``docs``: when another desk claimed one of the numbers
+    at the same moment (the unique index refused this insert), the same message the
+    check gives, naming the person who holds it now."""
+    try:
+        yield
+    except sa.exc.IntegrityError as exc:
+        if not locking.violated(exc, locking.DOCUMENT_INDEX):
+            raise
+        with ctx.db.read() as session:
+            try:
+                _documents_on_record(session, docs, exclude)
+            except Conflict as conflict:
+                raise conflict from None
+        raise Busy() from None  # the holder is gone again: trying again will save
+
+
+def _apply_person(
+    session: Session, person: Person, data: PersonIn, *, claim: bool = True
+) -> list[str]:
+    """Copy validated fields onto a person; returns the names of the fields that changed.
+    New documents claim their number (see ``IdentityDocument.live_key``) unless ``claim``
+    is False: then the caller claims what is free with :func:`locking.claim_free`."""
     changed: list[str] = []
     simple = {
         "given_names": data.given_names,
@@ -154,6 +179,7 @@ def _apply_person(session: Session, person: Person, data: PersonIn) -> list[str]
                     type_key=doc.type,
                     number=doc.number,
                     number_norm=doc.normalised(),
+                    live_key=doc.normalised() if claim else None,
                     issuing_country=doc.issuing_country,
                 )
             )
@@ -190,7 +216,7 @@ def register_intake(
 ) -> IntakeResult:
     """A new person and their first contact, in one transaction."""
     intake = validate(IntakeIn, data)
-    with ctx.db.write() as session:
+    with documents_race(ctx, intake.person.documents), ctx.db.write() as session:
         done = replayed(session, request_id, "register_intake")
         if done is not None:
             contact = session.scalars(
@@ -200,17 +226,20 @@ def register_intake(
             return IntakeResult(done, contact.case_id, contact.id)
         worker = ctx.actor(session)
         check_consent_destinations(session, intake.consents)
-        if not intake.allow_duplicate_document:
+        claim = not intake.allow_duplicate_document
+        if claim:
             _documents_on_record(session, intake.person.documents)
         person = Person(created_by=worker.id, given_names="", first_surname="", sort_name="")
         session.add(person)
-        _apply_person(session, person, intake.person)
+        _apply_person(session, person, intake.person, claim=claim)
         if intake.status is not None:
             person.statuses.append(_status_record(intake.status, worker.id))
             person.current_status = intake.status.status
         for consent in intake.consents:
             person.consents.append(_consent_row(consent, worker.id))
         session.flush()
+        if not claim:
+            locking.claim_free(session, person.id)
         keys.refresh(session, person)
         case = open_case(session, person, worker)
         contact = _contact_row(person, case, worker, intake.contact, ContactKind.INTAKE)
@@ -309,7 +338,7 @@ _PERSON_LABELS = {"sex": "sex", "civil_status": "codes:civil_statuses"}
 
 def add_document(ctx: Context, person_id: uuid.UUID, data: DocumentIn | Mapping[str, Any]) -> None:
     doc = validate(DocumentIn, data)
-    with ctx.db.write() as session:
+    with documents_race(ctx, (doc,), person_id), ctx.db.write() as session:
         ctx.actor(session)
         person = live_person(session, person_id)
         _documents_on_record(session, (doc,), exclude=person.id)
@@ -321,6 +350,7 @@ def add_document(ctx: Context, person_id: uuid.UUID, data: DocumentIn | Mapping[
             type_key=doc.type,
             number=doc.number,
             number_norm=doc.normalised(),
+            live_key=doc.normalised(),
             issuing_country=doc.issuing_country,
         )
         person.documents.append(row)

@@ -22,11 +22,11 @@ from sqlalchemy.orm import Session
 from casework import paths, refdata
 from casework.errors import CaseworkError, Conflict, FieldError, InvalidInput, NotAllowed
 from casework.i18n import current_language, t
-from casework.models import Base, Person, RightsRequest, Tombstone
+from casework.models import Base, IdentityDocument, Person, RightsRequest, Tombstone
 from casework.models.base import utcnow
 from casework.models.enums import Role
 from casework.models.security import RefusalGround, RequestStatus, RightKind
-from casework.services import catalogue, gate, persons
+from casework.services import catalogue, gate, locking, persons
 from casework.services.context import Context, audit, get_or_404, open_blocking, validate
 from casework.services.gate import AccessReason, Read, person_read
 from casework.services.schemas import Input, Output, local_today
@@ -849,6 +849,14 @@ def erase_person(session: Session, person_id: uuid.UUID) -> dict[str, Any]:
     ids = [person_id]
     ids += list(session.scalars(sa.select(Person.id).where(Person.merged_into_id == person_id)))
     person_table = Person.__table__
+    numbers = {
+        (type_key, number)
+        for type_key, number in session.execute(
+            sa.select(IdentityDocument.type_key, IdentityDocument.number_norm).where(
+                IdentityDocument.person_id.in_(ids), IdentityDocument.live_key.is_not(None)
+            )
+        )
+    }
     counts: dict[str, Any] = {}
     for table in reversed(Base.metadata.sorted_tables):
         if table is person_table:
@@ -867,6 +875,8 @@ def erase_person(session: Session, person_id: uuid.UUID) -> dict[str, Any]:
     session.expunge_all()
     counts["person"] = _rowcount(session, sa.delete(Person).where(Person.id.in_(ids)))
     counts["_persons"] = ids
+    # A copy of an erased number waiting in the duplicate queue is its one live record now.
+    locking.reclaim(session, numbers)
     return counts
 
 
