@@ -13,6 +13,7 @@ from casework.cli import add_db_option
 from casework.db import open_database
 from casework.services import reports
 from casework.services.context import Context
+from casework.spreadsheet import safe_dict, safe_row
 
 
 def _date(text: str) -> dt.date:
@@ -56,8 +57,8 @@ def cmd_caseload(args: argparse.Namespace) -> int:
     if args.format == "csv":
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        writer.writerow(dict(zip(COLUMNS, safe_row(COLUMNS), strict=True)))
+        writer.writerows(safe_dict(r) for r in rows)
         print(out.getvalue(), end="")
         return 0
     print(f"Caseload {data['from']} .. {data['to']} (today {data['today']})")
