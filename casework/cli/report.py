@@ -9,8 +9,7 @@ import io
 import json
 from typing import Any
 
-from casework.cli import add_db_option
-from casework.db import open_database
+from casework.cli import add_db_option, open_cli_database
 from casework.services import reports
 from casework.services.context import Context
 from casework.spreadsheet import safe_dict, safe_row
@@ -40,7 +39,7 @@ COLUMNS = ("programme", "worker", *reports.METRICS)
 
 
 def cmd_caseload(args: argparse.Namespace) -> int:
-    db = open_database(args.db)
+    db = open_cli_database(args.db)
     try:
         result = reports.caseload(Context(db), args.date_from, args.date_to, office_wide=True)
     finally:
