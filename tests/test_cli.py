@@ -203,3 +203,12 @@ def test_backup_to_an_unwritable_place_is_one_line(
         capsys, "backup", "--db", office, "--out", str(existing)
     )
     assert existing.read_text() == "a file someone keeps"
+
+
+def test_the_first_run_creates_the_office_in_the_user_data_dir(
+    isolated_user_dirs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert not isolated_user_dirs.exists()
+    assert main(["init"]) == 0
+    assert (isolated_user_dirs / "casework.db").stat().st_size > 0
+    assert main(["worker", "list"]) == 0

@@ -117,6 +117,8 @@ def check_db_arg(db: str | None, *, create: bool = False) -> None:
     kind = file_kind(path)
     if kind == "folder":
         raise CaseworkError("db_is_folder", path=str(path))
+    if create and path.parent.resolve() == paths.data_dir().resolve():
+        path.parent.mkdir(parents=True, exist_ok=True)  # casework's own folder, first run
     if not path.parent.is_dir():
         raise CaseworkError("db_folder_missing", folder=str(path.parent))
     if kind == "missing":

@@ -142,7 +142,19 @@ def _remove(path: Path) -> None:
 
 def _check_copy(copy: Path, key: str | None, shown: Path) -> BackupCheck:
     """Every check a restore makes, on a private copy (a WAL left beside the backup is
-    folded in here). ``shown`` is the backup's name for the messages.
+    folded in here). ``shown`` is the backup's name for the messages."""
+    try:
+        conn = raw_connect(copy, key)
+    except _db_errors() as exc:
+        raise CaseworkError("backup_damaged", path=str(shown), reason=str(exc)) from None
+    try:
+        return _check_open(conn, key, shown)
+    finally:
+        conn.close()
+
+
+def _check_open(conn: Any, key: str | None, shown: Path) -> BackupCheck:
+    """The checks of :func:`_check_copy` on an open connection.
 
     The rule for an encrypted file: if the key decrypts the first page (the schema can be
     read), the key is right, and any later failure (a page whose HMAC does not verify,
@@ -157,39 +169,32 @@ def _check_copy(copy: Path, key: str | None, shown: Path) -> BackupCheck:
         return CaseworkError("backup_damaged", path=path, reason=reason)
 
     try:
-        conn = raw_connect(copy, key)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except errors as exc:
+        if key is not None:
+            raise CaseworkError("backup_wrong_key", path=path) from None
         raise damaged(str(exc)) from None
     try:
-        try:
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except errors as exc:
-            if key is not None:
-                raise CaseworkError("backup_wrong_key", path=path) from None
-            raise damaged(str(exc)) from None
-        try:
-            if key is not None:
-                bad_pages = conn.execute("PRAGMA cipher_integrity_check").fetchall()
-                if bad_pages:
-                    raise damaged(str(bad_pages[0][0]))
-            result = conn.execute("PRAGMA integrity_check").fetchall()
-            if result != [("ok",)]:
-                raise damaged(str(result[0][0]))
-            tables = _tables(conn)
-            if "alembic_version" not in tables:
-                raise CaseworkError("backup_not_casework", path=path)
-            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-            known = {s.revision for s in script_directory().walk_revisions()}
-            if row is None or row[0] not in known:
-                raise CaseworkError(
-                    "backup_unknown_revision", path=path, revision=row[0] if row else "-"
-                )
-            _check_text(conn, tables, damaged)
-            counts = {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in tables}
-        except errors as exc:
-            raise damaged(str(exc)) from None
-    finally:
-        conn.close()
+        if key is not None:
+            bad_pages = conn.execute("PRAGMA cipher_integrity_check").fetchall()
+            if bad_pages:
+                raise damaged(str(bad_pages[0][0]))
+        result = conn.execute("PRAGMA integrity_check").fetchall()
+        if result != [("ok",)]:
+            raise damaged(str(result[0][0]))
+        tables = _tables(conn)
+        if "alembic_version" not in tables:
+            raise CaseworkError("backup_not_casework", path=path)
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        known = {s.revision for s in script_directory().walk_revisions()}
+        if row is None or row[0] not in known:
+            raise CaseworkError(
+                "backup_unknown_revision", path=path, revision=row[0] if row else "-"
+            )
+        _check_text(conn, tables, damaged)
+        counts = {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in tables}
+    except errors as exc:
+        raise damaged(str(exc)) from None
     return BackupCheck(str(row[0]), counts, key is not None)
 
 
@@ -289,20 +294,21 @@ def restore(
         mark("checked")
         if result_key is not None and key is None:
             _encrypt_file(tmp, result_key)
-        restored = Database(sqlite_url(tmp), passphrase=result_key)
-        try:
-            restored.upgrade(backup=False)
-            revision = restored.current_revision()
-        finally:
-            restored.dispose()
+        if check.revision != script_directory().get_current_head():
+            restored = Database(sqlite_url(tmp), passphrase=result_key)
+            try:
+                restored.upgrade(backup=False)
+            finally:
+                restored.dispose()
         conn = raw_connect(tmp, result_key)
         try:
             _audit_raw(conn, "restore", source=source.name, revision=check.revision)
             conn.commit()
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            final = _check_open(conn, result_key, source)
         finally:
             conn.close()
-        final = _check_copy(tmp, result_key, source)
+        revision = final.revision
         for suffix in _SIDE_FILES:
             tmp.with_name(tmp.name + suffix).unlink(missing_ok=True)
         fsync_file(tmp)
