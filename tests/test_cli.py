@@ -9,12 +9,15 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from casework import __version__
 from casework.cli import main
 from casework.db import open_database
 from casework.services import workers
 from casework.services.context import Context
+
+from .conftest import PgServer
 
 
 def run(*args: str, env_lang: str = "es", **env_vars: str) -> subprocess.CompletedProcess[str]:
@@ -212,3 +215,27 @@ def test_the_first_run_creates_the_office_in_the_user_data_dir(
     assert main(["init"]) == 0
     assert (isolated_user_dirs / "casework.db").stat().st_size > 0
     assert main(["worker", "list"]) == 0
+
+
+def test_the_desk_without_a_terminal_is_one_line(
+    office: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert "no terminal" in _one_line_error(capsys, "--db", office)
+
+
+@pytest.mark.postgres
+def test_an_empty_postgresql_database_is_created_only_by_init(
+    pg_server: PgServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = pg_server.create()
+    try:
+        err = _one_line_error(capsys, "worker", "list", "--db", url)
+        assert "not a casework database" in err and "@" in err
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            assert sa.inspect(conn).get_table_names() == []  # refused: nothing was created
+        engine.dispose()
+        assert main(["init", "--db", url]) == 0
+        assert main(["worker", "list", "--db", url]) == 0
+    finally:
+        pg_server.drop(url)
