@@ -194,7 +194,7 @@ class Database:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 kind = file_kind(path)
                 if kind == "foreign":
-                    raise EncryptionError("not_a_database", path=str(path))
+                    raise DatabaseProblem("not_a_database", path=str(path))
                 if passphrase is None and kind == "encrypted":
                     passphrase = ask_passphrase(path)
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
