@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import sqlalchemy as sa
 from alembic import command
@@ -41,8 +41,8 @@ class DatabaseError(Exception):
     """A database problem a user can act on (bad path, unreachable server, ...)."""
 
 
-class EncryptionError(DatabaseError):
-    """An encrypted database that cannot be opened as asked; the message is translated."""
+class DatabaseProblem(DatabaseError):
+    """A :class:`DatabaseError` with a message code, translated when shown."""
 
     def __init__(self, code: str, **params: Any) -> None:
         self.code = code
@@ -86,6 +86,10 @@ def _busy_as_casework_error() -> Iterator[None]:
         raise busy from exc
 
 
+class EncryptionError(DatabaseProblem):
+    """An encrypted database that cannot be opened as asked; the message is translated."""
+
+
 PassphrasePrompt = Callable[[Path], str | None]
 _prompt: list[PassphrasePrompt] = []
 
@@ -98,14 +102,45 @@ def set_passphrase_prompt(prompt: PassphrasePrompt | None) -> None:
         _prompt.append(prompt)
 
 
-def is_encrypted_file(path: Path) -> bool:
-    """A non-empty file that does not start with SQLite's plain header."""
+FileKind = Literal["missing", "folder", "empty", "sqlite", "encrypted", "foreign"]
+
+
+def file_kind(path: Path) -> FileKind:
+    """What a file looks like from its bytes alone, before anyone opens it.
+
+    - ``sqlite``: it starts with SQLite's plain header ``SQLite format 3\\0``.
+    - ``encrypted``: it could be SQLCipher. An SQLCipher file is a whole number of pages
+      (a multiple of 512 bytes) and, from its first byte (the salt) on, looks random:
+      nearly every one of the 256 byte values appears in its first page.
+    - ``foreign``: anything else (text, another program's file, a cut-off copy): neither
+      SQLite nor SQLCipher, whatever key is tried.
+
+    Random bytes of the right length still look ``encrypted``: only a key tells those
+    apart from SQLCipher, and then only as "this key does not open it".
+    """
     try:
+        if path.is_dir():
+            return "folder"
+        size = path.stat().st_size
         with path.open("rb") as fh:
-            head = fh.read(len(SQLITE_MAGIC))
+            head = fh.read(4096)
+    except FileNotFoundError:
+        return "missing"
     except OSError:
-        return False
-    return bool(head) and head != SQLITE_MAGIC
+        return "foreign"
+    if not head:
+        return "empty"
+    if head.startswith(SQLITE_MAGIC):
+        return "sqlite"
+    if size % 512 or len(head) < 512:
+        return "foreign"
+    expected = 256 * (1 - (255 / 256) ** len(head))
+    return "encrypted" if len(set(head)) >= 0.8 * expected else "foreign"
+
+
+def is_encrypted_file(path: Path) -> bool:
+    """A file that looks like SQLCipher (see :func:`file_kind`)."""
+    return file_kind(path) == "encrypted"
 
 
 def read_passphrase_file(path: str | Path) -> str:
@@ -183,17 +218,20 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False, passphrase: str | None = None) -> None:
         self.url = sa.make_url(url)
         if self.url.password and self.url.get_backend_name() == "sqlite":
-            raise DatabaseError("put no passphrase in the URL: use CASEWORK_PASSPHRASE")
+            raise DatabaseProblem("url_with_passphrase")
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         kwargs: dict[str, Any] = {"echo": echo}
         path = self.file_path
         if self.is_sqlite:
             if path is not None:
                 if path.exists() and path.is_dir():
-                    raise DatabaseError(f"{path} is a folder, not a database file")
+                    raise DatabaseProblem("db_is_folder", path=str(path))
                 path.parent.mkdir(parents=True, exist_ok=True)
-                if passphrase is None and is_encrypted_file(path):
-                    passphrase = _ask_passphrase(path)
+                kind = file_kind(path)
+                if kind == "foreign":
+                    raise DatabaseProblem("not_a_database", path=str(path))
+                if passphrase is None and kind == "encrypted":
+                    passphrase = ask_passphrase(path)
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
             if passphrase is not None:
                 import sqlcipher3.dbapi2 as sqlcipher
@@ -301,7 +339,9 @@ class Database:
             before = self.current_revision()
             head = self.head_revision()
         except sa.exc.OperationalError as exc:
-            raise DatabaseError(f"cannot open the database {self.describe()}: {exc.orig}") from exc
+            raise DatabaseProblem(
+                "db_cannot_open", url=self.describe(), reason=str(exc.orig)
+            ) from exc
         if before == head:
             return UpgradeReport(before, head, None)
         copy = None
@@ -313,11 +353,16 @@ class Database:
             command.upgrade(cfg, "head")
         return UpgradeReport(before, self.current_revision(), copy)
 
-    def backup_file(self, reason: str = "manual", dest: Path | None = None) -> Path | None:
-        """A consistent copy of the SQLite file (online backup API), keeping the newest few."""
+    def backup_file(
+        self, reason: str = "manual", dest: Path | None = None, *, keep: Path | None = None
+    ) -> Path | None:
+        """A consistent copy of the SQLite file (online backup API). In the backups folder
+        only the newest few are kept, never ``keep`` (the backup being restored); a copy
+        written elsewhere (``dest``) prunes nothing."""
         src = self.file_path
         if src is None or not src.exists():
             return None
+        prune = dest is None
         if dest is None:
             folder = paths.backup_dir(src)
             folder.mkdir(parents=True, exist_ok=True)
@@ -335,18 +380,52 @@ class Database:
         finally:
             source.close()
             target.close()
+        fsync_file(tmp)
         os.replace(tmp, dest)
-        _prune_backups(dest.parent, src.stem)
+        fsync_folder(dest.parent)
+        if prune:
+            _prune_backups(dest.parent, src.stem, keep)
         return dest
 
 
-def _prune_backups(folder: Path, stem: str) -> None:
+def _prune_backups(folder: Path, stem: str, keep: Path | None = None) -> None:
     copies = sorted(folder.glob(f"{stem}-*.db"))
     for old in copies[:-BACKUPS_KEPT]:
+        if keep is not None and old.resolve() == keep.resolve():
+            continue
         old.unlink(missing_ok=True)
 
 
-def _ask_passphrase(path: Path) -> str:
+def fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_folder(path: Path) -> None:
+    """Make a rename in ``path`` durable (a no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def script_directory() -> ScriptDirectory:
+    cfg = Config()
+    cfg.set_main_option("script_location", "casework:migrations")
+    return ScriptDirectory.from_config(cfg)
+
+
+def ask_passphrase(path: Path) -> str:
+    """The passphrase of an encrypted file: the environment, else the installed prompt."""
     env = os.environ.get(ENV_PASSPHRASE)
     if env:
         return env

@@ -2,25 +2,35 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from casework import __version__
 from casework.cli import main
+from casework.db import open_database
+from casework.services import workers
+from casework.services.context import Context
+
+from .conftest import PgServer
 
 
-def run(*args: str, env_lang: str = "es") -> subprocess.CompletedProcess[str]:
+def run(*args: str, env_lang: str = "es", **env_vars: str) -> subprocess.CompletedProcess[str]:
     import os
 
     env = dict(os.environ, LANG=f"{env_lang}_CL.UTF-8" if env_lang == "es" else "en_GB.UTF-8")
+    env.update(env_vars)
     return subprocess.run(
         [sys.executable, "-m", "casework", *args],
         capture_output=True,
         text=True,
         env=env,
+        stdin=subprocess.DEVNULL,
         timeout=120,
     )
 
@@ -53,9 +63,9 @@ def test_demo_twice_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_a_folder_given_as_database_is_a_clear_error(tmp_path: Path) -> None:
-    result = run("db", "upgrade", "--db", str(tmp_path))
+    result = run("db", "upgrade", "--db", str(tmp_path), env_lang="en")
     assert result.returncode == 2
-    assert "Traceback" not in result.stderr and "folder" in result.stderr
+    assert "Traceback" not in result.stderr and "is a folder" in result.stderr
 
 
 def test_unreachable_server_is_a_clear_error() -> None:
@@ -76,3 +86,156 @@ def test_default_database_lives_in_the_user_data_dir(isolated_user_dirs: Path) -
     result = run("db", "path")
     assert result.returncode == 0
     assert str(isolated_user_dirs / "casework.db") in result.stdout
+
+
+@pytest.fixture
+def office(tmp_path: Path, sqlite_template: Path) -> str:
+    path = tmp_path / "office.db"
+    shutil.copy(sqlite_template, path)
+    db = open_database(str(path))
+    workers.first_run(
+        Context(db), {"code": "OFMIG", "name": "Oficina"}, {"username": "ana", "full_name": "Ana"}
+    )
+    db.dispose()
+    return str(path)
+
+
+def _one_line_error(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    assert main(["--lang", "en", *args]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and "Traceback" not in captured.err, captured.err
+    assert captured.err.startswith("casework: ")
+    return captured.err
+
+
+def test_commands_that_prompt_refuse_without_a_terminal(
+    office: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for command in (
+        ["worker", "add", "beto", "--name", "Beto"],
+        ["password", "ana"],
+        ["programme", "add", "OMIL", "--name", "Intermediación laboral"],
+        ["catalogue", "deactivate", "ong_vecinos"],
+    ):
+        assert "no terminal" in _one_line_error(capsys, *command, "--db", office)
+    err = _one_line_error(capsys, "init", "--encrypt", "--db", str(tmp_path / "new.db"))
+    assert "--passphrase-file" in err
+    assert not (tmp_path / "new.db").exists()
+
+
+def test_no_terminal_really_means_no_terminal(office: str) -> None:
+    # A real process whose standard input is not a terminal (a cron job, a pipe).
+    result = run("worker", "add", "beto", "--name", "Beto", "--db", office)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "no hay terminal" in result.stderr
+
+
+def test_every_db_value_is_checked_and_nothing_is_created(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    typo = tmp_path / "ofice" / "office.db"
+    assert "folder" in _one_line_error(capsys, "worker", "list", "--db", str(typo))
+    assert not typo.parent.exists()
+    missing = tmp_path / "offfice.db"
+    err = _one_line_error(capsys, "report", "caseload", "--db", str(missing))
+    assert "casework init" in err
+    assert not missing.exists()
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE recetas (nombre TEXT)")
+    conn.close()
+    text = tmp_path / "notes.db"
+    text.write_text("no es una base\n")
+    before = {p: p.read_bytes() for p in (empty, other, text)}
+    for command in (["worker", "list"], ["init"], ["backup"], ["demo", "--people", "3"]):
+        assert "empty file" in _one_line_error(capsys, *command, "--db", str(empty))
+        assert "not a casework database" in _one_line_error(capsys, *command, "--db", str(other))
+        assert "not a casework database" in _one_line_error(capsys, *command, "--db", str(text))
+    assert "not a casework database" in _one_line_error(
+        capsys, "demo", "--replace", "--people", "3", "--db", str(other)
+    )
+    assert {p: p.read_bytes() for p in before} == before
+    # Nothing was created beside them (no folder, no database).
+    assert {p.name for p in tmp_path.iterdir()} - {"userdata"} == {
+        "empty.db",
+        "notes.db",
+        "other.db",
+    }
+
+
+def test_unusual_db_urls_are_one_line_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    for url in ("://", "foo://bar", "sqlite://", "sqlite:///:memory:", "mysql://u@h/db"):
+        _one_line_error(capsys, "worker", "list", "--db", url)
+
+
+def test_init_creates_then_commands_use_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = str(tmp_path / "nueva.db")
+    assert main(["init", "--db", path]) == 0
+    assert main(["worker", "list", "--db", path]) == 0
+    assert "ya existe" in _one_line_error(capsys, "--lang", "es", "init", "--db", path).lower()
+
+
+def test_backup_to_an_unwritable_place_is_one_line(
+    office: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):  # root writes anywhere: use a file as a folder
+            target = tmp_path / "a-file"
+            target.write_text("x")
+            out = target / "copy.db"
+        else:
+            out = locked / "copy.db"
+        assert "Could not write the backup" in _one_line_error(
+            capsys, "backup", "--db", office, "--out", str(out)
+        )
+    finally:
+        locked.chmod(0o700)
+    existing = tmp_path / "monday.db"
+    existing.write_text("a file someone keeps")
+    assert "already exists" in _one_line_error(
+        capsys, "backup", "--db", office, "--out", str(existing)
+    )
+    assert existing.read_text() == "a file someone keeps"
+
+
+def test_the_first_run_creates_the_office_in_the_user_data_dir(
+    isolated_user_dirs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert not isolated_user_dirs.exists()
+    assert main(["init"]) == 0
+    assert (isolated_user_dirs / "casework.db").stat().st_size > 0
+    assert main(["worker", "list"]) == 0
+
+
+def test_the_desk_without_a_terminal_is_one_line(
+    office: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert "no terminal" in _one_line_error(capsys, "--db", office)
+
+
+@pytest.mark.postgres
+def test_an_empty_postgresql_database_is_created_only_by_init(
+    pg_server: PgServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = pg_server.create()
+    try:
+        err = _one_line_error(capsys, "worker", "list", "--db", url)
+        assert "not a casework database" in err and "@" in err
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            assert sa.inspect(conn).get_table_names() == []  # refused: nothing was created
+        engine.dispose()
+        assert main(["init", "--db", url]) == 0
+        assert main(["worker", "list", "--db", url]) == 0
+    finally:
+        pg_server.drop(url)

@@ -7,16 +7,28 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from types import ModuleType
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 
 from casework import __version__, paths
-from casework.db import DatabaseError, busy_error, open_database
+from casework.db import (
+    ENV_URL,
+    Database,
+    DatabaseError,
+    busy_error,
+    file_kind,
+    open_database,
+    resolve_url,
+)
 from casework.errors import CaseworkError
 from casework.i18n import detect_language, set_language, t
 
@@ -79,17 +91,106 @@ def acting_worker(database: Any, username: str | None) -> Any:
     return actor
 
 
+def check_db_arg(db: str | None, *, create: bool = False) -> None:
+    """Refuse a ``--db`` (or ``CASEWORK_DATABASE_URL``) a command should not open.
+
+    Refused: an address that is no database URL, a SQLite path whose folder does not
+    exist, a folder, an empty file, a file that is neither SQLite nor SQLCipher, and a
+    plain SQLite file without casework's schema (opening it would change it). A missing
+    file is refused unless ``create`` (``casework init``, ``casework demo``, the desk's
+    first run on the default path). Nothing is created or written here.
+    """
+    text = resolve_url(db)
+    shown = db or text
+    try:
+        url = sa.make_url(text)
+        dialect = url.get_dialect()
+        dialect.import_dbapi()
+    except sa.exc.ArgumentError:
+        raise CaseworkError("db_url_invalid", url=shown) from None
+    except (sa.exc.NoSuchModuleError, ImportError):
+        raise CaseworkError("db_url_unknown", url=shown) from None
+    if url.get_backend_name() != "sqlite":
+        return
+    if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
+        raise CaseworkError("db_url_invalid", url=shown)
+    path = Path(url.database).expanduser()
+    kind = file_kind(path)
+    if kind == "folder":
+        raise CaseworkError("db_is_folder", path=str(path))
+    if create and path.parent.resolve() == paths.data_dir().resolve():
+        path.parent.mkdir(parents=True, exist_ok=True)  # casework's own folder, first run
+    if not path.parent.is_dir():
+        raise CaseworkError("db_folder_missing", folder=str(path.parent))
+    if kind == "missing":
+        if not create:
+            raise CaseworkError("db_missing", path=str(path))
+    elif kind == "empty":
+        raise CaseworkError("db_empty", path=str(path))
+    elif kind == "foreign":
+        raise CaseworkError("db_foreign", path=str(path))
+    elif kind == "sqlite" and not _has_casework_schema(path):
+        raise CaseworkError("db_not_casework", path=str(path))
+
+
+def _has_casework_schema(path: Path) -> bool:
+    """A plain SQLite file with casework's ``alembic_version`` table, read without
+    changing it (read-only; a file that cannot be read counts as not casework)."""
+    try:
+        conn = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        row = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+        ).fetchone()
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+    return row is not None
+
+
+def open_cli_database(
+    db: str | None,
+    *,
+    create: bool = False,
+    upgrade: bool = True,
+    passphrase: str | None = None,
+) -> Database:
+    """The database a command works on: ``--db`` checked (:func:`check_db_arg`), opened,
+    refused if it holds no casework schema (unless ``create``), then migrated."""
+    check_db_arg(db, create=create)
+    database = open_database(db, passphrase=passphrase, upgrade=False)
+    try:
+        if not create and database.current_revision() is None:
+            raise CaseworkError("db_not_casework", path=database.describe())
+        if upgrade:
+            database.upgrade()
+    except BaseException:
+        database.dispose()
+        raise
+    return database
+
+
+def default_location(db: str | None) -> bool:
+    """No ``--db`` and no ``CASEWORK_DATABASE_URL``: the desk's own file in the data dir."""
+    return not db and not os.environ.get(ENV_URL)
+
+
 def demo_db_arg(db: str | None) -> str:
     return db or str(paths.data_dir() / "demo.db")
 
 
 def cmd_app(args: argparse.Namespace) -> int:
     from casework.app import run_app
+    from casework.cli.init import require_terminal
 
+    require_terminal("no_terminal_desk")
     target = args.db
     if args.demo:
         target = demo_db_arg(args.db)
-        database = open_database(target)
+        database = open_cli_database(target, create=True)
         from casework.services import demo, workers
         from casework.services.context import Context
 
@@ -97,7 +198,8 @@ def cmd_app(args: argparse.Namespace) -> int:
             print(t("cli.demo_creating", people=DEMO_PEOPLE), file=sys.stderr)
             demo.generate(Context(database), DEMO_PEOPLE)
     else:
-        database = open_database(target)
+        # The desk's first run creates the office's file on the default path only.
+        database = open_cli_database(target, create=default_location(target))
     try:
         return run_app(database, demo=args.demo)
     finally:
@@ -122,7 +224,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         if busy is not None:
             print(f"casework: {busy.message()}", file=sys.stderr)
             return 2
-        print(f"casework: {t('error.database_unavailable')}: {exc.orig}", file=sys.stderr)
+        print(
+            f"casework: {t('error.database_unavailable')}: {_one_line(exc.orig)}", file=sys.stderr
+        )
+        return 2
+    except sa.exc.SQLAlchemyError as exc:
+        reason = _one_line(getattr(exc, "orig", None) or exc)
+        print(f"casework: {t('error.database_failed', reason=reason)}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        where = exc.filename or "-"
+        print(
+            f"casework: {t('error.os_error', path=where, reason=exc.strerror or exc)}",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        # Never a traceback for a user; CASEWORK_DEBUG=1 shows it to whoever fixes it.
+        if os.environ.get("CASEWORK_DEBUG"):
+            raise
+        kind = type(exc).__name__
+        print(
+            f"casework: {t('error.unexpected', kind=kind, reason=_one_line(exc))}", file=sys.stderr
+        )
+        return 1
+
+
+def _one_line(value: object) -> str:
+    return " ".join(str(value).split())

@@ -6,8 +6,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from casework.cli import add_db_option
-from casework.cli.init import add_passphrase_option, opened
+import sqlalchemy as sa
+
+from casework.cli import add_db_option, check_db_arg, open_cli_database
+from casework.cli.init import add_passphrase_option, opened, passphrase_arg
+from casework.db import resolve_url
+from casework.errors import CaseworkError
 from casework.i18n import t
 
 
@@ -39,16 +43,40 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore to the current database, or to a new file (``--db`` that does not exist yet,
+    in a folder that does); never onto an empty or foreign file."""
     from casework.services import backup
 
-    with opened(args, upgrade=False) as database:
-        report = backup.restore(database, Path(args.file))
+    check_db_arg(args.db, create=True)
+    url = sa.make_url(resolve_url(args.db))
+    if url.get_backend_name() != "sqlite" or not url.database:
+        raise CaseworkError("not_sqlite")
+    target = Path(url.database).expanduser().resolve()
+    passphrase = passphrase_arg(args)
+    current = None
+    if target.exists():
+        current = open_cli_database(str(target), passphrase=passphrase, upgrade=False)
+    try:
+        report = backup.restore(
+            target, Path(args.file).expanduser(), current=current, passphrase=passphrase
+        )
+    finally:
+        if current is not None:
+            current.dispose()
     print(
         t(
-            "security.cli.restore_done",
+            "restore.done",
             source=report.source,
+            target=report.target,
             persons=report.persons,
-            previous=report.previous,
+            rows=sum(report.counts.values()),
+            tables=len(report.counts),
+            revision=report.revision or "-",
+            encrypted=t("restore.encrypted") if report.encrypted else "",
         )
     )
+    if report.previous is not None:
+        print(t("restore.previous", previous=report.previous))
+    else:
+        print(t("restore.no_previous", target=report.target))
     return 0

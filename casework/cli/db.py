@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from casework import paths
-from casework.cli import add_db_option
-from casework.db import open_database
+from casework.cli import add_db_option, open_cli_database
+from casework.db import resolve_url
 from casework.i18n import t
 
 
@@ -22,12 +25,14 @@ def register(sub: Any) -> None:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    database = open_database(args.db, upgrade=False)
     if args.db_command == "path":
-        print(database.describe())
-        if database.file_path is not None:
-            print(paths.backup_dir(database.file_path))
+        # Where it is (or would be): nothing is opened or created.
+        url = sa.make_url(resolve_url(args.db))
+        print(url.render_as_string(hide_password=True))
+        if url.get_backend_name() == "sqlite" and url.database:
+            print(paths.backup_dir(Path(url.database)))
         return 0
+    database = open_cli_database(args.db, upgrade=False)
     report = database.upgrade()
     if report.before == report.after:
         print(t("cli.db_current", revision=report.after))

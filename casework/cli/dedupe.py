@@ -7,8 +7,7 @@ import json
 import sys
 from typing import Any
 
-from casework.cli import add_db_option
-from casework.db import open_database
+from casework.cli import add_db_option, open_cli_database
 from casework.i18n import current_language, t
 from casework.matching import DEFAULT_THRESHOLD, describe
 from casework.services import dedupe
@@ -33,7 +32,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    db = open_database(args.db)
+    db = open_cli_database(args.db)
     try:
         ctx = Context(db)
         report = dedupe.scan(ctx, args.min_score)

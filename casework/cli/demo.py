@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from casework.cli import DEMO_PEOPLE, add_db_option, demo_db_arg
-from casework.db import Database, open_database, resolve_url
+from casework.cli import DEMO_PEOPLE, add_db_option, check_db_arg, demo_db_arg, open_cli_database
+from casework.db import Database, resolve_url
 from casework.errors import CaseworkError
 from casework.i18n import t
 
@@ -30,13 +30,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.people < 1:
         raise CaseworkError("people_positive")
     target = demo_db_arg(args.db)
+    check_db_arg(target, create=True)
     database = Database(resolve_url(target))
     path = database.file_path
     database.dispose()
     if args.replace and path is not None:
         for suffix in ("", "-wal", "-shm"):
             path.with_name(path.name + suffix).unlink(missing_ok=True)
-    database = open_database(target)
+    database = open_cli_database(target, create=True)
 
     def progress(done: int, total: int) -> None:
         if sys.stderr.isatty():

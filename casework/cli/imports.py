@@ -6,8 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from casework.cli import acting_worker, add_db_option
-from casework.db import open_database
+from casework.cli import acting_worker, add_db_option, open_cli_database
 from casework.i18n import t
 from casework.services.context import Context
 from casework.services.importing import import_persons
@@ -29,7 +28,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    db = open_database(args.db)
+    db = open_cli_database(args.db)
     try:
         actor = acting_worker(db, args.username)
         report = import_persons(Context(db, actor), args.file)

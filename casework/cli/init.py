@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from casework import db as dbmod
-from casework.cli import add_db_option
-from casework.db import Database, open_database, resolve_url
+from casework.cli import add_db_option, check_db_arg, open_cli_database
+from casework.db import Database, resolve_url
 from casework.errors import CaseworkError, Conflict, NotAllowed
 from casework.i18n import t
 
@@ -44,11 +44,21 @@ def passphrase_arg(args: argparse.Namespace) -> str | None:
 def opened(args: argparse.Namespace, *, upgrade: bool = True) -> Iterator[Database]:
     """The command's database (``--db``, its passphrase from ``--passphrase-file``, the
     environment or the prompt), closed when the command is done with it."""
-    database = open_database(args.db, passphrase=passphrase_arg(args), upgrade=upgrade)
+    database = open_cli_database(args.db, passphrase=passphrase_arg(args), upgrade=upgrade)
     try:
         yield database
     finally:
         database.dispose()
+
+
+def stdin_is_terminal() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def require_terminal(code: str = "no_terminal") -> None:
+    """A prompt without a terminal would end in EOFError: refuse in one line instead."""
+    if not stdin_is_terminal():
+        raise CaseworkError(code)
 
 
 def admin_context(ctx: Context) -> Context:
@@ -56,18 +66,21 @@ def admin_context(ctx: Context) -> Context:
     from casework.services import auth
     from casework.services.context import Context
 
+    require_terminal()
+
     name = input(t("security.cli.admin_username"))
     admin = auth.authenticate(ctx, name, getpass.getpass(t("security.cli.admin_password")))
     return Context(ctx.db, admin.id)
 
 
 def terminal_prompt(path: Path) -> str | None:
-    if not sys.stdin.isatty():
+    if not stdin_is_terminal():
         return None
     return getpass.getpass(t("security.cli.passphrase"))
 
 
-def ask_twice(first: str, second: str) -> str:
+def ask_twice(first: str, second: str, *, no_terminal: str = "no_terminal") -> str:
+    require_terminal(no_terminal)
     one = getpass.getpass(first)
     if getpass.getpass(second) != one:
         raise CaseworkError("passwords_differ")
@@ -97,13 +110,15 @@ def register(sub: Any) -> None:
 def cmd_init(args: argparse.Namespace) -> int:
     from casework.services import backup
 
+    # A missing file is created; an empty or foreign one is refused, never overwritten.
+    check_db_arg(args.db, create=True)
     url = sa.make_url(resolve_url(args.db))
     path = Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
     exists = path is not None and path.exists() and path.stat().st_size > 0
     if not args.encrypt:
         if exists:
             raise CaseworkError("database_exists", path=str(path))
-        database = open_database(args.db)
+        database = open_cli_database(args.db, create=True)
         print(t("security.cli.initialised", path=database.describe(), encrypted=""))
         database.dispose()
         return 0
@@ -114,14 +129,16 @@ def cmd_init(args: argparse.Namespace) -> int:
     passphrase = passphrase_arg(args) or os.environ.get(dbmod.ENV_PASSPHRASE)
     if not passphrase:
         passphrase = ask_twice(
-            t("security.cli.passphrase_new"), t("security.cli.passphrase_repeat")
+            t("security.cli.passphrase_new"),
+            t("security.cli.passphrase_repeat"),
+            no_terminal="no_terminal_passphrase",
         )
     if exists:
-        plain = open_database(args.db)
+        plain = open_cli_database(args.db)
         report = backup.encrypt(plain, passphrase)
         print(t("security.cli.encrypted", path=report.path, backups=report.backups))
         return 0
-    database = open_database(args.db, passphrase=passphrase)
+    database = open_cli_database(args.db, create=True, passphrase=passphrase)
     print(
         t(
             "security.cli.initialised",

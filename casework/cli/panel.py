@@ -7,8 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from casework.cli import acting_worker, add_db_option
-from casework.db import open_database
+from casework.cli import acting_worker, add_db_option, open_cli_database
 from casework.i18n import t
 from casework.services import panel
 from casework.services.context import Context
@@ -44,7 +43,7 @@ def register(sub: Any) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    db = open_database(args.db)
+    db = open_cli_database(args.db)
     try:
         actor = acting_worker(db, args.username)
         result = panel.export(

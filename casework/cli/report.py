@@ -9,10 +9,10 @@ import io
 import json
 from typing import Any
 
-from casework.cli import add_db_option
-from casework.db import open_database
+from casework.cli import add_db_option, open_cli_database
 from casework.services import reports
 from casework.services.context import Context
+from casework.spreadsheet import safe_dict, safe_row
 
 
 def _date(text: str) -> dt.date:
@@ -39,7 +39,7 @@ COLUMNS = ("programme", "worker", *reports.METRICS)
 
 
 def cmd_caseload(args: argparse.Namespace) -> int:
-    db = open_database(args.db)
+    db = open_cli_database(args.db)
     try:
         result = reports.caseload(Context(db), args.date_from, args.date_to, office_wide=True)
     finally:
@@ -56,8 +56,8 @@ def cmd_caseload(args: argparse.Namespace) -> int:
     if args.format == "csv":
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        writer.writerow(dict(zip(COLUMNS, safe_row(COLUMNS), strict=True)))
+        writer.writerows(safe_dict(r) for r in rows)
         print(out.getvalue(), end="")
         return 0
     print(f"Caseload {data['from']} .. {data['to']} (today {data['today']})")

@@ -13,6 +13,7 @@ from casework.disclosure.period import Period
 from casework.disclosure.policy import Policy
 from casework.disclosure.release import Release, grouping_of
 from casework.disclosure.tabulate import Grouping
+from casework.spreadsheet import safe_row
 
 
 class Mark(Enum):
@@ -46,17 +47,21 @@ class CombinedTable:
         """
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(["table", "period", "dimensions", "category", *self.municipalities])
+        writer.writerow(
+            safe_row(["table", "period", "dimensions", "category", *self.municipalities])
+        )
         dims_of = {spec.table_id: "|".join(spec.dimensions) for spec in TABLES}
         for row in self.rows:
             writer.writerow(
-                [
-                    row.table_id,
-                    self.period.label,
-                    dims_of[row.table_id],
-                    "|".join(row.dims),
-                    *(_show(v) for v in row.values),
-                ]
+                safe_row(
+                    [
+                        row.table_id,
+                        self.period.label,
+                        dims_of[row.table_id],
+                        "|".join(row.dims),
+                        *(_show(v) for v in row.values),
+                    ]
+                )
             )
         return buffer.getvalue().encode("utf-8")
 

@@ -54,6 +54,7 @@ from casework.disclosure.tabulate import (
     compute_grouping,
     tabulate,
 )
+from casework.spreadsheet import safe_row
 
 _MUNICIPALITY_RE = re.compile(r"\d{5}")
 _HASH_RE = re.compile(r"[0-9a-f]{64}")
@@ -203,10 +204,12 @@ class Release:
         for table in self.tables:
             buffer = io.StringIO()
             writer = csv.writer(buffer, lineterminator="\n")
-            writer.writerow(["table", "period", *table.dimensions, "count", "flag"])
+            writer.writerow(safe_row(["table", "period", *table.dimensions, "count", "flag"]))
             for cell in table.cells:
                 count = "" if cell.count is None else str(cell.count)
-                writer.writerow([table.table_id, self.period.label, *cell.dims, count, cell.flag])
+                writer.writerow(
+                    safe_row([table.table_id, self.period.label, *cell.dims, count, cell.flag])
+                )
             files[f"{table.table_id}.csv"] = buffer.getvalue().encode("utf-8")
         return files
 

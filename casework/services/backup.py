@@ -9,18 +9,27 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from alembic.script import ScriptDirectory
-
 from casework import paths
 from casework.db import (
+    BUSY_TIMEOUT_MS,
     Database,
     EncryptionError,
+    ask_passphrase,
+    file_kind,
+    fsync_file,
+    fsync_folder,
     is_encrypted_file,
     raw_connect,
+    script_directory,
+    sqlite_url,
 )
 from casework.errors import CaseworkError, Conflict
 from casework.models import AuditEvent
@@ -61,77 +70,281 @@ def backup(db: Database, out: Path | None = None) -> Path:
     if out is not None and out.exists() and out.is_dir():
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         out = out / f"{src.stem}-{stamp}.db"
-    copy = db.backup_file(reason="manual", dest=out)
-    assert copy is not None
+    if out is not None and out.exists():
+        raise Conflict("backup_out_exists", path=str(out))
+    failures: tuple[type[Exception], ...] = (OSError, *_db_errors())
+    try:
+        copy = db.backup_file(reason="manual", dest=out)
+    except failures as exc:
+        where = out if out is not None else paths.backup_dir(src)
+        raise CaseworkError("backup_unwritable", path=str(where), reason=_reason(exc)) from None
+    if copy is None:
+        raise CaseworkError("backup_missing", path=str(src))
     return copy
+
+
+def _reason(exc: BaseException) -> str:
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+
+
+def _db_errors() -> tuple[type[Exception], ...]:
+    """The errors of both SQLite drivers (plain ``sqlite3`` and ``sqlcipher3``)."""
+    import sqlcipher3.dbapi2 as sqlcipher
+
+    cipher_error: type[Exception] = sqlcipher.Error
+    return (sqlite3.Error, cipher_error)
 
 
 @dataclass(frozen=True)
 class BackupCheck:
-    revision: str | None
-    persons: int
+    revision: str
+    counts: dict[str, int]
     encrypted: bool
 
+    @property
+    def persons(self) -> int:
+        return self.counts.get("person", 0)
 
-def check_backup(db: Database, path: Path) -> BackupCheck:
-    """Open a backup file with this database's key and check it is a whole casework file."""
-    if not path.is_file():
-        raise CaseworkError("backup_missing", path=str(path))
-    encrypted = is_encrypted_file(path)
-    if encrypted and not db.encrypted:
-        raise CaseworkError("backup_invalid", path=str(path), reason="encrypted")
+    @property
+    def rows(self) -> int:
+        return sum(self.counts.values())
+
+
+def _source_key(source: Path, office_key: str | None, passphrase: str | None) -> str | None:
+    """The key to open ``source`` with, from what it looks like (see ``db.file_kind``)."""
+    kind = file_kind(source)
+    if kind in ("missing", "folder"):
+        raise CaseworkError("backup_missing", path=str(source))
+    if kind == "empty":
+        raise CaseworkError("backup_empty", path=str(source))
+    if kind == "foreign":
+        raise CaseworkError("backup_foreign", path=str(source))
+    if kind == "sqlite":
+        return None
+    return office_key or passphrase or ask_passphrase(source)
+
+
+def _private_copy(source: Path, tmp: Path) -> None:
+    """The backup's bytes (and a ``-wal`` beside it, if someone left one) copied to
+    ``tmp``: the backup itself is only read, never opened by SQLite, never changed."""
+    _remove(tmp)
+    shutil.copyfile(source, tmp)
+    wal = source.with_name(source.name + "-wal")
+    if wal.is_file():
+        shutil.copyfile(wal, tmp.with_name(tmp.name + "-wal"))
+
+
+def _remove(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    for suffix in _SIDE_FILES:
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
+def _check_copy(copy: Path, key: str | None, shown: Path) -> BackupCheck:
+    """Every check a restore makes, on a private copy (a WAL left beside the backup is
+    folded in here). ``shown`` is the backup's name for the messages."""
     try:
-        conn = raw_connect(path, db._passphrase if encrypted else None)
-    except Exception as exc:  # pragma: no cover - sqlite refuses to open at all
-        raise CaseworkError("backup_invalid", path=str(path), reason=str(exc)) from None
+        conn = raw_connect(copy, key)
+    except _db_errors() as exc:
+        raise CaseworkError("backup_damaged", path=str(shown), reason=str(exc)) from None
     try:
-        try:
-            ok = conn.execute("PRAGMA integrity_check").fetchone()[0]
-            revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
-            persons = conn.execute("SELECT count(*) FROM person").fetchone()[0]
-        except Exception as exc:
-            reason = "wrong key" if encrypted else str(exc)
-            raise CaseworkError("backup_invalid", path=str(path), reason=reason) from None
+        return _check_open(conn, key, shown)
     finally:
         conn.close()
-    if ok != "ok":
-        raise CaseworkError("backup_invalid", path=str(path), reason=ok)
-    rev = revision[0] if revision else None
-    known = {s.revision for s in ScriptDirectory.from_config(db.alembic_config()).walk_revisions()}
-    if rev not in known:
-        raise CaseworkError("backup_invalid", path=str(path), reason=f"revision {rev}")
-    return BackupCheck(rev, int(persons), encrypted)
+
+
+def _check_open(conn: Any, key: str | None, shown: Path) -> BackupCheck:
+    """The checks of :func:`_check_copy` on an open connection.
+
+    The rule for an encrypted file: if the key decrypts the first page (the schema can be
+    read), the key is right, and any later failure (a page whose HMAC does not verify,
+    ``integrity_check``) means the file is damaged. If the first page does not decrypt,
+    the key is wrong, or the file is not an SQLCipher database at all: SQLCipher cannot
+    tell those apart, and neither do we.
+    """
+    errors = _db_errors()
+    path = str(shown)
+
+    def damaged(reason: str) -> CaseworkError:
+        return CaseworkError("backup_damaged", path=path, reason=reason)
+
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except errors as exc:
+        if key is not None:
+            raise CaseworkError("backup_wrong_key", path=path) from None
+        raise damaged(str(exc)) from None
+    try:
+        if key is not None:
+            bad_pages = conn.execute("PRAGMA cipher_integrity_check").fetchall()
+            if bad_pages:
+                raise damaged(str(bad_pages[0][0]))
+        result = conn.execute("PRAGMA integrity_check").fetchall()
+        if result != [("ok",)]:
+            raise damaged(str(result[0][0]))
+        tables = _tables(conn)
+        if "alembic_version" not in tables:
+            raise CaseworkError("backup_not_casework", path=path)
+        row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        known = {s.revision for s in script_directory().walk_revisions()}
+        if row is None or row[0] not in known:
+            raise CaseworkError(
+                "backup_unknown_revision", path=path, revision=row[0] if row else "-"
+            )
+        _check_text(conn, tables, damaged)
+        counts = {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in tables}
+    except errors as exc:
+        raise damaged(str(exc)) from None
+    return BackupCheck(str(row[0]), counts, key is not None)
+
+
+def _tables(conn: Any) -> list[str]:
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY name"
+        )
+    ]
+
+
+def _check_text(conn: Any, tables: list[str], damaged: Any) -> None:
+    """Every text value in every table decodes as UTF-8 (a flipped byte in a stored name
+    passes integrity_check, then breaks every search that reads it)."""
+    columns_of = {t: [r[1] for r in conn.execute(f'PRAGMA table_info("{t}")')] for t in tables}
+    conn.text_factory = bytes
+    try:
+        for table, columns in columns_of.items():
+            if not columns:
+                continue
+            select = ", ".join(f'typeof("{c}"), "{c}"' for c in columns)
+            for n, row in enumerate(conn.execute(f'SELECT {select} FROM "{table}"'), 1):
+                for i, column in enumerate(columns):
+                    if row[2 * i] == b"text":
+                        try:
+                            row[2 * i + 1].decode("utf-8")
+                        except UnicodeDecodeError:
+                            raise damaged(f"{table}.{column}, fila {n}: texto ilegible") from None
+    finally:
+        conn.text_factory = str
+
+
+def check_backup(db: Database | None, path: Path, passphrase: str | None = None) -> BackupCheck:
+    """Check a backup file as a restore would, on a private copy in a temporary folder:
+    the backup itself is not opened by SQLite and not changed."""
+    key = _source_key(path, db._passphrase if db is not None else None, passphrase)
+    with tempfile.TemporaryDirectory(prefix="casework-check-") as folder:
+        copy = Path(folder) / "check.db"
+        _private_copy(path, copy)
+        return _check_copy(copy, key, path)
 
 
 @dataclass(frozen=True)
 class RestoreReport:
     source: Path
-    previous: Path
-    persons: int
+    target: Path
+    previous: Path | None
+    check: BackupCheck
+    revision: str | None
+    counts: dict[str, int]
+    encrypted: bool
+
+    @property
+    def persons(self) -> int:
+        return self.counts.get("person", 0)
 
 
-def restore(db: Database, source: Path) -> RestoreReport:
-    """Replace the database with a checked backup; the current one is backed up first.
+RestoreStep = Callable[[str], None]
 
-    Other desks must be closed: their open connections would keep the old pages.
+
+def restore(
+    target: Path,
+    source: Path,
+    *,
+    current: Database | None = None,
+    passphrase: str | None = None,
+    step: RestoreStep | None = None,
+) -> RestoreReport:
+    """Replace the database at ``target`` (``current``, open; or no file yet) with a
+    checked copy of the backup ``source``.
+
+    1. The backup's bytes are copied to ``<target>.restoring`` beside the live file (same
+       folder, same file system); the backup itself is only read, and never pruned.
+    2. That copy is checked fully (key, cipher HMACs, integrity_check, a known schema
+       revision, every text value decodes, row counts), encrypted under the office's key
+       if the office is encrypted and the backup is not, brought to the newest schema,
+       given a ``restore`` audit event, checked again, and flushed to disk.
+    3. Only then is the current database copied to ``backups/…-pre-restore.db``,
+       checkpointed and closed (its ``-wal`` folded in, so no stale WAL is left for the new
+       file), and the checked copy renamed over it with one atomic ``os.replace``.
+
+    A kill at any moment leaves the old database or the new one, whole. An encrypted
+    backup stays encrypted; a plain one restored onto an encrypted office is encrypted.
+    Other desks must be closed: a desk still open is refused (its WAL would remain).
     """
-    check = check_backup(db, source)
-    dest = _file(db)
-    previous = db.backup_file(reason="pre-restore")
-    assert previous is not None
-    db.dispose()
-    src_conn = raw_connect(source, db._passphrase if check.encrypted else None)
-    dst_conn = db.raw_connect(dest)
+    mark = step or (lambda _name: None)
+    office_key = current._passphrase if current is not None else None
+    key = _source_key(source, office_key, passphrase)
+    result_key = office_key or key
+    tmp = target.with_name(target.name + ".restoring")
     try:
-        # A plain backup restored into an encrypted database is encrypted by the copy.
-        src_conn.backup(dst_conn)
-        _audit_raw(dst_conn, "restore", revision=check.revision)
-        dst_conn.commit()
+        _private_copy(source, tmp)
+        mark("copied")
+        check = _check_copy(tmp, key, source)
+        mark("checked")
+        if result_key is not None and key is None:
+            _encrypt_file(tmp, result_key)
+        if check.revision != script_directory().get_current_head():
+            restored = Database(sqlite_url(tmp), passphrase=result_key)
+            try:
+                restored.upgrade(backup=False)
+            finally:
+                restored.dispose()
+        conn = raw_connect(tmp, result_key)
+        try:
+            _audit_raw(conn, "restore", source=source.name, revision=check.revision)
+            conn.commit()
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            final = _check_open(conn, result_key, source)
+        finally:
+            conn.close()
+        revision = final.revision
+        for suffix in _SIDE_FILES:
+            tmp.with_name(tmp.name + suffix).unlink(missing_ok=True)
+        fsync_file(tmp)
+        mark("ready")
+        previous = None
+        if current is not None:
+            previous = current.backup_file(reason="pre-restore", keep=source)
+            mark("previous")
+            _close_live(current, target)
+        mark("replacing")
+        os.replace(tmp, target)
+        fsync_folder(target.parent)
+        mark("replaced")
+    except BaseException:
+        _remove(tmp)
+        raise
+    return RestoreReport(
+        source, target, previous, check, revision, final.counts, result_key is not None
+    )
+
+
+def _close_live(current: Database, target: Path) -> None:
+    """Fold the live file's WAL into it and close it, so that no ``-wal`` of the old file
+    is left to be replayed onto the new one; refused while another desk holds it open."""
+    current.dispose()
+    conn = current.raw_connect(target)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     finally:
-        src_conn.close()
-        dst_conn.close()
-    db.upgrade(backup=False)
-    return RestoreReport(source, previous, check.persons)
+        conn.close()
+    # The last connection to close removes -wal and -shm (also those a crashed desk left):
+    # if they are still there, another desk has the file open.
+    open_elsewhere = any(target.with_name(target.name + x).exists() for x in ("-wal", "-shm"))
+    if (busy and busy[0]) or open_elsewhere:
+        raise Conflict("restore_desks_open", path=str(target))
 
 
 @dataclass(frozen=True)
