@@ -336,11 +336,16 @@ def test_a_backup_from_an_unknown_schema_or_while_a_desk_is_open_is_refused(
     assert "unknown schema" in _refused([str(newer), "--db", str(path)], capsys)
     desk = open_database(str(path))
     _add(desk, admin, 2)  # a desk is still open on the file
+    for i in range(BACKUPS_KEPT):
+        desk.backup_file(reason=f"n{i:02d}")
+    kept = sorted((path.parent / "backups").iterdir())
     try:
         assert "has the database" in _refused([str(good), "--db", str(path)], capsys)
     finally:
         desk.dispose()
     assert _names(path) == {"Persona0001", "Persona0002"}
+    # Refused before anything was copied: no pre-restore copy, no old backup pruned.
+    assert sorted((path.parent / "backups").iterdir()) == kept
 
 
 def test_a_backup_at_an_older_revision_is_brought_to_the_newest(

@@ -315,6 +315,9 @@ def restore(
         mark("ready")
         previous = None
         if current is not None:
+            # Refuse before the pre-restore copy while another desk has the file open, so a
+            # refused restore copies and prunes nothing; checked again after the copy.
+            _close_live(current, target)
             previous = current.backup_file(reason="pre-restore", keep=source)
             mark("previous")
             _close_live(current, target)
