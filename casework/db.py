@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from casework import paths
+from casework.private_files import create_empty, private_dir, readable_by_others, tighten
 
 if TYPE_CHECKING:
     from casework.errors import Busy
@@ -144,9 +145,15 @@ def is_encrypted_file(path: Path) -> bool:
 
 
 def read_passphrase_file(path: str | Path) -> str:
+    """The passphrase in ``path``; refused (nothing opened) if other accounts of this
+    computer may read the file: a key anyone can read protects nothing."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError:
+        with Path(path).open("rb") as fh:
+            if readable_by_others(fh.fileno()):
+                raise EncryptionError("secret_file_open", path=str(path))
+            data = fh.read()
+        text = data.decode("utf-8")
+    except (OSError, UnicodeDecodeError):
         raise EncryptionError("passphrase_file_unreadable", path=str(path)) from None
     return text.rstrip("\r\n")
 
@@ -226,7 +233,8 @@ class Database:
             if path is not None:
                 if path.exists() and path.is_dir():
                     raise DatabaseProblem("db_is_folder", path=str(path))
-                path.parent.mkdir(parents=True, exist_ok=True)
+                private_dir(path.parent, own=paths.is_own_folder(path.parent))
+                _tighten_database(path)
                 kind = file_kind(path)
                 if kind == "foreign":
                     raise DatabaseProblem("not_a_database", path=str(path))
@@ -252,6 +260,14 @@ class Database:
 
                 # The key must be the very first statement on every new connection.
                 event.listen(self.engine, "connect", _set_key, insert=True)
+            if path is not None:
+                file = path
+
+                def _create_private(*_: Any) -> None:
+                    # SQLite would create a missing file 0644 (and its -wal/-shm like it).
+                    create_empty(file)
+
+                event.listen(self.engine, "do_connect", _create_private)
             event.listen(self.engine, "connect", _sqlite_on_connect)
             event.listen(self.engine, "begin", _sqlite_on_begin)
             if passphrase is not None:
@@ -364,13 +380,13 @@ class Database:
             return None
         prune = dest is None
         if dest is None:
-            folder = paths.backup_dir(src)
-            folder.mkdir(parents=True, exist_ok=True)
+            folder = private_dir(paths.backup_dir(src), own=True)
             stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
             dest = folder / f"{src.stem}-{stamp}-{reason}.db"
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(dest.parent)
         tmp = dest.with_name(dest.name + ".part")
         tmp.unlink(missing_ok=True)
+        create_empty(tmp)
         # The online backup API copies a consistent snapshot while other desks keep writing;
         # an encrypted database gives an encrypted copy under the same key.
         source = self.raw_connect(src)
@@ -390,10 +406,18 @@ class Database:
 
 def _prune_backups(folder: Path, stem: str, keep: Path | None = None) -> None:
     copies = sorted(folder.glob(f"{stem}-*.db"))
+    for kept in copies[-BACKUPS_KEPT:]:
+        tighten(kept)  # copies an older casework left readable by all
     for old in copies[:-BACKUPS_KEPT]:
         if keep is not None and old.resolve() == keep.resolve():
             continue
         old.unlink(missing_ok=True)
+
+
+def _tighten_database(path: Path) -> None:
+    """A database file (and its side files) an older casework created ``0644``: owner only."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        tighten(path.with_name(path.name + suffix))
 
 
 def fsync_file(path: Path) -> None:

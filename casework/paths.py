@@ -17,6 +17,15 @@ def data_dir() -> Path:
     return path
 
 
+def is_own_folder(folder: Path) -> bool:
+    """The data folder or a folder inside it: casework made it, so it keeps it private."""
+    try:
+        own = data_dir().expanduser().resolve()
+        return folder.expanduser().resolve().is_relative_to(own)
+    except OSError:
+        return False
+
+
 def default_db_path() -> Path:
     return data_dir() / "casework.db"
 

@@ -152,7 +152,10 @@ def test_the_last_administrator_cannot_leave_or_be_demoted(
         {"full_name": "Ana Admin", "role": "supervisor", "programme_code": "OFMIG"},
     )
     assert changed.role == "supervisor"
-    assert _audit(database, "worker")[-1] == ("update", {"fields": ["role"]})
+    assert _audit(database, "worker")[-1] == (
+        "role_change",
+        {"from_role": "admin", "to_role": "supervisor"},
+    )
     with pytest.raises(Conflict):  # now Beto is the last one
         workers.set_active(Context(database, second.id), second.id, False)
 

@@ -89,6 +89,7 @@ def test_init_encrypt_then_unattended_backup_from_a_passphrase_file(
     path = tmp_path / "office.db"
     key = tmp_path / "key.txt"
     key.write_text(PASSPHRASE + "\n")
+    key.chmod(0o600)  # a key file others may read is refused (test_private_files)
     assert main(["init", "--encrypt", "--db", str(path), "--passphrase-file", str(key)]) == 0
     assert is_encrypted_file(path)
     out = tmp_path / "nightly.db"

@@ -31,6 +31,7 @@ from casework.db import (
 )
 from casework.errors import CaseworkError
 from casework.i18n import detect_language, set_language, t
+from casework.private_files import private_dir
 
 DEMO_PEOPLE = 300
 
@@ -119,7 +120,7 @@ def check_db_arg(db: str | None, *, create: bool = False) -> None:
     if kind == "folder":
         raise CaseworkError("db_is_folder", path=str(path))
     if create and path.parent.resolve() == paths.data_dir().resolve():
-        path.parent.mkdir(parents=True, exist_ok=True)  # casework's own folder, first run
+        private_dir(path.parent, own=True)  # casework's own folder, first run
     if not path.parent.is_dir():
         raise CaseworkError("db_folder_missing", folder=str(path.parent))
     if kind == "missing":
@@ -207,6 +208,16 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Belt and braces: whatever a command writes is its owner's only, even a file made
+    # by a library that never asks (every casework file sets its mode itself).
+    umask = os.umask(0o077)
+    try:
+        return _main(argv)
+    finally:
+        os.umask(umask)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

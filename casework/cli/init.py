@@ -139,6 +139,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         print(t("security.cli.encrypted", path=report.path, backups=report.backups))
         return 0
     database = open_cli_database(args.db, create=True, passphrase=passphrase)
+    backup.created_encrypted(database)
     print(
         t(
             "security.cli.initialised",

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import sqlite3
 import tempfile
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +33,11 @@ from casework.db import (
 )
 from casework.errors import CaseworkError, Conflict
 from casework.models import AuditEvent
+from casework.private_files import copy_private, create_empty
+
+COMMAND_LINE = "command_line"
+"""The ``via`` detail of a security act no signed-in worker did (``casework init --encrypt``
+before anyone exists, ``casework restore``)."""
 
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 
@@ -44,20 +49,24 @@ def _file(db: Database) -> Path:
     return path
 
 
-def _audit_raw(conn: Any, action: str, **details: Any) -> None:
-    """Audit a file-level operation through a raw connection (no ORM session here)."""
+def _audit_raw(conn: Any, action: str, actor: uuid.UUID | None = None, **details: Any) -> None:
+    """Audit a file-level operation through a raw connection (no ORM session here). An act
+    without a signed-in worker says it came from the command line."""
     import json
 
     from casework.ids import uuid7
     from casework.models.base import utcnow
 
+    if actor is None:
+        details["via"] = COMMAND_LINE
     conn.execute(
         f"INSERT INTO {AuditEvent.__tablename__} "
         "(id, at, worker_id, action, entity, entity_id, person_id, details) "
-        "VALUES (?, ?, NULL, ?, 'database', NULL, NULL, ?)",
+        "VALUES (?, ?, ?, ?, 'database', NULL, NULL, ?)",
         (
             uuid7().hex,
             utcnow().replace(tzinfo=None).isoformat(sep=" "),
+            actor.hex if actor is not None else None,
             action,
             json.dumps(details),
         ),
@@ -128,10 +137,10 @@ def _private_copy(source: Path, tmp: Path) -> None:
     """The backup's bytes (and a ``-wal`` beside it, if someone left one) copied to
     ``tmp``: the backup itself is only read, never opened by SQLite, never changed."""
     _remove(tmp)
-    shutil.copyfile(source, tmp)
+    copy_private(source, tmp)
     wal = source.with_name(source.name + "-wal")
     if wal.is_file():
-        shutil.copyfile(wal, tmp.with_name(tmp.name + "-wal"))
+        copy_private(wal, tmp.with_name(tmp.name + "-wal"))
 
 
 def _remove(path: Path) -> None:
@@ -264,6 +273,7 @@ def restore(
     current: Database | None = None,
     passphrase: str | None = None,
     step: RestoreStep | None = None,
+    actor: uuid.UUID | None = None,
 ) -> RestoreReport:
     """Replace the database at ``target`` (``current``, open; or no file yet) with a
     checked copy of the backup ``source``.
@@ -281,6 +291,8 @@ def restore(
     A kill at any moment leaves the old database or the new one, whole. An encrypted
     backup stays encrypted; a plain one restored onto an encrypted office is encrypted.
     Other desks must be closed: a desk still open is refused (its WAL would remain).
+    Every file made on the way is the owner's only (``0600``); the ``restore`` event
+    names ``actor``, else says it came from the command line.
     """
     mark = step or (lambda _name: None)
     office_key = current._passphrase if current is not None else None
@@ -302,7 +314,7 @@ def restore(
                 restored.dispose()
         conn = raw_connect(tmp, result_key)
         try:
-            _audit_raw(conn, "restore", source=source.name, revision=check.revision)
+            _audit_raw(conn, "restore", actor, source=source.name, revision=check.revision)
             conn.commit()
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             final = _check_open(conn, result_key, source)
@@ -356,51 +368,86 @@ class EncryptReport:
     backups: int
 
 
-def encrypt(db: Database, passphrase: str) -> EncryptReport:
+def encrypt(db: Database, passphrase: str, *, actor: uuid.UUID | None = None) -> EncryptReport:
     """Convert a plain SQLite file (and its backups) to SQLCipher under ``passphrase``.
 
-    The plain file is replaced only after the encrypted copy opened and held the same rows.
+    The plain file is replaced only after the encrypted copy opened and held the same rows;
+    that copy carries the ``encrypt`` audit event (``actor``, else "from the command
+    line"), so the database is never encrypted without it.
     """
     path = _file(db)
     if db.encrypted or is_encrypted_file(path):
         raise Conflict("already_encrypted")
     db.dispose()
-    _encrypt_file(path, passphrase)
-    done = 0
     folder = paths.backup_dir(path)
-    for copy in sorted(folder.glob(f"{path.stem}-*.db")) if folder.is_dir() else []:
-        if not is_encrypted_file(copy):
-            _encrypt_file(copy, passphrase)
-            done += 1
-    return EncryptReport(path, done)
+    copies = sorted(folder.glob(f"{path.stem}-*.db")) if folder.is_dir() else []
+    plain_copies = [c for c in copies if not is_encrypted_file(c)]
+
+    def audited(conn: Any) -> None:
+        _audit_raw(conn, "encrypt", actor, backups=len(plain_copies))
+
+    _encrypt_file(path, passphrase, before_replace=audited)
+    for copy in plain_copies:
+        _encrypt_file(copy, passphrase)
+    return EncryptReport(path, len(plain_copies))
 
 
-def _encrypt_file(path: Path, passphrase: str) -> None:
+def created_encrypted(db: Database, *, actor: uuid.UUID | None = None) -> None:
+    """Audit a database created encrypted (``casework init --encrypt`` on a new file)."""
+    from casework.services.context import Context, audit
+
+    if not db.encrypted:
+        raise CaseworkError("not_encrypted")
+    with db.write() as session:
+        details: dict[str, Any] = {"new_database": True}
+        if actor is None:
+            details["via"] = COMMAND_LINE
+        audit(session, Context(db, actor), "encrypt", "database", None, **details)
+
+
+def _encrypt_file(
+    path: Path, passphrase: str, *, before_replace: Callable[[Any], None] | None = None
+) -> None:
+    """``path`` encrypted in place: an owner-only ``.encrypting`` copy, checked to hold the
+    same rows (then given ``before_replace``, committed), renamed over the plain file."""
     import sqlcipher3.dbapi2 as sqlcipher
 
     tmp = path.with_name(path.name + ".encrypting")
-    tmp.unlink(missing_ok=True)
-    plain = sqlcipher.connect(str(path))
+    _remove(tmp)
+    create_empty(tmp)
     try:
-        plain.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        counts = _counts(plain)
-        version = plain.execute("PRAGMA user_version").fetchone()[0]
-        plain.execute("ATTACH DATABASE ? AS encrypted KEY ?", (str(tmp), passphrase))
-        plain.execute("SELECT sqlcipher_export('encrypted')")
-        plain.execute(f"PRAGMA encrypted.user_version = {int(version)}")
-        plain.execute("DETACH DATABASE encrypted")
-    finally:
-        plain.close()
-    check = raw_connect(tmp, passphrase)
-    try:
-        if _counts(check) != counts:
-            raise EncryptionError("wrong_passphrase")
-        check.execute("PRAGMA journal_mode = WAL")
-    finally:
-        check.close()
-    os.replace(tmp, path)
+        plain = sqlcipher.connect(str(path))
+        try:
+            plain.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            counts = _counts(plain)
+            version = plain.execute("PRAGMA user_version").fetchone()[0]
+            plain.execute("ATTACH DATABASE ? AS encrypted KEY ?", (str(tmp), passphrase))
+            plain.execute("SELECT sqlcipher_export('encrypted')")
+            plain.execute(f"PRAGMA encrypted.user_version = {int(version)}")
+            plain.execute("DETACH DATABASE encrypted")
+        finally:
+            plain.close()
+        check = raw_connect(tmp, passphrase)
+        try:
+            if _counts(check) != counts:
+                raise EncryptionError("wrong_passphrase")
+            check.execute("PRAGMA journal_mode = WAL")
+            if before_replace is not None:
+                before_replace(check)
+                check.commit()
+                check.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            check.close()
+        for suffix in _SIDE_FILES:
+            tmp.with_name(tmp.name + suffix).unlink(missing_ok=True)
+        fsync_file(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        _remove(tmp)
+        raise
     for suffix in _SIDE_FILES:
         path.with_name(path.name + suffix).unlink(missing_ok=True)
+    fsync_folder(path.parent)
 
 
 def _counts(conn: Any) -> dict[str, int]:

@@ -25,6 +25,7 @@ from casework.disclosure import Period, PersonFacts, Policy, Release, build_rele
 from casework.errors import CaseworkError, FieldError, InvalidInput
 from casework.models import Contact, MigrationStatusRecord, PanelRelease, Person, Referral
 from casework.models.enums import Role
+from casework.private_files import private_dir, write_private
 from casework.services.context import Context, audit
 
 DEFAULT_MUNICIPALITY = "13101"
@@ -237,18 +238,17 @@ def export(
     municipality: str = DEFAULT_MUNICIPALITY,
     office_wide: bool = False,
 ) -> ExportResult:
-    """Write the release's CSV files and JSON to ``out_dir`` and record it in the ledger."""
+    """Write the release's CSV files and JSON to ``out_dir`` (owner only, a folder made
+    here ``0700``) and record it in the ledger."""
     prepared = prepare(ctx, period_text, k=k, municipality=municipality, office_wide=office_wide)
     release = prepared.release
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(out_dir)
         written = []
         for name, data in sorted(release.to_csv_files().items()):
-            path = out_dir / name
-            path.write_bytes(data)
-            written.append(path)
+            written.append(write_private(out_dir / name, data))
         json_path = out_dir / f"panel-{release.period.label}.json"
-        json_path.write_bytes(release.to_json())
+        write_private(json_path, release.to_json())
         written.append(json_path)
     except OSError as exc:
         raise ExportError("export_write", path=str(out_dir), reason=exc.strerror or "") from exc

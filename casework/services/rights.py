@@ -8,7 +8,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-import os
 import uuid
 from collections.abc import Mapping
 from functools import cache
@@ -26,6 +25,7 @@ from casework.models import Base, IdentityDocument, Person, RightsRequest, Tombs
 from casework.models.base import utcnow
 from casework.models.enums import Role
 from casework.models.security import RefusalGround, RequestStatus, RightKind
+from casework.private_files import private_dir, write_private
 from casework.services import catalogue, gate, locking, persons
 from casework.services.context import Context, audit, get_or_404, open_blocking, validate
 from casework.services.gate import AccessReason, Read, person_read
@@ -379,9 +379,9 @@ def answer_access_to(
     json_path = folder / (name or f"{stem}.json")
     text_path = json_path.with_suffix(".txt")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        _write_private(json_path, body)
-        _write_private(text_path, readable(document, destinations))
+        private_dir(folder, own=paths.is_own_folder(folder))
+        write_private(json_path, body)
+        write_private(text_path, readable(document, destinations))
     except OSError as exc:
         raise CaseworkError("export_write", path=str(folder), reason=exc.strerror or "") from None
     try:
@@ -391,12 +391,6 @@ def answer_access_to(
         text_path.unlink(missing_ok=True)
         raise
     return AnswerFiles(json_path, text_path, digest)
-
-
-def _write_private(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
-        out.write(text)
 
 
 def _access_document(

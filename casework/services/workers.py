@@ -328,10 +328,32 @@ def change_worker(
             "programme_id": _programme_id(session, change.programme_code),
         }
         changed = [name for name, value in values.items() if getattr(row, name) != value]
+        # A role or programme change is a security act of its own, with the codes before
+        # and after; a new name stays an ordinary update.
+        if "role" in changed:
+            audit(
+                session,
+                ctx,
+                "role_change",
+                "worker",
+                row.id,
+                from_role=row.role,
+                to_role=values["role"],
+            )
+        if "programme_id" in changed:
+            audit(
+                session,
+                ctx,
+                "programme_change",
+                "worker",
+                row.id,
+                from_programme=row.programme.code if row.programme is not None else None,
+                to_programme=change.programme_code or None,
+            )
         for name in changed:
             setattr(row, name, values[name])
-        if changed:
-            audit(session, ctx, "update", "worker", row.id, fields=changed)
+        if "full_name" in changed:
+            audit(session, ctx, "update", "worker", row.id, fields=["full_name"])
         session.flush()
         session.refresh(row, ["programme"])
         return _staff(row)
