@@ -273,12 +273,20 @@ async def test_the_audit_browser_reads_in_words_with_names(
         [view] = [r for r in rows if "Pedro Pérez" in r]
         assert "Vio" in view and "Ficha" in view and "Yesenia Carolina Rondón Briceño" in view
         assert "fuera de su carga · motivo: colega pidió ayuda" in view
+        assert "qué: los datos personales" in view
         [erased] = [r for r in rows if "Suprimió" in r]
         assert "(ficha suprimida)" in erased and "1 ficha" in erased and "1 atención" in erased
         assert any("Solicitud de derechos" in r and "Creó" in r for r in rows)
         assert any("Entró" in r and "Funcionario/a" in r for r in rows)
         everything = " ".join(rows)
-        for raw in ('{"', "rights_request", "colleague_help", "identity_checked", " erase "):
+        for raw in (
+            '{"',
+            "rights_request",
+            "colleague_help",
+            "identity_checked",
+            " erase ",
+            "what",
+        ):
             assert raw not in everything, raw
         # The trail itself still holds ids only.
         assert all("Yesenia" not in str(r.model_dump()) for r in screen.rows)

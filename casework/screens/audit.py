@@ -97,8 +97,15 @@ def _value(key: str, value: Any, names: Mapping[uuid.UUID, str]) -> str:
     if isinstance(value, bool):
         return t("ui.yes") if value else t("ui.no")
     if isinstance(value, list):
+        if key in ("added", "removed"):
+            flags = refdata.code_list("case_flags")
+            return ", ".join(code_label(flags, str(v)) for v in value)
         return ", ".join(_field_label(str(v)) if key == "fields" else str(v) for v in value)
     text = str(value)
+    if key in ("via", "what"):
+        return _message(f"protection.audit.{key}", text) or text
+    if key in ("from_role", "to_role"):
+        return _message("role", text) or text
     if key in ("kind", "request"):
         return right_name(text)
     if key == "ground":
