@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from platformdirs import user_data_path
+from platformdirs import user_data_path, user_state_path
 
 APP_NAME = "casework"
 
@@ -15,6 +15,13 @@ def data_dir() -> Path:
     override = os.environ.get("CASEWORK_DATA_DIR")
     path = Path(override) if override else user_data_path(APP_NAME, appauthor=False)
     return path
+
+
+def state_dir() -> Path:
+    """The user state folder, where ``casework signin`` keeps its short-lived tokens
+    (``CASEWORK_STATE_DIR`` overrides the platform's one)."""
+    override = os.environ.get("CASEWORK_STATE_DIR")
+    return Path(override) if override else user_state_path(APP_NAME, appauthor=False)
 
 
 def default_db_path() -> Path:

@@ -32,6 +32,8 @@ def isolated_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Nothing a test does touches the real user data dir or a real database URL."""
     data = tmp_path / "userdata"
     monkeypatch.setenv("CASEWORK_DATA_DIR", str(data))
+    monkeypatch.setenv("CASEWORK_STATE_DIR", str(tmp_path / "userstate"))
+    monkeypatch.delenv("CASEWORK_USER", raising=False)
     monkeypatch.delenv("CASEWORK_DATABASE_URL", raising=False)
     set_language("es")
     return data

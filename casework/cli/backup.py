@@ -9,10 +9,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from casework.cli import add_db_option, check_db_arg, open_cli_database
-from casework.cli.init import add_passphrase_option, opened, passphrase_arg
+from casework.cli.init import add_passphrase_option, admin_unless_empty, opened, passphrase_arg
+from casework.cli.signin import add_signin_options, signed_in
 from casework.db import resolve_url
 from casework.errors import CaseworkError
 from casework.i18n import t
+from casework.models.enums import Role
 
 
 def register(sub: Any) -> None:
@@ -22,6 +24,7 @@ def register(sub: Any) -> None:
     backup.add_argument("--out", metavar="FILE", help="where to write it (default: backups/)")
     add_db_option(backup)
     add_passphrase_option(backup)
+    add_signin_options(backup)
     backup.set_defaults(func=cmd_backup)
 
     restore = sub.add_parser(
@@ -30,6 +33,7 @@ def register(sub: Any) -> None:
     restore.add_argument("file", metavar="FILE")
     add_db_option(restore)
     add_passphrase_option(restore)
+    add_signin_options(restore)
     restore.set_defaults(func=cmd_restore)
 
 
@@ -37,6 +41,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from casework.services import backup
 
     with opened(args) as database:
+        # A copy of every person: an administrator's act, named in the sign-in's audit event.
+        signed_in(args, database, roles=(Role.ADMIN,))
         copy = backup.backup(database, Path(args.out) if args.out else None)
     print(t("security.cli.backup_done", path=copy))
     return 0
@@ -57,6 +63,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
     if target.exists():
         current = open_cli_database(str(target), passphrase=passphrase, upgrade=False)
     try:
+        if current is not None:
+            # Replacing the office's database is an administrator's act; restoring to a new
+            # file gives nobody more than the backup file they already hold.
+            admin_unless_empty(args, current, upgrade=False)
         report = backup.restore(
             target, Path(args.file).expanduser(), current=current, passphrase=passphrase
         )
