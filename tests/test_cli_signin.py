@@ -21,10 +21,12 @@ import sqlalchemy as sa
 
 from casework import clock
 from casework.cli import build_parser, leaf_commands, main
-from casework.db import is_encrypted_file, open_database
+from casework.db import Database, is_encrypted_file, open_database
+from casework.errors import NotAllowed
 from casework.models import AuditEvent, SignInToken, Worker
 from casework.services import auth, backup, catalogue, persons, rights, workers
 from casework.services.context import Context
+from casework.services.schemas import WorkerOut
 
 from .factories import intake_data, person_data
 
@@ -639,11 +641,59 @@ def test_a_token_file_others_can_read_is_refused(
     office: Path, signed_in_walt: Path, no_terminal: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     signed_in_walt.chmod(0o644)
+    before = _state(office)
     assert main(["worker", "list", "--db", str(office)]) == 2
     assert "chmod 600" in capsys.readouterr().err
+    assert _state(office) == before  # refused before the database was opened
 
 
 @pytest.fixture(autouse=True)
 def _unfrozen() -> Iterator[None]:
     yield
     clock.freeze(None)
+
+
+def test_tokens_on_both_backends(
+    database: Database, supervisor: WorkerOut, admin: WorkerOut
+) -> None:
+    """The service under ``casework signin``: one token, its worker, expiry and revocation;
+    failures are audited but do not count towards the lock-out."""
+    own = Context(database, supervisor.id)
+    token, expires = auth.issue_token(own, hours=1)
+    assert auth.token_sign_in(Context(database), token).id == supervisor.id
+    with pytest.raises(NotAllowed):
+        auth.token_sign_in(Context(database), token, username="admin")  # not admin's
+    with pytest.raises(NotAllowed) as err:
+        auth.token_sign_in(Context(database), token + "x")
+    assert err.value.code == "token_unknown"
+    clock.freeze(expires + dt.timedelta(seconds=1))
+    try:
+        with pytest.raises(NotAllowed) as err:
+            auth.token_sign_in(Context(database), token)
+        assert err.value.code == "token_expired"
+    finally:
+        clock.freeze(None)
+    assert auth.revoke_token(Context(database), token) is True
+    assert auth.revoke_token(Context(database), token) is False
+    with pytest.raises(NotAllowed) as err:
+        auth.token_sign_in(Context(database), token)
+    assert err.value.code == "token_revoked"
+    # An administrator's new password for the worker ends their other sign-ins too.
+    second, _ = auth.issue_token(own)
+    auth.set_password(Context(database, admin.id), supervisor.id, NEW_PASSWORD)
+    with pytest.raises(NotAllowed) as err:
+        auth.token_sign_in(Context(database), second)
+    assert err.value.code == "token_revoked"
+    with database.read() as s:
+        row = s.get(Worker, supervisor.id)
+        assert row is not None and row.failed_sign_ins == 0 and row.locked_until is None
+        reasons = s.scalars(
+            sa.select(AuditEvent.details["reason"].as_string()).where(
+                AuditEvent.action == "sign_in_failed"
+            )
+        ).all()
+    assert sorted(reasons) == sorted(
+        ["token_other_worker", "token_unknown", "token_expired", "token_revoked", "token_revoked"]
+    )
+    with pytest.raises(NotAllowed):
+        auth.issue_token(own, hours=24 * 8)  # at most a week

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from casework.cli import add_db_option, check_db_arg, open_cli_database
-from casework.cli.init import add_passphrase_option, admin_unless_empty, opened, passphrase_arg
-from casework.cli.signin import add_signin_options, signed_in
-from casework.db import resolve_url
+from casework.cli.init import add_passphrase_option, opened, passphrase_arg
+from casework.cli.signin import add_signin_options, check_credentials, signed_in
+from casework.db import Database, resolve_url
 from casework.errors import CaseworkError
 from casework.i18n import t
 from casework.models.enums import Role
+
+if TYPE_CHECKING:
+    from casework.services.backup import RestoreStep
 
 
 def register(sub: Any) -> None:
@@ -48,6 +51,26 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _admin_signs_in(args: argparse.Namespace, current: Database | None) -> RestoreStep | None:
+    """Replacing the office's database is an administrator's act: one who signs in, once
+    the backup has been checked and before anything of the office is replaced (a damaged
+    backup is refused without touching the office; a failed sign-in replaces nothing).
+    Restoring to a new file, or over a database nobody works in yet, needs nobody: it gives
+    no one more than the backup file they already hold."""
+    from casework.services import workers
+    from casework.services.context import Context
+
+    if current is None or workers.is_empty(Context(current)):
+        return None
+    check_credentials(args)
+
+    def step(name: str) -> None:
+        if name == "ready":
+            signed_in(args, current, roles=(Role.ADMIN,))
+
+    return step
+
+
 def cmd_restore(args: argparse.Namespace) -> int:
     """Restore to the current database, or to a new file (``--db`` that does not exist yet,
     in a folder that does); never onto an empty or foreign file."""
@@ -63,12 +86,12 @@ def cmd_restore(args: argparse.Namespace) -> int:
     if target.exists():
         current = open_cli_database(str(target), passphrase=passphrase, upgrade=False)
     try:
-        if current is not None:
-            # Replacing the office's database is an administrator's act; restoring to a new
-            # file gives nobody more than the backup file they already hold.
-            admin_unless_empty(args, current, upgrade=False)
         report = backup.restore(
-            target, Path(args.file).expanduser(), current=current, passphrase=passphrase
+            target,
+            Path(args.file).expanduser(),
+            current=current,
+            passphrase=passphrase,
+            step=_admin_signs_in(args, current),
         )
     finally:
         if current is not None:

@@ -86,6 +86,8 @@ def _check_private(path: Path, code: str) -> None:
         raise CaseworkError("password_file_missing", path=str(path)) from None
     if not stat.S_ISREG(info.st_mode):
         raise CaseworkError("password_file_missing", path=str(path))
+    if not hasattr(os, "getuid"):
+        return  # no POSIX owner and mode bits to check (Windows: the folder's ACL decides)
     if info.st_uid != os.getuid() or info.st_mode & 0o077:
         raise CaseworkError(code, path=str(path), mode=f"{stat.S_IMODE(info.st_mode):04o}")
 
@@ -148,7 +150,7 @@ def _read_token(path: Path) -> SavedToken:
 def _write_token(path: Path, saved: SavedToken, database: str) -> None:
     folder = path.parent
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if folder.stat().st_uid != os.getuid():
+    if hasattr(os, "getuid") and folder.stat().st_uid != os.getuid():
         raise CaseworkError("token_file_open", path=str(folder), mode="----")
     folder.chmod(0o700)
     body = {
@@ -180,7 +182,9 @@ def check_credentials(args: argparse.Namespace) -> None:
         if _username(args) is None and not _terminal():
             raise CaseworkError("signin_user_needed")
         return
-    if getattr(args, "tokens", True) and _find_token(args.db, _username(args)) is not None:
+    found = _find_token(args.db, _username(args)) if getattr(args, "tokens", True) else None
+    if found is not None:
+        _check_private(found, "token_file_open")
         return
     if not _terminal():
         raise CaseworkError("signin_needed")
