@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from platformdirs import user_data_path
+from platformdirs import user_data_path, user_state_path
 
 APP_NAME = "casework"
 
@@ -24,6 +24,13 @@ def is_own_folder(folder: Path) -> bool:
         return folder.expanduser().resolve().is_relative_to(own)
     except OSError:
         return False
+
+
+def state_dir() -> Path:
+    """The user state folder, where ``casework signin`` keeps its short-lived tokens
+    (``CASEWORK_STATE_DIR`` overrides the platform's one)."""
+    override = os.environ.get("CASEWORK_STATE_DIR")
+    return Path(override) if override else user_state_path(APP_NAME, appauthor=False)
 
 
 def default_db_path() -> Path:

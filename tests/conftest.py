@@ -8,7 +8,7 @@ import datetime as dt
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -32,6 +32,8 @@ def isolated_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Nothing a test does touches the real user data dir or a real database URL."""
     data = tmp_path / "userdata"
     monkeypatch.setenv("CASEWORK_DATA_DIR", str(data))
+    monkeypatch.setenv("CASEWORK_STATE_DIR", str(tmp_path / "userstate"))
+    monkeypatch.delenv("CASEWORK_USER", raising=False)
     monkeypatch.delenv("CASEWORK_DATABASE_URL", raising=False)
     set_language("es")
     return data
@@ -146,6 +148,43 @@ def desk_database(tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
     db = open_database(str(path))
     yield db
     db.dispose()
+
+
+CLI_PASSWORD = "frase larga de prueba"
+"""The password the command-line tests sign in with (synthetic)."""
+
+
+@pytest.fixture
+def password_file(tmp_path: Path) -> Callable[[str], Path]:
+    """Write a password to an owner-only file (``chmod 600``), as a script keeps it."""
+    count = iter(range(1_000_000))
+
+    def write(password: str = CLI_PASSWORD) -> Path:
+        path = tmp_path / f"password-{next(count)}.txt"
+        path.write_text(password + "\n", encoding="utf-8")
+        path.chmod(0o600)
+        return path
+
+    return write
+
+
+@pytest.fixture
+def cli_user(password_file: Callable[[str], Path]) -> Callable[[Database, str], list[str]]:
+    """``--user NAME --password-file FILE`` for a worker of ``db``, whose own password (not a
+    temporary one) becomes :data:`CLI_PASSWORD`: how a test signs in on the command line."""
+
+    def args(db: Database, username: str) -> list[str]:
+        from casework.models import Worker
+        from casework.services.auth import hash_password
+
+        with db.write() as session:
+            row = session.scalar(sa.select(Worker).where(Worker.username == username))
+            assert row is not None, username
+            row.password_hash = hash_password(CLI_PASSWORD)
+            row.password_temporary = False
+        return ["--user", username, "--password-file", str(password_file(CLI_PASSWORD))]
+
+    return args
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,15 @@ def office(tmp_path: Path, sqlite_template: Path) -> tuple[Database, WorkerOut]:
         Context(db), {"code": "OFMIG", "name": "Oficina"}, {"username": "ana", "full_name": "Ana"}
     )
     return db, admin
+
+
+@pytest.fixture
+def ana(
+    office: tuple[Database, WorkerOut], cli_user: Callable[[Database, str], list[str]]
+) -> list[str]:
+    """The office's administrator signing in: backing up the office, or restoring over it,
+    is an administrator's act."""
+    return cli_user(office[0], "ana")
 
 
 def _add(db: Database, who: WorkerOut, n: int) -> None:
@@ -76,20 +86,23 @@ def test_backup_while_a_desk_writes_is_a_consistent_copy(
 
 
 def test_restore_brings_back_the_copy_and_keeps_the_replaced_one(
-    office: tuple[Database, WorkerOut], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    office: tuple[Database, WorkerOut],
+    ana: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     db, admin = office
     _add(db, admin, 1)
     path = db.file_path
     assert path is not None
     db.dispose()
-    assert main(["backup", "--db", str(path), "--out", str(tmp_path / "monday.db")]) == 0
+    assert main(["backup", "--db", str(path), "--out", str(tmp_path / "monday.db"), *ana]) == 0
     assert "monday.db" in capsys.readouterr().out
     db = open_database(str(path))
     _add(db, admin, 2)
     db.dispose()
     assert _people(path) == {"Persona0001", "Persona0002"}
-    assert main(["restore", str(tmp_path / "monday.db"), "--db", str(path)]) == 0
+    assert main(["restore", str(tmp_path / "monday.db"), "--db", str(path), *ana]) == 0
     assert "1 personas" in capsys.readouterr().out
     assert _people(path) == {"Persona0001"}
     [replaced] = (tmp_path / "backups").glob("office-*-pre-restore.db")
@@ -97,7 +110,10 @@ def test_restore_brings_back_the_copy_and_keeps_the_replaced_one(
 
 
 def test_a_damaged_or_foreign_file_is_refused_and_changes_nothing(
-    office: tuple[Database, WorkerOut], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    office: tuple[Database, WorkerOut],
+    ana: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     db, admin = office
     _add(db, admin, 1)
@@ -113,7 +129,7 @@ def test_a_damaged_or_foreign_file_is_refused_and_changes_nothing(
         conn.execute("CREATE TABLE t (v TEXT)")
     conn.close()
     for bad in (junk, other, tmp_path / "missing.db"):
-        assert main(["--lang", "en", "restore", str(bad), "--db", str(path)]) == 2
+        assert main(["--lang", "en", "restore", str(bad), "--db", str(path), *ana]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "Traceback" not in err
     assert _people(path) == {"Persona0001"}
@@ -151,7 +167,7 @@ def _restore(*args: str) -> int:
 
 
 def test_restoring_the_oldest_kept_backup_never_prunes_it(
-    office: tuple[Database, WorkerOut], capsys: pytest.CaptureFixture[str]
+    office: tuple[Database, WorkerOut], ana: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     db, admin = office
     path = db.file_path
@@ -163,7 +179,7 @@ def test_restoring_the_oldest_kept_backup_never_prunes_it(
     before = oldest.read_bytes()
     _add(db, admin, 2)
     db.dispose()
-    assert main(["restore", str(oldest), "--db", str(path)]) == 0
+    assert main(["restore", str(oldest), "--db", str(path), *ana]) == 0
     out = capsys.readouterr().out
     # The one being restored is still there, byte for byte; the replaced one is named.
     assert oldest.read_bytes() == before
@@ -172,7 +188,7 @@ def test_restoring_the_oldest_kept_backup_never_prunes_it(
     assert _names(path) == {"Persona0001"}
     assert _names(previous) == {"Persona0001", "Persona0002"}
     # The next command works on the restored office (no silent fresh, empty one).
-    assert main(["worker", "list", "--db", str(path)]) == 0
+    assert main(["worker", "list", "--db", str(path), *ana]) == 0
     assert "ana" in capsys.readouterr().out
 
 
@@ -203,6 +219,7 @@ def test_restore_to_a_new_path_plain_and_encrypted(
 
 def test_restore_across_plain_and_encrypted_keeps_the_office_encrypted(
     office: tuple[Database, WorkerOut],
+    ana: list[str],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -222,12 +239,12 @@ def test_restore_across_plain_and_encrypted_keeps_the_office_encrypted(
     monkeypatch.setenv("CASEWORK_PASSPHRASE", PASSPHRASE)
 
     # A plain backup onto the encrypted office: restored, and still encrypted.
-    assert _restore(str(plain_copy), "--db", str(enc_office)) == 0
+    assert _restore(str(plain_copy), "--db", str(enc_office), *ana) == 0
     assert is_encrypted_file(enc_office)
     assert _names(enc_office, PASSPHRASE) == {"Persona0001"}
     # An encrypted backup onto a plain office: restored, and encrypted from now on.
     plain_office = tmp_path / "office.db"
-    assert _restore(str(enc_copy), "--db", str(plain_office)) == 0
+    assert _restore(str(enc_copy), "--db", str(plain_office), *ana) == 0
     out = capsys.readouterr().out
     assert "(encrypted)" in out
     assert is_encrypted_file(plain_office)
@@ -244,7 +261,10 @@ def _refused(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
 
 
 def test_a_damaged_backup_is_called_damaged_and_the_office_is_untouched(
-    office: tuple[Database, WorkerOut], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    office: tuple[Database, WorkerOut],
+    ana: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     import sqlite3
 
@@ -260,14 +280,14 @@ def test_a_damaged_backup_is_called_damaged_and_the_office_is_untouched(
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     conn.close()
     office_bytes = path.read_bytes()
-    err = _refused([str(bad_name), "--db", str(path)], capsys)
+    err = _refused([str(bad_name), "--db", str(path), *ana], capsys)
     assert "is damaged" in err and "person.given_names" in err
     # A page of the file overwritten with zeros.
     torn = tmp_path / "torn.db"
     data = bytearray(bad_name.read_bytes())
     data[4096 * 3 : 4096 * 4] = bytes(4096)
     torn.write_bytes(bytes(data))
-    assert "is damaged" in _refused([str(torn), "--db", str(path)], capsys)
+    assert "is damaged" in _refused([str(torn), "--db", str(path), *ana], capsys)
     assert path.read_bytes() == office_bytes
     assert not (tmp_path / "backups").exists()
     assert not list(tmp_path.glob("*.restoring*"))
@@ -302,7 +322,10 @@ def test_encrypted_backups_damaged_or_under_another_key(
 
 
 def test_files_that_are_neither_sqlite_nor_sqlcipher_are_named_so(
-    office: tuple[Database, WorkerOut], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    office: tuple[Database, WorkerOut],
+    ana: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     db, _admin = office
     path = str(db.file_path)
@@ -314,12 +337,15 @@ def test_files_that_are_neither_sqlite_nor_sqlcipher_are_named_so(
     empty = tmp_path / "empty.db"
     empty.touch()
     for bad in (text, cut):
-        assert "neither SQLite nor an encrypted" in _refused([str(bad), "--db", path], capsys)
-    assert "is empty" in _refused([str(empty), "--db", path], capsys)
+        assert "neither SQLite nor an encrypted" in _refused([str(bad), "--db", path, *ana], capsys)
+    assert "is empty" in _refused([str(empty), "--db", path, *ana], capsys)
 
 
 def test_a_backup_from_an_unknown_schema_or_while_a_desk_is_open_is_refused(
-    office: tuple[Database, WorkerOut], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    office: tuple[Database, WorkerOut],
+    ana: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     import sqlite3
 
@@ -333,14 +359,14 @@ def test_a_backup_from_an_unknown_schema_or_while_a_desk_is_open_is_refused(
         conn.execute("UPDATE alembic_version SET version_num = 'f999_from_the_future'")
     conn.close()
     db.dispose()
-    assert "unknown schema" in _refused([str(newer), "--db", str(path)], capsys)
+    assert "unknown schema" in _refused([str(newer), "--db", str(path), *ana], capsys)
     desk = open_database(str(path))
     _add(desk, admin, 2)  # a desk is still open on the file
     for i in range(BACKUPS_KEPT):
         desk.backup_file(reason=f"n{i:02d}")
     kept = sorted((path.parent / "backups").iterdir())
     try:
-        assert "has the database" in _refused([str(good), "--db", str(path)], capsys)
+        assert "has the database" in _refused([str(good), "--db", str(path), *ana], capsys)
     finally:
         desk.dispose()
     assert _names(path) == {"Persona0001", "Persona0002"}
@@ -349,7 +375,10 @@ def test_a_backup_from_an_unknown_schema_or_while_a_desk_is_open_is_refused(
 
 
 def test_a_backup_at_an_older_revision_is_brought_to_the_newest(
-    office: tuple[Database, WorkerOut], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    office: tuple[Database, WorkerOut],
+    ana: list[str],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     from alembic import command
 
@@ -362,7 +391,7 @@ def test_a_backup_at_an_older_revision_is_brought_to_the_newest(
     cfg = old_db.alembic_config()
     command.upgrade(cfg, "0007")
     old_db.dispose()
-    assert _restore(str(old), "--db", str(path)) == 0
+    assert _restore(str(old), "--db", str(path), *ana) == 0
     assert f"schema {head}" in capsys.readouterr().out
     check = open_database(str(path), upgrade=False)
     try:

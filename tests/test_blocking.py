@@ -252,14 +252,15 @@ def test_the_command_line_lifts_a_block(
     supervisor: WorkerOut,
     person_id: uuid.UUID,
     capsys: pytest.CaptureFixture[str],
+    cli_user: Callable[[Database, str], list[str]],
 ) -> None:
     from casework.cli import main
 
     block = _block(ctx, person_id)
     db = database.url.render_as_string(hide_password=False)
     args = ["rights", "lift", str(block.id), "--db", db, "--note", "Oposición resuelta."]
-    assert main([*args, "--as", "dfuentes"]) == 2  # a desk worker cannot
+    assert main([*args, *cli_user(database, "dfuentes")]) == 2  # a desk worker cannot
     assert "supervisor" in capsys.readouterr().err
     assert rights.blocked(ctx, person_id) is not None
-    assert main([*args, "--as", "creyes"]) == 0
+    assert main([*args, *cli_user(database, "creyes")]) == 0
     assert rights.blocked(ctx, person_id) is None

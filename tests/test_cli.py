@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 
 from casework import __version__
 from casework.cli import main
-from casework.db import open_database
+from casework.db import Database, open_database
 from casework.services import workers
 from casework.services.context import Context
 
@@ -52,14 +53,21 @@ def test_demo_then_upgrade(tmp_path: Path) -> None:
     assert "up to date" in result.stdout
 
 
-def test_demo_twice_is_a_clear_error(tmp_path: Path) -> None:
+def test_demo_twice_is_a_clear_error(tmp_path: Path, password_file: Callable[[str], Path]) -> None:
+    from casework.services.demo import DEMO_PASSWORD
+
     db = str(tmp_path / "d.db")
     assert run("demo", "--people", "5", "--db", db).returncode == 0
     result = run("demo", "--people", "5", "--db", db, env_lang="en")
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert "empty database" in result.stderr
-    assert run("demo", "--people", "5", "--db", db, "--replace").returncode == 0
+    # Replacing a database that has workers is its administrator's act.
+    replace = ("demo", "--people", "5", "--db", db, "--replace")
+    refused = run(*replace, env_lang="en")
+    assert refused.returncode == 2 and "sign in" in refused.stderr
+    signed = ("--user", "admin", "--password-file", str(password_file(DEMO_PASSWORD)))
+    assert run(*replace, *signed).returncode == 0
 
 
 def test_a_folder_given_as_database_is_a_clear_error(tmp_path: Path) -> None:
@@ -98,6 +106,16 @@ def office(tmp_path: Path, sqlite_template: Path) -> str:
     )
     db.dispose()
     return str(path)
+
+
+@pytest.fixture
+def ana(office: str, cli_user: Callable[[Database, str], list[str]]) -> list[str]:
+    """The office's administrator signing in with a password file."""
+    db = open_database(office)
+    try:
+        return cli_user(db, "ana")
+    finally:
+        db.dispose()
 
 
 def _one_line_error(capsys: pytest.CaptureFixture[str], *args: str) -> str:
@@ -178,12 +196,13 @@ def test_init_creates_then_commands_use_it(
 ) -> None:
     path = str(tmp_path / "nueva.db")
     assert main(["init", "--db", path]) == 0
-    assert main(["worker", "list", "--db", path]) == 0
+    assert main(["catalogue", "list", "--db", path]) == 0
+    assert "sermig" in capsys.readouterr().out
     assert "ya existe" in _one_line_error(capsys, "--lang", "es", "init", "--db", path).lower()
 
 
 def test_backup_to_an_unwritable_place_is_one_line(
-    office: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    office: str, ana: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     locked = tmp_path / "locked"
     locked.mkdir()
@@ -196,14 +215,14 @@ def test_backup_to_an_unwritable_place_is_one_line(
         else:
             out = locked / "copy.db"
         assert "Could not write the backup" in _one_line_error(
-            capsys, "backup", "--db", office, "--out", str(out)
+            capsys, "backup", "--db", office, "--out", str(out), *ana
         )
     finally:
         locked.chmod(0o700)
     existing = tmp_path / "monday.db"
     existing.write_text("a file someone keeps")
     assert "already exists" in _one_line_error(
-        capsys, "backup", "--db", office, "--out", str(existing)
+        capsys, "backup", "--db", office, "--out", str(existing), *ana
     )
     assert existing.read_text() == "a file someone keeps"
 
@@ -214,7 +233,8 @@ def test_the_first_run_creates_the_office_in_the_user_data_dir(
     assert not isolated_user_dirs.exists()
     assert main(["init"]) == 0
     assert (isolated_user_dirs / "casework.db").stat().st_size > 0
-    assert main(["worker", "list"]) == 0
+    assert main(["catalogue", "list"]) == 0
+    assert "sermig" in capsys.readouterr().out
 
 
 def test_the_desk_without_a_terminal_is_one_line(
@@ -229,13 +249,13 @@ def test_an_empty_postgresql_database_is_created_only_by_init(
 ) -> None:
     url = pg_server.create()
     try:
-        err = _one_line_error(capsys, "worker", "list", "--db", url)
+        err = _one_line_error(capsys, "catalogue", "list", "--db", url)
         assert "not a casework database" in err and "@" in err
         engine = sa.create_engine(url)
         with engine.connect() as conn:
             assert sa.inspect(conn).get_table_names() == []  # refused: nothing was created
         engine.dispose()
         assert main(["init", "--db", url]) == 0
-        assert main(["worker", "list", "--db", url]) == 0
+        assert main(["catalogue", "list", "--db", url]) == 0
     finally:
         pg_server.drop(url)

@@ -322,6 +322,7 @@ def test_a_save_while_another_process_holds_the_file_says_the_database_is_busy(
     sqlite_template: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    cli_user: Callable[[Database, str], list[str]],
 ) -> None:
     import shutil
     import sqlite3
@@ -340,6 +341,7 @@ def test_a_save_while_another_process_holds_the_file_says_the_database_is_busy(
         {"code": "OFMIG", "name": "Oficina de Migrantes"},
         {"username": "admin", "full_name": "Ana Admin"},
     )
+    signed = cli_user(db, "admin")
     listed = tmp_path / "lista.csv"
     listed.write_text("nombres;primer_apellido\nAna;Rojas\n", encoding="utf-8")
     importer = sqlite3.connect(path, isolation_level=None)  # an import in another process
@@ -352,7 +354,8 @@ def test_a_save_while_another_process_holds_the_file_says_the_database_is_busy(
         raw = sa.exc.OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
         assert error_text(raw) == BUSY_ES
         assert "Error inesperado" not in error_text(raw)
-        code = cli.main(["--lang", "es", "import", "persons", str(listed), "--db", str(path)])
+        command = ["--lang", "es", "import", "persons", str(listed), "--db", str(path)]
+        code = cli.main([*command, *signed])
         assert code == 2
         assert capsys.readouterr().err.strip() == f"casework: {BUSY_ES}"
     finally:

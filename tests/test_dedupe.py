@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -202,7 +203,9 @@ def test_merge_moves_everything_and_loses_nothing(
     assert [p.id for p in persons.search_persons(ctx, "yesenia rondon")] == [keep]
 
 
-def test_cli_scan_prints_json_pairs(tmp_path: Path) -> None:
+def test_cli_scan_prints_json_pairs(tmp_path: Path, password_file: Callable[[str], Path]) -> None:
+    from casework.services.demo import DEMO_PASSWORD
+
     db = str(tmp_path / "d.db")
     run = [sys.executable, "-m", "casework"]
     assert (
@@ -211,8 +214,11 @@ def test_cli_scan_prints_json_pairs(tmp_path: Path) -> None:
         ).returncode
         == 0
     )
+    signed = ["--user", "supervisora", "--password-file", str(password_file(DEMO_PASSWORD))]
     result = subprocess.run(
-        [*run, "dedupe", "scan", "--db", db, "--format", "json"], capture_output=True, text=True
+        [*run, "dedupe", "scan", "--db", db, "--format", "json", *signed],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     pairs = json.loads(result.stdout)
@@ -222,7 +228,9 @@ def test_cli_scan_prints_json_pairs(tmp_path: Path) -> None:
     assert set(first["a"]) == {"id", "refs", "name"}
     assert 0 <= first["score"] <= 1 and first["reasons"]
     bad = subprocess.run(
-        [*run, "dedupe", "scan", "--db", db, "--min-score", "7"], capture_output=True, text=True
+        [*run, "dedupe", "scan", "--db", db, "--min-score", "7", *signed],
+        capture_output=True,
+        text=True,
     )
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
 

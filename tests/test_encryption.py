@@ -4,6 +4,7 @@ nothing opens, and a plain database can be converted."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from casework.db import Database, EncryptionError, is_encrypted_file, open_datab
 from casework.services import backup, persons, workers
 from casework.services.context import Context
 
+from .conftest import CLI_PASSWORD
 from .factories import intake_data, person_data
 
 PASSPHRASE = "tres tristes tigres 2026"
@@ -65,26 +67,32 @@ def test_no_personal_value_appears_in_the_encrypted_files_bytes(tmp_path: Path) 
 
 
 def test_wrong_or_missing_passphrase_is_a_clear_message(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    password_file: Callable[[str], Path],
 ) -> None:
     path = tmp_path / "enc.db"
     open_database(str(path), passphrase=PASSPHRASE).dispose()
     with pytest.raises(EncryptionError) as err:
         open_database(str(path), passphrase="not it")
     assert err.value.code == "wrong_passphrase"
-    assert main(["--lang", "en", "backup", "--db", str(path)]) == 2
+    signed = ["--user", "ana", "--password-file", str(password_file(CLI_PASSWORD))]
+    assert main(["--lang", "en", "backup", "--db", str(path), *signed]) == 2
     assert capsys.readouterr().err.strip() == (
         "casework: The database is encrypted: type its passphrase, or use "
         "CASEWORK_PASSPHRASE or --passphrase-file."
     )
     monkeypatch.setenv("CASEWORK_PASSPHRASE", "not it either")
-    assert main(["--lang", "en", "backup", "--db", str(path)]) == 2
+    assert main(["--lang", "en", "backup", "--db", str(path), *signed]) == 2
     err_text = capsys.readouterr().err
     assert "does not open this database" in err_text and "Traceback" not in err_text
 
 
 def test_init_encrypt_then_unattended_backup_from_a_passphrase_file(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    cli_user: Callable[[Database, str], list[str]],
 ) -> None:
     path = tmp_path / "office.db"
     key = tmp_path / "key.txt"
@@ -92,9 +100,13 @@ def test_init_encrypt_then_unattended_backup_from_a_passphrase_file(
     key.chmod(0o600)  # a key file others may read is refused (test_private_files)
     assert main(["init", "--encrypt", "--db", str(path), "--passphrase-file", str(key)]) == 0
     assert is_encrypted_file(path)
+    office = open_database(str(path), passphrase=PASSPHRASE)
+    _fill(office)
+    signed = cli_user(office, "ana")  # the administrator's password file, for the script
+    office.dispose()
     out = tmp_path / "nightly.db"
     args = ["backup", "--db", str(path), "--passphrase-file", str(key), "--out", str(out)]
-    assert main(args) == 0
+    assert main([*args, *signed]) == 0
     assert is_encrypted_file(out)
     printed = capsys.readouterr()
     assert PASSPHRASE not in printed.out + printed.err
@@ -102,18 +114,24 @@ def test_init_encrypt_then_unattended_backup_from_a_passphrase_file(
     for written in tmp_path.rglob("*"):
         if written.is_file() and written != key:
             assert PASSPHRASE.encode() not in written.read_bytes()
+        if written.is_file() and str(written) != signed[-1]:
+            assert CLI_PASSWORD.encode() not in written.read_bytes()
 
 
 def test_a_plain_database_and_its_backups_are_converted(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    cli_user: Callable[[Database, str], list[str]],
 ) -> None:
     path = tmp_path / "old.db"
     db = open_database(str(path))
     _fill(db)
+    signed = cli_user(db, "ana")  # encrypting an office with workers: its administrator
     db.backup_file(reason="earlier")
     db.dispose()
     monkeypatch.setenv("CASEWORK_PASSPHRASE", PASSPHRASE)
-    assert main(["init", "--encrypt", "--db", str(path)]) == 0
+    assert main(["init", "--encrypt", "--db", str(path), *signed]) == 0
     assert "1" in capsys.readouterr().out
     _no_personal_values(path)
     [old_copy] = (tmp_path / "backups").glob("old-*.db")

@@ -8,7 +8,7 @@ import hashlib
 import os
 import shutil
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -181,9 +181,12 @@ def test_the_demo_database_is_owner_only(isolated_user_dirs: Path) -> None:
 
 
 def test_a_key_file_others_can_read_is_refused_and_the_database_untouched(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    cli_user: Callable[[Database, str], list[str]],
 ) -> None:
     db, _ = _office(tmp_path / "office.db")
+    signed = cli_user(db, "ana")  # a backup is an administrator's act
     backup.encrypt(db, KEY)
     key = tmp_path / "clave.txt"
     key.write_text(KEY + "\n")
@@ -192,7 +195,7 @@ def test_a_key_file_others_can_read_is_refused_and_the_database_untouched(
     with pytest.raises(EncryptionError) as err:
         read_passphrase_file(key)
     assert err.value.code == "secret_file_open"
-    args = ["backup", "--db", str(tmp_path / "office.db"), "--passphrase-file", str(key)]
+    args = ["backup", "--db", str(tmp_path / "office.db"), "--passphrase-file", str(key), *signed]
     assert main(args) == 2
     message = capsys.readouterr().err
     assert str(key) in message and f"chmod 600 {key}" in message
@@ -204,23 +207,28 @@ def test_a_key_file_others_can_read_is_refused_and_the_database_untouched(
     assert main(args) == 0
 
 
-def test_init_encrypt_is_audited_once_from_the_command_line(tmp_path: Path) -> None:
+def test_init_encrypt_is_audited_once_by_who_signed_in(
+    tmp_path: Path, cli_user: Callable[[Database, str], list[str]]
+) -> None:
     key = tmp_path / "clave.txt"
     key.write_text(KEY)
     key.chmod(0o600)
     existing = tmp_path / "office.db"
-    _office(existing)[0].dispose()
+    office, admin = _office(existing)
+    signed = cli_user(office, "ana")  # an office with workers: its administrator signs in
+    office.dispose()
     backup.backup(open_database(str(existing)))  # a plain backup, encrypted with it
-    new = tmp_path / "nueva.db"
-    for path in (existing, new):
-        assert main(["init", "--encrypt", "--db", str(path), "--passphrase-file", str(key)]) == 0
-    for path, details in [
-        (existing, {"backups": 1, "via": "command_line"}),
-        (new, {"new_database": True, "via": "command_line"}),
+    new = tmp_path / "nueva.db"  # nobody to sign in yet: the command line did it
+    for path, extra in ((existing, signed), (new, [])):
+        args = ["init", "--encrypt", "--db", str(path), "--passphrase-file", str(key), *extra]
+        assert main(args) == 0
+    for path, who, details in [
+        (existing, admin.id, {"backups": 1}),
+        (new, None, {"new_database": True, "via": "command_line"}),
     ]:
         db = open_database(str(path), passphrase=KEY)
         try:
-            assert _actions(db, "encrypt") == [(None, details)]
+            assert _actions(db, "encrypt") == [(who, details)]
         finally:
             db.dispose()
         assert _mode(path) == 0o600

@@ -5,6 +5,8 @@ desk workers get none of them."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -202,17 +204,25 @@ async def test_audit_browser_filters_by_action_and_person(
 
 
 def test_cli_registers_and_lists_rights_requests(
-    ctx: Context, database: Database, supervisor: WorkerOut, capsys: pytest.CaptureFixture[str]
+    ctx: Context,
+    database: Database,
+    supervisor: WorkerOut,
+    capsys: pytest.CaptureFixture[str],
+    cli_user: Callable[[Database, str], list[str]],
+    password_file: Callable[[str], Path],
 ) -> None:
     person_id = persons.register_intake(ctx, intake_data()).person_id
     db = str(database.file_path)
-    assert main(["rights", "list", "--db", db]) == 0
+    creyes = cli_user(database, "creyes")
+    assert main(["rights", "list", "--db", db, *creyes]) == 0
     assert "No hay solicitudes" in capsys.readouterr().out
     args = ["rights", "new", "--db", db, "--person", str(person_id), "--kind", "erasure"]
-    assert main([*args, "--as", "nadie"]) == 2  # an unknown user cannot act
-    assert main([*args, "--as", "creyes"]) == 0
+    nobody = ["--user", "nadie", "--password-file", str(password_file("frase larga de prueba"))]
+    assert main([*args, *nobody]) == 2  # an unknown user cannot act
+    assert "incorrectos" in capsys.readouterr().err
+    assert main([*args, *creyes]) == 0
     assert "vence el 2026-12-23" in capsys.readouterr().out
-    assert main(["rights", "list", "--db", db]) == 0
+    assert main(["rights", "list", "--db", db, *creyes]) == 0
     [line] = capsys.readouterr().out.splitlines()
     assert str(person_id) in line and "erasure" in line and "Yesenia" not in line
 

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -68,7 +69,9 @@ def test_a_reversed_period_is_a_clear_error(database: Database, supervisor: Work
     assert err.value.errors[0].code == "period_reversed"
 
 
-def test_cli_formats(tmp_path: Path) -> None:
+def test_cli_formats(tmp_path: Path, password_file: Callable[[str], Path]) -> None:
+    from casework.services.demo import DEMO_PASSWORD
+
     db = str(tmp_path / "r.db")
     assert (
         subprocess.run(
@@ -77,7 +80,8 @@ def test_cli_formats(tmp_path: Path) -> None:
         ).returncode
         == 0
     )
-    run = [sys.executable, "-m", "casework", "report", "caseload", "--db", db]
+    signed = ["--user", "admin", "--password-file", str(password_file(DEMO_PASSWORD))]
+    run = [sys.executable, "-m", "casework", "report", "caseload", "--db", db, *signed]
     table = subprocess.run(run, capture_output=True, text=True)
     assert table.returncode == 0 and "open_cases" in table.stdout and "Total" in table.stdout
     data = json.loads(

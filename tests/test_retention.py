@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -146,15 +146,20 @@ def test_a_person_with_another_current_case_is_not_anonymised(
 
 
 def test_cli_lists_the_review_queue(
-    ctx: Context, database: Database, capsys: pytest.CaptureFixture[str]
+    ctx: Context,
+    database: Database,
+    supervisor: WorkerOut,
+    capsys: pytest.CaptureFixture[str],
+    cli_user: Callable[[Database, str], list[str]],
 ) -> None:
     if database.file_path is None:
         pytest.skip("the CLI test runs on the SQLite file")
     _, case_id = _person(ctx, "Marisol", "RT0000001")
-    assert main(["retention", "review", "--db", str(database.file_path)]) == 0
+    creyes = cli_user(database, "creyes")
+    assert main(["retention", "review", "--db", str(database.file_path), *creyes]) == 0
     assert "No hay casos" in capsys.readouterr().out
     _close(database, case_id, 6)
-    assert main(["retention", "review", "--db", str(database.file_path)]) == 0
+    assert main(["retention", "review", "--db", str(database.file_path), *creyes]) == 0
     out = capsys.readouterr().out
     assert str(case_id) in out and "Marisol" not in out
     assert main(["retention", "policy", "--db", str(database.file_path)]) == 0

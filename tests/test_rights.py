@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import re
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -221,7 +222,11 @@ def test_the_readable_answer_reads_like_a_letter_and_the_json_stays_complete(
 
 
 def test_the_command_line_answers_access_like_the_desk(
-    ctx: Context, database: Database, supervisor: WorkerOut, tmp_path: Path
+    ctx: Context,
+    database: Database,
+    supervisor: WorkerOut,
+    tmp_path: Path,
+    cli_user: Callable[[Database, str], list[str]],
 ) -> None:
     """`casework rights answer --out FILE.json`: the same owner-only files as the desk, the
     stored hash is that of the bytes written, and the request is answered."""
@@ -234,8 +239,8 @@ def test_the_command_line_answers_access_like_the_desk(
     req = rights.register(ctx, {"person_id": pid, "kind": "access", "identity_checked": True})
     out = tmp_path / "answers" / "respuesta.json"
     db = database.url.render_as_string(hide_password=False)
-    args = ["rights", "answer", str(req.id), "--out", str(out), "--db", db, "--as", "creyes"]
-    assert main(args) == 0
+    args = ["rights", "answer", str(req.id), "--out", str(out), "--db", db]
+    assert main([*args, *cli_user(database, "creyes")]) == 0
     text = out.with_suffix(".txt")
     assert (out.stat().st_mode & 0o777, text.stat().st_mode & 0o777) == (0o600, 0o600)
     assert json.loads(out.read_text(encoding="utf-8"))["person"]["given_names"] == (
@@ -245,3 +250,11 @@ def test_the_command_line_answers_access_like_the_desk(
         row = s.get(RightsRequest, req.id)
         assert row is not None and row.status == "answered"
         assert row.answer_sha256 == hashlib.sha256(out.read_bytes()).hexdigest()
+        # The file was sent by the supervisor who signed in, and the trail says so.
+        assert row.answered_by == supervisor.id
+        sent = s.scalars(
+            sa.select(AuditEvent.worker_id).where(
+                AuditEvent.action == "export", AuditEvent.person_id == pid
+            )
+        ).all()
+        assert sent == [supervisor.id]

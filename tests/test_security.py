@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -251,7 +252,12 @@ async def test_demo_database_opens_signed_in_without_a_prompt(sqlite_db: Databas
 
 
 def test_audit_command_lists_who_saw_a_file_without_personal_values(
-    database: Database, ctx: Context, worker: WorkerOut, capsys: pytest.CaptureFixture[str]
+    database: Database,
+    ctx: Context,
+    worker: WorkerOut,
+    supervisor: WorkerOut,
+    capsys: pytest.CaptureFixture[str],
+    cli_user: Callable[[Database, str], list[str]],
 ) -> None:
     from casework.cli import main
     from casework.services import files, persons
@@ -262,12 +268,14 @@ def test_audit_command_lists_who_saw_a_file_without_personal_values(
     files.get_person(ctx, pid)
     if database.file_path is None:
         pytest.skip("the command reads a SQLite file here")
-    assert main(["audit", "--person", str(pid), "--db", str(database.file_path)]) == 0
+    creyes = cli_user(database, "creyes")
+    assert main(["audit", "--person", str(pid), "--db", str(database.file_path), *creyes]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert any("view" in line and "Daniela Fuentes" in line for line in lines)
     assert "Yesenia" not in out and "VE1234567" not in out
-    assert main(["audit", "--person", "not-an-id", "--db", str(database.file_path)]) == 2
+    bad = ["audit", "--person", "not-an-id", "--db", str(database.file_path), *creyes]
+    assert main(bad) == 2
 
 
 def test_password_command_needs_an_administrator(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
@@ -43,7 +44,10 @@ def test_formula_safe_quotes_only_what_a_spreadsheet_would_run(
 
 
 def test_caseload_csv_writes_hostile_names_as_text_and_keeps_them_verbatim(
-    database: Database, admin: WorkerOut, capsys: pytest.CaptureFixture[str]
+    database: Database,
+    admin: WorkerOut,
+    capsys: pytest.CaptureFixture[str],
+    cli_user: Callable[[Database, str], list[str]],
 ) -> None:
     boss = Context(database, admin.id)
     workers.create_programme(boss, {"code": "NEG", "name": "-5 personas"})
@@ -52,7 +56,8 @@ def test_caseload_csv_writes_hostile_names_as_text_and_keeps_them_verbatim(
     )
     persons.register_intake(Context(database, hostile.id), intake_data(person_data()))
     url = database.url.render_as_string(hide_password=False)
-    assert main(["report", "caseload", "--format", "csv", "--db", url]) == 0
+    signed = cli_user(database, "admin")
+    assert main(["report", "caseload", "--format", "csv", "--db", url, *signed]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     cells = [v for r in rows for v in r.values()]
     assert "'" + HOSTILE in cells and HOSTILE not in cells

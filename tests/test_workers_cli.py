@@ -58,6 +58,7 @@ def test_admin_adds_a_worker_who_can_then_sign_in(
     assert auth.authenticate(ctx, "carla", "clave de carla 2026").role == "supervisor"
     answers = iter([PASSWORD, "x", "x"])
     assert main(["worker", "add", "carla", "--name", "Otra", "--db", path]) == 2
+    answers = iter([PASSWORD])
     assert main(["worker", "list", "--db", path]) == 0
     listing = capsys.readouterr().out
     assert "carla" in listing and "OMIL" in listing

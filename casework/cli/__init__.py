@@ -14,7 +14,6 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 from urllib.parse import quote
 
 import sqlalchemy as sa
@@ -61,7 +60,25 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in command_modules():
         module.register(sub)
+    for path, leaf in leaf_commands(parser):
+        leaf.set_defaults(command_path=" ".join(path))
     return parser
+
+
+def leaf_commands(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> list[tuple[tuple[str, ...], argparse.ArgumentParser]]:
+    """Every command a user can run (``rights answer``, ``db path``, ...) with its parser:
+    the audit trail names the command a sign-in was for, and the tests walk this list so a
+    new command cannot escape the sign-in table."""
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                found.extend(leaf_commands(child, (*path, name)))
+    if not found and path:
+        found.append((path, parser))
+    return found
 
 
 def command_modules() -> list[ModuleType]:
@@ -71,25 +88,6 @@ def command_modules() -> list[ModuleType]:
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         found.append(importlib.import_module(f"{__name__}.{info.name}"))
     return found
-
-
-def acting_worker(database: Any, username: str | None) -> Any:
-    """The worker a batch command acts as: ``--as USER``, else the first administrator."""
-    import sqlalchemy as sa
-
-    from casework.errors import NotAllowed
-    from casework.models import Worker
-
-    with database.read() as session:
-        stmt = sa.select(Worker.id).where(Worker.active.is_(True))
-        if username:
-            stmt = stmt.where(Worker.username == username)
-        else:
-            stmt = stmt.where(Worker.role == "admin").order_by(Worker.created_at)
-        actor = session.scalars(stmt.limit(1)).first()
-    if actor is None:
-        raise NotAllowed("import_needs_worker")
-    return actor
 
 
 def check_db_arg(db: str | None, *, create: bool = False) -> None:

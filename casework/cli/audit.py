@@ -9,6 +9,7 @@ from typing import Any
 
 from casework.cli import add_db_option
 from casework.cli.init import add_passphrase_option, opened
+from casework.cli.signin import add_signin_options, signed_in
 from casework.errors import CaseworkError
 from casework.i18n import t
 
@@ -19,19 +20,19 @@ def register(sub: Any) -> None:
     audit.add_argument("--limit", type=int, default=500)
     add_db_option(audit)
     add_passphrase_option(audit)
+    add_signin_options(audit)
     audit.set_defaults(func=cmd_audit)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
     from casework.services import audit_log
-    from casework.services.context import Context
 
     try:
         person = uuid.UUID(args.person)
     except ValueError:
         raise CaseworkError("bad_format") from None
     with opened(args) as database:
-        rows = audit_log.events_unattended(Context(database), person_id=person, limit=args.limit)
+        rows = audit_log.events(signed_in(args, database), person_id=person, limit=args.limit)
     if not rows:
         print(t("security.cli.audit_none"))
         return 0

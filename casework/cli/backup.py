@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from casework.cli import add_db_option, check_db_arg, open_cli_database
 from casework.cli.init import add_passphrase_option, opened, passphrase_arg
-from casework.db import resolve_url
+from casework.cli.signin import add_signin_options, check_credentials, signed_in
+from casework.db import Database, resolve_url
 from casework.errors import CaseworkError
 from casework.i18n import t
+from casework.models.enums import Role
+
+if TYPE_CHECKING:
+    pass
 
 
 def register(sub: Any) -> None:
@@ -22,6 +29,7 @@ def register(sub: Any) -> None:
     backup.add_argument("--out", metavar="FILE", help="where to write it (default: backups/)")
     add_db_option(backup)
     add_passphrase_option(backup)
+    add_signin_options(backup)
     backup.set_defaults(func=cmd_backup)
 
     restore = sub.add_parser(
@@ -30,6 +38,7 @@ def register(sub: Any) -> None:
     restore.add_argument("file", metavar="FILE")
     add_db_option(restore)
     add_passphrase_option(restore)
+    add_signin_options(restore)
     restore.set_defaults(func=cmd_restore)
 
 
@@ -37,9 +46,32 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from casework.services import backup
 
     with opened(args) as database:
+        # A copy of every person: an administrator's act, named in the sign-in's audit event.
+        signed_in(args, database, roles=(Role.ADMIN,))
         copy = backup.backup(database, Path(args.out) if args.out else None)
     print(t("security.cli.backup_done", path=copy))
     return 0
+
+
+def _admin_signs_in(
+    args: argparse.Namespace, current: Database | None
+) -> Callable[[], uuid.UUID | None] | None:
+    """Replacing the office's database is an administrator's act: one who signs in, once
+    the backup has been checked and before anything of the office is replaced (a damaged
+    backup is refused without touching the office; a failed sign-in replaces nothing).
+    Restoring to a new file, or over a database nobody works in yet, needs nobody: it gives
+    no one more than the backup file they already hold."""
+    from casework.services import workers
+    from casework.services.context import Context
+
+    if current is None or workers.is_empty(Context(current)):
+        return None
+    check_credentials(args)
+
+    def admin() -> uuid.UUID | None:
+        return signed_in(args, current, roles=(Role.ADMIN,)).actor_id
+
+    return admin
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
@@ -58,7 +90,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
         current = open_cli_database(str(target), passphrase=passphrase, upgrade=False)
     try:
         report = backup.restore(
-            target, Path(args.file).expanduser(), current=current, passphrase=passphrase
+            target,
+            Path(args.file).expanduser(),
+            current=current,
+            passphrase=passphrase,
+            actor=_admin_signs_in(args, current),
         )
     finally:
         if current is not None:

@@ -7,7 +7,8 @@ from typing import Any
 
 from casework import refdata
 from casework.cli import add_db_option
-from casework.cli.init import add_passphrase_option, admin_context, opened
+from casework.cli.init import add_passphrase_option, opened
+from casework.cli.signin import add_signin_options, signed_in
 from casework.i18n import t
 from casework.services import catalogue
 from casework.services.context import Context
@@ -34,6 +35,9 @@ def register(sub: Any) -> None:
     for parser in (listing, add, off):
         add_db_option(parser)
         add_passphrase_option(parser)
+    # The list reads the office's catalogue only; changing it is an administrator's act.
+    add_signin_options(add)
+    add_signin_options(off)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -60,7 +64,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_add(args: argparse.Namespace) -> int:
     with opened(args) as database:
         created = catalogue.add_destination(
-            admin_context(Context(database)),
+            signed_in(args, database),
             {
                 "key": args.key,
                 "name_es": args.name,
@@ -78,6 +82,6 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def cmd_deactivate(args: argparse.Namespace) -> int:
     with opened(args) as database:
-        catalogue.set_destination_active(admin_context(Context(database)), args.key, False)
+        catalogue.set_destination_active(signed_in(args, database), args.key, False)
         print(t("admin.cli_deactivated", dest_key=args.key))
     return 0

@@ -7,11 +7,12 @@ import json
 import sys
 from typing import Any
 
-from casework.cli import add_db_option, open_cli_database
+from casework.cli import add_db_option
+from casework.cli.init import add_passphrase_option, opened
+from casework.cli.signin import add_signin_options, signed_in
 from casework.i18n import current_language, t
 from casework.matching import DEFAULT_THRESHOLD, describe
 from casework.services import dedupe
-from casework.services.context import Context
 
 
 def _score(text: str) -> float:
@@ -26,19 +27,18 @@ def register(sub: Any) -> None:
     actions = parser.add_subparsers(dest="dedupe_command", metavar="ACTION", required=True)
     scan = actions.add_parser("scan", help="score likely duplicate pairs and queue them")
     add_db_option(scan)
+    add_passphrase_option(scan)
+    add_signin_options(scan)
     scan.add_argument("--min-score", type=_score, default=DEFAULT_THRESHOLD, metavar="X")
     scan.add_argument("--format", choices=("table", "json"), default="table")
     scan.set_defaults(func=cmd_scan)
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    db = open_cli_database(args.db)
-    try:
-        ctx = Context(db)
+    with opened(args) as database:
+        ctx = signed_in(args, database)
         report = dedupe.scan(ctx, args.min_score)
         pairs = dedupe.queue(ctx, args.min_score, limit=100_000)
-    finally:
-        db.dispose()
     lang = current_language()
     if args.format == "json":
         out = [

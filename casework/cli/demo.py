@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from casework.cli import DEMO_PEOPLE, add_db_option, check_db_arg, demo_db_arg, open_cli_database
+from casework.cli.signin import add_signin_options
 from casework.db import Database, resolve_url
 from casework.errors import CaseworkError
 from casework.i18n import t
@@ -20,6 +21,8 @@ def register(sub: Any) -> None:
         "--replace", action="store_true", help="delete the SQLite file first if it exists"
     )
     add_db_option(demo)
+    # Needed only for --replace of a database that has workers (an administrator's act).
+    add_signin_options(demo)
     demo.set_defaults(func=cmd_demo)
 
 
@@ -34,6 +37,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     database = Database(resolve_url(target))
     path = database.file_path
     database.dispose()
+    if args.replace and path is not None and path.exists() and path.stat().st_size > 0:
+        from casework.cli.init import admin_unless_empty
+
+        current = open_cli_database(target, upgrade=False)
+        try:
+            admin_unless_empty(args, current, upgrade=False)
+        finally:
+            current.dispose()
     if args.replace and path is not None:
         for suffix in ("", "-wal", "-shm"):
             path.with_name(path.name + suffix).unlink(missing_ok=True)

@@ -6,9 +6,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from casework.cli import acting_worker, add_db_option, open_cli_database
+from casework.cli import add_db_option
+from casework.cli.init import add_passphrase_option, opened
+from casework.cli.signin import add_signin_options, signed_in
 from casework.i18n import t
-from casework.services.context import Context
 from casework.services.importing import import_persons
 
 
@@ -17,23 +18,15 @@ def register(sub: Any) -> None:
     kinds = parser.add_subparsers(dest="import_kind", metavar="WHAT", required=True)
     persons = kinds.add_parser("persons", help="persons from a .csv or .xlsx file")
     persons.add_argument("file", type=Path, metavar="FILE")
-    persons.add_argument(
-        "--as",
-        dest="username",
-        metavar="USER",
-        help="the worker recorded as importing (default: the first admin)",
-    )
     add_db_option(persons)
+    add_passphrase_option(persons)
+    add_signin_options(persons)
     persons.set_defaults(func=cmd_import)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    db = open_cli_database(args.db)
-    try:
-        actor = acting_worker(db, args.username)
-        report = import_persons(Context(db, actor), args.file)
-    finally:
-        db.dispose()
+    with opened(args) as database:
+        report = import_persons(signed_in(args, database), args.file)
     for line, message in report.errors:
         print(t("cli.import_bad_row", line=line, message=message))
     print(

@@ -10,6 +10,7 @@ import argparse
 import getpass
 import os
 import sys
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,7 +25,7 @@ from casework.errors import CaseworkError, Conflict, NotAllowed
 from casework.i18n import t
 
 if TYPE_CHECKING:
-    from casework.services.context import Context
+    pass
 
 
 def add_passphrase_option(parser: argparse.ArgumentParser) -> None:
@@ -43,7 +44,14 @@ def passphrase_arg(args: argparse.Namespace) -> str | None:
 @contextmanager
 def opened(args: argparse.Namespace, *, upgrade: bool = True) -> Iterator[Database]:
     """The command's database (``--db``, its passphrase from ``--passphrase-file``, the
-    environment or the prompt), closed when the command is done with it."""
+    environment or the prompt), closed when the command is done with it. A command that
+    signs a worker in is refused here, before anything is opened, when no credentials can
+    be had (:func:`casework.cli.signin.check_credentials`)."""
+    if getattr(args, "needs_signin", False):
+        from casework.cli.signin import check_credentials
+
+        check_db_arg(args.db)
+        check_credentials(args)
     database = open_cli_database(args.db, passphrase=passphrase_arg(args), upgrade=upgrade)
     try:
         yield database
@@ -61,18 +69,6 @@ def require_terminal(code: str = "no_terminal") -> None:
         raise CaseworkError(code)
 
 
-def admin_context(ctx: Context) -> Context:
-    """Ask an administrator's username and password at the terminal; act as them."""
-    from casework.services import auth
-    from casework.services.context import Context
-
-    require_terminal()
-
-    name = input(t("security.cli.admin_username"))
-    admin = auth.authenticate(ctx, name, getpass.getpass(t("security.cli.admin_password")))
-    return Context(ctx.db, admin.id)
-
-
 def terminal_prompt(path: Path) -> str | None:
     if not stdin_is_terminal():
         return None
@@ -88,6 +84,8 @@ def ask_twice(first: str, second: str, *, no_terminal: str = "no_terminal") -> s
 
 
 def register(sub: Any) -> None:
+    from casework.cli.signin import add_signin_options
+
     # Every command that opens an encrypted database asks for its key at the terminal.
     dbmod.set_passphrase_prompt(terminal_prompt)
     init = sub.add_parser(
@@ -98,13 +96,17 @@ def register(sub: Any) -> None:
     )
     add_db_option(init)
     add_passphrase_option(init)
+    add_signin_options(init)
     init.set_defaults(func=cmd_init)
 
-    pw = sub.add_parser("password", help="set a worker's password (an administrator signs in)")
+    pw = sub.add_parser(
+        "password", help="set a worker's password (an administrator), or change your own"
+    )
     pw.add_argument("username")
     add_db_option(pw)
     add_passphrase_option(pw)
-    pw.set_defaults(func=cmd_password)
+    add_signin_options(pw)
+    pw.set_defaults(func=cmd_password, tokens=False)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -127,17 +129,17 @@ def cmd_init(args: argparse.Namespace) -> int:
     if exists and dbmod.is_encrypted_file(path):
         raise Conflict("already_encrypted")
     passphrase = passphrase_arg(args) or os.environ.get(dbmod.ENV_PASSPHRASE)
-    if not passphrase:
-        passphrase = ask_twice(
-            t("security.cli.passphrase_new"),
-            t("security.cli.passphrase_repeat"),
-            no_terminal="no_terminal_passphrase",
-        )
     if exists:
-        plain = open_cli_database(args.db)
-        report = backup.encrypt(plain, passphrase)
+        plain = open_cli_database(args.db, upgrade=False)
+        try:
+            admin = admin_unless_empty(args, plain)
+            passphrase = passphrase or _new_passphrase()
+            report = backup.encrypt(plain, passphrase, actor=admin)
+        finally:
+            plain.dispose()
         print(t("security.cli.encrypted", path=report.path, backups=report.backups))
         return 0
+    passphrase = passphrase or _new_passphrase()
     database = open_cli_database(args.db, create=True, passphrase=passphrase)
     backup.created_encrypted(database)
     print(
@@ -151,20 +153,51 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_password(args: argparse.Namespace) -> int:
-    from casework.services import auth, workers
+def _new_passphrase() -> str:
+    return ask_twice(
+        t("security.cli.passphrase_new"),
+        t("security.cli.passphrase_repeat"),
+        no_terminal="no_terminal_passphrase",
+    )
+
+
+def admin_unless_empty(
+    args: argparse.Namespace, database: Database, *, upgrade: bool = True
+) -> uuid.UUID | None:
+    """An existing database that has workers is changed as a whole (encrypted, replaced)
+    only by an administrator who signs in (returned, for the act's audit row); one with
+    nobody in it yet needs nobody (None). The worker count is read before anything is
+    written or upgraded."""
+    from casework.cli.signin import check_credentials, signed_in
+    from casework.models.enums import Role
+    from casework.services import workers
     from casework.services.context import Context
 
+    if workers.is_empty(Context(database)):
+        if upgrade:
+            database.upgrade()
+        return None
+    check_credentials(args)
+    if upgrade:
+        database.upgrade()
+    return signed_in(args, database, roles=(Role.ADMIN,)).actor_id
+
+
+def cmd_password(args: argparse.Namespace) -> int:
+    """An administrator sets anyone's password (temporary until its owner changes it); a
+    worker changes their own (the password they signed in with is the current one)."""
+    from casework.cli.signin import sign_in
+    from casework.services import auth, workers
+
     with opened(args) as database:
-        ctx = Context(database)
-        target = workers.find_worker(ctx, args.username)
+        ctx, current = sign_in(args, database, allow_temporary=True, tokens=False)
+        target = workers.find_worker(ctx, args.username.strip().lower())
         if target is None:
             raise NotAllowed("bad_credentials")
-        admin = admin_context(ctx)
         new = ask_twice(
             t("security.cli.password_for", username=target.username),
             t("security.cli.password_repeat"),
         )
-        auth.set_password(admin, target.id, new)
+        auth.set_password(ctx, target.id, new, current_password=current)
         print(t("security.cli.password_done", username=target.username))
     return 0

@@ -7,10 +7,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from casework.cli import acting_worker, add_db_option, open_cli_database
+from casework.cli import add_db_option
+from casework.cli.init import add_passphrase_option, opened
+from casework.cli.signin import add_signin_options, signed_in
 from casework.i18n import t
 from casework.services import panel
-from casework.services.context import Context
 
 
 def register(sub: Any) -> None:
@@ -25,13 +26,9 @@ def register(sub: Any) -> None:
         default=os.environ.get("CASEWORK_MUNICIPALITY", panel.DEFAULT_MUNICIPALITY),
         help="CUT code of the municipality (default 13101, Santiago)",
     )
-    p.add_argument(
-        "--as",
-        dest="username",
-        metavar="USER",
-        help="the supervisor recorded in the ledger (default: the first admin)",
-    )
     add_db_option(p)
+    add_passphrase_option(p)
+    add_signin_options(p)
     p.set_defaults(func=cmd_export)
 
     side = sub.add_parser("panel", help="the Panel's side")
@@ -43,19 +40,14 @@ def register(sub: Any) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    db = open_cli_database(args.db)
-    try:
-        actor = acting_worker(db, args.username)
+    with opened(args) as database:
         result = panel.export(
-            Context(db, actor),
+            signed_in(args, database),
             args.period,
             args.out,
             k=args.k,
             municipality=args.municipality,
-            office_wide=True,
         )
-    finally:
-        db.dispose()
     key = (
         "cli.export_unchanged"
         if result.unchanged

@@ -9,9 +9,10 @@ import io
 import json
 from typing import Any
 
-from casework.cli import add_db_option, open_cli_database
+from casework.cli import add_db_option
+from casework.cli.init import add_passphrase_option
+from casework.cli.signin import add_signin_options
 from casework.services import reports
-from casework.services.context import Context
 from casework.spreadsheet import safe_dict, safe_row
 
 
@@ -29,6 +30,8 @@ def register(sub: Any) -> None:
     kinds = report.add_subparsers(dest="report", metavar="REPORT", required=True)
     caseload = kinds.add_parser("caseload", help="caseload per worker and programme")
     add_db_option(caseload)
+    add_passphrase_option(caseload)
+    add_signin_options(caseload)
     caseload.add_argument("--from", dest="date_from", type=_date, metavar="DATE")
     caseload.add_argument("--to", dest="date_to", type=_date, metavar="DATE")
     caseload.add_argument("--format", choices=("table", "csv", "json"), default="table")
@@ -39,11 +42,11 @@ COLUMNS = ("programme", "worker", *reports.METRICS)
 
 
 def cmd_caseload(args: argparse.Namespace) -> int:
-    db = open_cli_database(args.db)
-    try:
-        result = reports.caseload(Context(db), args.date_from, args.date_to, office_wide=True)
-    finally:
-        db.dispose()
+    from casework.cli.init import opened
+    from casework.cli.signin import signed_in
+
+    with opened(args) as database:
+        result = reports.caseload(signed_in(args, database), args.date_from, args.date_to)
     data = result.as_dict()
     if args.format == "json":
         print(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))

@@ -8,6 +8,7 @@ from typing import Any
 
 from casework.cli import add_db_option
 from casework.cli.init import add_passphrase_option, opened
+from casework.cli.signin import add_signin_options, signed_in
 from casework.i18n import t
 
 
@@ -17,6 +18,7 @@ def register(sub: Any) -> None:
     review = actions.add_parser("review", help="closed cases past their retention period")
     add_db_option(review)
     add_passphrase_option(review)
+    add_signin_options(review)
     review.set_defaults(func=cmd_review)
     policy = actions.add_parser("policy", help="the retention period of each record type")
     add_db_option(policy)
@@ -26,10 +28,9 @@ def register(sub: Any) -> None:
 
 def cmd_review(args: argparse.Namespace) -> int:
     from casework.services import retention
-    from casework.services.context import Context
 
     with opened(args) as database:
-        queue = retention.review_queue_unattended(Context(database))
+        queue = retention.review_queue(signed_in(args, database))
     if not queue:
         print(t("protection.retention.cli_empty"))
         return 0

@@ -1,6 +1,6 @@
 """`casework rights list|new|identity|extend|refuse|answer|lift`: the rights-request register
-from the command line. Acting on a request needs ``--as USER`` (recorded in the audit trail);
-listing shows ids, rights and deadlines only."""
+from the command line. Every action signs a worker in (``casework.cli.signin``) and is
+recorded in the audit trail under them; listing shows ids, rights and deadlines only."""
 
 from __future__ import annotations
 
@@ -12,11 +12,9 @@ from typing import Any
 from casework.cli import add_db_option
 from casework.cli.init import add_passphrase_option, opened
 from casework.cli.report import _date
-from casework.db import Database
-from casework.errors import NotAllowed
+from casework.cli.signin import add_signin_options, signed_in
 from casework.i18n import t
 from casework.models.security import RefusalGround, RightKind
-from casework.services.context import Context
 
 
 def _uuid(text: str) -> uuid.UUID:
@@ -26,11 +24,10 @@ def _uuid(text: str) -> uuid.UUID:
         raise argparse.ArgumentTypeError(f"{text!r} is not a record id") from None
 
 
-def _common(parser: argparse.ArgumentParser, *, actor: bool = True) -> None:
+def _common(parser: argparse.ArgumentParser) -> None:
     add_db_option(parser)
     add_passphrase_option(parser)
-    if actor:
-        parser.add_argument("--as", dest="username", required=True, metavar="USER")
+    add_signin_options(parser)
 
 
 def register(sub: Any) -> None:
@@ -39,7 +36,7 @@ def register(sub: Any) -> None:
 
     listing = actions.add_parser("list", help="open requests by deadline")
     listing.add_argument("--all", action="store_true", help="answered and closed ones too")
-    _common(listing, actor=False)
+    _common(listing)
     listing.set_defaults(func=cmd_list)
 
     new = actions.add_parser("new", help="register a request")
@@ -80,20 +77,11 @@ def register(sub: Any) -> None:
     answer.set_defaults(func=cmd_answer)
 
 
-def _actor(database: Database, username: str) -> Context:
-    from casework.services import workers
-
-    found = workers.find_worker(Context(database), username.strip().lower())
-    if found is None or not found.active:
-        raise NotAllowed("no_actor")
-    return Context(database, found.id)
-
-
 def cmd_list(args: argparse.Namespace) -> int:
     from casework.services import rights
 
     with opened(args) as database:
-        rows = rights.due(Context(database), include_closed=args.all)
+        rows = rights.due(signed_in(args, database), include_closed=args.all)
     if not rows:
         print(t("protection.rights.cli_empty"))
         return 0
@@ -111,7 +99,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     from casework.services import rights
 
     with opened(args) as database:
-        ctx = _actor(database, args.username)
+        ctx = signed_in(args, database)
         row = rights.register(
             ctx,
             {
@@ -130,7 +118,7 @@ def cmd_simple(args: argparse.Namespace) -> int:
     from casework.services import rights
 
     with opened(args) as database:
-        ctx = _actor(database, args.username)
+        ctx = signed_in(args, database)
         if args.action == "identity":
             rights.confirm_identity(ctx, args.request)
         else:
@@ -144,7 +132,7 @@ def cmd_refuse(args: argparse.Namespace) -> int:
 
     with opened(args) as database:
         rights.refuse(
-            _actor(database, args.username),
+            signed_in(args, database),
             args.request,
             {"ground": args.ground, "note": args.note},
         )
@@ -156,7 +144,7 @@ def cmd_lift(args: argparse.Namespace) -> int:
     from casework.services import rights
 
     with opened(args) as database:
-        rights.lift_block(_actor(database, args.username), args.request, {"note": args.note})
+        rights.lift_block(signed_in(args, database), args.request, {"note": args.note})
     print(t("protection.rights.cli_done"))
     return 0
 
@@ -169,7 +157,7 @@ def cmd_answer(args: argparse.Namespace) -> int:
     out: Path = args.out
     with opened(args) as database:
         files = rights.answer_access_to(
-            _actor(database, args.username), args.request, out.parent, name=out.name
+            signed_in(args, database), args.request, out.parent, name=out.name
         )
     print(t("protection.rights.cli_done"), files.json_path)
     return 0

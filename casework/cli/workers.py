@@ -7,11 +7,11 @@ import argparse
 from typing import Any
 
 from casework.cli import add_db_option
-from casework.cli.init import add_passphrase_option, admin_context, ask_twice, opened
+from casework.cli.init import add_passphrase_option, ask_twice, opened
+from casework.cli.signin import add_signin_options, signed_in
 from casework.errors import NotFound
 from casework.i18n import t
 from casework.services import auth, workers
-from casework.services.context import Context
 
 
 def register(sub: Any) -> None:
@@ -24,10 +24,12 @@ def register(sub: Any) -> None:
     add.add_argument("--programme", metavar="CODE", help="programme code (e.g. OFMIG)")
     add_db_option(add)
     add_passphrase_option(add)
+    add_signin_options(add)
     add.set_defaults(func=cmd_add)
     listing = actions.add_parser("list", help="list workers and programmes")
     add_db_option(listing)
     add_passphrase_option(listing)
+    add_signin_options(listing)
     listing.set_defaults(func=cmd_list)
     for name, help_text in (
         ("deactivate", "a worker who left: no more sign-in; their cases stay"),
@@ -38,6 +40,7 @@ def register(sub: Any) -> None:
         change.add_argument("username")
         add_db_option(change)
         add_passphrase_option(change)
+        add_signin_options(change)
         change.set_defaults(func=cmd_change, change=name)
 
     programme = sub.add_parser("programme", help="add a municipal programme")
@@ -49,18 +52,20 @@ def register(sub: Any) -> None:
     padd.add_argument("--name", required=True)
     add_db_option(padd)
     add_passphrase_option(padd)
+    add_signin_options(padd)
     padd.set_defaults(func=cmd_programme)
     rename = prog_actions.add_parser("rename", help="give a programme a new name")
     rename.add_argument("code")
     rename.add_argument("--name", required=True)
     add_db_option(rename)
     add_passphrase_option(rename)
+    add_signin_options(rename)
     rename.set_defaults(func=cmd_programme_rename)
 
 
 def cmd_add(args: argparse.Namespace) -> int:
     with opened(args) as database:
-        admin = admin_context(Context(database))
+        admin = signed_in(args, database)
         created = workers.create_worker(
             admin,
             {
@@ -81,7 +86,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     with opened(args) as database:
-        ctx = Context(database)
+        ctx = signed_in(args, database)
         programmes = {p.id: p for p in workers.list_programmes(ctx)}
         for w in workers.list_workers(ctx, active_only=False):
             prog = programmes.get(w.programme_id) if w.programme_id else None
@@ -95,7 +100,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_programme(args: argparse.Namespace) -> int:
     with opened(args) as database:
         created = workers.create_programme(
-            admin_context(Context(database)), {"code": args.code, "name": args.name}
+            signed_in(args, database), {"code": args.code, "name": args.name}
         )
         print(t("cli.programme_added", code=created.code))
     return 0
@@ -103,7 +108,7 @@ def cmd_programme(args: argparse.Namespace) -> int:
 
 def cmd_change(args: argparse.Namespace) -> int:
     with opened(args) as database:
-        admin = admin_context(Context(database))
+        admin = signed_in(args, database)
         target = workers.find_worker(admin, args.username.strip().lower())
         if target is None:
             raise NotFound("not_found", what=args.username)
@@ -120,7 +125,7 @@ def cmd_change(args: argparse.Namespace) -> int:
 
 def cmd_programme_rename(args: argparse.Namespace) -> int:
     with opened(args) as database:
-        admin = admin_context(Context(database))
+        admin = signed_in(args, database)
         found = [p for p in workers.list_programmes(admin) if p.code == args.code]
         if not found:
             raise NotFound("not_found", what=args.code)

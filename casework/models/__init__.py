@@ -26,6 +26,7 @@ from casework.models.security import (
     RightsRequest,
     Tombstone,
 )
+from casework.models.signin import SignInToken
 
 __all__ = [
     "AuditEvent",
@@ -55,6 +56,7 @@ __all__ = [
     "RetentionPolicy",
     "RetentionReview",
     "RightsRequest",
+    "SignInToken",
     "Tombstone",
     "Worker",
 ]

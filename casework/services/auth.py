@@ -6,7 +6,10 @@ A password is never stored, logged or put in an audit event; only its argon2id h
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -14,7 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from casework.errors import NotAllowed
-from casework.models import Worker
+from casework.models import SignInToken, Worker
 from casework.models.base import utcnow
 from casework.models.enums import Role
 from casework.services.context import Context, audit
@@ -56,8 +59,13 @@ def _verify_dummy(password: str) -> None:
     _verify(_dummy_hash["hash"], password)
 
 
-def authenticate(ctx: Context, username: str, password: str) -> WorkerOut:
+def authenticate(
+    ctx: Context, username: str, password: str, *, command: str | None = None
+) -> WorkerOut:
     """The worker whose username and password these are, or ``NotAllowed``.
+
+    ``command`` (the command line's subcommand) is recorded in the audit event, so the
+    trail says what a sign-in was for.
 
     A failure is counted and audited (committed even though the call fails); after
     :data:`MAX_FAILURES` in a row the account is locked for :data:`LOCK_MINUTES`.
@@ -78,6 +86,7 @@ def authenticate(ctx: Context, username: str, password: str) -> WorkerOut:
     elif seen is None or not seen.active:
         _verify_dummy(password)
     failure: NotAllowed | None = None
+    extra: dict[str, Any] = {"command": command} if command else {}
     with ctx.db.write() as session:
         row = session.scalar(
             sa.select(Worker)
@@ -87,13 +96,37 @@ def authenticate(ctx: Context, username: str, password: str) -> WorkerOut:
         )
         now = utcnow()
         if row is None or not row.active:
-            audit(session, Context(ctx.db), "sign_in_failed", "worker", None, reason="unknown")
+            audit(
+                session,
+                Context(ctx.db),
+                "sign_in_failed",
+                "worker",
+                None,
+                reason="unknown",
+                **extra,
+            )
             failure = NotAllowed("bad_credentials")
         elif row.locked_until is not None and row.locked_until > now:
-            audit(session, Context(ctx.db), "sign_in_failed", "worker", row.id, reason="locked")
+            audit(
+                session,
+                Context(ctx.db),
+                "sign_in_failed",
+                "worker",
+                row.id,
+                reason="locked",
+                **extra,
+            )
             failure = NotAllowed("account_locked", minutes=_minutes_left(row.locked_until, now))
         elif row.password_hash is None:
-            audit(session, Context(ctx.db), "sign_in_failed", "worker", row.id, reason="no_pw")
+            audit(
+                session,
+                Context(ctx.db),
+                "sign_in_failed",
+                "worker",
+                row.id,
+                reason="no_pw",
+                **extra,
+            )
             failure = NotAllowed("password_not_set")
         elif not _checked(checked, row.password_hash, password):
             row.failed_sign_ins += 1
@@ -105,14 +138,16 @@ def authenticate(ctx: Context, username: str, password: str) -> WorkerOut:
                 failure = NotAllowed("account_locked", minutes=LOCK_MINUTES)
             else:
                 failure = NotAllowed("bad_credentials")
-            audit(session, Context(ctx.db), "sign_in_failed", "worker", row.id, reason=reason)
+            audit(
+                session, Context(ctx.db), "sign_in_failed", "worker", row.id, reason=reason, **extra
+            )
         else:
             if _hasher.check_needs_rehash(row.password_hash):
                 row.password_hash = _hasher.hash(password)
             row.failed_sign_ins = 0
             row.locked_until = None
             row.last_seen_at = now
-            audit(session, Context(ctx.db, row.id), "sign_in", "worker", row.id)
+            audit(session, Context(ctx.db, row.id), "sign_in", "worker", row.id, **extra)
             return WorkerOut.model_validate(row)
     raise failure
 
@@ -199,4 +234,104 @@ def set_password(
         row.password_temporary = actor.id != row.id
         row.failed_sign_ins = 0
         row.locked_until = None
+        _revoke_all(session, row.id)
         audit(session, ctx, "password_set", "worker", row.id)
+
+
+# Command-line sign-in tokens --------------------------------------------------------------
+
+TOKEN_HOURS = 8
+"""How long ``casework signin`` lasts by default: a working day."""
+MAX_TOKEN_HOURS = 24 * 7
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(ctx: Context, hours: float = TOKEN_HOURS) -> tuple[str, dt.datetime]:
+    """A new sign-in token for the acting worker (who has just proved their password with
+    :func:`authenticate`), valid for ``hours``. Returns the token, which is stored nowhere
+    here (only its hash), and its expiry."""
+    if not 0 < hours <= MAX_TOKEN_HOURS:
+        raise NotAllowed("token_hours", most=MAX_TOKEN_HOURS)
+    token = secrets.token_urlsafe(32)
+    with ctx.db.write() as session:
+        worker = ctx.actor(session)
+        expires = utcnow() + dt.timedelta(hours=hours)
+        row = SignInToken(worker_id=worker.id, token_hash=_token_hash(token), expires_at=expires)
+        session.add(row)
+        session.flush()
+        audit(session, ctx, "token_issued", "worker", worker.id, token=str(row.id))
+    return token, expires
+
+
+def token_sign_in(
+    ctx: Context, token: str, *, username: str | None = None, command: str | None = None
+) -> WorkerOut:
+    """The worker a sign-in token names, or ``NotAllowed``: unknown, revoked or expired
+    tokens, another worker's token (``username`` given), and workers who are inactive or
+    locked out are refused. Failures are audited but not counted towards the lock-out: a
+    token is 256 random bits, nobody guesses one, and an expired one left in a script must
+    not lock its owner out of the desk."""
+    extra: dict[str, Any] = {"command": command} if command else {}
+    with ctx.db.write() as session:
+        row = session.scalar(
+            sa.select(SignInToken).where(SignInToken.token_hash == _token_hash(token))
+        )
+        now = utcnow()
+        worker = session.get(Worker, row.worker_id) if row is not None else None
+        failure: NotAllowed | None = None
+        reason = ""
+        if row is None or worker is None:
+            reason, failure = "token_unknown", NotAllowed("token_unknown")
+        elif username is not None and worker.username != username.strip().lower():
+            reason, failure = "token_other_worker", NotAllowed("token_unknown")
+        elif row.revoked_at is not None:
+            reason, failure = "token_revoked", NotAllowed("token_revoked")
+        elif row.expires_at <= now:
+            reason, failure = "token_expired", NotAllowed("token_expired")
+        elif not worker.active:
+            reason, failure = "inactive", NotAllowed("bad_credentials")
+        elif worker.locked_until is not None and worker.locked_until > now:
+            minutes = _minutes_left(worker.locked_until, now)
+            reason, failure = "locked", NotAllowed("account_locked", minutes=minutes)
+        if failure is not None or row is None or worker is None:
+            who = worker.id if worker is not None else None
+            audit(session, Context(ctx.db), "sign_in_failed", "worker", who, reason=reason, **extra)
+        else:
+            worker.last_seen_at = now
+            own = Context(ctx.db, worker.id)
+            audit(session, own, "sign_in", "worker", worker.id, token=str(row.id), **extra)
+            return WorkerOut.model_validate(worker)
+    raise failure or NotAllowed("token_unknown")
+
+
+def revoke_token(ctx: Context, token: str) -> bool:
+    """End a sign-in (``casework signout``). False if the token was unknown or already
+    revoked; an expired one is revoked all the same."""
+    with ctx.db.write() as session:
+        row = session.scalar(
+            sa.select(SignInToken).where(SignInToken.token_hash == _token_hash(token))
+        )
+        if row is None or row.revoked_at is not None:
+            return False
+        row.revoked_at = utcnow()
+        audit(
+            session,
+            Context(ctx.db, row.worker_id),
+            "token_revoked",
+            "worker",
+            row.worker_id,
+            token=str(row.id),
+        )
+        return True
+
+
+def _revoke_all(session: Session, worker_id: uuid.UUID) -> None:
+    """A new password ends every command-line sign-in made with the old one."""
+    session.execute(
+        sa.update(SignInToken)
+        .where(SignInToken.worker_id == worker_id, SignInToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )

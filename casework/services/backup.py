@@ -273,7 +273,7 @@ def restore(
     current: Database | None = None,
     passphrase: str | None = None,
     step: RestoreStep | None = None,
-    actor: uuid.UUID | None = None,
+    actor: uuid.UUID | Callable[[], uuid.UUID | None] | None = None,
 ) -> RestoreReport:
     """Replace the database at ``target`` (``current``, open; or no file yet) with a
     checked copy of the backup ``source``.
@@ -292,7 +292,9 @@ def restore(
     backup stays encrypted; a plain one restored onto an encrypted office is encrypted.
     Other desks must be closed: a desk still open is refused (its WAL would remain).
     Every file made on the way is the owner's only (``0600``); the ``restore`` event
-    names ``actor``, else says it came from the command line.
+    names ``actor``, else says it came from the command line. A callable ``actor`` (the
+    command line's sign-in) is asked once the backup passed its checks, so a damaged backup
+    is refused before anyone signs in, and a failed sign-in replaces nothing.
     """
     mark = step or (lambda _name: None)
     office_key = current._passphrase if current is not None else None
@@ -304,6 +306,7 @@ def restore(
         mark("copied")
         check = _check_copy(tmp, key, source)
         mark("checked")
+        who = actor() if callable(actor) else actor
         if result_key is not None and key is None:
             _encrypt_file(tmp, result_key)
         if check.revision != script_directory().get_current_head():
@@ -314,7 +317,7 @@ def restore(
                 restored.dispose()
         conn = raw_connect(tmp, result_key)
         try:
-            _audit_raw(conn, "restore", actor, source=source.name, revision=check.revision)
+            _audit_raw(conn, "restore", who, source=source.name, revision=check.revision)
             conn.commit()
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             final = _check_open(conn, result_key, source)
