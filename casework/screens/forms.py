@@ -166,9 +166,11 @@ def error_slot(name: str) -> Static:
 class ContactModal(FormModal):
     TITLE_KEY = "ui.form.contact_title"
 
-    def __init__(self, person_id: uuid.UUID) -> None:
+    def __init__(self, person_id: uuid.UUID, reason: str | None = None) -> None:
         super().__init__()
         self.person_id = person_id
+        self.reason = reason
+        """The reason the file was opened with, when it is outside the worker's caseload."""
 
     def fields(self) -> ComposeResult:
         yield Label(t("ui.field.reasons"))
@@ -193,7 +195,12 @@ class ContactModal(FormModal):
             "note": self.query_one("#note", TextArea).text,
         }
         self.submit(
-            persons.record_contact, self.ctx, self.person_id, data, request_id=self.request_id
+            persons.record_contact,
+            self.ctx,
+            self.person_id,
+            data,
+            request_id=self.request_id,
+            reason=self.reason,
         )
 
 

@@ -299,14 +299,17 @@ def load_for_person(session: Session, person_id: uuid.UUID) -> list[ReferralOut]
 
 
 def waiting(ctx: Context, worker_id: uuid.UUID | None = None) -> list[ReferralOut]:
-    """Referrals waiting for an answer from their destination, oldest request first."""
+    """Referrals waiting for an answer from their destination, oldest request first: the
+    signed-in worker's own, or another worker's for their supervisor
+    (:func:`casework.services.gate.colleague`)."""
     with ctx.db.read() as session:
+        wid = gate.colleague(session, ctx, worker_id)
         stmt = (
             sa.select(Referral)
-            .where(Referral.status.in_([s.value for s in REFERRAL_WAITING]))
+            .where(
+                Referral.status.in_([s.value for s in REFERRAL_WAITING]),
+                Referral.worker_id == wid,
+            )
             .order_by(Referral.requested_at)
         )
-        wid = worker_id or ctx.actor_id
-        if wid is not None:
-            stmt = stmt.where(Referral.worker_id == wid)
         return [ReferralOut.model_validate(r) for r in session.scalars(stmt.limit(500))]

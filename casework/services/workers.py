@@ -95,10 +95,11 @@ def create_worker(ctx: Context, data: WorkerIn | Mapping[str, Any]) -> WorkerOut
             full_name=worker_in.full_name,
             role=worker_in.role.value,
             programme_id=prog_id,
+            office_wide=_office_wide(worker_in.role, worker_in.office_wide),
         )
         session.add(row)
         session.flush()
-        audit(session, ctx, "create", "worker", row.id)
+        audit(session, ctx, "create", "worker", row.id, role=row.role, office_wide=row.office_wide)
         return WorkerOut.model_validate(row)
 
 
@@ -157,6 +158,7 @@ class StaffOut(Output):
     locked_until: dt.datetime | None
     last_seen_at: dt.datetime | None
     has_password: bool
+    office_wide: bool = False
 
     @property
     def locked(self) -> bool:
@@ -199,6 +201,8 @@ class WorkerChangeIn(Input):
     role: Role
     programme_code: OptText = None
     """Empty: no programme."""
+    office_wide: bool | None = None
+    """None: unchanged (and cleared when the role is no longer supervisor)."""
 
 
 class PasswordIn(Input):
@@ -221,7 +225,15 @@ def _staff(row: Worker) -> StaffOut:
         locked_until=row.locked_until,
         last_seen_at=row.last_seen_at,
         has_password=row.password_hash is not None,
+        office_wide=row.office_wide,
     )
+
+
+def _office_wide(role: Role, office_wide: bool) -> bool:
+    """Only a supervisor can be office-wide (services/gate.py)."""
+    if office_wide and role is not Role.SUPERVISOR:
+        raise InvalidInput([FieldError("office_wide", "office_wide_supervisors_only")])
+    return office_wide
 
 
 def staff(ctx: Context) -> list[StaffOut]:
@@ -279,10 +291,11 @@ def add_worker(ctx: Context, data: NewWorkerIn | Mapping[str, Any]) -> StaffOut:
             programme_id=_programme_id(session, worker_in.programme_code),
             password_hash=new_hash,
             password_temporary=True,
+            office_wide=_office_wide(worker_in.role, worker_in.office_wide),
         )
         session.add(row)
         session.flush()
-        audit(session, ctx, "create", "worker", row.id)
+        audit(session, ctx, "create", "worker", row.id, role=row.role, office_wide=row.office_wide)
         audit(session, ctx, "password_set", "worker", row.id)
         session.refresh(row, ["programme"])
         return _staff(row)
@@ -322,10 +335,15 @@ def change_worker(
             and not _admins_left(session, row.id)
         ):
             raise Conflict("last_admin")
+        if change.office_wide is None:  # unchanged, unless no longer a supervisor
+            wide = row.office_wide and change.role is Role.SUPERVISOR
+        else:
+            wide = _office_wide(change.role, change.office_wide)
         values = {
             "full_name": change.full_name,
             "role": change.role.value,
             "programme_id": _programme_id(session, change.programme_code),
+            "office_wide": wide,
         }
         changed = [name for name, value in values.items() if getattr(row, name) != value]
         for name in changed:
