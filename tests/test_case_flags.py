@@ -102,7 +102,12 @@ def test_a_contact_recorded_at_the_desk_makes_the_person_part_of_the_caseload(
     other = _colleague(database, admin)
     assert files.access(other, pid) == "outside"
     files.get_person(other, pid, reason="desk_visit")
-    persons.record_contact(other, pid, {"reasons": ["health"]})
+    # Recording the visit is no way around the reason: without it nothing is written.
+    with pytest.raises(NotAllowed) as refused:
+        persons.record_contact(other, pid, {"reasons": ["health"]})
+    assert refused.value.code == "reason_required"
+    assert files.access(other, pid) == "outside"
+    persons.record_contact(other, pid, {"reasons": ["health"]}, reason="desk_visit")
     assert files.access(other, pid) == "own"
     files.get_person(other, pid)  # no reason asked any more
 
@@ -192,7 +197,7 @@ def test_the_current_case_is_the_readers_own_open_one(
         {"username": "omil", "full_name": "Olga Omil", "programme_code": "OMIL"},
     )
     omil_ctx = Context(database, omil.id)
-    persons.record_contact(omil_ctx, pid, {"reasons": ["work"]})
+    persons.record_contact(omil_ctx, pid, {"reasons": ["work"]}, reason="desk_visit")
     mine = cases.current_case(omil_ctx, pid)
     assert mine is not None and mine.programme_name == "OMIL" and mine.editable
     hers = cases.current_case(ctx, pid)

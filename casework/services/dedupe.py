@@ -476,14 +476,15 @@ def merge(
     if survivor_id == merged_id:
         raise Conflict("merge_same_person")
     with ctx.db.write() as session:
-        # A supervisor of both persons' programme, or an office-wide one.
-        worker = gate.supervise(session, ctx, survivor_id, merged_id)
+        worker = gate.supervision(session, ctx).supervisor
         # Both rows locked (in id order) and read again: of two supervisors merging one
         # pair at once, with either survivor, the second sees the first's merge and stops.
         queue_lock(session, exclusive=False)
         locked = lock_persons(session, [survivor_id, merged_id])
         survivor = _mergeable(session, locked, survivor_id)
         merged = _mergeable(session, locked, merged_id)
+        # A supervisor of both persons' programme, or an office-wide one; before any write.
+        gate.supervise(session, ctx, survivor_id, merged_id)
         taken: list[str] = []
         for name in MERGE_FIELDS:
             mine, theirs = getattr(survivor, name), getattr(merged, name)

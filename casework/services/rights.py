@@ -224,9 +224,22 @@ def _handled(session: Session, ctx: Context, request_id: uuid.UUID) -> tuple[Rig
     administrators manage staff; neither handles them."""
     scope = gate.supervision(session, ctx)
     row = get_or_404(session, RightsRequest, request_id, "rights_request")
-    if not scope.covers(session, row.person_id):
+    if not session.scalar(sa.select(_in_scope(scope)).where(RightsRequest.id == row.id)):
         raise NotAllowed("other_programme")
     return _open_request(session, request_id), scope.supervisor
+
+
+def _in_scope(scope: gate.Scope) -> sa.ColumnElement[bool]:
+    """A request the supervisor handles: of a person of their programme (any, office-wide),
+    or of a person since erased, taken by a worker of their programme."""
+    persons_in = scope.persons()
+    if persons_in is None:
+        return sa.true()
+    gone = ~sa.exists().where(Person.id == RightsRequest.person_id)
+    taken_here = RightsRequest.created_by.in_(
+        sa.select(Worker.id).where(Worker.programme_id == scope.programme_id)
+    )
+    return sa.or_(RightsRequest.person_id.in_(persons_in), sa.and_(gone, taken_here))
 
 
 def confirm_identity(ctx: Context, request_id: uuid.UUID) -> None:
@@ -256,10 +269,12 @@ def due(ctx: Context, *, include_closed: bool = False) -> list[RightsRequestOut]
     supervisor's are the requests of their programme's persons, an office-wide
     supervisor's every request. Nobody else reads the register (it holds answer notes)."""
     with ctx.db.read() as session:
-        in_scope = gate.supervision(session, ctx).persons()
-        stmt = sa.select(RightsRequest).order_by(RightsRequest.due_on, RightsRequest.created_at)
-        if in_scope is not None:
-            stmt = stmt.where(RightsRequest.person_id.in_(in_scope))
+        scope = gate.supervision(session, ctx)
+        stmt = (
+            sa.select(RightsRequest)
+            .where(_in_scope(scope))
+            .order_by(RightsRequest.due_on, RightsRequest.created_at)
+        )
         if not include_closed:
             stmt = stmt.where(RightsRequest.status.in_(OPEN_STATUSES))
         return [RightsRequestOut.model_validate(r) for r in session.scalars(stmt)]
