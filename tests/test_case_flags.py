@@ -66,7 +66,20 @@ def test_access_is_own_programme_or_outside(
     assert files.access(Context(database, elsewhere.id), pid) == "outside"
     # Admins manage the office; they do not read files silently.
     assert files.access(Context(database, admin.id), pid) == "outside"
-    assert files.access(Context(database), pid) == "outside"
+    with pytest.raises(NotAllowed):  # nobody signed in stands nowhere: refused
+        files.access(Context(database), pid)
+    # An office-wide supervisor's programme is the whole office.
+    wide = workers.create_worker(
+        Context(database, admin.id),
+        {
+            "username": "jefa",
+            "full_name": "Jefa de Oficina",
+            "role": "supervisor",
+            "programme_code": "OMIL",
+            "office_wide": True,
+        },
+    )
+    assert files.access(Context(database, wide.id), pid) == "office"
 
 
 def test_an_outside_view_needs_a_reason_and_records_only_its_code(

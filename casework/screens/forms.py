@@ -276,9 +276,11 @@ class StatusModal(FormModal):
 class ReferralModal(FormModal):
     TITLE_KEY = "ui.form.referral_title"
 
-    def __init__(self, person_id: uuid.UUID) -> None:
+    def __init__(self, person_id: uuid.UUID, reason: str | None = None) -> None:
         super().__init__()
         self.person_id = person_id
+        self.reason = reason
+        """The reason the file was opened with, when it is outside the worker's caseload."""
         self.catalogue: tuple[refdata.Destination, ...] = refdata.destinations()
         """Shipped destinations at once; the office's own join them when loaded."""
         self._pending_destination: str | None = None
@@ -375,7 +377,14 @@ class ReferralModal(FormModal):
             "consent_given": self.query_one("#consent", Checkbox).value,
             "override_consent": bool(overrides) and overrides.first(Checkbox).value,
         }
-        self.submit(referrals.create, self.ctx, self.person_id, data, request_id=self.request_id)
+        self.submit(
+            referrals.create,
+            self.ctx,
+            self.person_id,
+            data,
+            request_id=self.request_id,
+            reason=self.reason,
+        )
 
 
 class MoveReferralModal(FormModal):

@@ -106,6 +106,7 @@ def remember_frequencies(url: str, records: Sequence[PersonRecord]) -> Matcher:
 def warm(ctx: Context) -> None:
     """Count the frequencies ahead of the first keystroke (the intake screen calls this)."""
     with ctx.db.read() as session:
+        ctx.actor(session)
         term_frequencies(session, str(ctx.db.url))
 
 

@@ -263,6 +263,22 @@ def supervise(session: Session, ctx: Context, *person_ids: uuid.UUID) -> Worker:
     return scope.supervisor
 
 
+def opening_write(
+    session: Session, reader: Worker, person_id: uuid.UUID, reason: AccessReason | str | None
+) -> dict[str, Any]:
+    """A write that opens (or joins) a case of the writer's programme for the person -- a
+    contact, a referral, guidance -- makes the person theirs and their programme's. On a
+    file outside their caseload and programme it needs the reason the file was opened with
+    (``reason_required`` otherwise, before anything is written): recording something is no
+    way around the reason. The details to audit it with (empty inside the caseload)."""
+    why = validate(ReasonIn, {"reason": reason}).reason
+    if standing(session, reader, person_id) != "outside":
+        return {}
+    if why is None:
+        raise NotAllowed("reason_required")
+    return {"access": "outside", "reason": why.value}
+
+
 def colleague(session: Session, ctx: Context, worker_id: uuid.UUID | None) -> uuid.UUID:
     """Whose worklist (follow-ups due, referrals waiting) the signed-in worker reads: their
     own (``None`` or their id); another worker's only as a supervisor of that worker's

@@ -287,19 +287,13 @@ def record_contact(
     from casework.services import gate
 
     contact_in = validate(ContactIn, data)
-    why = validate(gate.ReasonIn, {"reason": reason}).reason
     with ctx.db.write() as session:
         done = replayed(session, request_id, "record_contact")
         if done is not None:
             return done
         worker = ctx.actor(session)
         person = live_person(session, person_id)
-        access = gate.standing(session, worker, person.id)
-        details: dict[str, Any] = {}
-        if access == "outside":
-            if why is None:
-                raise NotAllowed("reason_required")
-            details = {"access": access, "reason": why.value}
+        details = gate.opening_write(session, worker, person.id, reason)
         case = open_case(session, person, worker)
         contact = _contact_row(person, case, worker, contact_in, ContactKind.FOLLOW_UP)
         session.add(contact)

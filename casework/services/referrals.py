@@ -178,8 +178,10 @@ def create(
     data: ReferralIn | Mapping[str, Any],
     *,
     request_id: uuid.UUID | None = None,
+    reason: AccessReason | str | None = None,
 ) -> uuid.UUID:
-    """A referral, requested at once unless ``request_now`` is false (then a draft)."""
+    """A referral, requested at once unless ``request_now`` is false (then a draft). Outside
+    the worker's caseload it needs the file's reason (services/gate.py ``opening_write``)."""
     if isinstance(data, ReferralIn):
         data = data.model_dump()
     ref_in = validate(CatalogueReferralIn, data)
@@ -194,6 +196,7 @@ def create(
             )
         worker = ctx.actor(session)
         person = live_person(session, person_id)
+        opened = gate.opening_write(session, worker, person.id, reason)
         case = open_case(session, person, worker)
         ref = Referral(
             person_id=person.id,
@@ -208,7 +211,7 @@ def create(
         session.add(ref)
         session.flush()
         ref.events.append(ReferralEvent(from_status=None, to_status="draft", worker_id=worker.id))
-        audit(session, ctx, "create", "referral", ref.id, person_id=person.id)
+        audit(session, ctx, "create", "referral", ref.id, person_id=person.id, **opened)
         if ref_in.consent_given:
             record_consent_row(session, ctx, person, worker, dest.key)
         if ref_in.request_now:

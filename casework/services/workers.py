@@ -12,7 +12,7 @@ from pydantic import AfterValidator, Field, field_validator
 from pydantic_core import PydanticCustomError
 from sqlalchemy.orm import Session, joinedload
 
-from casework.errors import Conflict, FieldError, InvalidInput, NotFound
+from casework.errors import Conflict, FieldError, InvalidInput, NotAllowed, NotFound
 from casework.models import Programme, Worker
 from casework.models.base import utcnow
 from casework.models.enums import Role
@@ -105,6 +105,7 @@ def create_worker(ctx: Context, data: WorkerIn | Mapping[str, Any]) -> WorkerOut
 
 def list_workers(ctx: Context, *, active_only: bool = True) -> list[WorkerOut]:
     with ctx.db.read() as session:
+        ctx.actor(session)
         stmt = sa.select(Worker).order_by(Worker.full_name)
         if active_only:
             stmt = stmt.where(Worker.active.is_(True))
@@ -113,12 +114,14 @@ def list_workers(ctx: Context, *, active_only: bool = True) -> list[WorkerOut]:
 
 def list_programmes(ctx: Context) -> list[ProgrammeOut]:
     with ctx.db.read() as session:
+        ctx.actor(session)
         rows = session.scalars(sa.select(Programme).order_by(Programme.name))
         return [ProgrammeOut.model_validate(p) for p in rows]
 
 
 def get_worker(ctx: Context, worker_id: uuid.UUID) -> WorkerOut:
     with ctx.db.read() as session:
+        ctx.actor(session)
         row = session.get(Worker, worker_id)
         if row is None:
             raise NotFound("not_found", what="worker")
@@ -132,11 +135,15 @@ def find_worker(ctx: Context, username: str) -> WorkerOut | None:
 
 
 def sign_in(ctx: Context, worker_id: uuid.UUID) -> WorkerOut:
-    """Start a session for a worker (password sign-in comes with data protection)."""
+    """Start a session without a password: only on a database where nobody has a password
+    (the synthetic demo, or one from before passwords). Anywhere else a worker signs in
+    with :func:`casework.services.auth.authenticate`."""
     with ctx.db.write() as session:
         row = session.get(Worker, worker_id)
         if row is None or not row.active:
             raise NotFound("not_found", what="worker")
+        if session.scalar(sa.select(Worker.id).where(Worker.password_hash.is_not(None)).limit(1)):
+            raise NotAllowed("sign_in_needs_password")
         row.last_seen_at = utcnow()
         audit(session, Context(ctx.db, row.id), "sign_in", "worker", row.id)
         return WorkerOut.model_validate(row)
