@@ -104,7 +104,14 @@ def start(
         case.last_activity_at = utcnow()
         remember(session, request_id, "start_guidance", row.id)
         audit(
-            session, ctx, "create", "guidance", row.id, person_id=person.id, route=route.id, **opened
+            session,
+            ctx,
+            "create",
+            "guidance",
+            row.id,
+            person_id=person.id,
+            route=route.id,
+            **opened,
         )
         return row.id
 
