@@ -20,8 +20,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from casework.models import AuditEvent, Person, Worker
 from casework.errors import NotAllowed
+from casework.models import AuditEvent, Person, Worker
 from casework.models.enums import Role
 from casework.services import gate
 from casework.services.context import Context

@@ -223,7 +223,7 @@ class Scope:
     def office_wide(self) -> bool:
         return self.programme_id is None
 
-    def persons(self) -> sa.Select[tuple[uuid.UUID]] | None:
+    def persons(self) -> sa.Select[Any] | None:
         """The ids of the persons in scope, as a subquery; None: every person."""
         if self.programme_id is None:
             return None

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from casework.errors import Busy, Conflict, FieldError, InvalidInput, NotAllowed, NotFound
+from casework.errors import Busy, Conflict, FieldError, InvalidInput, NotFound
 from casework.models import (
     Case,
     Consent,

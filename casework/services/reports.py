@@ -29,7 +29,7 @@ from casework.models import (
     Referral,
     Worker,
 )
-from casework.models.enums import REFERRAL_WAITING, Role
+from casework.models.enums import REFERRAL_WAITING
 from casework.services import gate
 from casework.services.context import Context
 

@@ -24,7 +24,6 @@ from casework.errors import CaseworkError, Conflict, FieldError, InvalidInput, N
 from casework.i18n import current_language, t
 from casework.models import Base, IdentityDocument, Person, RightsRequest, Tombstone, Worker
 from casework.models.base import utcnow
-from casework.models.enums import Role
 from casework.models.security import RefusalGround, RequestStatus, RightKind
 from casework.services import catalogue, gate, locking, persons
 from casework.services.context import Context, audit, get_or_404, open_blocking, validate
