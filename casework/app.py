@@ -10,8 +10,8 @@ from textual.binding import Binding
 
 from casework.commands import ScreenActions
 from casework.db import Database
-from casework.i18n import t
 from casework.errors import NotAllowed
+from casework.i18n import t
 from casework.models.enums import Role
 from casework.screens.common import (
     remember_destinations,

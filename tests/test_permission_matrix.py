@@ -298,7 +298,7 @@ MATRIX: dict[str, Cell] = {
     # The file and its parts: the read gate.
     "cases.current_case": Cell(GATED, lambda c, w, _: cases.current_case(c, w.person_id)),
     "cases.set_flags": Cell(
-        "RRARAAAA",
+        GATED,
         lambda c, w, case: cases.set_flags(c, case, ["children"]),
         lambda w: w.person()[1],
     ),
