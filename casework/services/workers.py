@@ -13,7 +13,7 @@ from pydantic_core import PydanticCustomError
 from sqlalchemy.orm import Session, joinedload
 
 from casework.errors import Conflict, FieldError, InvalidInput, NotAllowed, NotFound
-from casework.models import Programme, Worker
+from casework.models import AuditEvent, Programme, Worker
 from casework.models.base import utcnow
 from casework.models.enums import Role
 from casework.services import auth
@@ -135,14 +135,23 @@ def find_worker(ctx: Context, username: str) -> WorkerOut | None:
 
 
 def sign_in(ctx: Context, worker_id: uuid.UUID) -> WorkerOut:
-    """Start a session without a password: only on a database where nobody has a password
-    (the synthetic demo, or one from before passwords). Anywhere else a worker signs in
-    with :func:`casework.services.auth.authenticate`."""
+    """Start a session without a password, for a worker who has none: only on the synthetic
+    demo database (its "demo" audit row) or one where nobody has a password yet (from before
+    passwords). Anywhere else a worker signs in with
+    :func:`casework.services.auth.authenticate`."""
     with ctx.db.write() as session:
         row = session.get(Worker, worker_id)
         if row is None or not row.active:
             raise NotFound("not_found", what="worker")
-        if session.scalar(sa.select(Worker.id).where(Worker.password_hash.is_not(None)).limit(1)):
+        demo = session.scalar(
+            sa.select(AuditEvent.id)
+            .where(AuditEvent.action == "demo", AuditEvent.entity == "database")
+            .limit(1)
+        )
+        passwords = session.scalar(
+            sa.select(Worker.id).where(Worker.password_hash.is_not(None)).limit(1)
+        )
+        if row.password_hash is not None or (passwords is not None and demo is None):
             raise NotAllowed("sign_in_needs_password")
         row.last_seen_at = utcnow()
         audit(session, Context(ctx.db, row.id), "sign_in", "worker", row.id)
