@@ -10,6 +10,7 @@ from textual.binding import Binding
 
 from casework.commands import ScreenActions
 from casework.db import Database
+from casework.errors import NotAllowed
 from casework.i18n import t
 from casework.models.enums import Role
 from casework.screens.common import (
@@ -106,8 +107,11 @@ class CaseworkApp(App[int]):
             # database opened with --demo still asks.
             demo_worker = workers.find_worker(ctx, "demo")
             if demo_worker is not None and not auth.has_password(ctx, demo_worker.id):
-                self.start_session(workers.sign_in(ctx, demo_worker.id))
-                return
+                try:  # refused once anyone in the database has a password
+                    self.start_session(workers.sign_in(ctx, demo_worker.id))
+                    return
+                except NotAllowed:
+                    pass
         from casework.screens.sign_in import SignInScreen
 
         self.push_screen(SignInScreen())

@@ -35,7 +35,13 @@ class CaseworkError(Exception):
     def message(self, lang: str | None = None) -> str:
         from casework.i18n import t
 
-        return t(f"error.{self.code}", lang=lang, **self.params)
+        params = dict(self.params)
+        if self.code == "role_required" and isinstance(params.get("role"), str):
+            # Role codes ("supervisor / admin") by the names the desk shows.
+            params["role"] = " / ".join(
+                t(f"role.{r.strip()}", lang=lang) for r in params["role"].split("/")
+            )
+        return t(f"error.{self.code}", lang=lang, **params)
 
     def __str__(self) -> str:
         return self.message()

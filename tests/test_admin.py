@@ -91,7 +91,10 @@ def test_a_new_worker_signs_in_with_the_temporary_password(
             admin_ctx, {"username": "carla", "full_name": "Otra", "password": TEMPORARY}
         )
     assert (err.value.errors[0].field, err.value.errors[0].code) == ("username", "username_taken")
-    assert _audit(database, "worker")[-2:] == [("create", {}), ("password_set", {})]
+    assert _audit(database, "worker")[-2:] == [
+        ("create", {"role": "supervisor", "office_wide": False}),
+        ("password_set", {}),
+    ]
 
 
 def test_only_an_administrator_manages_staff(

@@ -157,13 +157,13 @@ def test_the_rights_process_goes_on_while_blocked(
 ) -> None:
     block = _block(ctx, person_id)
     access = rights.register(ctx, {"person_id": person_id, "kind": "access"})
-    rights.confirm_identity(ctx, access.id)
+    rights.confirm_identity(sup, access.id)  # the supervisor checks who is asking
     data, _text = rights.answer_access(sup, access.id)
     assert data["person"]["given_names"] == "Yesenia Carolina"
     objection = rights.register(ctx, {"person_id": person_id, "kind": "objection"})
     rights.refuse(sup, objection.id, {"ground": "public_function", "note": "Art. 8."})
     rectification = rights.register(
-        ctx, {"person_id": person_id, "kind": "rectification", "identity_checked": True}
+        sup, {"person_id": person_id, "kind": "rectification", "identity_checked": True}
     )
     # Correcting the data under the rectification request passes the block; nothing else does.
     _refused(lambda: persons.update_person(sup, person_id, _new_phone("912345678")))
@@ -175,7 +175,7 @@ def test_the_rights_process_goes_on_while_blocked(
     assert rights.blocked(ctx, person_id) == block  # the block itself is still there
 
     erasure = rights.register(
-        ctx, {"person_id": person_id, "kind": "erasure", "identity_checked": True}
+        sup, {"person_id": person_id, "kind": "erasure", "identity_checked": True}
     )
     report = rights.erase(sup, erasure.id)
     assert report.rows["person"] == 1 and report.blocks_lifted == 1

@@ -66,7 +66,20 @@ def test_access_is_own_programme_or_outside(
     assert files.access(Context(database, elsewhere.id), pid) == "outside"
     # Admins manage the office; they do not read files silently.
     assert files.access(Context(database, admin.id), pid) == "outside"
-    assert files.access(Context(database), pid) == "outside"
+    with pytest.raises(NotAllowed):  # nobody signed in stands nowhere: refused
+        files.access(Context(database), pid)
+    # An office-wide supervisor's programme is the whole office.
+    wide = workers.create_worker(
+        Context(database, admin.id),
+        {
+            "username": "jefa",
+            "full_name": "Jefa de Oficina",
+            "role": "supervisor",
+            "programme_code": "OMIL",
+            "office_wide": True,
+        },
+    )
+    assert files.access(Context(database, wide.id), pid) == "office"
 
 
 def test_an_outside_view_needs_a_reason_and_records_only_its_code(
@@ -102,7 +115,12 @@ def test_a_contact_recorded_at_the_desk_makes_the_person_part_of_the_caseload(
     other = _colleague(database, admin)
     assert files.access(other, pid) == "outside"
     files.get_person(other, pid, reason="desk_visit")
-    persons.record_contact(other, pid, {"reasons": ["health"]})
+    # Recording the visit is no way around the reason: without it nothing is written.
+    with pytest.raises(NotAllowed) as refused:
+        persons.record_contact(other, pid, {"reasons": ["health"]})
+    assert refused.value.code == "reason_required"
+    assert files.access(other, pid) == "outside"
+    persons.record_contact(other, pid, {"reasons": ["health"]}, reason="desk_visit")
     assert files.access(other, pid) == "own"
     files.get_person(other, pid)  # no reason asked any more
 
@@ -145,7 +163,7 @@ def test_unknown_flags_are_refused(ctx: Context) -> None:
     assert bad.value.errors[0].code == "unknown_flag"
 
 
-def test_only_the_case_worker_a_supervisor_or_an_admin_set_flags(
+def test_only_the_case_worker_or_a_supervisor_of_the_programme_set_flags(
     ctx: Context, database: Database, admin: WorkerOut, supervisor: WorkerOut
 ) -> None:
     result = persons.register_intake(ctx, intake_data())
@@ -159,8 +177,10 @@ def test_only_the_case_worker_a_supervisor_or_an_admin_set_flags(
     seen = cases.current_case(other, result.person_id, reason="colleague_help")
     assert seen is not None and not seen.editable
     assert cases.set_flags(Context(database, supervisor.id), result.case_id, ["pregnancy"])
-    assert cases.set_flags(Context(database, admin.id), result.case_id, ["disability"])
-    assert _case(database, result.person_id).flags == ["disability"]
+    with pytest.raises(NotAllowed) as refused:  # administrators manage staff, not files
+        cases.set_flags(Context(database, admin.id), result.case_id, ["disability"])
+    assert refused.value.code == "not_case_worker"
+    assert _case(database, result.person_id).flags == ["pregnancy"]
 
 
 def test_flags_a_reader_cannot_see_are_kept_when_they_save(
@@ -192,7 +212,7 @@ def test_the_current_case_is_the_readers_own_open_one(
         {"username": "omil", "full_name": "Olga Omil", "programme_code": "OMIL"},
     )
     omil_ctx = Context(database, omil.id)
-    persons.record_contact(omil_ctx, pid, {"reasons": ["work"]})
+    persons.record_contact(omil_ctx, pid, {"reasons": ["work"]}, reason="desk_visit")
     mine = cases.current_case(omil_ctx, pid)
     assert mine is not None and mine.programme_name == "OMIL" and mine.editable
     hers = cases.current_case(ctx, pid)

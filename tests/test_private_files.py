@@ -161,9 +161,20 @@ def test_exports_and_rights_answers_are_owner_only(
         assert _mode(desktop) == 0o755  # theirs: left as it was
         assert {_mode(p) for p in again.files} == {0o600}
 
-        pid = persons.register_intake(ctx, intake_data()).person_id
-        req = rights.register(ctx, {"person_id": pid, "kind": "access", "identity_checked": True})
-        answer = rights.answer_access_to(ctx, req.id, rights.default_answer_folder())
+        # A rights answer is a supervisor's act (of the person's programme).
+        sup = workers.create_worker(
+            ctx,
+            {
+                "username": "sup",
+                "full_name": "Supervisora",
+                "role": "supervisor",
+                "programme_code": "OFMIG",
+            },
+        )
+        boss = Context(db, sup.id)
+        pid = persons.register_intake(boss, intake_data()).person_id
+        req = rights.register(boss, {"person_id": pid, "kind": "access", "identity_checked": True})
+        answer = rights.answer_access_to(boss, req.id, rights.default_answer_folder())
         assert answer.json_path.parent == isolated_user_dirs / "casework-exports"
         assert _loose(isolated_user_dirs) == {}
     finally:

@@ -269,7 +269,10 @@ async def test_the_audit_browser_reads_in_words_with_names(
     files.get_person(Context(database, other.id), first, reason="colleague_help")
     data = person_data(given_names="Ramona", documents=[{"type": "passport", "number": "X12345"}])
     gone = persons.register_intake(ctx, intake_data(data)).person_id
-    erasure = rights.register(ctx, {"person_id": gone, "kind": "erasure", "identity_checked": True})
+    erasure = rights.register(
+        Context(database, supervisor.id),
+        {"person_id": gone, "kind": "erasure", "identity_checked": True},
+    )
     rights.erase(Context(database, supervisor.id), erasure.id)
     app = make_app(database)
     async with app.run_test(size=(160, 50)) as pilot:

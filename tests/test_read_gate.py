@@ -164,7 +164,9 @@ class World:
     """The person's own worker, who registers their requests at the desk."""
 
 
-def _worker(admin: Context, username: str, programme: str, role: str = "worker") -> Context:
+def _worker(
+    admin: Context, username: str, programme: str, role: str = "worker", office_wide: bool = False
+) -> Context:
     made = workers.create_worker(
         admin,
         {
@@ -172,6 +174,7 @@ def _worker(admin: Context, username: str, programme: str, role: str = "worker")
             "full_name": f"Persona {username}",
             "programme_code": programme,
             "role": role,
+            "office_wide": office_wide,
         },
     )
     return Context(admin.db, made.id)
@@ -197,7 +200,8 @@ def world(
     guidance_id = guidance.start(own, person_id, {"route_id": "humanitarian_pregnancy"})
     workers.create_programme(admin_ctx, {"code": "OMIL", "name": "OMIL"})
     gone = _worker(admin_ctx, "sefue", "OFMIG")
-    persons.record_contact(gone, person_id, {"reasons": ["health"]})  # hers too, once
+    # Hers too, once: she helped at the desk (a file outside her caseload needs the reason).
+    persons.record_contact(gone, person_id, {"reasons": ["health"]}, reason="desk_visit")
     assert gone.actor_id is not None
     workers.set_active(admin_ctx, gone.actor_id, False)
     return World(
@@ -212,6 +216,7 @@ def world(
             "programme": Context(database, supervisor.id),
             "outside_desk": _worker(admin_ctx, "omil", "OMIL"),
             "outside_supervisor": _worker(admin_ctx, "supomil", "OMIL", "supervisor"),
+            "office": _worker(admin_ctx, "jefa", "OMIL", "supervisor", office_wide=True),
         },
         folder=tmp_path / "answers",
         admin=admin_ctx,
@@ -234,27 +239,31 @@ class Spec:
     reason: str | None = "colleague_help"
     """What the outsider gives; None: the call carries its own (a rights request)."""
     outsider_with_reason: str = "outside_desk"
-    recorded_reason: str = "colleague_help"
+    recorded_reason: str | None = "colleague_help"
+    """None: the one let through without a reason is not outside (``with_access``)."""
+    with_access: str = "outside"
     what: str = ""
 
 
 def _access_request(w: World) -> uuid.UUID:
     req = rights.register(w.desk, {"person_id": w.person_id, "kind": "access"})
-    rights.confirm_identity(w.desk, req.id)
+    rights.confirm_identity(w.actors["programme"], req.id)  # the supervisor checks it
     return req.id
 
 
 def _rights_answer(call: Callable[[Context, World, Any, str | None], object]) -> Spec:
-    """The answer to an access request: supervisors' work, and the request is the reason."""
+    """The answer to an access request: the work of the person's programme's supervisor
+    (another programme's is refused) or of an office-wide supervisor."""
     return Spec(
         call,
         prepare=_access_request,
         own="programme",
-        outsider="outside_desk",
-        refused_code="role_required",  # a desk worker does not answer requests
+        outsider="outside_supervisor",
+        refused_code="other_programme",
         reason=None,
-        outsider_with_reason="outside_supervisor",
-        recorded_reason="rights_request",
+        outsider_with_reason="office",
+        recorded_reason=None,
+        with_access="office",
         what="rights_export",
     )
 
@@ -340,11 +349,10 @@ def test_every_gated_read_refuses_or_records(world: World) -> None:
         assert _refused(spec, world, spec.outsider, None) == spec.refused_code, name
         # With one: let through, one view row naming what was read and the reason's code.
         details = _let_through(spec, world, spec.outsider_with_reason, spec.reason)
-        assert details == {
-            "what": spec.what,
-            "access": "outside",
-            "reason": spec.recorded_reason,
-        }, name
+        expected = {"what": spec.what, "access": spec.with_access}
+        if spec.recorded_reason is not None:
+            expected["reason"] = spec.recorded_reason
+        assert details == expected, name
         # Her own file (or the programme's supervisor's): no reason asked, none recorded.
         own = _let_through(spec, world, spec.own, None)
         assert own == {"what": spec.what, "access": spec.own}, name
@@ -381,7 +389,9 @@ def test_a_rights_request_of_someone_else_is_no_reason(world: World) -> None:
         given_names="Marisol", documents=[{"type": "passport", "number": "PE7654321"}]
     )
     other = persons.register_intake(own, intake_data(someone)).person_id
-    req = rights.register(own, {"person_id": other, "kind": "access", "identity_checked": True})
+    req = rights.register(
+        world.actors["programme"], {"person_id": other, "kind": "access", "identity_checked": True}
+    )
     before = len(_rows(world.database))
     with world.database.write() as s, pytest.raises(NotAllowed) as refused:
         files.read_file(

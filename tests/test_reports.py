@@ -80,7 +80,8 @@ def test_cli_formats(tmp_path: Path, password_file: Callable[[str], Path]) -> No
         ).returncode
         == 0
     )
-    signed = ["--user", "admin", "--password-file", str(password_file(DEMO_PASSWORD))]
+    # A caseload names persons: a supervisor's report (an administrator is refused).
+    signed = ["--user", "supervisora", "--password-file", str(password_file(DEMO_PASSWORD))]
     run = [sys.executable, "-m", "casework", "report", "caseload", "--db", db, *signed]
     table = subprocess.run(run, capture_output=True, text=True)
     assert table.returncode == 0 and "open_cases" in table.stdout and "Total" in table.stdout

@@ -75,7 +75,10 @@ def test_access_gives_the_whole_file_as_json_and_a_readable_document(
     with pytest.raises(NotAllowed) as err:
         rights.answer_access(sup, req.id)
     assert err.value.code == "identity_not_checked"
-    rights.confirm_identity(ctx, req.id)
+    with pytest.raises(NotAllowed) as err:
+        rights.confirm_identity(ctx, req.id)  # the desk takes requests; it does not check them
+    assert err.value.code == "role_required"
+    rights.confirm_identity(sup, req.id)
     data, text = rights.answer_access(sup, req.id)
     assert data["person"]["given_names"] == NAME
     assert data["person"]["documents"][0]["number"] == "ZZ1112223"
@@ -110,7 +113,8 @@ def test_erasure_removes_the_person_for_real_and_keeps_a_tombstone(
     files.get_person(ctx, person_id)  # a view, audited with the id only
     other = persons.register_intake(ctx, intake_data()).person_id
     req = rights.register(
-        ctx, {"person_id": person_id, "kind": "erasure", "identity_checked": True}
+        Context(database, supervisor.id),
+        {"person_id": person_id, "kind": "erasure", "identity_checked": True},
     )
     with pytest.raises(NotAllowed):
         rights.erase(ctx, req.id)  # supervisors decide erasures
@@ -164,7 +168,10 @@ def test_the_readable_answer_reads_like_a_letter_and_the_json_stays_complete(
     person_id = persons.register_intake(
         ctx, intake_data(data_in, status={"status": "no_permit", "expulsion_order": True})
     ).person_id
-    req = rights.register(ctx, {"person_id": person_id, "kind": "access", "identity_checked": True})
+    req = rights.register(
+        Context(database, supervisor.id),
+        {"person_id": person_id, "kind": "access", "identity_checked": True},
+    )
     data, text = rights.answer_access(sup, req.id)
 
     # The JSON keeps everything, as before: keys, codes and ids.
@@ -236,7 +243,10 @@ def test_the_command_line_answers_access_like_the_desk(
     from casework.models import RightsRequest
 
     pid = persons.register_intake(ctx, intake_data()).person_id
-    req = rights.register(ctx, {"person_id": pid, "kind": "access", "identity_checked": True})
+    req = rights.register(
+        Context(database, supervisor.id),
+        {"person_id": pid, "kind": "access", "identity_checked": True},
+    )
     out = tmp_path / "answers" / "respuesta.json"
     db = database.url.render_as_string(hide_password=False)
     args = ["rights", "answer", str(req.id), "--out", str(out), "--db", db]

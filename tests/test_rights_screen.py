@@ -158,7 +158,8 @@ async def test_an_erasure_happens_only_after_typing_the_word_and_reports_what_we
 ) -> None:
     persons.add_note(ctx, person_id, {"text": "Trajo documentos."})
     request = rights.register(
-        ctx, {"person_id": person_id, "kind": "erasure", "identity_checked": True}
+        Context(database, supervisor.id),
+        {"person_id": person_id, "kind": "erasure", "identity_checked": True},
     )
     app = make_app(database)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -292,7 +293,8 @@ async def test_an_open_request_of_an_erased_person_shows_no_id(
 ) -> None:
     sup = Context(database, supervisor.id)
     erasure = rights.register(
-        ctx, {"person_id": person_id, "kind": "erasure", "identity_checked": True}
+        Context(database, supervisor.id),
+        {"person_id": person_id, "kind": "erasure", "identity_checked": True},
     )
     rights.register(ctx, {"person_id": person_id, "kind": "objection"})
     rights.erase(sup, erasure.id)

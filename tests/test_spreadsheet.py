@@ -55,8 +55,18 @@ def test_caseload_csv_writes_hostile_names_as_text_and_keeps_them_verbatim(
         boss, {"username": "hostil", "full_name": HOSTILE, "programme_code": "NEG"}
     )
     persons.register_intake(Context(database, hostile.id), intake_data(person_data()))
+    workers.create_worker(  # the whole office's caseload: an office-wide supervisor's
+        boss,
+        {
+            "username": "jefa",
+            "full_name": "Jefa de Oficina",
+            "role": "supervisor",
+            "programme_code": "OFMIG",
+            "office_wide": True,
+        },
+    )
     url = database.url.render_as_string(hide_password=False)
-    signed = cli_user(database, "admin")
+    signed = cli_user(database, "jefa")
     assert main(["report", "caseload", "--format", "csv", "--db", url, *signed]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     cells = [v for r in rows for v in r.values()]

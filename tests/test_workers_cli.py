@@ -101,5 +101,5 @@ def test_admin_deactivates_unlocks_and_renames_from_the_command_line(
     assert main(["worker", "deactivate", "nadie", "--db", path]) == 2
 
     assert main(["programme", "rename", "OFMIG", "--name", "Oficina Migrante", "--db", path]) == 0
-    assert [p.name for p in workers.list_programmes(ctx)] == ["Oficina Migrante"]
+    assert [p.name for p in workers.list_programmes(Context(db, admin.id))] == ["Oficina Migrante"]
     db.dispose()

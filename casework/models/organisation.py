@@ -42,5 +42,8 @@ class Worker(IdMixin, CreatedMixin, Base):
     password_temporary: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     """Set by an administrator (a new colleague, a forgotten password): the worker chooses
     their own at the next sign-in."""
+    office_wide: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    """A supervisor of the whole office (set by an administrator, audited): sees and acts on
+    every programme's persons. Other supervisors keep to their programme."""
 
     programme: Mapped[Programme | None] = relationship(back_populates="workers")

@@ -147,6 +147,8 @@ class NewWorkerModal(AdminForm):
         yield Label(t("admin.programme"))
         yield Select(_programme_options(self.programmes), prompt="—", id="programme", compact=True)
         yield error_slot("programme_code")
+        yield Checkbox(t("admin.office_wide"), id="office_wide", compact=True)
+        yield error_slot("office_wide")
         yield from _password_fields()
 
     def action_save(self) -> None:
@@ -159,6 +161,7 @@ class NewWorkerModal(AdminForm):
             "full_name": self.text("full_name"),
             "role": self.choice("role"),
             "programme_code": self.choice("programme"),
+            "office_wide": self.query_one("#office_wide", Checkbox).value,
             "password": self.text("password"),
         }
         self.submit(workers.add_worker, self.ctx, data)
@@ -200,12 +203,17 @@ class EditWorkerModal(AdminForm):
             compact=True,
         )
         yield error_slot("programme_code")
+        yield Checkbox(
+            t("admin.office_wide"), self.worker.office_wide, id="office_wide", compact=True
+        )
+        yield error_slot("office_wide")
 
     def action_save(self) -> None:
         data = {
             "full_name": self.text("full_name"),
             "role": self.choice("role"),
             "programme_code": self.choice("programme"),
+            "office_wide": self.query_one("#office_wide", Checkbox).value,
         }
         self.submit(workers.change_worker, self.ctx, self.worker.id, data)
 
@@ -453,7 +461,7 @@ class AdminScreen(CaseworkScreen):
                     [
                         w.username,
                         w.full_name if w.active else Text(w.full_name, style="dim"),
-                        t(f"role.{w.role}"),
+                        t("admin.role_office_wide") if w.office_wide else t(f"role.{w.role}"),
                         w.programme_code or "—",
                         yes if w.active else no,
                         access,

@@ -166,9 +166,11 @@ def error_slot(name: str) -> Static:
 class ContactModal(FormModal):
     TITLE_KEY = "ui.form.contact_title"
 
-    def __init__(self, person_id: uuid.UUID) -> None:
+    def __init__(self, person_id: uuid.UUID, reason: str | None = None) -> None:
         super().__init__()
         self.person_id = person_id
+        self.reason = reason
+        """The reason the file was opened with, when it is outside the worker's caseload."""
 
     def fields(self) -> ComposeResult:
         yield Label(t("ui.field.reasons"))
@@ -193,7 +195,12 @@ class ContactModal(FormModal):
             "note": self.query_one("#note", TextArea).text,
         }
         self.submit(
-            persons.record_contact, self.ctx, self.person_id, data, request_id=self.request_id
+            persons.record_contact,
+            self.ctx,
+            self.person_id,
+            data,
+            request_id=self.request_id,
+            reason=self.reason,
         )
 
 
@@ -269,9 +276,11 @@ class StatusModal(FormModal):
 class ReferralModal(FormModal):
     TITLE_KEY = "ui.form.referral_title"
 
-    def __init__(self, person_id: uuid.UUID) -> None:
+    def __init__(self, person_id: uuid.UUID, reason: str | None = None) -> None:
         super().__init__()
         self.person_id = person_id
+        self.reason = reason
+        """The reason the file was opened with, when it is outside the worker's caseload."""
         self.catalogue: tuple[refdata.Destination, ...] = refdata.destinations()
         """Shipped destinations at once; the office's own join them when loaded."""
         self._pending_destination: str | None = None
@@ -368,7 +377,14 @@ class ReferralModal(FormModal):
             "consent_given": self.query_one("#consent", Checkbox).value,
             "override_consent": bool(overrides) and overrides.first(Checkbox).value,
         }
-        self.submit(referrals.create, self.ctx, self.person_id, data, request_id=self.request_id)
+        self.submit(
+            referrals.create,
+            self.ctx,
+            self.person_id,
+            data,
+            request_id=self.request_id,
+            reason=self.reason,
+        )
 
 
 class MoveReferralModal(FormModal):

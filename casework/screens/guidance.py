@@ -153,6 +153,7 @@ class GuidanceScreen(CaseworkScreen):
             self.person.id,
             {"route_id": route.id},
             request_id=self.request_id,
+            reason=self.reason,
             on_done=started,
         )
 

@@ -277,7 +277,7 @@ class PersonScreen(CaseworkScreen):
 
         if self._blocked():
             return
-        self.app.push_screen(ContactModal(self.person_id), self._after_save)
+        self.app.push_screen(ContactModal(self.person_id, self.reason), self._after_save)
 
     def action_note(self) -> None:
         from casework.screens.forms import NoteModal
@@ -299,7 +299,7 @@ class PersonScreen(CaseworkScreen):
 
         if self._blocked():
             return
-        self.app.push_screen(ReferralModal(self.person_id), self._after_save)
+        self.app.push_screen(ReferralModal(self.person_id, self.reason), self._after_save)
 
     def action_follow_up(self) -> None:
         from casework.screens.forms import FollowUpModal

@@ -217,7 +217,7 @@ class RetentionScreen(CaseworkScreen):
     def action_period(self) -> None:
         worker = self.casework.worker
         if worker is None or worker.role != "admin":
-            self.notify(t("error.role_required", role="admin"), severity="warning")
+            self.notify(t("error.role_required", role=t("role.admin")), severity="warning")
             return
 
         def saved(ok: bool | None) -> None:

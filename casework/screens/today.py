@@ -37,7 +37,7 @@ class DayData:
     waiting_names: dict[str, str]
     recent: list[PersonSummary]
     rights: list[RightsRequestOut] = field(default_factory=list)
-    """Supervisors and admins: open rights requests due within RIGHTS_DAYS, or overdue."""
+    """Supervisors: open rights requests due within RIGHTS_DAYS, or overdue."""
 
 
 RIGHTS_DAYS = 7
@@ -49,7 +49,7 @@ def load_day(screen: TodayScreen) -> DayData:
     waiting = referrals.waiting(ctx)
     worker = screen.casework.worker
     requests: list[RightsRequestOut] = []
-    if worker is not None and worker.role in ("supervisor", "admin"):
+    if worker is not None and worker.role == "supervisor":  # they handle the requests
         requests = [r for r in rights.due(ctx) if r.days_left <= RIGHTS_DAYS]
     names = persons.names(ctx, {r.person_id for r in waiting} | {r.person_id for r in requests})
     return DayData(

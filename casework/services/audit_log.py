@@ -1,4 +1,16 @@
-"""Reading the audit trail: who saw or changed what, for supervisors and `casework audit`."""
+"""Reading the audit trail: who saw or changed what.
+
+Who reads which rows (services/gate.py, issue #12):
+
+- an office-wide supervisor and an administrator, the whole trail (ids and codes only:
+  administrators oversee how the staff use the system);
+- a programme supervisor, the rows about their programme's persons and the rows written by
+  their programme's workers; asking for another programme's person is ``other_programme``;
+- nobody else (a desk worker ``role_required``, nobody signed in ``no_actor``).
+
+Names of the persons on a page (:func:`person_names`) are personal data: supervisors only,
+each for the persons in their scope.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +20,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from casework.errors import NotAllowed
 from casework.models import AuditEvent, Person, Worker
 from casework.models.enums import Role
+from casework.services import gate
 from casework.services.context import Context
 from casework.services.schemas import Output
 
@@ -35,33 +49,36 @@ def events(
     since: dt.datetime | None = None,
     limit: int = 500,
 ) -> list[AuditRow]:
-    """Newest first. Supervisors and admins only; reading the trail is not itself audited
-    (it holds no personal values)."""
+    """Newest first, in the reader's scope (module docstring); reading the trail is not
+    itself audited (it holds no personal values)."""
     with ctx.db.read() as session:
-        ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
-        return _events(session, person_id, worker_id, action, since, limit)
+        reader = ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
+        if reader.role == Role.ADMIN.value:
+            return _events(session, person_id, worker_id, action, since, limit)
+        scope = gate.supervision(session, ctx)
+        if person_id is not None and not scope.covers(session, person_id):
+            raise NotAllowed("other_programme")
+        return _events(session, person_id, worker_id, action, since, limit, scope)
 
 
 def person_names(ctx: Context, person_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
     """Names of the persons a page of the trail is about, for the supervisor reading it (the
     trail itself keeps ids only). Merged records keep their name; erased persons have none.
-    Supervisors and admins only."""
-    if not person_ids:
-        return {}
+    Supervisors, each for the persons in their scope (the others are left out); an
+    administrator reads the trail by ids only (an empty answer)."""
     with ctx.db.read() as session:
-        ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
-        rows = session.execute(
-            sa.select(
-                Person.id, Person.given_names, Person.first_surname, Person.second_surname
-            ).where(Person.id.in_(person_ids))
-        ).all()
+        reader = ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
+        if not person_ids or reader.role == Role.ADMIN.value:
+            return {}
+        scope = gate.supervision(session, ctx)
+        stmt = sa.select(
+            Person.id, Person.given_names, Person.first_surname, Person.second_surname
+        ).where(Person.id.in_(person_ids))
+        in_scope = scope.persons()
+        if in_scope is not None:
+            stmt = stmt.where(Person.id.in_(in_scope))
+        rows = session.execute(stmt).all()
         return {r[0]: " ".join(p for p in r[1:] if p) for r in rows}
-
-
-def events_unattended(ctx: Context, *, person_id: uuid.UUID, limit: int = 500) -> list[AuditRow]:
-    """For the command line, run by whoever can open the database file itself."""
-    with ctx.db.read() as session:
-        return _events(session, person_id, None, None, None, limit)
 
 
 def _events(
@@ -71,6 +88,7 @@ def _events(
     action: str | None,
     since: dt.datetime | None,
     limit: int,
+    scope: gate.Scope | None = None,
 ) -> list[AuditRow]:
     stmt = (
         sa.select(AuditEvent, Worker.full_name)
@@ -86,6 +104,12 @@ def _events(
         stmt = stmt.where(AuditEvent.action == action)
     if since is not None:
         stmt = stmt.where(AuditEvent.at >= since)
+    if scope is not None and scope.programme_id is not None:
+        in_scope = scope.persons()
+        assert in_scope is not None
+        stmt = stmt.where(
+            sa.or_(AuditEvent.person_id.in_(in_scope), Worker.programme_id == scope.programme_id)
+        )
     return [
         AuditRow.model_validate(ev).model_copy(update={"worker": name or ""})
         for ev, name in session.execute(stmt).all()

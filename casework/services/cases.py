@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from casework import refdata
 from casework.errors import NotAllowed
 from casework.models import Case, Programme, Worker
-from casework.models.enums import CaseStatus
+from casework.models.enums import CaseStatus, Role
 from casework.services import gate, visibility
 from casework.services.context import Context, audit, validate
 from casework.services.edits import lock
@@ -74,7 +74,13 @@ def _ordered(flags: set[str] | list[str]) -> list[str]:
 
 
 def _may_edit(reader: Worker | None, case: Case) -> bool:
-    return visibility.sees_all(reader) or (reader is not None and reader.id == case.worker_id)
+    """The case's worker, or a supervisor of its programme (any, office-wide). Not an
+    administrator: they manage staff, not files (services/gate.py)."""
+    if reader is None or not reader.active:
+        return False
+    if reader.id == case.worker_id or gate.is_office_wide(reader):
+        return True
+    return reader.role == Role.SUPERVISOR.value and reader.programme_id == case.programme_id
 
 
 def _choices(reader: Worker | None, case: Case) -> list[str]:

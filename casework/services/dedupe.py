@@ -106,6 +106,7 @@ def remember_frequencies(url: str, records: Sequence[PersonRecord]) -> Matcher:
 def warm(ctx: Context) -> None:
     """Count the frequencies ahead of the first keystroke (the intake screen calls this)."""
     with ctx.db.read() as session:
+        ctx.actor(session)
         term_frequencies(session, str(ctx.db.url))
 
 
@@ -230,6 +231,7 @@ def intake_candidates(
     from casework.services.persons import _summaries
 
     with ctx.db.read() as session:
+        ctx.actor(session)
         ids = candidate_ids(session, probe)
         if not ids:
             return []
@@ -263,8 +265,13 @@ def scan(
 ) -> ScanReport:
     """Score every likely pair of live persons and queue the new ones for a human to judge.
     Pairs already judged "not the same person" or merged are never queued again."""
+    from casework.models.enums import Role
+
     started = time.perf_counter()
     with ctx.db.read() as session:
+        # Supervisors' work (any programme: a pair is only shown, and merged, in the scope
+        # of both of its persons -- see queue and merge).
+        ctx.require_role(session, Role.SUPERVISOR)
         records = load_records(session)
         scorer = remember_frequencies(str(ctx.db.url), records)
     if progress:
@@ -327,15 +334,20 @@ class QueuedPair:
 
 
 def queue(ctx: Context, min_score: float = 0.0, limit: int = 500) -> list[QueuedPair]:
-    """Pending pairs, most likely first."""
+    """Pending pairs, most likely first: for a programme supervisor the pairs whose two
+    persons both have a case in their programme; for an office-wide supervisor every pair."""
+    from casework.services import gate
     from casework.services.persons import _summaries
 
     with ctx.db.read() as session:
+        in_scope = gate.supervision(session, ctx).persons()
+        stmt = sa.select(MatchPair).where(
+            MatchPair.status == "pending", MatchPair.score >= min_score
+        )
+        if in_scope is not None:
+            stmt = stmt.where(MatchPair.person_a.in_(in_scope), MatchPair.person_b.in_(in_scope))
         rows = session.scalars(
-            sa.select(MatchPair)
-            .where(MatchPair.status == "pending", MatchPair.score >= min_score)
-            .order_by(MatchPair.score.desc(), MatchPair.found_at)
-            .limit(limit)
+            stmt.order_by(MatchPair.score.desc(), MatchPair.found_at).limit(limit)
         ).all()
         ids = sorted({p for r in rows for p in (r.person_a, r.person_b)})
         summaries = {s.id: s for s in _summaries(session, ids)}
@@ -365,12 +377,13 @@ def queue(ctx: Context, min_score: float = 0.0, limit: int = 500) -> list[Queued
 def not_same(ctx: Context, pair_id: uuid.UUID) -> None:
     """A supervisor judged the two records to be different people: never shown again."""
     from casework.models.base import utcnow
-    from casework.models.enums import Role
+    from casework.services import gate
     from casework.services.context import audit, get_or_404
 
     with ctx.db.write() as session:
-        worker = ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
+        gate.supervision(session, ctx)
         pair = get_or_404(session, MatchPair, pair_id, "match_pair")
+        worker = gate.supervise(session, ctx, pair.person_a, pair.person_b)
         pair.status = "not_same"
         pair.decided_by = worker.id
         pair.decided_at = utcnow()
@@ -454,8 +467,7 @@ def merge(
         Referral,
     )
     from casework.models.base import utcnow
-    from casework.models.enums import Role
-    from casework.services import keys
+    from casework.services import gate, keys
     from casework.services.context import audit
 
     chosen = tuple(take_from_merged)
@@ -465,13 +477,15 @@ def merge(
     if survivor_id == merged_id:
         raise Conflict("merge_same_person")
     with ctx.db.write() as session:
-        worker = ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
+        worker = gate.supervision(session, ctx).supervisor
         # Both rows locked (in id order) and read again: of two supervisors merging one
         # pair at once, with either survivor, the second sees the first's merge and stops.
         queue_lock(session, exclusive=False)
         locked = lock_persons(session, [survivor_id, merged_id])
         survivor = _mergeable(session, locked, survivor_id)
         merged = _mergeable(session, locked, merged_id)
+        # A supervisor of both persons' programme, or an office-wide one; before any write.
+        gate.supervise(session, ctx, survivor_id, merged_id)
         taken: list[str] = []
         for name in MERGE_FIELDS:
             mine, theirs = getattr(survivor, name), getattr(merged, name)

@@ -157,8 +157,9 @@ def access(ctx: Context, person_id: uuid.UUID) -> Access:
     """How the acting worker stands to this person's file: own, programme or outside.
     Says nothing of the file itself (and records nothing)."""
     with ctx.db.read() as session:
+        reader = ctx.actor(session)
         live_person(session, person_id)
-        return gate.standing(session, visibility.viewer(session, ctx.actor_id), person_id)
+        return gate.standing(session, reader, person_id)
 
 
 @person_read

@@ -186,8 +186,8 @@ def due_for_worker(
 ) -> list[FollowUpOut]:
     """Pending follow-ups due up to ``until`` (default today), oldest first: overdue ones lead."""
     until = until or local_today()
-    worker_id = worker_id or ctx.actor_id
     with ctx.db.read() as session:
+        worker_id = gate.colleague(session, ctx, worker_id)
         stmt = (
             sa.select(FollowUp, Person.given_names, Person.first_surname, Person.second_surname)
             .join(Person, Person.id == FollowUp.person_id)

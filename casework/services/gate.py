@@ -8,9 +8,13 @@ One rule, decided in one place, for every service call that returns a person's d
 
    - **own** -- a case of the person is assigned to the reader, or the reader recorded a
      contact with the person (helping a colleague at the desk and recording that visit
-     makes the person theirs too);
+     makes the person theirs too). Recording a contact is no way around the reason: on a
+     file outside the reader's caseload and programme it needs the reason the file was
+     opened with, and is audited with it (services/persons.py ``record_contact``);
    - **programme** -- a supervisor reading a person with a case in the programme they
      supervise;
+   - **office** -- an office-wide supervisor (``worker.office_wide``, set by an
+     administrator and audited), whose programme is the whole office;
    - **outside** -- anyone else. Administrators manage workers and catalogues; they do not
      browse files silently either, so an admin is "own" only through a case or contact of
      theirs and otherwise "outside";
@@ -31,8 +35,19 @@ service calls and fails when one that takes a person (or something of one person
 returns person data is neither marked nor listed in :data:`NOT_PERSON_READS` with the
 reason it is not a per-person read.
 
-Searching across persons to avoid a duplicate stays open, with only what is needed to
-recognise a person (services/persons.py ``search_persons``); it is not a file read.
+Searching across persons to avoid a duplicate stays open to every signed-in worker, with
+only what is needed to recognise a person (services/persons.py ``search_persons``); it is
+not a file read.
+
+Scope by programme (issue #12): what a supervisor *does* to a person -- merge, erase,
+answer or check the identity of a rights request, decide on retention, read the caseload,
+the register of requests, the duplicate queue or another worker's lists -- is for the
+persons with a case in their programme (:func:`supervise`, :class:`Scope`), or for every
+person when the supervisor is office-wide. Administrators manage staff and catalogues; they
+act on no person's file and read no list of persons (they may read the audit trail, ids and
+codes only, and prepare the anonymised Panel release). No service has a flag or a twin that
+skips these checks: the command line signs a worker in and calls the same services, and
+tests/test_permission_matrix.py proves each public service call for every kind of actor.
 """
 
 from __future__ import annotations
@@ -56,7 +71,7 @@ from casework.services.context import Context, audit, validate
 from casework.services.persons import live_person
 from casework.services.schemas import Input
 
-Access = Literal["own", "programme", "outside"]
+Access = Literal["own", "programme", "office", "outside"]
 """How the reader stands to a person's file (see the module docstring)."""
 
 
@@ -96,7 +111,7 @@ class Read(StrEnum):
     """The whole file, for the answer to an access or portability request."""
 
 
-class _ReasonIn(Input):
+class ReasonIn(Input):
     reason: AccessReason | None = None
 
 
@@ -122,6 +137,8 @@ def standing(session: Session, reader: Worker | None, person_id: uuid.UUID) -> A
     )
     if own is not None:
         return "own"
+    if is_office_wide(reader):
+        return "office"
     if reader.role == Role.SUPERVISOR.value and reader.programme_id is not None:
         in_programme = session.scalar(
             sa.select(Case.id)
@@ -151,7 +168,7 @@ def read_person(
     access or portability request of this person that the read answers: it is the
     reason of an outside read (see :func:`_answers_request`).
     """
-    why = validate(_ReasonIn, {"reason": reason}).reason
+    why = validate(ReasonIn, {"reason": reason}).reason
     reader = ctx.actor(session)
     person = live_person(session, person_id)
     access = standing(session, reader, person.id)
@@ -179,6 +196,102 @@ def _answers_request(session: Session, person_id: uuid.UUID, request_id: uuid.UU
         and row.status in (RequestStatus.OPEN.value, RequestStatus.EXTENDED.value)
         and row.identity_checked
     )
+
+
+# Scope by programme (issue #12, point 3) -------------------------------------------------
+
+
+def is_office_wide(worker: Worker | None) -> bool:
+    """An active supervisor an administrator made office-wide (``worker.office_wide``)."""
+    return (
+        worker is not None
+        and worker.active
+        and worker.role == Role.SUPERVISOR.value
+        and worker.office_wide
+    )
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The persons a supervisor acts on: their programme's, or the whole office's."""
+
+    supervisor: Worker
+    programme_id: uuid.UUID | None
+    """None: office-wide."""
+
+    @property
+    def office_wide(self) -> bool:
+        return self.programme_id is None
+
+    def persons(self) -> sa.Select[Any] | None:
+        """The ids of the persons in scope, as a subquery; None: every person."""
+        if self.programme_id is None:
+            return None
+        return sa.select(Case.person_id).where(Case.programme_id == self.programme_id)
+
+    def covers(self, session: Session, person_id: uuid.UUID) -> bool:
+        if self.programme_id is None:
+            return True
+        found = session.scalar(
+            sa.select(Case.id)
+            .where(Case.person_id == person_id, Case.programme_id == self.programme_id)
+            .limit(1)
+        )
+        return found is not None
+
+
+def supervision(session: Session, ctx: Context) -> Scope:
+    """The signed-in supervisor and their scope. Anyone else is refused: nobody signed in
+    or a deactivated worker ``no_actor``, a desk worker or an administrator
+    ``role_required`` (administrators manage staff; they do not act on persons' files)."""
+    worker = ctx.require_role(session, Role.SUPERVISOR)
+    if is_office_wide(worker):
+        return Scope(worker, None)
+    if worker.programme_id is None:
+        raise NotAllowed("supervisor_without_programme")
+    return Scope(worker, worker.programme_id)
+
+
+def supervise(session: Session, ctx: Context, *person_ids: uuid.UUID) -> Worker:
+    """The signed-in supervisor, when every one of these persons is in their scope (a case
+    in their programme, or any person for an office-wide supervisor); otherwise
+    ``NotAllowed("other_programme")``, checked before anything is written."""
+    scope = supervision(session, ctx)
+    for person_id in person_ids:
+        if not scope.covers(session, person_id):
+            raise NotAllowed("other_programme")
+    return scope.supervisor
+
+
+def opening_write(
+    session: Session, reader: Worker, person_id: uuid.UUID, reason: AccessReason | str | None
+) -> dict[str, Any]:
+    """A write that opens (or joins) a case of the writer's programme for the person -- a
+    contact, a referral, guidance -- makes the person theirs and their programme's. On a
+    file outside their caseload and programme it needs the reason the file was opened with
+    (``reason_required`` otherwise, before anything is written): recording something is no
+    way around the reason. The details to audit it with (empty inside the caseload)."""
+    why = validate(ReasonIn, {"reason": reason}).reason
+    if standing(session, reader, person_id) != "outside":
+        return {}
+    if why is None:
+        raise NotAllowed("reason_required")
+    return {"access": "outside", "reason": why.value}
+
+
+def colleague(session: Session, ctx: Context, worker_id: uuid.UUID | None) -> uuid.UUID:
+    """Whose worklist (follow-ups due, referrals waiting) the signed-in worker reads: their
+    own (``None`` or their id); another worker's only as a supervisor of that worker's
+    programme (``other_programme`` otherwise) or office-wide."""
+    reader = ctx.actor(session)
+    if worker_id is None or worker_id == reader.id:
+        return reader.id
+    scope = supervision(session, ctx)
+    if scope.programme_id is not None:
+        other = session.get(Worker, worker_id)
+        if other is None or other.programme_id != scope.programme_id:
+            raise NotAllowed("other_programme")
+    return worker_id
 
 
 # The register of per-person reads ---------------------------------------------------------
@@ -227,8 +340,6 @@ NOT_PERSON_READS: Final[Mapping[str, str]] = {
     # The audit trail: supervisors and admins read it whole; it holds ids and codes only.
     "audit_log.events": "the audit trail (ids and codes), supervisors and admins only; its "
     "person filter narrows a list they may read whole",
-    "audit_log.events_unattended": "the audit trail (ids and codes) for `casework audit`, run "
-    "by whoever can open the database file itself",
     "audit_log.person_names": "names to recognise the persons of a page of the trail, "
     "supervisors and admins only",
     # Recognising a person, as the duplicate search does.
@@ -242,7 +353,6 @@ NOT_PERSON_READS: Final[Mapping[str, str]] = {
     "rights.due": _ACROSS + " (the register of rights requests)",
     "reports.drill": _ACROSS + " (the cases behind a figure of the caseload report)",
     "retention.review_queue": _ACROSS + " (cases past their retention period)",
-    "retention.review_queue_unattended": _ACROSS + " (the same, for the command line)",
     "dedupe.queue": _ACROSS + " (pairs of possible duplicates)",
     # Writes that return what they wrote.
     "persons.register_intake": _WRITE,

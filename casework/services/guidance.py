@@ -51,8 +51,10 @@ def start(
     data: GuidanceIn | Mapping[str, Any],
     *,
     request_id: uuid.UUID | None = None,
+    reason: AccessReason | str | None = None,
 ) -> uuid.UUID:
-    """Open guidance on a route: its steps and documents become a checklist."""
+    """Open guidance on a route: its steps and documents become a checklist. Outside the
+    worker's caseload it needs the file's reason (services/gate.py ``opening_write``)."""
     guidance_in = validate(GuidanceIn, data)
     route = refdata.route(guidance_in.route_id)
     assert route is not None
@@ -62,6 +64,7 @@ def start(
             return done
         worker = ctx.actor(session)
         person = live_person(session, person_id)
+        opened = gate.opening_write(session, worker, person.id, reason)
         case = open_case(session, person, worker)
         row = Guidance(
             person_id=person.id,
@@ -100,7 +103,16 @@ def start(
             )
         case.last_activity_at = utcnow()
         remember(session, request_id, "start_guidance", row.id)
-        audit(session, ctx, "create", "guidance", row.id, person_id=person.id, route=route.id)
+        audit(
+            session,
+            ctx,
+            "create",
+            "guidance",
+            row.id,
+            person_id=person.id,
+            route=route.id,
+            **opened,
+        )
         return row.id
 
 

@@ -190,14 +190,14 @@ def prepare(
     *,
     k: int = 10,
     municipality: str = DEFAULT_MUNICIPALITY,
-    office_wide: bool = False,
 ) -> Prepared:
-    """Build (but do not record) the release for a period: the preview."""
+    """Build (but do not record) the release for a period: the preview. Supervisors and
+    administrators: the release is anonymised statistics of the whole office (no name,
+    document or free text leaves through it), so an administrator may prepare it too."""
     period = parse_period(period_text)
     policy = make_policy(k)
     with ctx.db.read() as session:
-        if not office_wide:
-            ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
+        ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
         # One salt per database: keys are stable between runs and mean nothing outside it.
         salt = hashlib.sha256(f"casework-panel:{ctx.db.url.database}".encode()).digest()
         if period.is_year:
@@ -236,11 +236,10 @@ def export(
     *,
     k: int = 10,
     municipality: str = DEFAULT_MUNICIPALITY,
-    office_wide: bool = False,
 ) -> ExportResult:
     """Write the release's CSV files and JSON to ``out_dir`` (owner only, a folder made
     here ``0700``) and record it in the ledger."""
-    prepared = prepare(ctx, period_text, k=k, municipality=municipality, office_wide=office_wide)
+    prepared = prepare(ctx, period_text, k=k, municipality=municipality)
     release = prepared.release
     try:
         private_dir(out_dir)
@@ -253,9 +252,7 @@ def export(
     except OSError as exc:
         raise ExportError("export_write", path=str(out_dir), reason=exc.strerror or "") from exc
     with ctx.db.write() as session:
-        worker_id = ctx.actor_id
-        if worker_id is None:
-            raise CaseworkError("no_actor")
+        worker_id = ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN).id
         if not prepared.unchanged:
             session.add(
                 PanelRelease(

@@ -276,7 +276,16 @@ def record_contact(
     data: ContactIn | Mapping[str, Any],
     *,
     request_id: uuid.UUID | None = None,
+    reason: str | None = None,
 ) -> uuid.UUID:
+    """Record a contact with the person (in the worker's programme's open case, opened now
+    if there is none). A contact makes the person the worker's own, and their programme's:
+    so on a file outside the worker's caseload and programme it needs the reason the file
+    was opened with (services/gate.py ``ACCESS_REASONS``), recorded with it; without one it
+    is refused (``reason_required``) and nothing is written. Recording a contact is never
+    a way around the reason."""
+    from casework.services import gate
+
     contact_in = validate(ContactIn, data)
     with ctx.db.write() as session:
         done = replayed(session, request_id, "record_contact")
@@ -284,12 +293,13 @@ def record_contact(
             return done
         worker = ctx.actor(session)
         person = live_person(session, person_id)
+        details = gate.opening_write(session, worker, person.id, reason)
         case = open_case(session, person, worker)
         contact = _contact_row(person, case, worker, contact_in, ContactKind.FOLLOW_UP)
         session.add(contact)
         session.flush()
         remember(session, request_id, "record_contact", contact.id)
-        audit(session, ctx, "create", "contact", contact.id, person_id=person.id)
+        audit(session, ctx, "create", "contact", contact.id, person_id=person.id, **details)
         return contact.id
 
 
@@ -532,14 +542,16 @@ def _summaries(session: Session, ids: list[uuid.UUID]) -> list[PersonSummary]:
 
 
 def search_persons(ctx: Context, text: str, limit: int = 30) -> list[PersonSummary]:
-    """Search-as-you-type by names, surnames or document number."""
+    """Search-as-you-type by names, surnames or document number (a signed-in worker)."""
     with ctx.db.read() as session:
+        ctx.actor(session)
         return _summaries(session, keys.search_ids(session, text, limit))
 
 
 def recent_persons(ctx: Context, limit: int = 10) -> list[PersonSummary]:
     """Persons the acting worker saw most recently."""
     with ctx.db.read() as session:
+        worker = ctx.actor(session)
         stmt = (
             sa.select(Contact.person_id, sa.func.max(Contact.occurred_at).label("last"))
             .join(Person, Person.id == Contact.person_id)
@@ -547,9 +559,8 @@ def recent_persons(ctx: Context, limit: int = 10) -> list[PersonSummary]:
             .group_by(Contact.person_id)
             .order_by(sa.desc("last"))
             .limit(limit)
+            .where(Contact.worker_id == worker.id)
         )
-        if ctx.actor_id is not None:
-            stmt = stmt.where(Contact.worker_id == ctx.actor_id)
         return _summaries(session, [row[0] for row in session.execute(stmt)])
 
 
@@ -571,9 +582,10 @@ def record_consent_row(
 
 def names(ctx: Context, person_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
     """Full names for a few ids (lists that show who a referral or follow-up is for)."""
-    if not person_ids:
-        return {}
     with ctx.db.read() as session:
+        ctx.actor(session)
+        if not person_ids:
+            return {}
         rows = session.execute(
             sa.select(
                 Person.id, Person.given_names, Person.first_surname, Person.second_surname

@@ -178,8 +178,10 @@ def create(
     data: ReferralIn | Mapping[str, Any],
     *,
     request_id: uuid.UUID | None = None,
+    reason: AccessReason | str | None = None,
 ) -> uuid.UUID:
-    """A referral, requested at once unless ``request_now`` is false (then a draft)."""
+    """A referral, requested at once unless ``request_now`` is false (then a draft). Outside
+    the worker's caseload it needs the file's reason (services/gate.py ``opening_write``)."""
     if isinstance(data, ReferralIn):
         data = data.model_dump()
     ref_in = validate(CatalogueReferralIn, data)
@@ -194,6 +196,7 @@ def create(
             )
         worker = ctx.actor(session)
         person = live_person(session, person_id)
+        opened = gate.opening_write(session, worker, person.id, reason)
         case = open_case(session, person, worker)
         ref = Referral(
             person_id=person.id,
@@ -208,7 +211,7 @@ def create(
         session.add(ref)
         session.flush()
         ref.events.append(ReferralEvent(from_status=None, to_status="draft", worker_id=worker.id))
-        audit(session, ctx, "create", "referral", ref.id, person_id=person.id)
+        audit(session, ctx, "create", "referral", ref.id, person_id=person.id, **opened)
         if ref_in.consent_given:
             record_consent_row(session, ctx, person, worker, dest.key)
         if ref_in.request_now:
@@ -299,14 +302,17 @@ def load_for_person(session: Session, person_id: uuid.UUID) -> list[ReferralOut]
 
 
 def waiting(ctx: Context, worker_id: uuid.UUID | None = None) -> list[ReferralOut]:
-    """Referrals waiting for an answer from their destination, oldest request first."""
+    """Referrals waiting for an answer from their destination, oldest request first: the
+    signed-in worker's own, or another worker's for their supervisor
+    (:func:`casework.services.gate.colleague`)."""
     with ctx.db.read() as session:
+        wid = gate.colleague(session, ctx, worker_id)
         stmt = (
             sa.select(Referral)
-            .where(Referral.status.in_([s.value for s in REFERRAL_WAITING]))
+            .where(
+                Referral.status.in_([s.value for s in REFERRAL_WAITING]),
+                Referral.worker_id == wid,
+            )
             .order_by(Referral.requested_at)
         )
-        wid = worker_id or ctx.actor_id
-        if wid is not None:
-            stmt = stmt.where(Referral.worker_id == wid)
         return [ReferralOut.model_validate(r) for r in session.scalars(stmt.limit(500))]

@@ -29,7 +29,8 @@ from casework.models import (
     Referral,
     Worker,
 )
-from casework.models.enums import REFERRAL_WAITING, Role
+from casework.models.enums import REFERRAL_WAITING
+from casework.services import gate
 from casework.services.context import Context
 
 WAITING_DAYS = 14
@@ -161,27 +162,23 @@ def _metric_filters(
     raise InvalidInput([FieldError("metric", "not_in_list")])
 
 
-def _scope(session: Session, ctx: Context, office_wide: bool = False) -> uuid.UUID | None:
-    """A supervisor sees their programme; an admin, or the command line run by whoever
-    holds the database file, sees the whole office."""
-    if office_wide:
-        return None
-    worker = ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
-    return None if worker.role == Role.ADMIN.value else worker.programme_id
+def _scope(session: Session, ctx: Context) -> uuid.UUID | None:
+    """A supervisor sees their programme; an office-wide supervisor the whole office (None).
+    Nobody else: administrators manage staff, they do not read the caseload
+    (services/gate.py :func:`~casework.services.gate.supervision`)."""
+    return gate.supervision(session, ctx).programme_id
 
 
 def caseload(
     ctx: Context,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
-    *,
-    office_wide: bool = False,
 ) -> CaseloadReport:
     date_from, date_to = period(date_from, date_to)
     start, end = _bounds(date_from, date_to)
     today = clock.today()
     with ctx.db.read() as session:
-        programme_scope = _scope(session, ctx, office_wide)
+        programme_scope = _scope(session, ctx)
         workers = session.execute(sa.select(Worker.id, Worker.full_name, Worker.programme_id)).all()
         programmes = dict(session.execute(sa.select(Programme.id, Programme.name)).all())
         in_scope = {

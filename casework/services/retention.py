@@ -21,11 +21,20 @@ import sqlalchemy as sa
 from pydantic import Field
 from sqlalchemy.orm import Session
 
-from casework.errors import Conflict, FieldError, InvalidInput, NotFound
-from casework.models import Case, Person, Programme, RetentionPolicy, RetentionReview, Tombstone
+from casework.errors import Conflict, FieldError, InvalidInput, NotAllowed, NotFound
+from casework.models import (
+    Case,
+    Person,
+    Programme,
+    RetentionPolicy,
+    RetentionReview,
+    Tombstone,
+    Worker,
+)
 from casework.models.base import utcnow
 from casework.models.enums import CaseStatus, Role
 from casework.models.security import RetentionDecision
+from casework.services import gate
 from casework.services.context import Context, audit, validate
 from casework.services.schemas import Input, Output, Text, local_today
 
@@ -71,6 +80,8 @@ def _months(session: Session, record_type: str) -> int:
 
 
 def policies(ctx: Context) -> list[PolicyOut]:
+    """How long each kind of record is kept: the office's settings, no personal data (so
+    ``casework retention policy`` reads them without signing in)."""
     with ctx.db.read() as session:
         rows = {r.record_type: r for r in session.scalars(sa.select(RetentionPolicy))}
         return [
@@ -150,7 +161,7 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
-def _queue(session: Session) -> list[QueueItem]:
+def _queue(session: Session, scope: gate.Scope) -> list[QueueItem]:
     today = local_today()
     cutoff = _cutoff(session)
     months = _months(session, CLOSED_CASE)
@@ -162,6 +173,7 @@ def _queue(session: Session) -> list[QueueItem]:
             Case.status == CaseStatus.CLOSED.value,
             Case.closed_at < cutoff,
             Person.merged_into_id.is_(None),
+            *([] if scope.programme_id is None else [Case.programme_id == scope.programme_id]),
         )
         .order_by(Case.closed_at)
     ).all()
@@ -204,25 +216,25 @@ def _queue(session: Session) -> list[QueueItem]:
 
 def review_queue(ctx: Context) -> list[QueueItem]:
     """Closed cases past their retention period with no decision in force, oldest first.
-    Supervisors and admins only."""
+    Supervisors only: a programme supervisor the cases of their programme, an office-wide
+    one every case (administrators set the periods, they do not read the queue's names)."""
     with ctx.db.read() as session:
-        ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
-        return _queue(session)
+        return _queue(session, gate.supervision(session, ctx))
 
 
-def review_queue_unattended(ctx: Context) -> list[QueueItem]:
-    """For the command line, run by whoever can open the database file itself."""
-    with ctx.db.read() as session:
-        return _queue(session)
-
-
-def _due(session: Session, case_id: uuid.UUID) -> QueueItem:
-    if session.get(Case, case_id) is None:
+def _due(session: Session, ctx: Context, case_id: uuid.UUID) -> tuple[QueueItem, Worker]:
+    """The queue item of the case, and the supervisor deciding it: a case of another
+    programme is ``other_programme`` (office-wide supervisors decide on any)."""
+    scope = gate.supervision(session, ctx)
+    case = session.get(Case, case_id)
+    if case is None:
         raise NotFound("not_found", what="case")
-    item = next((i for i in _queue(session) if i.case_id == case_id), None)
+    if scope.programme_id is not None and case.programme_id != scope.programme_id:
+        raise NotAllowed("other_programme")
+    item = next((i for i in _queue(session, scope) if i.case_id == case_id), None)
     if item is None:
         raise Conflict("retention_not_due")
-    return item
+    return item, scope.supervisor
 
 
 # Decisions ------------------------------------------------------------------------------
@@ -246,8 +258,7 @@ def keep(
     if until <= today:
         raise Conflict("keep_until_past")
     with ctx.db.write() as session:
-        supervisor = ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
-        item = _due(session, case_id)
+        item, supervisor = _due(session, ctx, case_id)
         row = RetentionReview(
             person_id=item.person_id,
             decision=RetentionDecision.KEPT.value,
@@ -281,8 +292,7 @@ def anonymise(ctx: Context, case_id: uuid.UUID) -> AnonymiseReport:
     from casework.services import rights
 
     with ctx.db.write() as session:
-        supervisor = ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
-        item = _due(session, case_id)
+        item, supervisor = _due(session, ctx, case_id)
         if item.blocked_by:
             raise Conflict("retention_other_case", count=item.blocked_by)
         rows = rights.erase_person(session, item.person_id)

@@ -21,9 +21,8 @@ from sqlalchemy.orm import Session
 from casework import paths, refdata
 from casework.errors import CaseworkError, Conflict, FieldError, InvalidInput, NotAllowed
 from casework.i18n import current_language, t
-from casework.models import Base, IdentityDocument, Person, RightsRequest, Tombstone
+from casework.models import Base, IdentityDocument, Person, RightsRequest, Tombstone, Worker
 from casework.models.base import utcnow
-from casework.models.enums import Role
 from casework.models.security import RefusalGround, RequestStatus, RightKind
 from casework.private_files import private_dir, write_private
 from casework.services import catalogue, gate, locking, persons
@@ -175,12 +174,15 @@ def find_person(ctx: Context, who: str) -> uuid.UUID:
 
 
 def register(ctx: Context, data: RightsRequestIn | Mapping[str, Any]) -> RightsRequestOut:
-    """Record a request and its legal deadline. Any signed-in worker may take one."""
+    """Record a request and its legal deadline. Any signed-in worker may take one; only a
+    supervisor of the person (:func:`confirm_identity`) may record it as identity-checked."""
     req_in = validate(RightsRequestIn, data)
     received = req_in.received_on or local_today()
     with ctx.db.write() as session:
         worker = ctx.actor(session)
         get_or_404(session, Person, req_in.person_id, "person")
+        if req_in.identity_checked:
+            gate.supervise(session, ctx, req_in.person_id)
         row = RightsRequest(
             person_id=req_in.person_id,
             kind=req_in.kind.value,
@@ -201,6 +203,10 @@ def register(ctx: Context, data: RightsRequestIn | Mapping[str, Any]) -> RightsR
             person_id=row.person_id,
             kind=row.kind,
         )
+        if row.identity_checked:
+            audit(
+                session, ctx, "identity_checked", "rights_request", row.id, person_id=row.person_id
+            )
         return RightsRequestOut.model_validate(row)
 
 
@@ -211,10 +217,35 @@ def _open_request(session: Session, request_id: uuid.UUID) -> RightsRequest:
     return row
 
 
+def _handled(session: Session, ctx: Context, request_id: uuid.UUID) -> tuple[RightsRequest, Worker]:
+    """The open request, and the supervisor handling it: a supervisor of the person's
+    programme, or an office-wide one (services/gate.py). Desk workers take requests;
+    administrators manage staff; neither handles them."""
+    scope = gate.supervision(session, ctx)
+    row = get_or_404(session, RightsRequest, request_id, "rights_request")
+    if not session.scalar(sa.select(_in_scope(scope)).where(RightsRequest.id == row.id)):
+        raise NotAllowed("other_programme")
+    return _open_request(session, request_id), scope.supervisor
+
+
+def _in_scope(scope: gate.Scope) -> sa.ColumnElement[bool]:
+    """A request the supervisor handles: of a person of their programme (any, office-wide),
+    or of a person since erased, taken by a worker of their programme."""
+    persons_in = scope.persons()
+    if persons_in is None:
+        return sa.true()
+    gone = ~sa.exists().where(Person.id == RightsRequest.person_id)
+    taken_here = RightsRequest.created_by.in_(
+        sa.select(Worker.id).where(Worker.programme_id == scope.programme_id)
+    )
+    return sa.or_(RightsRequest.person_id.in_(persons_in), sa.and_(gone, taken_here))
+
+
 def confirm_identity(ctx: Context, request_id: uuid.UUID) -> None:
+    """The requester's identity was checked: a supervisor handling the request says so
+    (audited); after it the request can be answered, and an erasure carried out."""
     with ctx.db.write() as session:
-        ctx.actor(session)
-        row = _open_request(session, request_id)
+        row, _ = _handled(session, ctx, request_id)
         row.identity_checked = True
         audit(session, ctx, "identity_checked", "rights_request", row.id, person_id=row.person_id)
 
@@ -222,8 +253,7 @@ def confirm_identity(ctx: Context, request_id: uuid.UUID) -> None:
 def extend(ctx: Context, request_id: uuid.UUID) -> RightsRequestOut:
     """Extend the answer deadline once by 30 days (not for blocking)."""
     with ctx.db.write() as session:
-        ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
-        row = _open_request(session, request_id)
+        row, _ = _handled(session, ctx, request_id)
         if row.extended_on is not None or row.kind == RightKind.BLOCKING.value:
             raise Conflict("already_extended")
         row.extended_on = local_today()
@@ -234,9 +264,16 @@ def extend(ctx: Context, request_id: uuid.UUID) -> RightsRequestOut:
 
 
 def due(ctx: Context, *, include_closed: bool = False) -> list[RightsRequestOut]:
-    """Requests in deadline order (the supervisor's day shows the open ones)."""
+    """Requests in deadline order (the supervisor's day shows the open ones): a
+    supervisor's are the requests of their programme's persons, an office-wide
+    supervisor's every request. Nobody else reads the register (it holds answer notes)."""
     with ctx.db.read() as session:
-        stmt = sa.select(RightsRequest).order_by(RightsRequest.due_on, RightsRequest.created_at)
+        scope = gate.supervision(session, ctx)
+        stmt = (
+            sa.select(RightsRequest)
+            .where(_in_scope(scope))
+            .order_by(RightsRequest.due_on, RightsRequest.created_at)
+        )
         if not include_closed:
             stmt = stmt.where(RightsRequest.status.in_(OPEN_STATUSES))
         return [RightsRequestOut.model_validate(r) for r in session.scalars(stmt)]
@@ -246,8 +283,7 @@ def refuse(ctx: Context, request_id: uuid.UUID, data: RefusalIn | Mapping[str, A
     """A reasoned refusal resting on one of the exceptions the law allows."""
     refusal = validate(RefusalIn, data)
     with ctx.db.write() as session:
-        worker = ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
-        row = _open_request(session, request_id)
+        row, worker = _handled(session, ctx, request_id)
         row.status = RequestStatus.REFUSED.value
         row.refusal_ground = refusal.ground.value
         row.answer_note = refusal.note
@@ -288,8 +324,7 @@ def answer(
     portability are answered by :func:`answer_access`, erasure by :func:`erase`.)"""
     answer_in = validate(AnswerIn, data)
     with ctx.db.write() as session:
-        worker = ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
-        row = _open_request(session, request_id)
+        row, worker = _handled(session, ctx, request_id)
         kind = RightKind(row.kind)
         if kind not in _ANSWERED_WITH_NOTE:
             raise Conflict("answer_other_way", kind=kind.value)
@@ -311,7 +346,7 @@ def lift_block(
     """End a blocking request once the matter it waited for is resolved: the person's data
     can be processed again. The note says why (e.g. "rectification done on ...")."""
     with ctx.db.read() as session:
-        row = get_or_404(session, RightsRequest, request_id, "rights_request")
+        row, _ = _handled(session, ctx, request_id)
         if row.kind != RightKind.BLOCKING.value:
             raise Conflict("not_a_block")
     return answer(ctx, request_id, data)
@@ -322,8 +357,7 @@ def acting_on(ctx: Context, request_id: uuid.UUID) -> Context:
     checked): the person-file services called with it may correct a blocked person's data,
     which a block otherwise refuses."""
     with ctx.db.read() as session:
-        ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
-        row = _open_request(session, request_id)
+        row, _ = _handled(session, ctx, request_id)
         if row.kind != RightKind.RECTIFICATION.value:
             raise Conflict("answer_other_way", kind=row.kind)
         if not row.identity_checked:
@@ -401,11 +435,8 @@ def _access_document(
     from casework.services import files
 
     with ctx.db.write() as session:
-        ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
-        row = get_or_404(session, RightsRequest, request_id, "rights_request")
+        row, _ = _handled(session, ctx, request_id)
         person_id, kind = row.person_id, row.kind
-        if row.status not in OPEN_STATUSES:
-            raise Conflict("request_closed")
         if kind not in (RightKind.ACCESS.value, RightKind.PORTABILITY.value):
             raise Conflict("answer_other_way", kind=kind)
         if not row.identity_checked:
@@ -439,8 +470,7 @@ def _access_document(
 
 def _mark_access_answered(ctx: Context, request_id: uuid.UUID, digest: str) -> None:
     with ctx.db.write() as session:
-        worker = ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
-        row = _open_request(session, request_id)
+        row, worker = _handled(session, ctx, request_id)
         row.status = RequestStatus.ANSWERED.value
         row.answered_at = utcnow()
         row.answered_by = worker.id
@@ -792,8 +822,7 @@ def erase(ctx: Context, request_id: uuid.UUID) -> ErasureReport:
     tombstone with counts only, and compact the database so no copy stays in free pages.
     Released statistics are anonymised aggregates and stay as they are."""
     with ctx.db.write() as session:
-        worker = ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
-        row = _open_request(session, request_id)
+        row, worker = _handled(session, ctx, request_id)
         if row.kind != RightKind.ERASURE.value:
             raise NotAllowed("erasure_needs_request")
         if not row.identity_checked:
@@ -881,7 +910,9 @@ def _rowcount(session: Session, stmt: sa.Delete) -> int:
 
 def compact(ctx: Context) -> None:
     """Rewrite the file without the freed pages (SQLite VACUUM, then empty the WAL), or
-    VACUUM the person tables on PostgreSQL."""
+    VACUUM the person tables on PostgreSQL. A signed-in worker's act (after an erasure)."""
+    with ctx.db.read() as session:
+        ctx.actor(session)
     engine = ctx.db.engine
     if ctx.db.is_sqlite:
         raw = engine.raw_connection()

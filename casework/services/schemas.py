@@ -449,6 +449,8 @@ class WorkerIn(Input):
     full_name: Text = Field(max_length=200)
     role: Role = Role.WORKER
     programme_code: str | None = None
+    office_wide: bool = False
+    """A supervisor of the whole office (services/gate.py): supervisors only."""
 
 
 class ProgrammeIn(Input):
@@ -482,6 +484,7 @@ class WorkerOut(Output):
     programme_id: uuid.UUID | None
     active: bool
     password_temporary: bool = False
+    office_wide: bool = False
 
 
 class DocumentOut(Output):

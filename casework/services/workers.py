@@ -12,8 +12,8 @@ from pydantic import AfterValidator, Field, field_validator
 from pydantic_core import PydanticCustomError
 from sqlalchemy.orm import Session, joinedload
 
-from casework.errors import Conflict, FieldError, InvalidInput, NotFound
-from casework.models import Programme, Worker
+from casework.errors import Conflict, FieldError, InvalidInput, NotAllowed, NotFound
+from casework.models import AuditEvent, Programme, Worker
 from casework.models.base import utcnow
 from casework.models.enums import Role
 from casework.services import auth
@@ -95,15 +95,17 @@ def create_worker(ctx: Context, data: WorkerIn | Mapping[str, Any]) -> WorkerOut
             full_name=worker_in.full_name,
             role=worker_in.role.value,
             programme_id=prog_id,
+            office_wide=_office_wide(worker_in.role, worker_in.office_wide),
         )
         session.add(row)
         session.flush()
-        audit(session, ctx, "create", "worker", row.id)
+        audit(session, ctx, "create", "worker", row.id, role=row.role, office_wide=row.office_wide)
         return WorkerOut.model_validate(row)
 
 
 def list_workers(ctx: Context, *, active_only: bool = True) -> list[WorkerOut]:
     with ctx.db.read() as session:
+        ctx.actor(session)
         stmt = sa.select(Worker).order_by(Worker.full_name)
         if active_only:
             stmt = stmt.where(Worker.active.is_(True))
@@ -112,12 +114,14 @@ def list_workers(ctx: Context, *, active_only: bool = True) -> list[WorkerOut]:
 
 def list_programmes(ctx: Context) -> list[ProgrammeOut]:
     with ctx.db.read() as session:
+        ctx.actor(session)
         rows = session.scalars(sa.select(Programme).order_by(Programme.name))
         return [ProgrammeOut.model_validate(p) for p in rows]
 
 
 def get_worker(ctx: Context, worker_id: uuid.UUID) -> WorkerOut:
     with ctx.db.read() as session:
+        ctx.actor(session)
         row = session.get(Worker, worker_id)
         if row is None:
             raise NotFound("not_found", what="worker")
@@ -131,11 +135,24 @@ def find_worker(ctx: Context, username: str) -> WorkerOut | None:
 
 
 def sign_in(ctx: Context, worker_id: uuid.UUID) -> WorkerOut:
-    """Start a session for a worker (password sign-in comes with data protection)."""
+    """Start a session without a password, for a worker who has none: only on the synthetic
+    demo database (its "demo" audit row) or one where nobody has a password yet (from before
+    passwords). Anywhere else a worker signs in with
+    :func:`casework.services.auth.authenticate`."""
     with ctx.db.write() as session:
         row = session.get(Worker, worker_id)
         if row is None or not row.active:
             raise NotFound("not_found", what="worker")
+        demo = session.scalar(
+            sa.select(AuditEvent.id)
+            .where(AuditEvent.action == "demo", AuditEvent.entity == "database")
+            .limit(1)
+        )
+        passwords = session.scalar(
+            sa.select(Worker.id).where(Worker.password_hash.is_not(None)).limit(1)
+        )
+        if row.password_hash is not None or (passwords is not None and demo is None):
+            raise NotAllowed("sign_in_needs_password")
         row.last_seen_at = utcnow()
         audit(session, Context(ctx.db, row.id), "sign_in", "worker", row.id)
         return WorkerOut.model_validate(row)
@@ -157,6 +174,7 @@ class StaffOut(Output):
     locked_until: dt.datetime | None
     last_seen_at: dt.datetime | None
     has_password: bool
+    office_wide: bool = False
 
     @property
     def locked(self) -> bool:
@@ -199,6 +217,8 @@ class WorkerChangeIn(Input):
     role: Role
     programme_code: OptText = None
     """Empty: no programme."""
+    office_wide: bool | None = None
+    """None: unchanged (and cleared when the role is no longer supervisor)."""
 
 
 class PasswordIn(Input):
@@ -221,7 +241,15 @@ def _staff(row: Worker) -> StaffOut:
         locked_until=row.locked_until,
         last_seen_at=row.last_seen_at,
         has_password=row.password_hash is not None,
+        office_wide=row.office_wide,
     )
+
+
+def _office_wide(role: Role, office_wide: bool) -> bool:
+    """Only a supervisor can be office-wide (services/gate.py)."""
+    if office_wide and role is not Role.SUPERVISOR:
+        raise InvalidInput([FieldError("office_wide", "office_wide_supervisors_only")])
+    return office_wide
 
 
 def staff(ctx: Context) -> list[StaffOut]:
@@ -279,10 +307,11 @@ def add_worker(ctx: Context, data: NewWorkerIn | Mapping[str, Any]) -> StaffOut:
             programme_id=_programme_id(session, worker_in.programme_code),
             password_hash=new_hash,
             password_temporary=True,
+            office_wide=_office_wide(worker_in.role, worker_in.office_wide),
         )
         session.add(row)
         session.flush()
-        audit(session, ctx, "create", "worker", row.id)
+        audit(session, ctx, "create", "worker", row.id, role=row.role, office_wide=row.office_wide)
         audit(session, ctx, "password_set", "worker", row.id)
         session.refresh(row, ["programme"])
         return _staff(row)
@@ -322,10 +351,15 @@ def change_worker(
             and not _admins_left(session, row.id)
         ):
             raise Conflict("last_admin")
+        if change.office_wide is None:  # unchanged, unless no longer a supervisor
+            wide = row.office_wide and change.role is Role.SUPERVISOR
+        else:
+            wide = _office_wide(change.role, change.office_wide)
         values = {
             "full_name": change.full_name,
             "role": change.role.value,
             "programme_id": _programme_id(session, change.programme_code),
+            "office_wide": wide,
         }
         changed = [name for name, value in values.items() if getattr(row, name) != value]
         # A role or programme change is a security act of its own, with the codes before
