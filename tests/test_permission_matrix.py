@@ -65,8 +65,9 @@ COLUMNS = ("nobody", "gone", "desk_own", "desk_other", "sup_own", "sup_other", "
 SIGNED_IN = "RRAAAAAA"
 """Any active signed-in worker: the desk's own work."""
 GATED = "RRARARAR"
-"""A read (or a case-opening write) of the person's file without a reason: their own
-worker, their programme's supervisor and an office-wide supervisor."""
+"""A read or a write of the person's file without a reason: their own worker, their
+programme's supervisor and an office-wide supervisor (services/gate.py ``read_person``,
+``write_person``)."""
 SUPERVISES = "RRRRARAR"
 """Acting on the person: the supervisor of their programme, or an office-wide one."""
 SUPERVISORS = "RRRRAAAR"
@@ -377,59 +378,62 @@ MATRIX: dict[str, Cell] = {
             c, {"code": "XX", "name": "X"}, {"username": "x1", "full_name": "X"}
         ),
     ),
-    # The desk's own work on the person (their case worker's, and any colleague's).
+    # Every other write to the person's file: the same rule (gate.write_person), the
+    # file's reason outside the writer's caseload and programme, for admins too.
     "followups.schedule": Cell(
-        SIGNED_IN,
+        GATED,
         lambda c, w, _: followups.schedule(
             c, w.person_id, {"due_on": dt.date(2026, 12, 1), "what": "Llamar"}
         ),
     ),
     "followups.close": Cell(
-        SIGNED_IN, lambda c, w, fu: followups.close(c, fu, {"status": "missed"}), _follow_up
+        GATED, lambda c, w, fu: followups.close(c, fu, {"status": "missed"}), _follow_up
     ),
     "followups.reschedule": Cell(
-        SIGNED_IN,
+        GATED,
         lambda c, w, fu: followups.reschedule(c, fu, dt.date(2026, 12, 9)),
         _follow_up,
     ),
+    # The worker's own due list.
     "followups.due_for_worker": Cell(SIGNED_IN, lambda c, w, _: followups.due_for_worker(c)),
     "guidance.set_item": Cell(
-        SIGNED_IN,
+        GATED,
         lambda c, w, gk: guidance.set_item(c, gk[0], {"item_key": gk[1], "state": "explained"}),
         lambda w: (gid := _guidance(w), guidance.get(w.desk, gid).items[0].item_key),
     ),
     "guidance.set_application": Cell(
-        SIGNED_IN, lambda c, w, gid: guidance.set_application(c, gid, "SOL-1"), _guidance
+        GATED, lambda c, w, gid: guidance.set_application(c, gid, "SOL-1"), _guidance
     ),
     "guidance.schedule_deadline": Cell(
-        SIGNED_IN,
+        GATED,
         lambda c, w, gid: guidance.schedule_deadline(c, gid, "additional_documents"),
         _guidance,
     ),
+    # The import creates new persons only (rows on record are skipped): its own audited act.
     "importing.import_persons": Cell(
         SIGNED_IN, lambda c, w, path: importing.import_persons(c, path), _csv
     ),
     "persons.add_document": Cell(
-        SIGNED_IN,
+        GATED,
         lambda c, w, _: persons.add_document(
             c, w.person_id, {"type": "passport", "number": f"AD{next(w.serial):06d}"}
         ),
     ),
     "persons.add_note": Cell(
-        SIGNED_IN, lambda c, w, _: persons.add_note(c, w.person_id, {"text": "Nota."})
+        GATED, lambda c, w, _: persons.add_note(c, w.person_id, {"text": "Nota."})
     ),
     "persons.change_status": Cell(
-        SIGNED_IN, lambda c, w, _: persons.change_status(c, w.person_id, {"status": "no_permit"})
+        GATED, lambda c, w, _: persons.change_status(c, w.person_id, {"status": "no_permit"})
     ),
     "persons.record_consent": Cell(
-        SIGNED_IN,
+        GATED,
         lambda c, w, _: persons.record_consent(c, w.person_id, {"purpose": "statistics"}),
     ),
     "persons.revoke_consent": Cell(
-        SIGNED_IN, lambda c, w, cid: persons.revoke_consent(c, cid), _consent
+        GATED, lambda c, w, cid: persons.revoke_consent(c, cid), _consent
     ),
     "persons.update_person": Cell(
-        SIGNED_IN, lambda c, w, change: persons.update_person(c, w.person_id, change), _phone
+        GATED, lambda c, w, change: persons.update_person(c, w.person_id, change), _phone
     ),
     "persons.register_intake": Cell(
         SIGNED_IN,
@@ -446,7 +450,7 @@ MATRIX: dict[str, Cell] = {
     ),
     "persons.documents_race": Cell(OPEN, lambda c, w, _: persons.documents_race(c, ()).__enter__()),
     "referrals.move": Cell(
-        SIGNED_IN, lambda c, w, rid: referrals.move(c, rid, {"to": "cancelled"}), _referral
+        GATED, lambda c, w, rid: referrals.move(c, rid, {"to": "cancelled"}), _referral
     ),
     "referrals.waiting": Cell(SIGNED_IN, lambda c, w, _: referrals.waiting(c)),
     # Recognising a person: any signed-in worker, nobody else.

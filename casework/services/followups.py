@@ -48,8 +48,11 @@ def add_follow_up(
     person_id: uuid.UUID,
     data: FollowUpIn,
     worker_id: uuid.UUID,
+    **details: Any,
 ) -> FollowUp:
-    """Inside an open transaction (used by referrals and guidance too)."""
+    """Inside an open transaction (used by referrals and guidance too), after the caller
+    passed the write rule (services/gate.py ``write_person``); ``details`` are what it
+    returned, for the audit row."""
     row = FollowUp(
         person_id=person_id,
         worker_id=data.worker_id or worker_id,
@@ -61,7 +64,7 @@ def add_follow_up(
     )
     session.add(row)
     session.flush()
-    audit(session, ctx, "create", "follow_up", row.id, person_id=person_id)
+    audit(session, ctx, "create", "follow_up", row.id, person_id=person_id, **details)
     return row
 
 
@@ -71,7 +74,10 @@ def schedule(
     data: FollowUpIn | Mapping[str, Any],
     *,
     request_id: uuid.UUID | None = None,
+    reason: AccessReason | str | None = None,
 ) -> uuid.UUID:
+    """Schedule a follow-up of the person. Outside the worker's caseload it needs the file's
+    reason (services/gate.py ``write_person``)."""
     follow_in = validate(FollowUpIn, data)
     with ctx.db.write() as session:
         done = replayed(session, request_id, "schedule_follow_up")
@@ -79,20 +85,29 @@ def schedule(
             return done
         worker = ctx.actor(session)
         live_person(session, person_id)
-        row = add_follow_up(session, ctx, person_id, follow_in, worker.id)
+        details = gate.write_person(session, worker, person_id, reason)
+        row = add_follow_up(session, ctx, person_id, follow_in, worker.id, **details)
         remember(session, request_id, "schedule_follow_up", row.id)
         return row.id
 
 
-def close(ctx: Context, follow_up_id: uuid.UUID, data: FollowUpCloseIn | Mapping[str, Any]) -> None:
+def close(
+    ctx: Context,
+    follow_up_id: uuid.UUID,
+    data: FollowUpCloseIn | Mapping[str, Any],
+    *,
+    reason: AccessReason | str | None = None,
+) -> None:
     """Done (with what came of it), missed or cancelled. Only a pending one can be closed:
     one another desk closed meanwhile raises EditConflict ``follow_up_closed_by`` (who closed
     it, when, as what, with what outcome) and nothing is written, unless it was closed
-    exactly so (then there is nothing to do)."""
+    exactly so (then there is nothing to do). Outside the worker's caseload it needs the
+    file's reason (services/gate.py ``write_person``)."""
     close_in = validate(FollowUpCloseIn, data)
     with ctx.db.write() as session:
-        ctx.actor(session)
+        worker = ctx.actor(session)
         row = lock(session, FollowUp, follow_up_id, "follow_up")
+        details = gate.write_person(session, worker, row.person_id, reason)
         typed = {"status": close_in.status.value, "outcome": close_in.outcome}
         if row.status != FollowUpStatus.PENDING.value:
             if all(same(getattr(row, k), v) for k, v in typed.items()):
@@ -106,7 +121,15 @@ def close(ctx: Context, follow_up_id: uuid.UUID, data: FollowUpCloseIn | Mapping
             },
         )
         row.completed_at = utcnow()
-        audit(session, ctx, close_in.status.value, "follow_up", row.id, person_id=row.person_id)
+        audit(
+            session,
+            ctx,
+            close_in.status.value,
+            "follow_up",
+            row.id,
+            person_id=row.person_id,
+            **details,
+        )
 
 
 CLOSING_ACTIONS = tuple(s.value for s in FollowUpStatus if s is not FollowUpStatus.PENDING)
@@ -151,21 +174,30 @@ _LABELS = {"status": "fu"}
 
 
 def reschedule(
-    ctx: Context, follow_up_id: uuid.UUID, due_on: dt.date, *, base: dt.date | None = None
+    ctx: Context,
+    follow_up_id: uuid.UUID,
+    due_on: dt.date,
+    *,
+    base: dt.date | None = None,
+    reason: AccessReason | str | None = None,
 ) -> None:
     """Move a pending follow-up to ``due_on``. ``base`` is the date the form showed: another
     desk's different new date meanwhile is an EditConflict, and so is a follow-up closed
-    meanwhile (who closed it, when, with what outcome); nothing is written then."""
+    meanwhile (who closed it, when, with what outcome); nothing is written then. Outside the
+    worker's caseload it needs the file's reason (services/gate.py ``write_person``)."""
     with ctx.db.write() as session:
-        ctx.actor(session)
+        worker = ctx.actor(session)
         row = lock(session, FollowUp, follow_up_id, "follow_up")
+        details = gate.write_person(session, worker, row.person_id, reason)
         if row.status != FollowUpStatus.PENDING.value:
             raise closed_by(session, row, {"due_on": due_on})
         changed = apply_changes(
             row, {"due_on": FieldChange(base=row.due_on if base is None else base, new=due_on)}
         )
         if changed:
-            audit(session, ctx, "reschedule", "follow_up", row.id, person_id=row.person_id)
+            audit(
+                session, ctx, "reschedule", "follow_up", row.id, person_id=row.person_id, **details
+            )
 
 
 def _out(rows: list[tuple[FollowUp, str, str, str | None]]) -> list[FollowUpOut]:

@@ -48,6 +48,13 @@ act on no person's file and read no list of persons (they may read the audit tra
 codes only, and prepare the anonymised Panel release). No service has a flag or a twin that
 skips these checks: the command line signs a worker in and calls the same services, and
 tests/test_permission_matrix.py proves each public service call for every kind of actor.
+
+Writes to one person's file (issue #12, "no way around a rule") pass :func:`write_person`:
+the same standing as a read, and outside it the reason the file was opened with, recorded
+in the write's audit row. Administrators write under that rule like anyone else. The import
+of a programme's list (services/importing.py) only creates new persons -- rows already on
+record are skipped, likely duplicates queued for a supervisor, never merged -- so it writes
+no existing person's file and is its own audited act (one ``import`` row per person made).
 """
 
 from __future__ import annotations
@@ -263,20 +270,42 @@ def supervise(session: Session, ctx: Context, *person_ids: uuid.UUID) -> Worker:
     return scope.supervisor
 
 
-def opening_write(
-    session: Session, reader: Worker, person_id: uuid.UUID, reason: AccessReason | str | None
+def write_person(
+    session: Session, writer: Worker, person_id: uuid.UUID, reason: AccessReason | str | None
 ) -> dict[str, Any]:
-    """A write that opens (or joins) a case of the writer's programme for the person -- a
-    contact, a referral, guidance -- makes the person theirs and their programme's. On a
-    file outside their caseload and programme it needs the reason the file was opened with
-    (``reason_required`` otherwise, before anything is written): recording something is no
-    way around the reason. The details to audit it with (empty inside the caseload)."""
+    """The write rule (issue #12, "no way around a rule"): every service call that writes one
+    person's data -- a contact, a referral, guidance, a note, a status, a document, an edit
+    of the person's details, a consent, a follow-up, a move of a referral, a checklist item,
+    an application number, a deadline -- passes here, inside its write transaction, after
+    ``ctx.actor`` and before anything is written.
+
+    The writer (signed in and active: ``ctx.actor`` refuses anyone else) who stands
+    "own", "programme" or "office" to the person (:func:`standing`) writes freely. On a
+    file outside their caseload and programme the write needs the reason the file was
+    opened with (one of :data:`ACCESS_REASONS`); without one it is refused
+    (``NotAllowed("reason_required")``) and nothing is written: writing something is no way
+    around the reason. Returns the details to add to the write's audit row: empty inside
+    the caseload, ``{"access": "outside", "reason": ...}`` outside it.
+
+    Administrators write under the same rule, no more: they manage staff and catalogues and
+    browse no file silently, so an administrator is "own" only through a case or contact of
+    their own (an intake they registered at the desk) and otherwise "outside" -- any write
+    to another person's file needs the reason and is audited with it, as anyone's. (Acting
+    *on* a person as a supervisor -- merge, erase, rights requests, retention -- stays
+    :func:`supervise`, which refuses administrators.)
+
+    A write that opens (or joins) a case of the writer's programme -- a contact, a referral,
+    guidance -- makes the person theirs and their programme's from then on."""
     why = validate(ReasonIn, {"reason": reason}).reason
-    if standing(session, reader, person_id) != "outside":
+    if standing(session, writer, person_id) != "outside":
         return {}
     if why is None:
         raise NotAllowed("reason_required")
     return {"access": "outside", "reason": why.value}
+
+
+opening_write = write_person
+"""The name the case-opening writes (contact, referral, guidance) first used: the same rule."""
 
 
 def colleague(session: Session, ctx: Context, worker_id: uuid.UUID | None) -> uuid.UUID:

@@ -54,7 +54,7 @@ def start(
     reason: AccessReason | str | None = None,
 ) -> uuid.UUID:
     """Open guidance on a route: its steps and documents become a checklist. Outside the
-    worker's caseload it needs the file's reason (services/gate.py ``opening_write``)."""
+    worker's caseload it needs the file's reason (services/gate.py ``write_person``)."""
     guidance_in = validate(GuidanceIn, data)
     route = refdata.route(guidance_in.route_id)
     assert route is not None
@@ -64,7 +64,7 @@ def start(
             return done
         worker = ctx.actor(session)
         person = live_person(session, person_id)
-        opened = gate.opening_write(session, worker, person.id, reason)
+        opened = gate.write_person(session, worker, person.id, reason)
         case = open_case(session, person, worker)
         row = Guidance(
             person_id=person.id,
@@ -117,15 +117,21 @@ def start(
 
 
 def set_item(
-    ctx: Context, guidance_id: uuid.UUID, data: GuidanceItemIn | Mapping[str, Any]
+    ctx: Context,
+    guidance_id: uuid.UUID,
+    data: GuidanceItemIn | Mapping[str, Any],
+    *,
+    reason: AccessReason | str | None = None,
 ) -> None:
     """Move one checklist item to ``state``. ``from_state`` is the state the checklist
     showed: another desk's different move meanwhile raises EditConflict and nothing is
-    written; the same move meanwhile leaves nothing to do."""
+    written; the same move meanwhile leaves nothing to do. Outside the worker's caseload it
+    needs the file's reason (services/gate.py ``write_person``)."""
     item_in = validate(GuidanceItemIn, data)
     with ctx.db.write() as session:
         worker = ctx.actor(session)
         row = get_or_404(session, Guidance, guidance_id, "guidance")
+        opened = gate.write_person(session, worker, row.person_id, reason)
         item = session.scalars(
             sa.select(GuidanceItem)
             .where(GuidanceItem.guidance_id == row.id, GuidanceItem.item_key == item_in.item_key)
@@ -152,6 +158,7 @@ def set_item(
                 person_id=row.person_id,
                 item=item.item_key,
                 state=item.state,
+                **opened,
             )
 
 
@@ -162,13 +169,16 @@ def set_application(
     *,
     deadline: str | None = None,
     base: str | EllipsisType | None = ...,
+    reason: AccessReason | str | None = None,
 ) -> None:
     """Record the SERMIG application number; a named route deadline becomes a follow-up.
     ``base`` is the number the form showed (``...``: not checked): another desk's different
-    number meanwhile raises EditConflict and nothing is written."""
+    number meanwhile raises EditConflict and nothing is written. Outside the worker's
+    caseload it needs the file's reason (services/gate.py ``write_person``)."""
     with ctx.db.write() as session:
         worker = ctx.actor(session)
         row = lock(session, Guidance, guidance_id, "guidance")
+        opened = gate.write_person(session, worker, row.person_id, reason)
         new = (number or "").strip() or None
         started = row.sermig_application if base is ... else ((base or "").strip() or None)
         changed = apply_changes(row, {"sermig_application": FieldChange(base=started, new=new)})
@@ -181,9 +191,10 @@ def set_application(
                 row.id,
                 person_id=row.person_id,
                 fields=["sermig_application"],
+                **opened,
             )
         if deadline is not None:
-            add_deadline(session, ctx, row, deadline, worker.id)
+            add_deadline(session, ctx, row, deadline, worker.id, **opened)
 
 
 def add_deadline(
@@ -193,7 +204,10 @@ def add_deadline(
     key: str,
     worker_id: uuid.UUID,
     start_on: dt.date | None = None,
+    **opened: Any,
 ) -> uuid.UUID:
+    """A route deadline as a follow-up, inside an open transaction, after the caller passed
+    the write rule (services/gate.py ``write_person``; ``opened`` is what it returned)."""
     route = refdata.route(row.route_id)
     deadline = next((d for d in route.deadlines if d.key == key), None) if route else None
     if deadline is None:
@@ -205,17 +219,26 @@ def add_deadline(
         row.person_id,
         FollowUpIn(due_on=due, what=deadline.text_es, guidance_id=row.id, case_id=row.case_id),
         worker_id,
+        **opened,
     )
     return fu.id
 
 
 def schedule_deadline(
-    ctx: Context, guidance_id: uuid.UUID, key: str, start_on: dt.date | None = None
+    ctx: Context,
+    guidance_id: uuid.UUID,
+    key: str,
+    start_on: dt.date | None = None,
+    *,
+    reason: AccessReason | str | None = None,
 ) -> uuid.UUID:
+    """A route deadline as a follow-up. Outside the worker's caseload it needs the file's
+    reason (services/gate.py ``write_person``)."""
     with ctx.db.write() as session:
         worker = ctx.actor(session)
         row = get_or_404(session, Guidance, guidance_id, "guidance")
-        return add_deadline(session, ctx, row, key, worker.id, start_on)
+        opened = gate.write_person(session, worker, row.person_id, reason)
+        return add_deadline(session, ctx, row, key, worker.id, start_on, **opened)
 
 
 @person_read

@@ -293,7 +293,7 @@ def record_contact(
             return done
         worker = ctx.actor(session)
         person = live_person(session, person_id)
-        details = gate.opening_write(session, worker, person.id, reason)
+        details = gate.write_person(session, worker, person.id, reason)
         case = open_case(session, person, worker)
         contact = _contact_row(person, case, worker, contact_in, ContactKind.FOLLOW_UP)
         session.add(contact)
@@ -304,13 +304,20 @@ def record_contact(
 
 
 def update_person(
-    ctx: Context, person_id: uuid.UUID, data: PersonEditIn | Mapping[str, Any]
+    ctx: Context,
+    person_id: uuid.UUID,
+    data: PersonEditIn | Mapping[str, Any],
+    *,
+    reason: str | None = None,
 ) -> list[str]:
     """Correct or complete a person's data: only the fields changed, each with the value the
     form started from (``{"phone": {"base": "+56911111111", "new": "922222222"}}``). Returns
     the names of the fields written. A field another desk changed meanwhile raises one
     EditConflict naming each such field, and nothing is written; changes to different
-    fields both stand."""
+    fields both stand. Outside the worker's caseload it needs the file's reason
+    (services/gate.py ``write_person``), as every write to a person's file."""
+    from casework.services import gate
+
     try:
         edit = validate(PersonEditIn, data)
     except InvalidInput as exc:
@@ -318,8 +325,9 @@ def update_person(
             [dataclasses.replace(e, field=e.field.removesuffix(".new")) for e in exc.errors]
         ) from None
     with ctx.db.write() as session:
-        ctx.actor(session)
+        worker = ctx.actor(session)
         live_person(session, person_id)
+        details = gate.write_person(session, worker, person_id, reason)
         person = lock(session, Person, person_id, "person")
         changed = apply_changes(person, changes_of(edit), labels=_PERSON_LABELS)
         if not changed:
@@ -338,7 +346,16 @@ def update_person(
             person.first_surname, person.second_surname, person.given_names
         )
         keys.refresh(session, person)
-        audit(session, ctx, "update", "person", person.id, person_id=person.id, fields=changed)
+        audit(
+            session,
+            ctx,
+            "update",
+            "person",
+            person.id,
+            person_id=person.id,
+            fields=changed,
+            **details,
+        )
         return changed
 
 
@@ -346,11 +363,22 @@ _PERSON_LABELS = {"sex": "sex", "civil_status": "codes:civil_statuses"}
 """Where the display names of a person's coded values are, for a conflict message."""
 
 
-def add_document(ctx: Context, person_id: uuid.UUID, data: DocumentIn | Mapping[str, Any]) -> None:
+def add_document(
+    ctx: Context,
+    person_id: uuid.UUID,
+    data: DocumentIn | Mapping[str, Any],
+    *,
+    reason: str | None = None,
+) -> None:
+    """Add an identity document. Outside the worker's caseload it needs the file's reason
+    (services/gate.py ``write_person``)."""
+    from casework.services import gate
+
     doc = validate(DocumentIn, data)
     with documents_race(ctx, (doc,), person_id), ctx.db.write() as session:
-        ctx.actor(session)
+        worker = ctx.actor(session)
         person = live_person(session, person_id)
+        details = gate.write_person(session, worker, person.id, reason)
         _documents_on_record(session, (doc,), exclude=person.id)
         if any(
             d.type_key == doc.type and d.number_norm == doc.normalised() for d in person.documents
@@ -366,7 +394,7 @@ def add_document(ctx: Context, person_id: uuid.UUID, data: DocumentIn | Mapping[
         person.documents.append(row)
         session.flush()
         keys.refresh(session, person)
-        audit(session, ctx, "create", "identity_document", row.id, person_id=person.id)
+        audit(session, ctx, "create", "identity_document", row.id, person_id=person.id, **details)
 
 
 def change_status(
@@ -375,7 +403,12 @@ def change_status(
     data: MigrationStatusIn | Mapping[str, Any],
     *,
     request_id: uuid.UUID | None = None,
+    reason: str | None = None,
 ) -> uuid.UUID:
+    """Record the person's migration status. Outside the worker's caseload it needs the
+    file's reason (services/gate.py ``write_person``)."""
+    from casework.services import gate
+
     status_in = validate(MigrationStatusIn, data)
     with ctx.db.write() as session:
         done = replayed(session, request_id, "change_status")
@@ -383,12 +416,13 @@ def change_status(
             return done
         worker = ctx.actor(session)
         person = live_person(session, person_id)
+        details = gate.write_person(session, worker, person.id, reason)
         record = _status_record(status_in, worker.id)
         person.statuses.append(record)
         person.current_status = status_in.status
         session.flush()
         remember(session, request_id, "change_status", record.id)
-        audit(session, ctx, "create", "migration_status", record.id, person_id=person.id)
+        audit(session, ctx, "create", "migration_status", record.id, person_id=person.id, **details)
         return record.id
 
 
@@ -398,7 +432,12 @@ def add_note(
     data: NoteIn | Mapping[str, Any],
     *,
     request_id: uuid.UUID | None = None,
+    reason: str | None = None,
 ) -> uuid.UUID:
+    """A note on the person's file. Outside the worker's caseload it needs the file's reason
+    (services/gate.py ``write_person``): refused without one, nothing written."""
+    from casework.services import gate
+
     note_in = validate(NoteIn, data)
     with ctx.db.write() as session:
         done = replayed(session, request_id, "add_note")
@@ -406,13 +445,14 @@ def add_note(
             return done
         worker = ctx.actor(session)
         person = live_person(session, person_id)
+        details = gate.write_person(session, worker, person.id, reason)
         note = Note(
             person_id=person.id, case_id=note_in.case_id, worker_id=worker.id, text=note_in.text
         )
         session.add(note)
         session.flush()
         remember(session, request_id, "add_note", note.id)
-        audit(session, ctx, "create", "note", note.id, person_id=person.id)
+        audit(session, ctx, "create", "note", note.id, person_id=person.id, **details)
         return note.id
 
 
@@ -438,29 +478,52 @@ def _consent_row(data: ConsentIn, worker_id: uuid.UUID) -> Consent:
 
 
 def record_consent(
-    ctx: Context, person_id: uuid.UUID, data: ConsentIn | Mapping[str, Any]
+    ctx: Context,
+    person_id: uuid.UUID,
+    data: ConsentIn | Mapping[str, Any],
+    *,
+    reason: str | None = None,
 ) -> uuid.UUID:
+    """Record a consent the person gave (or refused). Outside the worker's caseload it needs
+    the file's reason (services/gate.py ``write_person``)."""
+    from casework.services import gate
+
     consent_in = validate(ConsentIn, data)
     with ctx.db.write() as session:
         check_consent_destinations(session, [consent_in])
         worker = ctx.actor(session)
         person = live_person(session, person_id)
+        details = gate.write_person(session, worker, person.id, reason)
         row = _consent_row(consent_in, worker.id)
         person.consents.append(row)
         session.flush()
-        audit(session, ctx, "create", "consent", row.id, person_id=person.id, purpose=row.purpose)
+        audit(
+            session,
+            ctx,
+            "create",
+            "consent",
+            row.id,
+            person_id=person.id,
+            purpose=row.purpose,
+            **details,
+        )
         return row.id
 
 
-def revoke_consent(ctx: Context, consent_id: uuid.UUID) -> None:
+def revoke_consent(ctx: Context, consent_id: uuid.UUID, *, reason: str | None = None) -> None:
     """Revocation counts from now on; what was shared before stays lawful. A consent another
-    desk revoked meanwhile stays revoked as it was (its time and audit row are not doubled)."""
+    desk revoked meanwhile stays revoked as it was (its time and audit row are not doubled).
+    Outside the worker's caseload it needs the file's reason (services/gate.py
+    ``write_person``)."""
+    from casework.services import gate
+
     with ctx.db.write() as session:
-        ctx.actor(session)
+        worker = ctx.actor(session)
         row = lock(session, Consent, consent_id, "consent")
+        details = gate.write_person(session, worker, row.person_id, reason)
         if row.revoked_at is None:
             row.revoked_at = utcnow()
-            audit(session, ctx, "revoke", "consent", row.id, person_id=row.person_id)
+            audit(session, ctx, "revoke", "consent", row.id, person_id=row.person_id, **details)
 
 
 def has_consent(session: Session, person_id: uuid.UUID, destination_key: str) -> bool:

@@ -123,7 +123,10 @@ def _move(
     target: ReferralStatus,
     note: str | None,
     override: bool = False,
+    opened: dict[str, Any] | None = None,
 ) -> None:
+    """One transition, after the write rule passed; ``opened`` is what it returned."""
+    details = opened or {}
     current = ReferralStatus(ref.status)
     if not referral_can_move(current, target):
         raise InvalidTransition("referral_transition", current=current.value, target=target.value)
@@ -146,6 +149,7 @@ def _move(
                     case_id=ref.case_id,
                 ),
                 ref.worker_id,
+                **details,
             )
     if target is ReferralStatus.COMPLETED:
         ref.completed_at = now
@@ -169,6 +173,7 @@ def _move(
         person_id=ref.person_id,
         from_status=current.value,
         to_status=target.value,
+        **details,
     )
 
 
@@ -181,7 +186,7 @@ def create(
     reason: AccessReason | str | None = None,
 ) -> uuid.UUID:
     """A referral, requested at once unless ``request_now`` is false (then a draft). Outside
-    the worker's caseload it needs the file's reason (services/gate.py ``opening_write``)."""
+    the worker's caseload it needs the file's reason (services/gate.py ``write_person``)."""
     if isinstance(data, ReferralIn):
         data = data.model_dump()
     ref_in = validate(CatalogueReferralIn, data)
@@ -196,7 +201,7 @@ def create(
             )
         worker = ctx.actor(session)
         person = live_person(session, person_id)
-        opened = gate.opening_write(session, worker, person.id, reason)
+        opened = gate.write_person(session, worker, person.id, reason)
         case = open_case(session, person, worker)
         ref = Referral(
             person_id=person.id,
@@ -216,25 +221,40 @@ def create(
             record_consent_row(session, ctx, person, worker, dest.key)
         if ref_in.request_now:
             _move(
-                session, ctx, ref, worker, ReferralStatus.REQUESTED, None, ref_in.override_consent
+                session,
+                ctx,
+                ref,
+                worker,
+                ReferralStatus.REQUESTED,
+                None,
+                ref_in.override_consent,
+                opened,
             )
         case.last_activity_at = utcnow()
         remember(session, request_id, "create_referral", ref.id)
         return ref.id
 
 
-def move(ctx: Context, referral_id: uuid.UUID, data: ReferralMoveIn | Mapping[str, Any]) -> None:
+def move(
+    ctx: Context,
+    referral_id: uuid.UUID,
+    data: ReferralMoveIn | Mapping[str, Any],
+    *,
+    reason: AccessReason | str | None = None,
+) -> None:
     """One status transition, with a note; rejection records who declined and why.
 
     ``from_status`` is the status the form showed. When another desk moved the referral
     meanwhile, the move raises EditConflict (the status now on record and the one chosen)
     and nothing is written -- unless that desk made this very move, with nothing else
     typed here that differs (then there is nothing to do). Without ``from_status`` the move
-    starts from whatever the status is."""
+    starts from whatever the status is. Outside the worker's caseload it needs the file's
+    reason (services/gate.py ``write_person``)."""
     move_in = validate(ReferralMoveIn, data)
     with ctx.db.write() as session:
         worker = ctx.actor(session)
         ref = lock(session, Referral, referral_id, "referral")
+        opened = gate.write_person(session, worker, ref.person_id, reason)
         if move_in.from_status is not None and ref.status != move_in.from_status.value:
             typed: dict[str, Any] = {"status": move_in.to.value}
             if move_in.to is ReferralStatus.REJECTED:
@@ -262,7 +282,7 @@ def move(ctx: Context, referral_id: uuid.UUID, data: ReferralMoveIn | Mapping[st
             ref.decline_reason = move_in.decline_reason
         if move_in.outcome is not None:
             ref.outcome = move_in.outcome
-        _move(session, ctx, ref, worker, move_in.to, move_in.note, move_in.override_consent)
+        _move(session, ctx, ref, worker, move_in.to, move_in.note, move_in.override_consent, opened)
 
 
 _LABELS = {"status": "codes:referral_statuses", "outcome": "codes:referral_outcomes"}
