@@ -14,9 +14,9 @@ from textual.widgets import Input, OptionList, Select, SelectionList, Static
 from casework.app import make_app
 from casework.db import Database
 from casework.i18n import set_language
-from casework.models import AuditEvent, Case, IdentityDocument, Person, RightsRequest
+from casework.models import AuditEvent, Case, IdentityDocument, Note, Person, RightsRequest
 from casework.screens.audit import AuditScreen
-from casework.screens.forms import ContactModal
+from casework.screens.forms import ContactModal, NoteModal
 from casework.screens.intake import IntakeScreen
 from casework.screens.person import PersonScreen
 from casework.screens.person_modals import AccessReasonModal, CaseFlagsModal
@@ -166,6 +166,43 @@ async def test_the_question_in_english_and_a_number_key_answers_it(
         await settle(pilot)
         assert isinstance(app.screen, PersonScreen)
         assert views(database, pid)[0].details["reason"] == "duplicate_check"
+
+
+async def test_a_note_on_a_file_outside_the_caseload_carries_the_files_reason(
+    database: Database, ctx: Context, admin: WorkerOut
+) -> None:
+    """A desk worker of another programme opens the file with a reason and adds a note
+    from it: the note is saved (the reason goes along) and its audit row says why."""
+    admin_ctx = Context(database, admin.id)
+    workers.create_programme(admin_ctx, {"code": "OMIL", "name": "OMIL"})
+    omil = workers.create_worker(
+        admin_ctx, {"username": "omil", "full_name": "Otra Oficina", "programme_code": "OMIL"}
+    )
+    pid = persons.register_intake(ctx, intake_data()).person_id
+    app = make_app(database)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start_as(pilot, omil.id)
+        app.open_person(pid)
+        await settle(pilot)
+        assert isinstance(app.screen, AccessReasonModal)
+        await pilot.press("1")  # the person came to the desk
+        await settle(pilot)
+        assert isinstance(app.screen, PersonScreen)
+
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, NoteModal)
+        await pilot.press(*"Trajo su pasaporte.")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, PersonScreen), notices(app)
+        with database.read() as s:
+            assert list(s.scalars(sa.select(Note.text).where(Note.person_id == pid))) == [
+                "Trajo su pasaporte."
+            ]
+            row = s.scalars(sa.select(AuditEvent).where(AuditEvent.entity == "note")).one()
+        assert row.worker_id == omil.id
+        assert row.details == {"access": "outside", "reason": "desk_visit"}
 
 
 # Case flags ------------------------------------------------------------------------------

@@ -207,9 +207,11 @@ class ContactModal(FormModal):
 class NoteModal(FormModal):
     TITLE_KEY = "ui.form.note_title"
 
-    def __init__(self, person_id: uuid.UUID) -> None:
+    def __init__(self, person_id: uuid.UUID, reason: str | None = None) -> None:
         super().__init__()
         self.person_id = person_id
+        self.reason = reason
+        """The reason the file was opened with, when it is outside the worker's caseload."""
 
     def fields(self) -> ComposeResult:
         yield TextArea(id="text")
@@ -225,16 +227,21 @@ class NoteModal(FormModal):
             self.person_id,
             {"text": self.query_one("#text", TextArea).text},
             request_id=self.request_id,
+            reason=self.reason,
         )
 
 
 class StatusModal(FormModal):
     TITLE_KEY = "ui.form.status_title"
 
-    def __init__(self, person_id: uuid.UUID, current: str | None) -> None:
+    def __init__(
+        self, person_id: uuid.UUID, current: str | None, reason: str | None = None
+    ) -> None:
         super().__init__()
         self.person_id = person_id
         self.current = current
+        self.reason = reason
+        """The reason the file was opened with, when it is outside the worker's caseload."""
 
     def fields(self) -> ComposeResult:
         yield Label(t("ui.field.status"))
@@ -269,7 +276,12 @@ class StatusModal(FormModal):
             "note": self.query_one("#note", Input).value,
         }
         self.submit(
-            persons.change_status, self.ctx, self.person_id, data, request_id=self.request_id
+            persons.change_status,
+            self.ctx,
+            self.person_id,
+            data,
+            request_id=self.request_id,
+            reason=self.reason,
         )
 
 
@@ -390,9 +402,11 @@ class ReferralModal(FormModal):
 class MoveReferralModal(FormModal):
     TITLE_KEY = "ui.form.move_title"
 
-    def __init__(self, referral: ReferralOut) -> None:
+    def __init__(self, referral: ReferralOut, reason: str | None = None) -> None:
         super().__init__()
         self.referral = referral
+        self.reason = reason
+        """The reason the file was opened with, when it is outside the worker's caseload."""
         self.from_status = referral.status
         """The status the form moves from: as opened, or as on record after a conflict."""
 
@@ -438,7 +452,7 @@ class MoveReferralModal(FormModal):
             "note": self.query_one("#note", Input).value,
         }
         data["from_status"] = self.from_status
-        self.submit(referrals.move, self.ctx, self.referral.id, data)
+        self.submit(referrals.move, self.ctx, self.referral.id, data, reason=self.reason)
 
     def rebase(self, conflict: EditConflict) -> bool:
         clash = conflict.for_field("status")
@@ -451,9 +465,11 @@ class MoveReferralModal(FormModal):
 class FollowUpModal(FormModal):
     TITLE_KEY = "ui.form.follow_up_title"
 
-    def __init__(self, person_id: uuid.UUID) -> None:
+    def __init__(self, person_id: uuid.UUID, reason: str | None = None) -> None:
         super().__init__()
         self.person_id = person_id
+        self.reason = reason
+        """The reason the file was opened with, when it is outside the worker's caseload."""
 
     def fields(self) -> ComposeResult:
         yield Label(t("ui.field.due"))
@@ -476,16 +492,19 @@ class FollowUpModal(FormModal):
             self.person_id,
             {"due_on": due, "what": self.query_one("#what", Input).value},
             request_id=self.request_id,
+            reason=self.reason,
         )
 
 
 class CloseFollowUpModal(FormModal):
     TITLE_KEY = "ui.form.close_title"
 
-    def __init__(self, follow_up: FollowUpOut, status: str) -> None:
+    def __init__(self, follow_up: FollowUpOut, status: str, reason: str | None = None) -> None:
         super().__init__()
         self.follow_up = follow_up
         self.status = status
+        self.reason = reason
+        """The file's reason (from the person screen; the day screen lists the worker's own)."""
 
     def fields(self) -> ComposeResult:
         yield Static(self.follow_up.what, classes="help-text")
@@ -518,15 +537,18 @@ class CloseFollowUpModal(FormModal):
                 "status": self.query_one("#status", Select).value,
                 "outcome": self.query_one("#outcome", Input).value,
             },
+            reason=self.reason,
         )
 
 
 class RescheduleModal(FormModal):
     TITLE_KEY = "ui.form.reschedule_title"
 
-    def __init__(self, follow_up: FollowUpOut) -> None:
+    def __init__(self, follow_up: FollowUpOut, reason: str | None = None) -> None:
         super().__init__()
         self.follow_up = follow_up
+        self.reason = reason
+        """The file's reason (from the person screen; the day screen lists the worker's own)."""
         self.base = follow_up.due_on
         """The date the form postpones from: as opened, or as on record after a conflict."""
 
@@ -543,7 +565,14 @@ class RescheduleModal(FormModal):
         due = self.read_date("due_on", required=True)
         if not isinstance(due, dt.date):
             return
-        self.submit(followups.reschedule, self.ctx, self.follow_up.id, due, base=self.base)
+        self.submit(
+            followups.reschedule,
+            self.ctx,
+            self.follow_up.id,
+            due,
+            base=self.base,
+            reason=self.reason,
+        )
 
     def rebase(self, conflict: EditConflict) -> bool:
         clash = conflict.for_field("due_on")

@@ -263,6 +263,7 @@ class ChecklistScreen(CaseworkScreen):
             self.ctx,
             self.guidance_id,
             {"item_key": key, "state": state, "from_state": item.state},
+            reason=self.reason,
             on_done=lambda _: self.reload(),
             on_error=self._not_saved,
         )
@@ -303,6 +304,7 @@ class ChecklistScreen(CaseworkScreen):
             self.guidance_id,
             event.value,
             base=self.application_base,
+            reason=self.reason,
             on_done=saved,
             on_error=refused,
         )
@@ -321,6 +323,7 @@ class ChecklistScreen(CaseworkScreen):
             self.ctx,
             self.guidance_id,
             key,
+            reason=self.reason,
             on_done=lambda _: self.notify(t("ui.guidance.deadline_planned")),
         )
 

@@ -284,7 +284,7 @@ class PersonScreen(CaseworkScreen):
 
         if self._blocked():
             return
-        self.app.push_screen(NoteModal(self.person_id), self._after_save)
+        self.app.push_screen(NoteModal(self.person_id, self.reason), self._after_save)
 
     def action_status(self) -> None:
         from casework.screens.forms import StatusModal
@@ -292,7 +292,7 @@ class PersonScreen(CaseworkScreen):
         if self._blocked():
             return
         current = self.data.detail.current_status if self.data else None
-        self.app.push_screen(StatusModal(self.person_id, current), self._after_save)
+        self.app.push_screen(StatusModal(self.person_id, current, self.reason), self._after_save)
 
     def action_refer(self) -> None:
         from casework.screens.forms import ReferralModal
@@ -306,7 +306,7 @@ class PersonScreen(CaseworkScreen):
 
         if self._blocked():
             return
-        self.app.push_screen(FollowUpModal(self.person_id), self._after_save)
+        self.app.push_screen(FollowUpModal(self.person_id, self.reason), self._after_save)
 
     def action_guidance(self) -> None:
         from casework.screens.guidance import GuidanceScreen
@@ -337,7 +337,7 @@ class PersonScreen(CaseworkScreen):
         if ref is None:
             self.notify(t("ui.person.no_referral"), severity="warning")
             return
-        self.app.push_screen(MoveReferralModal(ref), self._after_save)
+        self.app.push_screen(MoveReferralModal(ref, self.reason), self._after_save)
 
     def _chosen_follow_up(self) -> FollowUpOut | None:
         tabs = self.query_one(TabbedContent)
@@ -367,7 +367,7 @@ class PersonScreen(CaseworkScreen):
             return
         found = self._chosen_follow_up()
         if found is not None:
-            self.app.push_screen(CloseFollowUpModal(found, status), self._after_save)
+            self.app.push_screen(CloseFollowUpModal(found, status, self.reason), self._after_save)
 
     def action_follow_up_postpone(self) -> None:
         from casework.screens.forms import RescheduleModal
@@ -376,7 +376,7 @@ class PersonScreen(CaseworkScreen):
             return
         found = self._chosen_follow_up()
         if found is not None:
-            self.app.push_screen(RescheduleModal(found), self._after_save)
+            self.app.push_screen(RescheduleModal(found, self.reason), self._after_save)
 
     def action_case_flags(self) -> None:
         """The vulnerability flags of the person's current case (v)."""
