@@ -4,6 +4,11 @@ Import never merges: it creates records and queues the likely duplicates for a s
 Bad rows are reported by line and skipped; a re-run of the same file creates nothing twice
 (rows are known by their ``ref``, or by their content when they have none), and neither do
 two runs at once: each row's reference is a unique key (``import_ref``).
+
+An import writes no existing person's file (rows on record are skipped, likely duplicates
+only queued), so the write rule of a file (services/gate.py ``write_person``) has nothing to
+check: it is its own act, open to any signed-in worker as an intake is, and each person it
+creates is audited as an ``import`` by who ran it (the command line signs them in).
 """
 
 from __future__ import annotations
