@@ -732,9 +732,14 @@ def test_scope_is_what_each_supervisor_sees(world: World) -> None:
         omil_person,
     }
     both = {world.person_id, omil_person}
-    assert set(audit_log.person_names(other, both)) == {omil_person}
-    assert set(audit_log.person_names(world.actors["office"], both)) == both
-    assert audit_log.person_names(world.admin, both) == {}
+    # Names only in scope; a person on record outside it is "" (not shown), never absent
+    # (absent means erased).
+    named = audit_log.person_names(other, both)
+    assert {p for p, name in named.items() if name} == {omil_person}
+    assert named[world.person_id] == ""
+    office_names = audit_log.person_names(world.actors["office"], both)
+    assert set(office_names) == both and all(office_names.values())
+    assert audit_log.person_names(world.admin, both) == dict.fromkeys(both, "")
     mine = {r.person_id for r in reports.drill(world.sup, "intakes")}
     assert mine == {world.person_id}
     assert {r.person_id for r in reports.drill(world.actors["office"], "intakes")} == both

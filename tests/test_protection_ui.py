@@ -5,6 +5,7 @@ desk workers get none of them."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -323,3 +324,13 @@ async def test_the_audit_browser_reads_in_words_with_names(
         await settle(pilot)
         assert screen.rows and all(r.person_id == first for r in screen.rows)
         assert {r.action for r in screen.rows} == {"view"}
+
+
+def test_the_trail_never_calls_a_person_out_of_view_erased() -> None:
+    from casework.screens.audit import person_name
+
+    seen, hidden, erased = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    names = {seen: "Yesenia Rondón", hidden: ""}
+    assert person_name(names, seen) == "Yesenia Rondón"
+    assert person_name(names, hidden) == "(nombre no visible para usted)"
+    assert person_name(names, erased) == "(ficha suprimida)"

@@ -134,8 +134,17 @@ def _value(key: str, value: Any, names: Mapping[uuid.UUID, str]) -> str:
             person = uuid.UUID(text)
         except ValueError:
             return text
-        return names.get(person) or t("protection.rights.erased_person")
+        return person_name(names, person)
     return text
+
+
+def person_name(names: Mapping[uuid.UUID, str], person: uuid.UUID) -> str:
+    """A person of the trail by name; one still on record but outside the reader's scope
+    (``""``) is "not shown", never taken for erased; one no longer on record is erased."""
+    name = names.get(person)
+    if name is None:
+        return t("protection.rights.erased_person")
+    return name or t("protection.audit.hidden_person")
 
 
 def details_text(row: AuditRow, names: Mapping[uuid.UUID, str]) -> str:
@@ -278,7 +287,7 @@ class AuditScreen(CaseworkScreen):
     def person_text(self, row: AuditRow) -> str:
         if row.person_id is None:
             return "—"
-        return self.names.get(row.person_id) or t("protection.rights.erased_person")
+        return person_name(self.names, row.person_id)
 
     def _show(self, data: AuditData) -> None:
         self.rows = data.rows

@@ -63,13 +63,18 @@ def events(
 
 def person_names(ctx: Context, person_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
     """Names of the persons a page of the trail is about, for the supervisor reading it (the
-    trail itself keeps ids only). Merged records keep their name; erased persons have none.
-    Supervisors, each for the persons in their scope (the others are left out); an
-    administrator reads the trail by ids only (an empty answer)."""
+    trail itself keeps ids only). Merged records keep their name; erased persons are left
+    out. Supervisors get the names of the persons in their scope; a person still on record
+    but outside the reader's scope -- every person, for an administrator, who reads the
+    trail by ids only -- maps to ``""`` (not shown), so that no one is taken for erased."""
     with ctx.db.read() as session:
         reader = ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
-        if not person_ids or reader.role == Role.ADMIN.value:
+        if not person_ids:
             return {}
+        on_record = set(session.scalars(sa.select(Person.id).where(Person.id.in_(person_ids))))
+        hidden = dict.fromkeys(on_record, "")
+        if reader.role == Role.ADMIN.value:
+            return hidden
         scope = gate.supervision(session, ctx)
         stmt = sa.select(
             Person.id, Person.given_names, Person.first_surname, Person.second_surname
@@ -78,7 +83,7 @@ def person_names(ctx: Context, person_ids: set[uuid.UUID]) -> dict[uuid.UUID, st
         if in_scope is not None:
             stmt = stmt.where(Person.id.in_(in_scope))
         rows = session.execute(stmt).all()
-        return {r[0]: " ".join(p for p in r[1:] if p) for r in rows}
+        return hidden | {r[0]: " ".join(p for p in r[1:] if p) for r in rows}
 
 
 def _events(
