@@ -23,7 +23,11 @@ from casework.services.schemas import WorkerOut
 
 INTAKE = "intake"
 SUPERVISOR_KEYS = frozenset({"caseload", "dedupe", "panel-export", "rights", "audit", "retention"})
-"""Bindings (by id) of the supervisors' screens (F4–F9): supervisors and admins only."""
+"""Bindings (by id) of the supervisors' screens (F4–F9): supervisors (and admins, below)."""
+ADMIN_SUPERVISOR_KEYS = frozenset({"panel-export", "audit", "retention"})
+"""Those an administrator uses too: the anonymised Panel release, the trail (ids only) and
+the retention periods. The caseload, the duplicates and the rights requests list persons:
+supervisors only (services/gate.py)."""
 ADMIN_KEYS = frozenset({"admin"})
 """Bindings (by id) of the administrator's screen (F10)."""
 
@@ -76,10 +80,10 @@ class CaseworkApp(App[int]):
         others (the keys still answer, saying who they are for)."""
         role = self.worker.role if self.worker is not None else None
         allowed: set[str] = set()
-        if role in (Role.SUPERVISOR.value, Role.ADMIN.value):
+        if role == Role.SUPERVISOR.value:
             allowed |= SUPERVISOR_KEYS
         if role == Role.ADMIN.value:
-            allowed |= ADMIN_KEYS
+            allowed |= ADMIN_SUPERVISOR_KEYS | ADMIN_KEYS
         keys = {b.id: b.description for b in self.BINDINGS if isinstance(b, Binding) and b.id}
         bindings = self._bindings.key_to_bindings
         for key, items in bindings.items():
@@ -151,11 +155,12 @@ class CaseworkApp(App[int]):
             return False
         return True
 
-    def _supervising(self, refusal_key: str) -> bool:
-        """Signed in as a supervisor or admin; otherwise say so (``refusal_key``)."""
+    def _supervising(self, refusal_key: str, *, admins: bool = True) -> bool:
+        """Signed in as a supervisor (or an admin, where ``admins``); otherwise say so
+        (``refusal_key``) before any screen opens."""
         if not self._signed_in() or self.worker is None:
             return False
-        if self.worker.role not in ("supervisor", "admin"):
+        if self.worker.role not in (("supervisor", "admin") if admins else ("supervisor",)):
             self.notify(t(refusal_key), severity="warning")
             return False
         return True
@@ -208,8 +213,8 @@ class CaseworkApp(App[int]):
             self.intake_draft = None
 
     def action_caseload(self) -> None:
-        """The supervisor's summary (supervisors and admins only)."""
-        if not self._supervising("ui.caseload.supervisors_only"):
+        """The supervisor's summary (supervisors only: it names persons)."""
+        if not self._supervising("ui.caseload.supervisors_only", admins=False):
             return
         from casework.screens.caseload import CaseloadScreen
 
@@ -224,8 +229,8 @@ class CaseworkApp(App[int]):
         self.push_screen(PanelScreen())
 
     def action_dedupe(self) -> None:
-        """The supervisor's queue of possible duplicates."""
-        if not self._supervising("ui.caseload.supervisors_only"):
+        """The supervisor's queue of possible duplicates (supervisors only)."""
+        if not self._supervising("ui.caseload.supervisors_only", admins=False):
             return
         from casework.screens.dedupe import DedupeQueueScreen
 
@@ -233,8 +238,8 @@ class CaseworkApp(App[int]):
 
     def action_supervise(self, which: str) -> None:
         """Data protection: rights requests (F7), the audit trail (F8), retention review (F9),
-        for supervisors and admins only."""
-        if not self._supervising("protection.supervisors_only"):
+        for supervisors; admins read the trail and set retention periods, not requests."""
+        if not self._supervising("protection.supervisors_only", admins=which != "rights"):
             return
         from casework.screens.audit import AuditScreen
         from casework.screens.retention import RetentionScreen

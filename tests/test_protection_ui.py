@@ -113,6 +113,27 @@ async def test_a_desk_worker_gets_no_supervisor_screens(ctx: Context, database: 
             assert isinstance(app.screen, TodayScreen)
 
 
+async def test_an_administrator_is_told_before_a_screen_that_lists_persons_opens(
+    ctx: Context, database: Database, admin: WorkerOut
+) -> None:
+    persons.register_intake(ctx, intake_data())
+    app = make_app(database)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_as(pilot, "Ana Admin")
+        await settle(pilot)
+        start = app.screen
+        for key in ("f5", "f6", "f7"):  # caseload, duplicates, rights requests
+            await pilot.press(key)
+            await settle(pilot)
+            assert app.screen is start, key
+        shown = [n.message for n in app._notifications]
+        assert len(shown) == 3 and all("supervisión" in m for m in shown), shown
+        assert not any("requiere el rol" in m for m in shown)
+        await pilot.press("f8")  # the trail, by ids: theirs to read
+        await settle(pilot)
+        assert isinstance(app.screen, AuditScreen)
+
+
 def _closed_case(ctx: Context, database: Database, name: str, doc: str) -> None:
     data = person_data(given_names=name, documents=[{"type": "passport", "number": doc}])
     case_id = persons.register_intake(ctx, intake_data(data)).case_id
