@@ -95,52 +95,22 @@ def authenticate(
             .execution_options(populate_existing=True)
         )
         now = utcnow()
+        reason = ""
         if row is None or not row.active:
-            audit(
-                session,
-                Context(ctx.db),
-                "sign_in_failed",
-                "worker",
-                None,
-                reason="unknown",
-                **extra,
-            )
-            failure = NotAllowed("bad_credentials")
+            reason, failure = "unknown", NotAllowed("bad_credentials")
         elif row.locked_until is not None and row.locked_until > now:
-            audit(
-                session,
-                Context(ctx.db),
-                "sign_in_failed",
-                "worker",
-                row.id,
-                reason="locked",
-                **extra,
-            )
-            failure = NotAllowed("account_locked", minutes=_minutes_left(row.locked_until, now))
+            minutes = _minutes_left(row.locked_until, now)
+            reason, failure = "locked", NotAllowed("account_locked", minutes=minutes)
         elif row.password_hash is None:
-            audit(
-                session,
-                Context(ctx.db),
-                "sign_in_failed",
-                "worker",
-                row.id,
-                reason="no_pw",
-                **extra,
-            )
-            failure = NotAllowed("password_not_set")
+            reason, failure = "no_pw", NotAllowed("password_not_set")
         elif not _checked(checked, row.password_hash, password):
             row.failed_sign_ins += 1
-            reason = "bad_password"
+            reason, failure = "bad_password", NotAllowed("bad_credentials")
             if row.failed_sign_ins >= MAX_FAILURES:
                 row.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
                 row.failed_sign_ins = 0
                 reason = "locked_now"
                 failure = NotAllowed("account_locked", minutes=LOCK_MINUTES)
-            else:
-                failure = NotAllowed("bad_credentials")
-            audit(
-                session, Context(ctx.db), "sign_in_failed", "worker", row.id, reason=reason, **extra
-            )
         else:
             if _hasher.check_needs_rehash(row.password_hash):
                 row.password_hash = _hasher.hash(password)
@@ -149,6 +119,8 @@ def authenticate(
             row.last_seen_at = now
             audit(session, Context(ctx.db, row.id), "sign_in", "worker", row.id, **extra)
             return WorkerOut.model_validate(row)
+        who = row.id if row is not None and row.active else None
+        audit(session, Context(ctx.db), "sign_in_failed", "worker", who, reason=reason, **extra)
     raise failure
 
 
