@@ -304,10 +304,6 @@ def write_person(
     return {"access": "outside", "reason": why.value}
 
 
-opening_write = write_person
-"""The name the case-opening writes (contact, referral, guidance) first used: the same rule."""
-
-
 def colleague(session: Session, ctx: Context, worker_id: uuid.UUID | None) -> uuid.UUID:
     """Whose worklist (follow-ups due, referrals waiting) the signed-in worker reads: their
     own (``None`` or their id); another worker's only as a supervisor of that worker's
