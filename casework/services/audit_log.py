@@ -109,9 +109,8 @@ def _events(
         stmt = stmt.where(AuditEvent.action == action)
     if since is not None:
         stmt = stmt.where(AuditEvent.at >= since)
-    if scope is not None and scope.programme_id is not None:
-        in_scope = scope.persons()
-        assert in_scope is not None
+    in_scope = scope.persons() if scope is not None else None
+    if scope is not None and in_scope is not None:
         stmt = stmt.where(
             sa.or_(AuditEvent.person_id.in_(in_scope), Worker.programme_id == scope.programme_id)
         )

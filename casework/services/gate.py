@@ -146,15 +146,23 @@ def standing(session: Session, reader: Worker | None, person_id: uuid.UUID) -> A
         return "own"
     if is_office_wide(reader):
         return "office"
-    if reader.role == Role.SUPERVISOR.value and reader.programme_id is not None:
-        in_programme = session.scalar(
-            sa.select(Case.id)
-            .where(Case.person_id == person_id, Case.programme_id == reader.programme_id)
-            .limit(1)
-        )
-        if in_programme is not None:
-            return "programme"
+    if (
+        reader.role == Role.SUPERVISOR.value
+        and reader.programme_id is not None
+        and _has_case_in(session, person_id, reader.programme_id)
+    ):
+        return "programme"
     return "outside"
+
+
+def _has_case_in(session: Session, person_id: uuid.UUID, programme_id: uuid.UUID) -> bool:
+    """Whether the person has a case (open or closed) in the programme."""
+    found = session.scalar(
+        sa.select(Case.id)
+        .where(Case.person_id == person_id, Case.programme_id == programme_id)
+        .limit(1)
+    )
+    return found is not None
 
 
 def read_person(
@@ -239,12 +247,7 @@ class Scope:
     def covers(self, session: Session, person_id: uuid.UUID) -> bool:
         if self.programme_id is None:
             return True
-        found = session.scalar(
-            sa.select(Case.id)
-            .where(Case.person_id == person_id, Case.programme_id == self.programme_id)
-            .limit(1)
-        )
-        return found is not None
+        return _has_case_in(session, person_id, self.programme_id)
 
 
 def supervision(session: Session, ctx: Context) -> Scope:

@@ -58,8 +58,13 @@ class IntakeResult:
     contact_id: uuid.UUID
 
 
-def live_person(session: Session, person_id: uuid.UUID) -> Person:
-    person = get_or_404(session, Person, person_id, "person")
+def live_person(session: Session, person_id: uuid.UUID, *, locked: bool = False) -> Person:
+    """The person, unless merged into another; ``locked``: read afresh and locked until the
+    write ends (:func:`casework.services.edits.lock`)."""
+    if locked:
+        person = lock(session, Person, person_id, "person")
+    else:
+        person = get_or_404(session, Person, person_id, "person")
     if person.merged_into_id is not None:
         raise NotFound("person_merged", survivor=str(person.merged_into_id))
     return person
@@ -326,9 +331,8 @@ def update_person(
         ) from None
     with ctx.db.write() as session:
         worker = ctx.actor(session)
-        live_person(session, person_id)
+        person = live_person(session, person_id, locked=True)
         details = gate.write_person(session, worker, person_id, reason)
-        person = lock(session, Person, person_id, "person")
         changed = apply_changes(person, changes_of(edit), labels=_PERSON_LABELS)
         if not changed:
             return []
