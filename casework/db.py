@@ -414,9 +414,19 @@ def _prune_backups(folder: Path, stem: str, keep: Path | None = None) -> None:
         old.unlink(missing_ok=True)
 
 
+SIDE_FILES = ("-wal", "-shm", "-journal")
+"""The files SQLite keeps beside a database while it is open or mid-transaction."""
+
+
+def remove_side_files(path: Path) -> None:
+    """Remove what SQLite left beside ``path`` (``-wal``, ``-shm``, ``-journal``)."""
+    for suffix in SIDE_FILES:
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
 def _tighten_database(path: Path) -> None:
     """A database file (and its side files) an older casework created ``0644``: owner only."""
-    for suffix in ("", "-wal", "-shm", "-journal"):
+    for suffix in ("", *SIDE_FILES):
         tighten(path.with_name(path.name + suffix))
 
 

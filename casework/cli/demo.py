@@ -8,7 +8,7 @@ from typing import Any
 
 from casework.cli import DEMO_PEOPLE, add_db_option, check_db_arg, demo_db_arg, open_cli_database
 from casework.cli.signin import add_signin_options
-from casework.db import Database, resolve_url
+from casework.db import Database, remove_side_files, resolve_url
 from casework.errors import CaseworkError
 from casework.i18n import t
 
@@ -46,8 +46,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         finally:
             current.dispose()
     if args.replace and path is not None:
-        for suffix in ("", "-wal", "-shm"):
-            path.with_name(path.name + suffix).unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
+        remove_side_files(path)
     database = open_cli_database(target, create=True)
 
     def progress(done: int, total: int) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
-import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from casework.db import (
     fsync_folder,
     is_encrypted_file,
     raw_connect,
+    remove_side_files,
     script_directory,
     sqlite_url,
 )
@@ -38,8 +38,6 @@ from casework.private_files import copy_private, create_empty
 COMMAND_LINE = "command_line"
 """The ``via`` detail of a security act no signed-in worker did (``casework init --encrypt``
 before anyone exists, ``casework restore``)."""
-
-_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 def _file(db: Database) -> Path:
@@ -110,14 +108,6 @@ class BackupCheck:
     counts: dict[str, int]
     encrypted: bool
 
-    @property
-    def persons(self) -> int:
-        return self.counts.get("person", 0)
-
-    @property
-    def rows(self) -> int:
-        return sum(self.counts.values())
-
 
 def _source_key(source: Path, office_key: str | None, passphrase: str | None) -> str | None:
     """The key to open ``source`` with, from what it looks like (see ``db.file_kind``)."""
@@ -145,8 +135,7 @@ def _private_copy(source: Path, tmp: Path) -> None:
 
 def _remove(path: Path) -> None:
     path.unlink(missing_ok=True)
-    for suffix in _SIDE_FILES:
-        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    remove_side_files(path)
 
 
 def _check_copy(copy: Path, key: str | None, shown: Path) -> BackupCheck:
@@ -201,7 +190,7 @@ def _check_open(conn: Any, key: str | None, shown: Path) -> BackupCheck:
                 "backup_unknown_revision", path=path, revision=row[0] if row else "-"
             )
         _check_text(conn, tables, damaged)
-        counts = {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in tables}
+        counts = _counts(conn, tables)
     except errors as exc:
         raise damaged(str(exc)) from None
     return BackupCheck(str(row[0]), counts, key is not None)
@@ -238,22 +227,11 @@ def _check_text(conn: Any, tables: list[str], damaged: Any) -> None:
         conn.text_factory = str
 
 
-def check_backup(db: Database | None, path: Path, passphrase: str | None = None) -> BackupCheck:
-    """Check a backup file as a restore would, on a private copy in a temporary folder:
-    the backup itself is not opened by SQLite and not changed."""
-    key = _source_key(path, db._passphrase if db is not None else None, passphrase)
-    with tempfile.TemporaryDirectory(prefix="casework-check-") as folder:
-        copy = Path(folder) / "check.db"
-        _private_copy(path, copy)
-        return _check_copy(copy, key, path)
-
-
 @dataclass(frozen=True)
 class RestoreReport:
     source: Path
     target: Path
     previous: Path | None
-    check: BackupCheck
     revision: str | None
     counts: dict[str, int]
     encrypted: bool
@@ -324,8 +302,7 @@ def restore(
         finally:
             conn.close()
         revision = final.revision
-        for suffix in _SIDE_FILES:
-            tmp.with_name(tmp.name + suffix).unlink(missing_ok=True)
+        remove_side_files(tmp)
         fsync_file(tmp)
         mark("ready")
         previous = None
@@ -343,9 +320,7 @@ def restore(
     except BaseException:
         _remove(tmp)
         raise
-    return RestoreReport(
-        source, target, previous, check, revision, final.counts, result_key is not None
-    )
+    return RestoreReport(source, target, previous, revision, final.counts, result_key is not None)
 
 
 def _close_live(current: Database, target: Path) -> None:
@@ -441,23 +416,17 @@ def _encrypt_file(
                 check.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             check.close()
-        for suffix in _SIDE_FILES:
-            tmp.with_name(tmp.name + suffix).unlink(missing_ok=True)
+        remove_side_files(tmp)
         fsync_file(tmp)
         os.replace(tmp, path)
     except BaseException:
         _remove(tmp)
         raise
-    for suffix in _SIDE_FILES:
-        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    remove_side_files(path)
     fsync_folder(path.parent)
 
 
-def _counts(conn: Any) -> dict[str, int]:
-    names = [
-        r[0]
-        for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )
-    ]
+def _counts(conn: Any, tables: list[str] | None = None) -> dict[str, int]:
+    """Rows per table (of ``tables``, or of every table)."""
+    names = _tables(conn) if tables is None else tables
     return {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
