@@ -6,7 +6,7 @@ import argparse
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -17,9 +17,6 @@ from casework.db import Database, resolve_url
 from casework.errors import CaseworkError
 from casework.i18n import t
 from casework.models.enums import Role
-
-if TYPE_CHECKING:
-    pass
 
 
 def register(sub: Any) -> None:

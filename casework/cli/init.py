@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -23,9 +23,6 @@ from casework.cli import add_db_option, check_db_arg, open_cli_database
 from casework.db import Database, resolve_url
 from casework.errors import CaseworkError, Conflict, NotAllowed
 from casework.i18n import t
-
-if TYPE_CHECKING:
-    pass
 
 
 def add_passphrase_option(parser: argparse.ArgumentParser) -> None:
