@@ -155,9 +155,11 @@ class CaseworkApp(App[int]):
             return False
         return True
 
-    def _supervising(self, refusal_key: str, *, admins: bool = True) -> bool:
-        """Signed in as a supervisor (or an admin, where ``admins``); otherwise say so
-        (``refusal_key``) before any screen opens."""
+    def _supervising(self, key: str, refusal_key: str) -> bool:
+        """Signed in as a supervisor (or an admin, for the ``key`` bindings in
+        :data:`ADMIN_SUPERVISOR_KEYS`); otherwise say so (``refusal_key``) before any screen
+        opens."""
+        admins = key in ADMIN_SUPERVISOR_KEYS
         if not self._signed_in() or self.worker is None:
             return False
         if self.worker.role not in (("supervisor", "admin") if admins else ("supervisor",)):
@@ -214,7 +216,7 @@ class CaseworkApp(App[int]):
 
     def action_caseload(self) -> None:
         """The supervisor's summary (supervisors only: it names persons)."""
-        if not self._supervising("ui.caseload.supervisors_only", admins=False):
+        if not self._supervising("caseload", "ui.caseload.supervisors_only"):
             return
         from casework.screens.caseload import CaseloadScreen
 
@@ -222,7 +224,7 @@ class CaseworkApp(App[int]):
 
     def action_panel(self) -> None:
         """Preview and export the anonymised statistics (supervisors and admins)."""
-        if not self._supervising("ui.caseload.supervisors_only"):
+        if not self._supervising("panel-export", "ui.caseload.supervisors_only"):
             return
         from casework.screens.panel import PanelScreen
 
@@ -230,7 +232,7 @@ class CaseworkApp(App[int]):
 
     def action_dedupe(self) -> None:
         """The supervisor's queue of possible duplicates (supervisors only)."""
-        if not self._supervising("ui.caseload.supervisors_only", admins=False):
+        if not self._supervising("dedupe", "ui.caseload.supervisors_only"):
             return
         from casework.screens.dedupe import DedupeQueueScreen
 
@@ -239,7 +241,7 @@ class CaseworkApp(App[int]):
     def action_supervise(self, which: str) -> None:
         """Data protection: rights requests (F7), the audit trail (F8), retention review (F9),
         for supervisors; admins read the trail and set retention periods, not requests."""
-        if not self._supervising("protection.supervisors_only", admins=which != "rights"):
+        if not self._supervising(which, "protection.supervisors_only"):
             return
         from casework.screens.audit import AuditScreen
         from casework.screens.retention import RetentionScreen
