@@ -46,10 +46,13 @@ class FormModal(CaseworkModal[bool]):
     """Typing starts in the first field, not on the scrolling box around the form (Textual
     focuses only when nothing is focused yet: a subclass's ``on_mount`` focus wins)."""
 
-    def __init__(self) -> None:
+    def __init__(self, reason: str | None = None) -> None:
         super().__init__()
         self.request_id = uuid.uuid4()
         """One id per opened form: a second Ctrl+S returns the first result."""
+        self.reason = reason
+        """The reason the person's file was opened with, when it is outside the worker's
+        caseload: a write about the person passes it on (services/gate.py)."""
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="modal-box"):
@@ -167,10 +170,8 @@ class ContactModal(FormModal):
     TITLE_KEY = "ui.form.contact_title"
 
     def __init__(self, person_id: uuid.UUID, reason: str | None = None) -> None:
-        super().__init__()
+        super().__init__(reason)
         self.person_id = person_id
-        self.reason = reason
-        """The reason the file was opened with, when it is outside the worker's caseload."""
 
     def fields(self) -> ComposeResult:
         yield Label(t("ui.field.reasons"))
@@ -208,10 +209,8 @@ class NoteModal(FormModal):
     TITLE_KEY = "ui.form.note_title"
 
     def __init__(self, person_id: uuid.UUID, reason: str | None = None) -> None:
-        super().__init__()
+        super().__init__(reason)
         self.person_id = person_id
-        self.reason = reason
-        """The reason the file was opened with, when it is outside the worker's caseload."""
 
     def fields(self) -> ComposeResult:
         yield TextArea(id="text")
@@ -237,11 +236,9 @@ class StatusModal(FormModal):
     def __init__(
         self, person_id: uuid.UUID, current: str | None, reason: str | None = None
     ) -> None:
-        super().__init__()
+        super().__init__(reason)
         self.person_id = person_id
         self.current = current
-        self.reason = reason
-        """The reason the file was opened with, when it is outside the worker's caseload."""
 
     def fields(self) -> ComposeResult:
         yield Label(t("ui.field.status"))
@@ -289,10 +286,8 @@ class ReferralModal(FormModal):
     TITLE_KEY = "ui.form.referral_title"
 
     def __init__(self, person_id: uuid.UUID, reason: str | None = None) -> None:
-        super().__init__()
+        super().__init__(reason)
         self.person_id = person_id
-        self.reason = reason
-        """The reason the file was opened with, when it is outside the worker's caseload."""
         self.catalogue: tuple[refdata.Destination, ...] = refdata.destinations()
         """Shipped destinations at once; the office's own join them when loaded."""
         self._pending_destination: str | None = None
@@ -403,10 +398,8 @@ class MoveReferralModal(FormModal):
     TITLE_KEY = "ui.form.move_title"
 
     def __init__(self, referral: ReferralOut, reason: str | None = None) -> None:
-        super().__init__()
+        super().__init__(reason)
         self.referral = referral
-        self.reason = reason
-        """The reason the file was opened with, when it is outside the worker's caseload."""
         self.from_status = referral.status
         """The status the form moves from: as opened, or as on record after a conflict."""
 
@@ -466,10 +459,8 @@ class FollowUpModal(FormModal):
     TITLE_KEY = "ui.form.follow_up_title"
 
     def __init__(self, person_id: uuid.UUID, reason: str | None = None) -> None:
-        super().__init__()
+        super().__init__(reason)
         self.person_id = person_id
-        self.reason = reason
-        """The reason the file was opened with, when it is outside the worker's caseload."""
 
     def fields(self) -> ComposeResult:
         yield Label(t("ui.field.due"))
@@ -500,11 +491,9 @@ class CloseFollowUpModal(FormModal):
     TITLE_KEY = "ui.form.close_title"
 
     def __init__(self, follow_up: FollowUpOut, status: str, reason: str | None = None) -> None:
-        super().__init__()
+        super().__init__(reason)
         self.follow_up = follow_up
         self.status = status
-        self.reason = reason
-        """The file's reason (from the person screen; the day screen lists the worker's own)."""
 
     def fields(self) -> ComposeResult:
         yield Static(self.follow_up.what, classes="help-text")
@@ -545,10 +534,8 @@ class RescheduleModal(FormModal):
     TITLE_KEY = "ui.form.reschedule_title"
 
     def __init__(self, follow_up: FollowUpOut, reason: str | None = None) -> None:
-        super().__init__()
+        super().__init__(reason)
         self.follow_up = follow_up
-        self.reason = reason
-        """The file's reason (from the person screen; the day screen lists the worker's own)."""
         self.base = follow_up.due_on
         """The date the form postpones from: as opened, or as on record after a conflict."""
 
