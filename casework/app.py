@@ -17,7 +17,7 @@ from casework.screens.common import (
     remember_destinations,
     translate_bindings,
 )
-from casework.services import auth, catalogue, workers
+from casework.services import auth, catalogue, staff
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
@@ -101,7 +101,7 @@ class CaseworkApp(App[int]):
     def on_mount(self) -> None:
         self.title = "casework"
         ctx = Context(self.database)
-        if workers.is_empty(ctx):
+        if staff.is_empty(ctx):
             from casework.screens.first_run import FirstRunScreen
 
             self.push_screen(FirstRunScreen())
@@ -109,10 +109,10 @@ class CaseworkApp(App[int]):
         if self.demo:
             # A demo database's synthetic desk worker has no password: no prompt. A real
             # database opened with --demo still asks.
-            demo_worker = workers.find_worker(ctx, "demo")
+            demo_worker = staff.find_worker(ctx, "demo")
             if demo_worker is not None and not auth.has_password(ctx, demo_worker.id):
                 try:  # refused once anyone in the database has a password
-                    self.start_session(workers.sign_in(ctx, demo_worker.id))
+                    self.start_session(staff.sign_in(ctx, demo_worker.id))
                     return
                 except NotAllowed:
                     pass

@@ -18,7 +18,7 @@ from casework import clock
 from casework.db import Database, open_database
 from casework.i18n import set_language
 from casework.models import Base
-from casework.services import workers
+from casework.services import staff
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
@@ -189,7 +189,7 @@ def cli_user(password_file: Callable[[str], Path]) -> Callable[[Database, str], 
 
 @pytest.fixture
 def admin(database: Database) -> WorkerOut:
-    return workers.first_run(
+    return staff.first_run(
         Context(database),
         {"code": "OFMIG", "name": "Oficina de Migrantes"},
         {"username": "admin", "full_name": "Ana Admin"},
@@ -198,7 +198,7 @@ def admin(database: Database) -> WorkerOut:
 
 @pytest.fixture
 def worker(database: Database, admin: WorkerOut) -> WorkerOut:
-    return workers.create_worker(
+    return staff.create_worker(
         Context(database, admin.id),
         {"username": "dfuentes", "full_name": "Daniela Fuentes", "programme_code": "OFMIG"},
     )
@@ -206,7 +206,7 @@ def worker(database: Database, admin: WorkerOut) -> WorkerOut:
 
 @pytest.fixture
 def supervisor(database: Database, admin: WorkerOut) -> WorkerOut:
-    return workers.create_worker(
+    return staff.create_worker(
         Context(database, admin.id),
         {
             "username": "creyes",

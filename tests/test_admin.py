@@ -17,7 +17,7 @@ from casework.screens.admin import AdminScreen, DestinationModal, NewWorkerModal
 from casework.screens.forms import ReferralModal
 from casework.screens.retention import ConfirmModal
 from casework.screens.today import TodayScreen
-from casework.services import auth, persons, workers
+from casework.services import auth, persons, staff
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
@@ -67,14 +67,14 @@ def test_a_new_worker_signs_in_with_the_temporary_password(
     admin_ctx: Context, database: Database
 ) -> None:
     with pytest.raises(InvalidInput) as err:
-        workers.add_worker(
+        staff.add_worker(
             admin_ctx, {"username": "Carla", "full_name": "Carla Soto", "password": "corta"}
         )
     [short] = err.value.errors
     assert (short.field, short.code) == ("password", "password_too_short")
     assert "10" in short.message("es") and "10" in short.message("en")
 
-    carla = workers.add_worker(
+    carla = staff.add_worker(
         admin_ctx,
         {
             "username": "Carla",
@@ -87,7 +87,7 @@ def test_a_new_worker_signs_in_with_the_temporary_password(
     assert (carla.username, carla.programme_code, carla.has_password) == ("carla", "OFMIG", True)
     assert auth.authenticate(Context(database), "carla", TEMPORARY).role == "supervisor"
     with pytest.raises(InvalidInput) as err:
-        workers.add_worker(
+        staff.add_worker(
             admin_ctx, {"username": "carla", "full_name": "Otra", "password": TEMPORARY}
         )
     assert (err.value.errors[0].field, err.value.errors[0].code) == ("username", "username_taken")
@@ -100,30 +100,30 @@ def test_a_new_worker_signs_in_with_the_temporary_password(
 def test_only_an_administrator_manages_staff(
     admin_ctx: Context, ctx: Context, database: Database, supervisor: WorkerOut, worker: WorkerOut
 ) -> None:
-    [programme] = workers.programmes(admin_ctx)
+    [programme] = staff.programmes(admin_ctx)
     for who in (ctx, Context(database, supervisor.id)):
         for call in (
-            lambda c: workers.staff(c),
-            lambda c: workers.add_worker(
+            lambda c: staff.staff(c),
+            lambda c: staff.add_worker(
                 c, {"username": "x1", "full_name": "X", "password": TEMPORARY}
             ),
-            lambda c: workers.set_active(c, worker.id, False),
-            lambda c: workers.change_worker(c, worker.id, {"full_name": "X", "role": "admin"}),
-            lambda c: workers.reset_password(c, worker.id, {"password": TEMPORARY}),
-            lambda c: workers.unlock(c, worker.id),
-            lambda c: workers.rename_programme(c, programme.id, {"name": "Otra"}),
+            lambda c: staff.set_active(c, worker.id, False),
+            lambda c: staff.change_worker(c, worker.id, {"full_name": "X", "role": "admin"}),
+            lambda c: staff.reset_password(c, worker.id, {"password": TEMPORARY}),
+            lambda c: staff.unlock(c, worker.id),
+            lambda c: staff.rename_programme(c, programme.id, {"name": "Otra"}),
         ):
             with pytest.raises(NotAllowed):
                 call(who)
-    assert workers.get_worker(ctx, worker.id).role == "worker"
+    assert staff.get_worker(ctx, worker.id).role == "worker"
 
 
 def test_a_deactivated_worker_cannot_sign_in_and_their_cases_stay(
     admin_ctx: Context, ctx: Context, database: Database, worker: WorkerOut
 ) -> None:
     persons.register_intake(ctx, intake_data())
-    workers.reset_password(admin_ctx, worker.id, {"password": TEMPORARY})
-    workers.set_active(admin_ctx, worker.id, False)
+    staff.reset_password(admin_ctx, worker.id, {"password": TEMPORARY})
+    staff.set_active(admin_ctx, worker.id, False)
     with pytest.raises(NotAllowed) as err:
         auth.authenticate(Context(database), "dfuentes", TEMPORARY)
     assert err.value.code == "bad_credentials"
@@ -131,7 +131,7 @@ def test_a_deactivated_worker_cannot_sign_in_and_their_cases_stay(
         persons.register_intake(ctx, intake_data())  # a session left open stops working too
     with database.read() as s:
         assert s.scalar(sa.select(Case.worker_id)) == worker.id
-    workers.set_active(admin_ctx, worker.id, True)
+    staff.set_active(admin_ctx, worker.id, True)
     assert auth.authenticate(Context(database), "dfuentes", TEMPORARY).id == worker.id
     assert [a for a, _ in _audit(database, "worker")][-2:] == ["deactivate", "reactivate"]
 
@@ -140,16 +140,16 @@ def test_the_last_administrator_cannot_leave_or_be_demoted(
     admin_ctx: Context, admin: WorkerOut, database: Database
 ) -> None:
     with pytest.raises(Conflict) as err:
-        workers.set_active(admin_ctx, admin.id, False)
+        staff.set_active(admin_ctx, admin.id, False)
     assert "administración" in err.value.message("es")
     assert "administrator" in err.value.message("en")
     with pytest.raises(Conflict):
-        workers.change_worker(admin_ctx, admin.id, {"full_name": "Ana", "role": "worker"})
-    second = workers.add_worker(
+        staff.change_worker(admin_ctx, admin.id, {"full_name": "Ana", "role": "worker"})
+    second = staff.add_worker(
         admin_ctx,
         {"username": "beto", "full_name": "Beto Admin", "role": "admin", "password": TEMPORARY},
     )
-    changed = workers.change_worker(
+    changed = staff.change_worker(
         admin_ctx,
         admin.id,
         {"full_name": "Ana Admin", "role": "supervisor", "programme_code": "OFMIG"},
@@ -160,28 +160,28 @@ def test_the_last_administrator_cannot_leave_or_be_demoted(
         {"from_role": "admin", "to_role": "supervisor"},
     )
     with pytest.raises(Conflict):  # now Beto is the last one
-        workers.set_active(Context(database, second.id), second.id, False)
+        staff.set_active(Context(database, second.id), second.id, False)
 
 
 def test_a_locked_out_worker_is_unlocked_or_given_a_new_password(
     admin_ctx: Context, database: Database, worker: WorkerOut
 ) -> None:
     public = Context(database)
-    workers.reset_password(admin_ctx, worker.id, {"password": TEMPORARY})
+    staff.reset_password(admin_ctx, worker.id, {"password": TEMPORARY})
     for _ in range(auth.MAX_FAILURES):
         with pytest.raises(NotAllowed):
             auth.authenticate(public, "dfuentes", "no es la clave")
-    locked = next(w for w in workers.staff(admin_ctx) if w.id == worker.id)
+    locked = next(w for w in staff.staff(admin_ctx) if w.id == worker.id)
     assert locked.locked and locked.locked_until is not None
     with pytest.raises(NotAllowed) as err:
         auth.authenticate(public, "dfuentes", TEMPORARY)
     assert err.value.code == "account_locked"
 
-    assert not workers.unlock(admin_ctx, worker.id).locked
+    assert not staff.unlock(admin_ctx, worker.id).locked
     assert auth.authenticate(public, "dfuentes", TEMPORARY).id == worker.id
     with pytest.raises(InvalidInput):
-        workers.reset_password(admin_ctx, worker.id, {"password": "corta"})
-    workers.reset_password(admin_ctx, worker.id, {"password": "otra clave temporal"})
+        staff.reset_password(admin_ctx, worker.id, {"password": "corta"})
+    staff.reset_password(admin_ctx, worker.id, {"password": "otra clave temporal"})
     with pytest.raises(NotAllowed):
         auth.authenticate(public, "dfuentes", TEMPORARY)
     assert auth.authenticate(public, "dfuentes", "otra clave temporal").id == worker.id
@@ -191,21 +191,21 @@ def test_a_locked_out_worker_is_unlocked_or_given_a_new_password(
 def test_programmes_are_added_renamed_and_counted(
     admin_ctx: Context, database: Database, worker: WorkerOut
 ) -> None:
-    omil = workers.create_programme(admin_ctx, {"code": "OMIL", "name": "OMIL"})
-    workers.rename_programme(admin_ctx, omil.id, {"name": "Intermediación Laboral"})
+    omil = staff.create_programme(admin_ctx, {"code": "OMIL", "name": "OMIL"})
+    staff.rename_programme(admin_ctx, omil.id, {"name": "Intermediación Laboral"})
     with pytest.raises(InvalidInput):
-        workers.rename_programme(admin_ctx, omil.id, {"name": "  "})
-    workers.change_worker(
+        staff.rename_programme(admin_ctx, omil.id, {"name": "  "})
+    staff.change_worker(
         admin_ctx,
         worker.id,
         {"full_name": "Daniela Fuentes", "role": "worker", "programme_code": "OMIL"},
     )
     with pytest.raises(InvalidInput) as err:
-        workers.change_worker(
+        staff.change_worker(
             admin_ctx, worker.id, {"full_name": "D", "role": "worker", "programme_code": "NOPE"}
         )
     assert err.value.errors[0].field == "programme_code"
-    counts = {p.code: (p.name, p.workers) for p in workers.programmes(admin_ctx)}
+    counts = {p.code: (p.name, p.workers) for p in staff.programmes(admin_ctx)}
     assert counts == {
         "OMIL": ("Intermediación Laboral", 1),
         "OFMIG": ("Oficina de Migrantes", 1),  # the admin
@@ -223,12 +223,12 @@ def desk(desk_database: Database, frozen_clock: dt.datetime) -> Database:
 
 @pytest.fixture
 def office(desk: Database) -> tuple[WorkerOut, WorkerOut]:
-    admin = workers.first_run(
+    admin = staff.first_run(
         Context(desk),
         {"code": "OFMIG", "name": "Oficina de Migrantes"},
         {"username": "admin", "full_name": "Ana Admin"},
     )
-    desk_worker = workers.create_worker(
+    desk_worker = staff.create_worker(
         Context(desk, admin.id),
         {"username": "dfuentes", "full_name": "Daniela Fuentes", "programme_code": "OFMIG"},
     )

@@ -12,7 +12,7 @@ import pytest
 
 from casework.cli import main
 from casework.db import BACKUPS_KEPT, Database, is_encrypted_file, open_database
-from casework.services import backup, persons, workers
+from casework.services import backup, persons, staff
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
@@ -24,7 +24,7 @@ def office(tmp_path: Path, sqlite_template: Path) -> tuple[Database, WorkerOut]:
     path = tmp_path / "office.db"
     shutil.copy(sqlite_template, path)
     db = open_database(str(path))
-    admin = workers.first_run(
+    admin = staff.first_run(
         Context(db), {"code": "OFMIG", "name": "Oficina"}, {"username": "ana", "full_name": "Ana"}
     )
     return db, admin

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from casework.db import BACKUPS_KEPT, Database, open_database, raw_connect
-from casework.services import backup, persons, workers
+from casework.services import backup, persons, staff
 from casework.services.context import Context
 
 from .factories import intake_data, person_data
@@ -62,7 +62,7 @@ def scene(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path)
     if key is not None:
         backup.encrypt(open_database(str(live), upgrade=False), key)
     db = open_database(str(live), passphrase=key)
-    admin = workers.first_run(
+    admin = staff.first_run(
         Context(db), {"code": "OFMIG", "name": "Oficina"}, {"username": "ana", "full_name": "Ana"}
     )
     _add(db, admin, "antes", 6)

@@ -16,7 +16,7 @@ from casework import clock
 from casework.db import Database
 from casework.errors import CaseworkError, Conflict, NotAllowed
 from casework.models import AuditEvent, Base, FollowUp, Person, RightsRequest
-from casework.services import dedupe, files, followups, guidance, persons, referrals, rights
+from casework.services import dedupe, followups, guidance, person_file, persons, referrals, rights
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
@@ -139,7 +139,7 @@ def test_a_blocked_file_can_still_be_read_and_the_reading_is_audited(
     ctx: Context, database: Database, person_id: uuid.UUID
 ) -> None:
     block = _block(ctx, person_id)
-    opened = files.open_file(ctx, person_id)  # what the person screen reads, in one call
+    opened = person_file.open_file(ctx, person_id)  # what the person screen reads, in one call
     assert opened.blocked == block  # the banner
     assert opened.detail.given_names == "Yesenia Carolina"
     assert opened.timeline

@@ -1,4 +1,4 @@
-"""Who may open a person's file and at what cost (services/files.py), and the case's
+"""Who may open a person's file and at what cost (services/person_file.py), and the case's
 vulnerability flags (services/cases.py), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from casework.db import Database
 from casework.errors import InvalidInput, NotAllowed
 from casework.models import AuditEvent, Case
-from casework.services import cases, files, persons, visibility, workers
+from casework.services import cases, person_file, persons, staff, visibility
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
@@ -19,7 +19,7 @@ from .factories import intake_data
 
 
 def _colleague(database: Database, admin: WorkerOut, username: str = "otra") -> Context:
-    other = workers.create_worker(
+    other = staff.create_worker(
         Context(database, admin.id),
         {"username": username, "full_name": "Otra Persona", "programme_code": "OFMIG"},
     )
@@ -50,8 +50,8 @@ def test_access_is_own_programme_or_outside(
 ) -> None:
     pid = persons.register_intake(ctx, intake_data()).person_id
     other = _colleague(database, admin)
-    workers.create_programme(Context(database, admin.id), {"code": "OMIL", "name": "OMIL"})
-    elsewhere = workers.create_worker(
+    staff.create_programme(Context(database, admin.id), {"code": "OMIL", "name": "OMIL"})
+    elsewhere = staff.create_worker(
         Context(database, admin.id),
         {
             "username": "omil",
@@ -60,16 +60,16 @@ def test_access_is_own_programme_or_outside(
             "programme_code": "OMIL",
         },
     )
-    assert files.access(ctx, pid) == "own"
-    assert files.access(Context(database, supervisor.id), pid) == "programme"
-    assert files.access(other, pid) == "outside"
-    assert files.access(Context(database, elsewhere.id), pid) == "outside"
+    assert person_file.access(ctx, pid) == "own"
+    assert person_file.access(Context(database, supervisor.id), pid) == "programme"
+    assert person_file.access(other, pid) == "outside"
+    assert person_file.access(Context(database, elsewhere.id), pid) == "outside"
     # Admins manage the office; they do not read files silently.
-    assert files.access(Context(database, admin.id), pid) == "outside"
+    assert person_file.access(Context(database, admin.id), pid) == "outside"
     with pytest.raises(NotAllowed):  # nobody signed in stands nowhere: refused
-        files.access(Context(database), pid)
+        person_file.access(Context(database), pid)
     # An office-wide supervisor's programme is the whole office.
-    wide = workers.create_worker(
+    wide = staff.create_worker(
         Context(database, admin.id),
         {
             "username": "jefa",
@@ -79,7 +79,7 @@ def test_access_is_own_programme_or_outside(
             "office_wide": True,
         },
     )
-    assert files.access(Context(database, wide.id), pid) == "office"
+    assert person_file.access(Context(database, wide.id), pid) == "office"
 
 
 def test_an_outside_view_needs_a_reason_and_records_only_its_code(
@@ -88,21 +88,21 @@ def test_an_outside_view_needs_a_reason_and_records_only_its_code(
     pid = persons.register_intake(ctx, intake_data()).person_id
     other = _colleague(database, admin)
     with pytest.raises(NotAllowed) as refused:
-        files.get_person(other, pid)
+        person_file.get_person(other, pid)
     assert refused.value.code == "reason_required"
     assert _views(database, pid) == []  # refused: no view recorded
     with pytest.raises(InvalidInput):
-        files.get_person(other, pid, reason="curiosidad")
+        person_file.get_person(other, pid, reason="curiosidad")
     assert _views(database, pid) == []
 
-    detail = files.get_person(other, pid, reason="colleague_help")
+    detail = person_file.get_person(other, pid, reason="colleague_help")
     assert detail.given_names == "Yesenia Carolina"
     [view] = _views(database, pid)
     assert view.worker_id == other.actor_id
     assert view.details == {"access": "outside", "reason": "colleague_help", "what": "detail"}
 
     # Her own caseload opens as before, without a reason and without one recorded.
-    files.get_person(ctx, pid)
+    person_file.get_person(ctx, pid)
     assert [v.details for v in _views(database, pid) if v.worker_id == ctx.actor_id] == [
         {"access": "own", "what": "detail"}
     ]
@@ -113,16 +113,16 @@ def test_a_contact_recorded_at_the_desk_makes_the_person_part_of_the_caseload(
 ) -> None:
     pid = persons.register_intake(ctx, intake_data()).person_id
     other = _colleague(database, admin)
-    assert files.access(other, pid) == "outside"
-    files.get_person(other, pid, reason="desk_visit")
+    assert person_file.access(other, pid) == "outside"
+    person_file.get_person(other, pid, reason="desk_visit")
     # Recording the visit is no way around the reason: without it nothing is written.
     with pytest.raises(NotAllowed) as refused:
         persons.record_contact(other, pid, {"reasons": ["health"]})
     assert refused.value.code == "reason_required"
-    assert files.access(other, pid) == "outside"
+    assert person_file.access(other, pid) == "outside"
     persons.record_contact(other, pid, {"reasons": ["health"]}, reason="desk_visit")
-    assert files.access(other, pid) == "own"
-    files.get_person(other, pid)  # no reason asked any more
+    assert person_file.access(other, pid) == "own"
+    person_file.get_person(other, pid)  # no reason asked any more
 
 
 # Case flags ----------------------------------------------------------------------------------
@@ -206,8 +206,8 @@ def test_the_current_case_is_the_readers_own_open_one(
     ctx: Context, database: Database, admin: WorkerOut
 ) -> None:
     pid = persons.register_intake(ctx, intake_data()).person_id
-    workers.create_programme(Context(database, admin.id), {"code": "OMIL", "name": "OMIL"})
-    omil = workers.create_worker(
+    staff.create_programme(Context(database, admin.id), {"code": "OMIL", "name": "OMIL"})
+    omil = staff.create_worker(
         Context(database, admin.id),
         {"username": "omil", "full_name": "Olga Omil", "programme_code": "OMIL"},
     )

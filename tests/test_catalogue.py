@@ -13,7 +13,7 @@ from casework.cli import main
 from casework.db import Database
 from casework.errors import InvalidInput, NotAllowed
 from casework.models import AuditEvent, FollowUp, LocalDestination
-from casework.services import auth, catalogue, persons, referrals, workers
+from casework.services import auth, catalogue, persons, referrals, staff
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
@@ -219,7 +219,7 @@ def test_catalogue_command_line(
     path = str(tmp_path / "office.db")
     db = open_database(path)
     ctx = Context(db)
-    first = workers.first_run(
+    first = staff.first_run(
         ctx,
         {"code": "OFMIG", "name": "Oficina de Migrantes"},
         {"username": "ana", "full_name": "Ana Pizarro"},

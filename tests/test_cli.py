@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from casework import __version__
 from casework.cli import main
 from casework.db import Database, open_database
-from casework.services import workers
+from casework.services import staff
 from casework.services.context import Context
 
 from .conftest import PgServer
@@ -101,7 +101,7 @@ def office(tmp_path: Path, sqlite_template: Path) -> str:
     path = tmp_path / "office.db"
     shutil.copy(sqlite_template, path)
     db = open_database(str(path))
-    workers.first_run(
+    staff.first_run(
         Context(db), {"code": "OFMIG", "name": "Oficina"}, {"username": "ana", "full_name": "Ana"}
     )
     db.dispose()

@@ -24,7 +24,7 @@ from casework.cli import build_parser, leaf_commands, main
 from casework.db import Database, is_encrypted_file, open_database
 from casework.errors import NotAllowed
 from casework.models import AuditEvent, SignInToken, Worker
-from casework.services import auth, backup, catalogue, persons, rights, workers
+from casework.services import auth, backup, catalogue, persons, rights, staff
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
@@ -62,13 +62,13 @@ def office_template(tmp_path_factory: pytest.TempPathFactory, sqlite_template: P
     path = folder / "office.db"
     shutil.copy(sqlite_template, path)
     db = open_database(str(path))
-    admin = workers.first_run(
+    admin = staff.first_run(
         Context(db),
         {"code": "OFMIG", "name": "Oficina de Migrantes"},
         {"username": "ana", "full_name": "Ana Admin"},
     )
     boss = Context(db, admin.id)
-    sup = workers.create_worker(
+    sup = staff.create_worker(
         boss,
         {
             "username": "sara",
@@ -77,7 +77,7 @@ def office_template(tmp_path_factory: pytest.TempPathFactory, sqlite_template: P
             "programme_code": "OFMIG",
         },
     )
-    desk = workers.create_worker(
+    desk = staff.create_worker(
         boss, {"username": "walt", "full_name": "Walter Desk", "programme_code": "OFMIG"}
     )
     with db.write() as session:
@@ -533,7 +533,7 @@ def test_a_temporary_password_must_be_changed_first(
         ana = s.scalar(sa.select(Worker.id).where(Worker.username == "ana"))
         walt = s.scalar(sa.select(Worker.id).where(Worker.username == "walt"))
     assert ana is not None and walt is not None
-    workers.reset_password(Context(db, ana), walt, {"password": "provisoria de walt"})
+    staff.reset_password(Context(db, ana), walt, {"password": "provisoria de walt"})
     db.dispose()
     temporary = str(pw_file("walt", password="provisoria de walt"))
     assert (

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from casework.db import Database, open_database
 from casework.errors import EditConflict, InvalidInput
 from casework.models import AuditEvent, Case, FollowUp, Person, Referral, ReferralEvent
-from casework.services import cases, files, followups, guidance, persons, referrals, workers
+from casework.services import cases, followups, guidance, person_file, persons, referrals, staff
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
@@ -126,7 +126,7 @@ def test_corrections_of_different_fields_of_one_person_both_stand(
 ) -> None:
     def desk(who: Context, field: str, value: str) -> Any:
         def read() -> Any:
-            return getattr(files.get_person(who, person_id), field)
+            return getattr(person_file.get_person(who, person_id), field)
 
         def write(base: Any) -> list[str]:
             return persons.update_person(who, person_id, {field: {"base": base, "new": value}})
@@ -147,7 +147,7 @@ def test_the_same_field_corrected_at_two_desks_keeps_one_and_tells_the_other(
 ) -> None:
     def desk(who: Context, phone: str, email: str) -> Any:
         def read() -> tuple[str | None, str | None]:
-            detail = files.get_person(who, person_id)
+            detail = person_file.get_person(who, person_id)
             return detail.phone, detail.email
 
         def write(base: tuple[str | None, str | None]) -> list[str]:
@@ -320,7 +320,7 @@ def test_a_correction_checks_each_field_against_what_the_form_started_from(
         stale.value.message("es")
     )
     assert "now on record «+56987654321», you typed «+56911111111»" in stale.value.message("en")
-    detail = files.get_person(ctx, person_id)
+    detail = person_file.get_person(ctx, person_id)
     assert (detail.phone, detail.nationality) == ("+56987654321", "VEN")  # nothing half-written
     # Names and dates are checked the same way; the sort name follows the names.
     assert persons.update_person(
@@ -394,7 +394,7 @@ def test_row_versions_survive_a_downgrade_and_start_at_one(tmp_path: Path) -> No
     from alembic import command
 
     db = open_database(str(tmp_path / "v.db"))
-    admin = workers.first_run(
+    admin = staff.first_run(
         Context(db), {"code": "OFMIG", "name": "Oficina"}, {"username": "admin", "full_name": "A"}
     )
     pid = persons.register_intake(Context(db, admin.id), intake_data()).person_id

@@ -20,7 +20,7 @@ from casework import rut
 from casework.db import Database
 from casework.errors import CaseworkError, Conflict
 from casework.models import AuditEvent, IdentityDocument, ImportRef, MatchPair, Person, Worker
-from casework.services import auth, dedupe, persons, workers
+from casework.services import auth, dedupe, persons, staff
 from casework.services.context import Context
 from casework.services.importing import import_persons
 from casework.services.schemas import WorkerOut
@@ -189,12 +189,12 @@ def test_twenty_wrong_passwords_at_once_lock_the_account_as_one_after_another(
     monkeypatch.setattr(
         auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=512, parallelism=1)
     )
-    staff = workers.create_worker(
+    guard = staff.create_worker(
         Context(database, admin.id),
         {"username": "pguard", "full_name": "Pablo Guardia", "programme_code": "OFMIG"},
     )
     for _round in range(3):
-        auth.set_password(Context(database, admin.id), staff.id, "una clave larga y buena")
+        auth.set_password(Context(database, admin.id), guard.id, "una clave larga y buena")
         results = at_once(
             *[lambda: auth.authenticate(Context(database), "pguard", "mala clave 123")] * 20
         )
@@ -203,7 +203,7 @@ def test_twenty_wrong_passwords_at_once_lock_the_account_as_one_after_another(
         # The sequential rule: four refusals, the fifth locks, fifteen find it locked.
         assert codes == {"bad_credentials": auth.MAX_FAILURES - 1, "account_locked": 16}
         with database.read() as s:
-            row = s.get(Worker, staff.id)
+            row = s.get(Worker, guard.id)
             assert row is not None and row.locked_until is not None
             assert row.failed_sign_ins == 0
         with pytest.raises(CaseworkError) as locked:
@@ -336,7 +336,7 @@ def test_a_save_while_another_process_holds_the_file_says_the_database_is_busy(
     path = tmp_path / "office.db"
     shutil.copy(sqlite_template, path)
     db = casework_db.open_database(str(path))
-    admin = workers.first_run(
+    admin = staff.first_run(
         Context(db),
         {"code": "OFMIG", "name": "Oficina de Migrantes"},
         {"username": "admin", "full_name": "Ana Admin"},

@@ -42,10 +42,10 @@ async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
 
 
 async def start_as(pilot, worker_id: uuid.UUID) -> None:  # type: ignore[no-untyped-def]
-    from casework.services import workers
+    from casework.services import staff
 
     await pilot.pause()
-    pilot.app.start_session(workers.sign_in(Context(pilot.app.database), worker_id))
+    pilot.app.start_session(staff.sign_in(Context(pilot.app.database), worker_id))
     await settle(pilot)
 
 

@@ -193,9 +193,9 @@ def test_merge_moves_everything_and_loses_nothing(
             )
             == 2
         )
-    from casework.services import files
+    from casework.services import person_file
 
-    detail = files.get_person(sup, keep)
+    detail = person_file.get_person(sup, keep)
     assert detail.phone == "+51987654321"
     assert {d.type_key for d in detail.documents} == {"passport", "run"}
     # The other desk's spelling and document still find her, once.

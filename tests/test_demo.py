@@ -16,7 +16,7 @@ from casework import rut, sqlite_bulk
 from casework.db import Database, open_database
 from casework.errors import Conflict
 from casework.models import FollowUp, IdentityDocument, Person, Referral
-from casework.services import backup, demo, followups, persons, workers
+from casework.services import backup, demo, followups, persons, staff
 from casework.services.context import Context
 
 
@@ -60,7 +60,7 @@ def test_demo_fills_every_state(filled: tuple[Database, demo.DemoReport]) -> Non
 
 def test_demo_people_are_found_by_the_desk(filled: tuple[Database, demo.DemoReport]) -> None:
     db, _ = filled
-    desk = workers.find_worker(Context(db), "demo")
+    desk = staff.find_worker(Context(db), "demo")
     assert desk is not None
     ctx = Context(db, desk.id)
     assert persons.recent_persons(ctx, 5)

@@ -11,7 +11,7 @@ import pytest
 
 from casework.cli import main
 from casework.db import Database, EncryptionError, is_encrypted_file, open_database
-from casework.services import backup, persons, workers
+from casework.services import backup, persons, staff
 from casework.services.context import Context
 
 from .conftest import CLI_PASSWORD
@@ -25,7 +25,7 @@ DOC = "ZQ8877665"
 
 def _fill(db: Database) -> None:
     ctx = Context(db)
-    admin = workers.first_run(
+    admin = staff.first_run(
         ctx, {"code": "OFMIG", "name": "Oficina"}, {"username": "ana", "full_name": "Ana"}
     )
     data = person_data(
@@ -137,7 +137,7 @@ def test_a_plain_database_and_its_backups_are_converted(
     [old_copy] = (tmp_path / "backups").glob("old-*.db")
     _no_personal_values(old_copy)
     db = open_database(str(path))  # from CASEWORK_PASSPHRASE
-    ana = workers.find_worker(Context(db), "ana")
+    ana = staff.find_worker(Context(db), "ana")
     assert ana is not None  # the search is a signed-in worker's
     assert [p.given_names for p in persons.search_persons(Context(db, ana.id), NAME)] == [NAME]
     db.dispose()

@@ -41,18 +41,18 @@ from casework.services import (
     catalogue,
     dedupe,
     demo,
-    files,
     followups,
     gate,
     guidance,
     importing,
     panel,
+    person_file,
     persons,
     referrals,
     reports,
     retention,
     rights,
-    workers,
+    staff,
 )
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
@@ -113,7 +113,7 @@ class World:
 def _worker(
     admin: Context, username: str, programme: str, role: str, wide: bool = False
 ) -> Context:
-    made = workers.create_worker(
+    made = staff.create_worker(
         admin,
         {
             "username": username,
@@ -140,13 +140,13 @@ def world(
     admin_ctx = Context(database, admin.id)
     desk = Context(database, worker.id)
     made = persons.register_intake(desk, intake_data())
-    workers.create_programme(admin_ctx, {"code": "OMIL", "name": "OMIL"})
+    staff.create_programme(admin_ctx, {"code": "OMIL", "name": "OMIL"})
     # The office-wide supervisor's own programme is a third one: what she records (a case
     # of hers) must not put the person in OMIL's scope.
-    workers.create_programme(admin_ctx, {"code": "DIR", "name": "Dirección"})
+    staff.create_programme(admin_ctx, {"code": "DIR", "name": "Dirección"})
     gone = _worker(admin_ctx, "sefue", "OFMIG", "worker")
     assert gone.actor_id is not None
-    workers.set_active(admin_ctx, gone.actor_id, False)
+    staff.set_active(admin_ctx, gone.actor_id, False)
     actors = {
         "nobody": Context(database),
         "gone": gone,
@@ -247,7 +247,7 @@ def _phone(w: World) -> dict[str, Any]:
 
 
 def _new_staff(w: World) -> uuid.UUID:
-    made = workers.create_worker(
+    made = staff.create_worker(
         w.admin, {"username": f"nuevo{next(w.serial)}", "full_name": "Nuevo", "role": "worker"}
     )
     return made.id
@@ -261,7 +261,7 @@ def _destination(w: World) -> str:
 
 def _staff_with_password(w: World) -> str:
     name = f"clave{next(w.serial)}"
-    workers.add_worker(w.admin, {"username": name, "full_name": "Con Clave", "password": PASSWORD})
+    staff.add_worker(w.admin, {"username": name, "full_name": "Con Clave", "password": PASSWORD})
     return name
 
 
@@ -312,10 +312,10 @@ MATRIX: dict[str, Cell] = {
         lambda c, w, case: cases.set_flags(c, case, ["children"]),
         lambda w: w.person()[1],
     ),
-    "files.access": Cell(SIGNED_IN, lambda c, w, _: files.access(c, w.person_id)),
-    "files.get_person": Cell(GATED, lambda c, w, _: files.get_person(c, w.person_id)),
-    "files.open_file": Cell(GATED, lambda c, w, _: files.open_file(c, w.person_id)),
-    "files.timeline": Cell(GATED, lambda c, w, _: files.timeline(c, w.person_id)),
+    "person_file.access": Cell(SIGNED_IN, lambda c, w, _: person_file.access(c, w.person_id)),
+    "person_file.get_person": Cell(GATED, lambda c, w, _: person_file.get_person(c, w.person_id)),
+    "person_file.open_file": Cell(GATED, lambda c, w, _: person_file.open_file(c, w.person_id)),
+    "person_file.timeline": Cell(GATED, lambda c, w, _: person_file.timeline(c, w.person_id)),
     "followups.for_person": Cell(GATED, lambda c, w, _: followups.for_person(c, w.person_id)),
     "guidance.for_person": Cell(GATED, lambda c, w, _: guidance.for_person(c, w.person_id)),
     "guidance.get": Cell(GATED, lambda c, w, gid: guidance.get(c, gid), _guidance),
@@ -372,9 +372,9 @@ MATRIX: dict[str, Cell] = {
     ),
     # Set-up of an empty database: refused here whoever asks.
     "demo.generate": Cell(STATE, lambda c, w, _: demo.generate(c, 1)),
-    "workers.first_run": Cell(
+    "staff.first_run": Cell(
         STATE,
-        lambda c, w, _: workers.first_run(
+        lambda c, w, _: staff.first_run(
             c, {"code": "XX", "name": "X"}, {"username": "x1", "full_name": "X"}
         ),
     ),
@@ -537,57 +537,55 @@ MATRIX: dict[str, Cell] = {
     "rights.compact": Cell(SIGNED_IN, lambda c, w, _: rights.compact(c)),
     # Staff: administrators; looking a colleague up needs a signed-in worker, except by
     # username at the sign-in itself.
-    "workers.is_empty": Cell(OPEN, lambda c, w, _: workers.is_empty(c)),
-    "workers.find_worker": Cell(OPEN, lambda c, w, _: workers.find_worker(c, "dfuentes")),
-    "workers.sign_in": Cell(
+    "staff.is_empty": Cell(OPEN, lambda c, w, _: staff.is_empty(c)),
+    "staff.find_worker": Cell(OPEN, lambda c, w, _: staff.find_worker(c, "dfuentes")),
+    "staff.sign_in": Cell(
         STATE,
-        lambda c, w, _: workers.sign_in(c, w.desk.actor_id),  # type: ignore[arg-type]
+        lambda c, w, _: staff.sign_in(c, w.desk.actor_id),  # type: ignore[arg-type]
         lambda w: _staff_with_password(w),
     ),
-    "workers.get_worker": Cell(
+    "staff.get_worker": Cell(
         SIGNED_IN,
-        lambda c, w, _: workers.get_worker(c, w.desk.actor_id),  # type: ignore[arg-type]
+        lambda c, w, _: staff.get_worker(c, w.desk.actor_id),  # type: ignore[arg-type]
     ),
-    "workers.list_workers": Cell(SIGNED_IN, lambda c, w, _: workers.list_workers(c)),
-    "workers.list_programmes": Cell(SIGNED_IN, lambda c, w, _: workers.list_programmes(c)),
-    "workers.staff": Cell(ADMIN, lambda c, w, _: workers.staff(c)),
-    "workers.programmes": Cell(ADMIN, lambda c, w, _: workers.programmes(c)),
-    "workers.create_programme": Cell(
+    "staff.list_workers": Cell(SIGNED_IN, lambda c, w, _: staff.list_workers(c)),
+    "staff.list_programmes": Cell(SIGNED_IN, lambda c, w, _: staff.list_programmes(c)),
+    "staff.staff": Cell(ADMIN, lambda c, w, _: staff.staff(c)),
+    "staff.programmes": Cell(ADMIN, lambda c, w, _: staff.programmes(c)),
+    "staff.create_programme": Cell(
         ADMIN,
-        lambda c, w, _: workers.create_programme(
+        lambda c, w, _: staff.create_programme(
             c, {"code": f"P{next(w.serial)}", "name": "Programa"}
         ),
     ),
-    "workers.create_worker": Cell(
+    "staff.create_worker": Cell(
         ADMIN,
-        lambda c, w, _: workers.create_worker(
+        lambda c, w, _: staff.create_worker(
             c, {"username": f"cw{next(w.serial)}", "full_name": "Otra Persona"}
         ),
     ),
-    "workers.add_worker": Cell(
+    "staff.add_worker": Cell(
         ADMIN,
-        lambda c, w, _: workers.add_worker(
+        lambda c, w, _: staff.add_worker(
             c, {"username": f"aw{next(w.serial)}", "full_name": "Otra", "password": PASSWORD}
         ),
     ),
-    "workers.change_worker": Cell(
+    "staff.change_worker": Cell(
         ADMIN,
-        lambda c, w, wid: workers.change_worker(
+        lambda c, w, wid: staff.change_worker(
             c, wid, {"full_name": "Jefa", "role": "supervisor", "office_wide": True}
         ),
         _new_staff,
     ),
-    "workers.set_active": Cell(
-        ADMIN, lambda c, w, wid: workers.set_active(c, wid, False), _new_staff
+    "staff.set_active": Cell(ADMIN, lambda c, w, wid: staff.set_active(c, wid, False), _new_staff),
+    "staff.reset_password": Cell(
+        ADMIN, lambda c, w, wid: staff.reset_password(c, wid, {"password": PASSWORD}), _new_staff
     ),
-    "workers.reset_password": Cell(
-        ADMIN, lambda c, w, wid: workers.reset_password(c, wid, {"password": PASSWORD}), _new_staff
-    ),
-    "workers.unlock": Cell(ADMIN, lambda c, w, wid: workers.unlock(c, wid), _new_staff),
-    "workers.rename_programme": Cell(
+    "staff.unlock": Cell(ADMIN, lambda c, w, wid: staff.unlock(c, wid), _new_staff),
+    "staff.rename_programme": Cell(
         ADMIN,
-        lambda c, w, _: workers.rename_programme(
-            c, workers.programmes(w.admin)[0].id, {"name": f"Oficina {next(w.serial)}"}
+        lambda c, w, _: staff.rename_programme(
+            c, staff.programmes(w.admin)[0].id, {"name": f"Oficina {next(w.serial)}"}
         ),
     ),
 }
@@ -699,7 +697,7 @@ def test_the_matrix(world: World, request: pytest.FixtureRequest) -> None:
 
 
 REPRESENTATIVE = [
-    "files.open_file",
+    "person_file.open_file",
     "persons.record_contact",
     "persons.search_persons",
     "referrals.waiting",
@@ -711,7 +709,7 @@ REPRESENTATIVE = [
     "rights.register+identity_checked",
     "rights.erase",
     "dedupe.merge",
-    "workers.change_worker",
+    "staff.change_worker",
 ]
 
 

@@ -22,7 +22,7 @@ from casework.screens.person import PersonScreen
 from casework.screens.person_modals import AccessReasonModal, CaseFlagsModal
 from casework.screens.rights import NewRequestModal
 from casework.screens.today import TodayScreen
-from casework.services import persons, workers
+from casework.services import persons, staff
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
@@ -43,7 +43,7 @@ def database(desk_database: Database) -> Database:
 @pytest.fixture
 def colleague(database: Database, admin: WorkerOut) -> WorkerOut:
     """A desk worker of the same programme with no case of the test persons."""
-    return workers.create_worker(
+    return staff.create_worker(
         Context(database, admin.id),
         {"username": "otra", "full_name": "Otra Persona", "programme_code": "OFMIG"},
     )
@@ -62,7 +62,7 @@ async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
 async def start_as(pilot, worker_id: uuid.UUID) -> None:  # type: ignore[no-untyped-def]
     """Signed in (passwords are tested in test_security): the worker's day."""
     await pilot.pause()
-    pilot.app.start_session(workers.sign_in(Context(pilot.app.database), worker_id))
+    pilot.app.start_session(staff.sign_in(Context(pilot.app.database), worker_id))
     await settle(pilot)
 
 
@@ -174,8 +174,8 @@ async def test_a_note_on_a_file_outside_the_caseload_carries_the_files_reason(
     """A desk worker of another programme opens the file with a reason and adds a note
     from it: the note is saved (the reason goes along) and its audit row says why."""
     admin_ctx = Context(database, admin.id)
-    workers.create_programme(admin_ctx, {"code": "OMIL", "name": "OMIL"})
-    omil = workers.create_worker(
+    staff.create_programme(admin_ctx, {"code": "OMIL", "name": "OMIL"})
+    omil = staff.create_worker(
         admin_ctx, {"username": "omil", "full_name": "Otra Oficina", "programme_code": "OMIL"}
     )
     pid = persons.register_intake(ctx, intake_data()).person_id

@@ -18,7 +18,7 @@ from casework import paths
 from casework.cli import main
 from casework.db import Database, EncryptionError, open_database, read_passphrase_file
 from casework.models import AuditEvent
-from casework.services import backup, demo, panel, persons, rights, workers
+from casework.services import backup, demo, panel, persons, rights, staff
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
@@ -53,7 +53,7 @@ def _loose(root: Path) -> dict[str, str]:
 
 def _office(path: Path) -> tuple[Database, WorkerOut]:
     db = open_database(str(path))
-    admin = workers.first_run(
+    admin = staff.first_run(
         Context(db), {"code": "OFMIG", "name": "Oficina"}, {"username": "ana", "full_name": "Ana"}
     )
     return db, admin
@@ -162,7 +162,7 @@ def test_exports_and_rights_answers_are_owner_only(
         assert {_mode(p) for p in again.files} == {0o600}
 
         # A rights answer is a supervisor's act (of the person's programme).
-        sup = workers.create_worker(
+        sup = staff.create_worker(
             ctx,
             {
                 "username": "sup",
@@ -260,11 +260,11 @@ def test_role_and_programme_changes_are_audited_with_their_codes(
     database: Database, admin: WorkerOut, worker: WorkerOut
 ) -> None:
     ctx = Context(database, admin.id)
-    workers.create_programme(ctx, {"code": "SALUD", "name": "Salud"})
+    staff.create_programme(ctx, {"code": "SALUD", "name": "Salud"})
     change = {"full_name": "Daniela Fuentes", "role": "supervisor", "programme_code": "OFMIG"}
-    workers.change_worker(ctx, worker.id, change)
-    workers.change_worker(ctx, worker.id, {**change, "programme_code": "SALUD"})
-    workers.change_worker(ctx, worker.id, {**change, "programme_code": "SALUD"})  # no change
+    staff.change_worker(ctx, worker.id, change)
+    staff.change_worker(ctx, worker.id, {**change, "programme_code": "SALUD"})
+    staff.change_worker(ctx, worker.id, {**change, "programme_code": "SALUD"})  # no change
     assert _actions(database, "role_change") == [
         (admin.id, {"from_role": "worker", "to_role": "supervisor"})
     ]

@@ -22,7 +22,7 @@ from casework.screens.audit import AuditScreen
 from casework.screens.retention import ConfirmModal, KeepModal, RetentionScreen
 from casework.screens.rights import NewRequestModal, RightsScreen
 from casework.screens.today import TodayScreen
-from casework.services import files, persons, retention, rights, workers
+from casework.services import person_file, persons, retention, rights, staff
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
@@ -285,10 +285,10 @@ async def test_the_audit_browser_reads_in_words_with_names(
     ctx: Context, database: Database, admin: WorkerOut, supervisor: WorkerOut
 ) -> None:
     first = persons.register_intake(ctx, intake_data()).person_id
-    other = workers.create_worker(
+    other = staff.create_worker(
         Context(database, admin.id), {"username": "pperez", "full_name": "Pedro Pérez"}
     )
-    files.get_person(Context(database, other.id), first, reason="colleague_help")
+    person_file.get_person(Context(database, other.id), first, reason="colleague_help")
     data = person_data(given_names="Ramona", documents=[{"type": "passport", "number": "X12345"}])
     gone = persons.register_intake(ctx, intake_data(data)).person_id
     erasure = rights.register(

@@ -25,14 +25,14 @@ from casework.errors import NotAllowed
 from casework.models import AuditEvent
 from casework.services import (
     cases,
-    files,
     followups,
     gate,
     guidance,
+    person_file,
     persons,
     referrals,
     rights,
-    workers,
+    staff,
 )
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
@@ -167,7 +167,7 @@ class World:
 def _worker(
     admin: Context, username: str, programme: str, role: str = "worker", office_wide: bool = False
 ) -> Context:
-    made = workers.create_worker(
+    made = staff.create_worker(
         admin,
         {
             "username": username,
@@ -198,12 +198,12 @@ def world(
         {"destination": "cesfam", "reason": "Inscripción en salud", "request_now": False},
     )
     guidance_id = guidance.start(own, person_id, {"route_id": "humanitarian_pregnancy"})
-    workers.create_programme(admin_ctx, {"code": "OMIL", "name": "OMIL"})
+    staff.create_programme(admin_ctx, {"code": "OMIL", "name": "OMIL"})
     gone = _worker(admin_ctx, "sefue", "OFMIG")
     # Hers too, once: she helped at the desk (a file outside her caseload needs the reason).
     persons.record_contact(gone, person_id, {"reasons": ["health"]}, reason="desk_visit")
     assert gone.actor_id is not None
-    workers.set_active(admin_ctx, gone.actor_id, False)
+    staff.set_active(admin_ctx, gone.actor_id, False)
     return World(
         database=database,
         person_id=person_id,
@@ -269,12 +269,14 @@ def _rights_answer(call: Callable[[Context, World, Any, str | None], object]) ->
 
 
 SPECS: dict[str, Spec] = {
-    "files.open_file": Spec(lambda c, w, _a, r: files.open_file(c, w.person_id, r), what="file"),
-    "files.get_person": Spec(
-        lambda c, w, _a, r: files.get_person(c, w.person_id, reason=r), what="detail"
+    "person_file.open_file": Spec(
+        lambda c, w, _a, r: person_file.open_file(c, w.person_id, r), what="file"
     ),
-    "files.timeline": Spec(
-        lambda c, w, _a, r: files.timeline(c, w.person_id, reason=r), what="timeline"
+    "person_file.get_person": Spec(
+        lambda c, w, _a, r: person_file.get_person(c, w.person_id, reason=r), what="detail"
+    ),
+    "person_file.timeline": Spec(
+        lambda c, w, _a, r: person_file.timeline(c, w.person_id, reason=r), what="timeline"
     ),
     "followups.for_person": Spec(
         lambda c, w, _a, r: followups.for_person(c, w.person_id, reason=r), what="follow_ups"
@@ -364,12 +366,12 @@ def test_a_reload_is_checked_like_any_read(world: World) -> None:
     outsider = world.actors["outside_desk"]
     before = len(_rows(world.database))
     with pytest.raises(NotAllowed) as refused:
-        files.open_file(outsider, world.person_id, reload=True)
+        person_file.open_file(outsider, world.person_id, reload=True)
     assert refused.value.code == "reason_required"
     with pytest.raises(NotAllowed):
-        files.open_file(world.actors["gone"], world.person_id, reload=True)
+        person_file.open_file(world.actors["gone"], world.person_id, reload=True)
     assert len(_rows(world.database)) == before
-    opened = files.open_file(outsider, world.person_id, "desk_visit", reload=True)
+    opened = person_file.open_file(outsider, world.person_id, "desk_visit", reload=True)
     assert opened.access == "outside" and opened.detail.given_names == "Yesenia Carolina"
     [view] = _views(world.database, world.person_id, before)
     assert view.details == {
@@ -394,7 +396,7 @@ def test_a_rights_request_of_someone_else_is_no_reason(world: World) -> None:
     )
     before = len(_rows(world.database))
     with world.database.write() as s, pytest.raises(NotAllowed) as refused:
-        files.read_file(
+        person_file.read_file(
             s, outsider, world.person_id, gate.Read.RIGHTS_EXPORT, rights_request=req.id
         )
     assert refused.value.code == "reason_required"

@@ -25,7 +25,7 @@ from casework.db import Database, open_database, sqlite_url
 from casework.errors import CaseworkError, InvalidInput
 from casework.i18n import t
 from casework.models import AuditEvent, Case, Contact, IdentityDocument, Person
-from casework.services import persons, workers
+from casework.services import persons, staff
 from casework.services.context import Context
 
 from .factories import intake_data, person_data
@@ -41,12 +41,12 @@ def shared_file(tmp_path: Path, sqlite_template: Path) -> tuple[Path, uuid.UUID]
     path = tmp_path / "shared.db"
     shutil.copy(sqlite_template, path)
     db = open_database(str(path))
-    admin = workers.first_run(
+    admin = staff.first_run(
         Context(db),
         {"code": "OFMIG", "name": "Oficina de Migrantes"},
         {"username": "admin", "full_name": "Ana Admin"},
     )
-    desk = workers.create_worker(
+    desk = staff.create_worker(
         Context(db, admin.id),
         {"username": "desk", "full_name": "Daniela Fuentes", "programme_code": "OFMIG"},
     )

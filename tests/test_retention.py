@@ -17,7 +17,7 @@ from casework.cli import main
 from casework.db import Database
 from casework.errors import Conflict, InvalidInput, NotAllowed
 from casework.models import AuditEvent, Case, Person, RetentionReview, Tombstone
-from casework.services import files, persons, retention
+from casework.services import person_file, persons, retention
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
@@ -121,7 +121,7 @@ def test_anonymising_erases_the_person_and_leaves_only_a_tombstone(
         trail = s.scalars(sa.select(AuditEvent).where(AuditEvent.person_id == person_id)).all()
         assert "retention_anonymise" in {e.action for e in trail}
         assert all("Marisol" not in json.dumps(e.details) for e in trail)
-    assert files.get_person(sup, other).given_names == "Ramona"
+    assert person_file.get_person(sup, other).given_names == "Ramona"
     path = database.file_path
     if path is not None:
         raw = b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
@@ -140,7 +140,7 @@ def test_a_person_with_another_current_case_is_not_anonymised(
     with pytest.raises(Conflict) as err:
         retention.anonymise(sup, case_id)
     assert err.value.code == "retention_other_case"
-    assert files.get_person(sup, person_id).given_names == "Marisol"
+    assert person_file.get_person(sup, person_id).given_names == "Marisol"
     retention.keep(sup, case_id, "Sigue en atención", dt.date(2027, 6, 1))
     assert retention.review_queue(sup) == []
 

@@ -19,7 +19,7 @@ from casework.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from casework.i18n import set_language
 from casework.models import AuditEvent, Person, Tombstone
 from casework.models.security import RightKind
-from casework.services import files, persons, rights
+from casework.services import person_file, persons, rights
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
@@ -103,14 +103,14 @@ def test_a_refusal_records_the_legal_exception(
     )
     [row] = rights.due(sup, include_closed=True)
     assert (row.status, row.refusal_ground) == ("refused", "victim_protection")
-    assert files.get_person(sup, person_id).given_names == NAME  # nothing erased
+    assert person_file.get_person(sup, person_id).given_names == NAME  # nothing erased
 
 
 def test_erasure_removes_the_person_for_real_and_keeps_a_tombstone(
     ctx: Context, database: Database, supervisor: WorkerOut, person_id: uuid.UUID
 ) -> None:
     sup = Context(database, supervisor.id)
-    files.get_person(ctx, person_id)  # a view, audited with the id only
+    person_file.get_person(ctx, person_id)  # a view, audited with the id only
     other = persons.register_intake(ctx, intake_data()).person_id
     req = rights.register(
         Context(database, supervisor.id),
@@ -129,7 +129,7 @@ def test_erasure_removes_the_person_for_real_and_keeps_a_tombstone(
         assert {"view", "erase"} <= {e.action for e in trail}
         assert all(NAME not in json.dumps(e.details) for e in trail)
     with pytest.raises(NotFound):
-        files.get_person(sup, person_id)
+        person_file.get_person(sup, person_id)
     path = database.file_path
     if path is not None:  # SQLite: not in the file, nor in its WAL
         raw = b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())

@@ -17,7 +17,7 @@ from casework.errors import NotAllowed
 from casework.models import AuditEvent, Worker
 from casework.screens.sign_in import SignInScreen
 from casework.screens.today import TodayScreen
-from casework.services import auth, demo, workers
+from casework.services import auth, demo, staff
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
@@ -182,7 +182,7 @@ async def test_the_desk_asks_for_the_password_and_says_when_it_is_wrong(
     sqlite_db: Database,
 ) -> None:
     ctx = Context(sqlite_db)
-    admin = workers.first_run(
+    admin = staff.first_run(
         ctx, {"code": "OFMIG", "name": "Of"}, {"username": "ana", "full_name": "Ana"}
     )
     auth.choose_first_password(ctx, admin.id, PASSWORD)
@@ -205,12 +205,12 @@ async def test_a_temporary_password_is_replaced_at_the_first_sign_in(
     """A colleague added by the administrator signs in with the temporary password and must
     choose their own before the day opens; the temporary one then stops working."""
     ctx = Context(sqlite_db)
-    admin = workers.first_run(
+    admin = staff.first_run(
         ctx, {"code": "OFMIG", "name": "Of"}, {"username": "ana", "full_name": "Ana"}
     )
     auth.choose_first_password(ctx, admin.id, PASSWORD)
     temporary = "temporal-2026-x"
-    workers.add_worker(
+    staff.add_worker(
         Context(sqlite_db, admin.id),
         {"username": "luis", "full_name": "Luis", "programme_code": "OFMIG", "password": temporary},
     )
@@ -260,12 +260,12 @@ def test_audit_command_lists_who_saw_a_file_without_personal_values(
     cli_user: Callable[[Database, str], list[str]],
 ) -> None:
     from casework.cli import main
-    from casework.services import files, persons
+    from casework.services import person_file, persons
 
     from .factories import intake_data
 
     pid = persons.register_intake(ctx, intake_data()).person_id
-    files.get_person(ctx, pid)
+    person_file.get_person(ctx, pid)
     if database.file_path is None:
         pytest.skip("the command reads a SQLite file here")
     creyes = cli_user(database, "creyes")
@@ -284,11 +284,11 @@ def test_password_command_needs_an_administrator(
     from casework.cli import main
 
     ctx = Context(sqlite_db)
-    admin = workers.first_run(
+    admin = staff.first_run(
         ctx, {"code": "OFMIG", "name": "Of"}, {"username": "ana", "full_name": "Ana"}
     )
     auth.choose_first_password(ctx, admin.id, PASSWORD)
-    workers.create_worker(Context(sqlite_db, admin.id), {"username": "beto", "full_name": "Beto"})
+    staff.create_worker(Context(sqlite_db, admin.id), {"username": "beto", "full_name": "Beto"})
     db_path = str(sqlite_db.file_path)
     answers = iter([PASSWORD, "nueva frase de beto", "nueva frase de beto"])
     monkeypatch.setattr("casework.cli.init.stdin_is_terminal", lambda: True)  # at a terminal

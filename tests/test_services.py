@@ -13,7 +13,7 @@ from casework.db import Database
 from casework.errors import Conflict, EditConflict, InvalidInput, InvalidTransition, NotAllowed
 from casework.i18n import t
 from casework.models import AuditEvent, Contact, IdentityDocument, Person, Referral
-from casework.services import files, followups, guidance, persons, referrals
+from casework.services import followups, guidance, person_file, persons, referrals
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
@@ -28,7 +28,7 @@ def count(db: Database, model: type) -> int:
 def test_register_intake_stores_person_case_contact_and_audit(ctx: Context) -> None:
     audits_before = count(ctx.db, AuditEvent)
     result = persons.register_intake(ctx, intake_data())
-    detail = files.get_person(ctx, result.person_id)
+    detail = person_file.get_person(ctx, result.person_id)
     assert detail.full_name == "Yesenia Carolina Rondón Briceño"
     assert detail.nationality == "VEN"
     assert detail.phone == "+56987654321"
@@ -151,7 +151,7 @@ def test_status_change_keeps_history(ctx: Context) -> None:
     persons.change_status(
         ctx, pid, {"status": "temporary_in_process", "sermig_application": "A-778899"}
     )
-    detail = files.get_person(ctx, pid)
+    detail = person_file.get_person(ctx, pid)
     assert [s.status for s in detail.statuses] == ["no_permit", "temporary_in_process"]
     assert detail.current_status == "temporary_in_process"
 
@@ -324,9 +324,9 @@ def test_timeline_shows_every_programme_newest_first(ctx: Context) -> None:
     pid = persons.register_intake(ctx, intake_data()).person_id
     persons.add_note(ctx, pid, {"text": "Trae certificado de nacimiento."})
     _refer(ctx, pid)
-    kinds = [e.kind for e in files.timeline(ctx, pid)]
+    kinds = [e.kind for e in person_file.timeline(ctx, pid)]
     assert {"contact", "status", "note", "referral", "follow_up", "consent"} <= set(kinds)
-    times = [e.at for e in files.timeline(ctx, pid)]
+    times = [e.at for e in person_file.timeline(ctx, pid)]
     assert times == sorted(times, reverse=True)
 
 

@@ -17,7 +17,7 @@ from textual.widgets import Input
 from casework import clock
 from casework.app import make_app
 from casework.db import Database, open_database
-from casework.services import demo, workers
+from casework.services import demo, staff
 from casework.services.context import Context
 
 FROZEN = dt.datetime(2026, 11, 23, 13, 0, tzinfo=dt.UTC)
@@ -76,7 +76,7 @@ def test_intake_with_duplicate_warning(snap_compare, demo_db: Database) -> None:
 def test_person_file(snap_compare, demo_db: Database) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
         await _settle(pilot)
-        desk = workers.find_worker(Context(demo_db), "demo")
+        desk = staff.find_worker(Context(demo_db), "demo")
         assert desk is not None
         from casework.services import persons
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from casework.cli import main
 from casework.db import Database
 from casework.models import Worker
-from casework.services import persons, workers
+from casework.services import persons, staff
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 from casework.spreadsheet import formula_safe
@@ -50,12 +50,12 @@ def test_caseload_csv_writes_hostile_names_as_text_and_keeps_them_verbatim(
     cli_user: Callable[[Database, str], list[str]],
 ) -> None:
     boss = Context(database, admin.id)
-    workers.create_programme(boss, {"code": "NEG", "name": "-5 personas"})
-    hostile = workers.create_worker(
+    staff.create_programme(boss, {"code": "NEG", "name": "-5 personas"})
+    hostile = staff.create_worker(
         boss, {"username": "hostil", "full_name": HOSTILE, "programme_code": "NEG"}
     )
     persons.register_intake(Context(database, hostile.id), intake_data(person_data()))
-    workers.create_worker(  # the whole office's caseload: an office-wide supervisor's
+    staff.create_worker(  # the whole office's caseload: an office-wide supervisor's
         boss,
         {
             "username": "jefa",

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from casework.db import Database
 from casework.errors import NotAllowed
 from casework.models import Case
-from casework.services import files, persons, rights, workers
+from casework.services import person_file, persons, rights, staff
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
@@ -26,13 +26,13 @@ def test_an_unassigned_worker_does_not_see_the_flags_the_supervisor_does(
     with database.write() as s:
         case = s.scalars(sa.select(Case).where(Case.person_id == person_id)).one()
         case.flags = ["violence", "children", "trafficking"]
-    other = workers.create_worker(
+    other = staff.create_worker(
         Context(database, admin.id),
         {"username": "otra", "full_name": "Otra Persona", "programme_code": "OFMIG"},
     )
 
     def seen(who: uuid.UUID | None) -> tuple[list[str], bool | None]:
-        detail = files.get_person(Context(database, who), person_id, reason="duplicate_check")
+        detail = person_file.get_person(Context(database, who), person_id, reason="duplicate_check")
         return detail.cases[0].flags, detail.statuses[-1].expulsion_order
 
     assert seen(supervisor.id) == (["violence", "children", "trafficking"], True)

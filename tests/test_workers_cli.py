@@ -9,7 +9,7 @@ import pytest
 from casework.cli import main
 from casework.db import open_database
 from casework.errors import NotAllowed
-from casework.services import auth, workers
+from casework.services import auth, staff
 from casework.services.context import Context
 
 PASSWORD = "frase larga de ana"
@@ -21,7 +21,7 @@ def test_admin_adds_a_worker_who_can_then_sign_in(
     path = str(tmp_path / "office.db")
     db = open_database(path)
     ctx = Context(db)
-    admin = workers.first_run(
+    admin = staff.first_run(
         ctx,
         {"code": "OFMIG", "name": "Oficina de Migrantes"},
         {"username": "ana", "full_name": "Ana Pizarro"},
@@ -71,13 +71,13 @@ def test_admin_deactivates_unlocks_and_renames_from_the_command_line(
     path = str(tmp_path / "office.db")
     db = open_database(path)
     ctx = Context(db)
-    admin = workers.first_run(
+    admin = staff.first_run(
         ctx,
         {"code": "OFMIG", "name": "Oficina de Migrantes"},
         {"username": "ana", "full_name": "Ana Pizarro"},
     )
     auth.choose_first_password(ctx, admin.id, PASSWORD)
-    workers.add_worker(
+    staff.add_worker(
         Context(db, admin.id),
         {"username": "carla", "full_name": "Carla Soto", "password": "clave de carla 2026"},
     )
@@ -101,5 +101,5 @@ def test_admin_deactivates_unlocks_and_renames_from_the_command_line(
     assert main(["worker", "deactivate", "nadie", "--db", path]) == 2
 
     assert main(["programme", "rename", "OFMIG", "--name", "Oficina Migrante", "--db", path]) == 0
-    assert [p.name for p in workers.list_programmes(Context(db, admin.id))] == ["Oficina Migrante"]
+    assert [p.name for p in staff.list_programmes(Context(db, admin.id))] == ["Oficina Migrante"]
     db.dispose()

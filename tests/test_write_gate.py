@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from casework.db import Database
 from casework.errors import InvalidInput, NotAllowed
 from casework.models import AuditEvent, FollowUp, Note
-from casework.services import followups, persons, workers
+from casework.services import followups, persons, staff
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
@@ -26,8 +26,8 @@ from .factories import intake_data
 def other_desk(database: Database, admin: WorkerOut) -> Context:
     """A desk worker of another programme (OMIL), with no case of the person."""
     admin_ctx = Context(database, admin.id)
-    workers.create_programme(admin_ctx, {"code": "OMIL", "name": "OMIL"})
-    made = workers.create_worker(
+    staff.create_programme(admin_ctx, {"code": "OMIL", "name": "OMIL"})
+    made = staff.create_worker(
         admin_ctx, {"username": "omil", "full_name": "Otra Oficina", "programme_code": "OMIL"}
     )
     return Context(database, made.id)

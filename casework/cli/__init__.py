@@ -190,10 +190,10 @@ def cmd_app(args: argparse.Namespace) -> int:
     if args.demo:
         target = demo_db_arg(args.db)
         database = open_cli_database(target, create=True)
-        from casework.services import demo, workers
+        from casework.services import demo, staff
         from casework.services.context import Context
 
-        if workers.is_empty(Context(database)):
+        if staff.is_empty(Context(database)):
             print(t("cli.demo_creating", people=DEMO_PEOPLE), file=sys.stderr)
             demo.generate(Context(database), DEMO_PEOPLE)
     else:

@@ -58,10 +58,10 @@ def _admin_signs_in(
     backup is refused without touching the office; a failed sign-in replaces nothing).
     Restoring to a new file, or over a database nobody works in yet, needs nobody: it gives
     no one more than the backup file they already hold."""
-    from casework.services import workers
+    from casework.services import staff
     from casework.services.context import Context
 
-    if current is None or workers.is_empty(Context(current)):
+    if current is None or staff.is_empty(Context(current)):
         return None
     check_credentials(args)
 

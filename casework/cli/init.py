@@ -167,10 +167,10 @@ def admin_unless_empty(
     written or upgraded."""
     from casework.cli.signin import check_credentials, signed_in
     from casework.models.enums import Role
-    from casework.services import workers
+    from casework.services import staff
     from casework.services.context import Context
 
-    if workers.is_empty(Context(database)):
+    if staff.is_empty(Context(database)):
         if upgrade:
             database.upgrade()
         return None
@@ -184,11 +184,11 @@ def cmd_password(args: argparse.Namespace) -> int:
     """An administrator sets anyone's password (temporary until its owner changes it); a
     worker changes their own (the password they signed in with is the current one)."""
     from casework.cli.signin import sign_in
-    from casework.services import auth, workers
+    from casework.services import auth, staff
 
     with opened(args) as database:
         ctx, current = sign_in(args, database, allow_temporary=True, tokens=False)
-        target = workers.find_worker(ctx, args.username.strip().lower())
+        target = staff.find_worker(ctx, args.username.strip().lower())
         if target is None:
             raise NotAllowed("bad_credentials")
         new = ask_twice(

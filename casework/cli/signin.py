@@ -282,13 +282,13 @@ def register(sub: Any) -> None:
 
 def cmd_signin(args: argparse.Namespace) -> int:
     from casework.cli.init import opened
-    from casework.services import auth, workers
+    from casework.services import auth, staff
 
     with opened(args) as database:
         ctx, _ = sign_in(args, database, tokens=False)
         token, expires = auth.issue_token(ctx, args.hours)
         assert ctx.actor_id is not None
-        worker = workers.get_worker(ctx, ctx.actor_id)
+        worker = staff.get_worker(ctx, ctx.actor_id)
         path = token_path(args.db, worker.username)
         saved = SavedToken(worker.username, token, expires.isoformat())
         _write_token(path, saved, database.describe())

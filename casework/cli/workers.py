@@ -11,7 +11,7 @@ from casework.cli.init import add_passphrase_option, ask_twice, opened
 from casework.cli.signin import add_signin_options, signed_in
 from casework.errors import NotFound
 from casework.i18n import t
-from casework.services import auth, workers
+from casework.services import auth, staff
 
 
 def register(sub: Any) -> None:
@@ -66,7 +66,7 @@ def register(sub: Any) -> None:
 def cmd_add(args: argparse.Namespace) -> int:
     with opened(args) as database:
         admin = signed_in(args, database)
-        created = workers.create_worker(
+        created = staff.create_worker(
             admin,
             {
                 "username": args.username,
@@ -87,8 +87,8 @@ def cmd_add(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     with opened(args) as database:
         ctx = signed_in(args, database)
-        programmes = {p.id: p for p in workers.list_programmes(ctx)}
-        for w in workers.list_workers(ctx, active_only=False):
+        programmes = {p.id: p for p in staff.list_programmes(ctx)}
+        for w in staff.list_workers(ctx, active_only=False):
             prog = programmes.get(w.programme_id) if w.programme_id else None
             state = "" if w.active else " (inactive)"
             print(
@@ -99,7 +99,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_programme(args: argparse.Namespace) -> int:
     with opened(args) as database:
-        created = workers.create_programme(
+        created = staff.create_programme(
             signed_in(args, database), {"code": args.code, "name": args.name}
         )
         print(t("cli.programme_added", code=created.code))
@@ -109,13 +109,13 @@ def cmd_programme(args: argparse.Namespace) -> int:
 def cmd_change(args: argparse.Namespace) -> int:
     with opened(args) as database:
         admin = signed_in(args, database)
-        target = workers.find_worker(admin, args.username.strip().lower())
+        target = staff.find_worker(admin, args.username.strip().lower())
         if target is None:
             raise NotFound("not_found", what=args.username)
         if args.change == "unlock":
-            workers.unlock(admin, target.id)
+            staff.unlock(admin, target.id)
         else:
-            workers.set_active(admin, target.id, args.change == "reactivate")
+            staff.set_active(admin, target.id, args.change == "reactivate")
         done = {"unlock": "unlocked", "deactivate": "worker_deactivated"}.get(
             args.change, "worker_reactivated"
         )
@@ -126,9 +126,9 @@ def cmd_change(args: argparse.Namespace) -> int:
 def cmd_programme_rename(args: argparse.Namespace) -> int:
     with opened(args) as database:
         admin = signed_in(args, database)
-        found = [p for p in workers.list_programmes(admin) if p.code == args.code]
+        found = [p for p in staff.list_programmes(admin) if p.code == args.code]
         if not found:
             raise NotFound("not_found", what=args.code)
-        workers.rename_programme(admin, found[0].id, {"name": args.name})
+        staff.rename_programme(admin, found[0].id, {"name": args.name})
         print(t("admin.programme_renamed", code=args.code))
     return 0

@@ -37,10 +37,10 @@ from casework.screens.common import (
 )
 from casework.screens.forms import FormModal, error_slot
 from casework.screens.retention import ConfirmModal
-from casework.services import auth, catalogue, workers
+from casework.services import auth, catalogue, staff
 from casework.services.catalogue import LocalDestinationOut
 from casework.services.context import Context
-from casework.services.workers import ProgrammeRow, StaffOut
+from casework.services.staff import ProgrammeRow, StaffOut
 
 WORKERS, PROGRAMMES, CATALOGUE = "workers", "programmes", "catalogue"
 
@@ -55,7 +55,7 @@ class AdminData:
 def load_admin(ctx: Context) -> AdminData:
     local = catalogue.local_destinations(ctx)
     remember_destinations(local)
-    return AdminData(workers.staff(ctx), workers.programmes(ctx), local)
+    return AdminData(staff.staff(ctx), staff.programmes(ctx), local)
 
 
 def _name(es: str, en: str) -> str:
@@ -164,7 +164,7 @@ class NewWorkerModal(AdminForm):
             "office_wide": self.query_one("#office_wide", Checkbox).value,
             "password": self.text("password"),
         }
-        self.submit(workers.add_worker, self.ctx, data)
+        self.submit(staff.add_worker, self.ctx, data)
 
 
 class EditWorkerModal(AdminForm):
@@ -215,7 +215,7 @@ class EditWorkerModal(AdminForm):
             "programme_code": self.choice("programme"),
             "office_wide": self.query_one("#office_wide", Checkbox).value,
         }
-        self.submit(workers.change_worker, self.ctx, self.worker.id, data)
+        self.submit(staff.change_worker, self.ctx, self.worker.id, data)
 
 
 class PasswordModal(AdminForm):
@@ -236,7 +236,7 @@ class PasswordModal(AdminForm):
             slot.display = False
         if self.passwords_match():
             data = {"password": self.text("password")}
-            self.submit(workers.reset_password, self.ctx, self.worker.id, data)
+            self.submit(staff.reset_password, self.ctx, self.worker.id, data)
 
 
 class ProgrammeModal(AdminForm):
@@ -265,10 +265,10 @@ class ProgrammeModal(AdminForm):
     def action_save(self) -> None:
         if self.programme is None:
             data = {"code": self.text("code"), "name": self.text("name")}
-            self.submit(workers.create_programme, self.ctx, data)
+            self.submit(staff.create_programme, self.ctx, data)
         else:
             data = {"name": self.text("name")}
-            self.submit(workers.rename_programme, self.ctx, self.programme.id, data)
+            self.submit(staff.rename_programme, self.ctx, self.programme.id, data)
 
 
 class DestinationModal(AdminForm):
@@ -664,7 +664,7 @@ class AdminScreen(CaseworkScreen):
     def _toggle_worker(self, worker: StaffOut) -> None:
         if not worker.active:
             self._run(
-                workers.set_active,
+                staff.set_active,
                 worker.id,
                 True,
                 notice=lambda w: t("admin.worker_reactivated", username=w.username),
@@ -673,7 +673,7 @@ class AdminScreen(CaseworkScreen):
         self._confirm(
             t("admin.deactivate_worker", name=worker.full_name),
             lambda: self._run(
-                workers.set_active,
+                staff.set_active,
                 worker.id,
                 False,
                 notice=lambda w: t("admin.worker_deactivated", username=w.username),
@@ -708,7 +708,7 @@ class AdminScreen(CaseworkScreen):
             self.notify(t("admin.not_locked", username=worker.username))
             return
         self._run(
-            workers.unlock,
+            staff.unlock,
             worker.id,
             notice=lambda w: t("admin.unlocked", username=w.username),
         )

@@ -33,7 +33,7 @@ from casework.screens.common import (
     route_name,
 )
 from casework.screens.rights import ROW_ORDER, ground_name, records_text, right_name
-from casework.services import audit_log, rights, workers
+from casework.services import audit_log, rights, staff
 from casework.services.audit_log import AuditRow
 from casework.services.context import Context
 
@@ -192,7 +192,7 @@ def load_events(ctx: Context, chosen: AuditFilter) -> AuditData:
             ) from None
     worker_id = None
     if chosen.worker.strip():
-        found = workers.find_worker(ctx, chosen.worker.strip().lower())
+        found = staff.find_worker(ctx, chosen.worker.strip().lower())
         if found is None:
             raise InvalidInput([FieldError("worker", "not_found", {"what": chosen.worker.strip()})])
         worker_id = found.id

@@ -18,9 +18,9 @@ from casework.screens.common import (
     country_name,
     fmt_date,
 )
-from casework.services import dedupe, files
+from casework.services import dedupe, person_file
 from casework.services.dedupe import MERGE_FIELDS, MergeResult, QueuedPair
-from casework.services.files import PersonDetail
+from casework.services.person_file import PersonDetail
 
 
 class DedupeQueueScreen(CaseworkScreen):
@@ -149,8 +149,8 @@ class CompareScreen(CaseworkScreen):
 
         def load() -> tuple[PersonDetail, PersonDetail]:
             return (
-                files.get_person(self.ctx, self.pair.a.id, reason="duplicate_check"),
-                files.get_person(self.ctx, self.pair.b.id, reason="duplicate_check"),
+                person_file.get_person(self.ctx, self.pair.a.id, reason="duplicate_check"),
+                person_file.get_person(self.ctx, self.pair.b.id, reason="duplicate_check"),
             )
 
         self.call_service(load, on_done=self._loaded)

@@ -10,7 +10,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Static
 
 from casework.i18n import t
 from casework.screens.common import CaseworkScreen, field_errors
-from casework.services import workers
+from casework.services import staff
 from casework.services.schemas import WorkerOut
 
 
@@ -58,7 +58,7 @@ class FirstRunScreen(CaseworkScreen):
             self.query_one("#error", Static).update(text)
 
         self.call_service(
-            workers.first_run,
+            staff.first_run,
             self.ctx,
             {"code": value["programme-code"], "name": value["programme-name"]},
             {"username": username, "full_name": value["full-name"]},

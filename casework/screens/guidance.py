@@ -19,8 +19,8 @@ from casework.i18n import current_language, t
 from casework.screens.common import CaseworkScreen, error_text, fmt_date, route_name
 from casework.screens.person import item_text
 from casework.services import guidance
-from casework.services.files import PersonDetail
 from casework.services.guidance import GuidanceOut
+from casework.services.person_file import PersonDetail
 
 STATES = ("pending", "explained", "gathered", "submitted", "resolved", "not_applicable")
 IRREGULAR = {"no_permit", "transit_expired", "temporary_expired"}

@@ -1,6 +1,6 @@
 """The person file: identity, documents, household and one timeline across every programme.
 
-A file outside the worker's caseload opens only after they say why (services/files.py
+A file outside the worker's caseload opens only after they say why (services/person_file.py
 decides who is outside; this screen only asks): until then nothing of the file is loaded.
 """
 
@@ -33,15 +33,15 @@ from casework.screens.common import (
     route_name,
 )
 from casework.screens.person_modals import AccessReasonModal, CaseFlagsModal, flag_name
-from casework.services import cases, files
+from casework.services import cases, person_file
 from casework.services.cases import CaseFlagsOut
-from casework.services.files import PersonDetail, PersonFile, TimelineEntry
 from casework.services.followups import FollowUpOut
+from casework.services.person_file import PersonDetail, PersonFile, TimelineEntry
 
 
 def load_person(screen: PersonScreen) -> PersonFile:
     """The file, in one read through the gate (a reload once it is open)."""
-    return files.open_file(screen.ctx, screen.person_id, screen.reason, reload=screen.opened)
+    return person_file.open_file(screen.ctx, screen.person_id, screen.reason, reload=screen.opened)
 
 
 def timeline_text(entry: TimelineEntry) -> tuple[str, str]:

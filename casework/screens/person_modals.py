@@ -15,7 +15,7 @@ from casework.i18n import t
 from casework.screens.common import CaseworkModal, code_label, error_text
 from casework.services import cases
 from casework.services.cases import CaseFlagsOut
-from casework.services.files import ACCESS_REASONS
+from casework.services.person_file import ACCESS_REASONS
 
 
 def flag_name(key: str) -> str:

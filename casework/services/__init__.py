@@ -4,13 +4,13 @@ Each module groups the verbs of one area; every call takes a :class:`Context` fi
 """
 
 from casework.services import (
-    files,
     followups,
     guidance,
+    person_file,
     persons,
     referrals,
-    workers,
+    staff,
 )
 from casework.services.context import Context
 
-__all__ = ["Context", "files", "followups", "guidance", "persons", "referrals", "workers"]
+__all__ = ["Context", "followups", "guidance", "person_file", "persons", "referrals", "staff"]

@@ -329,7 +329,7 @@ R = TypeVar("R")
 
 PERSON_READS: dict[str, Callable[..., Any]] = {}
 """Every service call marked :func:`person_read`, by ``module.name``
-(e.g. ``"files.timeline"``)."""
+(e.g. ``"person_file.timeline"``)."""
 
 _passed: ContextVar[bool] = ContextVar("casework_read_gate_passed", default=False)
 
@@ -364,7 +364,8 @@ _ACROSS = "a list across persons, not one person's file"
 
 NOT_PERSON_READS: Final[Mapping[str, str]] = {
     # The reader's standing, not the person's data.
-    "files.access": "the reader's own standing (own/programme/outside), no data of the person",
+    "person_file.access": "the reader's own standing (own/programme/outside), "
+    "no data of the person",
     # The audit trail: supervisors and admins read it whole; it holds ids and codes only.
     "audit_log.events": "the audit trail (ids and codes), supervisors and admins only; its "
     "person filter narrows a list they may read whole",

@@ -432,7 +432,7 @@ def _access_document(
 ) -> tuple[str, dict[str, Any], dict[str, refdata.Destination]]:
     """The JSON text to send (sorted keys, so its hash is reproducible), its document, and
     the destinations it names (the office's own ones too) for the readable version."""
-    from casework.services import files
+    from casework.services import person_file
 
     with ctx.db.write() as session:
         row, _ = _handled(session, ctx, request_id)
@@ -441,7 +441,7 @@ def _access_document(
             raise Conflict("answer_other_way", kind=kind)
         if not row.identity_checked:
             raise NotAllowed("identity_not_checked")
-        whole = files.read_file(
+        whole = person_file.read_file(
             session, ctx, person_id, Read.RIGHTS_EXPORT, rights_request=request_id
         )
     detail, timeline = whole.detail, whole.timeline
