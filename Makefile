@@ -1,13 +1,14 @@
 # casework — the two commands a new machine needs:
 #   make app     installs casework into .venv and opens it (your database in the user data dir)
 #   make check   installs the development tools and runs every check and the whole test suite
-# Also: make demo (opens a demo database of synthetic people), make bench.
+# Also: make demo (opens a demo database of synthetic people), make bench, make hooks
+# (the lint checks on every git commit).
 
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: app demo check test lint bench clean
+.PHONY: app demo check test lint hooks bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -37,6 +38,10 @@ test: $(VENV)/.installed-dev
 	$(BIN)/pytest -n auto
 
 check: lint test
+
+# Runs `make lint`'s checks on every commit (.pre-commit-config.yaml).
+hooks: $(VENV)/.installed-dev
+	$(BIN)/pre-commit install
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
