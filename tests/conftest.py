@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from casework import clock
+from casework import clock, logs
 from casework.db import Database, open_database
 from casework.i18n import set_language
 from casework.models import Base
@@ -28,15 +28,22 @@ PG_ADMIN_URL = os.environ.get(
 
 
 @pytest.fixture(autouse=True)
-def isolated_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Nothing a test does touches the real user data dir or a real database URL."""
+def isolated_user_dirs(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """Nothing a test does touches the real user data, state or log dir or a real database
+    URL. The log dir is outside ``tmp_path`` (tests count what a command left there); the
+    log handler a command installed is removed after the test."""
     data = tmp_path / "userdata"
     monkeypatch.setenv("CASEWORK_DATA_DIR", str(data))
     monkeypatch.setenv("CASEWORK_STATE_DIR", str(tmp_path / "userstate"))
+    log_dir = tmp_path_factory.getbasetemp() / "userlog" / tmp_path.name
+    monkeypatch.setenv("CASEWORK_LOG_DIR", str(log_dir))
     monkeypatch.delenv("CASEWORK_USER", raising=False)
     monkeypatch.delenv("CASEWORK_DATABASE_URL", raising=False)
     set_language("es")
-    return data
+    yield data
+    logs.reset()
 
 
 @pytest.fixture(scope="session")
