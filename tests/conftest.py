@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 
 from casework import clock, logs
 from casework.db import Database, open_database
 from casework.i18n import set_language
 from casework.models import Base
-from casework.services import staff
+from casework.services import auth, staff
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
@@ -44,6 +45,18 @@ def isolated_user_dirs(
     set_language("es")
     yield data
     logs.reset()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    """argon2 at a trivial cost in the test process, session fixtures included (the tests
+    check behaviour, not the cost of a guess). Production keeps the library's defaults
+    and has no switch to weaken them; commands run in a subprocess hash at the real cost.
+    A test that patches ``auth._hasher`` itself gets this one back afterwards."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=512, parallelism=1))
+        patch.setattr(auth, "_dummy_hash", {})
+        yield
 
 
 @pytest.fixture(scope="session")
