@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from platformdirs import user_data_path, user_state_path
+from platformdirs import user_data_path, user_log_path, user_state_path
 
 APP_NAME = "casework"
 
@@ -31,6 +31,13 @@ def state_dir() -> Path:
     (``CASEWORK_STATE_DIR`` overrides the platform's one)."""
     override = os.environ.get("CASEWORK_STATE_DIR")
     return Path(override) if override else user_state_path(APP_NAME, appauthor=False)
+
+
+def log_dir() -> Path:
+    """The user log folder, where ``casework.log`` rotates (``CASEWORK_LOG_DIR`` overrides
+    the platform's one). It holds no person's data (casework/logs.py)."""
+    override = os.environ.get("CASEWORK_LOG_DIR")
+    return Path(override) if override else user_log_path(APP_NAME, appauthor=False)
 
 
 def default_db_path() -> Path:

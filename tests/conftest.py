@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 
-from casework import clock
+from casework import clock, logs
 from casework.db import Database, open_database
 from casework.i18n import set_language
 from casework.models import Base
-from casework.services import staff
+from casework.services import auth, staff
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
@@ -28,15 +29,34 @@ PG_ADMIN_URL = os.environ.get(
 
 
 @pytest.fixture(autouse=True)
-def isolated_user_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Nothing a test does touches the real user data dir or a real database URL."""
+def isolated_user_dirs(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """Nothing a test does touches the real user data, state or log dir or a real database
+    URL. The log dir is outside ``tmp_path`` (tests count what a command left there); the
+    log handler a command installed is removed after the test."""
     data = tmp_path / "userdata"
     monkeypatch.setenv("CASEWORK_DATA_DIR", str(data))
     monkeypatch.setenv("CASEWORK_STATE_DIR", str(tmp_path / "userstate"))
+    log_dir = tmp_path_factory.getbasetemp() / "userlog" / tmp_path.name
+    monkeypatch.setenv("CASEWORK_LOG_DIR", str(log_dir))
     monkeypatch.delenv("CASEWORK_USER", raising=False)
     monkeypatch.delenv("CASEWORK_DATABASE_URL", raising=False)
     set_language("es")
-    return data
+    yield data
+    logs.reset()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes() -> Iterator[None]:
+    """argon2 at a trivial cost in the test process, session fixtures included (the tests
+    check behaviour, not the cost of a guess). Production keeps the library's defaults
+    and has no switch to weaken them; commands run in a subprocess hash at the real cost.
+    A test that patches ``auth._hasher`` itself gets this one back afterwards."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=512, parallelism=1))
+        patch.setattr(auth, "_dummy_hash", {})
+        yield
 
 
 @pytest.fixture(scope="session")

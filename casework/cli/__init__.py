@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 
-from casework import __version__, paths
+from casework import __version__, logs, paths
 from casework.db import (
     ENV_URL,
     Database,
@@ -218,6 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    logs.setup()  # the desk and every command: ids and codes only, never a person's data
     try:
         set_language(detect_language(args.lang))
         func: Callable[[argparse.Namespace], int] = args.func
