@@ -12,6 +12,7 @@ from casework.cli.signin import add_signin_options
 from casework.db import Database, remove_side_files, resolve_url
 from casework.errors import CaseworkError
 from casework.i18n import t
+from casework.services.context import Context
 
 
 def register(sub: Any) -> None:
@@ -30,7 +31,6 @@ def register(sub: Any) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     # The synthetic-data generator loads only for this command.
     from casework.services import demo
-    from casework.services.context import Context
 
     if args.people < 1:
         raise CaseworkError("people_positive")
