@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from casework.db import open_database
 from casework.models import Person, Worker
-from casework.services import dedupe, demo, panel, reports
+from casework.services import candidates, demo, duplicate_queue, match_records, panel, reports
 from casework.services.context import Context
 
 
@@ -76,8 +76,8 @@ def main() -> None:
             .limit(args.probes)
         ).all()
     lookups, hits = [], 0
-    dedupe.intake_candidates(
-        ctx, dedupe.record_of("warm", "Maria", "Gonzalez", None, None, None, None)
+    candidates.intake_candidates(
+        ctx, match_records.record_of("warm", "Maria", "Gonzalez", None, None, None, None)
     )
     for p in people:
         variant = demo.desk_variant(
@@ -90,7 +90,7 @@ def main() -> None:
                 "birth_date": p.birth_date,
             },
         )
-        probe = dedupe.record_of(
+        probe = match_records.record_of(
             "probe",
             variant["given_names"],
             variant["first_surname"],
@@ -100,7 +100,7 @@ def main() -> None:
             None,
         )
         t = time.perf_counter()
-        found = dedupe.intake_candidates(ctx, probe)
+        found = candidates.intake_candidates(ctx, probe)
         lookups.append((time.perf_counter() - t) * 1000)
         hits += any(c.person.id == p.id for c in found)
     lookups.sort()
@@ -112,7 +112,7 @@ def main() -> None:
     )
 
     t = time.perf_counter()
-    report = dedupe.scan(Context(db, admin))
+    report = duplicate_queue.scan(Context(db, admin))
     print(
         f"full duplicate scan: {time.perf_counter() - t:.1f} s over {report.persons:,} "
         f"persons, {report.pairs_found:,} pairs  target < 120 s"

@@ -1,9 +1,12 @@
-"""The core (models, services, matching, database) must work without Textual."""
+"""The core (models, services, matching, database) must work without Textual, and the
+services and the command line import without cycles."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+
+import grimp
 
 
 def test_core_imports_no_textual() -> None:
@@ -26,3 +29,51 @@ def test_no_engine_is_built_at_import_time() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "0"
+
+
+def _cycles(graph: grimp.ImportGraph, modules: set[str]) -> list[list[str]]:
+    """The import cycles among ``modules``: strongly connected components of more than
+    one module (Tarjan), each sorted."""
+    edges = {m: sorted(graph.find_modules_directly_imported_by(m) & modules) for m in modules}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(module: str) -> None:
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        on_stack.add(module)
+        for other in edges[module]:
+            if other not in index:
+                visit(other)
+                low[module] = min(low[module], low[other])
+            elif other in on_stack:
+                low[module] = min(low[module], index[other])
+        if low[module] == index[module]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == module:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for module in sorted(modules):
+        if module not in index:
+            visit(module)
+    return sorted(found)
+
+
+def test_no_import_cycles_in_services_and_cli() -> None:
+    """No module of casework.services or casework.cli imports, even inside a function, one
+    that imports it back: shared pieces live in the lower module they belong to."""
+    graph = grimp.build_graph("casework")
+    wanted = ("casework.services", "casework.cli")
+    modules = {
+        m for m in graph.modules if m in wanted or m.startswith(tuple(w + "." for w in wanted))
+    }
+    assert _cycles(graph, modules) == []

@@ -16,9 +16,9 @@ from casework import clock
 from casework.db import Database
 from casework.errors import CaseworkError, Conflict, NotAllowed
 from casework.models import AuditEvent, Base, FollowUp, Person, RightsRequest
-from casework.services import dedupe, followups, guidance, person_file, persons, referrals, rights
+from casework.services import followups, guidance, merge, person_file, persons, referrals, rights
 from casework.services.context import Context
-from casework.services.schemas import WorkerOut
+from casework.services.schemas import RightsRequestOut, WorkerOut
 
 from .factories import intake_data, person_data
 
@@ -47,7 +47,7 @@ def _new_phone(number: str) -> dict[str, dict[str, str]]:
     return {"phone": {"base": "+56987654321", "new": number}}
 
 
-def _block(ctx: Context, person_id: uuid.UUID) -> rights.RightsRequestOut:
+def _block(ctx: Context, person_id: uuid.UUID) -> RightsRequestOut:
     return rights.register(ctx, {"person_id": person_id, "kind": "blocking"})
 
 
@@ -107,8 +107,8 @@ def test_every_change_to_a_blocked_file_is_refused_and_nothing_is_written(
         ),
         "guidance": lambda: guidance.start(ctx, person_id, {"route_id": "refuge"}),
         "guidance application": lambda: guidance.set_application(ctx, guidance_id, "A-77"),
-        "merge into the blocked": lambda: dedupe.merge(sup, person_id, other),
-        "merge the blocked away": lambda: dedupe.merge(sup, other, person_id),
+        "merge into the blocked": lambda: merge.merge(sup, person_id, other),
+        "merge the blocked away": lambda: merge.merge(sup, other, person_id),
     }
     for what, call in attempts.items():
         _refused(call)

@@ -225,7 +225,7 @@ def test_catalogue_command_line(
         {"username": "ana", "full_name": "Ana Pizarro"},
     )
     auth.choose_first_password(ctx, first.id, "frase larga de ana")
-    monkeypatch.setattr("casework.cli.init.stdin_is_terminal", lambda: True)  # at a terminal
+    monkeypatch.setattr("casework.cli.stdin_is_terminal", lambda: True)  # at a terminal
     monkeypatch.setattr("builtins.input", lambda _prompt: "ana")
     monkeypatch.setattr("getpass.getpass", lambda _prompt: "frase larga de ana")
     add = ["catalogue", "add", "--name", "ONG Vecinos", "--area", "housing", "--private"]

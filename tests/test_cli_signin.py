@@ -134,7 +134,7 @@ def office(office_template: Office, tmp_path: Path) -> Path:
 @pytest.fixture
 def no_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     """Like cron or a pipe: no terminal to ask anything at."""
-    monkeypatch.setattr("casework.cli.init.stdin_is_terminal", lambda: False)
+    monkeypatch.setattr("casework.cli.stdin_is_terminal", lambda: False)
 
 
 @pytest.fixture
@@ -363,7 +363,7 @@ def test_with_a_password_file_the_command_acts_as_the_signed_in_worker(
     key = tmp_path / "key.txt"
     key.write_text("clave de la base 2026\n")
     key.chmod(0o600)
-    monkeypatch.setattr("casework.cli.init.stdin_is_terminal", lambda: True)  # new passwords
+    monkeypatch.setattr("casework.cli.stdin_is_terminal", lambda: True)  # new passwords
     monkeypatch.setattr("getpass.getpass", lambda _prompt: NEW_PASSWORD)
     monkeypatch.setattr("builtins.input", lambda _prompt: pytest.fail("asked a username"))
     _, seen = _state(office)

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from casework.db import Database, open_database, sqlite_url
 from casework.models import Worker
-from casework.services import dedupe, demo
+from casework.services import demo, duplicate_queue, merge
 from casework.services.context import Context
 from casework.services.importing import import_persons
 
@@ -110,7 +110,7 @@ def _scan(path: str, sup: str, fd: int) -> None:
         out.flush()
 
     db = Database(sqlite_url(Path(path)))
-    report = dedupe.scan(Context(db, uuid.UUID(sup)), progress=progress)
+    report = duplicate_queue.scan(Context(db, uuid.UUID(sup)), progress=progress)
     out.write(f"done {report.new_pairs}\n")
     out.flush()
 
@@ -122,7 +122,7 @@ def test_a_scan_killed_while_saving_leaves_the_queue_empty_or_whole(
     src, sup = demo_file
     clean = _copy(src, tmp_path, "clean.db")
     db = Database(sqlite_url(clean))
-    expected = dedupe.scan(Context(db, sup)).new_pairs
+    expected = duplicate_queue.scan(Context(db, sup)).new_pairs
     db.dispose()
     assert expected > 10
     rng = random.Random(11)
@@ -141,7 +141,7 @@ def test_a_scan_killed_while_saving_leaves_the_queue_empty_or_whole(
 
         # The next scan finishes the work, and queues nothing twice.
         db = Database(sqlite_url(path))
-        again = dedupe.scan(Context(db, sup))
+        again = duplicate_queue.scan(Context(db, sup))
         db.dispose()
         assert again.new_pairs == expected - queued
         conn = _whole(path)
@@ -157,9 +157,9 @@ def _merge_all(path: str, sup: str, fd: int) -> None:
     db = Database(sqlite_url(Path(path)))
     ctx = Context(db, uuid.UUID(sup))
     out.write("start\n")
-    for pair in dedupe.queue(ctx):
+    for pair in duplicate_queue.queue(ctx):
         try:
-            dedupe.merge(ctx, pair.a.id, pair.b.id)
+            merge.merge(ctx, pair.a.id, pair.b.id)
         except Exception:  # one side merged by an earlier pair: the queue moves on
             continue
         out.write(f"{pair.b.id}\n")
@@ -206,7 +206,7 @@ def test_merges_killed_mid_way_leave_each_merge_whole_or_undone(
     src, sup = demo_file
     path = _copy(src, tmp_path, "merges.db")
     db = Database(sqlite_url(path))
-    dedupe.scan(Context(db, sup))
+    duplicate_queue.scan(Context(db, sup))
     db.dispose()
     rng = random.Random(7)
     reported: set[uuid.UUID] = set()

@@ -20,7 +20,7 @@ from casework import rut
 from casework.db import Database
 from casework.errors import CaseworkError, Conflict
 from casework.models import AuditEvent, IdentityDocument, ImportRef, MatchPair, Person, Worker
-from casework.services import auth, dedupe, persons, staff
+from casework.services import auth, duplicate_queue, merge, persons, staff
 from casework.services.context import Context
 from casework.services.importing import import_persons
 from casework.services.schemas import WorkerOut
@@ -150,11 +150,11 @@ def test_opposite_merges_of_one_pair_at_once_leave_one_person(
             ),
         ).person_id
         results = at_once(
-            partial(dedupe.merge, Context(database, supervisor.id), a, b),
-            partial(dedupe.merge, Context(database, supervisor.id), b, a),
+            partial(merge.merge, Context(database, supervisor.id), a, b),
+            partial(merge.merge, Context(database, supervisor.id), b, a),
         )
-        won = [r for r in results if isinstance(r, dedupe.MergeResult)]
-        lost = [r for r in results if not isinstance(r, dedupe.MergeResult)]
+        won = [r for r in results if isinstance(r, merge.MergeResult)]
+        lost = [r for r in results if not isinstance(r, merge.MergeResult)]
         assert len(won) == 1 and len(lost) == 1, results
         [error] = lost
         assert isinstance(error, Conflict) and error.code == "already_merged", repr(error)
@@ -243,11 +243,11 @@ def test_two_scans_at_once_queue_each_pair_once(
         with database.write() as s:
             s.execute(sa.delete(MatchPair))
         reports = at_once(
-            lambda: dedupe.scan(Context(database, supervisor.id)),
-            lambda: dedupe.scan(Context(database, supervisor.id)),
+            lambda: duplicate_queue.scan(Context(database, supervisor.id)),
+            lambda: duplicate_queue.scan(Context(database, supervisor.id)),
         )
         for report in reports:
-            assert isinstance(report, dedupe.ScanReport), repr(report)
+            assert isinstance(report, duplicate_queue.ScanReport), repr(report)
         queued = _count(database, sa.select(MatchPair.id))
         assert queued >= 6
         assert sorted(r.new_pairs for r in reports) == [0, queued]
@@ -267,8 +267,8 @@ def test_a_merge_leaves_no_chain_behind(
         for i in range(3)
     ]
     sup = Context(database, supervisor.id)
-    dedupe.merge(sup, ids[1], ids[0])
-    dedupe.merge(sup, ids[2], ids[1])
+    merge.merge(sup, ids[1], ids[0])
+    merge.merge(sup, ids[2], ids[1])
     with database.read() as s:
         assert s.get(Person, ids[0]).merged_into_id == ids[2]  # type: ignore[union-attr]
     assert [p.id for p in persons.search_persons(desk, "Yesenia")] == [ids[2]]
@@ -295,7 +295,7 @@ def test_a_merge_hands_a_shared_number_to_the_survivor(
     claims = sa.select(IdentityDocument.person_id).where(IdentityDocument.live_key.is_not(None))
     with database.read() as s:
         assert list(s.scalars(claims)) == [first]
-    dedupe.merge(Context(database, supervisor.id), copy, first)
+    merge.merge(Context(database, supervisor.id), copy, first)
     with database.read() as s:
         assert list(s.scalars(claims)) == [copy]
     with pytest.raises(Conflict) as err:
@@ -395,6 +395,6 @@ def test_a_merge_of_two_records_listing_each_other_as_household(
             person_data(documents=[{"type": "national_id", "number": "77665544"}], household=[line])
         ),
     ).person_id
-    dedupe.merge(Context(database, supervisor.id), first, second)
+    merge.merge(Context(database, supervisor.id), first, second)
     with database.read() as s:
         assert s.get(Person, second).merged_into_id == first  # type: ignore[union-attr]

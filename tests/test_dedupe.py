@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from casework.db import Database
 from casework.errors import NotAllowed
 from casework.models import AuditEvent, Contact, FollowUp, MatchPair, Person, PersonMerge
-from casework.services import dedupe, persons, referrals
+from casework.services import candidates, duplicate_queue, match_records, merge, persons, referrals
 from casework.services.context import Context
 from casework.services.importing import ImportFileError, import_persons
 from casework.services.schemas import WorkerOut
@@ -36,7 +36,7 @@ def probe(**fields: object) -> object:
         "nationality": None,
     }
     base.update(fields)
-    return dedupe.record_of(**base)  # type: ignore[arg-type]
+    return match_records.record_of(**base)  # type: ignore[arg-type]
 
 
 def test_intake_finds_the_person_as_another_desk_types_her(ctx: Context) -> None:
@@ -54,7 +54,7 @@ def test_intake_finds_the_person_as_another_desk_types_her(ctx: Context) -> None
             )
         ),
     )  # her sister
-    found = dedupe.intake_candidates(
+    found = candidates.intake_candidates(
         ctx, probe(given_names="Jesenia", first_surname="Rondon", birth_date=dt.date(1991, 4, 17))
     )
     assert found[0].person.id == pid
@@ -62,7 +62,7 @@ def test_intake_finds_the_person_as_another_desk_types_her(ctx: Context) -> None
     codes = {r.code for r in found[0].reasons}
     assert "same_birth_date" in codes
     # Swapped surnames and the day and month typed the other way round.
-    swapped = dedupe.intake_candidates(
+    swapped = candidates.intake_candidates(
         ctx,
         probe(
             given_names="Yesenia",
@@ -72,7 +72,7 @@ def test_intake_finds_the_person_as_another_desk_types_her(ctx: Context) -> None
         ),
     )
     assert swapped[0].person.id == pid
-    by_passport = dedupe.intake_candidates(ctx, probe(documents=(("passport", "ve1234567"),)))
+    by_passport = candidates.intake_candidates(ctx, probe(documents=(("passport", "ve1234567"),)))
     assert by_passport[0].person.id == pid
 
 
@@ -80,7 +80,7 @@ def test_a_typed_document_shows_its_holder_whatever_the_names_say(ctx: Context) 
     """The save refuses a number already on record; the panel must show whose it is even
     when the names typed are someone else's entirely."""
     pid = persons.register_intake(ctx, intake_data(YESENIA)).person_id
-    found = dedupe.intake_candidates(
+    found = candidates.intake_candidates(
         ctx,
         probe(
             given_names="Pedro",
@@ -119,19 +119,19 @@ def test_scan_queues_a_duplicate_but_not_the_sister(
         ),
     )
     sup = Context(database, supervisor.id)
-    report = dedupe.scan(sup)
+    report = duplicate_queue.scan(sup)
     assert report.persons == 3
-    [pair] = dedupe.queue(sup)
+    [pair] = duplicate_queue.queue(sup)
     assert {pair.a.id, pair.b.id} == {first, again}
-    assert dedupe.scan(sup).new_pairs == 0  # a second scan queues nothing twice
-    dedupe.not_same(sup, pair.id)
-    dedupe.scan(sup)
-    assert dedupe.queue(sup) == []  # judged pairs never come back
+    assert duplicate_queue.scan(sup).new_pairs == 0  # a second scan queues nothing twice
+    duplicate_queue.not_same(sup, pair.id)
+    duplicate_queue.scan(sup)
+    assert duplicate_queue.queue(sup) == []  # judged pairs never come back
 
 
 def test_only_supervisors_judge_pairs(ctx: Context) -> None:
     with pytest.raises(NotAllowed):
-        dedupe.merge(
+        merge.merge(
             ctx,
             persons.register_intake(ctx, intake_data()).person_id,
             persons.register_intake(ctx, intake_data(person_data(documents=[]))).person_id,
@@ -160,7 +160,7 @@ def test_merge_moves_everything_and_loses_nothing(
         ctx, other, {"destination": "omil", "reason": "Trabajo", "consent_given": True}
     )
     sup = Context(database, supervisor.id)
-    result = dedupe.merge(sup, keep, other, take_from_merged=["phone"])
+    result = merge.merge(sup, keep, other, take_from_merged=["phone"])
     assert result.fields_from_merged == ("phone",)
     with database.read() as s:
         assert (

@@ -358,7 +358,7 @@ async def test_supervisor_merges_a_duplicate_side_by_side(
             await pilot.press("x")
         table = compare.query_one(DataTable)
         table.move_cursor(
-            row=list(__import__("casework.services.dedupe").services.dedupe.MERGE_FIELDS).index(
+            row=list(__import__("casework.services.merge").services.merge.MERGE_FIELDS).index(
                 "phone"
             )
         )

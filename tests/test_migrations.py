@@ -92,14 +92,16 @@ def test_0007_keys_national_ids_already_on_record_by_their_digits(
     from alembic import command
 
     from casework.models import PersonKey
-    from casework.services import dedupe, persons
+    from casework.services import candidates, match_records, persons
 
     from .factories import intake_data, person_data
 
     doc = {"type": "national_id", "number": "HT-998877"}
     pid = persons.register_intake(ctx, intake_data(person_data(documents=[doc]))).person_id
-    probe = dedupe.record_of("intake", "", "", None, None, None, None, [("national_id", "998877")])
-    assert [c.person.id for c in dedupe.intake_candidates(ctx, probe)] == [pid]  # new records
+    probe = match_records.record_of(
+        "intake", "", "", None, None, None, None, [("national_id", "998877")]
+    )
+    assert [c.person.id for c in candidates.intake_candidates(ctx, probe)] == [pid]  # new records
     db = ctx.db
     cfg = db.alembic_config()
     with db.engine.begin() as conn:  # as an older version left it: the stored number only
@@ -109,7 +111,7 @@ def test_0007_keys_national_ids_already_on_record_by_their_digits(
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "0006")
     with db.read() as session:  # no signed-in worker to load at 0006: the search itself
-        assert dedupe.candidate_ids(session, probe) == []
+        assert candidates.candidate_ids(session, probe) == []
     db.upgrade(backup=False)
-    [found] = dedupe.intake_candidates(ctx, probe)
+    [found] = candidates.intake_candidates(ctx, probe)
     assert found.person.id == pid

@@ -37,14 +37,17 @@ from casework.models import AuditEvent, Base, Case, MatchPair
 from casework.services import (
     audit_log,
     auth,
+    candidates,
     cases,
     catalogue,
-    dedupe,
     demo,
+    duplicate_queue,
     followups,
     gate,
     guidance,
     importing,
+    match_records,
+    merge,
     panel,
     person_file,
     persons,
@@ -271,7 +274,9 @@ def _token(w: World) -> str:
 
 
 def _probe(w: World) -> Any:
-    return dedupe.record_of("intake", "", "", None, None, None, None, [("passport", "VE1234567")])
+    return match_records.record_of(
+        "intake", "", "", None, None, None, None, [("passport", "VE1234567")]
+    )
 
 
 P = "P"  # shorthand in the table below: the world's person
@@ -358,16 +363,20 @@ MATRIX: dict[str, Cell] = {
         ADMIN, lambda c, w, key: catalogue.set_destination_active(c, key, False), _destination
     ),
     # Duplicates.
-    "dedupe.intake_candidates": Cell(
-        SIGNED_IN, lambda c, w, probe: dedupe.intake_candidates(c, probe), _probe
+    "candidates.intake_candidates": Cell(
+        SIGNED_IN, lambda c, w, probe: candidates.intake_candidates(c, probe), _probe
     ),
-    "dedupe.warm": Cell(SIGNED_IN, lambda c, w, _: dedupe.warm(c)),
-    "dedupe.scan": Cell("RRRRAAAR", lambda c, w, _: dedupe.scan(c, min_score=0.99)),
-    "dedupe.queue": Cell(SUPERVISORS, lambda c, w, _: dedupe.queue(c)),
-    "dedupe.not_same": Cell(SUPERVISES, lambda c, w, pair: dedupe.not_same(c, pair), _pair),
-    "dedupe.merge": Cell(
+    "candidates.warm": Cell(SIGNED_IN, lambda c, w, _: candidates.warm(c)),
+    "duplicate_queue.scan": Cell(
+        "RRRRAAAR", lambda c, w, _: duplicate_queue.scan(c, min_score=0.99)
+    ),
+    "duplicate_queue.queue": Cell(SUPERVISORS, lambda c, w, _: duplicate_queue.queue(c)),
+    "duplicate_queue.not_same": Cell(
+        SUPERVISES, lambda c, w, pair: duplicate_queue.not_same(c, pair), _pair
+    ),
+    "merge.merge": Cell(
         SUPERVISES,
-        lambda c, w, ab: dedupe.merge(c, *ab),
+        lambda c, w, ab: merge.merge(c, *ab),
         lambda w: (w.person()[0], w.person()[0]),
     ),
     # Set-up of an empty database: refused here whoever asks.
@@ -593,7 +602,7 @@ MATRIX: dict[str, Cell] = {
 outcome per column of :data:`COLUMNS`."""
 
 NOT_CALLED = {
-    "dedupe.matcher": "a helper taking the caller's open session (the term frequencies of "
+    "candidates.matcher": "a helper taking the caller's open session (the term frequencies of "
     "the office), called inside other services after their own check",
 }
 
@@ -708,7 +717,7 @@ REPRESENTATIVE = [
     "rights.confirm_identity",
     "rights.register+identity_checked",
     "rights.erase",
-    "dedupe.merge",
+    "merge.merge",
     "staff.change_worker",
 ]
 

@@ -291,7 +291,7 @@ def test_password_command_needs_an_administrator(
     staff.create_worker(Context(sqlite_db, admin.id), {"username": "beto", "full_name": "Beto"})
     db_path = str(sqlite_db.file_path)
     answers = iter([PASSWORD, "nueva frase de beto", "nueva frase de beto"])
-    monkeypatch.setattr("casework.cli.init.stdin_is_terminal", lambda: True)  # at a terminal
+    monkeypatch.setattr("casework.cli.stdin_is_terminal", lambda: True)  # at a terminal
     monkeypatch.setattr("builtins.input", lambda _prompt: "ana")
     monkeypatch.setattr("getpass.getpass", lambda _prompt: next(answers))
     assert main(["password", "beto", "--db", db_path]) == 0

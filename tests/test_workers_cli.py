@@ -27,7 +27,7 @@ def test_admin_adds_a_worker_who_can_then_sign_in(
         {"username": "ana", "full_name": "Ana Pizarro"},
     )
     auth.choose_first_password(ctx, admin.id, PASSWORD)
-    monkeypatch.setattr("casework.cli.init.stdin_is_terminal", lambda: True)  # at a terminal
+    monkeypatch.setattr("casework.cli.stdin_is_terminal", lambda: True)  # at a terminal
     monkeypatch.setattr("builtins.input", lambda _prompt: "ana")
     answers = iter(["not the admin password"])
     monkeypatch.setattr("getpass.getpass", lambda _prompt: next(answers))
@@ -81,7 +81,7 @@ def test_admin_deactivates_unlocks_and_renames_from_the_command_line(
         Context(db, admin.id),
         {"username": "carla", "full_name": "Carla Soto", "password": "clave de carla 2026"},
     )
-    monkeypatch.setattr("casework.cli.init.stdin_is_terminal", lambda: True)  # at a terminal
+    monkeypatch.setattr("casework.cli.stdin_is_terminal", lambda: True)  # at a terminal
     monkeypatch.setattr("builtins.input", lambda _prompt: "ana")
     monkeypatch.setattr("getpass.getpass", lambda _prompt: PASSWORD)
 

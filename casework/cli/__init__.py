@@ -6,6 +6,7 @@ Every user mistake ends in one clear line on stderr and a non-zero exit, never a
 from __future__ import annotations
 
 import argparse
+import getpass
 import importlib
 import os
 import pkgutil
@@ -26,11 +27,14 @@ from casework.db import (
     busy_error,
     file_kind,
     open_database,
+    read_passphrase_file,
     resolve_url,
 )
 from casework.errors import CaseworkError
 from casework.i18n import detect_language, set_language, t
 from casework.private_files import private_dir
+from casework.services import staff
+from casework.services.context import Context
 
 DEMO_PEOPLE = 300
 
@@ -41,6 +45,43 @@ def add_db_option(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="SQLite file or database URL (default: CASEWORK_DATABASE_URL or the user data dir)",
     )
+
+
+def add_passphrase_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--passphrase-file",
+        metavar="FILE",
+        help="read the database passphrase from FILE (else CASEWORK_PASSPHRASE, else a prompt)",
+    )
+
+
+def passphrase_arg(args: argparse.Namespace) -> str | None:
+    path = getattr(args, "passphrase_file", None)
+    return read_passphrase_file(path) if path else None
+
+
+def stdin_is_terminal() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def require_terminal(code: str = "no_terminal") -> None:
+    """A prompt without a terminal would end in EOFError: refuse in one line instead."""
+    if not stdin_is_terminal():
+        raise CaseworkError(code)
+
+
+def terminal_prompt(path: Path) -> str | None:
+    if not stdin_is_terminal():
+        return None
+    return getpass.getpass(t("security.cli.passphrase"))
+
+
+def ask_twice(first: str, second: str, *, no_terminal: str = "no_terminal") -> str:
+    require_terminal(no_terminal)
+    one = getpass.getpass(first)
+    if getpass.getpass(second) != one:
+        raise CaseworkError("passwords_differ")
+    return one
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -182,16 +223,15 @@ def demo_db_arg(db: str | None) -> str:
 
 
 def cmd_app(args: argparse.Namespace) -> int:
+    # The desk (Textual) and the demo generator load only when the desk is opened.
     from casework.app import run_app
-    from casework.cli.init import require_terminal
 
     require_terminal("no_terminal_desk")
     target = args.db
     if args.demo:
         target = demo_db_arg(args.db)
         database = open_cli_database(target, create=True)
-        from casework.services import demo, staff
-        from casework.services.context import Context
+        from casework.services import demo
 
         if staff.is_empty(Context(database)):
             print(t("cli.demo_creating", people=DEMO_PEOPLE), file=sys.stderr)

@@ -7,11 +7,11 @@ import json
 import uuid
 from typing import Any
 
-from casework.cli import add_db_option
-from casework.cli.init import add_passphrase_option, opened
-from casework.cli.signin import add_signin_options, signed_in
+from casework.cli import add_db_option, add_passphrase_option
+from casework.cli.signin import add_signin_options, opened, signed_in
 from casework.errors import CaseworkError
 from casework.i18n import t
+from casework.services import audit_log
 
 
 def register(sub: Any) -> None:
@@ -25,8 +25,6 @@ def register(sub: Any) -> None:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from casework.services import audit_log
-
     try:
         person = uuid.UUID(args.person)
     except ValueError:

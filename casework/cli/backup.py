@@ -10,24 +10,31 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from casework.cli import add_db_option, check_db_arg, open_cli_database
-from casework.cli.init import add_passphrase_option, opened, passphrase_arg
-from casework.cli.signin import add_signin_options, check_credentials, signed_in
+from casework.cli import (
+    add_db_option,
+    add_passphrase_option,
+    check_db_arg,
+    open_cli_database,
+    passphrase_arg,
+)
+from casework.cli.signin import add_signin_options, check_credentials, opened, signed_in
 from casework.db import Database, resolve_url
 from casework.errors import CaseworkError
 from casework.i18n import t
 from casework.models.enums import Role
+from casework.services import backup, staff
+from casework.services.context import Context
 
 
 def register(sub: Any) -> None:
-    backup = sub.add_parser(
+    parser = sub.add_parser(
         "backup", help="a consistent copy while desks keep working (encrypted if the database is)"
     )
-    backup.add_argument("--out", metavar="FILE", help="where to write it (default: backups/)")
-    add_db_option(backup)
-    add_passphrase_option(backup)
-    add_signin_options(backup)
-    backup.set_defaults(func=cmd_backup)
+    parser.add_argument("--out", metavar="FILE", help="where to write it (default: backups/)")
+    add_db_option(parser)
+    add_passphrase_option(parser)
+    add_signin_options(parser)
+    parser.set_defaults(func=cmd_backup)
 
     restore = sub.add_parser(
         "restore", help="check a backup and restore it (the current database is backed up first)"
@@ -40,8 +47,6 @@ def register(sub: Any) -> None:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    from casework.services import backup
-
     with opened(args) as database:
         # A copy of every person: an administrator's act, named in the sign-in's audit event.
         signed_in(args, database, roles=(Role.ADMIN,))
@@ -58,9 +63,6 @@ def _admin_signs_in(
     backup is refused without touching the office; a failed sign-in replaces nothing).
     Restoring to a new file, or over a database nobody works in yet, needs nobody: it gives
     no one more than the backup file they already hold."""
-    from casework.services import staff
-    from casework.services.context import Context
-
     if current is None or staff.is_empty(Context(current)):
         return None
     check_credentials(args)
@@ -74,8 +76,6 @@ def _admin_signs_in(
 def cmd_restore(args: argparse.Namespace) -> int:
     """Restore to the current database, or to a new file (``--db`` that does not exist yet,
     in a folder that does); never onto an empty or foreign file."""
-    from casework.services import backup
-
     check_db_arg(args.db, create=True)
     url = sa.make_url(resolve_url(args.db))
     if url.get_backend_name() != "sqlite" or not url.database:

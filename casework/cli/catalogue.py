@@ -6,9 +6,8 @@ import argparse
 from typing import Any
 
 from casework import refdata
-from casework.cli import add_db_option
-from casework.cli.init import add_passphrase_option, opened
-from casework.cli.signin import add_signin_options, signed_in
+from casework.cli import add_db_option, add_passphrase_option
+from casework.cli.signin import add_signin_options, opened, signed_in
 from casework.i18n import t
 from casework.services import catalogue
 from casework.services.context import Context

@@ -7,12 +7,11 @@ import json
 import sys
 from typing import Any
 
-from casework.cli import add_db_option
-from casework.cli.init import add_passphrase_option, opened
-from casework.cli.signin import add_signin_options, signed_in
+from casework.cli import add_db_option, add_passphrase_option
+from casework.cli.signin import add_signin_options, opened, signed_in
 from casework.i18n import current_language, t
 from casework.matching import DEFAULT_THRESHOLD, describe
-from casework.services import dedupe
+from casework.services import duplicate_queue
 
 
 def _score(text: str) -> float:
@@ -37,8 +36,8 @@ def register(sub: Any) -> None:
 def cmd_scan(args: argparse.Namespace) -> int:
     with opened(args) as database:
         ctx = signed_in(args, database)
-        report = dedupe.scan(ctx, args.min_score)
-        pairs = dedupe.queue(ctx, args.min_score, limit=100_000)
+        report = duplicate_queue.scan(ctx, args.min_score)
+        pairs = duplicate_queue.queue(ctx, args.min_score, limit=100_000)
     lang = current_language()
     if args.format == "json":
         out = [

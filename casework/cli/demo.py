@@ -7,10 +7,12 @@ import sys
 from typing import Any
 
 from casework.cli import DEMO_PEOPLE, add_db_option, check_db_arg, demo_db_arg, open_cli_database
+from casework.cli.init import admin_unless_empty
 from casework.cli.signin import add_signin_options
 from casework.db import Database, remove_side_files, resolve_url
 from casework.errors import CaseworkError
 from casework.i18n import t
+from casework.services.context import Context
 
 
 def register(sub: Any) -> None:
@@ -27,8 +29,8 @@ def register(sub: Any) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    # The synthetic-data generator loads only for this command.
     from casework.services import demo
-    from casework.services.context import Context
 
     if args.people < 1:
         raise CaseworkError("people_positive")
@@ -38,8 +40,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     path = database.file_path
     database.dispose()
     if args.replace and path is not None and path.exists() and path.stat().st_size > 0:
-        from casework.cli.init import admin_unless_empty
-
         current = open_cli_database(target, upgrade=False)
         try:
             admin_unless_empty(args, current, upgrade=False)

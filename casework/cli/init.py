@@ -1,4 +1,4 @@
-"""`casework init [--encrypt]` and `casework password USER`; the passphrase prompt.
+"""`casework init [--encrypt]` and `casework password USER`.
 
 The passphrase of an encrypted database is asked at the terminal, read from
 ``CASEWORK_PASSPHRASE`` or from ``--passphrase-file``; it is never written anywhere.
@@ -7,82 +7,33 @@ The passphrase of an encrypted database is asked at the terminal, read from
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
-import sys
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
 from casework import db as dbmod
-from casework.cli import add_db_option, check_db_arg, open_cli_database
+from casework.cli import (
+    add_db_option,
+    add_passphrase_option,
+    ask_twice,
+    check_db_arg,
+    open_cli_database,
+    passphrase_arg,
+    terminal_prompt,
+)
+from casework.cli.signin import add_signin_options, check_credentials, opened, sign_in, signed_in
 from casework.db import Database, resolve_url
 from casework.errors import CaseworkError, Conflict, NotAllowed
 from casework.i18n import t
-
-
-def add_passphrase_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--passphrase-file",
-        metavar="FILE",
-        help="read the database passphrase from FILE (else CASEWORK_PASSPHRASE, else a prompt)",
-    )
-
-
-def passphrase_arg(args: argparse.Namespace) -> str | None:
-    path = getattr(args, "passphrase_file", None)
-    return dbmod.read_passphrase_file(path) if path else None
-
-
-@contextmanager
-def opened(args: argparse.Namespace, *, upgrade: bool = True) -> Iterator[Database]:
-    """The command's database (``--db``, its passphrase from ``--passphrase-file``, the
-    environment or the prompt), closed when the command is done with it. A command that
-    signs a worker in is refused here, before anything is opened, when no credentials can
-    be had (:func:`casework.cli.signin.check_credentials`)."""
-    if getattr(args, "needs_signin", False):
-        from casework.cli.signin import check_credentials
-
-        check_db_arg(args.db)
-        check_credentials(args)
-    database = open_cli_database(args.db, passphrase=passphrase_arg(args), upgrade=upgrade)
-    try:
-        yield database
-    finally:
-        database.dispose()
-
-
-def stdin_is_terminal() -> bool:
-    return sys.stdin is not None and sys.stdin.isatty()
-
-
-def require_terminal(code: str = "no_terminal") -> None:
-    """A prompt without a terminal would end in EOFError: refuse in one line instead."""
-    if not stdin_is_terminal():
-        raise CaseworkError(code)
-
-
-def terminal_prompt(path: Path) -> str | None:
-    if not stdin_is_terminal():
-        return None
-    return getpass.getpass(t("security.cli.passphrase"))
-
-
-def ask_twice(first: str, second: str, *, no_terminal: str = "no_terminal") -> str:
-    require_terminal(no_terminal)
-    one = getpass.getpass(first)
-    if getpass.getpass(second) != one:
-        raise CaseworkError("passwords_differ")
-    return one
+from casework.models.enums import Role
+from casework.services import auth, backup, staff
+from casework.services.context import Context
 
 
 def register(sub: Any) -> None:
-    from casework.cli.signin import add_signin_options
-
     # Every command that opens an encrypted database asks for its key at the terminal.
     dbmod.set_passphrase_prompt(terminal_prompt)
     init = sub.add_parser(
@@ -107,8 +58,6 @@ def register(sub: Any) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from casework.services import backup
-
     # A missing file is created; an empty or foreign one is refused, never overwritten.
     check_db_arg(args.db, create=True)
     url = sa.make_url(resolve_url(args.db))
@@ -165,11 +114,6 @@ def admin_unless_empty(
     only by an administrator who signs in (returned, for the act's audit row); one with
     nobody in it yet needs nobody (None). The worker count is read before anything is
     written or upgraded."""
-    from casework.cli.signin import check_credentials, signed_in
-    from casework.models.enums import Role
-    from casework.services import staff
-    from casework.services.context import Context
-
     if staff.is_empty(Context(database)):
         if upgrade:
             database.upgrade()
@@ -183,9 +127,6 @@ def admin_unless_empty(
 def cmd_password(args: argparse.Namespace) -> int:
     """An administrator sets anyone's password (temporary until its owner changes it); a
     worker changes their own (the password they signed in with is the current one)."""
-    from casework.cli.signin import sign_in
-    from casework.services import auth, staff
-
     with opened(args) as database:
         ctx, current = sign_in(args, database, allow_temporary=True, tokens=False)
         target = staff.find_worker(ctx, args.username.strip().lower())

@@ -9,9 +9,8 @@ import io
 import json
 from typing import Any
 
-from casework.cli import add_db_option
-from casework.cli.init import add_passphrase_option
-from casework.cli.signin import add_signin_options
+from casework.cli import add_db_option, add_passphrase_option
+from casework.cli.signin import add_signin_options, opened, signed_in
 from casework.services import reports
 from casework.spreadsheet import safe_dict, safe_row
 
@@ -42,9 +41,6 @@ COLUMNS = ("programme", "worker", *reports.METRICS)
 
 
 def cmd_caseload(args: argparse.Namespace) -> int:
-    from casework.cli.init import opened
-    from casework.cli.signin import signed_in
-
     with opened(args) as database:
         result = reports.caseload(signed_in(args, database), args.date_from, args.date_to)
     data = result.as_dict()

@@ -6,10 +6,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from casework.cli import add_db_option
-from casework.cli.init import add_passphrase_option, opened
-from casework.cli.signin import add_signin_options, signed_in
+from casework.cli import add_db_option, add_passphrase_option
+from casework.cli.signin import add_signin_options, opened, signed_in
 from casework.i18n import t
+from casework.services import retention
+from casework.services.context import Context
 
 
 def register(sub: Any) -> None:
@@ -27,8 +28,6 @@ def register(sub: Any) -> None:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from casework.services import retention
-
     with opened(args) as database:
         queue = retention.review_queue(signed_in(args, database))
     if not queue:
@@ -44,9 +43,6 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_policy(args: argparse.Namespace) -> int:
-    from casework.services import retention
-    from casework.services.context import Context
-
     with opened(args) as database:
         rows = retention.policies(Context(database))
     for row in rows:

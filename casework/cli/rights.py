@@ -9,12 +9,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from casework.cli import add_db_option
-from casework.cli.init import add_passphrase_option, opened
+from casework.cli import add_db_option, add_passphrase_option
 from casework.cli.report import _date
-from casework.cli.signin import add_signin_options, signed_in
+from casework.cli.signin import add_signin_options, opened, signed_in
 from casework.i18n import t
 from casework.models.security import RefusalGround, RightKind
+from casework.services import rights
 
 
 def _uuid(text: str) -> uuid.UUID:
@@ -78,8 +78,6 @@ def register(sub: Any) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from casework.services import rights
-
     with opened(args) as database:
         rows = rights.due(signed_in(args, database), include_closed=args.all)
     if not rows:
@@ -96,8 +94,6 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from casework.services import rights
-
     with opened(args) as database:
         ctx = signed_in(args, database)
         row = rights.register(
@@ -115,8 +111,6 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_simple(args: argparse.Namespace) -> int:
-    from casework.services import rights
-
     with opened(args) as database:
         ctx = signed_in(args, database)
         if args.action == "identity":
@@ -128,8 +122,6 @@ def cmd_simple(args: argparse.Namespace) -> int:
 
 
 def cmd_refuse(args: argparse.Namespace) -> int:
-    from casework.services import rights
-
     with opened(args) as database:
         rights.refuse(
             signed_in(args, database),
@@ -141,8 +133,6 @@ def cmd_refuse(args: argparse.Namespace) -> int:
 
 
 def cmd_lift(args: argparse.Namespace) -> int:
-    from casework.services import rights
-
     with opened(args) as database:
         rights.lift_block(signed_in(args, database), args.request, {"note": args.note})
     print(t("protection.rights.cli_done"))
@@ -150,8 +140,6 @@ def cmd_lift(args: argparse.Namespace) -> int:
 
 
 def cmd_answer(args: argparse.Namespace) -> int:
-    from casework.services import rights
-
     # The same writer as the desk's: owner-only files, the hash of exactly the bytes sent,
     # and the request marked answered only once both files are written.
     out: Path = args.out

@@ -24,22 +24,30 @@ import hashlib
 import json
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
-from casework import paths
-from casework.cli import add_db_option
+from casework import cli, paths
+from casework.cli import (
+    add_db_option,
+    add_passphrase_option,
+    check_db_arg,
+    open_cli_database,
+    passphrase_arg,
+)
 from casework.db import Database, resolve_url
 from casework.errors import CaseworkError, NotAllowed
 from casework.i18n import t
 from casework.models.enums import Role
-
-if TYPE_CHECKING:
-    from casework.services.context import Context
-    from casework.services.schemas import WorkerOut
+from casework.services import auth, staff
+from casework.services.auth import MAX_TOKEN_HOURS, TOKEN_HOURS
+from casework.services.context import Context
+from casework.services.schemas import WorkerOut
 
 ENV_USER = "CASEWORK_USER"
 """The worker who signs in when no ``--user`` is given (a script's own account)."""
@@ -47,7 +55,7 @@ ENV_USER = "CASEWORK_USER"
 
 def add_signin_options(parser: argparse.ArgumentParser) -> None:
     """``--user`` (alias ``--as``) and ``--password-file``, and the mark that makes
-    :func:`casework.cli.init.opened` check for credentials before opening anything."""
+    :func:`opened` check for credentials before opening anything."""
     parser.add_argument(
         "--user",
         "--as",
@@ -64,9 +72,7 @@ def add_signin_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _terminal() -> bool:
-    from casework.cli import init
-
-    return init.stdin_is_terminal()
+    return cli.stdin_is_terminal()  # looked up on the package, where tests replace it
 
 
 def _username(args: argparse.Namespace) -> str | None:
@@ -170,6 +176,22 @@ def _write_token(path: Path, saved: SavedToken, database: str) -> None:
     os.replace(tmp, path)
 
 
+@contextmanager
+def opened(args: argparse.Namespace, *, upgrade: bool = True) -> Iterator[Database]:
+    """The command's database (``--db``, its passphrase from ``--passphrase-file``, the
+    environment or the prompt), closed when the command is done with it. A command that
+    signs a worker in is refused here, before anything is opened, when no credentials can
+    be had (:func:`check_credentials`)."""
+    if getattr(args, "needs_signin", False):
+        check_db_arg(args.db)
+        check_credentials(args)
+    database = open_cli_database(args.db, passphrase=passphrase_arg(args), upgrade=upgrade)
+    try:
+        yield database
+    finally:
+        database.dispose()
+
+
 # Signing in --------------------------------------------------------------------------------
 
 
@@ -212,9 +234,6 @@ def sign_in(
     tokens: bool = True,
 ) -> tuple[Context, str | None]:
     """:func:`signed_in`, also returning the password when one was given (not a token)."""
-    from casework.services import auth
-    from casework.services.context import Context
-
     check_credentials(args)
     ctx = Context(db)
     command = getattr(args, "command_path", None)
@@ -247,8 +266,6 @@ def sign_in(
 
 
 def _hours(text: str) -> float:
-    from casework.services.auth import MAX_TOKEN_HOURS
-
     try:
         value = float(text)
     except ValueError:
@@ -259,9 +276,6 @@ def _hours(text: str) -> float:
 
 
 def register(sub: Any) -> None:
-    from casework.cli.init import add_passphrase_option
-    from casework.services.auth import TOKEN_HOURS
-
     signin = sub.add_parser(
         "signin", help="sign in once for the commands of the next hours (a token only you read)"
     )
@@ -281,9 +295,6 @@ def register(sub: Any) -> None:
 
 
 def cmd_signin(args: argparse.Namespace) -> int:
-    from casework.cli.init import opened
-    from casework.services import auth, staff
-
     with opened(args) as database:
         ctx, _ = sign_in(args, database, tokens=False)
         token, expires = auth.issue_token(ctx, args.hours)
@@ -298,11 +309,6 @@ def cmd_signin(args: argparse.Namespace) -> int:
 
 
 def cmd_signout(args: argparse.Namespace) -> int:
-    from casework.cli import check_db_arg
-    from casework.cli.init import opened
-    from casework.services import auth
-    from casework.services.context import Context
-
     check_db_arg(args.db)
     found = _find_token(args.db, _username(args))
     if found is None:

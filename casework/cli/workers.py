@@ -6,9 +6,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from casework.cli import add_db_option
-from casework.cli.init import add_passphrase_option, ask_twice, opened
-from casework.cli.signin import add_signin_options, signed_in
+from casework.cli import add_db_option, add_passphrase_option, ask_twice
+from casework.cli.signin import add_signin_options, opened, signed_in
 from casework.errors import NotFound
 from casework.i18n import t
 from casework.services import auth, staff

@@ -18,8 +18,9 @@ from casework.screens.common import (
     country_name,
     fmt_date,
 )
-from casework.services import dedupe, person_file
-from casework.services.dedupe import MERGE_FIELDS, MergeResult, QueuedPair
+from casework.services import duplicate_queue, merge, person_file
+from casework.services.duplicate_queue import QueuedPair
+from casework.services.merge import MERGE_FIELDS, MergeResult
 from casework.services.person_file import PersonDetail
 
 
@@ -51,7 +52,9 @@ class DedupeQueueScreen(CaseworkScreen):
         self.reload()
 
     def reload(self) -> None:
-        self.call_service(dedupe.queue, self.ctx, on_done=self._show, group="queue", exclusive=True)
+        self.call_service(
+            duplicate_queue.queue, self.ctx, on_done=self._show, group="queue", exclusive=True
+        )
 
     def _show(self, pairs: list[QueuedPair]) -> None:
         self.pairs = pairs
@@ -72,13 +75,15 @@ class DedupeQueueScreen(CaseworkScreen):
     def action_scan(self) -> None:
         self.query_one("#status", Static).update(t("ui.dedupe.scanning"))
 
-        def done(report: dedupe.ScanReport) -> None:
+        def done(report: duplicate_queue.ScanReport) -> None:
             self.notify(
                 t("ui.dedupe.scanned", new=report.new_pairs, seconds=f"{report.seconds:.1f}")
             )
             self.reload()
 
-        self.call_service(dedupe.scan, self.ctx, on_done=done, group="scan", exclusive=True)
+        self.call_service(
+            duplicate_queue.scan, self.ctx, on_done=done, group="scan", exclusive=True
+        )
 
     @on(DataTable.RowSelected)
     def _chosen(self) -> None:
@@ -200,7 +205,7 @@ class CompareScreen(CaseworkScreen):
             self.app.pop_screen()
 
         self.call_service(
-            dedupe.merge, self.ctx, self.left.id, self.right.id, sorted(self.take), on_done=done
+            merge.merge, self.ctx, self.left.id, self.right.id, sorted(self.take), on_done=done
         )
 
     def action_not_same(self) -> None:
@@ -208,7 +213,7 @@ class CompareScreen(CaseworkScreen):
             self.notify(t("ui.dedupe.kept_apart"))
             self.app.pop_screen()
 
-        self.call_service(dedupe.not_same, self.ctx, self.pair.id, on_done=done)
+        self.call_service(duplicate_queue.not_same, self.ctx, self.pair.id, on_done=done)
 
     def action_back(self) -> None:
         self.app.pop_screen()

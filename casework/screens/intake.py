@@ -41,8 +41,8 @@ from casework.screens.common import (
     parse_date,
 )
 from casework.screens.retention import ConfirmModal
-from casework.services import dedupe, persons
-from casework.services.dedupe import Candidate
+from casework.services import candidates, match_records, persons
+from casework.services.candidates import Candidate
 from casework.services.persons import IntakeResult
 from casework.text import alnum_upper
 
@@ -272,7 +272,7 @@ class IntakeScreen(CaseworkScreen):
 
     def on_mount(self) -> None:
         self._select_defaults = {str(select.id): select.value for select in self.query(Select)}
-        self.call_service(dedupe.warm, self.ctx, group="warm", on_error=lambda _: None)
+        self.call_service(candidates.warm, self.ctx, group="warm", on_error=lambda _: None)
         if self.initial_names:
             self.prefill(self.initial_names)
         self.query_one("#given_names", Input).focus()
@@ -301,7 +301,7 @@ class IntakeScreen(CaseworkScreen):
         except ValueError:
             birth = None
         sex = self.query_one("#sex", Select).value
-        return dedupe.record_of(
+        return match_records.record_of(
             "intake",
             self._value("given_names"),
             self._value("first_surname"),
@@ -336,7 +336,7 @@ class IntakeScreen(CaseworkScreen):
             return
 
         def work() -> None:
-            found = dedupe.intake_candidates(self.ctx, probe)
+            found = candidates.intake_candidates(self.ctx, probe)
             if not get_current_worker().is_cancelled:
                 self.app.call_from_thread(self._show_candidates, found)
 

@@ -33,7 +33,8 @@ from casework.screens.common import CaseworkScreen, fmt_date, refill_table
 from casework.screens.forms import FormModal, error_slot
 from casework.services import persons, rights
 from casework.services.context import Context
-from casework.services.rights import AnswerFiles, ErasureReport, RightsRequestOut
+from casework.services.rights import AnswerFiles, ErasureReport
+from casework.services.schemas import RightsRequestOut
 
 
 def right_name(kind: str) -> str:

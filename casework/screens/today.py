@@ -26,8 +26,7 @@ from casework.screens.common import (
 from casework.services import followups, persons, referrals, rights
 from casework.services.followups import FollowUpOut
 from casework.services.referrals import ReferralOut
-from casework.services.rights import RightsRequestOut
-from casework.services.schemas import PersonSummary
+from casework.services.schemas import PersonSummary, RightsRequestOut
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ and backs up the database it replaces.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import sqlite3
 import uuid
@@ -32,8 +33,11 @@ from casework.db import (
     sqlite_url,
 )
 from casework.errors import CaseworkError, Conflict
+from casework.ids import uuid7
 from casework.models import AuditEvent
+from casework.models.base import utcnow
 from casework.private_files import copy_private, create_empty
+from casework.services.context import Context, audit
 
 COMMAND_LINE = "command_line"
 """The ``via`` detail of a security act no signed-in worker did (``casework init --encrypt``
@@ -50,11 +54,6 @@ def _file(db: Database) -> Path:
 def _audit_raw(conn: Any, action: str, actor: uuid.UUID | None = None, **details: Any) -> None:
     """Audit a file-level operation through a raw connection (no ORM session here). An act
     without a signed-in worker says it came from the command line."""
-    import json
-
-    from casework.ids import uuid7
-    from casework.models.base import utcnow
-
     if actor is None:
         details["via"] = COMMAND_LINE
     conn.execute(
@@ -372,8 +371,6 @@ def encrypt(db: Database, passphrase: str, *, actor: uuid.UUID | None = None) ->
 
 def created_encrypted(db: Database, *, actor: uuid.UUID | None = None) -> None:
     """Audit a database created encrypted (``casework init --encrypt`` on a new file)."""
-    from casework.services.context import Context, audit
-
     if not db.encrypted:
         raise CaseworkError("not_encrypted")
     with db.write() as session:

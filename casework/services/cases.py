@@ -29,7 +29,7 @@ from casework.services import gate, visibility
 from casework.services.context import Context, audit, validate
 from casework.services.edits import lock
 from casework.services.gate import AccessReason, Read, person_read
-from casework.services.persons import live_person
+from casework.services.live_person import live_person
 from casework.services.schemas import Input, Output
 
 CASE_FLAGS: Final = tuple(code.key for code in refdata.code_list("case_flags"))

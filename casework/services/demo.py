@@ -46,7 +46,7 @@ from casework.models import (
 from casework.models.enums import REFERRAL_TRANSITIONS, ReferralStatus, Role
 from casework.services import keys
 from casework.services.context import Context
-from casework.services.dedupe import record_of, stored_keys
+from casework.services.match_records import record_of, stored_keys
 from casework.text import alnum_upper
 
 F, M = "F", "M"

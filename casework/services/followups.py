@@ -18,7 +18,7 @@ from casework.services import gate
 from casework.services.context import Context, audit, remember, replayed, validate
 from casework.services.edits import FieldChange, apply_changes, lock, same
 from casework.services.gate import AccessReason, Read, person_read
-from casework.services.persons import live_person
+from casework.services.live_person import live_person
 from casework.services.schemas import FollowUpCloseIn, FollowUpIn, Output, local_today
 
 

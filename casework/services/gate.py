@@ -75,7 +75,7 @@ from casework.models import Case, Contact, Person, RightsRequest, Worker
 from casework.models.enums import Role
 from casework.models.security import RequestStatus, RightKind
 from casework.services.context import Context, audit, validate
-from casework.services.persons import live_person
+from casework.services.live_person import live_person
 from casework.services.schemas import Input
 
 Access = Literal["own", "programme", "office", "outside"]
@@ -375,18 +375,18 @@ NOT_PERSON_READS: Final[Mapping[str, str]] = {
     "persons.search_persons": "the duplicate search: only what is needed to recognise a person",
     "persons.recent_persons": "recognition only (name, document, age), as the search",
     "persons.names": "names only, to recognise the persons of a list",
-    "dedupe.intake_candidates": "the duplicate search at intake: recognition only",
+    "candidates.intake_candidates": "the duplicate search at intake: recognition only",
     # Lists across persons.
     "followups.due_for_worker": _ACROSS + " (the worker's own due list)",
     "referrals.waiting": _ACROSS + " (referrals waiting for an answer)",
     "rights.due": _ACROSS + " (the register of rights requests)",
     "reports.drill": _ACROSS + " (the cases behind a figure of the caseload report)",
     "retention.review_queue": _ACROSS + " (cases past their retention period)",
-    "dedupe.queue": _ACROSS + " (pairs of possible duplicates)",
+    "duplicate_queue.queue": _ACROSS + " (pairs of possible duplicates)",
     # Writes that return what they wrote.
     "persons.register_intake": _WRITE,
     "persons.update_person": _WRITE + ": the names of the fields changed",
-    "dedupe.merge": _WRITE,
+    "merge.merge": _WRITE,
     "retention.keep": _WRITE + ": the date kept until",
     "retention.anonymise": _WRITE,
     "rights.register": _WRITE + ": the request registered",

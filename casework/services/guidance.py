@@ -20,7 +20,8 @@ from casework.services.context import Context, audit, get_or_404, remember, repl
 from casework.services.edits import FieldChange, apply_changes, lock
 from casework.services.followups import add_follow_up
 from casework.services.gate import AccessReason, Read, person_read
-from casework.services.persons import live_person, open_case
+from casework.services.live_person import live_person
+from casework.services.persons import open_case
 from casework.services.schemas import FollowUpIn, GuidanceIn, GuidanceItemIn, Output, local_today
 
 

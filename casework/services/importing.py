@@ -28,12 +28,14 @@ from sqlalchemy.orm import Session
 
 from casework import refdata
 from casework.errors import CaseworkError, InvalidInput
+from casework.i18n import t
 from casework.matching import DEFAULT_THRESHOLD
 from casework.models import ImportRef, MatchPair, Person
-from casework.services import dedupe, keys, locking
+from casework.services import candidates, keys, locking, match_records
 from casework.services.context import Context, audit, validate
 from casework.services.persons import _apply_person
 from casework.services.schemas import PersonIn
+from casework.text import fold
 
 HEADERS: dict[str, tuple[str, ...]] = {
     "ref": ("ref", "referencia", "id", "codigo", "código", "folio"),
@@ -121,8 +123,6 @@ class ImportReport:
 
 
 def _norm_header(text: str) -> str:
-    from casework.text import fold
-
     return fold(text).strip().replace("-", "_")
 
 
@@ -267,8 +267,6 @@ def _create(session: Session, ctx: Context, person_in: PersonIn, ref: str) -> Pe
 
 
 def import_persons(ctx: Context, path: Path) -> ImportReport:
-    from casework.i18n import t
-
     report = ImportReport()
     with ctx.db.write() as session:
         ctx.actor(session)
@@ -312,10 +310,10 @@ def import_persons(ctx: Context, path: Path) -> ImportReport:
         report.created = len(created)
         session.flush()
         locking.queue_lock(session, exclusive=False)
-        dedupe.forget_frequencies()
-        scorer = dedupe.matcher(ctx, session)
+        candidates.forget_frequencies()
+        scorer = candidates.matcher(ctx, session)
         for person in created:
-            probe = dedupe.record_of(
+            probe = match_records.record_of(
                 person.id,
                 person.given_names,
                 person.first_surname,
@@ -326,11 +324,14 @@ def import_persons(ctx: Context, path: Path) -> ImportReport:
                 ((d.type_key, d.number_norm) for d in person.documents),
                 (person.phone,),
             )
-            ids = [i for i in dedupe.candidate_ids(session, probe) if i != person.id]
+            ids = [i for i in candidates.candidate_ids(session, probe) if i != person.id]
             if not ids:
                 continue
             best = scorer.rank(
-                probe, dedupe.load_records(session, ids), limit=1, min_score=DEFAULT_THRESHOLD
+                probe,
+                match_records.load_records(session, ids),
+                limit=1,
+                min_score=DEFAULT_THRESHOLD,
             )
             if not best:
                 continue

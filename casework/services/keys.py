@@ -1,4 +1,4 @@
-"""The person_key table: search tokens, document keys and (later) duplicate-matcher keys."""
+"""The person_key table: search tokens, document keys and the duplicate matcher's keys."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from casework.matching.normalise import normalise_document
 from casework.models import Person, PersonKey, PersonMerge
+from casework.services.match_records import record_of, stored_keys
 from casework.text import alnum_upper, fold, tokens
 
 NAME = "name"
@@ -56,8 +57,6 @@ def refresh(session: Session, person: Person) -> None:
     """Recompute a person's keys inside the current transaction."""
     session.flush()
     session.execute(sa.delete(PersonKey).where(PersonKey.person_id == person.id))
-    from casework.services.dedupe import record_of, stored_keys
-
     rows = person_keys(
         person.given_names,
         person.first_surname,

@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from casework.disclosure import Period, PersonFacts, Policy, Release, build_release
+from casework.disclosure import Period, PersonFacts, Policy, Release, build_release, combine
 from casework.errors import CaseworkError, FieldError, InvalidInput
 from casework.models import Contact, MigrationStatusRecord, PanelRelease, Person, Referral
 from casework.models.enums import Role
@@ -284,8 +284,6 @@ def export(
 
 def combine_files(paths: Sequence[Path], k: int = 10) -> str:
     """The Panel's side: several municipalities' JSON files as one comparison table."""
-    from casework.disclosure import combine
-
     releases = []
     for path in paths:
         try:

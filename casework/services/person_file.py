@@ -35,10 +35,9 @@ from casework.services.context import Context, open_blocking
 from casework.services.followups import FollowUpOut
 from casework.services.gate import ACCESS_REASONS, Access, AccessReason, Read, person_read
 from casework.services.guidance import GuidanceOut
-from casework.services.persons import live_person
+from casework.services.live_person import live_person
 from casework.services.referrals import ReferralOut
-from casework.services.rights import RightsRequestOut
-from casework.services.schemas import DocumentOut, Output, PersonSummary
+from casework.services.schemas import DocumentOut, Output, PersonSummary, RightsRequestOut
 
 __all__ = [
     "ACCESS_REASONS",

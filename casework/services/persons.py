@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from casework.errors import Busy, Conflict, FieldError, InvalidInput, NotFound
+from casework.errors import Busy, Conflict, FieldError, InvalidInput
 from casework.models import (
     Case,
     Consent,
@@ -28,16 +28,16 @@ from casework.models import (
 )
 from casework.models.base import utcnow
 from casework.models.enums import CaseStatus, ContactKind, DatePrecision
-from casework.services import catalogue, keys, locking
+from casework.services import catalogue, gate, keys, locking
 from casework.services.context import (
     Context,
     audit,
-    get_or_404,
     remember,
     replayed,
     validate,
 )
 from casework.services.edits import apply_changes, changes_of, lock
+from casework.services.live_person import live_person
 from casework.services.schemas import (
     ConsentIn,
     ContactIn,
@@ -56,18 +56,6 @@ class IntakeResult:
     person_id: uuid.UUID
     case_id: uuid.UUID
     contact_id: uuid.UUID
-
-
-def live_person(session: Session, person_id: uuid.UUID, *, locked: bool = False) -> Person:
-    """The person, unless merged into another; ``locked``: read afresh and locked until the
-    write ends (:func:`casework.services.edits.lock`)."""
-    if locked:
-        person = lock(session, Person, person_id, "person")
-    else:
-        person = get_or_404(session, Person, person_id, "person")
-    if person.merged_into_id is not None:
-        raise NotFound("person_merged", survivor=str(person.merged_into_id))
-    return person
 
 
 def open_case(session: Session, person: Person, worker: Worker) -> Case:
@@ -289,8 +277,6 @@ def record_contact(
     was opened with (services/gate.py ``ACCESS_REASONS``), recorded with it; without one it
     is refused (``reason_required``) and nothing is written. Recording a contact is never
     a way around the reason."""
-    from casework.services import gate
-
     contact_in = validate(ContactIn, data)
     with ctx.db.write() as session:
         done = replayed(session, request_id, "record_contact")
@@ -321,8 +307,6 @@ def update_person(
     EditConflict naming each such field, and nothing is written; changes to different
     fields both stand. Outside the worker's caseload it needs the file's reason
     (services/gate.py ``write_person``), as every write to a person's file."""
-    from casework.services import gate
-
     try:
         edit = validate(PersonEditIn, data)
     except InvalidInput as exc:
@@ -376,8 +360,6 @@ def add_document(
 ) -> None:
     """Add an identity document. Outside the worker's caseload it needs the file's reason
     (services/gate.py ``write_person``)."""
-    from casework.services import gate
-
     doc = validate(DocumentIn, data)
     with documents_race(ctx, (doc,), person_id), ctx.db.write() as session:
         worker = ctx.actor(session)
@@ -411,8 +393,6 @@ def change_status(
 ) -> uuid.UUID:
     """Record the person's migration status. Outside the worker's caseload it needs the
     file's reason (services/gate.py ``write_person``)."""
-    from casework.services import gate
-
     status_in = validate(MigrationStatusIn, data)
     with ctx.db.write() as session:
         done = replayed(session, request_id, "change_status")
@@ -440,8 +420,6 @@ def add_note(
 ) -> uuid.UUID:
     """A note on the person's file. Outside the worker's caseload it needs the file's reason
     (services/gate.py ``write_person``): refused without one, nothing written."""
-    from casework.services import gate
-
     note_in = validate(NoteIn, data)
     with ctx.db.write() as session:
         done = replayed(session, request_id, "add_note")
@@ -490,8 +468,6 @@ def record_consent(
 ) -> uuid.UUID:
     """Record a consent the person gave (or refused). Outside the worker's caseload it needs
     the file's reason (services/gate.py ``write_person``)."""
-    from casework.services import gate
-
     consent_in = validate(ConsentIn, data)
     with ctx.db.write() as session:
         check_consent_destinations(session, [consent_in])
@@ -519,8 +495,6 @@ def revoke_consent(ctx: Context, consent_id: uuid.UUID, *, reason: str | None = 
     desk revoked meanwhile stays revoked as it was (its time and audit row are not doubled).
     Outside the worker's caseload it needs the file's reason (services/gate.py
     ``write_person``)."""
-    from casework.services import gate
-
     with ctx.db.write() as session:
         worker = ctx.actor(session)
         row = lock(session, Consent, consent_id, "consent")

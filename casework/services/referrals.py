@@ -30,7 +30,8 @@ from casework.services.context import Context, audit, get_or_404, remember, repl
 from casework.services.edits import lock, same
 from casework.services.followups import add_follow_up
 from casework.services.gate import AccessReason, Read, person_read
-from casework.services.persons import has_consent, live_person, open_case, record_consent_row
+from casework.services.live_person import live_person
+from casework.services.persons import has_consent, open_case, record_consent_row
 from casework.services.schemas import FollowUpIn, Output, ReferralIn, ReferralMoveIn, local_today
 
 FOLLOW_UP_DAYS = {"normal": 14, "urgent": 3}

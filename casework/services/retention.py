@@ -34,7 +34,7 @@ from casework.models import (
 from casework.models.base import utcnow
 from casework.models.enums import CaseStatus, Role
 from casework.models.security import RetentionDecision
-from casework.services import gate
+from casework.services import gate, rights
 from casework.services.context import Context, audit, validate
 from casework.services.schemas import Input, Output, Text, local_today
 
@@ -289,8 +289,6 @@ class AnonymiseReport(Output):
 def anonymise(ctx: Context, case_id: uuid.UUID) -> AnonymiseReport:
     """Erase the personal data of the case's person, when none of their other cases is
     open or inside its period; a tombstone and the decision keep ids and counts only."""
-    from casework.services import rights
-
     with ctx.db.write() as session:
         item, supervisor = _due(session, ctx, case_id)
         if item.blocked_by:

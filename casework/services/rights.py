@@ -25,15 +25,20 @@ from casework.models import Base, IdentityDocument, Person, RightsRequest, Tombs
 from casework.models.base import utcnow
 from casework.models.security import RefusalGround, RequestStatus, RightKind
 from casework.private_files import private_dir, write_private
-from casework.services import catalogue, gate, locking, persons
+from casework.services import catalogue, gate, locking, person_file, persons
 from casework.services.context import Context, audit, get_or_404, open_blocking, validate
 from casework.services.gate import AccessReason, Read, person_read
-from casework.services.schemas import Input, Output, local_today
+from casework.services.schemas import (
+    OPEN_STATUSES,
+    Input,
+    Output,
+    RightsRequestOut,
+    local_today,
+)
 
 ANSWER_DAYS = 30
 """Calendar days to answer (art. 11), extendable once by as many."""
 BLOCKING_BUSINESS_DAYS = 2
-OPEN_STATUSES = (RequestStatus.OPEN.value, RequestStatus.EXTENDED.value)
 
 
 # Deadlines --------------------------------------------------------------------------------
@@ -106,29 +111,6 @@ class RefusalIn(Input):
 class AnswerIn(Input):
     note: str = Field(min_length=1, max_length=2000)
     """What was done (the data corrected, the processing stopped, why the block ends)."""
-
-
-class RightsRequestOut(Output):
-    id: uuid.UUID
-    person_id: uuid.UUID
-    kind: str
-    received_on: dt.date
-    due_on: dt.date
-    status: str
-    identity_checked: bool
-    extended_on: dt.date | None
-    answered_at: dt.datetime | None
-    refusal_ground: str | None
-    answer_note: str | None = None
-    answer_sha256: str | None
-
-    @property
-    def days_left(self) -> int:
-        return (self.due_on - local_today()).days
-
-    @property
-    def overdue(self) -> bool:
-        return self.status in OPEN_STATUSES and self.days_left < 0
 
 
 class ErasureReport(Output):
@@ -432,8 +414,6 @@ def _access_document(
 ) -> tuple[str, dict[str, Any], dict[str, refdata.Destination]]:
     """The JSON text to send (sorted keys, so its hash is reproducible), its document, and
     the destinations it names (the office's own ones too) for the readable version."""
-    from casework.services import person_file
-
     with ctx.db.write() as session:
         row, _ = _handled(session, ctx, request_id)
         person_id, kind = row.person_id, row.kind

@@ -34,6 +34,7 @@ from casework.models.enums import (
     Role,
     Sex,
 )
+from casework.models.security import RequestStatus
 from casework.services.edits import FieldChange
 from casework.text import alnum_upper, clean_spaces
 
@@ -519,3 +520,30 @@ class PersonSummary(Output):
         today = today or local_today()
         b = self.birth_date
         return today.year - b.year - ((today.month, today.day) < (b.month, b.day))
+
+
+OPEN_STATUSES = (RequestStatus.OPEN.value, RequestStatus.EXTENDED.value)
+"""Rights requests still to be answered."""
+
+
+class RightsRequestOut(Output):
+    id: uuid.UUID
+    person_id: uuid.UUID
+    kind: str
+    received_on: dt.date
+    due_on: dt.date
+    status: str
+    identity_checked: bool
+    extended_on: dt.date | None
+    answered_at: dt.datetime | None
+    refusal_ground: str | None
+    answer_note: str | None = None
+    answer_sha256: str | None
+
+    @property
+    def days_left(self) -> int:
+        return (self.due_on - local_today()).days
+
+    @property
+    def overdue(self) -> bool:
+        return self.status in OPEN_STATUSES and self.days_left < 0
