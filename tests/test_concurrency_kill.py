@@ -22,9 +22,10 @@ import sqlalchemy as sa
 
 from casework.db import Database, open_database, sqlite_url
 from casework.models import Worker
-from casework.services import dedupe, demo
+from casework.services import dedupe
 from casework.services.context import Context
 from casework.services.importing import import_persons
+from casework.synthetic import demo
 
 FORK = multiprocessing.get_context("fork")
 PEOPLE = 800

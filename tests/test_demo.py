@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from casework import rut, sqlite_bulk
+from casework import rut
 from casework.db import Database, open_database
 from casework.errors import Conflict
 from casework.models import FollowUp, IdentityDocument, Person, Referral
-from casework.services import backup, demo, followups, persons, staff
+from casework.services import backup, followups, persons, staff
 from casework.services.context import Context
+from casework.synthetic import demo, sqlite_bulk
 
 
 @pytest.fixture

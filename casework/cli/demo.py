@@ -27,8 +27,8 @@ def register(sub: Any) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from casework.services import demo
     from casework.services.context import Context
+    from casework.synthetic import demo
 
     if args.people < 1:
         raise CaseworkError("people_positive")
