@@ -9,6 +9,7 @@
 - ``sqlite_bulk``: the demo's SQLite loader, standard library only, also run as
   ``python -m casework.synthetic.sqlite_bulk``. Nothing here is imported by this file, so
   that process starts in milliseconds.
+- ``forms``: intake form data for the tests.
 
 Core code: no Textual. Services never import this package.
 """
