@@ -10,7 +10,7 @@ Data and splits:
   fitted at run time on FEBRL2 with its labels (dev) and evaluated on FEBRL3 (test), with all
   fields (soc_sec_id as a document, address parts as extra fields) and with names + date of
   birth only. dataset3 has no phone column.
-- Synthetic Migrant Office records (bench/migrant_records.py): seed 1 is the dev split that
+- Synthetic Migrant Office records (casework/synthetic/records.py): seed 1 is the dev split that
   params.json is fitted on and the threshold is chosen on; seed 2 is the test split reported
   here; seed 3 (100k records) is for timings.
 Pairwise precision / recall count every true pair, so pairs never proposed by blocking are
@@ -36,7 +36,6 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.migrant_records import Dataset, generate
 from casework.matching import (
     DEFAULT_MAX_BLOCK,
     DEFAULT_THRESHOLD,
@@ -52,6 +51,7 @@ from casework.matching import (
 )
 from casework.matching.features import _prepare_cached, prepare
 from casework.matching.training import fit_params
+from casework.synthetic.records import Dataset, generate
 
 PARAMS_PATH = Path(__file__).resolve().parent.parent / "casework" / "matching" / "params.json"
 DEV_SEED, TEST_SEED, TIMING_SEED = 1, 2, 3
@@ -203,7 +203,9 @@ def migrant_params(dev: Dataset) -> MatchParams:
         dev.entity,
         dev.lookalike_pairs(),
         meta={
-            "data": f"bench/migrant_records.py generate({DEV_SIZE}, seed={DEV_SEED}) (dev split)",
+            "data": (
+                f"casework/synthetic/records.py generate({DEV_SIZE}, seed={DEV_SEED}) (dev split)"
+            ),
             "fitted": "bench/dedupe_quality.py fit",
         },
     )

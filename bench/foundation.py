@@ -17,8 +17,9 @@ import sqlalchemy as sa
 
 from casework.db import open_database
 from casework.models import Person, Worker
-from casework.services import demo, persons
+from casework.services import persons
 from casework.services.context import Context
+from casework.synthetic import demo
 
 
 def main() -> None:

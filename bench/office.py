@@ -19,8 +19,9 @@ import sqlalchemy as sa
 
 from casework.db import open_database
 from casework.models import Person, Worker
-from casework.services import candidates, demo, duplicate_queue, match_records, panel, reports
+from casework.services import candidates, duplicate_queue, match_records, panel, reports
 from casework.services.context import Context
+from casework.synthetic import demo
 
 
 def main() -> None:

@@ -1,33 +1,7 @@
-"""Synthetic form data for tests. Every name and number here is invented."""
+"""Synthetic form data for tests: every name and number is invented (casework.synthetic.forms)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
+from casework.synthetic.forms import intake_data, person_data
 
-
-def person_data(**overrides: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "given_names": "Yesenia Carolina",
-        "first_surname": "Rondón",
-        "second_surname": "Briceño",
-        "sex": "F",
-        "birth_date": dt.date(1991, 4, 17),
-        "nationality": "VEN",
-        "phone": "987654321",
-        "commune": "13101",
-        "languages": ["es"],
-        "documents": [{"type": "passport", "number": "VE1234567"}],
-    }
-    data.update(overrides)
-    return data
-
-
-def intake_data(person: dict[str, Any] | None = None, **overrides: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "person": person or person_data(),
-        "contact": {"reasons": ["regularization"], "note": "Consulta por residencia temporal."},
-        "status": {"status": "no_permit", "entry_authorised": False},
-    }
-    data.update(overrides)
-    return data
+__all__ = ["intake_data", "person_data"]

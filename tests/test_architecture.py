@@ -12,7 +12,7 @@ import grimp
 def test_core_imports_no_textual() -> None:
     code = (
         "import sys, casework.db, casework.models, casework.services, casework.refdata, "
-        "casework.services.demo; "
+        "casework.synthetic.demo; "
         "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.')); "
         "print(bad); sys.exit(1 if bad else 0)"
     )

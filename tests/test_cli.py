@@ -54,7 +54,7 @@ def test_demo_then_upgrade(tmp_path: Path) -> None:
 
 
 def test_demo_twice_is_a_clear_error(tmp_path: Path, password_file: Callable[[str], Path]) -> None:
-    from casework.services.demo import DEMO_PASSWORD
+    from casework.synthetic.demo import DEMO_PASSWORD
 
     db = str(tmp_path / "d.db")
     assert run("demo", "--people", "5", "--db", db).returncode == 0

@@ -22,9 +22,10 @@ import sqlalchemy as sa
 
 from casework.db import Database, open_database, sqlite_url
 from casework.models import Worker
-from casework.services import demo, duplicate_queue, merge
+from casework.services import duplicate_queue, merge
 from casework.services.context import Context
 from casework.services.importing import import_persons
+from casework.synthetic import demo
 
 FORK = multiprocessing.get_context("fork")
 PEOPLE = 800

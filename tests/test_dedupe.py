@@ -204,7 +204,7 @@ def test_merge_moves_everything_and_loses_nothing(
 
 
 def test_cli_scan_prints_json_pairs(tmp_path: Path, password_file: Callable[[str], Path]) -> None:
-    from casework.services.demo import DEMO_PASSWORD
+    from casework.synthetic.demo import DEMO_PASSWORD
 
     db = str(tmp_path / "d.db")
     run = [sys.executable, "-m", "casework"]

@@ -40,7 +40,6 @@ from casework.services import (
     candidates,
     cases,
     catalogue,
-    demo,
     duplicate_queue,
     followups,
     gate,
@@ -380,7 +379,6 @@ MATRIX: dict[str, Cell] = {
         lambda w: (w.person()[0], w.person()[0]),
     ),
     # Set-up of an empty database: refused here whoever asks.
-    "demo.generate": Cell(STATE, lambda c, w, _: demo.generate(c, 1)),
     "staff.first_run": Cell(
         STATE,
         lambda c, w, _: staff.first_run(

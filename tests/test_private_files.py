@@ -18,9 +18,10 @@ from casework import paths
 from casework.cli import main
 from casework.db import Database, EncryptionError, open_database, read_passphrase_file
 from casework.models import AuditEvent
-from casework.services import backup, demo, panel, persons, rights, staff
+from casework.services import backup, panel, persons, rights, staff
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
+from casework.synthetic import demo
 
 from .factories import intake_data
 

@@ -70,7 +70,7 @@ def test_a_reversed_period_is_a_clear_error(database: Database, supervisor: Work
 
 
 def test_cli_formats(tmp_path: Path, password_file: Callable[[str], Path]) -> None:
-    from casework.services.demo import DEMO_PASSWORD
+    from casework.synthetic.demo import DEMO_PASSWORD
 
     db = str(tmp_path / "r.db")
     assert (

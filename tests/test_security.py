@@ -17,9 +17,10 @@ from casework.errors import NotAllowed
 from casework.models import AuditEvent, Worker
 from casework.screens.sign_in import SignInScreen
 from casework.screens.today import TodayScreen
-from casework.services import auth, demo, staff
+from casework.services import auth, staff
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
+from casework.synthetic import demo
 
 PASSWORD = "caballo bateria grapa"
 

@@ -17,8 +17,9 @@ from textual.widgets import Input
 from casework import clock
 from casework.app import make_app
 from casework.db import Database, open_database
-from casework.services import demo, staff
+from casework.services import staff
 from casework.services.context import Context
+from casework.synthetic import demo
 
 FROZEN = dt.datetime(2026, 11, 23, 13, 0, tzinfo=dt.UTC)
 SIZE = (80, 24)

@@ -231,7 +231,7 @@ def cmd_app(args: argparse.Namespace) -> int:
     if args.demo:
         target = demo_db_arg(args.db)
         database = open_cli_database(target, create=True)
-        from casework.services import demo
+        from casework.synthetic import demo
 
         if staff.is_empty(Context(database)):
             print(t("cli.demo_creating", people=DEMO_PEOPLE), file=sys.stderr)

@@ -30,7 +30,7 @@ def register(sub: Any) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     # The synthetic-data generator loads only for this command.
-    from casework.services import demo
+    from casework.synthetic import demo
 
     if args.people < 1:
         raise CaseworkError("people_positive")

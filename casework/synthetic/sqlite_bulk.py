@@ -1,7 +1,7 @@
 """Bulk loading of rows into SQLite at driver level, here or in a process of its own.
 
-The demo generator makes rows on one core; run as ``python -m casework.sqlite_bulk PATH
-TABLE...`` this module inserts them on the other, fed through stdin as framed pickles
+The demo generator makes rows on one core; run as ``python -m casework.synthetic.sqlite_bulk
+PATH TABLE...`` this module inserts them on the other, fed through stdin as framed pickles
 (a 4-byte length, then ``(sql, rows)``; length 0 ends the load). It answers one JSON line
 on stdout: ``{"outcome": "ok" | "not_empty" | "error", "detail": ...}``. Only the standard
 library is imported, so it starts in milliseconds.

@@ -1,7 +1,8 @@
-"""Synthetic Migrant Office data for demos, screenshots and benchmarks. No real person in it.
+"""The demo database: synthetic Migrant Office casework for demos, screenshots and benchmarks.
+No real person in it.
 
 Rows are written in bulk so that 100,000 persons take well under a minute: on a SQLite file
-a second process (casework.sqlite_bulk) inserts them while this one makes the next ones.
+a second process (casework.synthetic.sqlite_bulk) inserts them while this one makes the next ones.
 """
 
 from __future__ import annotations
@@ -15,13 +16,12 @@ import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from casework import clock, refdata, rut, sqlite_bulk
+from casework import clock, refdata
 from casework.errors import Conflict
 from casework.ids import Uuid7Sequence, uuid7
 from casework.models import (
@@ -47,211 +47,17 @@ from casework.models.enums import REFERRAL_TRANSITIONS, ReferralStatus, Role
 from casework.services import keys
 from casework.services.context import Context
 from casework.services.match_records import record_of, stored_keys
+from casework.synthetic import sqlite_bulk
+from casework.synthetic.documents import run_text
+from casework.synthetic.population import (
+    LANGUAGES,
+    NATIONALITY_WEIGHTS,
+    demo_person,
+    weighted,
+)
+from casework.synthetic.records import desk_variant
 from casework.text import alnum_upper
 
-F, M = "F", "M"
-
-# Given names (female, male) and surnames by nationality: common, synthetic combinations.
-NAMES: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
-    "VEN": (
-        (
-            "María José",
-            "Yesenia",
-            "Génesis",
-            "Daniela",
-            "Andreína",
-            "Yusmary",
-            "Mariángel",
-            "Oriana",
-            "Karla",
-            "Rosa Elena",
-            "Yulimar",
-            "Ana Karina",
-        ),
-        (
-            "José Luis",
-            "Jhon",
-            "Yorman",
-            "Luis Alberto",
-            "Carlos Eduardo",
-            "Jesús",
-            "Wilmer",
-            "Yonaiker",
-            "Ángel",
-            "Richard",
-            "Jean Carlos",
-            "Héctor",
-        ),
-        (
-            "González",
-            "Rodríguez",
-            "Pérez",
-            "Hernández",
-            "García",
-            "Martínez",
-            "Rondón",
-            "Briceño",
-            "Mendoza",
-            "Guerrero",
-            "Colmenares",
-            "Villalobos",
-            "Quintero",
-            "Parra",
-        ),
-    ),
-    "PER": (
-        ("Rosa", "Milagros", "Flor de María", "Yesica", "Lucía", "Gladys", "Sonia", "Maribel"),
-        ("Juan Carlos", "Luis", "Wilfredo", "Percy", "César", "Edwin", "Julio César", "Ronald"),
-        (
-            "Quispe",
-            "Flores",
-            "Sánchez",
-            "Ramírez",
-            "Huamán",
-            "Chávez",
-            "Torres",
-            "Vásquez",
-            "Mendoza",
-            "Castillo",
-            "Rojas",
-            "Mamani",
-        ),
-    ),
-    "HTI": (
-        ("Marie", "Guerline", "Nadège", "Roseline", "Widline", "Fabienne", "Mirlande", "Darline"),
-        (
-            "Jean-Baptiste",
-            "Jean Robert",
-            "Pierre",
-            "Wilner",
-            "Fritznel",
-            "Jocelin",
-            "Evens",
-            "Ricardo",
-        ),
-        (
-            "Joseph",
-            "Pierre",
-            "Jean-Louis",
-            "Louis",
-            "Saint-Fleur",
-            "Jean-Baptiste",
-            "Charles",
-            "Dorvil",
-            "Exantus",
-            "Fils-Aimé",
-            "Beauvais",
-            "Toussaint",
-        ),
-    ),
-    "COL": (
-        ("Luz Marina", "Yenny", "Paola Andrea", "Leidy", "Diana Marcela", "Sandra", "Yuliana"),
-        ("Jhon Jairo", "Andrés Felipe", "Duván", "Brayan", "Jorge Eliécer", "Wilson", "Yeison"),
-        (
-            "Gómez",
-            "Rodríguez",
-            "Martínez",
-            "Ospina",
-            "Restrepo",
-            "Cardona",
-            "Valencia",
-            "Mosquera",
-            "Córdoba",
-            "Palacios",
-            "Rentería",
-        ),
-    ),
-    "BOL": (
-        ("Juana", "Lidia", "Eulogia", "Margarita", "Celia", "Jhenny", "Roxana"),
-        ("Fermín", "Wálter", "Freddy", "Marcelino", "Rubén", "Éver", "Limbert"),
-        (
-            "Mamani",
-            "Quispe",
-            "Condori",
-            "Choque",
-            "Huanca",
-            "Flores",
-            "Copa",
-            "Apaza",
-            "Chambi",
-            "Ticona",
-            "Layme",
-            "Vargas",
-        ),
-    ),
-    "CHL": (
-        ("Catalina", "Javiera", "Constanza", "Francisca", "Camila", "Valentina"),
-        ("Matías", "Benjamín", "Sebastián", "Cristóbal", "Felipe", "Nicolás"),
-        (
-            "Muñoz",
-            "Rojas",
-            "Díaz",
-            "Soto",
-            "Contreras",
-            "Silva",
-            "Sepúlveda",
-            "Morales",
-            "Araya",
-            "Fuentes",
-            "Valenzuela",
-            "Tapia",
-        ),
-    ),
-    "CUB": (
-        ("Yanelis", "Dayana", "Yaimara", "Odalys", "Yudith"),
-        ("Yoandri", "Osniel", "Yunior", "Reinier", "Alexei"),
-        ("Pérez", "Rodríguez", "Fernández", "Leyva", "Cabrera", "Batista", "Arencibia"),
-    ),
-    "DOM": (
-        ("Yokasta", "Altagracia", "Yudelka", "Mercedes", "Ruth Esther"),
-        ("Ramón Antonio", "Yunior", "Wascar", "Frandy", "Héctor Manuel"),
-        ("Santana", "Reyes", "Peña", "De la Cruz", "Rosario", "Mejía", "Almonte"),
-    ),
-    "ECU": (
-        ("Mayra", "Jessenia", "Nancy", "Cumandá"),
-        ("Wilmer", "Segundo", "Edison", "Darwin"),
-        ("Guamán", "Chimbo", "Loja", "Cedeño", "Zambrano", "Vera"),
-    ),
-    "ARG": (
-        ("Florencia", "Agustina", "Micaela"),
-        ("Facundo", "Santiago", "Lautaro"),
-        ("Fernández", "López", "Giménez", "Sosa", "Benítez"),
-    ),
-    "CHN": (("Mei", "Li Na", "Xiu Ying"), ("Wei", "Jian", "Hao"), ("Wang", "Li", "Zhang", "Chen")),
-}
-NATIONALITY_WEIGHTS = {
-    "VEN": 30,
-    "PER": 17,
-    "HTI": 12,
-    "COL": 12,
-    "BOL": 9,
-    "CUB": 5,
-    "DOM": 5,
-    "ECU": 4,
-    "ARG": 3,
-    "CHN": 1,
-    "CHL": 2,
-}
-LANGUAGES = {"HTI": ("ht", "fr"), "CHN": ("zh",)}
-RM_COMMUNES = (
-    "13101",
-    "13101",
-    "13101",
-    "13108",
-    "13106",
-    "13127",
-    "13124",
-    "13119",
-    "13110",
-    "13125",
-    "13128",
-    "13103",
-    "13126",
-    "13111",
-    "13201",
-    "13401",
-)
-OTHER_COMMUNES = ("02101", "01101", "15101", "05101", "08101", "04101")
 STATUS_WEIGHTS = {
     "no_permit": 36,
     "transit_expired": 14,
@@ -404,53 +210,6 @@ class DemoReport:
     seconds: float = 0.0
 
 
-def _weighted(rng: random.Random, weights: dict[str, int]) -> Callable[[], str]:
-    keys_ = list(weights)
-    cum: list[int] = []
-    total = 0
-    for k in keys_:
-        total += weights[k]
-        cum.append(total)
-
-    def pick() -> str:
-        return rng.choices(keys_, cum_weights=cum)[0]
-
-    return pick
-
-
-def _strip_accents(text: str) -> str:
-    table = str.maketrans("áéíóúÁÉÍÓÚñÑüÜ", "aeiouAEIOUnNuU")
-    return text.translate(table)
-
-
-def desk_variant(rng: random.Random, p: dict[str, Any]) -> dict[str, Any]:
-    """The same person typed again at another desk, the way desks really type."""
-    q = dict(p)
-    q["id"] = NEWID()
-    kind = rng.randrange(7)
-    if kind == 0:
-        q["given_names"] = _strip_accents(q["given_names"]).upper()
-        q["first_surname"] = _strip_accents(q["first_surname"]).upper()
-    elif kind == 1 and q["second_surname"]:
-        q["first_surname"], q["second_surname"] = (q["second_surname"], q["first_surname"])
-    elif kind == 2:
-        q["second_surname"] = None
-    elif kind == 3 and " " in q["given_names"]:
-        q["given_names"] = q["given_names"].split(" ")[0]
-    elif kind == 4 and q["birth_date"] is not None and (q["birth_date"].day <= 12):
-        b = q["birth_date"]
-        q["birth_date"] = dt.date(b.year, b.day, b.month)
-    elif kind == 5:
-        q["given_names"] = q["given_names"].replace("-", " ").replace("y", "ll", 1)
-    else:
-        name = q["first_surname"]
-        if len(name) > 4:
-            i = rng.randrange(1, len(name) - 2)
-            q["first_surname"] = name[:i] + name[i + 1] + name[i] + name[i + 2 :]
-    q["_duplicate_of"] = p["id"]
-    return q
-
-
 def _claim(w: _Writer, type_key: str, norm: str) -> str | None:
     """The first live record of a number claims it (``IdentityDocument.live_key``)."""
     if (type_key, norm) in w.claimed:
@@ -532,11 +291,11 @@ class _InlineSink:
 
 
 class _ProcessSink:
-    """SQLite rows written by a process of its own (casework.sqlite_bulk), through a pipe."""
+    """SQLite rows written by a process of its own (``sqlite_bulk``), through a pipe."""
 
     def __init__(self, path: Path, tables: list[str]) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "casework.sqlite_bulk", str(path), *tables],
+            [sys.executable, "-m", "casework.synthetic.sqlite_bulk", str(path), *tables],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
         )
@@ -614,9 +373,9 @@ def generate(
             else:
                 sink = _CoreSink(conn)
         writer = _Writer(sink, order)
-        pick_nat = _weighted(rng, NATIONALITY_WEIGHTS)
-        pick_status = _weighted(rng, STATUS_WEIGHTS)
-        pick_ref = _weighted(rng, REFERRAL_FINAL_WEIGHTS)
+        pick_nat = weighted(rng, NATIONALITY_WEIGHTS)
+        pick_status = weighted(rng, STATUS_WEIGHTS)
+        pick_ref = weighted(rng, REFERRAL_FINAL_WEIGHTS)
         destinations = [d for d in refdata.destinations() if d.key != "other"]
         routes = list(refdata.routes())
         run_body = 24_000_000
@@ -627,13 +386,12 @@ def generate(
                 person = pending_dupes.pop()
                 report.duplicates += 1
             else:
-                person = _new_person(rng, pick_nat, today)
+                person = demo_person(rng, pick_nat, today, NEWID)
                 if rng.random() < 0.45 and person["age"] >= 18:
                     run_body += rng.randrange(1, 40)
-                    body = str(run_body)
-                    person["docs"].append(("run", f"{body}-{rut.check_digit(body)}"))
+                    person["docs"].append(("run", run_text(run_body)))
                 if rng.random() < duplicate_rate:
-                    pending_dupes.append(desk_variant(rng, person))
+                    pending_dupes.append(desk_variant(rng, person, NEWID))
             _write_person(
                 writer,
                 rng,
@@ -723,47 +481,6 @@ def _organisation(conn: sa.Connection) -> tuple[dict[str, Any], dict[str, Any]]:
                 ],
             )
     return prog_ids, worker_ids
-
-
-@cache
-def _alpha2(alpha3: str) -> str:
-    """The country's two letters, as passport numbers often start (Chile: CL, not CH)."""
-    found = refdata.country(alpha3)
-    return found.alpha2 if found is not None else alpha3[:2]
-
-
-def _new_person(rng: random.Random, pick_nat: Callable[[], str], today: dt.date) -> dict[str, Any]:
-    nat = pick_nat()
-    females, males, surnames = NAMES[nat]
-    sex = F if rng.random() < 0.55 else M
-    given = rng.choice(females if sex == F else males)
-    first = rng.choice(surnames)
-    second = rng.choice(surnames) if nat != "HTI" and rng.random() < 0.85 else None
-    r = rng.random()
-    age = (
-        rng.randint(0, 17) if r < 0.18 else rng.randint(60, 82) if r > 0.95 else rng.randint(18, 59)
-    )
-    birth = today - dt.timedelta(days=age * 365 + rng.randrange(365))
-    docs: list[tuple[str, str]] = []
-    if age < 18 and rng.random() < 0.5:
-        docs.append(("ipe", f"{rng.randrange(100000000, 999999999)}"))
-    elif rng.random() < 0.75:
-        docs.append(("passport", f"{_alpha2(nat)}{rng.randrange(1000000, 99999999)}"))
-    elif rng.random() < 0.6:
-        docs.append(("national_id", f"{rng.randrange(1000000, 40000000)}"))
-    return {
-        "id": NEWID(),
-        "given_names": given,
-        "first_surname": first,
-        "second_surname": second,
-        "sex": sex,
-        "birth_date": birth if rng.random() > 0.03 else None,
-        "age": age,
-        "nationality": nat,
-        "docs": docs,
-        "phone": f"+569{rng.randrange(10000000, 99999999)}" if rng.random() < 0.85 else None,
-        "commune": rng.choice(RM_COMMUNES) if rng.random() < 0.93 else rng.choice(OTHER_COMMUNES),
-    }
 
 
 def _when(rng: random.Random, now: dt.datetime, max_days: int = 540) -> dt.datetime:
