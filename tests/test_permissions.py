@@ -129,3 +129,14 @@ def test_the_day_marks_what_is_overdue_and_lists_requests_for_supervisors(
         clock.freeze(None)
     assert [r.person_id for r in seen.rights] == [pid]
     assert seen.names[str(pid)] == "Yesenia Carolina Rondón Briceño"
+
+
+@pytest.mark.parametrize(
+    ("day", "period"), [(dt.date(2026, 2, 10), "2025-Q4"), (dt.date(2026, 11, 23), "2026-Q3")]
+)
+def test_the_panel_proposes_the_last_quarter_that_ended(day: dt.date, period: str) -> None:
+    clock.freeze(dt.datetime.combine(day, dt.time(12)).astimezone())
+    try:
+        assert desk.last_quarter() == period
+    finally:
+        clock.freeze(None)

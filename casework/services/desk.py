@@ -150,6 +150,16 @@ def staff_lists(ctx: Context) -> StaffLists:
     return StaffLists(staff.staff(ctx), staff.programmes(ctx), local)
 
 
+# The Panel release (F4) -----------------------------------------------------------------------
+
+
+def last_quarter() -> str:
+    """The period the Panel screen proposes: the last quarter that has ended."""
+    today = clock.today()
+    quarter = (today.month - 1) // 3
+    return f"{today.year - 1}-Q4" if quarter == 0 else f"{today.year}-Q{quarter}"
+
+
 # The audit trail (F8) ------------------------------------------------------------------------
 
 PERSON_DETAILS: Final = ("into", "merged")
