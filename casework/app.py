@@ -12,24 +12,15 @@ from casework.commands import ScreenActions
 from casework.db import Database
 from casework.errors import NotAllowed
 from casework.i18n import t
-from casework.models.enums import Role
 from casework.screens.common import (
     remember_destinations,
     translate_bindings,
 )
-from casework.services import auth, catalogue, staff
+from casework.services import auth, catalogue, permissions, staff
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
 INTAKE = "intake"
-SUPERVISOR_KEYS = frozenset({"caseload", "dedupe", "panel-export", "rights", "audit", "retention"})
-"""Bindings (by id) of the supervisors' screens (F4–F9): supervisors (and admins, below)."""
-ADMIN_SUPERVISOR_KEYS = frozenset({"panel-export", "audit", "retention"})
-"""Those an administrator uses too: the anonymised Panel release, the trail (ids only) and
-the retention periods. The caseload, the duplicates and the rights requests list persons:
-supervisors only (services/gate.py)."""
-ADMIN_KEYS = frozenset({"admin"})
-"""Bindings (by id) of the administrator's screen (F10)."""
 
 
 class CaseworkApp(App[int]):
@@ -78,18 +69,13 @@ class CaseworkApp(App[int]):
         """F1 help and the palette list the global keys this worker can use: the
         supervisors' screens (F4–F9) and the administrator's (F10) are left out for the
         others (the keys still answer, saying who they are for)."""
-        role = self.worker.role if self.worker is not None else None
-        allowed: set[str] = set()
-        if role == Role.SUPERVISOR.value:
-            allowed |= SUPERVISOR_KEYS
-        if role == Role.ADMIN.value:
-            allowed |= ADMIN_SUPERVISOR_KEYS | ADMIN_KEYS
+        allowed = permissions.screens_for(self.worker)
         keys = {b.id: b.description for b in self.BINDINGS if isinstance(b, Binding) and b.id}
         bindings = self._bindings.key_to_bindings
         for key, items in bindings.items():
             bindings[key] = [
                 dataclasses.replace(b, description=t(keys[b.id]) if b.id in allowed else "")
-                if b.id in SUPERVISOR_KEYS | ADMIN_KEYS
+                if b.id in permissions.RESTRICTED_SCREENS
                 else b
                 for b in items
             ]
@@ -155,24 +141,13 @@ class CaseworkApp(App[int]):
             return False
         return True
 
-    def _supervising(self, key: str, refusal_key: str) -> bool:
-        """Signed in as a supervisor (or an admin, for the ``key`` bindings in
-        :data:`ADMIN_SUPERVISOR_KEYS`); otherwise say so (``refusal_key``) before any screen
-        opens."""
-        admins = key in ADMIN_SUPERVISOR_KEYS
-        if not self._signed_in() or self.worker is None:
+    def _may_open(self, screen: str, refusal_key: str) -> bool:
+        """Signed in as someone who opens ``screen`` (services/permissions.py); otherwise
+        say so (``refusal_key``) before any screen opens."""
+        if not self._signed_in():
             return False
-        if self.worker.role not in (("supervisor", "admin") if admins else ("supervisor",)):
+        if not permissions.may_open(self.worker, screen):
             self.notify(t(refusal_key), severity="warning")
-            return False
-        return True
-
-    def _administering(self) -> bool:
-        """Signed in as an administrator; otherwise say so."""
-        if not self._signed_in() or self.worker is None:
-            return False
-        if self.worker.role != "admin":
-            self.notify(t("admin.admins_only"), severity="warning")
             return False
         return True
 
@@ -216,7 +191,7 @@ class CaseworkApp(App[int]):
 
     def action_caseload(self) -> None:
         """The supervisor's summary (supervisors only: it names persons)."""
-        if not self._supervising("caseload", "ui.caseload.supervisors_only"):
+        if not self._may_open(permissions.CASELOAD, "ui.caseload.supervisors_only"):
             return
         from casework.screens.caseload import CaseloadScreen
 
@@ -224,7 +199,7 @@ class CaseworkApp(App[int]):
 
     def action_panel(self) -> None:
         """Preview and export the anonymised statistics (supervisors and admins)."""
-        if not self._supervising("panel-export", "ui.caseload.supervisors_only"):
+        if not self._may_open(permissions.PANEL, "ui.caseload.supervisors_only"):
             return
         from casework.screens.panel import PanelScreen
 
@@ -232,7 +207,7 @@ class CaseworkApp(App[int]):
 
     def action_dedupe(self) -> None:
         """The supervisor's queue of possible duplicates (supervisors only)."""
-        if not self._supervising("dedupe", "ui.caseload.supervisors_only"):
+        if not self._may_open(permissions.DEDUPE, "ui.caseload.supervisors_only"):
             return
         from casework.screens.dedupe import DedupeQueueScreen
 
@@ -241,7 +216,7 @@ class CaseworkApp(App[int]):
     def action_supervise(self, which: str) -> None:
         """Data protection: rights requests (F7), the audit trail (F8), retention review (F9),
         for supervisors; admins read the trail and set retention periods, not requests."""
-        if not self._supervising(which, "protection.supervisors_only"):
+        if not self._may_open(which, "protection.supervisors_only"):
             return
         from casework.screens.audit import AuditScreen
         from casework.screens.retention import RetentionScreen
@@ -253,7 +228,7 @@ class CaseworkApp(App[int]):
 
     def action_admin(self) -> None:
         """Workers, programmes and the referral catalogue (F10, administrators only)."""
-        if not self._administering():
+        if not self._may_open(permissions.ADMIN, "admin.admins_only"):
             return
         from casework.screens.admin import AdminScreen
 

@@ -40,6 +40,7 @@ from casework.services import (
     candidates,
     cases,
     catalogue,
+    desk,
     duplicate_queue,
     followups,
     gate,
@@ -460,6 +461,12 @@ MATRIX: dict[str, Cell] = {
         GATED, lambda c, w, rid: referrals.move(c, rid, {"to": "cancelled"}), _referral
     ),
     "referrals.waiting": Cell(SIGNED_IN, lambda c, w, _: referrals.waiting(c)),
+    # The screens' read models: what the calls they assemble allow.
+    "desk.day": Cell(SIGNED_IN, lambda c, w, _: desk.day(c)),
+    "desk.rights_register": Cell(SUPERVISORS, lambda c, w, _: desk.rights_register(c)),
+    "desk.retention_review": Cell(SUPERVISORS, lambda c, w, _: desk.retention_review(c)),
+    "desk.staff_lists": Cell(ADMIN, lambda c, w, _: desk.staff_lists(c)),
+    "desk.trail_page": Cell("RRRRARAA", lambda c, w, _: desk.trail_page(c, person="VE1234567")),
     # Recognising a person: any signed-in worker, nobody else.
     "persons.search_persons": Cell(
         SIGNED_IN, lambda c, w, _: persons.search_persons(c, "VE1234567")

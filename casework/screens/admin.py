@@ -37,25 +37,19 @@ from casework.screens.common import (
 )
 from casework.screens.forms import FormModal, error_slot
 from casework.screens.retention import ConfirmModal
-from casework.services import auth, catalogue, staff
+from casework.services import auth, catalogue, desk, staff
 from casework.services.catalogue import LocalDestinationOut
 from casework.services.context import Context
+from casework.services.desk import StaffLists
 from casework.services.staff import ProgrammeRow, StaffOut
 
 WORKERS, PROGRAMMES, CATALOGUE = "workers", "programmes", "catalogue"
 
 
-@dataclass(frozen=True)
-class AdminData:
-    staff: list[StaffOut]
-    programmes: list[ProgrammeRow]
-    local: list[LocalDestinationOut]
-
-
-def load_admin(ctx: Context) -> AdminData:
-    local = catalogue.local_destinations(ctx)
-    remember_destinations(local)
-    return AdminData(staff.staff(ctx), staff.programmes(ctx), local)
+def load_admin(ctx: Context) -> StaffLists:
+    lists = desk.staff_lists(ctx)
+    remember_destinations(lists.local)
+    return lists
 
 
 def _name(es: str, en: str) -> str:
@@ -371,7 +365,7 @@ class AdminScreen(CaseworkScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.data = AdminData([], [], [])
+        self.data = StaffLists([], [], [])
         self.rows: list[CatalogueRow] = []
         self._select_next: tuple[str, str] | None = None
         """(tab, row key) of a record just added: the cursor goes to it once it is listed."""
@@ -429,7 +423,7 @@ class AdminScreen(CaseworkScreen):
     def on_return(self) -> None:
         self.action_refresh()
 
-    def _show(self, data: AdminData) -> None:
+    def _show(self, data: StaffLists) -> None:
         self.data = data
         self._show_workers()
         self._show_programmes()

@@ -5,7 +5,6 @@ names of the persons concerned, looked up when the page is shown."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import uuid
 from collections.abc import Mapping
@@ -19,7 +18,6 @@ from textual.containers import Horizontal
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from casework import refdata
-from casework.errors import FieldError, InvalidInput
 from casework.i18n import catalogue, t
 from casework.screens.common import (
     CaseworkScreen,
@@ -33,9 +31,10 @@ from casework.screens.common import (
     route_name,
 )
 from casework.screens.rights import ROW_ORDER, ground_name, records_text, right_name
-from casework.services import audit_log, rights, staff
+from casework.services import desk
 from casework.services.audit_log import AuditRow
 from casework.services.context import Context
+from casework.services.desk import PERSON_DETAILS, TrailPage
 
 LIMIT = 500
 
@@ -46,13 +45,6 @@ class AuditFilter:
     worker: str = ""
     action: str = ""
     since: str = ""
-
-
-@dataclass(frozen=True)
-class AuditData:
-    rows: list[AuditRow]
-    names: dict[uuid.UUID, str]
-    """Names of the persons the rows are about (erased persons have none)."""
 
 
 def _message(prefix: str, key: str) -> str | None:
@@ -83,7 +75,6 @@ def action_key(typed: str) -> str | None:
     return text
 
 
-PERSON_DETAILS = ("into", "merged")
 """Details that hold the id of another person (a merge): shown by name."""
 HIDDEN_DETAILS = ("case_id", "review_id")
 """Internal ids with nothing for a reader to recognise."""
@@ -169,47 +160,21 @@ def details_text(row: AuditRow, names: Mapping[uuid.UUID, str]) -> str:
     return " · ".join(parts)
 
 
-def _person_ids(rows: list[AuditRow]) -> set[uuid.UUID]:
-    ids = {r.person_id for r in rows if r.person_id is not None}
-    for row in rows:
-        for key in PERSON_DETAILS:
-            with contextlib.suppress(KeyError, ValueError):
-                ids.add(uuid.UUID(str(row.details[key])))
-    return ids
-
-
-def load_events(ctx: Context, chosen: AuditFilter) -> AuditData:
-    """Read the filter as typed; a wrong person, user or date is a message, not a crash.
-    The person is found as in a rights request: id, document number or a name that
-    finds one person."""
-    person_id = None
-    if chosen.person.strip():
-        try:
-            person_id = rights.find_person(ctx, chosen.person)
-        except InvalidInput as exc:
-            raise InvalidInput(
-                [FieldError("person", e.code, e.params) for e in exc.errors]
-            ) from None
-    worker_id = None
-    if chosen.worker.strip():
-        found = staff.find_worker(ctx, chosen.worker.strip().lower())
-        if found is None:
-            raise InvalidInput([FieldError("worker", "not_found", {"what": chosen.worker.strip()})])
-        worker_id = found.id
+def load_events(ctx: Context, chosen: AuditFilter) -> TrailPage:
+    """Read the filter as typed; a wrong person, user or date is a message, not a crash."""
+    since: dt.date | str | None
     try:
-        day = parse_date(chosen.since)
+        since = parse_date(chosen.since)
     except ValueError:
-        raise InvalidInput([FieldError("since", "bad_date")]) from None
-    since = dt.datetime.combine(day, dt.time()).astimezone(dt.UTC) if day is not None else None
-    rows = audit_log.events(
+        since = chosen.since  # refused by the service, after the person and the worker
+    return desk.trail_page(
         ctx,
-        person_id=person_id,
-        worker_id=worker_id,
+        person=chosen.person,
+        worker=chosen.worker,
         action=action_key(chosen.action),
         since=since,
         limit=LIMIT,
     )
-    return AuditData(rows, audit_log.person_names(ctx, _person_ids(rows)))
 
 
 class AuditScreen(CaseworkScreen):
@@ -289,7 +254,7 @@ class AuditScreen(CaseworkScreen):
             return "—"
         return person_name(self.names, row.person_id)
 
-    def _show(self, data: AuditData) -> None:
+    def _show(self, data: TrailPage) -> None:
         self.rows = data.rows
         self.names = data.names
         refill_table(

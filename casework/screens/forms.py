@@ -14,9 +14,9 @@ from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Stati
 from casework import clock, refdata
 from casework.errors import EditConflict
 from casework.i18n import current_language, t
-from casework.models.enums import ReferralStatus, Role, referral_can_move
+from casework.models.enums import ReferralStatus, referral_can_move
 from casework.screens.common import CaseworkModal, code_label, error_text, field_errors, parse_date
-from casework.services import auth, catalogue, followups, persons, referrals
+from casework.services import auth, catalogue, followups, permissions, persons, referrals
 from casework.services.followups import FollowUpOut
 from casework.services.referrals import ReferralOut
 
@@ -321,8 +321,7 @@ class ReferralModal(FormModal):
             id="urgency",
         )
         yield Checkbox(t("ui.field.consent_share"), id="consent", compact=True)
-        worker = self.casework.worker
-        if worker is not None and worker.role in (Role.SUPERVISOR.value, Role.ADMIN.value):
+        if permissions.may_override_consent(self.casework.worker):
             yield Checkbox(t("ui.field.override_consent"), id="override", compact=True)
 
     def _destinations(self, area: str | None) -> list[tuple[str, str]]:

@@ -11,18 +11,11 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Input, Label, Static
 
-from casework import clock
 from casework.disclosure import Release
 from casework.i18n import t
 from casework.screens.common import CaseworkScreen
-from casework.services import panel
+from casework.services import desk, panel
 from casework.services.panel import ExportResult, Prepared
-
-
-def last_quarter() -> str:
-    today = clock.today()
-    quarter = (today.month - 1) // 3
-    return f"{today.year - 1}-Q4" if quarter == 0 else f"{today.year}-Q{quarter}"
 
 
 def preview_text(release: Release) -> Text:
@@ -62,7 +55,7 @@ class PanelScreen(CaseworkScreen):
         yield Static(t("ui.panel.explain"), classes="help-text")
         with Horizontal(id="panel-form"):
             yield Label(t("ui.panel.period"))
-            yield Input(last_quarter(), id="period", compact=True)
+            yield Input(desk.last_quarter(), id="period", compact=True)
             yield Label(t("ui.panel.folder"))
             yield Input(str(Path.home() / "casework-panel"), id="folder", compact=True)
         yield Static("", id="panel-status", classes="help-text")

@@ -33,7 +33,7 @@ from casework.screens.common import (
     route_name,
 )
 from casework.screens.person_modals import AccessReasonModal, CaseFlagsModal, flag_name
-from casework.services import cases, person_file
+from casework.services import cases, permissions, person_file
 from casework.services.cases import CaseFlagsOut
 from casework.services.followups import FollowUpOut
 from casework.services.person_file import PersonDetail, PersonFile, TimelineEntry
@@ -236,9 +236,8 @@ class PersonScreen(CaseworkScreen):
         fus.clear()
         today = clock.today()
         for f in data.follow_ups:
-            late = f.status == "pending" and f.due_on < today
             fus.add_row(
-                Text(fmt_date(f.due_on), style="bold red" if late else ""),
+                Text(fmt_date(f.due_on), style="bold red" if f.overdue(today) else ""),
                 f.what,
                 t("fu." + f.status),
                 key=str(f.id),
@@ -423,8 +422,7 @@ class PersonScreen(CaseworkScreen):
         """Who saw or changed this file (a), for supervisors and admins."""
         from casework.screens.audit import AuditScreen
 
-        worker = self.casework.worker
-        if worker is None or worker.role not in ("supervisor", "admin"):
+        if not permissions.may_read_person_trail(self.casework.worker):
             self.notify(t("person.file.audit_supervisors_only"), severity="warning")
             return
         if self.opened:

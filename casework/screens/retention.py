@@ -13,7 +13,8 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 from casework.i18n import t
 from casework.screens.common import CaseworkModal, CaseworkScreen, error_text, fmt_date, parse_date
 from casework.screens.forms import FormModal, error_slot
-from casework.services import retention
+from casework.services import desk, permissions, retention
+from casework.services.desk import RetentionReview
 from casework.services.retention import QueueItem
 
 
@@ -133,15 +134,12 @@ class RetentionScreen(CaseworkScreen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
-        def load() -> tuple[list[QueueItem], int]:
-            queue = retention.review_queue(self.ctx)
-            months = retention.policies(self.ctx)[0].months
-            return queue, months
+        self.call_service(
+            desk.retention_review, self.ctx, on_done=self._show, group="retention", exclusive=True
+        )
 
-        self.call_service(load, on_done=self._show, group="retention", exclusive=True)
-
-    def _show(self, loaded: tuple[list[QueueItem], int]) -> None:
-        self.items, self.months = loaded
+    def _show(self, review: RetentionReview) -> None:
+        self.items, self.months = review.queue, review.months
         table = self.query_one(DataTable)
         table.clear()
         for item in self.items:
@@ -215,8 +213,7 @@ class RetentionScreen(CaseworkScreen):
         )
 
     def action_period(self) -> None:
-        worker = self.casework.worker
-        if worker is None or worker.role != "admin":
+        if not permissions.may_set_retention_periods(self.casework.worker):
             self.notify(t("error.role_required", role=t("role.admin")), severity="warning")
             return
 

@@ -6,7 +6,6 @@ an erasure confirmed by typing a word, a block lifted."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 from rich.text import Text
@@ -26,13 +25,13 @@ from textual.widgets import (
     TextArea,
 )
 
-from casework import clock
 from casework.i18n import t
 from casework.models.security import RefusalGround, RightKind
 from casework.screens.common import CaseworkScreen, fmt_date, refill_table
 from casework.screens.forms import FormModal, error_slot
-from casework.services import persons, rights
+from casework.services import desk, persons, rights
 from casework.services.context import Context
+from casework.services.desk import RightsRegister
 from casework.services.rights import AnswerFiles, ErasureReport
 from casework.services.schemas import RightsRequestOut
 
@@ -43,26 +42,19 @@ def right_name(kind: str) -> str:
 
 def left_text(request: RightsRequestOut) -> Text:
     """Days left, or how late; overdue in bold red, the last two days in yellow."""
-    days = (request.due_on - clock.today()).days
+    days = request.days_left
     if days < 0:
         return Text(t("protection.rights.overdue", days=-days), style="bold red")
     return Text(t("protection.rights.days_left", days=days), style="yellow" if days <= 2 else "")
 
 
-@dataclass(frozen=True)
-class RightsData:
-    requests: list[RightsRequestOut]
-    names: dict[uuid.UUID, str]
-    """Names of the persons whose file still exists (an erased person has none)."""
-
-    def name(self, request: RightsRequestOut) -> str:
-        """Who the request is for; a neutral label once the person's data was erased."""
-        return self.names.get(request.person_id) or t("protection.rights.erased_person")
+def person_text(data: RightsRegister, request: RightsRequestOut) -> str:
+    """Who the request is for; a neutral label once the person's data was erased."""
+    return data.names.get(request.person_id) or t("protection.rights.erased_person")
 
 
-def load_requests(screen: CaseworkScreen) -> RightsData:
-    requests = rights.due(screen.ctx)
-    return RightsData(requests, persons.names(screen.ctx, {r.person_id for r in requests}))
+def load_requests(screen: CaseworkScreen) -> RightsRegister:
+    return desk.rights_register(screen.ctx)
 
 
 def register_request(ctx: Context, who: str, kind: str, identity_checked: bool) -> RightsRequestOut:
@@ -382,7 +374,7 @@ class RightsScreen(CaseworkScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.data = RightsData([], {})
+        self.data = RightsRegister([], {})
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -407,7 +399,7 @@ class RightsScreen(CaseworkScreen):
     def action_refresh(self) -> None:
         self.call_service(load_requests, self, on_done=self._show, group="rights", exclusive=True)
 
-    def _show(self, data: RightsData) -> None:
+    def _show(self, data: RightsRegister) -> None:
         self.data = data
         table = self.query_one(DataTable)
         refill_table(
@@ -418,7 +410,7 @@ class RightsScreen(CaseworkScreen):
                     (
                         Text(fmt_date(r.due_on), style="bold red" if r.overdue else ""),
                         left_text(r),
-                        data.name(r),
+                        person_text(data, r),
                         right_name(r.kind),
                         fmt_date(r.received_on),
                         t("ui.yes") if r.identity_checked else t("ui.no"),
@@ -487,7 +479,7 @@ class RightsScreen(CaseworkScreen):
     # Finishing a request -----------------------------------------------------------------
 
     def _person_name(self, request: RightsRequestOut) -> str:
-        return self.data.name(request)
+        return person_text(self.data, request)
 
     def _identity_checked(self, request: RightsRequestOut) -> bool:
         if not request.identity_checked:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -23,41 +21,13 @@ from casework.screens.common import (
     fmt_date,
     fmt_datetime,
 )
-from casework.services import followups, persons, referrals, rights
+from casework.services import desk
+from casework.services.desk import DayView
 from casework.services.followups import FollowUpOut
-from casework.services.referrals import ReferralOut
-from casework.services.schemas import PersonSummary, RightsRequestOut
 
 
-@dataclass(frozen=True)
-class DayData:
-    due: list[FollowUpOut]
-    waiting: list[ReferralOut]
-    waiting_names: dict[str, str]
-    recent: list[PersonSummary]
-    rights: list[RightsRequestOut] = field(default_factory=list)
-    """Supervisors: open rights requests due within RIGHTS_DAYS, or overdue."""
-
-
-RIGHTS_DAYS = 7
-
-
-def load_day(screen: TodayScreen) -> DayData:
-    ctx = screen.ctx
-    due = followups.due_for_worker(ctx)
-    waiting = referrals.waiting(ctx)
-    worker = screen.casework.worker
-    requests: list[RightsRequestOut] = []
-    if worker is not None and worker.role == "supervisor":  # they handle the requests
-        requests = [r for r in rights.due(ctx) if r.days_left <= RIGHTS_DAYS]
-    names = persons.names(ctx, {r.person_id for r in waiting} | {r.person_id for r in requests})
-    return DayData(
-        due,
-        waiting,
-        {str(k): v for k, v in names.items()},
-        persons.recent_persons(ctx, 15),
-        requests,
-    )
+def load_day(screen: TodayScreen) -> DayView:
+    return desk.day(screen.ctx)
 
 
 class TodayScreen(CaseworkScreen):
@@ -73,7 +43,7 @@ class TodayScreen(CaseworkScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.data: DayData | None = None
+        self.data: DayView | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -142,30 +112,25 @@ class TodayScreen(CaseworkScreen):
     def action_refresh(self) -> None:
         self.call_service(load_day, self, on_done=self._show, group="today", exclusive=True)
 
-    def _show(self, data: DayData) -> None:
+    def _show(self, data: DayView) -> None:
         self.data = data
-        today = clock.today()
         due = self.query_one("#due", DataTable)
         due.clear()
-        overdue = 0
         for f in data.due:
-            late = f.due_on < today
-            overdue += late
-            style = "bold red" if late else ""
+            style = "bold red" if f.id in data.overdue else ""
             due.add_row(Text(fmt_date(f.due_on), style=style), f.person_name, f.what, key=str(f.id))
         self.query_one("#due-title", Static).update(
-            t("ui.today.due_count", count=len(data.due), overdue=overdue)
+            t("ui.today.due_count", count=len(data.due), overdue=data.overdue_count)
         )
         waiting = self.query_one("#waiting", DataTable)
         waiting.clear()
         for r in data.waiting:
-            old = r.requested_at is not None and (today - r.requested_at.date()).days > 14
             waiting.add_row(
                 Text(
                     fmt_date(r.requested_at.date() if r.requested_at else None),
-                    style="yellow" if old else "",
+                    style="yellow" if r.id in data.waiting_long else "",
                 ),
-                data.waiting_names.get(str(r.person_id), ""),
+                data.names.get(str(r.person_id), ""),
                 destination_name(r.destination_key),
                 code_label_status(r.status),
                 key=str(r.id),
@@ -190,7 +155,7 @@ class TodayScreen(CaseworkScreen):
         else:
             (due if data.due else waiting).focus()
 
-    def _show_rights(self, data: DayData) -> None:
+    def _show_rights(self, data: DayView) -> None:
         """Only for supervisors and admins with requests falling due: the section stays
         hidden otherwise."""
         from casework.screens.rights import left_text, right_name
@@ -201,7 +166,7 @@ class TodayScreen(CaseworkScreen):
             table.add_row(
                 Text(fmt_date(r.due_on), style="bold red" if r.overdue else ""),
                 left_text(r),
-                data.waiting_names.get(str(r.person_id), ""),
+                data.names.get(str(r.person_id), ""),
                 right_name(r.kind),
                 key=str(r.id),
             )

@@ -383,6 +383,13 @@ NOT_PERSON_READS: Final[Mapping[str, str]] = {
     "reports.drill": _ACROSS + " (the cases behind a figure of the caseload report)",
     "retention.review_queue": _ACROSS + " (cases past their retention period)",
     "duplicate_queue.queue": _ACROSS + " (pairs of possible duplicates)",
+    # The screens' read models (services/desk.py): the calls above, assembled.
+    "desk.day": _ACROSS + " (the worker's day: followups.due_for_worker, referrals.waiting, "
+    "rights.due, persons.names and persons.recent_persons)",
+    "desk.rights_register": _ACROSS + " (rights.due, with persons.names)",
+    "desk.retention_review": _ACROSS + " (retention.review_queue)",
+    "desk.trail_page": "the audit trail (audit_log.events, audit_log.person_names), "
+    "supervisors and admins only",
     # Writes that return what they wrote.
     "persons.register_intake": _WRITE,
     "persons.update_person": _WRITE + ": the names of the fields changed",

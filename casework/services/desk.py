@@ -1,0 +1,217 @@
+"""One read model per screen: what a screen shows, assembled in one service call.
+
+Each function here is what one screen loads (in its worker thread): it calls the same
+services the screen called before, in the same order, so the reads, the refusals and the
+audit rows are those of the calls it makes (none of them is a per-person read: see
+services/gate.py ``NOT_PERSON_READS``). The rules of what is shown -- what is overdue, who
+sees the rights requests, what has waited too long -- are decided here; the screens only
+present.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Final
+
+from casework import clock
+from casework.errors import FieldError, InvalidInput
+from casework.services import (
+    audit_log,
+    catalogue,
+    followups,
+    permissions,
+    persons,
+    referrals,
+    retention,
+    rights,
+    staff,
+)
+from casework.services.audit_log import AuditRow
+from casework.services.catalogue import LocalDestinationOut
+from casework.services.context import Context
+from casework.services.followups import FollowUpOut
+from casework.services.referrals import ReferralOut
+from casework.services.retention import QueueItem
+from casework.services.schemas import PersonSummary, RightsRequestOut, WorkerOut
+from casework.services.staff import ProgrammeRow, StaffOut
+
+# The worker's day (Today) -------------------------------------------------------------------
+
+RIGHTS_DAYS: Final = 7
+"""The day lists the rights requests due within this many days, or overdue."""
+WAITING_LONG_DAYS: Final = 14
+"""A referral requested more than this many days ago has waited long for an answer."""
+RECENT: Final = 15
+"""How many persons seen recently the day lists."""
+
+
+@dataclass(frozen=True)
+class DayView:
+    """The worker's day: follow-ups due, referrals waiting, persons seen recently and, for
+    supervisors, the rights requests falling due."""
+
+    due: list[FollowUpOut]
+    overdue: frozenset[uuid.UUID]
+    """Ids of the follow-ups in ``due`` that are past their day."""
+    waiting: list[ReferralOut]
+    waiting_long: frozenset[uuid.UUID]
+    """Ids of the referrals in ``waiting`` requested more than WAITING_LONG_DAYS ago."""
+    names: dict[str, str]
+    """Names of the persons of ``waiting`` and ``rights``, by id (as text)."""
+    recent: list[PersonSummary]
+    rights: list[RightsRequestOut] = field(default_factory=list)
+    """Supervisors: open rights requests due within RIGHTS_DAYS, or overdue."""
+
+    @property
+    def overdue_count(self) -> int:
+        return len(self.overdue)
+
+
+def _signed_in(ctx: Context) -> WorkerOut:
+    with ctx.db.read() as session:
+        return WorkerOut.model_validate(ctx.actor(session))
+
+
+def waited_long(referral: ReferralOut, today: dt.date) -> bool:
+    requested = referral.requested_at
+    return requested is not None and (today - requested.date()).days > WAITING_LONG_DAYS
+
+
+def day(ctx: Context) -> DayView:
+    """What needs doing today, oldest first (services/followups.py ``due_for_worker``,
+    services/referrals.py ``waiting``, services/persons.py ``recent_persons``)."""
+    due = followups.due_for_worker(ctx)
+    waiting = referrals.waiting(ctx)
+    requests: list[RightsRequestOut] = []
+    if permissions.sees_rights_due(_signed_in(ctx)):  # they handle the requests
+        requests = [r for r in rights.due(ctx) if r.days_left <= RIGHTS_DAYS]
+    names = persons.names(ctx, {r.person_id for r in waiting} | {r.person_id for r in requests})
+    today = clock.today()
+    return DayView(
+        due=due,
+        overdue=frozenset(f.id for f in due if f.overdue(today)),
+        waiting=waiting,
+        waiting_long=frozenset(r.id for r in waiting if waited_long(r, today)),
+        names={str(k): v for k, v in names.items()},
+        recent=persons.recent_persons(ctx, RECENT),
+        rights=requests,
+    )
+
+
+# The register of rights requests (F7) --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RightsRegister:
+    requests: list[RightsRequestOut]
+    names: dict[uuid.UUID, str]
+    """Names of the persons whose file still exists (an erased person has none)."""
+
+
+def rights_register(ctx: Context) -> RightsRegister:
+    """The open requests by legal deadline, with the names of their persons."""
+    requests = rights.due(ctx)
+    return RightsRegister(requests, persons.names(ctx, {r.person_id for r in requests}))
+
+
+# Retention review (F9) -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetentionReview:
+    queue: list[QueueItem]
+    months: int
+    """The period closed cases are kept, in months (the first policy)."""
+
+
+def retention_review(ctx: Context) -> RetentionReview:
+    """Closed cases past their retention period, and the period itself."""
+    queue = retention.review_queue(ctx)
+    return RetentionReview(queue, retention.policies(ctx)[0].months)
+
+
+# Administration (F10) ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StaffLists:
+    staff: list[StaffOut]
+    programmes: list[ProgrammeRow]
+    local: list[LocalDestinationOut]
+
+
+def staff_lists(ctx: Context) -> StaffLists:
+    """Workers, programmes and the office's own destinations."""
+    local = catalogue.local_destinations(ctx)
+    return StaffLists(staff.staff(ctx), staff.programmes(ctx), local)
+
+
+# The Panel release (F4) -----------------------------------------------------------------------
+
+
+def last_quarter() -> str:
+    """The period the Panel screen proposes: the last quarter that has ended."""
+    today = clock.today()
+    quarter = (today.month - 1) // 3
+    return f"{today.year - 1}-Q4" if quarter == 0 else f"{today.year}-Q{quarter}"
+
+
+# The audit trail (F8) ------------------------------------------------------------------------
+
+PERSON_DETAILS: Final = ("into", "merged")
+"""Details of a trail row that hold the id of another person (a merge)."""
+
+
+@dataclass(frozen=True)
+class TrailPage:
+    rows: list[AuditRow]
+    names: dict[uuid.UUID, str]
+    """Names of the persons the rows are about (erased persons have none)."""
+
+
+def _person_ids(rows: list[AuditRow]) -> set[uuid.UUID]:
+    ids = {r.person_id for r in rows if r.person_id is not None}
+    for row in rows:
+        for key in PERSON_DETAILS:
+            with contextlib.suppress(KeyError, ValueError):
+                ids.add(uuid.UUID(str(row.details[key])))
+    return ids
+
+
+def trail_page(
+    ctx: Context,
+    *,
+    person: str = "",
+    worker: str = "",
+    action: str | None = None,
+    since: dt.date | str | None = None,
+    limit: int = 500,
+) -> TrailPage:
+    """A page of the trail, filtered as typed; a wrong person, user or date is an
+    ``InvalidInput`` naming the field (checked in that order). The person is found as in a
+    rights request: id, document number or a name that finds one person. ``since`` is the
+    day typed, or the text typed when it could not be read as a day."""
+    person_id = None
+    if person.strip():
+        try:
+            person_id = rights.find_person(ctx, person)
+        except InvalidInput as exc:
+            raise InvalidInput(
+                [FieldError("person", e.code, e.params) for e in exc.errors]
+            ) from None
+    worker_id = None
+    if worker.strip():
+        found = staff.find_worker(ctx, worker.strip().lower())
+        if found is None:
+            raise InvalidInput([FieldError("worker", "not_found", {"what": worker.strip()})])
+        worker_id = found.id
+    if isinstance(since, str):
+        raise InvalidInput([FieldError("since", "bad_date")])
+    start = None if since is None else dt.datetime.combine(since, dt.time()).astimezone(dt.UTC)
+    rows = audit_log.events(
+        ctx, person_id=person_id, worker_id=worker_id, action=action, since=start, limit=limit
+    )
+    return TrailPage(rows, audit_log.person_names(ctx, _person_ids(rows)))

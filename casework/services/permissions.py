@@ -1,0 +1,78 @@
+"""Who may do what on the desk: the role decisions the screens and the app ask, in one place.
+
+Plain functions over the signed-in worker (:class:`WorkerOut`, or ``None`` before anyone
+signs in). They decide what the desk *offers* -- which F-key screen opens, which key or
+checkbox is shown; they read nothing. The services stay the authority for the data
+(services/gate.py: ``supervision``, ``read_person``, ``Context.require_role``): a screen
+these functions open still gets only what the gate lets through, and these answers follow
+the same notions (supervisors act on persons, administrators manage staff and catalogues
+and read the trail and the anonymised Panel, never a list of persons).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from casework.models.enums import Role
+from casework.services.schemas import WorkerOut
+
+CASELOAD: Final = "caseload"
+DEDUPE: Final = "dedupe"
+PANEL: Final = "panel-export"
+RIGHTS: Final = "rights"
+AUDIT: Final = "audit"
+RETENTION: Final = "retention"
+ADMIN: Final = "admin"
+"""The supervisors' and administrator's screens, by the id of the F-key that opens them."""
+
+SUPERVISOR_SCREENS: Final = frozenset({CASELOAD, DEDUPE, PANEL, RIGHTS, AUDIT, RETENTION})
+"""F4–F9: supervisors open all of them."""
+ADMIN_SCREENS: Final = frozenset({PANEL, AUDIT, RETENTION, ADMIN})
+"""What an administrator opens: the anonymised Panel release, the trail (ids only), the
+retention periods, and F10. The caseload, the duplicates and the rights requests list
+persons: supervisors only (services/gate.py ``supervision``)."""
+RESTRICTED_SCREENS: Final = SUPERVISOR_SCREENS | ADMIN_SCREENS
+"""Screens not every signed-in worker opens; any other screen is for everyone signed in."""
+
+
+def _role(worker: WorkerOut | None) -> str | None:
+    return worker.role if worker is not None else None
+
+
+def screens_for(worker: WorkerOut | None) -> frozenset[str]:
+    """The restricted screens this worker opens (none before signing in)."""
+    role = _role(worker)
+    if role == Role.SUPERVISOR.value:
+        return SUPERVISOR_SCREENS
+    if role == Role.ADMIN.value:
+        return ADMIN_SCREENS
+    return frozenset()
+
+
+def may_open(worker: WorkerOut | None, screen: str) -> bool:
+    """Whether ``worker`` opens ``screen`` (an id above; any other screen: when signed in)."""
+    if worker is None:
+        return False
+    return screen not in RESTRICTED_SCREENS or screen in screens_for(worker)
+
+
+def may_read_person_trail(worker: WorkerOut | None) -> bool:
+    """Who saw or changed one person's file: those who read the audit trail."""
+    return may_open(worker, AUDIT)
+
+
+def may_override_consent(worker: WorkerOut | None) -> bool:
+    """Send a referral without the person's consent to share (supervisors and admins)."""
+    return _role(worker) in (Role.SUPERVISOR.value, Role.ADMIN.value)
+
+
+def may_set_retention_periods(worker: WorkerOut | None) -> bool:
+    """Change how long records are kept (administrators; services/retention.py
+    ``set_policy`` decides)."""
+    return _role(worker) == Role.ADMIN.value
+
+
+def sees_rights_due(worker: WorkerOut | None) -> bool:
+    """The day shows the rights requests falling due to those who handle them:
+    supervisors."""
+    return _role(worker) == Role.SUPERVISOR.value
