@@ -28,19 +28,20 @@ from textual.widgets import (
 from casework import refdata
 from casework.i18n import current_language, t
 from casework.models.enums import Role
-from casework.screens.common import (
-    CaseworkScreen,
+from casework.screens.base import CaseworkScreen
+from casework.screens.forms import FormModal
+from casework.services import auth, catalogue, staff
+from casework.services.catalogue import LocalDestinationOut
+from casework.services.context import Context
+from casework.services.staff import ProgrammeRow, StaffOut
+from casework.widgets import (
+    ConfirmModal,
+    error_slot,
     error_text,
     fmt_datetime,
     refill_table,
     remember_destinations,
 )
-from casework.screens.forms import FormModal, error_slot
-from casework.screens.retention import ConfirmModal
-from casework.services import auth, catalogue, staff
-from casework.services.catalogue import LocalDestinationOut
-from casework.services.context import Context
-from casework.services.staff import ProgrammeRow, StaffOut
 
 WORKERS, PROGRAMMES, CATALOGUE = "workers", "programmes", "catalogue"
 

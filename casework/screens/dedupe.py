@@ -12,15 +12,11 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from casework.i18n import current_language, t
 from casework.matching import describe
-from casework.screens.common import (
-    CaseworkScreen,
-    commune_name,
-    country_name,
-    fmt_date,
-)
+from casework.screens.base import CaseworkScreen
 from casework.services import dedupe, person_file
 from casework.services.dedupe import MERGE_FIELDS, MergeResult, QueuedPair
 from casework.services.person_file import PersonDetail
+from casework.widgets import commune_name, country_name, fmt_date
 
 
 class DedupeQueueScreen(CaseworkScreen):

@@ -16,11 +16,11 @@ from textual.widgets.option_list import Option
 from casework import clock, refdata
 from casework.errors import EditConflict
 from casework.i18n import current_language, t
-from casework.screens.common import CaseworkScreen, error_text, fmt_date, route_name
-from casework.screens.person import item_text
+from casework.screens.base import CaseworkScreen
 from casework.services import guidance
 from casework.services.guidance import GuidanceOut
 from casework.services.person_file import PersonDetail
+from casework.widgets import error_text, fmt_date, item_text, route_name
 
 STATES = ("pending", "explained", "gathered", "submitted", "resolved", "not_applicable")
 IRREGULAR = {"no_permit", "transit_expired", "temporary_expired"}

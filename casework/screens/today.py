@@ -13,8 +13,13 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from casework import clock
 from casework.i18n import t
-from casework.screens.common import (
-    CaseworkScreen,
+from casework.screens.base import CaseworkScreen
+from casework.services import followups, persons, referrals, rights
+from casework.services.followups import FollowUpOut
+from casework.services.referrals import ReferralOut
+from casework.services.rights import RightsRequestOut
+from casework.services.schemas import PersonSummary
+from casework.widgets import (
     age_text,
     code_label,
     country_name,
@@ -23,11 +28,6 @@ from casework.screens.common import (
     fmt_date,
     fmt_datetime,
 )
-from casework.services import followups, persons, referrals, rights
-from casework.services.followups import FollowUpOut
-from casework.services.referrals import ReferralOut
-from casework.services.rights import RightsRequestOut
-from casework.services.schemas import PersonSummary
 
 
 @dataclass(frozen=True)
