@@ -339,7 +339,9 @@ class IntakeScreen(CaseworkScreen):
             if not get_current_worker().is_cancelled:
                 self.app.call_from_thread(self._show_candidates, found)
 
-        self.run_worker(work, thread=True, exclusive=True, group="dupes", exit_on_error=False)
+        self.run_worker(
+            work, thread=True, exclusive=True, group="dupes", exit_on_error=False, name="dupes"
+        )
 
     def _show_candidates(self, found: list[Candidate]) -> None:
         self.candidates = found

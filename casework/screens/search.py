@@ -59,7 +59,9 @@ class SearchScreen(CaseworkScreen):
             if not get_current_worker().is_cancelled:
                 self.app.call_from_thread(self._show, text, found)
 
-        self.run_worker(work, thread=True, exclusive=True, group="search", exit_on_error=False)
+        self.run_worker(
+            work, thread=True, exclusive=True, group="search", exit_on_error=False, name="search"
+        )
 
     def _show(self, text: str, found: list[PersonSummary]) -> None:
         if text != self.query_one("#query", Input).value:
