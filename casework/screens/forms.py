@@ -28,6 +28,7 @@ from casework.widgets import (
     field_errors,
     fmt_date,
     labelled,
+    parse_date,
 )
 
 
@@ -155,7 +156,7 @@ class FormModal(CaseworkModal[bool]):
         """The date typed in field ``name``; ``BAD_DATE`` (and a message beside the field)
         when it cannot be read, or when it is empty but required."""
         try:
-            value = self.query_one(f"#{name}", DateInput).date
+            value = parse_date(self.query_one(f"#{name}", Input).value)
         except ValueError:
             value = None
         else:
