@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.binding import Binding
@@ -12,13 +12,13 @@ from casework.commands import ScreenActions
 from casework.db import Database
 from casework.errors import NotAllowed
 from casework.i18n import t
-from casework.screens.common import (
-    remember_destinations,
-    translate_bindings,
-)
 from casework.services import auth, catalogue, permissions, staff
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
+from casework.widgets import remember_destinations, translate_bindings
+
+if TYPE_CHECKING:
+    from casework.screens.base import Desk
 
 INTAKE = "intake"
 
@@ -258,7 +258,7 @@ class CaseworkApp(App[int]):
         if draft is None or not draft.has_typed_content():
             self.exit()
             return
-        from casework.screens.retention import ConfirmModal
+        from casework.widgets import ConfirmModal
 
         if isinstance(self.screen, ConfirmModal):
             return
@@ -270,6 +270,13 @@ class CaseworkApp(App[int]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
+
+
+if TYPE_CHECKING:
+
+    def _a_desk(app: CaseworkApp) -> Desk:
+        """mypy checks here that the app gives screens all they need (screens/base.py)."""
+        return app
 
 
 def make_app(database: Database, *, demo: bool = False) -> CaseworkApp:

@@ -15,11 +15,11 @@ from casework.errors import Conflict, InvalidInput, NotAllowed
 from casework.models import AuditEvent, Case, Referral, Worker
 from casework.screens.admin import AdminScreen, DestinationModal, NewWorkerModal
 from casework.screens.forms import ReferralModal
-from casework.screens.retention import ConfirmModal
 from casework.screens.today import TodayScreen
 from casework.services import auth, persons, staff
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
+from casework.widgets import ConfirmModal
 
 from .factories import intake_data
 from .test_desk import settle, sign_in_as

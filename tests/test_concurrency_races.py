@@ -330,7 +330,7 @@ def test_a_save_while_another_process_holds_the_file_says_the_database_is_busy(
     from casework import cli
     from casework import db as casework_db
     from casework.errors import Busy
-    from casework.screens.common import error_text
+    from casework.widgets import error_text
 
     monkeypatch.setattr(casework_db, "BUSY_TIMEOUT_MS", 300)  # the desk waits 10 s
     path = tmp_path / "office.db"

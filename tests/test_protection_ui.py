@@ -19,12 +19,13 @@ from casework.cli import main
 from casework.db import Database
 from casework.models import Case, Person, RightsRequest
 from casework.screens.audit import AuditScreen
-from casework.screens.retention import ConfirmModal, KeepModal, RetentionScreen
+from casework.screens.retention import KeepModal, RetentionScreen
 from casework.screens.rights import NewRequestModal, RightsScreen
 from casework.screens.today import TodayScreen
 from casework.services import person_file, persons, retention, rights, staff
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
+from casework.widgets import ConfirmModal
 
 from .factories import intake_data, person_data
 from .test_desk import settle, sign_in_as

@@ -27,11 +27,11 @@ from casework.screens.forms import (
 from casework.screens.help import HelpScreen
 from casework.screens.intake import IntakeScreen
 from casework.screens.person import PersonScreen
-from casework.screens.retention import ConfirmModal
 from casework.screens.today import TodayScreen
 from casework.services import persons
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
+from casework.widgets import ConfirmModal
 
 from .factories import intake_data
 from .test_desk import settle, sign_in_as

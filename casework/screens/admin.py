@@ -28,20 +28,21 @@ from textual.widgets import (
 from casework import refdata
 from casework.i18n import current_language, t
 from casework.models.enums import Role
-from casework.screens.common import (
-    CaseworkScreen,
-    error_text,
-    fmt_datetime,
-    refill_table,
-    remember_destinations,
-)
-from casework.screens.forms import FormModal, error_slot
-from casework.screens.retention import ConfirmModal
+from casework.screens.base import CaseworkScreen
+from casework.screens.forms import FormModal
 from casework.services import auth, catalogue, desk, staff
 from casework.services.catalogue import LocalDestinationOut
 from casework.services.context import Context
 from casework.services.desk import StaffLists
 from casework.services.staff import ProgrammeRow, StaffOut
+from casework.widgets import (
+    ConfirmModal,
+    error_slot,
+    error_text,
+    fmt_datetime,
+    refill_table,
+    remember_destinations,
+)
 
 WORKERS, PROGRAMMES, CATALOGUE = "workers", "programmes", "catalogue"
 

@@ -19,8 +19,13 @@ from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from casework import refdata
 from casework.i18n import catalogue, t
-from casework.screens.common import (
-    CaseworkScreen,
+from casework.screens.base import CaseworkScreen
+from casework.screens.rights import ROW_ORDER, ground_name, records_text, right_name
+from casework.services import desk
+from casework.services.audit_log import AuditRow
+from casework.services.context import Context
+from casework.services.desk import PERSON_DETAILS, TrailPage
+from casework.widgets import (
     code_label,
     destination_name,
     error_text,
@@ -30,11 +35,6 @@ from casework.screens.common import (
     refill_table,
     route_name,
 )
-from casework.screens.rights import ROW_ORDER, ground_name, records_text, right_name
-from casework.services import desk
-from casework.services.audit_log import AuditRow
-from casework.services.context import Context
-from casework.services.desk import PERSON_DETAILS, TrailPage
 
 LIMIT = 500
 

@@ -12,9 +12,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from casework.i18n import t
-from casework.screens.common import CaseworkScreen, fmt_date, parse_date
+from casework.screens.base import CaseworkScreen
 from casework.services import reports
 from casework.services.reports import CaseloadReport, DrillRow
+from casework.widgets import fmt_date, parse_date
 
 BAR = "█"
 
@@ -139,7 +140,7 @@ class CaseloadScreen(CaseworkScreen):
         self.query_one("#outcomes", Static).update(outcome_bars(report))
         lines = Text()
         for route, steps in report.guidance.items():
-            from casework.screens.common import route_name
+            from casework.widgets import route_name
 
             lines.append(f"{route_name(route)}: ", style="bold")
             lines.append(", ".join(f"{t('state.' + k)} {v}" for k, v in steps.items()) + "\n")

@@ -12,16 +12,12 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from casework.i18n import current_language, t
 from casework.matching import describe
-from casework.screens.common import (
-    CaseworkScreen,
-    commune_name,
-    country_name,
-    fmt_date,
-)
+from casework.screens.base import CaseworkScreen
 from casework.services import duplicate_queue, merge, person_file
 from casework.services.duplicate_queue import QueuedPair
 from casework.services.merge import MERGE_FIELDS, MergeResult
 from casework.services.person_file import PersonDetail
+from casework.widgets import commune_name, country_name, fmt_date
 
 
 class DedupeQueueScreen(CaseworkScreen):

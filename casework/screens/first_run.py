@@ -6,12 +6,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Button, Footer, Header, Input, Label, Static
+from textual.widgets import Button, Footer, Header, Input, Static
 
 from casework.i18n import t
-from casework.screens.common import CaseworkScreen, field_errors
+from casework.screens.base import CaseworkScreen
 from casework.services import staff
 from casework.services.schemas import WorkerOut
+from casework.widgets import field_errors, labelled
 
 
 class FirstRunScreen(CaseworkScreen):
@@ -24,14 +25,20 @@ class FirstRunScreen(CaseworkScreen):
         with Vertical(id="first-run", classes="form-box"):
             yield Static(t("ui.first_run.title"), classes="title")
             yield Static(t("ui.first_run.explain"), classes="help-text")
-            yield Label(t("ui.first_run.programme_name"))
-            yield Input(t("ui.first_run.programme_default"), id="programme-name")
-            yield Label(t("ui.first_run.programme_code"))
-            yield Input("OFMIG", id="programme-code")
-            yield Label(t("ui.first_run.full_name"))
-            yield Input(id="full-name", placeholder=t("ui.first_run.full_name_hint"))
-            yield Label(t("ui.first_run.username"))
-            yield Input(id="username", placeholder="dfuentes")
+            yield from labelled(
+                t("ui.first_run.programme_name"),
+                Input(t("ui.first_run.programme_default"), id="programme-name"),
+            )
+            yield from labelled(
+                t("ui.first_run.programme_code"), Input("OFMIG", id="programme-code")
+            )
+            yield from labelled(
+                t("ui.first_run.full_name"),
+                Input(id="full-name", placeholder=t("ui.first_run.full_name_hint")),
+            )
+            yield from labelled(
+                t("ui.first_run.username"), Input(id="username", placeholder="dfuentes")
+            )
             yield Static("", id="error", classes="error")
             yield Button(t("ui.first_run.start"), id="start", variant="primary")
         yield Footer()

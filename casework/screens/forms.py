@@ -15,10 +15,21 @@ from casework import clock, refdata
 from casework.errors import EditConflict
 from casework.i18n import current_language, t
 from casework.models.enums import ReferralStatus, referral_can_move
-from casework.screens.common import CaseworkModal, code_label, error_text, field_errors, parse_date
+from casework.screens.base import CaseworkModal
 from casework.services import auth, catalogue, followups, permissions, persons, referrals
 from casework.services.followups import FollowUpOut
 from casework.services.referrals import ReferralOut
+from casework.widgets import (
+    DateInput,
+    FieldError,
+    code_label,
+    error_slot,
+    error_text,
+    field_errors,
+    fmt_date,
+    labelled,
+    parse_date,
+)
 
 
 def _options(codes: tuple[Any, ...]) -> list[tuple[str, str]]:
@@ -151,19 +162,11 @@ class FormModal(CaseworkModal[bool]):
         else:
             if value is not None or not required:
                 return value
-        slot = self.query_one(f"#error-{name}", Static)
-        slot.update(t("error.bad_date"))
-        slot.display = True
+        self.query_one(f"#error-{name}", FieldError).show(t("error.bad_date"))
         return BAD_DATE
 
     def action_save(self) -> None:
         raise NotImplementedError
-
-
-def error_slot(name: str) -> Static:
-    slot = Static("", id=f"error-{name}", classes="field-error error")
-    slot.display = False
-    return slot
 
 
 class ContactModal(FormModal):
@@ -174,9 +177,11 @@ class ContactModal(FormModal):
         self.person_id = person_id
 
     def fields(self) -> ComposeResult:
-        yield Label(t("ui.field.reasons"))
-        yield SelectionList[str](*_options(refdata.CONTACT_REASONS), id="reasons")
-        yield error_slot("reasons")
+        yield from labelled(
+            t("ui.field.reasons"),
+            SelectionList[str](*_options(refdata.CONTACT_REASONS), id="reasons"),
+            error="reasons",
+        )
         yield Label(t("ui.field.channel"))
         yield Select(
             compact=True,
@@ -250,15 +255,12 @@ class StatusModal(FormModal):
             id="status",
         )
         yield error_slot("status")
-        yield Label(t("ui.field.subcategory"))
-        yield Input(id="subcategory", compact=True)
-        yield Label(t("ui.field.valid_until"))
-        yield Input(id="valid_until", placeholder=t("ui.date_hint"), compact=True)
-        yield error_slot("valid_until")
-        yield Label(t("ui.field.application"))
-        yield Input(id="sermig_application", compact=True)
-        yield Label(t("ui.field.note"))
-        yield Input(id="note", compact=True)
+        yield from labelled(t("ui.field.subcategory"), Input(id="subcategory", compact=True))
+        yield from labelled(
+            t("ui.field.valid_until"), DateInput(id="valid_until"), error="valid_until"
+        )
+        yield from labelled(t("ui.field.application"), Input(id="sermig_application", compact=True))
+        yield from labelled(t("ui.field.note"), Input(id="note", compact=True))
 
     def action_save(self) -> None:
         valid = self.read_date("valid_until")
@@ -308,9 +310,7 @@ class ReferralModal(FormModal):
         yield Select(compact=True, prompt="—", options=self._destinations(None), id="destination")
         yield error_slot("destination")
         yield Static("", id="destination-help", classes="help-text")
-        yield Label(t("ui.field.reason"))
-        yield Input(id="reason", compact=True)
-        yield error_slot("reason")
+        yield from labelled(t("ui.field.reason"), Input(id="reason", compact=True), error="reason")
         yield Label(t("ui.field.urgency"))
         yield Select(
             compact=True,
@@ -426,10 +426,8 @@ class MoveReferralModal(FormModal):
             options=[(t("ui.declined.person"), "person"), (t("ui.declined.provider"), "provider")],
             id="declined_by",
         )
-        yield Label(t("ui.field.decline_reason"))
-        yield Input(id="decline_reason", compact=True)
-        yield Label(t("ui.field.note"))
-        yield Input(id="note", compact=True)
+        yield from labelled(t("ui.field.decline_reason"), Input(id="decline_reason", compact=True))
+        yield from labelled(t("ui.field.note"), Input(id="note", compact=True))
 
     def action_save(self) -> None:
         def value(name: str) -> str | None:
@@ -462,15 +460,11 @@ class FollowUpModal(FormModal):
         self.person_id = person_id
 
     def fields(self) -> ComposeResult:
-        yield Label(t("ui.field.due"))
         default = clock.today() + dt.timedelta(days=7)
-        from casework.screens.common import fmt_date
-
-        yield Input(fmt_date(default), id="due_on", placeholder=t("ui.date_hint"), compact=True)
-        yield error_slot("due_on")
-        yield Label(t("ui.field.what"))
-        yield Input(id="what", compact=True)
-        yield error_slot("what")
+        yield from labelled(
+            t("ui.field.due"), DateInput(fmt_date(default), id="due_on"), error="due_on"
+        )
+        yield from labelled(t("ui.field.what"), Input(id="what", compact=True), error="what")
 
     def action_save(self) -> None:
         due = self.read_date("due_on", required=True)
@@ -509,9 +503,9 @@ class CloseFollowUpModal(FormModal):
             allow_blank=False,
             id="status",
         )
-        yield Label(t("ui.field.outcome_note"))
-        yield Input(id="outcome", compact=True)
-        yield error_slot("outcome")
+        yield from labelled(
+            t("ui.field.outcome_note"), Input(id="outcome", compact=True), error="outcome"
+        )
 
     def on_mount(self) -> None:
         self.query_one("#outcome", Input).focus()
@@ -539,13 +533,13 @@ class RescheduleModal(FormModal):
         """The date the form postpones from: as opened, or as on record after a conflict."""
 
     def fields(self) -> ComposeResult:
-        from casework.screens.common import fmt_date
-
         yield Static(self.follow_up.what, classes="help-text")
-        yield Label(t("ui.field.due"))
         due = max(self.follow_up.due_on, clock.today()) + dt.timedelta(days=7)
-        yield Input(fmt_date(due), id="due_on", compact=True)
-        yield error_slot("due_on")
+        yield from labelled(
+            t("ui.field.due"),
+            DateInput(fmt_date(due), id="due_on", placeholder=""),
+            error="due_on",
+        )
 
     def action_save(self) -> None:
         due = self.read_date("due_on", required=True)
@@ -588,12 +582,15 @@ class OwnPasswordModal(FormModal):
     TITLE_KEY = "security.own.title"
 
     def fields(self) -> ComposeResult:
-        yield Label(t("security.own.current"))
-        yield Input(id="current", password=True, compact=True)
-        yield Label(t("security.choose.password"))
-        yield Input(id="new", password=True, compact=True)
-        yield Label(t("security.choose.repeat"))
-        yield Input(id="repeat", password=True, compact=True)
+        yield from labelled(
+            t("security.own.current"), Input(id="current", password=True, compact=True)
+        )
+        yield from labelled(
+            t("security.choose.password"), Input(id="new", password=True, compact=True)
+        )
+        yield from labelled(
+            t("security.choose.repeat"), Input(id="repeat", password=True, compact=True)
+        )
 
     def action_cancel(self) -> None:
         self.dismiss(False)

@@ -16,11 +16,11 @@ from textual.widgets.option_list import Option
 from casework import clock, refdata
 from casework.errors import EditConflict
 from casework.i18n import current_language, t
-from casework.screens.common import CaseworkScreen, error_text, fmt_date, route_name
-from casework.screens.person import item_text
+from casework.screens.base import CaseworkScreen
 from casework.services import guidance
 from casework.services.guidance import GuidanceOut
 from casework.services.person_file import PersonDetail
+from casework.widgets import RecordTable, error_text, fmt_date, item_text, route_name
 
 STATES = ("pending", "explained", "gathered", "submitted", "resolved", "not_applicable")
 IRREGULAR = {"no_permit", "transit_expired", "temporary_expired"}
@@ -67,6 +67,13 @@ def rights_text() -> Text:
         text.append(f"{body}\n")
     text.append("\n" + t("ui.guidance.notice"), style="italic")
     return text
+
+
+def _state_style(state: str) -> str:
+    """Done items green, those that do not apply dimmed."""
+    if state in ("resolved", "submitted"):
+        return "green"
+    return "dim" if state == "not_applicable" else ""
 
 
 class GuidanceScreen(CaseworkScreen):
@@ -189,7 +196,7 @@ class ChecklistScreen(CaseworkScreen):
         yield Static("", id="route-title", classes="title")
         with Horizontal(id="checklist-box"):
             with Vertical(id="checklist-left"):
-                yield DataTable(id="items", cursor_type="row", zebra_stripes=True)
+                yield RecordTable(id="items")
                 yield Static(t("ui.guidance.application"), classes="section")
                 yield Input(
                     id="application", placeholder=t("ui.guidance.application_hint"), compact=True
@@ -225,23 +232,17 @@ class ChecklistScreen(CaseworkScreen):
         self.query_one("#route-title", Static).update(
             f"{route_name(current.route_id)} · {fmt_date(current.created_at.date())}"
         )
-        table = self.query_one("#items", DataTable)
-        row = table.cursor_row
-        table.clear()
-        for item in current.items:
-            style = (
-                "green"
-                if item.state in ("resolved", "submitted")
-                else ("dim" if item.state == "not_applicable" else "")
+        self.query_one("#items", RecordTable).refill(
+            (
+                item.item_key,
+                (
+                    t(f"ui.guidance.kind_{item.kind}"),
+                    item_text(current.route_id, item.item_key),
+                    Text(t(f"state.{item.state}"), style=_state_style(item.state)),
+                ),
             )
-            table.add_row(
-                t(f"ui.guidance.kind_{item.kind}"),
-                item_text(current.route_id, item.item_key),
-                Text(t(f"state.{item.state}"), style=style),
-                key=item.item_key,
-            )
-        if table.row_count:
-            table.move_cursor(row=min(row, table.row_count - 1))
+            for item in current.items
+        )
         self.query_one("#application", Input).value = current.sermig_application or ""
         self.application_base = current.sermig_application
         deadlines = self.query_one("#deadlines", DataTable)

@@ -10,7 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from casework.i18n import t
-from casework.screens.common import CaseworkModal
+from casework.screens.base import CaseworkModal
 
 
 class HelpScreen(CaseworkModal[None]):

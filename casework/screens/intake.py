@@ -30,21 +30,24 @@ from casework import refdata
 from casework.errors import Conflict, InvalidInput
 from casework.i18n import current_language, t
 from casework.matching import DEFAULT_THRESHOLD, PersonRecord, Reason, describe
-from casework.screens.common import (
-    CaseworkScreen,
+from casework.screens.base import CaseworkScreen
+from casework.services import candidates, match_records, persons
+from casework.services.candidates import Candidate
+from casework.services.persons import IntakeResult
+from casework.text import alnum_upper
+from casework.widgets import (
+    ConfirmModal,
+    DateInput,
+    DocumentInput,
+    FieldError,
     age_text,
     country_name,
     doc_text,
     error_text,
     field_errors,
     fmt_date,
-    parse_date,
+    labelled_row,
 )
-from casework.screens.retention import ConfirmModal
-from casework.services import candidates, match_records, persons
-from casework.services.candidates import Candidate
-from casework.services.persons import IntakeResult
-from casework.text import alnum_upper
 
 HOUSEHOLD_ROWS = 3
 DOC_ROWS = 3
@@ -128,7 +131,7 @@ class IntakeScreen(CaseworkScreen):
                 )
                 yield from self._field(
                     "birth_date",
-                    Input(id="birth_date", placeholder=t("ui.date_hint"), compact=True),
+                    DateInput(id="birth_date"),
                 )
                 yield from self._field(
                     "nationality",
@@ -164,7 +167,7 @@ class IntakeScreen(CaseworkScreen):
                 yield Checkbox(t("ui.field.interpreter"), id="interpreter", compact=True)
                 yield from self._field(
                     "arrival_date",
-                    Input(id="arrival_date", placeholder=t("ui.date_hint"), compact=True),
+                    DateInput(id="arrival_date"),
                 )
                 yield from self._field(
                     "status",
@@ -231,7 +234,7 @@ class IntakeScreen(CaseworkScreen):
                 )
             with Horizontal(classes="row doc-number"):
                 yield Label(t("ui.field.document_number"))
-                yield Input(id=doc_id("doc_number", row), compact=True)
+                yield DocumentInput(id=doc_id("doc_number", row))
         yield self._error(doc_id("documents", row))
 
     def action_add_document(self) -> None:
@@ -249,26 +252,22 @@ class IntakeScreen(CaseworkScreen):
         out: list[tuple[int, str, str]] = []
         seen: set[tuple[str, str]] = set()
         for row in range(DOC_ROWS):
-            number = self._value(doc_id("doc_number", row))
+            field = self.query_one(f"#{doc_id('doc_number', row)}", DocumentInput)
+            number = field.number
             doc_type = self.query_one(f"#{doc_id('doc_type', row)}", Select).value
             if not number or not isinstance(doc_type, str):
                 continue
-            key = (doc_type, alnum_upper(number))
+            key = (doc_type, field.comparable)
             if key not in seen:  # the same document typed twice is saved once
                 seen.add(key)
                 out.append((row, doc_type, number))
         return out
 
-    def _error(self, name: str) -> Static:
-        slot = Static("", id=f"error-{name}", classes="field-error error")
-        slot.display = False
-        return slot
+    def _error(self, name: str) -> FieldError:
+        return FieldError(name)
 
     def _field(self, name: str, widget: Any) -> ComposeResult:
-        with Horizontal(classes="row"):
-            yield Label(t(f"ui.field.{name}"))
-            yield widget
-        yield self._error(name)
+        yield from labelled_row(t(f"ui.field.{name}"), widget, error=name)
 
     def on_mount(self) -> None:
         self._select_defaults = {str(select.id): select.value for select in self.query(Select)}
@@ -297,7 +296,7 @@ class IntakeScreen(CaseworkScreen):
 
     def _probe(self) -> PersonRecord:
         try:
-            birth = parse_date(self._value("birth_date"))
+            birth = self.query_one("#birth_date", DateInput).date
         except ValueError:
             birth = None
         sex = self.query_one("#sex", Select).value
@@ -340,7 +339,9 @@ class IntakeScreen(CaseworkScreen):
             if not get_current_worker().is_cancelled:
                 self.app.call_from_thread(self._show_candidates, found)
 
-        self.run_worker(work, thread=True, exclusive=True, group="dupes", exit_on_error=False)
+        self.run_worker(
+            work, thread=True, exclusive=True, group="dupes", exit_on_error=False, name="dupes"
+        )
 
     def _show_candidates(self, found: list[Candidate]) -> None:
         self.candidates = found
@@ -395,9 +396,7 @@ class IntakeScreen(CaseworkScreen):
         found = self.query(f"#error-{name}")
         if not found:
             return False
-        slot = found.first(Static)
-        slot.update(message)
-        slot.display = True
+        found.first(FieldError).show(message)
         return True
 
     def _collect(self) -> dict[str, Any] | None:
@@ -406,7 +405,7 @@ class IntakeScreen(CaseworkScreen):
         bad = False
         for name in ("birth_date", "arrival_date"):
             try:
-                dates[name] = parse_date(self._value(name))
+                dates[name] = self.query_one(f"#{name}", DateInput).date
             except ValueError:
                 self._set_error(name, t("error.bad_date"))
                 bad = True
@@ -515,7 +514,7 @@ class IntakeScreen(CaseworkScreen):
         """The form row where ``number`` was typed (the first row if none)."""
         wanted = alnum_upper(number)
         for row in range(DOC_ROWS):
-            if alnum_upper(self._value(doc_id("doc_number", row))) == wanted:
+            if self.query_one(f"#{doc_id('doc_number', row)}", DocumentInput).comparable == wanted:
                 return row
         return 0
 

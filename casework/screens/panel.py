@@ -13,7 +13,7 @@ from textual.widgets import Footer, Header, Input, Label, Static
 
 from casework.disclosure import Release
 from casework.i18n import t
-from casework.screens.common import CaseworkScreen
+from casework.screens.base import CaseworkScreen
 from casework.services import desk, panel
 from casework.services.panel import ExportResult, Prepared
 
@@ -87,7 +87,7 @@ class PanelScreen(CaseworkScreen):
             self.query_one("#preview", Static).update(preview_text(release))
 
         def failed(exc: BaseException) -> None:
-            from casework.screens.common import error_text
+            from casework.widgets import error_text
 
             self.prepared = None
             self.query_one("#panel-status", Static).update(Text(error_text(exc), style="red"))

@@ -19,8 +19,13 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 from casework import clock, refdata
 from casework.errors import NotAllowed
 from casework.i18n import t
-from casework.screens.common import (
-    CaseworkScreen,
+from casework.screens.base import CaseworkScreen
+from casework.screens.person_modals import AccessReasonModal, CaseFlagsModal, flag_name
+from casework.services import cases, permissions, person_file
+from casework.services.cases import CaseFlagsOut
+from casework.services.followups import FollowUpOut
+from casework.services.person_file import PersonDetail, PersonFile, TimelineEntry
+from casework.widgets import (
     age_text,
     code_label,
     commune_name,
@@ -30,13 +35,9 @@ from casework.screens.common import (
     error_text,
     fmt_date,
     fmt_datetime,
+    item_text,
     route_name,
 )
-from casework.screens.person_modals import AccessReasonModal, CaseFlagsModal, flag_name
-from casework.services import cases, permissions, person_file
-from casework.services.cases import CaseFlagsOut
-from casework.services.followups import FollowUpOut
-from casework.services.person_file import PersonDetail, PersonFile, TimelineEntry
 
 
 def load_person(screen: PersonScreen) -> PersonFile:
@@ -86,20 +87,6 @@ def fmt_date_iso(value: str | None) -> str:
     import datetime as dt
 
     return fmt_date(dt.date.fromisoformat(value)) if value else "—"
-
-
-def item_text(route_id: str, item_key: str) -> str:
-    route = refdata.route(route_id)
-    kind, _, key = item_key.partition(":")
-    if route is None:
-        return key
-    items = route.steps if kind == "step" else route.documents
-    found = next((i for i in items if i.key == key), None)
-    if found is None:
-        return key
-    from casework.i18n import current_language
-
-    return found.text_es if current_language() == "es" else found.text_en
 
 
 class PersonScreen(CaseworkScreen):

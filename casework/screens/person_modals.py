@@ -12,10 +12,11 @@ from textual.widgets.option_list import Option
 
 from casework import refdata
 from casework.i18n import t
-from casework.screens.common import CaseworkModal, code_label, error_text
+from casework.screens.base import CaseworkModal
 from casework.services import cases
 from casework.services.cases import CaseFlagsOut
 from casework.services.person_file import ACCESS_REASONS
+from casework.widgets import code_label, error_text
 
 
 def flag_name(key: str) -> str:

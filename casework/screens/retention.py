@@ -7,15 +7,15 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Input, Label, Static
 
 from casework.i18n import t
-from casework.screens.common import CaseworkModal, CaseworkScreen, error_text, fmt_date, parse_date
-from casework.screens.forms import FormModal, error_slot
+from casework.screens.base import CaseworkScreen
+from casework.screens.forms import FormModal
 from casework.services import desk, permissions, retention
 from casework.services.desk import RetentionReview
 from casework.services.retention import QueueItem
+from casework.widgets import ConfirmModal, error_slot, error_text, fmt_date, parse_date
 
 
 class KeepModal(FormModal):
@@ -49,31 +49,6 @@ class KeepModal(FormModal):
             return
         reason = self.query_one("#reason", Input).value
         self.submit(retention.keep, self.ctx, self.item.case_id, reason, until)
-
-
-class ConfirmModal(CaseworkModal[bool]):
-    """A yes-or-no question: Enter confirms, Escape goes back."""
-
-    BINDINGS = [
-        Binding("enter", "confirm", "key.confirm", id="confirm"),
-        Binding("escape", "cancel", "key.cancel", id="cancel"),
-    ]
-
-    def __init__(self, title: str, question: str) -> None:
-        super().__init__()
-        self.title_text = title
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="modal-box"):
-            yield Static(self.title_text, classes="title")
-            yield Static(self.question, id="question")
-
-    def action_confirm(self) -> None:
-        self.dismiss(True)
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
 
 
 class PeriodModal(FormModal):

@@ -27,13 +27,14 @@ from textual.widgets import (
 
 from casework.i18n import t
 from casework.models.security import RefusalGround, RightKind
-from casework.screens.common import CaseworkScreen, fmt_date, refill_table
-from casework.screens.forms import FormModal, error_slot
+from casework.screens.base import CaseworkScreen
+from casework.screens.forms import FormModal
 from casework.services import desk, persons, rights
 from casework.services.context import Context
 from casework.services.desk import RightsRegister
 from casework.services.rights import AnswerFiles, ErasureReport
 from casework.services.schemas import RightsRequestOut
+from casework.widgets import error_slot, fmt_date, refill_table
 
 
 def right_name(kind: str) -> str:

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
 from casework.i18n import t
-from casework.screens.common import (
-    CaseworkScreen,
-    age_text,
-    country_name,
-    doc_text,
-    fmt_date,
-    fmt_datetime,
-)
+from casework.screens.base import CaseworkScreen
 from casework.services import persons
 from casework.services.schemas import PersonSummary
+from casework.widgets import PersonPicker
 
 LIMIT = 30
 
@@ -42,18 +34,10 @@ class SearchScreen(CaseworkScreen):
         yield Static(t("ui.search.title"), classes="title")
         yield Input(self.initial, placeholder=t("ui.search.placeholder"), id="query")
         yield Static(t("ui.search.hint"), id="status", classes="help-text")
-        yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
+        yield PersonPicker(id="results")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(
-            t("ui.col.person"),
-            t("ui.col.age"),
-            t("ui.col.born"),
-            t("ui.col.nationality"),
-            t("ui.col.document"),
-            t("ui.col.last_contact"),
-        )
         self.focus_query()
         if self.initial:
             self._search(self.initial)
@@ -75,24 +59,15 @@ class SearchScreen(CaseworkScreen):
             if not get_current_worker().is_cancelled:
                 self.app.call_from_thread(self._show, text, found)
 
-        self.run_worker(work, thread=True, exclusive=True, group="search", exit_on_error=False)
+        self.run_worker(
+            work, thread=True, exclusive=True, group="search", exit_on_error=False, name="search"
+        )
 
     def _show(self, text: str, found: list[PersonSummary]) -> None:
         if text != self.query_one("#query", Input).value:
             return  # an older answer arriving late
         self.results = found
-        table = self.query_one(DataTable)
-        table.clear()
-        for p in found:
-            table.add_row(
-                p.full_name,
-                age_text(p.birth_date),
-                fmt_date(p.birth_date),
-                country_name(p.nationality),
-                doc_text(p.document),
-                fmt_datetime(p.last_contact),
-                key=str(p.id),
-            )
+        self.query_one("#results", PersonPicker).show(found)
         status = self.query_one("#status", Static)
         if not text.strip():
             status.update(t("ui.search.hint"))
@@ -109,14 +84,13 @@ class SearchScreen(CaseworkScreen):
             self.action_to_results()
 
     def action_to_results(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one("#results", PersonPicker)
         if table.row_count:
             table.focus()
 
-    @on(DataTable.RowSelected)
-    def _open(self, event: DataTable.RowSelected) -> None:
-        if event.row_key.value:
-            self.casework.open_person(uuid.UUID(event.row_key.value))
+    @on(PersonPicker.Picked, "#results")
+    def _open(self, event: PersonPicker.Picked) -> None:
+        self.casework.open_person(event.person_id)
 
     def action_back(self) -> None:
         self.app.pop_screen()

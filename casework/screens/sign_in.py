@@ -6,13 +6,14 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Footer, Header, Input, Label, Static
+from textual.widgets import Footer, Header, Input, Static
 
 from casework.i18n import t
-from casework.screens.common import CaseworkScreen, error_text
+from casework.screens.base import CaseworkScreen
 from casework.services import auth
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
+from casework.widgets import error_text, labelled
 
 
 class SignInScreen(CaseworkScreen):
@@ -34,16 +35,18 @@ class SignInScreen(CaseworkScreen):
                 yield Static(
                     t(f"{area}.explain", length=auth.MIN_PASSWORD_LENGTH), classes="help-text"
                 )
-                yield Label(t("security.choose.password"))
-                yield Input(id="password", password=True)
-                yield Label(t("security.choose.repeat"))
-                yield Input(id="repeat", password=True)
+                yield from labelled(
+                    t("security.choose.password"), Input(id="password", password=True)
+                )
+                yield from labelled(t("security.choose.repeat"), Input(id="repeat", password=True))
             else:
                 yield Static(t("security.sign_in.title"), classes="title")
-                yield Label(t("security.sign_in.username"))
-                yield Input(self._username, id="username")
-                yield Label(t("security.sign_in.password"))
-                yield Input(id="password", password=True)
+                yield from labelled(
+                    t("security.sign_in.username"), Input(self._username, id="username")
+                )
+                yield from labelled(
+                    t("security.sign_in.password"), Input(id="password", password=True)
+                )
             yield Static("", id="error", classes="error")
         yield Footer()
 

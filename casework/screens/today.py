@@ -11,8 +11,11 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from casework import clock
 from casework.i18n import t
-from casework.screens.common import (
-    CaseworkScreen,
+from casework.screens.base import CaseworkScreen
+from casework.services import desk
+from casework.services.desk import DayView
+from casework.services.followups import FollowUpOut
+from casework.widgets import (
     age_text,
     code_label,
     country_name,
@@ -21,9 +24,6 @@ from casework.screens.common import (
     fmt_date,
     fmt_datetime,
 )
-from casework.services import desk
-from casework.services.desk import DayView
-from casework.services.followups import FollowUpOut
 
 
 def load_day(screen: TodayScreen) -> DayView:

@@ -1,0 +1,60 @@
+"""Reusable pieces of the desk's screens: fields, tables, pickers, dialogs, and the pure
+formats they show. Widgets post messages; they never call services."""
+
+from casework.widgets.bindings import TEXTUAL_DESCRIPTIONS, translate_bindings
+from casework.widgets.confirm import ConfirmModal
+from casework.widgets.fields import (
+    DateInput,
+    DocumentInput,
+    FieldError,
+    error_slot,
+    labelled,
+    labelled_row,
+)
+from casework.widgets.formats import (
+    age_text,
+    code_label,
+    commune_name,
+    country_name,
+    destination_name,
+    doc_text,
+    error_text,
+    field_errors,
+    fmt_date,
+    fmt_datetime,
+    item_text,
+    parse_date,
+    remember_destinations,
+    route_name,
+)
+from casework.widgets.person_picker import PersonPicker
+from casework.widgets.table import RecordTable, refill_table
+
+__all__ = [
+    "TEXTUAL_DESCRIPTIONS",
+    "ConfirmModal",
+    "DateInput",
+    "DocumentInput",
+    "FieldError",
+    "PersonPicker",
+    "RecordTable",
+    "age_text",
+    "code_label",
+    "commune_name",
+    "country_name",
+    "destination_name",
+    "doc_text",
+    "error_slot",
+    "error_text",
+    "field_errors",
+    "fmt_date",
+    "fmt_datetime",
+    "item_text",
+    "labelled",
+    "labelled_row",
+    "parse_date",
+    "refill_table",
+    "remember_destinations",
+    "route_name",
+    "translate_bindings",
+]
