@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import stat
@@ -195,3 +196,39 @@ def test_a_folder_that_cannot_be_made_is_no_error(
     log.error("nowhere to go %s", NAME)
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
+
+
+def test_a_command_that_fails_unexpectedly_logs_its_traceback_not_its_message(
+    log_file: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from casework import cli
+
+    def cmd_catalogue(args: argparse.Namespace) -> int:
+        raise RuntimeError(f"{NAME} {RUN}")
+
+    class Parser:
+        def parse_args(self, argv: object) -> argparse.Namespace:
+            return argparse.Namespace(lang="es", func=cmd_catalogue)
+
+    monkeypatch.setattr(cli, "build_parser", Parser)
+    assert cli.main(["catalogue", "list"]) == 1
+    assert "RuntimeError" in capsys.readouterr().err  # the user's one line, as before
+    _flush()
+    text = log_file.read_text(encoding="utf-8")
+    assert "command catalogue failed" in text
+    assert "RuntimeError" in text and "cmd_catalogue" in text
+    assert not [p for p in PERSONAL if p in text]
+
+
+def test_a_failed_background_task_is_named_in_the_file(log_file: Path) -> None:
+    from casework.screens.base import background_failed
+
+    try:
+        raise RuntimeError(f"{NAME} {PHONE}")
+    except RuntimeError as exc:
+        background_failed("casework.services.persons.search_persons", exc)
+    _flush()
+    text = log_file.read_text(encoding="utf-8")
+    assert "background task casework.services.persons.search_persons failed: RuntimeError" in text
+    assert logs.WITHHELD not in text.splitlines()[0]
+    assert not [p for p in PERSONAL if p in text]

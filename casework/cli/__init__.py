@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import importlib
+import logging
 import os
 import pkgutil
 import sqlite3
@@ -37,6 +38,8 @@ from casework.services import staff
 from casework.services.context import Context
 
 DEMO_PEOPLE = 300
+
+_log = logging.getLogger(__name__)
 
 
 def add_db_option(parser: argparse.ArgumentParser) -> None:
@@ -279,6 +282,7 @@ def _main(argv: Sequence[str] | None) -> int:
         )
         return 2
     except sa.exc.SQLAlchemyError as exc:
+        _log.error("command %s: database error", logs.Code(_command(args)), exc_info=exc)
         reason = _one_line(getattr(exc, "orig", None) or exc)
         print(f"casework: {t('error.database_failed', reason=reason)}", file=sys.stderr)
         return 2
@@ -292,7 +296,9 @@ def _main(argv: Sequence[str] | None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
-        # Never a traceback for a user; CASEWORK_DEBUG=1 shows it to whoever fixes it.
+        # Never a traceback for a user; the log keeps it (without its message), and
+        # CASEWORK_DEBUG=1 shows it to whoever fixes it.
+        _log.error("command %s failed", logs.Code(_command(args)), exc_info=exc)
         if os.environ.get("CASEWORK_DEBUG"):
             raise
         kind = type(exc).__name__
@@ -300,6 +306,12 @@ def _main(argv: Sequence[str] | None) -> int:
             f"casework: {t('error.unexpected', kind=kind, reason=_one_line(exc))}", file=sys.stderr
         )
         return 1
+
+
+def _command(args: argparse.Namespace) -> str:
+    """The command's name for the log (``cmd_report`` -> ``report``)."""
+    name: str = getattr(args.func, "__name__", "?")
+    return name.removeprefix("cmd_")
 
 
 def _one_line(value: object) -> str:
