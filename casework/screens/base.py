@@ -15,6 +15,7 @@ from textual.worker import Worker, WorkerState
 
 from casework.db import Database
 from casework.errors import CaseworkError
+from casework.logs import Code
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 from casework.widgets.bindings import translate_bindings
@@ -51,10 +52,11 @@ def background_failed(task: str, exc: BaseException) -> None:
     unexpected goes to the log; refusals the services explain (CaseworkError) are noted
     without one. Only the task's name and the exception's type are written, never what was
     typed or read (person data)."""
+    where, kind = Code(task), Code(type(exc).__name__)  # names of code: safe to log
     if isinstance(exc, CaseworkError):
-        log.info("background task %s refused: %s", task, type(exc).__name__)
+        log.info("background task %s refused: %s", where, kind)
     else:
-        log.error("background task %s failed: %s", task, type(exc).__name__, exc_info=exc)
+        log.error("background task %s failed: %s", where, kind, exc_info=exc)
 
 
 def _task_name(fn: Callable[..., Any]) -> str:
