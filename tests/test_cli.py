@@ -94,6 +94,7 @@ def test_default_database_lives_in_the_user_data_dir(isolated_user_dirs: Path) -
     result = run("db", "path")
     assert result.returncode == 0
     assert str(isolated_user_dirs / "casework.db") in result.stdout
+    assert result.stdout.rstrip().endswith("casework.log")  # and where the log is
 
 
 @pytest.fixture

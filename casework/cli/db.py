@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from casework import paths
+from casework import logs, paths
 from casework.cli import add_db_option, open_cli_database
 from casework.db import resolve_url
 from casework.i18n import t
@@ -19,7 +19,7 @@ def register(sub: Any) -> None:
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     upgrade = db_sub.add_parser("upgrade", help="apply schema migrations (backs up first)")
     add_db_option(upgrade)
-    where = db_sub.add_parser("path", help="print where the database and backups are")
+    where = db_sub.add_parser("path", help="print where the database, backups and log are")
     add_db_option(where)
     db.set_defaults(func=cmd_db)
 
@@ -31,6 +31,7 @@ def cmd_db(args: argparse.Namespace) -> int:
         print(url.render_as_string(hide_password=True))
         if url.get_backend_name() == "sqlite" and url.database:
             print(paths.backup_dir(Path(url.database)))
+        print(paths.log_dir() / logs.FILE_NAME)
         return 0
     database = open_cli_database(args.db, upgrade=False)
     report = database.upgrade()
