@@ -158,12 +158,14 @@ def _merge_all(path: str, sup: str, fd: int) -> None:
     db = Database(sqlite_url(Path(path)))
     ctx = Context(db, uuid.UUID(sup))
     out.write("start\n")
+    merged = 0
     for pair in duplicate_queue.queue(ctx):
         try:
             merge.merge(ctx, pair.a.id, pair.b.id)
         except Exception:  # one side merged by an earlier pair: the queue moves on
             continue
-        out.write(f"{pair.b.id}\n")
+        merged += 1
+        out.write(f"{pair.b.id}\n" + ("first\n" if merged == 1 else ""))
         out.flush()
     out.write("done\n")
     out.flush()
@@ -211,14 +213,16 @@ def test_merges_killed_mid_way_leave_each_merge_whole_or_undone(
     db.dispose()
     rng = random.Random(7)
     reported: set[uuid.UUID] = set()
-    for _round in range(4):
+    for round_ in range(4):
         child, read_fd = _child(_merge_all, str(path), str(sup))
-        _lines(read_fd, until="start")
+        # The last round waits for one merge to be done first, so a slow (loaded) machine
+        # still kills a run that has merged something, never only runs that had not begun.
+        early = _lines(read_fd, until="first" if round_ == 3 else "start")
         time.sleep(rng.uniform(0.05, 0.4))
         _kill(child)
-        lines = _lines(read_fd)
+        lines = early + _lines(read_fd)
         os.close(read_fd)
-        reported |= {uuid.UUID(x) for x in lines if x and x not in ("start", "done")}
+        reported |= {uuid.UUID(x) for x in lines if x and x not in ("start", "first", "done")}
         on_file = _check_merges(path)
         assert reported <= on_file, "a merge reported done is not on file"
     assert reported, "no merge finished before the kills: the test tested nothing"
