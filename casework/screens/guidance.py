@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Checkbox, DataTable, Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from casework import clock, refdata
+from casework import refdata
 from casework.errors import EditConflict
 from casework.i18n import current_language, t
 from casework.screens.base import CaseworkScreen
@@ -23,38 +23,10 @@ from casework.services.person_file import PersonDetail
 from casework.widgets import RecordTable, error_text, fmt_date, item_text, route_name
 
 STATES = ("pending", "explained", "gathered", "submitted", "resolved", "not_applicable")
-IRREGULAR = {"no_permit", "transit_expired", "temporary_expired"}
 
 
 def _lang(es: str, en: str) -> str:
     return es if current_language() == "es" else en
-
-
-def initial_answers(p: PersonDetail) -> dict[str, bool]:
-    """What the file already says; the worker confirms or changes it."""
-    answers: dict[str, bool] = {}
-    if p.birth_date is not None:
-        today = clock.today()
-        age = (
-            today.year
-            - p.birth_date.year
-            - ((today.month, today.day) < (p.birth_date.month, p.birth_date.day))
-        )
-        answers["minor"] = age < 18
-    status = p.current_status or ""
-    if status:
-        answers["current_temporary_resident"] = status == "temporary"
-        answers["permit_expired"] = status in {"transit_expired", "temporary_expired"}
-    current = p.statuses[-1] if p.statuses else None
-    if current is not None and current.entry_authorised is not None:
-        answers["irregular_entry"] = not current.entry_authorised
-    if current is not None and current.refuge_requested:
-        answers["fear_of_return"] = True
-    if current is not None and current.entry_date is not None:
-        import datetime as dt
-
-        answers["entered_before_2022_02_12"] = current.entry_date < dt.date(2022, 2, 12)
-    return answers
 
 
 def rights_text() -> Text:
@@ -91,7 +63,7 @@ class GuidanceScreen(CaseworkScreen):
         self.request_id = uuid.uuid4()
 
     def compose(self) -> ComposeResult:
-        answers = initial_answers(self.person)
+        answers = guidance.initial_answers(self.person)
         yield Header()
         yield Static(t("ui.guidance.title", name=self.person.full_name), classes="title")
         with Horizontal(id="guidance"):
@@ -124,7 +96,7 @@ class GuidanceScreen(CaseworkScreen):
         self._screen()
 
     def _screen(self) -> None:
-        proposed = refdata.screen_routes(self.answers())
+        proposed = guidance.propose_routes(self.answers())
         self.routes = [route for route, _ in proposed]
         options = self.query_one("#routes", OptionList)
         options.clear_options()
