@@ -13,9 +13,9 @@ from textual.widgets import DataTable, Footer, Header, Static
 from casework.i18n import current_language, t
 from casework.matching import describe
 from casework.screens.base import CaseworkScreen
-from casework.services import duplicate_queue, merge, person_file
+from casework.services import duplicate_queue, merge
 from casework.services.duplicate_queue import QueuedPair
-from casework.services.merge import MERGE_FIELDS, MergeResult
+from casework.services.merge import MERGE_FIELDS, Comparison, MergeResult
 from casework.services.person_file import PersonDetail
 from casework.widgets import commune_name, country_name, fmt_date
 
@@ -148,16 +148,17 @@ class CompareScreen(CaseworkScreen):
             t("ui.col.field"), t("ui.dedupe.stays"), t("ui.dedupe.goes")
         )
 
-        def load() -> tuple[PersonDetail, PersonDetail]:
-            return (
-                person_file.get_person(self.ctx, self.pair.a.id, reason="duplicate_check"),
-                person_file.get_person(self.ctx, self.pair.b.id, reason="duplicate_check"),
-            )
+        self.call_service(
+            merge.compare,
+            self.ctx,
+            self.pair.a.id,
+            self.pair.b.id,
+            reason="duplicate_check",
+            on_done=self._loaded,
+        )
 
-        self.call_service(load, on_done=self._loaded)
-
-    def _loaded(self, pair: tuple[PersonDetail, PersonDetail]) -> None:
-        self.left, self.right = pair
+    def _loaded(self, pair: Comparison) -> None:
+        self.left, self.right = pair.a, pair.b
         self._show_fields()
 
     def _show_fields(self) -> None:
