@@ -1,5 +1,6 @@
-"""The route screener's rules (services/guidance.py): what the file prefills and which
-routes it proposes. Plain functions, no database."""
+"""Rules the screens ask the services for: the route screener's prefill and proposal
+(services/guidance.py), the moves a referral may make (services/desk.py). Plain
+functions, no database."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from casework import refdata
-from casework.services import guidance
+from casework.models.enums import ReferralStatus, referral_can_move
+from casework.services import desk, guidance
 
 
 @dataclass
@@ -67,3 +69,10 @@ def test_the_proposal_is_the_screener_over_the_shipped_routes() -> None:
     assert proposed == refdata.screen_routes(answers)
     assert proposed and all(reasons for _, reasons in proposed)
     assert guidance.propose_routes({}) == refdata.screen_routes({})
+
+
+def test_a_referral_moves_only_where_the_state_machine_allows() -> None:
+    for current in ReferralStatus:
+        moves = desk.referral_moves(current.value)
+        assert moves == [s for s in ReferralStatus if referral_can_move(current, s)]
+    assert desk.referral_moves("draft")
