@@ -10,7 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Checkbox, DataTable, Footer, Header, Input, OptionList, Static
+from textual.widgets import Checkbox, Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from casework import refdata
@@ -174,15 +174,15 @@ class ChecklistScreen(CaseworkScreen):
                     id="application", placeholder=t("ui.guidance.application_hint"), compact=True
                 )
                 yield Static(t("ui.guidance.deadlines"), classes="section")
-                yield DataTable(id="deadlines", cursor_type="row")
+                yield RecordTable(id="deadlines", zebra_stripes=False)
             yield VerticalScroll(Static(rights_text()), id="rights-box")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#items", DataTable).add_columns(
+        self.query_one("#items", RecordTable).add_columns(
             t("ui.col.kind"), t("ui.col.item"), t("ui.col.state")
         )
-        self.query_one("#deadlines", DataTable).add_columns(t("ui.col.days"), t("ui.col.what"))
+        self.query_one("#deadlines", RecordTable).add_columns(t("ui.col.days"), t("ui.col.what"))
         self.reload()
 
     def reload(self) -> None:
@@ -217,18 +217,18 @@ class ChecklistScreen(CaseworkScreen):
         )
         self.query_one("#application", Input).value = current.sermig_application or ""
         self.application_base = current.sermig_application
-        deadlines = self.query_one("#deadlines", DataTable)
-        deadlines.clear()
-        for d in route.deadlines if route else ():
-            deadlines.add_row(str(d.days), _lang(d.text_es, d.text_en), key=d.key)
+        deadlines = self.query_one("#deadlines", RecordTable)
+        deadlines.refill(
+            (d.key, (str(d.days), _lang(d.text_es, d.text_en)))
+            for d in (route.deadlines if route else ())
+        )
 
     def _move_item(self, step: int) -> None:
         if self.current is None:
             return
-        table = self.query_one("#items", DataTable)
-        if table.row_count == 0:
+        key = self.query_one("#items", RecordTable).cursor_key
+        if key is None:
             return
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         item = next(i for i in self.current.items if i.item_key == key)
         state = STATES[(STATES.index(item.state) + step) % len(STATES)]
         self.call_service(
@@ -281,16 +281,16 @@ class ChecklistScreen(CaseworkScreen):
             on_done=saved,
             on_error=refused,
         )
-        self.query_one("#items", DataTable).focus()
+        self.query_one("#items", RecordTable).focus()
 
     def action_plan_deadline(self) -> None:
-        table = self.query_one("#deadlines", DataTable)
+        table = self.query_one("#deadlines", RecordTable)
         if table.row_count == 0:
             return
         if self.focused is not table:
             table.focus()
             return
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or ""
+        key = table.cursor_key or ""
         self.call_service(
             guidance.schedule_deadline,
             self.ctx,
@@ -300,7 +300,7 @@ class ChecklistScreen(CaseworkScreen):
             on_done=lambda _: self.notify(t("ui.guidance.deadline_planned")),
         )
 
-    @on(DataTable.RowSelected, "#deadlines")
+    @on(RecordTable.RowSelected, "#deadlines")
     def _deadline_chosen(self) -> None:
         self.action_plan_deadline()
 
