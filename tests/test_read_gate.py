@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import itertools
 import pkgutil
 import re
 import uuid
@@ -28,6 +29,7 @@ from casework.services import (
     followups,
     gate,
     guidance,
+    merge,
     person_file,
     persons,
     referrals,
@@ -245,6 +247,18 @@ class Spec:
     what: str = ""
 
 
+_others = itertools.count(1)
+
+
+def _another_person(w: World) -> uuid.UUID:
+    """A second person of the same worker: the other side of a duplicate comparison."""
+    n = next(_others)
+    data = person_data(
+        given_names=f"Otra{n:03d}", documents=[{"type": "passport", "number": f"CO{n:06d}"}]
+    )
+    return persons.register_intake(w.desk, intake_data(data)).person_id
+
+
 def _access_request(w: World) -> uuid.UUID:
     req = rights.register(w.desk, {"person_id": w.person_id, "kind": "access"})
     rights.confirm_identity(w.actors["programme"], req.id)  # the supervisor checks it
@@ -298,6 +312,11 @@ SPECS: dict[str, Spec] = {
     ),
     "rights.blocked": Spec(
         lambda c, w, _a, r: rights.blocked(c, w.person_id, reason=r), what="blocked"
+    ),
+    "merge.compare": Spec(
+        lambda c, w, other, r: merge.compare(c, w.person_id, other, reason=r),
+        prepare=_another_person,
+        what="detail",
     ),
     "rights.answer_access": _rights_answer(lambda c, _w, req, _r: rights.answer_access(c, req)),
     "rights.answer_access_to": _rights_answer(
@@ -380,6 +399,41 @@ def test_a_reload_is_checked_like_any_read(world: World) -> None:
         "reason": "desk_visit",
         "reload": True,
     }
+
+
+def test_a_comparison_records_what_two_detail_reads_recorded(world: World) -> None:
+    """The duplicate comparison reads both records in one call: one view row per person,
+    the same as person_file.get_person writes for each."""
+    other = _another_person(world)
+    reviewer = world.actors["outside_supervisor"]
+
+    def views_of(read: Callable[[], object]) -> list[tuple[Any, ...]]:
+        before = len(_rows(world.database))
+        read()
+        return [
+            (e.action, e.entity, e.entity_id, e.person_id, e.worker_id, e.details)
+            for e in _rows(world.database)[before:]
+        ]
+
+    one_by_one = views_of(
+        lambda: [
+            person_file.get_person(reviewer, pid, reason="duplicate_check")
+            for pid in (world.person_id, other)
+        ]
+    )
+    together = views_of(
+        lambda: merge.compare(reviewer, world.person_id, other, reason="duplicate_check")
+    )
+    assert together == one_by_one
+    assert [row[2] for row in together] == [world.person_id, other]
+    compared = merge.compare(reviewer, world.person_id, other, reason="duplicate_check")
+    assert compared.a == person_file.get_person(reviewer, world.person_id, reason="duplicate_check")
+    assert compared.b.id == other
+    # Refused for one side, nothing is recorded for either.
+    before = len(_rows(world.database))
+    with pytest.raises(NotAllowed):
+        merge.compare(reviewer, world.person_id, other)
+    assert len(_rows(world.database)) == before
 
 
 def test_a_rights_request_of_someone_else_is_no_reason(world: World) -> None:

@@ -22,6 +22,7 @@ from casework.widgets import (
     DocumentInput,
     FieldError,
     PersonPicker,
+    RecordTable,
     labelled,
 )
 
@@ -95,6 +96,38 @@ async def test_the_person_picker_posts_picked_with_the_person_id() -> None:
         await pilot.pause()
     assert [m.person_id for m in app.seen] == [person.id]  # type: ignore[attr-defined]
     assert app.seen[0].control is picker  # type: ignore[attr-defined]
+
+
+async def test_a_record_table_keeps_the_cursor_on_the_same_record() -> None:
+    app = Harness(lambda: [RecordTable(id="records")])
+    async with app.run_test() as pilot:
+        table = app.query_one(RecordTable)
+        table.add_columns("Nombre")
+        assert table.cursor_key is None
+        table.refill((key, (key.upper(),)) for key in ("a", "b", "c", "d"))
+        table.focus()
+        await pilot.press("down", "down")
+        assert table.cursor_key == "c"
+        # Reloaded with a new record on top: still on "c".
+        table.refill((key, (key.upper(),)) for key in ("z", "a", "b", "c", "d"))
+        assert table.cursor_key == "c" and table.cursor_row == 3
+        # "c" left the list: the cursor stays where it was, on the next record.
+        table.refill((key, (key.upper(),)) for key in ("z", "a", "b", "d"))
+        assert table.cursor_key == "d"
+        # Fewer rows than the cursor's place: the last one.
+        table.refill([("a", ("A",))])
+        assert table.cursor_key == "a"
+        table.refill([])
+        assert table.cursor_key is None and table.row_count == 0
+        # Paging is DataTable's (Home/End scroll sideways, Ctrl+Home/End go to the ends).
+        table.refill((str(n), (str(n),)) for n in range(100))
+        await pilot.pause()
+        await pilot.press("ctrl+end")
+        assert table.cursor_key == "99"
+        await pilot.press("ctrl+home")
+        assert table.cursor_key == "0"
+        await pilot.press("pagedown")
+        assert table.cursor_row > 1
 
 
 async def test_the_confirm_dialog_answers_yes_and_no() -> None:

@@ -11,10 +11,8 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.coordinate import Coordinate
 from textual.widgets import (
     Checkbox,
-    DataTable,
     Footer,
     Header,
     Input,
@@ -37,10 +35,10 @@ from casework.services.desk import StaffLists
 from casework.services.staff import ProgrammeRow, StaffOut
 from casework.widgets import (
     ConfirmModal,
+    RecordTable,
     error_slot,
     error_text,
     fmt_datetime,
-    refill_table,
     remember_destinations,
 )
 
@@ -377,13 +375,13 @@ class AdminScreen(CaseworkScreen):
         with TabbedContent(id="admin-tabs", initial=WORKERS):
             with TabPane(t("admin.tab_workers"), id=WORKERS):
                 yield Static("", id="workers-status", classes="help-text")
-                yield DataTable(id="workers-table", cursor_type="row", zebra_stripes=True)
+                yield RecordTable(id="workers-table")
             with TabPane(t("admin.tab_programmes"), id=PROGRAMMES):
                 yield Static("", id="programmes-status", classes="help-text")
-                yield DataTable(id="programmes-table", cursor_type="row", zebra_stripes=True)
+                yield RecordTable(id="programmes-table")
             with TabPane(t("admin.tab_catalogue"), id=CATALOGUE):
                 yield Static("", id="catalogue-status", classes="help-text")
-                yield DataTable(id="catalogue-table", cursor_type="row", zebra_stripes=True)
+                yield RecordTable(id="catalogue-table")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -409,8 +407,8 @@ class AdminScreen(CaseworkScreen):
         )
         self.action_refresh()
 
-    def table(self, tab: str) -> DataTable[Any]:
-        return self.query_one(f"#{tab}-table", DataTable)
+    def table(self, tab: str) -> RecordTable:
+        return self.query_one(f"#{tab}-table", RecordTable)
 
     @property
     def tab(self) -> str:
@@ -464,7 +462,7 @@ class AdminScreen(CaseworkScreen):
                     ],
                 )
             )
-        refill_table(self.table(WORKERS), rows)
+        self.table(WORKERS).refill(rows)
         inactive = sum(1 for w in self.data.staff if not w.active)
         self.query_one("#workers-status", Static).update(
             t("admin.workers_count", count=len(self.data.staff), inactive=inactive)
@@ -472,7 +470,7 @@ class AdminScreen(CaseworkScreen):
 
     def _show_programmes(self) -> None:
         rows = [(str(p.id), [p.code, p.name, str(p.workers)]) for p in self.data.programmes]
-        refill_table(self.table(PROGRAMMES), rows)
+        self.table(PROGRAMMES).refill(rows)
         self.query_one("#programmes-status", Static).update(
             t("admin.programmes_count", count=len(self.data.programmes))
         )
@@ -506,7 +504,7 @@ class AdminScreen(CaseworkScreen):
                     ],
                 )
             )
-        refill_table(self.table(CATALOGUE), rows)
+        self.table(CATALOGUE).refill(rows)
         inactive = sum(1 for d in self.data.local if not d.active)
         self.query_one("#catalogue-status", Static).update(
             t(
@@ -524,10 +522,7 @@ class AdminScreen(CaseworkScreen):
         when that tab is open: the record is found by key, never by position."""
         if self.tab != tab:
             return None
-        table = self.table(tab)
-        if not 0 <= table.cursor_row < table.row_count:
-            return None
-        return table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
+        return self.table(tab).cursor_key
 
     def selected_worker(self) -> StaffOut | None:
         key = self._selected_key(WORKERS)
@@ -553,7 +548,7 @@ class AdminScreen(CaseworkScreen):
         self.refresh_bindings()
         self.table(self.tab).focus()
 
-    @on(DataTable.RowSelected)
+    @on(RecordTable.RowSelected)
     def _chosen(self) -> None:
         self.action_edit()
 

@@ -15,7 +15,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import Footer, Header, Input, Label, Static
 
 from casework import refdata
 from casework.i18n import catalogue, t
@@ -26,13 +26,13 @@ from casework.services.audit_log import AuditRow
 from casework.services.context import Context
 from casework.services.desk import PERSON_DETAILS, TrailPage
 from casework.widgets import (
+    RecordTable,
     code_label,
     destination_name,
     error_text,
     fmt_date,
     fmt_datetime,
     parse_date,
-    refill_table,
     route_name,
 )
 
@@ -212,11 +212,11 @@ class AuditScreen(CaseworkScreen):
             yield Label(t("protection.audit.since"))
             yield Input(id="since", placeholder=t("ui.date_hint"), compact=True)
         yield Static("", id="status", classes="help-text")
-        yield DataTable(id="events", cursor_type="row", zebra_stripes=True)
+        yield RecordTable(id="events")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(
+        self.query_one(RecordTable).add_columns(
             t("ui.col.when"),
             t("ui.col.worker"),
             t("protection.audit.col_action"),
@@ -257,8 +257,7 @@ class AuditScreen(CaseworkScreen):
     def _show(self, data: TrailPage) -> None:
         self.rows = data.rows
         self.names = data.names
-        refill_table(
-            self.query_one(DataTable),
+        self.query_one(RecordTable).refill(
             (
                 (
                     str(row.id),

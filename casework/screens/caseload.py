@@ -9,13 +9,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import Footer, Header, Input, Label, Static
 
 from casework.i18n import t
 from casework.screens.base import CaseworkScreen
 from casework.services import reports
 from casework.services.reports import CaseloadReport, DrillRow
-from casework.widgets import fmt_date, parse_date
+from casework.widgets import RecordTable, fmt_date, parse_date
 
 BAR = "█"
 
@@ -79,7 +79,7 @@ class CaseloadScreen(CaseworkScreen):
             yield Label(t("ui.caseload.to"))
             yield Input(id="to", placeholder=t("ui.date_hint"), compact=True)
         with VerticalScroll(id="caseload"):
-            yield DataTable(id="table", cursor_type="cell", zebra_stripes=True)
+            yield RecordTable(id="table", cursor_type="cell")
             yield Static(t("ui.caseload.intakes_per_month"), classes="section")
             yield Static(id="months")
             yield Static(t("ui.caseload.referrals"), classes="section")
@@ -89,7 +89,7 @@ class CaseloadScreen(CaseworkScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#table", DataTable)
+        table = self.query_one("#table", RecordTable)
         table.add_column(t("ui.col.worker"), key="worker")
         for metric in reports.METRICS:
             table.add_column(t(f"metric.{metric}"), key=metric)
@@ -115,15 +115,15 @@ class CaseloadScreen(CaseworkScreen):
     @on(Input.Submitted)
     def _period(self) -> None:
         self.action_reload()
-        self.query_one("#table", DataTable).focus()
+        self.query_one("#table", RecordTable).focus()
 
     def _show(self, report: CaseloadReport) -> None:
         self.report = report
         self.query_one("#from", Input).value = fmt_date(report.date_from)
         self.query_one("#to", Input).value = fmt_date(report.date_to)
-        table = self.query_one("#table", DataTable)
-        table.clear()
+        table = self.query_one("#table", RecordTable)
         self.row_workers = []
+        rows: list[tuple[str, list[Text]]] = []
         for row in [*report.workers, *report.programmes, report.total]:
             label = row.worker if row.worker_id else (row.programme or row.worker)
             style = "" if row.worker_id else "bold"
@@ -134,8 +134,9 @@ class CaseloadScreen(CaseworkScreen):
                 )
                 for m in reports.METRICS
             ]
-            table.add_row(Text(label, style=style), *cells)
+            rows.append((str(len(rows)), [Text(label, style=style), *cells]))
             self.row_workers.append(row.worker_id)
+        table.refill(rows)
         self.query_one("#months", Static).update(bars(report.intakes_per_month))
         self.query_one("#outcomes", Static).update(outcome_bars(report))
         lines = Text()
@@ -147,12 +148,12 @@ class CaseloadScreen(CaseworkScreen):
         self.query_one("#guidance", Static).update(lines)
         table.focus()
 
-    @on(DataTable.CellSelected, "#table")
+    @on(RecordTable.CellSelected, "#table")
     def _cell_chosen(self) -> None:
         self.action_drill()
 
     def action_drill(self) -> None:
-        table = self.query_one("#table", DataTable)
+        table = self.query_one("#table", RecordTable)
         if self.report is None or table.row_count == 0:
             return
         row, column = table.cursor_coordinate
@@ -181,11 +182,11 @@ class DrillScreen(CaseworkScreen):
         yield Static(
             t("ui.caseload.drill_title", metric=t(f"metric.{self.metric}")), classes="title"
         )
-        yield DataTable(id="drill", cursor_type="row", zebra_stripes=True)
+        yield RecordTable(id="drill")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one(RecordTable)
         table.add_columns(t("ui.col.when"), t("ui.col.person"), t("ui.col.detail"))
         self.call_service(
             reports.drill,
@@ -199,13 +200,14 @@ class DrillScreen(CaseworkScreen):
 
     def _show(self, rows: list[DrillRow]) -> None:
         self.rows = rows
-        table = self.query_one(DataTable)
-        for i, r in enumerate(rows):
-            table.add_row(fmt_date(r.when), r.person, r.detail[:80], key=str(i))
+        table = self.query_one(RecordTable)
+        table.refill(
+            (str(i), (fmt_date(r.when), r.person, r.detail[:80])) for i, r in enumerate(rows)
+        )
         table.focus()
 
-    @on(DataTable.RowSelected)
-    def _open(self, event: DataTable.RowSelected) -> None:
+    @on(RecordTable.RowSelected)
+    def _open(self, event: RecordTable.RowSelected) -> None:
         if event.row_key.value is not None:
             self.casework.open_person(self.rows[int(event.row_key.value)].person_id)
 

@@ -8,16 +8,16 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import Footer, Header, Static
 
 from casework.i18n import current_language, t
 from casework.matching import describe
 from casework.screens.base import CaseworkScreen
-from casework.services import duplicate_queue, merge, person_file
+from casework.services import duplicate_queue, merge
 from casework.services.duplicate_queue import QueuedPair
-from casework.services.merge import MERGE_FIELDS, MergeResult
+from casework.services.merge import MERGE_FIELDS, Comparison, MergeResult
 from casework.services.person_file import PersonDetail
-from casework.widgets import commune_name, country_name, fmt_date
+from casework.widgets import RecordTable, commune_name, country_name, fmt_date
 
 
 class DedupeQueueScreen(CaseworkScreen):
@@ -35,11 +35,11 @@ class DedupeQueueScreen(CaseworkScreen):
         yield Header()
         yield Static(t("ui.dedupe.title"), classes="title")
         yield Static("", id="status", classes="help-text")
-        yield DataTable(id="pairs", cursor_type="row", zebra_stripes=True)
+        yield RecordTable(id="pairs")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(
+        self.query_one(RecordTable).add_columns(
             t("ui.col.score"), t("ui.col.person"), t("ui.col.person"), t("ui.col.why")
         )
         self.reload()
@@ -54,17 +54,20 @@ class DedupeQueueScreen(CaseworkScreen):
 
     def _show(self, pairs: list[QueuedPair]) -> None:
         self.pairs = pairs
-        table = self.query_one(DataTable)
-        table.clear()
+        table = self.query_one(RecordTable)
         lang = current_language()
-        for i, p in enumerate(pairs):
-            table.add_row(
-                f"{round(p.score * 100)}%",
-                p.a.name,
-                p.b.name,
-                ", ".join(describe(r, lang) for r in p.reasons[:3]),
-                key=str(i),
+        table.refill(
+            (
+                str(i),
+                (
+                    f"{round(p.score * 100)}%",
+                    p.a.name,
+                    p.b.name,
+                    ", ".join(describe(r, lang) for r in p.reasons[:3]),
+                ),
             )
+            for i, p in enumerate(pairs)
+        )
         self.query_one("#status", Static).update(t("ui.dedupe.count", count=len(pairs)))
         table.focus()
 
@@ -81,12 +84,12 @@ class DedupeQueueScreen(CaseworkScreen):
             duplicate_queue.scan, self.ctx, on_done=done, group="scan", exclusive=True
         )
 
-    @on(DataTable.RowSelected)
+    @on(RecordTable.RowSelected)
     def _chosen(self) -> None:
         self.action_compare()
 
     def action_compare(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one(RecordTable)
         if not self.pairs or table.row_count == 0:
             return
         self.app.push_screen(CompareScreen(self.pairs[table.cursor_row]))
@@ -139,50 +142,56 @@ class CompareScreen(CaseworkScreen):
             ", ".join(describe(r, current_language()) for r in self.pair.reasons),
             classes="help-text",
         )
-        yield DataTable(id="fields", cursor_type="row", zebra_stripes=True)
+        yield RecordTable(id="fields")
         yield Static(t("ui.dedupe.compare_help"), classes="help-text")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(
+        self.query_one(RecordTable).add_columns(
             t("ui.col.field"), t("ui.dedupe.stays"), t("ui.dedupe.goes")
         )
 
-        def load() -> tuple[PersonDetail, PersonDetail]:
-            return (
-                person_file.get_person(self.ctx, self.pair.a.id, reason="duplicate_check"),
-                person_file.get_person(self.ctx, self.pair.b.id, reason="duplicate_check"),
-            )
+        self.call_service(
+            merge.compare,
+            self.ctx,
+            self.pair.a.id,
+            self.pair.b.id,
+            reason="duplicate_check",
+            on_done=self._loaded,
+        )
 
-        self.call_service(load, on_done=self._loaded)
-
-    def _loaded(self, pair: tuple[PersonDetail, PersonDetail]) -> None:
-        self.left, self.right = pair
+    def _loaded(self, pair: Comparison) -> None:
+        self.left, self.right = pair.a, pair.b
         self._show_fields()
 
     def _show_fields(self) -> None:
         if self.left is None or self.right is None:
             return
-        table = self.query_one(DataTable)
-        row = table.cursor_row
-        table.clear()
+        rows: list[tuple[str, tuple[str | Text, ...]]] = []
         for name in MERGE_FIELDS:
             mine, theirs = _value(self.left, name), _value(self.right, name)
             taken = name in self.take or (mine == "—" and theirs != "—")
-            table.add_row(
-                t(f"ui.merge_field.{name}"),
-                Text(mine, style="strike dim" if taken else "bold"),
-                Text(theirs, style="bold green" if taken else ("" if mine == theirs else "yellow")),
-                key=name,
+            rows.append(
+                (
+                    name,
+                    (
+                        t(f"ui.merge_field.{name}"),
+                        Text(mine, style="strike dim" if taken else "bold"),
+                        Text(
+                            theirs,
+                            style="bold green" if taken else ("" if mine == theirs else "yellow"),
+                        ),
+                    ),
+                )
             )
         counts = f"{len(self.left.documents)} / {len(self.right.documents)}"
-        table.add_row(t("ui.field.document"), counts, t("ui.dedupe.all_kept"), key="_docs")
-        table.move_cursor(row=row)
+        rows.append(("_docs", (t("ui.field.document"), counts, t("ui.dedupe.all_kept"))))
+        table = self.query_one(RecordTable)
+        table.refill(rows)
         table.focus()
 
     def action_take_field(self) -> None:
-        table = self.query_one(DataTable)
-        name = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        name = self.query_one(RecordTable).cursor_key
         if name in MERGE_FIELDS:
             self.take ^= {name}
             self._show_fields()

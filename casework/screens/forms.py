@@ -14,9 +14,9 @@ from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Stati
 from casework import clock, refdata
 from casework.errors import EditConflict
 from casework.i18n import current_language, t
-from casework.models.enums import ReferralStatus, referral_can_move
+from casework.models.enums import ReferralStatus
 from casework.screens.base import CaseworkModal
-from casework.services import auth, catalogue, followups, permissions, persons, referrals
+from casework.services import auth, catalogue, desk, followups, permissions, persons, referrals
 from casework.services.followups import FollowUpOut
 from casework.services.referrals import ReferralOut
 from casework.widgets import (
@@ -405,7 +405,7 @@ class MoveReferralModal(FormModal):
     def fields(self) -> ComposeResult:
         current = ReferralStatus(self.referral.status)
         statuses = refdata.code_list("referral_statuses")
-        targets = [s for s in ReferralStatus if referral_can_move(current, s)]
+        targets = desk.referral_moves(current.value)
         yield Static(t("ui.form.move_from", status=code_label(statuses, current.value)))
         yield Label(t("ui.field.new_status"))
         yield Select(

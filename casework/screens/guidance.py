@@ -10,10 +10,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Checkbox, DataTable, Footer, Header, Input, OptionList, Static
+from textual.widgets import Checkbox, Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from casework import clock, refdata
+from casework import refdata
 from casework.errors import EditConflict
 from casework.i18n import current_language, t
 from casework.screens.base import CaseworkScreen
@@ -23,38 +23,10 @@ from casework.services.person_file import PersonDetail
 from casework.widgets import RecordTable, error_text, fmt_date, item_text, route_name
 
 STATES = ("pending", "explained", "gathered", "submitted", "resolved", "not_applicable")
-IRREGULAR = {"no_permit", "transit_expired", "temporary_expired"}
 
 
 def _lang(es: str, en: str) -> str:
     return es if current_language() == "es" else en
-
-
-def initial_answers(p: PersonDetail) -> dict[str, bool]:
-    """What the file already says; the worker confirms or changes it."""
-    answers: dict[str, bool] = {}
-    if p.birth_date is not None:
-        today = clock.today()
-        age = (
-            today.year
-            - p.birth_date.year
-            - ((today.month, today.day) < (p.birth_date.month, p.birth_date.day))
-        )
-        answers["minor"] = age < 18
-    status = p.current_status or ""
-    if status:
-        answers["current_temporary_resident"] = status == "temporary"
-        answers["permit_expired"] = status in {"transit_expired", "temporary_expired"}
-    current = p.statuses[-1] if p.statuses else None
-    if current is not None and current.entry_authorised is not None:
-        answers["irregular_entry"] = not current.entry_authorised
-    if current is not None and current.refuge_requested:
-        answers["fear_of_return"] = True
-    if current is not None and current.entry_date is not None:
-        import datetime as dt
-
-        answers["entered_before_2022_02_12"] = current.entry_date < dt.date(2022, 2, 12)
-    return answers
 
 
 def rights_text() -> Text:
@@ -91,7 +63,7 @@ class GuidanceScreen(CaseworkScreen):
         self.request_id = uuid.uuid4()
 
     def compose(self) -> ComposeResult:
-        answers = initial_answers(self.person)
+        answers = guidance.initial_answers(self.person)
         yield Header()
         yield Static(t("ui.guidance.title", name=self.person.full_name), classes="title")
         with Horizontal(id="guidance"):
@@ -124,7 +96,7 @@ class GuidanceScreen(CaseworkScreen):
         self._screen()
 
     def _screen(self) -> None:
-        proposed = refdata.screen_routes(self.answers())
+        proposed = guidance.propose_routes(self.answers())
         self.routes = [route for route, _ in proposed]
         options = self.query_one("#routes", OptionList)
         options.clear_options()
@@ -202,15 +174,15 @@ class ChecklistScreen(CaseworkScreen):
                     id="application", placeholder=t("ui.guidance.application_hint"), compact=True
                 )
                 yield Static(t("ui.guidance.deadlines"), classes="section")
-                yield DataTable(id="deadlines", cursor_type="row")
+                yield RecordTable(id="deadlines", zebra_stripes=False)
             yield VerticalScroll(Static(rights_text()), id="rights-box")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#items", DataTable).add_columns(
+        self.query_one("#items", RecordTable).add_columns(
             t("ui.col.kind"), t("ui.col.item"), t("ui.col.state")
         )
-        self.query_one("#deadlines", DataTable).add_columns(t("ui.col.days"), t("ui.col.what"))
+        self.query_one("#deadlines", RecordTable).add_columns(t("ui.col.days"), t("ui.col.what"))
         self.reload()
 
     def reload(self) -> None:
@@ -245,18 +217,18 @@ class ChecklistScreen(CaseworkScreen):
         )
         self.query_one("#application", Input).value = current.sermig_application or ""
         self.application_base = current.sermig_application
-        deadlines = self.query_one("#deadlines", DataTable)
-        deadlines.clear()
-        for d in route.deadlines if route else ():
-            deadlines.add_row(str(d.days), _lang(d.text_es, d.text_en), key=d.key)
+        deadlines = self.query_one("#deadlines", RecordTable)
+        deadlines.refill(
+            (d.key, (str(d.days), _lang(d.text_es, d.text_en)))
+            for d in (route.deadlines if route else ())
+        )
 
     def _move_item(self, step: int) -> None:
         if self.current is None:
             return
-        table = self.query_one("#items", DataTable)
-        if table.row_count == 0:
+        key = self.query_one("#items", RecordTable).cursor_key
+        if key is None:
             return
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         item = next(i for i in self.current.items if i.item_key == key)
         state = STATES[(STATES.index(item.state) + step) % len(STATES)]
         self.call_service(
@@ -309,16 +281,16 @@ class ChecklistScreen(CaseworkScreen):
             on_done=saved,
             on_error=refused,
         )
-        self.query_one("#items", DataTable).focus()
+        self.query_one("#items", RecordTable).focus()
 
     def action_plan_deadline(self) -> None:
-        table = self.query_one("#deadlines", DataTable)
+        table = self.query_one("#deadlines", RecordTable)
         if table.row_count == 0:
             return
         if self.focused is not table:
             table.focus()
             return
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value or ""
+        key = table.cursor_key or ""
         self.call_service(
             guidance.schedule_deadline,
             self.ctx,
@@ -328,7 +300,7 @@ class ChecklistScreen(CaseworkScreen):
             on_done=lambda _: self.notify(t("ui.guidance.deadline_planned")),
         )
 
-    @on(DataTable.RowSelected, "#deadlines")
+    @on(RecordTable.RowSelected, "#deadlines")
     def _deadline_chosen(self) -> None:
         self.action_plan_deadline()
 

@@ -29,10 +29,10 @@ from textual.worker import get_current_worker
 from casework import refdata
 from casework.errors import Conflict, InvalidInput
 from casework.i18n import current_language, t
-from casework.matching import DEFAULT_THRESHOLD, PersonRecord, Reason, describe
+from casework.matching import Reason, describe
 from casework.screens.base import CaseworkScreen
-from casework.services import candidates, match_records, persons
-from casework.services.candidates import Candidate
+from casework.services import candidates, persons
+from casework.services.candidates import Candidate, Typed
 from casework.services.persons import IntakeResult
 from casework.text import alnum_upper
 from casework.widgets import (
@@ -52,8 +52,6 @@ from casework.widgets import (
 HOUSEHOLD_ROWS = 3
 DOC_ROWS = 3
 """Identity documents the form takes: the first row shows, F3 reveals the next."""
-LIKELY = DEFAULT_THRESHOLD
-"""Candidates at or above this score make Ctrl+S ask once more before creating a record."""
 DOC_TYPES = ("run", "passport", "national_id", "ipe", "other")
 WATCHED = {
     "given_names",
@@ -294,22 +292,20 @@ class IntakeScreen(CaseworkScreen):
     def _value(self, widget_id: str) -> str:
         return self.query_one(f"#{widget_id}", Input).value.strip()
 
-    def _probe(self) -> PersonRecord:
+    def _typed_so_far(self) -> Typed:
         try:
             birth = self.query_one("#birth_date", DateInput).date
         except ValueError:
             birth = None
         sex = self.query_one("#sex", Select).value
-        return match_records.record_of(
-            "intake",
-            self._value("given_names"),
-            self._value("first_surname"),
-            self._value("second_surname") or None,
-            birth,
-            sex if isinstance(sex, str) else None,
-            None,
-            tuple((doc_type, number) for _, doc_type, number in self._documents()),
-            (self._value("phone"),),
+        return Typed(
+            given_names=self._value("given_names"),
+            first_surname=self._value("first_surname"),
+            second_surname=self._value("second_surname"),
+            birth_date=birth,
+            sex=sex if isinstance(sex, str) else None,
+            documents=tuple((doc_type, number) for _, doc_type, number in self._documents()),
+            phone=self._value("phone"),
         )
 
     @on(Input.Changed)
@@ -329,13 +325,13 @@ class IntakeScreen(CaseworkScreen):
                 self._look_for_duplicates()
 
     def _look_for_duplicates(self) -> None:
-        probe = self._probe()
-        if not (probe.first_surname or probe.documents):
+        typed = self._typed_so_far()
+        if not typed.searchable:
             self._show_candidates([])
             return
 
         def work() -> None:
-            found = candidates.intake_candidates(self.ctx, probe)
+            found = candidates.typed_candidates(self.ctx, typed)
             if not get_current_worker().is_cancelled:
                 self.app.call_from_thread(self._show_candidates, found)
 
@@ -470,7 +466,7 @@ class IntakeScreen(CaseworkScreen):
 
     def action_save(self) -> None:
         self._clear_errors()
-        likely = [c for c in self.candidates if c.score >= LIKELY]
+        likely = candidates.likely(self.candidates)
         if likely and not self.confirmed_new:
             self.confirmed_new = True
             self.query_one("#form-error", Static).update(

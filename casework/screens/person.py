@@ -14,7 +14,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
 from casework import clock, refdata
 from casework.errors import NotAllowed
@@ -24,8 +24,10 @@ from casework.screens.person_modals import AccessReasonModal, CaseFlagsModal, fl
 from casework.services import cases, permissions, person_file
 from casework.services.cases import CaseFlagsOut
 from casework.services.followups import FollowUpOut
+from casework.services.guidance import GuidanceOut
 from casework.services.person_file import PersonDetail, PersonFile, TimelineEntry
 from casework.widgets import (
+    RecordTable,
     age_text,
     code_label,
     commune_name,
@@ -127,29 +129,29 @@ class PersonScreen(CaseworkScreen):
                 yield Static("", id="identity")
             with TabbedContent(id="person-tabs"):
                 with TabPane(t("ui.person.tab_timeline"), id="tab-timeline"):
-                    yield DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
+                    yield RecordTable(id="timeline")
                 with TabPane(t("ui.person.tab_referrals"), id="tab-referrals"):
-                    yield DataTable(id="referrals", cursor_type="row", zebra_stripes=True)
+                    yield RecordTable(id="referrals")
                 with TabPane(t("ui.person.tab_follow_ups"), id="tab-follow-ups"):
-                    yield DataTable(id="follow-ups", cursor_type="row", zebra_stripes=True)
+                    yield RecordTable(id="follow-ups")
                 with TabPane(t("ui.person.tab_guidance"), id="tab-guidance"):
-                    yield DataTable(id="guidance", cursor_type="row", zebra_stripes=True)
+                    yield RecordTable(id="guidance")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#timeline", DataTable).add_columns(
+        self.query_one("#timeline", RecordTable).add_columns(
             t("ui.col.when"), t("ui.col.what"), t("ui.col.detail"), t("ui.col.who")
         )
-        self.query_one("#referrals", DataTable).add_columns(
+        self.query_one("#referrals", RecordTable).add_columns(
             t("ui.col.created"),
             t("ui.col.destination"),
             t("ui.col.status"),
             t("ui.col.outcome"),
         )
-        self.query_one("#follow-ups", DataTable).add_columns(
+        self.query_one("#follow-ups", RecordTable).add_columns(
             t("ui.col.due"), t("ui.col.what"), t("ui.col.status")
         )
-        self.query_one("#guidance", DataTable).add_columns(
+        self.query_one("#guidance", RecordTable).add_columns(
             t("ui.col.created"), t("ui.col.route"), t("ui.col.application"), t("ui.col.progress")
         )
         self.reload(first=True)
@@ -199,48 +201,37 @@ class PersonScreen(CaseworkScreen):
         banner.display = data.blocked is not None
         if data.blocked is not None:
             banner.update(t("person.file.blocked", due=data.blocked.due_on))
-        table = self.query_one("#timeline", DataTable)
-        table.clear()
-        for e in data.timeline:
-            what, detail = timeline_text(e)
-            table.add_row(
-                fmt_datetime(e.at),
-                what,
-                detail[:120],
-                " · ".join(x for x in (e.worker_name, e.programme_name) if x),
+        table = self.query_one("#timeline", RecordTable)
+        table.refill((str(i), timeline_row(e)) for i, e in enumerate(data.timeline))
+        refs = self.query_one("#referrals", RecordTable)
+        refs.refill(
+            (
+                str(r.id),
+                (
+                    fmt_date(r.created_at.date()),
+                    destination_name(r.destination_key),
+                    code_label(refdata.code_list("referral_statuses"), r.status),
+                    code_label(refdata.REFERRAL_OUTCOMES, r.outcome),
+                ),
             )
-        refs = self.query_one("#referrals", DataTable)
-        refs.clear()
-        for r in data.referrals:
-            refs.add_row(
-                fmt_date(r.created_at.date()),
-                destination_name(r.destination_key),
-                code_label(refdata.code_list("referral_statuses"), r.status),
-                code_label(refdata.REFERRAL_OUTCOMES, r.outcome),
-                key=str(r.id),
-            )
-        fus = self.query_one("#follow-ups", DataTable)
-        fus.clear()
+            for r in data.referrals
+        )
+        fus = self.query_one("#follow-ups", RecordTable)
         today = clock.today()
-        for f in data.follow_ups:
-            fus.add_row(
-                Text(fmt_date(f.due_on), style="bold red" if f.overdue(today) else ""),
-                f.what,
-                t("fu." + f.status),
-                key=str(f.id),
+        fus.refill(
+            (
+                str(f.id),
+                (
+                    Text(fmt_date(f.due_on), style="bold red" if f.overdue(today) else ""),
+                    f.what,
+                    t("fu." + f.status),
+                ),
             )
-        gtable = self.query_one("#guidance", DataTable)
-        gtable.clear()
-        for g in data.guidance:
-            done = sum(1 for i in g.items if i.state != "pending")
-            gtable.add_row(
-                fmt_date(g.created_at.date()),
-                route_name(g.route_id),
-                g.sermig_application or "—",
-                f"{done}/{len(g.items)}",
-                key=str(g.id),
-            )
-        self.query_one("#timeline", DataTable).focus()
+            for f in data.follow_ups
+        )
+        gtable = self.query_one("#guidance", RecordTable)
+        gtable.refill((str(g.id), guidance_row(g)) for g in data.guidance)
+        self.query_one("#timeline", RecordTable).focus()
 
     # Actions -------------------------------------------------------------------------------
 
@@ -301,10 +292,7 @@ class PersonScreen(CaseworkScreen):
             self.app.push_screen(GuidanceScreen(self.data.detail, self.reason))
 
     def _selected(self, table_id: str) -> str | None:
-        table = self.query_one(f"#{table_id}", DataTable)
-        if table.row_count == 0:
-            return None
-        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.query_one(f"#{table_id}", RecordTable).cursor_key
 
     def action_move_referral(self) -> None:
         from casework.screens.forms import MoveReferralModal
@@ -314,7 +302,7 @@ class PersonScreen(CaseworkScreen):
         tabs = self.query_one(TabbedContent)
         if tabs.active != "tab-referrals":
             tabs.active = "tab-referrals"
-            self.query_one("#referrals", DataTable).focus()
+            self.query_one("#referrals", RecordTable).focus()
             return
         key = self._selected("referrals")
         ref = (
@@ -329,7 +317,7 @@ class PersonScreen(CaseworkScreen):
         tabs = self.query_one(TabbedContent)
         if tabs.active != "tab-follow-ups":
             tabs.active = "tab-follow-ups"
-            self.query_one("#follow-ups", DataTable).focus()
+            self.query_one("#follow-ups", RecordTable).focus()
             return None
         key = self._selected("follow-ups")
         found = (
@@ -415,8 +403,8 @@ class PersonScreen(CaseworkScreen):
         if self.opened:
             self.app.push_screen(AuditScreen(self.person_id))
 
-    @on(DataTable.RowSelected, "#guidance")
-    def _open_guidance(self, event: DataTable.RowSelected) -> None:
+    @on(RecordTable.RowSelected, "#guidance")
+    def _open_guidance(self, event: RecordTable.RowSelected) -> None:
         from casework.screens.guidance import ChecklistScreen
 
         if self.data is None or not event.row_key.value:
@@ -424,6 +412,26 @@ class PersonScreen(CaseworkScreen):
         g = next((g for g in self.data.guidance if str(g.id) == event.row_key.value), None)
         if g is not None:
             self.app.push_screen(ChecklistScreen(g.id, self.person_id, self.reason))
+
+
+def timeline_row(e: TimelineEntry) -> tuple[str, str, str, str]:
+    what, detail = timeline_text(e)
+    return (
+        fmt_datetime(e.at),
+        what,
+        detail[:120],
+        " · ".join(x for x in (e.worker_name, e.programme_name) if x),
+    )
+
+
+def guidance_row(g: GuidanceOut) -> tuple[str, str, str, str]:
+    done = sum(1 for i in g.items if i.state != "pending")
+    return (
+        fmt_date(g.created_at.date()),
+        route_name(g.route_id),
+        g.sermig_application or "—",
+        f"{done}/{len(g.items)}",
+    )
 
 
 def language_name(code: str) -> str:

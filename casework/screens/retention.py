@@ -7,7 +7,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import Footer, Header, Input, Label, Static
 
 from casework.i18n import t
 from casework.screens.base import CaseworkScreen
@@ -15,7 +15,7 @@ from casework.screens.forms import FormModal
 from casework.services import desk, permissions, retention
 from casework.services.desk import RetentionReview
 from casework.services.retention import QueueItem
-from casework.widgets import ConfirmModal, error_slot, error_text, fmt_date, parse_date
+from casework.widgets import ConfirmModal, RecordTable, error_slot, error_text, fmt_date, parse_date
 
 
 class KeepModal(FormModal):
@@ -95,11 +95,11 @@ class RetentionScreen(CaseworkScreen):
         yield Header()
         yield Static(t("protection.retention.title"), classes="title")
         yield Static("", id="status", classes="help-text")
-        yield DataTable(id="queue", cursor_type="row", zebra_stripes=True)
+        yield RecordTable(id="queue")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(
+        self.query_one(RecordTable).add_columns(
             t("protection.retention.col_closed"),
             t("protection.retention.col_since"),
             t("ui.col.person"),
@@ -115,8 +115,8 @@ class RetentionScreen(CaseworkScreen):
 
     def _show(self, review: RetentionReview) -> None:
         self.items, self.months = review.queue, review.months
-        table = self.query_one(DataTable)
-        table.clear()
+        table = self.query_one(RecordTable)
+        rows: list[tuple[str, tuple[str | Text, ...]]] = []
         for item in self.items:
             notes = []
             if item.blocked_by:
@@ -125,14 +125,19 @@ class RetentionScreen(CaseworkScreen):
                 notes.append(
                     Text(t("protection.retention.kept_until", date=fmt_date(item.kept_until)))
                 )
-            table.add_row(
-                fmt_date(item.closed_on),
-                fmt_date(item.review_since),
-                item.person_name,
-                item.programme_name,
-                Text(" · ").join(notes) if notes else "",
-                key=str(item.case_id),
+            rows.append(
+                (
+                    str(item.case_id),
+                    (
+                        fmt_date(item.closed_on),
+                        fmt_date(item.review_since),
+                        item.person_name,
+                        item.programme_name,
+                        Text(" · ").join(notes) if notes else "",
+                    ),
+                )
             )
+        table.refill(rows)
         status = (
             t("protection.retention.count", count=len(self.items), months=self.months)
             if self.items
@@ -142,12 +147,10 @@ class RetentionScreen(CaseworkScreen):
         table.focus()
 
     def selected(self) -> QueueItem | None:
-        table = self.query_one(DataTable)
-        if table.row_count == 0 or not self.items:
-            return None
-        return self.items[table.cursor_row]
+        key = self.query_one(RecordTable).cursor_key
+        return next((item for item in self.items if str(item.case_id) == key), None)
 
-    @on(DataTable.RowSelected)
+    @on(RecordTable.RowSelected)
     def _chosen(self) -> None:
         self.action_open()
 

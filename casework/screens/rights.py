@@ -12,10 +12,8 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.coordinate import Coordinate
 from textual.widgets import (
     Checkbox,
-    DataTable,
     Footer,
     Header,
     Input,
@@ -34,7 +32,7 @@ from casework.services.context import Context
 from casework.services.desk import RightsRegister
 from casework.services.rights import AnswerFiles, ErasureReport
 from casework.services.schemas import RightsRequestOut
-from casework.widgets import error_slot, fmt_date, refill_table
+from casework.widgets import RecordTable, error_slot, fmt_date
 
 
 def right_name(kind: str) -> str:
@@ -382,12 +380,12 @@ class RightsScreen(CaseworkScreen):
         yield Static(t("protection.rights.title"), classes="title")
         yield Static(t("protection.rights.keys"), id="keys", classes="help-text")
         yield Static("", id="status", classes="help-text")
-        yield DataTable(id="requests", cursor_type="row", zebra_stripes=True)
+        yield RecordTable(id="requests")
         yield Static("", id="result", classes="help-text")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns(
+        self.query_one(RecordTable).add_columns(
             t("protection.rights.col_due"),
             t("protection.rights.col_left"),
             t("ui.col.person"),
@@ -402,9 +400,8 @@ class RightsScreen(CaseworkScreen):
 
     def _show(self, data: RightsRegister) -> None:
         self.data = data
-        table = self.query_one(DataTable)
-        refill_table(
-            table,
+        table = self.query_one(RecordTable)
+        table.refill(
             (
                 (
                     str(r.id),
@@ -432,13 +429,10 @@ class RightsScreen(CaseworkScreen):
     def selected(self) -> RightsRequestOut | None:
         """The request under the cursor, by the row's key (the request id): never another
         person's request because the list was reloaded or reordered."""
-        table = self.query_one(DataTable)
-        if table.row_count == 0 or not 0 <= table.cursor_row < table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
+        key = self.query_one(RecordTable).cursor_key
         return next((r for r in self.data.requests if str(r.id) == key), None)
 
-    @on(DataTable.RowSelected)
+    @on(RecordTable.RowSelected)
     def _chosen(self) -> None:
         self.action_open()
 

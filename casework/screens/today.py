@@ -7,7 +7,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import Footer, Header, Static
 
 from casework import clock
 from casework.i18n import t
@@ -16,6 +16,7 @@ from casework.services import desk
 from casework.services.desk import DayView
 from casework.services.followups import FollowUpOut
 from casework.widgets import (
+    RecordTable,
     age_text,
     code_label,
     country_name,
@@ -50,19 +51,19 @@ class TodayScreen(CaseworkScreen):
         with Vertical(id="today"):
             yield Static("", id="day-title", classes="title")
             yield Static("", id="rights-title", classes="section")
-            yield DataTable(id="rights", cursor_type="row", zebra_stripes=True)
+            yield RecordTable(id="rights")
             yield Static(t("ui.today.due"), id="due-title", classes="section")
-            yield DataTable(id="due", cursor_type="row", zebra_stripes=True)
+            yield RecordTable(id="due")
             yield Static(t("ui.today.waiting"), id="waiting-title", classes="section")
-            yield DataTable(id="waiting", cursor_type="row", zebra_stripes=True)
+            yield RecordTable(id="waiting")
             yield Static(t("ui.today.recent"), id="recent-title", classes="section")
-            yield DataTable(id="recent", cursor_type="row", zebra_stripes=True)
+            yield RecordTable(id="recent")
         yield Footer()
 
     def on_mount(self) -> None:
         for widget_id in ("#rights-title", "#rights"):
             self.query_one(widget_id).display = False
-        self.query_one("#rights", DataTable).add_columns(
+        self.query_one("#rights", RecordTable).add_columns(
             t("protection.rights.col_due"),
             t("protection.rights.col_left"),
             t("ui.col.person"),
@@ -91,7 +92,7 @@ class TodayScreen(CaseworkScreen):
                 ),
             ),
         ):
-            table = self.query_one(f"#{table_id}", DataTable)
+            table = self.query_one(f"#{table_id}", RecordTable)
             for label, width in columns:
                 table.add_column(t(label), width=width)
         worker = self.casework.worker
@@ -114,44 +115,57 @@ class TodayScreen(CaseworkScreen):
 
     def _show(self, data: DayView) -> None:
         self.data = data
-        due = self.query_one("#due", DataTable)
-        due.clear()
-        for f in data.due:
-            style = "bold red" if f.id in data.overdue else ""
-            due.add_row(Text(fmt_date(f.due_on), style=style), f.person_name, f.what, key=str(f.id))
+        due = self.query_one("#due", RecordTable)
+        due.refill(
+            (
+                str(f.id),
+                (
+                    Text(fmt_date(f.due_on), style="bold red" if f.id in data.overdue else ""),
+                    f.person_name,
+                    f.what,
+                ),
+            )
+            for f in data.due
+        )
         self.query_one("#due-title", Static).update(
             t("ui.today.due_count", count=len(data.due), overdue=data.overdue_count)
         )
-        waiting = self.query_one("#waiting", DataTable)
-        waiting.clear()
-        for r in data.waiting:
-            waiting.add_row(
-                Text(
-                    fmt_date(r.requested_at.date() if r.requested_at else None),
-                    style="yellow" if r.id in data.waiting_long else "",
+        waiting = self.query_one("#waiting", RecordTable)
+        waiting.refill(
+            (
+                str(r.id),
+                (
+                    Text(
+                        fmt_date(r.requested_at.date() if r.requested_at else None),
+                        style="yellow" if r.id in data.waiting_long else "",
+                    ),
+                    data.names.get(str(r.person_id), ""),
+                    destination_name(r.destination_key),
+                    code_label_status(r.status),
                 ),
-                data.names.get(str(r.person_id), ""),
-                destination_name(r.destination_key),
-                code_label_status(r.status),
-                key=str(r.id),
             )
+            for r in data.waiting
+        )
         self.query_one("#waiting-title", Static).update(
             t("ui.today.waiting_count", count=len(data.waiting))
         )
-        recent = self.query_one("#recent", DataTable)
-        recent.clear()
-        for p in data.recent:
-            recent.add_row(
-                p.full_name,
-                age_text(p.birth_date),
-                country_name(p.nationality),
-                doc_text(p.document),
-                fmt_datetime(p.last_contact),
-                key=str(p.id),
+        recent = self.query_one("#recent", RecordTable)
+        recent.refill(
+            (
+                str(p.id),
+                (
+                    p.full_name,
+                    age_text(p.birth_date),
+                    country_name(p.nationality),
+                    doc_text(p.document),
+                    fmt_datetime(p.last_contact),
+                ),
             )
+            for p in data.recent
+        )
         self._show_rights(data)
         if not data.due and not data.waiting:
-            self.query_one("#recent", DataTable).focus()
+            self.query_one("#recent", RecordTable).focus()
         else:
             (due if data.due else waiting).focus()
 
@@ -160,16 +174,19 @@ class TodayScreen(CaseworkScreen):
         hidden otherwise."""
         from casework.screens.rights import left_text, right_name
 
-        table = self.query_one("#rights", DataTable)
-        table.clear()
-        for r in data.rights:
-            table.add_row(
-                Text(fmt_date(r.due_on), style="bold red" if r.overdue else ""),
-                left_text(r),
-                data.names.get(str(r.person_id), ""),
-                right_name(r.kind),
-                key=str(r.id),
+        table = self.query_one("#rights", RecordTable)
+        table.refill(
+            (
+                str(r.id),
+                (
+                    Text(fmt_date(r.due_on), style="bold red" if r.overdue else ""),
+                    left_text(r),
+                    data.names.get(str(r.person_id), ""),
+                    right_name(r.kind),
+                ),
             )
+            for r in data.rights
+        )
         overdue = sum(r.overdue for r in data.rights)
         self.query_one("#rights-title", Static).update(
             t("protection.rights.today_title", count=len(data.rights), overdue=overdue)
@@ -179,10 +196,9 @@ class TodayScreen(CaseworkScreen):
 
     def _selected(self) -> tuple[str, str] | None:
         table = self.focused
-        if not isinstance(table, DataTable) or table.row_count == 0:
+        if not isinstance(table, RecordTable) or table.row_count == 0:
             return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return (table.id or "", key or "")
+        return (table.id or "", table.cursor_key or "")
 
     def _person_for(self, table: str, key: str) -> str | None:
         if self.data is None:
@@ -195,8 +211,8 @@ class TodayScreen(CaseworkScreen):
             return next((str(r.person_id) for r in self.data.rights if str(r.id) == key), None)
         return key
 
-    @on(DataTable.RowSelected)
-    def _row_chosen(self, event: DataTable.RowSelected) -> None:
+    @on(RecordTable.RowSelected)
+    def _row_chosen(self, event: RecordTable.RowSelected) -> None:
         self.action_open()
 
     def action_open(self) -> None:

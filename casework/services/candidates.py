@@ -7,6 +7,7 @@ with what has been typed (``casework.services.match_records``).
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 import uuid
@@ -18,11 +19,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from casework.matching import Matcher, PersonRecord, Reason, TermFrequencies, query_keys
+from casework.matching import (
+    DEFAULT_THRESHOLD,
+    Matcher,
+    PersonRecord,
+    Reason,
+    TermFrequencies,
+    query_keys,
+)
 from casework.matching.normalise import normalise_document
 from casework.models import PersonKey
 from casework.services.context import Context
-from casework.services.match_records import PREFIX, STORED_KINDS, load_records
+from casework.services.match_records import PREFIX, STORED_KINDS, load_records, record_of
 from casework.services.persons import _summaries
 from casework.services.schemas import PersonSummary
 from casework.text import alnum_upper
@@ -32,6 +40,9 @@ MAX_POSTINGS = 1000
 """A key shared by more persons than this is too common to pick candidates with."""
 TF_MAX_AGE = 300.0
 """Seconds before the term frequencies are counted again from the database."""
+LIKELY = DEFAULT_THRESHOLD
+"""Candidates at or above this score are likely the same person: the intake asks once
+more before creating a record."""
 
 
 # Term frequencies, counted from the database and kept for a few minutes -----------------
@@ -87,6 +98,44 @@ class Candidate:
     person: PersonSummary
     score: float
     reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True)
+class Typed:
+    """What has been typed so far in the intake form, as the form holds it."""
+
+    given_names: str = ""
+    first_surname: str = ""
+    second_surname: str = ""
+    birth_date: dt.date | None = None
+    sex: str | None = None
+    documents: tuple[tuple[str, str], ...] = ()
+    """(type, number) of each document typed."""
+    phone: str = ""
+
+    @property
+    def searchable(self) -> bool:
+        """Enough to look for the person on record: a first surname or a document."""
+        return bool(self.first_surname or self.documents)
+
+    def probe(self) -> PersonRecord:
+        """The matcher's record of what has been typed."""
+        return record_of(
+            "intake",
+            self.given_names,
+            self.first_surname,
+            self.second_surname or None,
+            self.birth_date,
+            self.sex,
+            None,
+            self.documents,
+            (self.phone,),
+        )
+
+
+def likely(found: Sequence[Candidate]) -> list[Candidate]:
+    """The candidates likely the same person (:data:`LIKELY`)."""
+    return [c for c in found if c.score >= LIKELY]
 
 
 def candidate_ids(session: Session, probe: PersonRecord) -> list[uuid.UUID]:
@@ -161,3 +210,11 @@ def intake_candidates(
         ranked += match.rank(probe, others, limit=max(0, limit - len(ranked)), min_score=min_score)
         summaries = {str(s.id): s for s in _summaries(session, [uuid.UUID(r.b_id) for r in ranked])}
         return [Candidate(summaries[r.b_id], r.score, r.reasons) for r in ranked]
+
+
+def typed_candidates(ctx: Context, typed: Typed) -> list[Candidate]:
+    """:func:`intake_candidates` for what has been typed in the intake form; nothing
+    until it is :attr:`Typed.searchable`."""
+    if not typed.searchable:
+        return []
+    return intake_candidates(ctx, typed.probe())

@@ -18,6 +18,7 @@ from typing import Final
 
 from casework import clock
 from casework.errors import FieldError, InvalidInput
+from casework.models.enums import ReferralStatus, referral_can_move
 from casework.services import (
     audit_log,
     catalogue,
@@ -78,6 +79,13 @@ def _signed_in(ctx: Context) -> WorkerOut:
 def waited_long(referral: ReferralOut, today: dt.date) -> bool:
     requested = referral.requested_at
     return requested is not None and (today - requested.date()).days > WAITING_LONG_DAYS
+
+
+def referral_moves(status: str) -> list[ReferralStatus]:
+    """The statuses a referral in ``status`` may move to, in their usual order (the move
+    form offers these; services/referrals.py refuses any other)."""
+    current = ReferralStatus(status)
+    return [s for s in ReferralStatus if referral_can_move(current, s)]
 
 
 def day(ctx: Context) -> DayView:

@@ -376,6 +376,8 @@ NOT_PERSON_READS: Final[Mapping[str, str]] = {
     "persons.recent_persons": "recognition only (name, document, age), as the search",
     "persons.names": "names only, to recognise the persons of a list",
     "candidates.intake_candidates": "the duplicate search at intake: recognition only",
+    "candidates.typed_candidates": "the duplicate search at intake (candidates."
+    "intake_candidates): recognition only",
     # Lists across persons.
     "followups.due_for_worker": _ACROSS + " (the worker's own due list)",
     "referrals.waiting": _ACROSS + " (referrals waiting for an answer)",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import EllipsisType
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 
@@ -22,7 +22,18 @@ from casework.services.followups import add_follow_up
 from casework.services.gate import AccessReason, Read, person_read
 from casework.services.live_person import live_person
 from casework.services.persons import open_case
-from casework.services.schemas import FollowUpIn, GuidanceIn, GuidanceItemIn, Output, local_today
+from casework.services.schemas import (
+    FollowUpIn,
+    GuidanceIn,
+    GuidanceItemIn,
+    Output,
+    local_today,
+)
+
+PERMIT_EXPIRED = frozenset({"transit_expired", "temporary_expired"})
+"""Migration statuses whose permit has run out."""
+ENTRY_CUTOFF = dt.date(2022, 2, 12)
+"""Entries before this day (Ley 21.325 in force) are asked about separately."""
 
 
 class GuidanceItemOut(Output):
@@ -31,6 +42,62 @@ class GuidanceItemOut(Output):
     state: str
     updated_at: dt.datetime
     version: int = 1
+
+
+class Entry(Protocol):
+    """What the screener reads of a migration status (a person_file.StatusOut is one)."""
+
+    @property
+    def entry_date(self) -> dt.date | None: ...
+
+    @property
+    def entry_authorised(self) -> bool | None: ...
+
+    @property
+    def refuge_requested(self) -> bool: ...
+
+
+class Situation(Protocol):
+    """What the screener reads of a person's file (a PersonDetail is one)."""
+
+    @property
+    def birth_date(self) -> dt.date | None: ...
+
+    @property
+    def current_status(self) -> str | None: ...
+
+    @property
+    def statuses(self) -> Sequence[Entry]: ...
+
+
+def initial_answers(person: Situation, today: dt.date | None = None) -> dict[str, bool]:
+    """The screener's answers the file already gives (minor, permit expired, irregular
+    entry, entered before 2022-02-12...); the worker confirms or changes them. A question
+    the file says nothing about is left out."""
+    answers: dict[str, bool] = {}
+    if person.birth_date is not None:
+        on = today or local_today()
+        born = person.birth_date
+        age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+        answers["minor"] = age < 18
+    status = person.current_status or ""
+    if status:
+        answers["current_temporary_resident"] = status == "temporary"
+        answers["permit_expired"] = status in PERMIT_EXPIRED
+    current = person.statuses[-1] if person.statuses else None
+    if current is not None and current.entry_authorised is not None:
+        answers["irregular_entry"] = not current.entry_authorised
+    if current is not None and current.refuge_requested:
+        answers["fear_of_return"] = True
+    if current is not None and current.entry_date is not None:
+        answers["entered_before_2022_02_12"] = current.entry_date < ENTRY_CUTOFF
+    return answers
+
+
+def propose_routes(answers: Mapping[str, bool | None]) -> list[tuple[refdata.Route, list[str]]]:
+    """The routes open from inside Chile for the screener's answers, each with its reasons
+    in Spanish (refdata.screen_routes)."""
+    return refdata.screen_routes(answers)
 
 
 class GuidanceOut(Output):

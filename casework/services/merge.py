@@ -31,7 +31,9 @@ from casework.models import (
 from casework.models.base import utcnow
 from casework.services import gate, keys
 from casework.services.context import Context, audit
+from casework.services.gate import AccessReason, Read, person_read
 from casework.services.locking import lock_persons, queue_lock, reclaim, release
+from casework.services.person_file import PersonDetail, _detail, _visible
 
 MERGE_FIELDS = (
     "given_names",
@@ -56,6 +58,35 @@ MERGE_FIELDS = (
     "stats_opt_out",
 )
 """Fields a supervisor chooses between, side by side."""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two records of maybe one person, side by side, as the supervisor compares them."""
+
+    a: PersonDetail
+    b: PersonDetail
+
+
+@person_read
+def compare(
+    ctx: Context,
+    a_id: uuid.UUID,
+    b_id: uuid.UUID,
+    *,
+    reason: AccessReason | str | None = None,
+) -> Comparison:
+    """Both records of a possible duplicate, each read through the gate as
+    ``person_file.get_person`` reads one: one view row per person (``a`` first), each with
+    its own standing and ``reason`` (the duplicate queue gives ``duplicate_check``). Both
+    are read in one transaction: if either is refused, neither read is recorded."""
+    # _detail and _visible are what person_file.get_person loads once the gate let it by.
+    sides: list[PersonDetail] = []
+    with ctx.db.write() as session:
+        for person_id in (a_id, b_id):
+            reading = gate.read_person(session, ctx, person_id, Read.DETAIL, reason)
+            sides.append(_visible(session, ctx, _detail(session, reading.person)))
+    return Comparison(sides[0], sides[1])
 
 
 def _mergeable(session: Session, locked: dict[uuid.UUID, Person], pid: uuid.UUID) -> Person:

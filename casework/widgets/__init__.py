@@ -28,7 +28,7 @@ from casework.widgets.formats import (
     route_name,
 )
 from casework.widgets.person_picker import PersonPicker
-from casework.widgets.table import RecordTable, refill_table
+from casework.widgets.table import RecordTable
 
 __all__ = [
     "TEXTUAL_DESCRIPTIONS",
@@ -53,7 +53,6 @@ __all__ = [
     "labelled",
     "labelled_row",
     "parse_date",
-    "refill_table",
     "remember_destinations",
     "route_name",
     "translate_bindings",

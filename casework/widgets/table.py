@@ -1,5 +1,5 @@
-"""A table of records, one row per record keyed by its id, refilled without losing the
-cursor's place."""
+"""The one table of the desk's list screens: one row per record keyed by its id, refilled
+without losing the cursor's place."""
 
 from __future__ import annotations
 
@@ -8,38 +8,19 @@ from typing import Any
 
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowDoesNotExist
-
-
-def refill_table(table: DataTable[Any], rows: Iterable[tuple[str, Sequence[Any]]]) -> None:
-    """Replace a table's rows (``(key, cells)``) keeping the cursor on the same record: after
-    an action the next key must not land on another person because the list was reloaded.
-    A record that left the list leaves the cursor at the same position."""
-    old_key: str | None = None
-    old_row = table.cursor_row
-    if table.row_count and 0 <= old_row < table.row_count:
-        old_key = table.coordinate_to_cell_key(Coordinate(old_row, 0)).row_key.value
-    table.clear()
-    for key, cells in rows:
-        table.add_row(*cells, key=key)
-    if not table.row_count:
-        return
-    try:
-        target = table.get_row_index(old_key) if old_key is not None else old_row
-    except RowDoesNotExist:
-        target = old_row
-    table.move_cursor(row=max(0, min(target, table.row_count - 1)))
+from textual.widgets.data_table import CursorType, RowDoesNotExist
 
 
 class RecordTable(DataTable[Any]):
-    """A row-cursor, striped table of records (a page of results, a queue): ``refill`` puts
-    a new page in, keyed by record id, keeping the cursor on the same record."""
+    """A row-cursor, striped table of records (a page of results, a queue, a register):
+    ``refill`` puts a new page in, keyed by record id, keeping the cursor on the same
+    record. Keys, paging (PgUp/PgDn, Home/End) and messages are DataTable's."""
 
     def __init__(
         self,
         *,
         id: str | None = None,
-        cursor_type: Any = "row",
+        cursor_type: CursorType = "row",
         zebra_stripes: bool = True,
         classes: str | None = None,
     ) -> None:
@@ -47,5 +28,26 @@ class RecordTable(DataTable[Any]):
             id=id, cursor_type=cursor_type, zebra_stripes=zebra_stripes, classes=classes
         )
 
+    @property
+    def cursor_key(self) -> str | None:
+        """The key of the record under the cursor; None when the table is empty."""
+        if not self.row_count or not 0 <= self.cursor_row < self.row_count:
+            return None
+        return self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key.value
+
     def refill(self, rows: Iterable[tuple[str, Sequence[Any]]]) -> None:
-        refill_table(self, rows)
+        """Replace the rows (``(key, cells)``) keeping the cursor on the same record: after
+        an action the next key must not land on another person because the list was
+        reloaded. A record that left the list leaves the cursor at the same position."""
+        old_key = self.cursor_key
+        old_row = self.cursor_row
+        self.clear()
+        for key, cells in rows:
+            self.add_row(*cells, key=key)
+        if not self.row_count:
+            return
+        try:
+            target = self.get_row_index(old_key) if old_key is not None else old_row
+        except RowDoesNotExist:
+            target = old_row
+        self.move_cursor(row=max(0, min(target, self.row_count - 1)))
