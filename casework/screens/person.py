@@ -116,7 +116,7 @@ class PersonScreen(CaseworkScreen):
         self.person_id = person_id
         self.data: PersonFile | None = None
         self.reason: str | None = None
-        """Why a file outside the worker's caseload was opened (a code from services/person_file)."""
+        """Why a file outside the worker's caseload was opened (a code of services/gate.py)."""
         self.opened = False
         """The file was shown once: later loads are reloads (each still through the gate)."""
 

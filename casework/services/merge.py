@@ -33,7 +33,7 @@ from casework.services import gate, keys
 from casework.services.context import Context, audit
 from casework.services.gate import AccessReason, Read, person_read
 from casework.services.locking import lock_persons, queue_lock, reclaim, release
-from casework.services.person_file import PersonDetail, _detail, _visible
+from casework.services.person_file import PersonDetail, detail_as_seen
 
 MERGE_FIELDS = (
     "given_names",
@@ -80,12 +80,11 @@ def compare(
     ``person_file.get_person`` reads one: one view row per person (``a`` first), each with
     its own standing and ``reason`` (the duplicate queue gives ``duplicate_check``). Both
     are read in one transaction: if either is refused, neither read is recorded."""
-    # _detail and _visible are what person_file.get_person loads once the gate let it by.
     sides: list[PersonDetail] = []
     with ctx.db.write() as session:
         for person_id in (a_id, b_id):
             reading = gate.read_person(session, ctx, person_id, Read.DETAIL, reason)
-            sides.append(_visible(session, ctx, _detail(session, reading.person)))
+            sides.append(detail_as_seen(session, ctx, reading.person))
     return Comparison(sides[0], sides[1])
 
 

@@ -199,7 +199,7 @@ def read_file(
     block = open_blocking(session, person_id)
     return PersonFile(
         access=reading.access,
-        detail=_visible(session, ctx, _detail(session, reading.person)),
+        detail=detail_as_seen(session, ctx, reading.person),
         timeline=_timeline(session, person_id),
         referrals=referrals.load_for_person(session, person_id),
         follow_ups=followups.load_for_person(session, person_id),
@@ -216,7 +216,13 @@ def get_person(
     read through the gate: see :func:`open_file` for ``reason``."""
     with ctx.db.write() as session:
         reading = gate.read_person(session, ctx, person_id, Read.DETAIL, reason)
-        return _visible(session, ctx, _detail(session, reading.person))
+        return detail_as_seen(session, ctx, reading.person)
+
+
+def detail_as_seen(session: Session, ctx: Context, person: Person) -> PersonDetail:
+    """The details of ``person`` as this reader may see them. Only for a caller that has
+    just passed ``gate.read_person`` for that person in ``session``."""
+    return _visible(session, ctx, _detail(session, person))
 
 
 def _visible(session: Session, ctx: Context, detail: PersonDetail) -> PersonDetail:
