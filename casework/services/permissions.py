@@ -1,20 +1,28 @@
-"""Who may do what on the desk: the role decisions the screens and the app ask, in one place.
+"""Who may do what: the role decisions the desk asks, and the services too, in one place.
 
-Plain functions over the signed-in worker (:class:`WorkerOut`, or ``None`` before anyone
-signs in). They decide what the desk *offers* -- which F-key screen opens, which key or
-checkbox is shown; they read nothing. The services stay the authority for the data
-(services/gate.py: ``supervision``, ``read_person``, ``Context.require_role``): a screen
-these functions open still gets only what the gate lets through, and these answers follow
-the same notions (supervisors act on persons, administrators manage staff and catalogues
-and read the trail and the anonymised Panel, never a list of persons).
+Plain functions over the worker (``WorkerOut`` on the desk, or ``None`` before anyone signs
+in; a service passes the worker's row). On the desk they decide what is *offered* -- which
+F-key screen opens, which key or checkbox is shown; they read nothing. The services stay
+the authority for the data (services/gate.py: ``supervision``, ``read_person``,
+``Context.require_role``): a screen these functions open still gets only what the gate
+lets through, and these answers follow the same notions (supervisors act on persons,
+administrators manage staff and catalogues and read the trail and the anonymised Panel,
+never a list of persons).
 """
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, Protocol
 
 from casework.models.enums import Role
-from casework.services.schemas import WorkerOut
+
+
+class HasRole(Protocol):
+    """A worker as the desk holds it (``WorkerOut``) or as a service reads it (the row)."""
+
+    @property
+    def role(self) -> str: ...
+
 
 CASELOAD: Final = "caseload"
 DEDUPE: Final = "dedupe"
@@ -35,11 +43,11 @@ RESTRICTED_SCREENS: Final = SUPERVISOR_SCREENS | ADMIN_SCREENS
 """Screens not every signed-in worker opens; any other screen is for everyone signed in."""
 
 
-def _role(worker: WorkerOut | None) -> str | None:
+def _role(worker: HasRole | None) -> str | None:
     return worker.role if worker is not None else None
 
 
-def screens_for(worker: WorkerOut | None) -> frozenset[str]:
+def screens_for(worker: HasRole | None) -> frozenset[str]:
     """The restricted screens this worker opens (none before signing in)."""
     role = _role(worker)
     if role == Role.SUPERVISOR.value:
@@ -49,30 +57,30 @@ def screens_for(worker: WorkerOut | None) -> frozenset[str]:
     return frozenset()
 
 
-def may_open(worker: WorkerOut | None, screen: str) -> bool:
+def may_open(worker: HasRole | None, screen: str) -> bool:
     """Whether ``worker`` opens ``screen`` (an id above; any other screen: when signed in)."""
     if worker is None:
         return False
     return screen not in RESTRICTED_SCREENS or screen in screens_for(worker)
 
 
-def may_read_person_trail(worker: WorkerOut | None) -> bool:
+def may_read_person_trail(worker: HasRole | None) -> bool:
     """Who saw or changed one person's file: those who read the audit trail."""
     return may_open(worker, AUDIT)
 
 
-def may_override_consent(worker: WorkerOut | None) -> bool:
+def may_override_consent(worker: HasRole | None) -> bool:
     """Send a referral without the person's consent to share (supervisors and admins)."""
     return _role(worker) in (Role.SUPERVISOR.value, Role.ADMIN.value)
 
 
-def may_set_retention_periods(worker: WorkerOut | None) -> bool:
+def may_set_retention_periods(worker: HasRole | None) -> bool:
     """Change how long records are kept (administrators; services/retention.py
     ``set_policy`` decides)."""
     return _role(worker) == Role.ADMIN.value
 
 
-def sees_rights_due(worker: WorkerOut | None) -> bool:
+def sees_rights_due(worker: HasRole | None) -> bool:
     """The day shows the rights requests falling due to those who handle them:
     supervisors."""
     return _role(worker) == Role.SUPERVISOR.value

@@ -24,8 +24,8 @@ from casework.errors import (
 from casework.i18n import current_language
 from casework.models import Referral, ReferralEvent, Worker
 from casework.models.base import utcnow
-from casework.models.enums import REFERRAL_WAITING, ReferralStatus, Role, referral_can_move
-from casework.services import catalogue, gate
+from casework.models.enums import REFERRAL_WAITING, ReferralStatus, referral_can_move
+from casework.services import catalogue, gate, permissions
 from casework.services.context import Context, audit, get_or_404, remember, replayed, validate
 from casework.services.edits import lock, same
 from casework.services.followups import add_follow_up
@@ -102,7 +102,7 @@ def _consent_gate(
         if dest is not None:
             name = dest.name_es if current_language() == "es" else dest.name_en or dest.name_es
         raise NotAllowed("consent_required", destination=name)
-    if worker.role not in (Role.SUPERVISOR.value, Role.ADMIN.value):
+    if not permissions.may_override_consent(worker):
         raise NotAllowed("override_needs_supervisor")
     ref.consent_override_by = worker.id
     audit(
