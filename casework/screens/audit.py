@@ -20,7 +20,6 @@ from textual.widgets import Footer, Header, Input, Label, Static
 from casework import refdata
 from casework.i18n import catalogue, t
 from casework.screens.base import CaseworkScreen
-from casework.screens.rights import ROW_ORDER, ground_name, records_text, right_name
 from casework.services import desk
 from casework.services.audit_log import AuditRow
 from casework.services.context import Context
@@ -35,6 +34,7 @@ from casework.widgets import (
     parse_date,
     route_name,
 )
+from casework.widgets.rights_text import ROW_ORDER, ground_name, records_text, right_name
 
 LIMIT = 500
 
@@ -75,7 +75,6 @@ def action_key(typed: str) -> str | None:
     return text
 
 
-"""Details that hold the id of another person (a merge): shown by name."""
 HIDDEN_DETAILS = ("case_id", "review_id")
 """Internal ids with nothing for a reader to recognise."""
 

@@ -25,6 +25,7 @@ from casework.widgets import (
     fmt_date,
     fmt_datetime,
 )
+from casework.widgets.rights_text import left_text, right_name
 
 
 def load_day(screen: TodayScreen) -> DayView:
@@ -172,7 +173,6 @@ class TodayScreen(CaseworkScreen):
     def _show_rights(self, data: DayView) -> None:
         """Only for supervisors and admins with requests falling due: the section stays
         hidden otherwise."""
-        from casework.screens.rights import left_text, right_name
 
         table = self.query_one("#rights", RecordTable)
         table.refill(
@@ -180,7 +180,7 @@ class TodayScreen(CaseworkScreen):
                 str(r.id),
                 (
                     Text(fmt_date(r.due_on), style="bold red" if r.overdue else ""),
-                    left_text(r),
+                    left_text(r.days_left),
                     data.names.get(str(r.person_id), ""),
                     right_name(r.kind),
                 ),
