@@ -33,18 +33,12 @@ from casework.services.desk import RightsRegister
 from casework.services.rights import AnswerFiles, ErasureReport
 from casework.services.schemas import RightsRequestOut
 from casework.widgets import RecordTable, error_slot, fmt_date
-
-
-def right_name(kind: str) -> str:
-    return t(f"protection.right.{kind}")
-
-
-def left_text(request: RightsRequestOut) -> Text:
-    """Days left, or how late; overdue in bold red, the last two days in yellow."""
-    days = request.days_left
-    if days < 0:
-        return Text(t("protection.rights.overdue", days=-days), style="bold red")
-    return Text(t("protection.rights.days_left", days=days), style="yellow" if days <= 2 else "")
+from casework.widgets.rights_text import (
+    ground_name,
+    left_text,
+    records_text,
+    right_name,
+)
 
 
 def person_text(data: RightsRegister, request: RightsRequestOut) -> str:
@@ -233,10 +227,6 @@ class LiftBlockModal(AnswerNoteModal):
             self.submit(rights.lift_block, self.ctx, self.request.id, {"note": note.strip()})
 
 
-def ground_name(ground: str) -> str:
-    return t(f"protection.ground.{ground}")
-
-
 class RefuseModal(RequestModal):
     """A reasoned refusal: one of the exceptions the law allows, and the reasons."""
 
@@ -317,36 +307,6 @@ class EraseModal(RequestModal):
         super()._done(result)
 
 
-ROW_ORDER = (
-    "case_file",
-    "contact",
-    "guidance",
-    "referral",
-    "follow_up",
-    "note",
-    "match_pair",
-    "person_merge",
-    "person",
-)
-"""The order erased records are listed in; a table added later comes before the file."""
-
-
-def records_text(rows: dict[str, int]) -> str:
-    """ "2 casos, 3 atenciones, 1 ficha": counts of erased records by what they are, in the
-    UI language (a table without a label keeps its own name)."""
-
-    def order(table: str) -> tuple[int, str]:
-        return (ROW_ORDER.index(table) if table in ROW_ORDER else len(ROW_ORDER) - 1, table)
-
-    parts = []
-    for table in sorted(rows, key=order):
-        n = rows[table]
-        key = f"protection.records.{'one' if n == 1 else 'many'}.{table}"
-        text = t(key, n=n)
-        parts.append(f"{n} {table}" if text == key else text)
-    return ", ".join(parts)
-
-
 def erasure_text(report: ErasureReport) -> str:
     rows = records_text(report.rows)
     text = t("protection.rights.erased", total=sum(report.rows.values()), rows=rows)
@@ -407,7 +367,7 @@ class RightsScreen(CaseworkScreen):
                     str(r.id),
                     (
                         Text(fmt_date(r.due_on), style="bold red" if r.overdue else ""),
-                        left_text(r),
+                        left_text(r.days_left),
                         person_text(data, r),
                         right_name(r.kind),
                         fmt_date(r.received_on),
@@ -476,10 +436,12 @@ class RightsScreen(CaseworkScreen):
     def _person_name(self, request: RightsRequestOut) -> str:
         return person_text(self.data, request)
 
-    def _identity_checked(self, request: RightsRequestOut) -> bool:
-        if not request.identity_checked:
-            self.notify(t("protection.rights.identity_first"), severity="warning")
-        return request.identity_checked
+    def _may_finish(self, request: RightsRequestOut, action: str) -> bool:
+        """Whether ``action`` finishes this request; if not, the worker is told why."""
+        refusal = rights.finish_refusal(request, action)
+        if refusal is not None:
+            self.notify(t(refusal), severity="warning")
+        return refusal is None
 
     def _finished(self, text: str) -> None:
         """Show what was done under the table (it stays until the next action) and reload."""
@@ -491,17 +453,10 @@ class RightsScreen(CaseworkScreen):
         request = self.selected()
         if request is None:
             return
-        kind = RightKind(request.kind)
-        if kind is RightKind.ERASURE:
-            self.notify(t("protection.rights.use_erase"), severity="warning")
-            return
-        if kind is RightKind.BLOCKING:
-            self.notify(t("protection.rights.use_lift"), severity="warning")
-            return
-        if not self._identity_checked(request):
+        if not self._may_finish(request, "answer"):
             return
         name = self._person_name(request)
-        if kind in (RightKind.ACCESS, RightKind.PORTABILITY):
+        if rights.answered_with_files(request.kind):
             access = AnswerAccessModal(request, name)
 
             def written(ok: bool | None) -> None:
@@ -541,10 +496,7 @@ class RightsScreen(CaseworkScreen):
         request = self.selected()
         if request is None:
             return
-        if request.kind != RightKind.ERASURE.value:
-            self.notify(t("protection.rights.only_erasure"), severity="warning")
-            return
-        if not self._identity_checked(request):
+        if not self._may_finish(request, "erase"):
             return
         modal = EraseModal(request, self._person_name(request))
 
@@ -558,8 +510,7 @@ class RightsScreen(CaseworkScreen):
         request = self.selected()
         if request is None:
             return
-        if request.kind != RightKind.BLOCKING.value:
-            self.notify(t("protection.rights.only_blocking"), severity="warning")
+        if not self._may_finish(request, "lift"):
             return
         name = self._person_name(request)
         pending = ", ".join(

@@ -298,6 +298,34 @@ def blocked(
 _ANSWERED_WITH_NOTE = (RightKind.RECTIFICATION, RightKind.OBJECTION, RightKind.BLOCKING)
 
 
+FINISHING_ACTIONS = ("answer", "erase", "lift")
+"""How a request is finished on the desk: answered (access and portability with their
+files, the others with a note), carried out as an erasure, or a block lifted."""
+
+
+def finish_refusal(request: RightsRequestOut, action: str) -> str | None:
+    """Why ``action`` (one of :data:`FINISHING_ACTIONS`) cannot finish ``request`` now, as
+    a message key; ``None`` when it can. The services check the same again when it runs."""
+    kind = RightKind(request.kind)
+    if action == "answer" and kind is RightKind.ERASURE:
+        return "protection.rights.use_erase"
+    if action == "answer" and kind is RightKind.BLOCKING:
+        return "protection.rights.use_lift"
+    if action == "erase" and kind is not RightKind.ERASURE:
+        return "protection.rights.only_erasure"
+    if action == "lift" and kind is not RightKind.BLOCKING:
+        return "protection.rights.only_blocking"
+    if action != "lift" and not request.identity_checked:
+        return "protection.rights.identity_first"
+    return None
+
+
+def answered_with_files(kind: str) -> bool:
+    """Access and portability are answered with the person's data written to files
+    (:func:`answer_access_to`); the other rights with a note (:func:`answer`)."""
+    return RightKind(kind) in (RightKind.ACCESS, RightKind.PORTABILITY)
+
+
 def answer(
     ctx: Context, request_id: uuid.UUID, data: AnswerIn | Mapping[str, Any]
 ) -> RightsRequestOut:
