@@ -1,15 +1,18 @@
-"""Rules the screens ask the services for: the route screener's prefill and proposal
-(services/guidance.py), the moves a referral may make (services/desk.py). Plain
+"""Rules the screens ask the services for: the route screener's prefill and proposal and
+the checklist's state order (services/guidance.py), the moves a referral may make
+(services/desk.py), how a rights request is finished (services/rights.py). Plain
 functions, no database."""
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 
 from casework import refdata
-from casework.models.enums import ReferralStatus, referral_can_move
-from casework.services import desk, guidance
+from casework.models.enums import GuidanceItemState, ReferralStatus, referral_can_move
+from casework.services import desk, guidance, rights
+from casework.services.schemas import RightsRequestOut
 
 
 @dataclass
@@ -76,3 +79,46 @@ def test_a_referral_moves_only_where_the_state_machine_allows() -> None:
         moves = desk.referral_moves(current.value)
         assert moves == [s for s in ReferralStatus if referral_can_move(current, s)]
     assert desk.referral_moves("draft")
+
+
+def test_a_checklist_item_steps_through_its_states_and_wraps_round() -> None:
+    assert guidance.next_item_state("pending") == "explained"
+    assert guidance.next_item_state("pending", -1) == "not_applicable"
+    assert guidance.next_item_state("not_applicable") == "pending"
+    state, seen = "pending", []
+    for _ in range(6):
+        state = guidance.next_item_state(state)
+        seen.append(state)
+    assert sorted(seen) == sorted(s.value for s in GuidanceItemState)
+
+
+def _request(kind: str, identity_checked: bool) -> RightsRequestOut:
+    today = dt.date(2026, 6, 1)
+    return RightsRequestOut(
+        id=uuid.uuid4(),
+        person_id=uuid.uuid4(),
+        kind=kind,
+        status="received",
+        received_on=today,
+        due_on=today + dt.timedelta(days=30),
+        identity_checked=identity_checked,
+        extended_on=None,
+        answered_at=None,
+        refusal_ground=None,
+        answer_sha256=None,
+    )
+
+
+def test_each_request_is_finished_its_own_way_and_only_once_identity_is_checked() -> None:
+    finish = rights.finish_refusal
+    assert finish(_request("erasure", True), "answer") == "protection.rights.use_erase"
+    assert finish(_request("blocking", True), "answer") == "protection.rights.use_lift"
+    assert finish(_request("access", True), "erase") == "protection.rights.only_erasure"
+    assert finish(_request("access", True), "lift") == "protection.rights.only_blocking"
+    assert finish(_request("access", False), "answer") == "protection.rights.identity_first"
+    assert finish(_request("erasure", False), "erase") == "protection.rights.identity_first"
+    assert finish(_request("blocking", False), "lift") is None  # a block needs no check
+    assert finish(_request("rectification", True), "answer") is None
+    assert finish(_request("erasure", True), "erase") is None
+    assert rights.answered_with_files("access") and rights.answered_with_files("portability")
+    assert not rights.answered_with_files("rectification")

@@ -22,8 +22,6 @@ from casework.services.guidance import GuidanceOut
 from casework.services.person_file import PersonDetail
 from casework.widgets import RecordTable, error_text, fmt_date, item_text, route_name
 
-STATES = ("pending", "explained", "gathered", "submitted", "resolved", "not_applicable")
-
 
 def _lang(es: str, en: str) -> str:
     return es if current_language() == "es" else en
@@ -230,7 +228,7 @@ class ChecklistScreen(CaseworkScreen):
         if key is None:
             return
         item = next(i for i in self.current.items if i.item_key == key)
-        state = STATES[(STATES.index(item.state) + step) % len(STATES)]
+        state = guidance.next_item_state(item.state, step)
         self.call_service(
             guidance.set_item,
             self.ctx,

@@ -70,6 +70,14 @@ class Situation(Protocol):
     def statuses(self) -> Sequence[Entry]: ...
 
 
+def next_item_state(state: str, step: int = 1) -> str:
+    """The checklist state ``step`` places after ``state`` (negative: before), in the order
+    an item goes through (pending, explained, gathered, submitted, resolved, not
+    applicable), wrapping round."""
+    states = [s.value for s in GuidanceItemState]
+    return states[(states.index(state) + step) % len(states)]
+
+
 def initial_answers(person: Situation, today: dt.date | None = None) -> dict[str, bool]:
     """The screener's answers the file already gives (minor, permit expired, irregular
     entry, entered before 2022-02-12...); the worker confirms or changes them. A question
