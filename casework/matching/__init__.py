@@ -4,9 +4,10 @@ Pure Python on rapidfuzz: no database, no UI (method: /work/shared/dedupe.md).
 
 Wiring, in short:
 
-- On save, store `match_keys(record)` as rows of ``person_match_key(person_id, kind, key)``
-  (index on ``(kind, key)``) and call `TermFrequencies.update(record)`; persist the term
-  frequencies with `to_dict` / `from_dict` or rebuild them with `from_records` at start-up.
+- On save, store `match_keys(record)` as ``person_key`` rows (kind ``m.<kind>``, indexed
+  on kind and key: casework/services/match_records.py) and call
+  `TermFrequencies.update(record)`; persist the term frequencies with `to_dict` /
+  `from_dict` or rebuild them with `from_records` at start-up.
 - At intake, on each keystroke: look up `query_keys(form_as_record)`, skip keys held by more
   than ~1,000 people, order persons by the number of distinct keys they share with the form,
   keep ~200, and call `Matcher(tf).rank(form, candidates)`. `KeyIndex` does the same in

@@ -1,4 +1,4 @@
-"""Blocking keys for the `person_match_key(person_id, kind, key)` table (dedupe.md §6).
+"""Blocking keys, stored as ``person_key`` rows of kind ``m.<kind>`` (dedupe.md §6).
 
 Every key is a plain string compared for equality, so retrieval is one indexed lookup per key
 on SQLite and PostgreSQL alike. Kinds:
@@ -23,7 +23,7 @@ About 16 keys per person (1.6 million rows for 100,000 persons).
 Retrieval for a probe: look up every key of `query_keys(probe)`, skip keys shared by too many
 people (see `KeyIndex.max_postings`), rank persons by how many distinct keys they share with
 the probe, keep the first ~200 and score them with `Matcher.rank`. In SQL, one query:
-``SELECT person_id FROM person_match_key WHERE (kind, key) IN (...) GROUP BY person_id
+``SELECT person_id FROM person_key WHERE (kind, key) IN (...) GROUP BY person_id
 ORDER BY count(*) DESC LIMIT 200`` (after dropping keys whose count is over the limit).
 
 A full scan pairs records sharing a key (`candidate_pairs`): the self-join of the key table
