@@ -20,7 +20,7 @@ from casework.services import followups, guidance, merge, person_file, persons, 
 from casework.services.context import Context
 from casework.services.schemas import RightsRequestOut, WorkerOut
 
-from .factories import intake_data, person_data
+from .factories import intake_data, person_data, schedule_follow_up
 
 NOW = dt.datetime(2026, 11, 23, 13, 0, tzinfo=dt.UTC)  # a Monday: the block is due Wednesday
 
@@ -72,7 +72,7 @@ def _refused(call: Callable[[], object]) -> CaseworkError:
 def test_every_change_to_a_blocked_file_is_refused_and_nothing_is_written(
     ctx: Context, database: Database, sup: Context, person_id: uuid.UUID
 ) -> None:
-    follow_up = followups.schedule(
+    follow_up = schedule_follow_up(
         ctx, person_id, {"due_on": dt.date(2026, 11, 30), "what": "Llamar"}
     )
     guidance_id = guidance.start(ctx, person_id, {"route_id": "humanitarian_pregnancy"})

@@ -25,7 +25,7 @@ from casework.services import cases, followups, guidance, person_file, persons, 
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
-from .factories import intake_data
+from .factories import intake_data, schedule_follow_up
 
 ROUNDS = 10
 
@@ -202,7 +202,7 @@ def test_two_desks_closing_one_follow_up_record_only_the_first_outcome(
 
     names = {ctx.actor_id: "Daniela Fuentes", sup.actor_id: supervisor.full_name}
     for i in range(ROUNDS):
-        fu = followups.schedule(ctx, person_id, {"due_on": dt.date(2026, 12, 1), "what": "Llamar"})
+        fu = schedule_follow_up(ctx, person_id, {"due_on": dt.date(2026, 12, 1), "what": "Llamar"})
         typed = [f"Tiene hora el lunes ({i})", f"No contesta ({i})"]
         who = [ctx, sup]
         won, conflict = _winner_and_loser(race(desk(ctx, fu, typed[0]), desk(sup, fu, typed[1])))
@@ -340,7 +340,7 @@ def test_a_correction_checks_each_field_against_what_the_form_started_from(
 def test_a_stale_copy_of_a_row_is_refused_by_its_version(
     ctx: Context, database: Database, person_id: uuid.UUID
 ) -> None:
-    fu = followups.schedule(ctx, person_id, {"due_on": dt.date(2026, 12, 1), "what": "Llamar"})
+    fu = schedule_follow_up(ctx, person_id, {"due_on": dt.date(2026, 12, 1), "what": "Llamar"})
     with database.read() as s:
         copy = s.get(FollowUp, fu)  # a desk's copy, read a moment ago
     assert copy is not None and copy.version == 1
@@ -359,7 +359,7 @@ def test_a_stale_copy_of_a_row_is_refused_by_its_version(
 def test_reschedules_guidance_items_and_application_numbers_check_their_base(
     ctx: Context, sup: Context, person_id: uuid.UUID
 ) -> None:
-    fu = followups.schedule(ctx, person_id, {"due_on": dt.date(2026, 12, 1), "what": "Llamar"})
+    fu = schedule_follow_up(ctx, person_id, {"due_on": dt.date(2026, 12, 1), "what": "Llamar"})
     followups.reschedule(sup, fu, dt.date(2026, 12, 8), base=dt.date(2026, 12, 1))
     with pytest.raises(EditConflict) as clash:
         followups.reschedule(ctx, fu, dt.date(2026, 12, 15), base=dt.date(2026, 12, 1))

@@ -21,7 +21,7 @@ from casework.services import cases, followups, persons, referrals
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
-from .factories import intake_data
+from .factories import intake_data, schedule_follow_up
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 
@@ -98,7 +98,7 @@ async def test_a_follow_up_closed_meanwhile_keeps_the_outcome_typed_and_says_who
     import datetime as dt
 
     pid = persons.register_intake(ctx, intake_data()).person_id
-    fu = followups.schedule(ctx, pid, {"due_on": dt.date(2026, 11, 23), "what": "Llamar CESFAM"})
+    fu = schedule_follow_up(ctx, pid, {"due_on": dt.date(2026, 11, 23), "what": "Llamar CESFAM"})
     app = make_app(database)
     async with app.run_test(size=SIZE) as pilot:
         await start_as(pilot, worker.id)

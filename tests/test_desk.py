@@ -21,7 +21,7 @@ from casework.services import persons
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
-from .factories import intake_data, person_data
+from .factories import intake_data, person_data, schedule_follow_up
 
 FROZEN = dt.datetime(2026, 11, 23, 13, 0, tzinfo=dt.UTC)
 
@@ -267,10 +267,9 @@ async def test_supervisor_drills_from_a_number_to_the_person(
     sqlite_only: Database, ctx: Context, supervisor: WorkerOut
 ) -> None:
     from casework.screens.caseload import CaseloadScreen, DrillScreen
-    from casework.services import followups
 
     pid = persons.register_intake(ctx, intake_data()).person_id
-    followups.schedule(ctx, pid, {"due_on": dt.date(2026, 11, 1), "what": "Llamar"})
+    schedule_follow_up(ctx, pid, {"due_on": dt.date(2026, 11, 1), "what": "Llamar"})
     app = make_app(sqlite_only)
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in_as(pilot, "Carolina Reyes")

@@ -60,7 +60,7 @@ from casework.services import (
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
-from .factories import intake_data, person_data
+from .factories import intake_data, person_data, schedule_follow_up
 from .test_read_gate import service_calls
 
 COLUMNS = ("nobody", "gone", "desk_own", "desk_other", "sup_own", "sup_other", "office", "admin")
@@ -211,7 +211,7 @@ def _pair(w: World) -> uuid.UUID:
 
 
 def _follow_up(w: World) -> uuid.UUID:
-    return followups.schedule(
+    return schedule_follow_up(
         w.desk, w.person_id, {"due_on": dt.date(2026, 12, 1), "what": "Llamar"}
     )
 
@@ -404,7 +404,7 @@ MATRIX: dict[str, Cell] = {
     # file's reason outside the writer's caseload and programme, for admins too.
     "followups.schedule": Cell(
         GATED,
-        lambda c, w, _: followups.schedule(
+        lambda c, w, _: schedule_follow_up(
             c, w.person_id, {"due_on": dt.date(2026, 12, 1), "what": "Llamar"}
         ),
     ),

@@ -10,7 +10,7 @@ import pytest
 
 from casework import clock
 from casework.db import Database
-from casework.services import desk, followups, permissions, persons, rights
+from casework.services import desk, permissions, persons, rights
 from casework.services.context import Context
 from casework.services.permissions import (
     ADMIN,
@@ -23,7 +23,7 @@ from casework.services.permissions import (
 )
 from casework.services.schemas import WorkerOut
 
-from .factories import intake_data
+from .factories import intake_data, schedule_follow_up
 
 
 def _worker(role: str, office_wide: bool = False) -> WorkerOut:
@@ -108,10 +108,10 @@ def test_the_day_marks_what_is_overdue_and_lists_requests_for_supervisors(
     desk_ctx = Context(database, worker.id)
     pid = persons.register_intake(desk_ctx, intake_data()).person_id
     today = clock.today()
-    late = followups.schedule(
+    late = schedule_follow_up(
         desk_ctx, pid, {"due_on": today - dt.timedelta(days=2), "what": "Llamar al CESFAM"}
     )
-    now = followups.schedule(desk_ctx, pid, {"due_on": today, "what": "Revisar documentos"})
+    now = schedule_follow_up(desk_ctx, pid, {"due_on": today, "what": "Revisar documentos"})
     rights.register(desk_ctx, {"person_id": pid, "kind": "access"})
 
     day = desk.day(desk_ctx)

@@ -14,11 +14,11 @@ import pytest
 from casework import clock
 from casework.db import Database
 from casework.errors import InvalidInput, NotAllowed
-from casework.services import followups, persons, referrals, reports
+from casework.services import persons, referrals, reports
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
-from .factories import intake_data, person_data
+from .factories import intake_data, person_data, schedule_follow_up
 
 
 def _visit(ctx: Context, **person: object) -> object:
@@ -38,8 +38,8 @@ def test_caseload_counts_what_each_worker_carries(
         nationality="HTI",
         documents=[],
     )
-    followups.schedule(ctx, a, {"due_on": today - dt.timedelta(days=3), "what": "Llamar"})
-    followups.schedule(ctx, b, {"due_on": today + dt.timedelta(days=2), "what": "Revisar"})
+    schedule_follow_up(ctx, a, {"due_on": today - dt.timedelta(days=3), "what": "Llamar"})
+    schedule_follow_up(ctx, b, {"due_on": today + dt.timedelta(days=2), "what": "Revisar"})
     rid = referrals.create(ctx, a, {"destination": "cesfam", "reason": "x", "consent_given": True})
     referrals.move(ctx, rid, {"to": "accepted"})
     referrals.move(ctx, rid, {"to": "completed", "outcome": "resolved"})

@@ -17,7 +17,7 @@ from casework.services import followups, guidance, person_file, persons, referra
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
-from .factories import intake_data, person_data
+from .factories import intake_data, person_data, schedule_follow_up
 
 
 def count(db: Database, model: type) -> int:
@@ -276,11 +276,11 @@ def test_revoked_consent_no_longer_counts(ctx: Context) -> None:
 def test_follow_ups_complete_miss_cancel_and_overdue_first(ctx: Context) -> None:
     pid = persons.register_intake(ctx, intake_data()).person_id
     today = dt.date.today()
-    late = followups.schedule(
+    late = schedule_follow_up(
         ctx, pid, {"due_on": today - dt.timedelta(days=5), "what": "Llamar por hora CESFAM"}
     )
-    now = followups.schedule(ctx, pid, {"due_on": today, "what": "Revisar documentos"})
-    later = followups.schedule(
+    now = schedule_follow_up(ctx, pid, {"due_on": today, "what": "Revisar documentos"})
+    later = schedule_follow_up(
         ctx, pid, {"due_on": today + dt.timedelta(days=9), "what": "Más adelante"}
     )
     due = followups.due_for_worker(ctx)

@@ -19,7 +19,7 @@ from casework.services import followups, persons, staff
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
-from .factories import intake_data
+from .factories import intake_data, schedule_follow_up
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ def test_a_write_by_id_checks_the_persons_file_too(
 ) -> None:
     """A follow-up closed by its id: the rule follows it to its person."""
     pid = persons.register_intake(ctx, intake_data()).person_id
-    fu = followups.schedule(ctx, pid, {"due_on": dt.date(2026, 12, 1), "what": "Llamar"})
+    fu = schedule_follow_up(ctx, pid, {"due_on": dt.date(2026, 12, 1), "what": "Llamar"})
 
     with pytest.raises(NotAllowed):
         followups.close(other_desk, fu, {"status": "done", "outcome": "Listo"})
