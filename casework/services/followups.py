@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from casework.errors import EditConflict, FieldConflict
+from casework.errors import EditConflict, FieldConflict, FieldError, InvalidInput
 from casework.models import AuditEvent, FollowUp, Person, Worker
 from casework.models.base import utcnow
 from casework.models.enums import FollowUpStatus
@@ -68,6 +68,13 @@ def add_follow_up(
     return row
 
 
+def _not_in_the_past(due_on: dt.date) -> None:
+    """A follow-up a worker schedules or moves is due today or later: one already late the
+    moment it is saved is a typo (the year, the month), so it is refused, nothing written."""
+    if due_on < local_today():
+        raise InvalidInput([FieldError("due_on", "due_in_past")])
+
+
 def schedule(
     ctx: Context,
     person_id: uuid.UUID,
@@ -79,6 +86,7 @@ def schedule(
     """Schedule a follow-up of the person. Outside the worker's caseload it needs the file's
     reason (services/gate.py ``write_person``)."""
     follow_in = validate(FollowUpIn, data)
+    _not_in_the_past(follow_in.due_on)
     with ctx.db.write() as session:
         done = replayed(session, request_id, "schedule_follow_up")
         if done is not None:
@@ -185,6 +193,7 @@ def reschedule(
     desk's different new date meanwhile is an EditConflict, and so is a follow-up closed
     meanwhile (who closed it, when, with what outcome); nothing is written then. Outside the
     worker's caseload it needs the file's reason (services/gate.py ``write_person``)."""
+    _not_in_the_past(due_on)
     with ctx.db.write() as session:
         worker = ctx.actor(session)
         row = lock(session, FollowUp, follow_up_id, "follow_up")

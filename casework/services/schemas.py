@@ -91,6 +91,9 @@ def _phone(value: str | None) -> str | None:
     """E.164; a bare 9-digit number is Chilean, anything with + keeps its country."""
     if value is None:
         return None
+    if any(ch.isalpha() for ch in value):
+        # phonenumbers would read letters as a keypad's digits: a typo became a number.
+        raise PydanticCustomError("phone_letters", "letters in a phone", {"value": value})
     try:
         parsed = phonenumbers.parse(value, "CL")
     except phonenumbers.NumberParseException:
