@@ -9,6 +9,7 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 
 from casework import clock, refdata
@@ -61,6 +62,8 @@ class FormModal(CaseworkModal[bool]):
         super().__init__()
         self.request_id = uuid.uuid4()
         """One id per opened form: a second Ctrl+S returns the first result."""
+        self.saved: object = None
+        """What the save returned (the new record's id), once saved."""
         self.reason = reason
         """The reason the person's file was opened with, when it is outside the worker's
         caseload: a write about the person passes it on (services/gate.py)."""
@@ -120,8 +123,15 @@ class FormModal(CaseworkModal[bool]):
             _DRAFTS[self.draft_key()] = values
         self.dismiss(False)
 
+    CODE_FIELDS: dict[str, str] = {}
+    """A refusal's code -> the field it is about, for refusals that are not an InvalidInput
+    (a wrong current password): the message then shows beside that field."""
+
     def show_error(self, exc: BaseException) -> None:
         errors = field_errors(exc)
+        code = getattr(exc, "code", None)
+        if not errors and isinstance(code, str) and code in self.CODE_FIELDS:
+            errors = {self.CODE_FIELDS[code]: error_text(exc)}
         for widget in self.query(".field-error"):
             widget.display = False
         unplaced = []
@@ -132,13 +142,37 @@ class FormModal(CaseworkModal[bool]):
                 found.first(Static).display = True
             else:
                 unplaced.append(message)
-        text = "; ".join(unplaced) if errors else error_text(exc)
+        if errors:
+            text = "; ".join(unplaced) if unplaced else t("ui.form.fix_fields")
+        else:
+            text = error_text(exc)
         if isinstance(exc, EditConflict):
             # Another desk changed what this form started from: what was typed stays, and
             # the message says what is on record now.
             hint = "concurrency.ui.retry" if self.rebase(exc) else "concurrency.ui.kept"
             text = f"{text} {t(hint)}"
         self.query_one("#form-error", Static).update(text)
+        self.focus_first_error()
+
+    def focus_first_error(self) -> None:
+        """Put the cursor in the first field with a message and scroll both into view: the
+        worker sees what to fix without looking for it."""
+        shown = [w for w in self.query(FieldError) if w.display]
+        if not shown:
+            return
+        error = shown[0]
+        name = (error.id or "").removeprefix("error-")
+        fields = [w for w in self.query(f"#{name}") if w is not error and w.focusable]
+        if fields:
+            fields[0].focus(scroll_visible=False)
+        self.call_after_refresh(self._scroll_into_view, error, fields[0] if fields else None)
+
+    def _scroll_into_view(self, error: Widget, field: Widget | None) -> None:
+        # Centred: the docked foot (message and keys) covers the box's last lines.
+        box = self.query_one(".modal-box")
+        if field is not None:
+            box.scroll_to_widget(field, animate=False, immediate=True, center=True)
+        box.scroll_to_widget(error, animate=False, immediate=True, center=True)
 
     def rebase(self, conflict: EditConflict) -> bool:
         """Take the values now on record as what this form starts from, so that a second
@@ -148,8 +182,9 @@ class FormModal(CaseworkModal[bool]):
     def submit(self, fn: Any, *args: Any, **kwargs: Any) -> None:
         self.call_service(fn, *args, on_done=self._done, on_error=self.show_error, **kwargs)
 
-    def _done(self, _result: object) -> None:
+    def _done(self, result: object) -> None:
         _DRAFTS.pop(self.draft_key(), None)
+        self.saved = result
         self.dismiss(True)
 
     def read_date(self, name: str, *, required: bool = False) -> dt.date | object | None:
@@ -163,6 +198,7 @@ class FormModal(CaseworkModal[bool]):
             if value is not None or not required:
                 return value
         self.query_one(f"#error-{name}", FieldError).show(t("error.bad_date"))
+        self.focus_first_error()
         return BAD_DATE
 
     def action_save(self) -> None:
@@ -580,16 +616,23 @@ class OwnPasswordModal(FormModal):
     Passwords are never kept as a draft: Escape forgets them."""
 
     TITLE_KEY = "security.own.title"
+    CODE_FIELDS = {"bad_credentials": "current", "password_too_short": "new"}
 
     def fields(self) -> ComposeResult:
         yield from labelled(
-            t("security.own.current"), Input(id="current", password=True, compact=True)
+            t("security.own.current"),
+            Input(id="current", password=True, compact=True),
+            error="current",
         )
         yield from labelled(
-            t("security.choose.password"), Input(id="new", password=True, compact=True)
+            t("security.choose.password"),
+            Input(id="new", password=True, compact=True),
+            error="new",
         )
         yield from labelled(
-            t("security.choose.repeat"), Input(id="repeat", password=True, compact=True)
+            t("security.choose.repeat"),
+            Input(id="repeat", password=True, compact=True),
+            error="repeat",
         )
 
     def action_cancel(self) -> None:
@@ -601,7 +644,11 @@ class OwnPasswordModal(FormModal):
         )
         if new != repeat:
             self.query_one("#repeat", Input).value = ""
-            self.query_one("#form-error", Static).update(t("security.choose.mismatch"))
+            for widget in self.query(FieldError):
+                widget.clear()
+            self.query_one("#error-repeat", FieldError).show(t("security.choose.mismatch"))
+            self.query_one("#form-error", Static).update("")
+            self.focus_first_error()
             return
         if self.ctx.actor_id is None:
             self.dismiss(False)

@@ -20,7 +20,13 @@ from casework import clock, refdata
 from casework.errors import NotAllowed
 from casework.i18n import t
 from casework.screens.base import CaseworkScreen
-from casework.screens.person_modals import AccessReasonModal, CaseFlagsModal, flag_name
+from casework.screens.forms import FormModal
+from casework.screens.person_modals import (
+    AccessReasonModal,
+    CaseFlagsModal,
+    EntryViewerModal,
+    flag_name,
+)
 from casework.services import cases, permissions, person_file
 from casework.services.cases import CaseFlagsOut
 from casework.services.followups import FollowUpOut
@@ -47,16 +53,20 @@ def load_person(screen: PersonScreen) -> PersonFile:
     return person_file.open_file(screen.ctx, screen.person_id, screen.reason, reload=screen.opened)
 
 
-def timeline_text(entry: TimelineEntry) -> tuple[str, str]:
-    """(what, detail) for one timeline line, in the UI language."""
+def timeline_text(entry: TimelineEntry, sep: str = " · ") -> tuple[str, str]:
+    """(what, detail) for one timeline line, in the UI language; ``sep`` joins the detail's
+    parts (a blank line in the viewer, where the whole text is read)."""
     d: dict[str, Any] = entry.data
     kind = entry.kind
     if kind == "contact":
         reasons = ", ".join(code_label(refdata.CONTACT_REASONS, r) for r in d.get("reasons", []))
         what = t("ui.tl.intake") if d.get("contact_kind") == "intake" else t("ui.tl.contact")
-        return what, " · ".join(p for p in (reasons, d.get("note", "")) if p)
+        return what, sep.join(p for p in (reasons, d.get("note", "")) if p)
     if kind == "status":
-        return t("ui.tl.status"), code_label(refdata.MIGRATION_STATUSES, d.get("status"))
+        status = code_label(refdata.MIGRATION_STATUSES, d.get("status"))
+        return t("ui.tl.status"), sep.join(
+            p for p in (status, d.get("subcategory", ""), d.get("note", "")) if p
+        )
     if kind == "guidance":
         return t("ui.tl.guidance"), route_name(d.get("route", ""))
     if kind == "guidance_item":
@@ -67,14 +77,14 @@ def timeline_text(entry: TimelineEntry) -> tuple[str, str]:
     if kind == "referral":
         status = code_label(refdata.code_list("referral_statuses"), d.get("to_status"))
         return t("ui.tl.referral"), f"{destination_name(d.get('destination', ''))}: {status}" + (
-            f" · {d['note']}" if d.get("note") else ""
+            f"{sep}{d['note']}" if d.get("note") else ""
         )
     if kind == "follow_up":
         return t("ui.tl.follow_up"), f"{d.get('what', '')} ({fmt_date_iso(d.get('due_on'))})"
     if kind == "follow_up_closed":
         return t("ui.tl.follow_up_closed"), (
             f"{d.get('what', '')}: {t('fu.' + d.get('status', ''))}"
-            + (f" · {d['outcome']}" if d.get("outcome") else "")
+            + (f"{sep}{d['outcome']}" if d.get("outcome") else "")
         )
     if kind == "note":
         return t("ui.tl.note"), d.get("text", "")
@@ -83,6 +93,15 @@ def timeline_text(entry: TimelineEntry) -> tuple[str, str]:
         dest = destination_name(d["destination"]) if d.get("destination") else ""
         return t("ui.tl.consent"), " ".join(p for p in (purpose, dest) if p)
     return kind, ""
+
+
+TABLES = {
+    "tab-timeline": "timeline",
+    "tab-referrals": "referrals",
+    "tab-follow-ups": "follow-ups",
+    "tab-guidance": "guidance",
+}
+"""Each tab's table."""
 
 
 def fmt_date_iso(value: str | None) -> str:
@@ -119,6 +138,9 @@ class PersonScreen(CaseworkScreen):
         """Why a file outside the worker's caseload was opened (a code of services/gate.py)."""
         self.opened = False
         """The file was shown once: later loads are reloads (each still through the gate)."""
+        self.land: tuple[str, str | None] | None = None
+        """Where the next reload puts the worker: (tab, a record's id) just created. Without
+        it a reload keeps the tab and row they were on."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -202,7 +224,7 @@ class PersonScreen(CaseworkScreen):
         if data.blocked is not None:
             banner.update(t("person.file.blocked", due=data.blocked.due_on))
         table = self.query_one("#timeline", RecordTable)
-        table.refill((str(i), timeline_row(e)) for i, e in enumerate(data.timeline))
+        table.refill(zip(timeline_keys(data.timeline), map(timeline_row, data.timeline)))
         refs = self.query_one("#referrals", RecordTable)
         refs.refill(
             (
@@ -231,13 +253,39 @@ class PersonScreen(CaseworkScreen):
         )
         gtable = self.query_one("#guidance", RecordTable)
         gtable.refill((str(g.id), guidance_row(g)) for g in data.guidance)
-        self.query_one("#timeline", RecordTable).focus()
+        self._place()
+
+    def _place(self) -> None:
+        """The tab and row the worker was on (rows are found by key, so a new row above
+        does not move the cursor), or the record they just created."""
+        tabs = self.query_one(TabbedContent)
+        land, self.land = self.land, None
+        if land is not None:
+            tab, record = land
+            tabs.active = tab
+            if record is not None:
+                self.query_one(f"#{TABLES[tab]}", RecordTable).move_to(record)
+        self.query_one(f"#{TABLES.get(tabs.active, 'timeline')}", RecordTable).focus()
 
     # Actions -------------------------------------------------------------------------------
 
     def _after_save(self, saved: object) -> None:
         if saved:
             self.reload()
+
+    def _form(self, form: FormModal, tab: str | None = None) -> None:
+        """Open a form; once saved, reload the file on the same tab and row, or with ``tab``
+        on the record the form created (a new referral among the referrals)."""
+
+        def saved(ok: bool | None) -> None:
+            if not ok:
+                return
+            if tab is not None:
+                record = form.saved
+                self.land = (tab, str(record) if isinstance(record, uuid.UUID) else None)
+            self.reload()
+
+        self.app.push_screen(form, saved)
 
     def action_back(self) -> None:
         self.app.pop_screen()
@@ -254,14 +302,14 @@ class PersonScreen(CaseworkScreen):
 
         if self._blocked():
             return
-        self.app.push_screen(ContactModal(self.person_id, self.reason), self._after_save)
+        self._form(ContactModal(self.person_id, self.reason), "tab-timeline")
 
     def action_note(self) -> None:
         from casework.screens.forms import NoteModal
 
         if self._blocked():
             return
-        self.app.push_screen(NoteModal(self.person_id, self.reason), self._after_save)
+        self._form(NoteModal(self.person_id, self.reason), "tab-timeline")
 
     def action_status(self) -> None:
         from casework.screens.forms import StatusModal
@@ -269,21 +317,21 @@ class PersonScreen(CaseworkScreen):
         if self._blocked():
             return
         current = self.data.detail.current_status if self.data else None
-        self.app.push_screen(StatusModal(self.person_id, current, self.reason), self._after_save)
+        self._form(StatusModal(self.person_id, current, self.reason), "tab-timeline")
 
     def action_refer(self) -> None:
         from casework.screens.forms import ReferralModal
 
         if self._blocked():
             return
-        self.app.push_screen(ReferralModal(self.person_id, self.reason), self._after_save)
+        self._form(ReferralModal(self.person_id, self.reason), "tab-referrals")
 
     def action_follow_up(self) -> None:
         from casework.screens.forms import FollowUpModal
 
         if self._blocked():
             return
-        self.app.push_screen(FollowUpModal(self.person_id, self.reason), self._after_save)
+        self._form(FollowUpModal(self.person_id, self.reason), "tab-follow-ups")
 
     def action_guidance(self) -> None:
         from casework.screens.guidance import GuidanceScreen
@@ -303,6 +351,7 @@ class PersonScreen(CaseworkScreen):
         if tabs.active != "tab-referrals":
             tabs.active = "tab-referrals"
             self.query_one("#referrals", RecordTable).focus()
+            self.notify(t("file.pick_referral"))
             return
         key = self._selected("referrals")
         ref = (
@@ -311,13 +360,14 @@ class PersonScreen(CaseworkScreen):
         if ref is None:
             self.notify(t("ui.person.no_referral"), severity="warning")
             return
-        self.app.push_screen(MoveReferralModal(ref, self.reason), self._after_save)
+        self._form(MoveReferralModal(ref, self.reason))
 
     def _chosen_follow_up(self) -> FollowUpOut | None:
         tabs = self.query_one(TabbedContent)
         if tabs.active != "tab-follow-ups":
             tabs.active = "tab-follow-ups"
             self.query_one("#follow-ups", RecordTable).focus()
+            self.notify(t("file.pick_follow_up"))
             return None
         key = self._selected("follow-ups")
         found = (
@@ -341,7 +391,7 @@ class PersonScreen(CaseworkScreen):
             return
         found = self._chosen_follow_up()
         if found is not None:
-            self.app.push_screen(CloseFollowUpModal(found, status, self.reason), self._after_save)
+            self._form(CloseFollowUpModal(found, status, self.reason))
 
     def action_follow_up_postpone(self) -> None:
         from casework.screens.forms import RescheduleModal
@@ -350,7 +400,7 @@ class PersonScreen(CaseworkScreen):
             return
         found = self._chosen_follow_up()
         if found is not None:
-            self.app.push_screen(RescheduleModal(found, self.reason), self._after_save)
+            self._form(RescheduleModal(found, self.reason))
 
     def action_case_flags(self) -> None:
         """The vulnerability flags of the person's current case (v)."""
@@ -403,6 +453,20 @@ class PersonScreen(CaseworkScreen):
         if self.opened:
             self.app.push_screen(AuditScreen(self.person_id))
 
+    @on(RecordTable.RowSelected, "#timeline")
+    def _read_entry(self, event: RecordTable.RowSelected) -> None:
+        """Enter on a timeline row: the whole entry, wrapped, in a viewer (Esc closes)."""
+        if self.data is None:
+            return
+        keys = timeline_keys(self.data.timeline)
+        if event.row_key.value in keys:
+            entry = self.data.timeline[keys.index(event.row_key.value)]
+            what, detail = timeline_text(entry, sep="\n\n")
+            who = " · ".join(x for x in (entry.worker_name, entry.programme_name) if x)
+            self.app.push_screen(
+                EntryViewerModal(f"{what} · {fmt_datetime(entry.at)}", who, detail or "—")
+            )
+
     @on(RecordTable.RowSelected, "#guidance")
     def _open_guidance(self, event: RecordTable.RowSelected) -> None:
         from casework.screens.guidance import ChecklistScreen
@@ -414,14 +478,41 @@ class PersonScreen(CaseworkScreen):
             self.app.push_screen(ChecklistScreen(g.id, self.person_id, self.reason))
 
 
+DETAIL_CELL = 60
+"""Characters of an entry's detail on its timeline row; Enter reads the whole of it."""
+
+
+def detail_cell(detail: str, limit: int = DETAIL_CELL) -> str:
+    """The detail on one line; cut with "…" when there is more to read (the viewer)."""
+    line = " ".join(detail.split())
+    if len(line) > limit:
+        return line[: limit - 1].rstrip() + "…"
+    return line + ("…" if "\n" in detail.strip() else "")
+
+
 def timeline_row(e: TimelineEntry) -> tuple[str, str, str, str]:
     what, detail = timeline_text(e)
     return (
         fmt_datetime(e.at),
         what,
-        detail[:120],
+        detail_cell(detail),
         " · ".join(x for x in (e.worker_name, e.programme_name) if x),
     )
+
+
+def timeline_keys(entries: list[TimelineEntry]) -> list[str]:
+    """A key per timeline row that stays the same when a newer entry arrives above it."""
+    keys: list[str] = []
+    seen: set[str] = set()
+    for e in entries:
+        base = f"{e.kind}:{e.ref_id}:{e.at.isoformat()}:{e.data.get('item', '')}"
+        key, n = base, 1
+        while key in seen:
+            n += 1
+            key = f"{base}:{n}"
+        seen.add(key)
+        keys.append(key)
+    return keys
 
 
 def guidance_row(g: GuidanceOut) -> tuple[str, str, str, str]:

@@ -1,8 +1,9 @@
-"""Modals of the person file: why a file outside the caseload is opened, and the case's
-vulnerability flags."""
+"""Modals of the person file: why a file outside the caseload is opened, the case's
+vulnerability flags, and one timeline entry read whole."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -128,4 +129,41 @@ class CaseFlagsModal(CaseworkModal[bool | None]):
         self.query_one("#form-error", Static).update(error_text(exc))
 
     def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class EntryViewerModal(CaseworkModal[None]):
+    """One timeline entry's whole text (a note, a contact's note, a referral's or a
+    follow-up's outcome), wrapped and scrollable with the arrows and PgUp/PgDn; Esc or
+    Enter closes it. Line breaks typed in the note are kept."""
+
+    BINDINGS = [
+        Binding("escape", "close", "key.back", id="close"),
+        Binding("enter", "close", "key.back", show=False),
+    ]
+
+    def __init__(self, title: str, who: str, body: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.who = who
+        self.body = body
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="modal-box", id="entry-viewer"):
+            yield Static(self.title_text, classes="title")
+            if self.who:
+                yield Static(self.who, classes="help-text")
+            with VerticalScroll(id="entry-scroll"):
+                yield Static(Text(self.body), id="entry-text")
+            yield Static(t("file.viewer_keys"), classes="help-text form-keys")
+
+    def on_mount(self) -> None:
+        self.query_one("#entry-scroll", VerticalScroll).focus()
+
+    def on_resize(self) -> None:
+        # The text scrolls, never the box: its title, author and keys stay in view.
+        fixed = 2 + 1 + (1 if self.who else 0) + 1
+        self.query_one("#entry-scroll").styles.max_height = max(3, self.size.height - fixed)
+
+    def action_close(self) -> None:
         self.dismiss(None)

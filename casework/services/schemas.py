@@ -17,6 +17,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -418,13 +419,15 @@ class FollowUpIn(Input):
 
 class FollowUpCloseIn(Input):
     status: Literal[FollowUpStatus.DONE, FollowUpStatus.MISSED, FollowUpStatus.CANCELLED]
-    outcome: OptText = None
+    outcome: OptText = Field(default=None, validate_default=True)
 
-    @model_validator(mode="after")
-    def _outcome(self) -> FollowUpCloseIn:
-        if self.status is FollowUpStatus.DONE and not self.outcome:
+    @field_validator("outcome")
+    @classmethod
+    def _outcome(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # On the field, not the form: the desk shows the message beside it.
+        if info.data.get("status") is FollowUpStatus.DONE and not value:
             raise PydanticCustomError("outcome_required", "what came of it")
-        return self
+        return value
 
 
 class GuidanceIn(Input):

@@ -51,3 +51,12 @@ class RecordTable(DataTable[Any]):
         except RowDoesNotExist:
             target = old_row
         self.move_cursor(row=max(0, min(target, self.row_count - 1)))
+
+    def move_to(self, fragment: str) -> bool:
+        """Put the cursor on the first record whose key contains ``fragment`` (a record's
+        id); False when there is none."""
+        for row_key in self.rows:
+            if row_key.value is not None and fragment in row_key.value:
+                self.move_cursor(row=self.get_row_index(row_key))
+                return True
+        return False
