@@ -128,7 +128,8 @@ async def test_a_worker_changes_their_own_password_and_escape_forgets_it(
         await pilot.press(*"una frase nueva", "ctrl+s")
         await settle(pilot)
         assert app.screen is modal
-        assert "incorrectos" in str(modal.query_one("#form-error", Static).render())
+        assert "incorrectos" in str(modal.query_one("#error-current", Static).render())
+        assert app.focused is modal.query_one("#current", Input)
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("f12")

@@ -21,6 +21,7 @@ from casework.services import guidance
 from casework.services.guidance import GuidanceOut
 from casework.services.person_file import PersonDetail
 from casework.widgets import RecordTable, error_text, fmt_date, item_text, route_name
+from casework.widgets.wrapping import WrappingCheckbox
 
 
 def _lang(es: str, en: str) -> str:
@@ -68,7 +69,7 @@ class GuidanceScreen(CaseworkScreen):
             with VerticalScroll(id="screener"):
                 yield Static(t("ui.guidance.questions"), classes="section")
                 for q in refdata.screening_questions():
-                    yield Checkbox(
+                    yield WrappingCheckbox(
                         _lang(q.text_es, q.text_en),
                         value=answers.get(q.key, False),
                         id=f"q-{q.key}",
@@ -177,10 +178,6 @@ class ChecklistScreen(CaseworkScreen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#items", RecordTable).add_columns(
-            t("ui.col.kind"), t("ui.col.item"), t("ui.col.state")
-        )
-        self.query_one("#deadlines", RecordTable).add_columns(t("ui.col.days"), t("ui.col.what"))
         self.reload()
 
     def reload(self) -> None:
@@ -198,28 +195,44 @@ class ChecklistScreen(CaseworkScreen):
         if current is None:
             return
         self.current = current
-        route = refdata.route(current.route_id)
         self.query_one("#route-title", Static).update(
             f"{route_name(current.route_id)} · {fmt_date(current.created_at.date())}"
         )
-        self.query_one("#items", RecordTable).refill(
+        self._show_items()
+        self.query_one("#application", Input).value = current.sermig_application or ""
+        self.application_base = current.sermig_application
+
+    def _show_items(self) -> None:
+        """The route's items; an item's text wraps in its column instead of being cut, so
+        the whole of it reads at any width."""
+        current = self.current
+        if current is None:
+            return
+        rows = [
             (
                 item.item_key,
                 (
                     t(f"ui.guidance.kind_{item.kind}"),
-                    item_text(current.route_id, item.item_key),
+                    Text(item_text(current.route_id, item.item_key)),
                     Text(t(f"state.{item.state}"), style=_state_style(item.state)),
                 ),
             )
             for item in current.items
+        ]
+        heads = (t("ui.col.kind"), t("ui.col.item"), t("ui.col.state"))
+        self.query_one("#items", RecordTable).fill_wrapped(heads, rows, wrap=1)
+        route = refdata.route(current.route_id)
+        self.query_one("#deadlines", RecordTable).fill_wrapped(
+            (t("ui.col.days"), t("ui.col.what")),
+            [
+                (d.key, (str(d.days), Text(_lang(d.text_es, d.text_en))))
+                for d in (route.deadlines if route else ())
+            ],
+            wrap=1,
         )
-        self.query_one("#application", Input).value = current.sermig_application or ""
-        self.application_base = current.sermig_application
-        deadlines = self.query_one("#deadlines", RecordTable)
-        deadlines.refill(
-            (d.key, (str(d.days), _lang(d.text_es, d.text_en)))
-            for d in (route.deadlines if route else ())
-        )
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._show_items)
 
     def _move_item(self, step: int) -> None:
         if self.current is None:

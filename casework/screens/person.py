@@ -224,7 +224,9 @@ class PersonScreen(CaseworkScreen):
         if data.blocked is not None:
             banner.update(t("person.file.blocked", due=data.blocked.due_on))
         table = self.query_one("#timeline", RecordTable)
-        table.refill(zip(timeline_keys(data.timeline), map(timeline_row, data.timeline)))
+        table.refill(
+            zip(timeline_keys(data.timeline), map(timeline_row, data.timeline), strict=True)
+        )
         refs = self.query_one("#referrals", RecordTable)
         refs.refill(
             (
