@@ -12,18 +12,21 @@ from textual.geometry import Region
 from textual.widget import Widget
 from textual.widgets import Input, Static, TabbedContent
 
-from casework import clock
+from casework import clock, refdata
 from casework.app import make_app
 from casework.db import Database
 from casework.screens.forms import CloseFollowUpModal, OwnPasswordModal
+from casework.screens.guidance import GuidanceScreen
 from casework.screens.person import PersonScreen
+from casework.screens.person_modals import EntryViewerModal
 from casework.services import persons
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 from casework.widgets import RecordTable
+from casework.widgets.wrapping import WrappingCheckbox
 
 from .factories import intake_data, schedule_follow_up
-from .test_desk import settle, sign_in_as
+from .test_desk import PASSWORD, settle, sign_in_as
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 DESK = (80, 24)
@@ -79,3 +82,155 @@ async def test_a_follow_up_closed_without_outcome_says_so_inside_its_dialog(
         assert_shown_in_dialog(dialog, error)
         assert app.focused is dialog.query_one("#outcome", Input)
         assert_shown_in_dialog(dialog, dialog.query_one("#form-error", Static))
+
+
+async def test_the_own_password_dialog_says_beside_each_field_what_is_wrong(
+    database: Database, worker: WorkerOut
+) -> None:
+    app = make_app(database)
+    async with app.run_test(size=DESK) as pilot:
+        await sign_in_as(pilot, "Daniela Fuentes")
+        await pilot.press("f12")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, OwnPasswordModal)
+        fields = {n: dialog.query_one(f"#{n}", Input) for n in ("current", "new", "repeat")}
+        fields["current"].value = PASSWORD
+        fields["new"].value = fields["repeat"].value = "corta"
+        fields["current"].focus()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        error = dialog.query_one("#error-new", Static)
+        assert "10 caracteres" in str(error.render())
+        assert_shown_in_dialog(dialog, error)
+        assert app.focused is fields["new"]
+        # Two different new passwords: said under the repetition, where the cursor goes.
+        fields["new"].value = "una frase nueva"
+        fields["repeat"].value = "una frase distinta"
+        fields["current"].focus()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        error = dialog.query_one("#error-repeat", Static)
+        assert "no coinciden" in str(error.render())
+        assert not dialog.query_one("#error-new", Static).display
+        assert_shown_in_dialog(dialog, error)
+        assert app.focused is fields["repeat"]
+        assert fields["current"].value == PASSWORD and fields["new"].value == "una frase nueva"
+
+
+def rendered(widget: Widget) -> str:
+    """The text a widget draws on screen, line by line."""
+    lines = widget.render_lines(Region(0, 0, widget.size.width, widget.size.height))
+    return "\n".join(line.text.rstrip() for line in lines)
+
+
+LONG_NOTE = (
+    "La persona llegó con su hija de 9 años. Trae el pasaporte vencido y el certificado de "
+    "nacimiento de la niña apostillado.\n\n"
+    + "Pide orientación para la residencia temporal y para matricular a la niña en la escuela "
+    "del barrio; se le explicó que la matrícula no depende de la situación migratoria. "
+    * 4
+    + "\nVolverá el jueves con los documentos del empleador y el contrato firmado ante notario"
+)
+
+
+async def test_a_long_note_is_read_whole_in_the_viewer(
+    database: Database, ctx: Context, worker: WorkerOut
+) -> None:
+    assert len(LONG_NOTE) > 600
+    person_id = persons.register_intake(ctx, intake_data()).person_id
+    note_id = persons.add_note(ctx, person_id, {"text": LONG_NOTE})
+    app = make_app(database)
+    async with app.run_test(size=DESK) as pilot:
+        screen = await open_file(pilot, person_id)
+        timeline = screen.query_one("#timeline", RecordTable)
+        assert timeline.move_to(f"note:{note_id}")
+        row = timeline.get_row_at(timeline.cursor_row)
+        assert row[2].endswith("…") and len(row[2]) <= 60  # the row says there is more
+        await pilot.press("enter")
+        await settle(pilot)
+        viewer = app.screen
+        assert isinstance(viewer, EntryViewerModal)
+        text = viewer.query_one("#entry-text", Static)
+        shown = rendered(text)
+        assert max(map(len, shown.splitlines())) <= DESK[0] - 6  # wrapped inside the box
+        assert "el contrato firmado ante notario" in " ".join(shown.split())  # the last words
+        assert "apostillado.\n\nPide orientación" in str(text.render())  # line breaks kept
+        box = viewer.query_one("#entry-viewer").region
+        assert box.contains_region(viewer.query_one("#entry-scroll").region)
+        assert Region(0, 0, *DESK).contains_region(box)
+        await pilot.press("end")  # scrolls, if the text is longer than the box
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 50)])
+async def test_a_long_guidance_question_wraps(
+    database: Database, ctx: Context, worker: WorkerOut, size: tuple[int, int]
+) -> None:
+    person_id = persons.register_intake(ctx, intake_data()).person_id
+    app = make_app(database)
+    async with app.run_test(size=size) as pilot:
+        await open_file(pilot, person_id)
+        await pilot.press("g")
+        await settle(pilot)
+        assert isinstance(app.screen, GuidanceScreen)
+        longest = max(refdata.screening_questions(), key=lambda q: len(q.text_es))
+        assert len(longest.text_es) > 60
+        box = app.screen.query_one(f"#q-{longest.key}", WrappingCheckbox)
+        shown = " ".join(rendered(box).split())
+        assert " ".join(longest.text_es.split()) in shown  # every word, the last one too
+        assert "…" not in shown
+        assert Region(0, 0, *size).contains_region(box.region)
+
+
+async def test_after_closing_a_follow_up_the_file_stays_on_its_tab_and_row(
+    database: Database, ctx: Context, worker: WorkerOut
+) -> None:
+    person_id = persons.register_intake(ctx, intake_data()).person_id
+    for days, what in (
+        (2, "Llamar por la hora en el CESFAM"),
+        (5, "Pedir el certificado de residencia"),
+        (9, "Revisar la respuesta de SERMIG"),
+    ):
+        schedule_follow_up(
+            ctx, person_id, {"due_on": clock.today() + dt.timedelta(days=days), "what": what}
+        )
+    app = make_app(database)
+    async with app.run_test(size=DESK) as pilot:
+        screen = await open_file(pilot, person_id)
+        await pilot.press("d")  # to the follow-ups tab
+        await settle(pilot)
+        table = screen.query_one("#follow-ups", RecordTable)
+        await pilot.press("down")
+        chosen = table.cursor_key
+        assert chosen is not None and table.cursor_row == 1
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, CloseFollowUpModal)
+        await pilot.press(*"Se confirmó la hora")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.query_one(TabbedContent).active == "tab-follow-ups"
+        assert app.focused is table
+        assert table.cursor_key == chosen
+        assert str(table.get_row_at(table.cursor_row)[2]) == "hecho"
+
+
+async def test_a_new_note_is_the_row_the_timeline_shows(
+    database: Database, ctx: Context, worker: WorkerOut
+) -> None:
+    person_id = persons.register_intake(ctx, intake_data()).person_id
+    app = make_app(database)
+    async with app.run_test(size=DESK) as pilot:
+        screen = await open_file(pilot, person_id)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press(*"Vino a preguntar por la escuela", "ctrl+s")
+        await settle(pilot)
+        assert screen.query_one(TabbedContent).active == "tab-timeline"
+        timeline = screen.query_one("#timeline", RecordTable)
+        assert app.focused is timeline
+        assert (timeline.cursor_key or "").startswith("note:")

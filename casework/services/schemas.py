@@ -70,6 +70,37 @@ OptText = Annotated[str | None, BeforeValidator(_blank_to_none)]
 Text = Annotated[str, BeforeValidator(_required_text)]
 
 
+def _clean_lines(value: Any) -> Any:
+    """A note typed over several lines: spaces tidied within each line, its line breaks
+    kept (one blank line between paragraphs at most)."""
+    if not isinstance(value, str):
+        return value
+    out: list[str] = []
+    for line in _no_nul(value).splitlines():
+        line = clean_spaces(line)
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip("\n")
+
+
+def _required_lines(value: Any) -> Any:
+    value = _clean_lines(value)
+    if value == "":
+        raise PydanticCustomError("required", "required")
+    return value
+
+
+LinesText = Annotated[str, BeforeValidator(_required_lines)]
+"""Required text from a multi-line field (a note): line breaks are kept."""
+
+
+def _lines_or_none(value: Any) -> Any:
+    return _clean_lines(value) or None
+
+
+OptLinesText = Annotated[str | None, BeforeValidator(_lines_or_none)]
+
+
 def _country(value: str | None) -> str | None:
     if value is None:
         return None
@@ -337,7 +368,7 @@ class PersonEditIn(Input):
 class ContactIn(Input):
     reasons: tuple[ReasonKey, ...] = ()
     channel: ChannelKey = "desk"
-    note: OptText = None
+    note: OptLinesText = None
     interpreter_language: LanguageCode | None = None
     occurred_at: dt.datetime | None = None
 
@@ -466,7 +497,7 @@ class ProgrammeIn(Input):
 
 
 class NoteIn(Input):
-    text: Text = Field(max_length=20_000)
+    text: LinesText = Field(max_length=20_000)
     case_id: uuid.UUID | None = None
 
 
