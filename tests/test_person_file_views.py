@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 import pytest
 from textual.geometry import Region
@@ -15,14 +16,23 @@ from textual.widgets import Input, Static, TabbedContent
 from casework import clock, refdata
 from casework.app import make_app
 from casework.db import Database
-from casework.screens.forms import CloseFollowUpModal, OwnPasswordModal
+from casework.screens.forms import (
+    CloseFollowUpModal,
+    FollowUpModal,
+    MoveReferralModal,
+    NoteModal,
+    OwnPasswordModal,
+    ReferralModal,
+    RescheduleModal,
+    StatusModal,
+)
 from casework.screens.guidance import GuidanceScreen
 from casework.screens.person import PersonScreen
 from casework.screens.person_modals import EntryViewerModal
-from casework.services import persons
+from casework.services import person_file, persons, referrals
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
-from casework.widgets import RecordTable
+from casework.widgets import FieldError, RecordTable
 from casework.widgets.wrapping import WrappingCheckbox
 
 from .factories import intake_data, schedule_follow_up
@@ -234,3 +244,56 @@ async def test_a_new_note_is_the_row_the_timeline_shows(
         timeline = screen.query_one("#timeline", RecordTable)
         assert app.focused is timeline
         assert (timeline.cursor_key or "").startswith("note:")
+
+
+def _dialogs(ctx: Context, person_id: uuid.UUID) -> dict[str, Any]:
+    referrals.create(
+        ctx, person_id, {"destination": "cesfam", "reason": "Inscripción", "consent_given": True}
+    )
+    schedule_follow_up(
+        ctx, person_id, {"due_on": clock.today() + dt.timedelta(days=4), "what": "Llamar"}
+    )
+    file = person_file.open_file(ctx, person_id)
+    referral, follow_up = file.referrals[0], file.follow_ups[0]
+    return {
+        "note": lambda: NoteModal(person_id),
+        "status": lambda: StatusModal(person_id, None),
+        "referral": lambda: ReferralModal(person_id),
+        "move referral": lambda: MoveReferralModal(referral),
+        "follow-up": lambda: FollowUpModal(person_id),
+        "close follow-up": lambda: CloseFollowUpModal(follow_up, "done"),
+        "postpone follow-up": lambda: RescheduleModal(follow_up),
+        "own password": OwnPasswordModal,
+    }
+
+
+async def test_every_dialog_of_the_file_shows_its_errors_inside_itself(
+    database: Database, ctx: Context, worker: WorkerOut
+) -> None:
+    """Ctrl+S on each dialog of the person file left empty (a contact may be saved empty):
+    a message is drawn inside the
+    box, above the last line; when it is a field's, the cursor is in that field."""
+    person_id = persons.register_intake(ctx, intake_data()).person_id
+    dialogs = _dialogs(ctx, person_id)
+    app = make_app(database)
+    async with app.run_test(size=DESK) as pilot:
+        await sign_in_as(pilot, "Daniela Fuentes")
+        for name, make in dialogs.items():
+            dialog = make()
+            app.push_screen(dialog)
+            await settle(pilot)
+            for field in dialog.query(Input):
+                field.value = ""
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.screen is dialog, name
+            shown = [w for w in dialog.query(FieldError) if w.display]
+            foot = dialog.query_one("#form-error", Static)
+            assert shown or str(foot.render()), name
+            for error in [*shown, foot]:
+                assert_shown_in_dialog(dialog, error)
+            if shown:
+                focused = app.focused
+                assert focused is not None and f"error-{focused.id}" == shown[0].id, name
+            dialog.dismiss(False)
+            await settle(pilot)

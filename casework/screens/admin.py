@@ -102,6 +102,7 @@ class AdminForm(FormModal):
         slot = self.query_one("#error-password_repeat", Static)
         slot.update(t("error.passwords_differ"))
         slot.display = True
+        self.focus_first_error()
         return False
 
 
