@@ -32,6 +32,7 @@ from casework.services.cases import CaseFlagsOut
 from casework.services.followups import FollowUpOut
 from casework.services.guidance import GuidanceOut
 from casework.services.person_file import PersonDetail, PersonFile, TimelineEntry
+from casework.services.referrals import ReferralOut
 from casework.widgets import (
     RecordTable,
     age_text,
@@ -287,6 +288,9 @@ class PersonScreen(CaseworkScreen):
                 self.land = (tab, str(record) if isinstance(record, uuid.UUID) else None)
             self.reload()
 
+        # A hint about the last key ("choose the follow-up…") would lie over the dialog's foot,
+        # where its messages show.
+        self.app.clear_notifications()
         self.app.push_screen(form, saved)
 
     def action_back(self) -> None:
@@ -455,6 +459,10 @@ class PersonScreen(CaseworkScreen):
         if self.opened:
             self.app.push_screen(AuditScreen(self.person_id))
 
+    def _view(self, viewer: EntryViewerModal) -> None:
+        self.app.clear_notifications()  # a hint lying over the text would hide it
+        self.app.push_screen(viewer)
+
     @on(RecordTable.RowSelected, "#timeline")
     def _read_entry(self, event: RecordTable.RowSelected) -> None:
         """Enter on a timeline row: the whole entry, wrapped, in a viewer (Esc closes)."""
@@ -468,6 +476,39 @@ class PersonScreen(CaseworkScreen):
             self.app.push_screen(
                 EntryViewerModal(f"{what} · {fmt_datetime(entry.at)}", who, detail or "—")
             )
+
+    @on(RecordTable.RowSelected, "#referrals")
+    def _read_referral(self, event: RecordTable.RowSelected) -> None:
+        """Enter on a referral: all of it (reason, outcome, each move and its note)."""
+        ref = next(
+            (
+                r
+                for r in (self.data.referrals if self.data else [])
+                if str(r.id) == event.row_key.value
+            ),
+            None,
+        )
+        if ref is not None:
+            title = f"{t('ui.tl.referral')} · {destination_name(ref.destination_key)}"
+            self._view(EntryViewerModal(title, "", referral_text(ref)))
+
+    @on(RecordTable.RowSelected, "#follow-ups")
+    def _read_follow_up(self, event: RecordTable.RowSelected) -> None:
+        """Enter on a follow-up: what to check, whole, and what came of it."""
+        found = next(
+            (
+                f
+                for f in (self.data.follow_ups if self.data else [])
+                if str(f.id) == event.row_key.value
+            ),
+            None,
+        )
+        if found is not None:
+            title = f"{t('ui.tl.follow_up')} · {fmt_date(found.due_on)} · {t('fu.' + found.status)}"
+            body = found.what + (
+                f"\n\n{t('ui.field.outcome')}: {found.outcome}" if found.outcome else ""
+            )
+            self._view(EntryViewerModal(title, "", body))
 
     @on(RecordTable.RowSelected, "#guidance")
     def _open_guidance(self, event: RecordTable.RowSelected) -> None:
@@ -515,6 +556,28 @@ def timeline_keys(entries: list[TimelineEntry]) -> list[str]:
         seen.add(key)
         keys.append(key)
     return keys
+
+
+def referral_text(ref: ReferralOut) -> str:
+    """A referral whole, for the viewer: its reason, where it stands, and each move."""
+    statuses = refdata.code_list("referral_statuses")
+    lines = [
+        f"{t('ui.col.status')}: {code_label(statuses, ref.status)}",
+        f"{t('ui.field.urgency')}: {t('ui.urgency.' + ref.urgency)}",
+        f"{t('ui.field.reason')}: {ref.reason}",
+    ]
+    if ref.outcome:
+        lines.append(
+            f"{t('ui.field.outcome')}: {code_label(refdata.REFERRAL_OUTCOMES, ref.outcome)}"
+        )
+    if ref.declined_by:
+        lines.append(f"{t('ui.field.declined_by')}: {t('ui.declined.' + ref.declined_by)}")
+    if ref.decline_reason:
+        lines.append(f"{t('ui.field.decline_reason')}: {ref.decline_reason}")
+    for ev in ref.events:
+        move = code_label(statuses, ev.to_status)
+        lines.append(f"\n{fmt_datetime(ev.at)}  {move}" + (f"\n{ev.note}" if ev.note else ""))
+    return "\n".join(lines)
 
 
 def guidance_row(g: GuidanceOut) -> tuple[str, str, str, str]:
