@@ -26,13 +26,13 @@ from casework.screens.forms import (
     RescheduleModal,
     StatusModal,
 )
-from casework.screens.guidance import GuidanceScreen
+from casework.screens.guidance import ChecklistScreen, GuidanceScreen
 from casework.screens.person import PersonScreen
 from casework.screens.person_modals import EntryViewerModal
-from casework.services import person_file, persons, referrals
+from casework.services import guidance, person_file, persons, referrals
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
-from casework.widgets import FieldError, RecordTable
+from casework.widgets import FieldError, RecordTable, item_text
 from casework.widgets.wrapping import WrappingCheckbox
 
 from .factories import intake_data, schedule_follow_up
@@ -297,3 +297,65 @@ async def test_every_dialog_of_the_file_shows_its_errors_inside_itself(
                 assert focused is not None and f"error-{focused.id}" == shown[0].id, name
             dialog.dismiss(False)
             await settle(pilot)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 50)])
+async def test_a_checklist_step_wraps_in_its_column(
+    database: Database, ctx: Context, worker: WorkerOut, size: tuple[int, int]
+) -> None:
+    person_id = persons.register_intake(ctx, intake_data()).person_id
+    guidance_id = guidance.start(ctx, person_id, {"route_id": "refuge"})
+    app = make_app(database)
+    async with app.run_test(size=size) as pilot:
+        await sign_in_as(pilot, "Daniela Fuentes")
+        app.push_screen(ChecklistScreen(guidance_id, person_id))
+        await settle(pilot)
+        await pilot.pause(0.1)
+        screen = app.screen
+        table = screen.query_one("#items", RecordTable)
+        assert table.row_count
+        current = screen.current
+        assert current is not None
+        texts = {i.item_key: item_text(current.route_id, i.item_key) for i in current.items}
+        key = table.cursor_key
+        assert key is not None
+        words = texts[key].split()
+        shown = rendered(table).split()
+        assert all(word in shown for word in words)  # the last word too
+        assert table.virtual_size.width <= table.size.width  # nothing off to the right
+        for deadlines in screen.query("#deadlines").results(RecordTable):
+            assert deadlines.virtual_size.width <= deadlines.size.width
+
+
+async def test_enter_on_a_follow_up_or_a_referral_reads_it_whole(
+    database: Database, ctx: Context, worker: WorkerOut
+) -> None:
+    person_id = persons.register_intake(ctx, intake_data()).person_id
+    what = "Llamar a la escuela por la matrícula de la niña y " * 3 + "pedir el certificado"
+    schedule_follow_up(ctx, person_id, {"due_on": clock.today(), "what": what})
+    referrals.create(
+        ctx,
+        person_id,
+        {"destination": "cesfam", "reason": "Inscripción en el CESFAM", "consent_given": True},
+    )
+    app = make_app(database)
+    async with app.run_test(size=DESK) as pilot:
+        screen = await open_file(pilot, person_id)
+        await pilot.press("d")  # the follow-ups tab
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, EntryViewerModal)
+        shown = " ".join(rendered(app.screen.query_one("#entry-text")).split())
+        assert what in shown
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("m")  # the referrals tab
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, EntryViewerModal)
+        assert "Inscripción en el CESFAM" in rendered(app.screen.query_one("#entry-text"))
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
