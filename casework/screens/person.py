@@ -165,15 +165,6 @@ class PersonScreen(CaseworkScreen):
         self.query_one("#timeline", RecordTable).add_columns(
             t("ui.col.when"), t("ui.col.what"), t("ui.col.detail"), t("ui.col.who")
         )
-        self.query_one("#referrals", RecordTable).add_columns(
-            t("ui.col.created"),
-            t("ui.col.destination"),
-            t("ui.col.status"),
-            t("ui.col.outcome"),
-        )
-        self.query_one("#follow-ups", RecordTable).add_columns(
-            t("ui.col.due"), t("ui.col.what"), t("ui.col.status")
-        )
         self.query_one("#guidance", RecordTable).add_columns(
             t("ui.col.created"), t("ui.col.route"), t("ui.col.application"), t("ui.col.progress")
         )
@@ -181,6 +172,7 @@ class PersonScreen(CaseworkScreen):
 
     def on_resize(self) -> None:
         self.set_class(self.size.width < 100, "-narrow")
+        self.call_after_refresh(self._fill_lists)
 
     def reload(self, first: bool = False) -> None:
         if not (first or self.opened):
@@ -228,35 +220,54 @@ class PersonScreen(CaseworkScreen):
         table.refill(
             zip(timeline_keys(data.timeline), map(timeline_row, data.timeline), strict=True)
         )
-        refs = self.query_one("#referrals", RecordTable)
-        refs.refill(
-            (
-                str(r.id),
-                (
-                    fmt_date(r.created_at.date()),
-                    destination_name(r.destination_key),
-                    code_label(refdata.code_list("referral_statuses"), r.status),
-                    code_label(refdata.REFERRAL_OUTCOMES, r.outcome),
-                ),
-            )
-            for r in data.referrals
-        )
-        fus = self.query_one("#follow-ups", RecordTable)
-        today = clock.today()
-        fus.refill(
-            (
-                str(f.id),
-                (
-                    Text(fmt_date(f.due_on), style="bold red" if f.overdue(today) else ""),
-                    f.what,
-                    t("fu." + f.status),
-                ),
-            )
-            for f in data.follow_ups
-        )
+        self._fill_lists()
         gtable = self.query_one("#guidance", RecordTable)
         gtable.refill((str(g.id), guidance_row(g)) for g in data.guidance)
         self._place()
+
+    def _fill_lists(self) -> None:
+        """Referrals and follow-ups, the destination and what to check wrapped in their
+        column so the status stays in view at 80 columns; refitted when shown or resized."""
+        data = self.data
+        if data is None:
+            return
+        statuses = refdata.code_list("referral_statuses")
+        self.query_one("#referrals", RecordTable).fill_wrapped(
+            (t("ui.col.created"), t("ui.col.destination"), t("ui.col.status"), t("ui.col.outcome")),
+            [
+                (
+                    str(r.id),
+                    (
+                        fmt_date(r.created_at.date()),
+                        Text(destination_name(r.destination_key)),
+                        code_label(statuses, r.status),
+                        code_label(refdata.REFERRAL_OUTCOMES, r.outcome),
+                    ),
+                )
+                for r in data.referrals
+            ],
+            wrap=1,
+        )
+        today = clock.today()
+        self.query_one("#follow-ups", RecordTable).fill_wrapped(
+            (t("ui.col.due"), t("ui.col.what"), t("ui.col.status")),
+            [
+                (
+                    str(f.id),
+                    (
+                        Text(fmt_date(f.due_on), style="bold red" if f.overdue(today) else ""),
+                        Text(f.what),
+                        t("fu." + f.status),
+                    ),
+                )
+                for f in data.follow_ups
+            ],
+            wrap=1,
+        )
+
+    @on(TabbedContent.TabActivated)
+    def _tab_shown(self) -> None:
+        self.call_after_refresh(self._fill_lists)
 
     def _place(self) -> None:
         """The tab and row the worker was on (rows are found by key, so a new row above
@@ -357,7 +368,7 @@ class PersonScreen(CaseworkScreen):
         if tabs.active != "tab-referrals":
             tabs.active = "tab-referrals"
             self.query_one("#referrals", RecordTable).focus()
-            self.notify(t("file.pick_referral"))
+            self._hint("file.pick_referral")
             return
         key = self._selected("referrals")
         ref = (
@@ -373,7 +384,7 @@ class PersonScreen(CaseworkScreen):
         if tabs.active != "tab-follow-ups":
             tabs.active = "tab-follow-ups"
             self.query_one("#follow-ups", RecordTable).focus()
-            self.notify(t("file.pick_follow_up"))
+            self._hint("file.pick_follow_up")
             return None
         key = self._selected("follow-ups")
         found = (
@@ -458,6 +469,11 @@ class PersonScreen(CaseworkScreen):
             return
         if self.opened:
             self.app.push_screen(AuditScreen(self.person_id))
+
+    def _hint(self, key: str) -> None:
+        """What the key just did needs a second press: say so, in place of an older hint."""
+        self.app.clear_notifications()
+        self.notify(t(key))
 
     def _view(self, viewer: EntryViewerModal) -> None:
         self.app.clear_notifications()  # a hint lying over the text would hide it

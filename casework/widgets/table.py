@@ -83,6 +83,8 @@ class RecordTable(DataTable[Any]):
         )
         # Two cells of padding in the wrapped column, two for the scroll bar.
         width = max(10, self.size.width - others - 4)
+        if not self.size.width and len(self.columns) == len(heads):
+            width = self._wrap_width  # hidden (another tab): fitted when shown again
         if width != self._wrap_width or len(self.columns) != len(heads):
             self._wrap_width = width
             key = self.cursor_key
