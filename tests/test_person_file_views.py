@@ -9,13 +9,15 @@ import uuid
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from textual.geometry import Region
 from textual.widget import Widget
-from textual.widgets import Input, Static, TabbedContent
+from textual.widgets import Checkbox, Input, Select, Static, TabbedContent
 
 from casework import clock, refdata
 from casework.app import make_app
 from casework.db import Database
+from casework.models import Note
 from casework.screens.forms import (
     CloseFollowUpModal,
     FollowUpModal,
@@ -359,3 +361,57 @@ async def test_enter_on_a_follow_up_or_a_referral_reads_it_whole(
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen
+
+
+async def test_a_new_referral_is_the_row_the_referrals_tab_shows(
+    database: Database, ctx: Context, worker: WorkerOut
+) -> None:
+    person_id = persons.register_intake(ctx, intake_data()).person_id
+    for reason in ("Inscripción en salud", "Control de niño sano"):
+        referrals.create(
+            ctx, person_id, {"destination": "cesfam", "reason": reason, "consent_given": True}
+        )
+    app = make_app(database)
+    async with app.run_test(size=DESK) as pilot:
+        screen = await open_file(pilot, person_id)
+        await pilot.press("m")  # the referrals tab; the cursor on the second one
+        await settle(pilot)
+        table = screen.query_one("#referrals", RecordTable)
+        await pilot.press("down")
+        before = table.cursor_key
+        await pilot.press("r")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ReferralModal)
+        dialog.query_one("#destination", Select).value = "cesfam"
+        dialog.query_one("#reason", Input).value = "Vacunas de la niña"
+        dialog.query_one("#consent", Checkbox).value = True
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.query_one(TabbedContent).active == "tab-referrals"
+        assert table.row_count == 3
+        assert table.cursor_key == str(dialog.saved) != before
+        assert app.focused is table
+
+
+async def test_a_note_typed_over_several_lines_keeps_them(
+    database: Database, ctx: Context, worker: WorkerOut
+) -> None:
+    person_id = persons.register_intake(ctx, intake_data()).person_id
+    app = make_app(database)
+    async with app.run_test(size=DESK) as pilot:
+        screen = await open_file(pilot, person_id)
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press(*"Trae  el pasaporte.", "enter", "enter", "enter", *"Vuelve el jueves.")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        await pilot.press("enter")  # the new note, under the cursor
+        await settle(pilot)
+        assert isinstance(app.screen, EntryViewerModal)
+        text = str(app.screen.query_one("#entry-text", Static).render())
+        assert text == "Trae el pasaporte.\n\nVuelve el jueves."
+    with database.read() as s:
+        assert s.scalar(sa.select(Note.text)) == "Trae el pasaporte.\n\nVuelve el jueves."
