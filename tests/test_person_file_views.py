@@ -415,3 +415,31 @@ async def test_a_note_typed_over_several_lines_keeps_them(
         assert text == "Trae el pasaporte.\n\nVuelve el jueves."
     with database.read() as s:
         assert s.scalar(sa.select(Note.text)) == "Trae el pasaporte.\n\nVuelve el jueves."
+
+
+async def test_a_note_longer_than_the_terminal_scrolls_inside_the_viewer(
+    database: Database, ctx: Context, worker: WorkerOut
+) -> None:
+    person_id = persons.register_intake(ctx, intake_data()).person_id
+    text = "\n".join(
+        f"Párrafo {n}: la persona cuenta cómo llegó y qué necesita." for n in range(60)
+    )
+    persons.add_note(ctx, person_id, {"text": text + "\nÚltima línea de la nota."})
+    app = make_app(database)
+    async with app.run_test(size=DESK) as pilot:
+        screen = await open_file(pilot, person_id)
+        assert screen.query_one("#timeline", RecordTable).move_to("note:")
+        await pilot.press("enter")
+        await settle(pilot)
+        viewer = app.screen
+        assert isinstance(viewer, EntryViewerModal)
+        scroll = viewer.query_one("#entry-scroll")
+        keys = viewer.query_one(".form-keys")
+        box = viewer.query_one("#entry-viewer").region
+        assert Region(0, 0, *DESK).contains_region(box)
+        assert box.contains_region(keys.region)  # how to scroll and close stays in view
+        assert scroll.max_scroll_y > 0
+        await pilot.press("end")
+        await settle(pilot)
+        assert scroll.scroll_y == scroll.max_scroll_y
+        assert "Última línea de la nota." in rendered(viewer.query_one("#entry-text"))
