@@ -187,26 +187,31 @@ def _name_fields() -> Query:
 
 
 def _name_reasons(words: list[str], person: Any) -> tuple[Matched, ...]:
+    """What each typed word matched in this person's names, at its best level; a word that
+    matches as well in two fields counts for the one not matched yet ("rosa ros" on Rosa
+    Rosales: a given name and a surname)."""
     given = set(tokens(person.given_names or "")) | set(tokens(person.social_name or ""))
     surnames = set(tokens(person.first_surname or "")) | set(tokens(person.second_surname or ""))
     out: list[Matched] = []
     for word in words:
-        best: tuple[int, Matched] | None = None
+        options: list[tuple[int, Matched]] = []
         for field, exact, near in (
             (given, Matched.NAME, Matched.NAME_NEAR),
             (surnames, Matched.SURNAME, Matched.SURNAME_NEAR),
         ):
             for tok in field:
                 if tok.startswith(word):
-                    level, code = (EXACT if tok == word else START), exact
+                    options.append((EXACT if tok == word else START, exact))
                 elif one_edit(word, tok):
-                    level, code = NEAR, near
-                else:
-                    continue
-                if best is None or level < best[0]:
-                    best = (level, code)
-        out.append(best[1] if best is not None else Matched.FORMER_NAME)
-    return tuple(dict.fromkeys(out))  # each code once, in the order of the words
+                    options.append((NEAR, near))
+        if not options:
+            out.append(Matched.FORMER_NAME)  # found under a record merged into this one
+            continue
+        level = min(lvl for lvl, _ in options)
+        codes = [code for lvl, code in options if lvl == level]
+        out.append(next((c for c in codes if c not in out), codes[0]))
+    order = list(Matched)
+    return tuple(sorted(set(out), key=order.index))  # given names first, then surnames
 
 
 # Numbers and dates -------------------------------------------------------------------------
