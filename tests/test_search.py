@@ -8,7 +8,6 @@ import datetime as dt
 import uuid
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from alembic import command
 

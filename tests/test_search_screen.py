@@ -42,7 +42,7 @@ async def _search(pilot: Any, typed: str) -> tuple[str, list[list[str]]]:
 
 async def test_the_search_screen_at_80x24(database: Database, worker: WorkerOut) -> None:
     ctx = Context(database, worker.id)
-    gonzalez = dict(phone="+56 9 8765 4321", birth_date=dt.date(1990, 3, 12))
+    gonzalez: dict[str, Any] = {"phone": "+56 9 8765 4321", "birth_date": dt.date(1990, 3, 12)}
     new_person(ctx, "Ana", "González", "Pérez", **gonzalez)
     new_person(ctx, "Ana", "Gonzales", None, phone=None, birth_date=dt.date(1991, 1, 1))
     new_person(ctx, "John", "Smith", None, phone=None, birth_date=dt.date(1985, 1, 2))
