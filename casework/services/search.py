@@ -27,10 +27,10 @@ from enum import StrEnum
 from typing import Any, TypeAlias
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from casework.matching.normalise import normalise_phone
-from casework.models import NameVariant, Person, PersonKey
+from casework.models import NameVariant, Person, PersonKey, PersonMerge
 from casework.models.enums import DatePrecision
 from casework.services.keys import DOC, NAME, NEAR_MIN, prefix_filter
 from casework.services.match_records import PREFIX
@@ -49,7 +49,7 @@ _DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 _PARTIAL_DATE = re.compile(r"^\d{1,2}[-/.](\d{1,2}([-/.]\d{0,3})?)?$")
 _LETTER = re.compile(r"[^\W\d_]")
 
-Query: TypeAlias = "sa.Select[*tuple[Any, ...]]"
+Query: TypeAlias = "sa.Select[*tuple[Any, ...]] | sa.CompoundSelect[*tuple[Any, ...]]"
 EXACT, START, NEAR = 0, 1, 2
 """How well a typed word matched a token (lower is better)."""
 
@@ -136,47 +136,49 @@ def near_tokens(session: Session, word: str) -> list[str]:
     return sorted(tok for tok in found if not tok.startswith(word) and one_edit(word, tok))
 
 
-def word_select(word: str, near: list[str]) -> Query:
-    """(person id, level) of the persons with a name token matching ``word``."""
-    start = sa.and_(PersonKey.key >= word, PersonKey.key < word + "\uffff")
-    found = sa.or_(start, PersonKey.key.in_(near)) if near else start
-    level = sa.case((PersonKey.key == word, EXACT), (start, START), else_=NEAR)
-    return (
-        sa.select(PersonKey.person_id.label("pid"), sa.func.min(level).label("lvl"))
-        .where(PersonKey.kind == NAME, found)
-        .group_by(PersonKey.person_id)
-    )
+def word_filter(word: str, tier: int, near: list[str]) -> sa.ColumnElement[bool]:
+    """person_key rows of a name token matching ``word`` at ``tier`` or better."""
+    if tier == EXACT:
+        return sa.and_(PersonKey.kind == NAME, PersonKey.key == word)
+    found = prefix_filter(NAME, word)
+    if tier == NEAR and near:
+        found = sa.or_(found, sa.and_(PersonKey.kind == NAME, PersonKey.key.in_(near)))
+    return found
 
 
-def names_select(words: list[str], nears: list[list[str]]) -> Query:
-    """(person id, total level) of the persons matching every word."""
-    subs = [word_select(w, n).subquery() for w, n in zip(words, nears, strict=True)]
-    first = subs[0]
-    stmt = sa.select(first.c.pid, sum((s.c.lvl for s in subs[1:]), first.c.lvl).label("total"))
-    source: Any = first
-    for sub in subs[1:]:
-        source = source.join(sub, sub.c.pid == first.c.pid)
-    return stmt.select_from(source)
+def names_select(words: list[str], tier: int, nears: list[list[str]]) -> Query:
+    """Ids of the persons with a name token for every word, each matching at ``tier`` or
+    better (the most selective word first)."""
+    selects = [
+        sa.select(PersonKey.person_id).where(word_filter(w, tier, n))
+        for w, n in zip(words, nears, strict=True)
+    ]
+    return selects[0] if len(selects) == 1 else sa.intersect(*selects)
 
 
 def _names(session: Session, words: list[str], limit: int) -> list[Hit]:
     # Longest word first: the most selective.
     words = sorted(set(words), key=lambda w: (-len(w), w))
     nears = [near_tokens(session, w) for w in words]
-    rows = _ranked(session, names_select(words, nears), limit)
-    if not rows:
+    tiers: list[list[Source]] = [
+        [(names_select(words, EXACT, nears), ())],
+        [(names_select(words, START, nears), ())],
+    ]
+    if any(nears):
+        tiers.append([(names_select(words, NEAR, nears), ())])
+    found = _collect(session, tiers, limit)
+    if not found:
         return []
-    shown = {r.id: r for r in session.execute(_name_fields().where(Person.id.in_(list(rows))))}
+    shown = {r.id: r for r in session.execute(_name_fields().where(Person.id.in_(list(found))))}
     hits: list[tuple[int, int, int, Hit]] = []
-    for order, (pid, row) in enumerate(rows.items()):
-        total = row.total
+    for order, (pid, (tier, _)) in enumerate(found.items()):
         matched = _name_reasons(words, shown[pid])
         fields = len({m for m in matched if m is not Matched.FORMER_NAME})
-        hits.append((total, -fields, order, Hit(pid, matched)))
+        hits.append((tier, -fields, order, Hit(pid, matched)))
     return [h for *_, h in sorted(hits, key=lambda x: x[:3])]
 
 
-def _name_fields() -> Query:
+def _name_fields() -> sa.Select[*tuple[Any, ...]]:
     return sa.select(
         Person.id,
         Person.given_names,
@@ -217,56 +219,32 @@ def _name_reasons(words: list[str], person: Any) -> tuple[Matched, ...]:
 # Numbers and dates -------------------------------------------------------------------------
 
 
-def number_select(text: str) -> Query:
-    """(person id, level, by document, by phone) for a typed number."""
+def _number(session: Session, text: str, limit: int) -> list[Hit]:
     compact = alnum_upper(text)
     if compact.startswith("CL") and compact[2:3].isdigit():
         compact = compact[2:]
-    docs = (
-        sa.select(
-            PersonKey.person_id.label("pid"),
-            sa.case((PersonKey.key == compact, EXACT), else_=START).label("lvl"),
-            sa.literal(1).label("doc"),
-            sa.literal(0).label("tel"),
-        )
-        .where(prefix_filter(DOC, compact))
-        .limit(CANDIDATES)
-        .subquery()
-    )
-    parts: list[Query] = [sa.select(docs)]
+    doc: tuple[Matched, ...] = (Matched.DOCUMENT,)
+    exact = [(_key_select(sa.and_(PersonKey.kind == DOC, PersonKey.key == compact)), doc)]
     digits = "".join(c for c in text if c.isdigit())
     if len(digits) >= PHONE_MIN and not _LETTER.search(text):
-        parts.append(
-            sa.select(
-                PersonKey.person_id.label("pid"),
-                sa.literal(EXACT).label("lvl"),
-                sa.literal(0).label("doc"),
-                sa.literal(1).label("tel"),
-            ).where(PersonKey.kind == PHONE_KIND, PersonKey.key == normalise_phone(digits))
-        )
-    union = (sa.union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
-    return sa.select(
-        union.c.pid,
-        sa.func.min(union.c.lvl).label("total"),
-        sa.func.max(union.c.doc).label("doc"),
-        sa.func.max(union.c.tel).label("tel"),
-    ).group_by(union.c.pid)
+        phone = normalise_phone(digits)
+        by_phone = sa.and_(PersonKey.kind == PHONE_KIND, PersonKey.key == phone)
+        exact.append((_key_select(by_phone), (Matched.PHONE,)))
+    start = sa.and_(prefix_filter(DOC, compact), PersonKey.key != compact)
+    found = _collect(session, [exact, [(_key_select(start), doc)]], limit)
+    return [Hit(pid, codes) for pid, (_, codes) in found.items()]
 
 
-def _number(session: Session, text: str, limit: int) -> list[Hit]:
-    hits = []
-    for pid, row in _ranked(session, number_select(text), limit).items():
-        codes = ((Matched.DOCUMENT,) if row.doc else ()) + ((Matched.PHONE,) if row.tel else ())
-        hits.append(Hit(pid, codes))
-    return hits
+def _key_select(condition: sa.ColumnElement[bool]) -> Query:
+    return sa.select(PersonKey.person_id).where(condition)
 
 
 def date_select(day: dt.date) -> Query:
-    """(person id, level) of the persons born on ``day`` (an exact birth date)."""
+    """Ids of the persons born on ``day`` (an exact birth date)."""
     lo, hi = sorted((day.day, day.month))
     key = f"{day.year:04d}{lo:02d}{hi:02d}"
     return (
-        sa.select(PersonKey.person_id.label("pid"), sa.literal(EXACT).label("total"))
+        sa.select(PersonKey.person_id)
         .join(Person, Person.id == PersonKey.person_id)
         .where(
             PersonKey.kind == DOB_KIND,
@@ -274,38 +252,54 @@ def date_select(day: dt.date) -> Query:
             Person.birth_date == day,
             Person.birth_date_precision == DatePrecision.EXACT.value,
         )
-        .limit(CANDIDATES)
     )
 
 
 def _date(session: Session, day: dt.date, limit: int) -> list[Hit]:
-    rows = _ranked(session, date_select(day), limit)
-    return [Hit(pid, (Matched.BIRTH_DATE,)) for pid in rows]
+    found = _collect(session, [[(date_select(day), (Matched.BIRTH_DATE,))]], limit)
+    return [Hit(pid, codes) for pid, (_, codes) in found.items()]
 
 
 # Ranking -----------------------------------------------------------------------------------
 
-
-def ranked_select(matches: Query, limit: int) -> Query:
-    """The live persons shown for ``matches`` (person id, total level, then any 0/1 flags),
-    best first: a merged record shows its survivor. Only the best CANDIDATES matches are
-    ranked."""
-    best = matches.order_by(sa.literal_column("total")).limit(CANDIDATES).subquery()
-    cols = list(best.c)
-    found = aliased(Person)
-    shown = aliased(Person)
-    total = sa.func.min(cols[1])
-    return (
-        sa.select(shown.id, total.label("total"), *(sa.func.max(c).label(c.name) for c in cols[2:]))
-        .select_from(best)
-        .join(found, found.id == cols[0])
-        .join(shown, shown.id == sa.func.coalesce(found.merged_into_id, found.id))
-        .where(shown.merged_into_id.is_(None))
-        .group_by(shown.id, shown.sort_name)
-        .order_by(total, shown.sort_name)
-        .limit(limit)
-    )
+Source = tuple[Query, tuple[Matched, ...]]
 
 
-def _ranked(session: Session, matches: Query, limit: int) -> dict[uuid.UUID, Any]:
-    return {r.id: r for r in session.execute(ranked_select(matches, limit))}
+def shown_select(
+    ids: Query, limit: int, *, merges: bool, exclude: list[uuid.UUID] | None = None
+) -> Query:
+    """(id, sort name) of the live persons shown for the ids of ``ids`` (at most CANDIDATES
+    of them), first by name: a record merged into another shows its survivor."""
+    matched = ids.limit(CANDIDATES).subquery()
+    wanted = sa.select(matched.c[0])
+    condition: sa.ColumnElement[bool] = Person.id.in_(wanted)
+    if merges:
+        survivors = sa.select(Person.merged_into_id).where(
+            Person.merged_into_id.is_not(None), Person.id.in_(wanted)
+        )
+        condition = sa.or_(condition, Person.id.in_(survivors))
+    stmt = sa.select(Person.id, Person.sort_name).where(condition, Person.merged_into_id.is_(None))
+    if exclude:
+        stmt = stmt.where(Person.id.not_in(exclude))
+    return stmt.order_by(Person.sort_name).limit(limit)
+
+
+def _collect(
+    session: Session, tiers: list[list[Source]], limit: int
+) -> dict[uuid.UUID, tuple[int, tuple[Matched, ...]]]:
+    """Persons found by each tier of sources (best tier first), up to ``limit``: each with
+    its tier and what its sources matched, in order of tier, then name. A later tier is
+    asked only while the page is not full, so a common name costs one indexed query."""
+    merges = session.scalar(sa.select(PersonMerge.id).limit(1)) is not None
+    found: dict[uuid.UUID, tuple[int, str, tuple[Matched, ...]]] = {}
+    for tier, sources in enumerate(tiers):
+        earlier = list(found)
+        for ids, codes in sources:
+            stmt = shown_select(ids, limit, merges=merges, exclude=earlier)
+            for pid, sort_name in session.execute(stmt):
+                _, _, had = found.get(pid, (tier, sort_name, ()))
+                found[pid] = (tier, sort_name, had + tuple(c for c in codes if c not in had))
+        if len(found) >= limit:
+            break
+    best = sorted(found.items(), key=lambda item: item[1][:2])[:limit]
+    return {pid: (tier, codes) for pid, (tier, _, codes) in best}
