@@ -90,6 +90,10 @@ def test_document_phone_and_birth_date(ctx: Context) -> None:
         assert _found(ctx, typed) == [(pid, ["document"])], typed
     for typed in ("+56 9 8765 4321", "987654321", "87654321", "9 8765 4321"):
         assert _found(ctx, typed) == [(pid, ["phone"])], typed
+    chilean = new_person(
+        ctx, "Rosa", "Pérez", documents=[{"type": "passport", "number": "CL7654321"}]
+    )
+    assert _found(ctx, "CL7654321") == [(chilean, ["document"])]  # a passport keeps its CL
     assert _found(ctx, "12-03-1990") == [(pid, ["birth_date"])]  # not 03-12 (a swap)
     assert _found(ctx, "3/12/1990") == [(other, ["birth_date"])]
     assert _found(ctx, "31-02-1990") == []

@@ -221,16 +221,17 @@ def _name_reasons(words: list[str], person: Any) -> tuple[Matched, ...]:
 
 def _number(session: Session, text: str, limit: int) -> list[Hit]:
     compact = alnum_upper(text)
+    typed = [compact]
     if compact.startswith("CL") and compact[2:3].isdigit():
-        compact = compact[2:]
+        typed.append(compact[2:])  # "CL 12.345.678-5"; a Chilean passport keeps its CL
     doc: tuple[Matched, ...] = (Matched.DOCUMENT,)
-    exact = [(_key_select(sa.and_(PersonKey.kind == DOC, PersonKey.key == compact)), doc)]
+    exact = [(_key_select(sa.and_(PersonKey.kind == DOC, PersonKey.key.in_(typed))), doc)]
     digits = "".join(c for c in text if c.isdigit())
     if len(digits) >= PHONE_MIN and not _LETTER.search(text):
         phone = normalise_phone(digits)
         by_phone = sa.and_(PersonKey.kind == PHONE_KIND, PersonKey.key == phone)
         exact.append((_key_select(by_phone), (Matched.PHONE,)))
-    start = sa.and_(prefix_filter(DOC, compact), PersonKey.key != compact)
+    start = sa.and_(sa.or_(*(prefix_filter(DOC, k) for k in typed)), PersonKey.key.not_in(typed))
     found = _collect(session, [exact, [(_key_select(start), doc)]], limit)
     return [Hit(pid, codes) for pid, (_, codes) in found.items()]
 
