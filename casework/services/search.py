@@ -22,8 +22,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, TypeAlias
 
 import sqlalchemy as sa
@@ -35,7 +37,7 @@ from casework.models.enums import DatePrecision
 from casework.services.keys import DOC, NAME, NEAR_MIN, prefix_filter
 from casework.services.match_records import PREFIX
 from casework.services.schemas import PersonSummary
-from casework.text import alnum_upper, one_edit, tokens
+from casework.text import alnum_upper, deletions, one_edit, tokens
 
 PHONE_KIND = PREFIX + "phone8"
 """The matcher's key of a phone's last eight digits (services/match_records.py), read here too."""
@@ -124,16 +126,25 @@ def find(session: Session, text: str, limit: int) -> list[Hit]:
 # Names ------------------------------------------------------------------------------------
 
 
-def near_tokens(session: Session, word: str) -> list[str]:
-    """Name tokens on record one letter away from ``word`` (not those starting with it,
-    which the prefix finds anyway)."""
-    if len(word) < NEAR_MIN:
-        return []
-    probes = {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
-    found = session.scalars(
-        sa.select(NameVariant.token).where(NameVariant.variant.in_(sorted(probes))).distinct()
-    )
-    return sorted(tok for tok in found if not tok.startswith(word) and one_edit(word, tok))
+def near_tokens(session: Session, words: list[str]) -> list[list[str]]:
+    """For each word, the name tokens on record one letter away (not those starting with
+    it, which the prefix finds anyway): one query for all the words."""
+    probes = {w: {w} | deletions(w) for w in words if len(w) >= NEAR_MIN}
+    if not probes:
+        return [[] for _ in words]
+    wanted = sorted(set().union(*probes.values()))
+    stmt = sa.select(NameVariant.variant, NameVariant.token).where(NameVariant.variant.in_(wanted))
+    pairs = session.connection().execute(stmt).all()
+    return [
+        sorted(
+            {
+                tok
+                for variant, tok in pairs
+                if variant in probes.get(w, ()) and not tok.startswith(w) and one_edit(w, tok)
+            }
+        )
+        for w in words
+    ]
 
 
 def word_filter(word: str, tier: int, near: list[str]) -> sa.ColumnElement[bool]:
@@ -159,17 +170,22 @@ def names_select(words: list[str], tier: int, nears: list[list[str]]) -> Query:
 def _names(session: Session, words: list[str], limit: int) -> list[Hit]:
     # Longest word first: the most selective.
     words = sorted(set(words), key=lambda w: (-len(w), w))
-    nears = [near_tokens(session, w) for w in words]
-    tiers: list[list[Source]] = [
-        [(names_select(words, EXACT, nears), ())],
-        [(names_select(words, START, nears), ())],
+    none: list[list[str]] = [[] for _ in words]
+
+    def near() -> list[Source]:  # asked only when the page is not full by then
+        nears = near_tokens(session, words)
+        return [(names_select(words, NEAR, nears), ())] if any(nears) else []
+
+    tiers: list[Tier] = [
+        [(names_select(words, EXACT, none), ())],
+        lambda: [(names_select(words, START, none), ())],
+        near,
     ]
-    if any(nears):
-        tiers.append([(names_select(words, NEAR, nears), ())])
     found = _collect(session, tiers, limit)
     if not found:
         return []
-    shown = {r.id: r for r in session.execute(_name_fields().where(Person.id.in_(list(found))))}
+    stmt = _name_fields().where(Person.id.in_(list(found)))
+    shown = {r.id: r for r in session.connection().execute(stmt)}
     hits: list[tuple[int, int, int, Hit]] = []
     for order, (pid, (tier, _)) in enumerate(found.items()):
         matched = _name_reasons(words, shown[pid])
@@ -188,12 +204,17 @@ def _name_fields() -> sa.Select[*tuple[Any, ...]]:
     )
 
 
+@lru_cache(maxsize=8192)
+def _token_set(text: str | None) -> frozenset[str]:
+    return frozenset(tokens(text or ""))
+
+
 def _name_reasons(words: list[str], person: Any) -> tuple[Matched, ...]:
     """What each typed word matched in this person's names, at its best level; a word that
     matches as well in two fields counts for the one not matched yet ("rosa ros" on Rosa
     Rosales: a given name and a surname)."""
-    given = set(tokens(person.given_names or "")) | set(tokens(person.social_name or ""))
-    surnames = set(tokens(person.first_surname or "")) | set(tokens(person.second_surname or ""))
+    given = _token_set(person.given_names) | _token_set(person.social_name)
+    surnames = _token_set(person.first_surname) | _token_set(person.second_surname)
     out: list[Matched] = []
     for word in words:
         options: list[tuple[int, Matched]] = []
@@ -201,11 +222,12 @@ def _name_reasons(words: list[str], person: Any) -> tuple[Matched, ...]:
             (given, Matched.NAME, Matched.NAME_NEAR),
             (surnames, Matched.SURNAME, Matched.SURNAME_NEAR),
         ):
-            for tok in field:
-                if tok.startswith(word):
-                    options.append((EXACT if tok == word else START, exact))
-                elif one_edit(word, tok):
-                    options.append((NEAR, near))
+            if word in field:
+                options.append((EXACT, exact))
+            elif any(tok.startswith(word) for tok in field):
+                options.append((START, exact))
+            elif len(word) >= NEAR_MIN and any(one_edit(word, tok) for tok in field):
+                options.append((NEAR, near))
         if not options:
             out.append(Matched.FORMER_NAME)  # found under a record merged into this one
             continue
@@ -264,6 +286,7 @@ def _date(session: Session, day: dt.date, limit: int) -> list[Hit]:
 # Ranking -----------------------------------------------------------------------------------
 
 Source = tuple[Query, tuple[Matched, ...]]
+Tier = list[Source] | Callable[[], list[Source]]
 
 
 def shown_select(
@@ -286,18 +309,19 @@ def shown_select(
 
 
 def _collect(
-    session: Session, tiers: list[list[Source]], limit: int
+    session: Session, tiers: Sequence[Tier], limit: int
 ) -> dict[uuid.UUID, tuple[int, tuple[Matched, ...]]]:
     """Persons found by each tier of sources (best tier first), up to ``limit``: each with
     its tier and what its sources matched, in order of tier, then name. A later tier is
     asked only while the page is not full, so a common name costs one indexed query."""
-    merges = session.scalar(sa.select(PersonMerge.id).limit(1)) is not None
+    conn = session.connection()  # Core: these are plain selects, no ORM objects
+    merges = conn.scalar(sa.select(PersonMerge.id).limit(1)) is not None
     found: dict[uuid.UUID, tuple[int, str, tuple[Matched, ...]]] = {}
     for tier, sources in enumerate(tiers):
         earlier = list(found)
-        for ids, codes in sources:
+        for ids, codes in sources() if callable(sources) else sources:
             stmt = shown_select(ids, limit, merges=merges, exclude=earlier)
-            for pid, sort_name in session.execute(stmt):
+            for pid, sort_name in conn.execute(stmt):
                 _, _, had = found.get(pid, (tier, sort_name, ()))
                 found[pid] = (tier, sort_name, had + tuple(c for c in codes if c not in had))
         if len(found) >= limit:
