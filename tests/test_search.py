@@ -17,7 +17,7 @@ from casework.models import NameVariant
 from casework.services import keys, persons, rights
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
-from casework.text import one_edit
+from casework.text import one_edit, tokens
 
 from .factories import intake_data, person_data
 
@@ -146,3 +146,34 @@ def _before_0013(db: Database) -> str:
     script = ScriptDirectory.from_config(db.alembic_config()).get_revision("0013")
     assert script is not None and isinstance(script.down_revision, str)
     return script.down_revision
+
+
+def test_the_demo_load_fills_the_typo_index_like_an_intake(database: Database) -> None:
+    """The demo writes person_key rows directly: its typo index is what keys.refresh would
+    have kept, and a surname one letter off finds its persons."""
+    from casework.models import Person, PersonKey
+    from casework.synthetic import demo
+
+    demo.generate(Context(database), 40, seed=3)
+    with database.read() as s:
+        names = set(s.scalars(sa.select(PersonKey.key).where(PersonKey.kind == keys.NAME)))
+        rows = {(r[0], r[1]) for r in s.execute(sa.select(NameVariant.variant, NameVariant.token))}
+        surname = s.scalar(
+            sa.select(Person.first_surname).where(sa.func.length(Person.first_surname) > 5)
+        )
+    assert rows == {(v, tok) for tok in names for v in keys.variants(tok)}
+    assert surname is not None
+    token = tokens(surname)[0]
+    typo = token[:-1] + ("a" if token[-1] != "a" else "e")
+    worker = Context(database, demo_worker(database))
+    found = persons.search_persons(worker, typo)
+    assert any("surname_near" in p.matched for p in found)
+
+
+def demo_worker(db: Database) -> uuid.UUID:
+    from casework.models import Worker
+
+    with db.read() as s:
+        wid = s.scalar(sa.select(Worker.id).where(Worker.username == "demo"))
+    assert wid is not None
+    return wid
