@@ -56,6 +56,7 @@ def test_names_any_order_accents_and_one_wrong_letter(ctx: Context) -> None:
     assert [pid for pid, _ in _found(ctx, "perez")] == [gonzalez, maria]  # then by surname
     assert _found(ctx, "maria perz") == [(maria, ["name", "surname_near"])]
     assert _found(ctx, "Gonzalessa") == []  # two letters away
+    assert persons.search_persons(ctx, "Gonzales", typos=False) == []  # naming one person
     assert _found(ctx, "Ama") == []  # short words: exact or start only
 
 
@@ -177,3 +178,11 @@ def demo_worker(db: Database) -> uuid.UUID:
         wid = s.scalar(sa.select(Worker.id).where(Worker.username == "demo"))
     assert wid is not None
     return wid
+
+
+def test_a_rights_request_names_one_person_without_forgiving_a_letter(ctx: Context) -> None:
+    """find_person names the person a request is for: Rondón is not Rendón."""
+    rondon = new_person(ctx, "Yesenia", "Rondón", phone=None)
+    new_person(ctx, "Yesenia", "Rendón", phone=None)
+    assert rights.find_person(ctx, "Yesenia Rondón") == rondon
+    assert len(persons.search_persons(ctx, "Yesenia Rondón")) == 2  # the search shows both

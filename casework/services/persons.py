@@ -583,12 +583,15 @@ def _summaries(session: Session, ids: list[uuid.UUID]) -> list[PersonSummary]:
     return out
 
 
-def search_persons(ctx: Context, text: str, limit: int = 30) -> list[SearchResult]:
+def search_persons(
+    ctx: Context, text: str, limit: int = 30, *, typos: bool = True
+) -> list[SearchResult]:
     """Search-as-you-type by names, document, phone or birth date (a signed-in worker),
-    best first, each saying what matched (services/search.py)."""
+    best first, each saying what matched (services/search.py); ``typos=False`` leaves out
+    names one letter away."""
     with ctx.db.read() as session:
         ctx.actor(session)
-        hits = search.find(session, text, limit)
+        hits = search.find(session, text, limit, typos=typos)
         found = _summaries(session, [h.person_id for h in hits])
         return [
             SearchResult(**p.model_dump(), matched=[str(m) for m in h.matched])

@@ -146,7 +146,7 @@ def find_person(ctx: Context, who: str) -> uuid.UUID:
         return uuid.UUID(text)
     except ValueError:
         pass
-    found = persons.search_persons(ctx, text, limit=PERSON_MATCHES)
+    found = persons.search_persons(ctx, text, limit=PERSON_MATCHES, typos=False)
     if not found:
         raise InvalidInput([FieldError("person_id", "not_found", {"what": text})])
     if len(found) > 1:

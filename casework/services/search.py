@@ -111,11 +111,13 @@ def reading(text: str) -> tuple[Reading, dt.date | None]:
     return Reading.NAMES, None
 
 
-def find(session: Session, text: str, limit: int) -> list[Hit]:
-    """Live persons for what was typed, best first, each with what matched."""
+def find(session: Session, text: str, limit: int, *, typos: bool = True) -> list[Hit]:
+    """Live persons for what was typed, best first, each with what matched. Without
+    ``typos`` a name word must be a name or the start of one (naming one person for the
+    record, where a letter off is another person)."""
     how, day = reading(text)
     if how is Reading.NAMES:
-        return _names(session, tokens(text), limit)
+        return _names(session, tokens(text), limit, typos=typos)
     if how is Reading.NUMBER:
         return _number(session, text, limit)
     if how is Reading.DATE and day is not None:
@@ -167,7 +169,7 @@ def names_select(words: list[str], tier: int, nears: list[list[str]]) -> Query:
     return selects[0] if len(selects) == 1 else sa.intersect(*selects)
 
 
-def _names(session: Session, words: list[str], limit: int) -> list[Hit]:
+def _names(session: Session, words: list[str], limit: int, *, typos: bool) -> list[Hit]:
     # Longest word first: the most selective.
     words = sorted(set(words), key=lambda w: (-len(w), w))
     none: list[list[str]] = [[] for _ in words]
@@ -179,8 +181,9 @@ def _names(session: Session, words: list[str], limit: int) -> list[Hit]:
     tiers: list[Tier] = [
         [(names_select(words, EXACT, none), ())],
         lambda: [(names_select(words, START, none), ())],
-        near,
     ]
+    if typos:
+        tiers.append(near)
     found = _collect(session, tiers, limit)
     if not found:
         return []
