@@ -32,3 +32,25 @@ def clean_spaces(text: str) -> str:
 def alnum_upper(text: str) -> str:
     """Only letters and digits, upper case: document numbers as people type them."""
     return _NOT_LETTER_OR_DIGIT.sub("", fold(text)).upper()
+
+
+def deletions(word: str) -> set[str]:
+    """The word with one letter left out, each way: "john" -> {"ohn", "jhn", "jon", "joh"}."""
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def one_edit(a: str, b: str) -> bool:
+    """True when ``b`` is ``a`` with one letter changed, added or left out, or two neighbouring
+    letters swapped ("jhon"/"john"); False when equal or further apart."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) < len(b):
+        return a[i:] == b[i + 1 :]
+    if a[i + 1 :] == b[i + 1 :]:
+        return True
+    return i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]

@@ -168,7 +168,8 @@ def test_opposite_merges_of_one_pair_at_once_leave_one_person(
             )
         assert pointers[survivor] is None and pointers[won[0].merged_id] == survivor
         found = [p.id for p in persons.search_persons(desk, f"Fusion{chr(97 + i)}")]
-        assert found == [survivor]  # reachable, and once
+        # reachable, and once; earlier rounds' Fusiona… follow, one letter away
+        assert found[0] == survivor and found.count(survivor) == 1
         assert (
             _count(
                 database,

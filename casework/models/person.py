@@ -242,3 +242,17 @@ class PersonKey(Base):
     def __mapper_args__(cls) -> dict[str, Any]:
         table = cls.__table__
         return {"primary_key": [table.c.person_id, table.c.kind, table.c.key]}
+
+
+class NameVariant(Base):
+    """The typo index of search (services/keys.py): every name token of person_key, and for
+    tokens of four letters or more each spelling with one letter left out (a SymSpell
+    deletion neighbourhood). A typed word finds the tokens one letter away through its own
+    variants. One row per (variant, token), shared by every person with that token, so
+    100,000 persons add only their distinct tokens' variants."""
+
+    __tablename__ = "name_variant"
+    __table_args__ = (sa.Index("ix_name_variant_token", "token"),)
+
+    variant: Mapped[str] = mapped_column(sa.String(120), primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(120), primary_key=True)

@@ -1,4 +1,5 @@
-"""Find a person: search-as-you-type by names, surnames or document number."""
+"""Find a person: search-as-you-type by names (one wrong letter forgiven), document, phone
+or birth date; each row says what matched (the rules are services/search.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from textual.worker import get_current_worker
 
 from casework.i18n import t
 from casework.screens.base import CaseworkScreen
-from casework.services import persons
-from casework.services.schemas import PersonSummary
+from casework.services import persons, search
+from casework.services.search import Reading, SearchResult
 from casework.widgets import PersonPicker
 
 LIMIT = 30
@@ -27,14 +28,14 @@ class SearchScreen(CaseworkScreen):
     def __init__(self, text: str = "") -> None:
         super().__init__()
         self.initial = text
-        self.results: list[PersonSummary] = []
+        self.results: list[SearchResult] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(t("ui.search.title"), classes="title")
-        yield Input(self.initial, placeholder=t("ui.search.placeholder"), id="query")
+        yield Input(self.initial, placeholder=t("search.placeholder"), id="query")
         yield Static(t("ui.search.hint"), id="status", classes="help-text")
-        yield PersonPicker(id="results")
+        yield PersonPicker(id="results", matched=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -63,14 +64,19 @@ class SearchScreen(CaseworkScreen):
             work, thread=True, exclusive=True, group="search", exit_on_error=False, name="search"
         )
 
-    def _show(self, text: str, found: list[PersonSummary]) -> None:
+    def _show(self, text: str, found: list[SearchResult]) -> None:
         if text != self.query_one("#query", Input).value:
             return  # an older answer arriving late
         self.results = found
         self.query_one("#results", PersonPicker).show(found)
         status = self.query_one("#status", Static)
+        how, _ = search.reading(text)
         if not text.strip():
             status.update(t("ui.search.hint"))
+        elif how is Reading.PARTIAL_DATE:
+            status.update(t("search.partial_date"))
+        elif how is Reading.BAD_DATE:
+            status.update(t("search.bad_date", text=text.strip()))
         elif not found:
             status.update(t("ui.search.none", text=text))
         elif len(found) >= LIMIT:

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from casework.matching.normalise import normalise_document
-from casework.models import Person, PersonKey, PersonMerge
+from casework.models import NameVariant, Person, PersonKey
 from casework.services.match_records import record_of, stored_keys
-from casework.text import alnum_upper, fold, tokens
+from casework.text import alnum_upper, deletions, fold, tokens
 
 NAME = "name"
 DOC = "doc"
 KEY_MAX = 120
-CANDIDATES = 2_000
-"""Matches looked at per search; past that the worker keeps typing to narrow it."""
+NEAR_MIN = 4
+"""Words of this many letters or more also find the names one letter away; shorter ones
+("ana", "luz") would find too many."""
+VOCABULARY_LOCK = 0x6E616D65  # "name": PostgreSQL advisory lock for name_variant changes
 
 
 def sort_name(first_surname: str, second_surname: str | None, given_names: str) -> str:
@@ -56,6 +57,7 @@ def doc_keys(type_key: str, number: str) -> set[str]:
 def refresh(session: Session, person: Person) -> None:
     """Recompute a person's keys inside the current transaction."""
     session.flush()
+    before = name_tokens(session, [person.id])
     session.execute(sa.delete(PersonKey).where(PersonKey.person_id == person.id))
     rows = person_keys(
         person.given_names,
@@ -81,6 +83,105 @@ def refresh(session: Session, person: Person) -> None:
         sa.insert(PersonKey),
         [{"person_id": person.id, "kind": kind, "key": key} for kind, key in sorted(rows)],
     )
+    now = {key for kind, key in rows if kind == NAME}
+    if before - now:
+        _vocabulary_lock(session, exclusive=True)  # first: never a shared lock raised later
+    add_vocabulary(session, now)
+    forget_unused(session, before - now)
+
+
+def variants(token: str) -> set[str]:
+    """A name token's rows in name_variant: itself, and its one-letter deletions."""
+    return {token} | (deletions(token) if len(token) >= NEAR_MIN else set())
+
+
+def name_tokens(session: Session, person_ids: Iterable[uuid.UUID]) -> set[str]:
+    """The name tokens these persons have in person_key now."""
+    return set(
+        session.scalars(
+            sa.select(PersonKey.key).where(
+                PersonKey.person_id.in_(list(person_ids)), PersonKey.kind == NAME
+            )
+        )
+    )
+
+
+def _vocabulary_lock(session: Session, *, exclusive: bool) -> None:
+    """On PostgreSQL, a desk adding tokens (shared) and one removing the last holder of a
+    token (exclusive, rare) do not interleave, so a token in use never loses its variants;
+    SQLite writes one transaction at a time anyway."""
+    if session.get_bind().dialect.name == "postgresql":
+        fn = sa.func.pg_advisory_xact_lock if exclusive else sa.func.pg_advisory_xact_lock_shared
+        session.execute(sa.select(fn(VOCABULARY_LOCK)))
+
+
+def add_vocabulary(session: Session, names: Iterable[str]) -> None:
+    """Give the typo index the tokens it does not have yet (each token is its own variant,
+    so one indexed look-up tells which are new). Two desks adding one token at once both
+    succeed: the rows are inserted in one order, and a row already there is skipped."""
+    wanted = sorted(set(names))
+    if not wanted:
+        return
+    _vocabulary_lock(session, exclusive=False)
+    known = set(
+        session.scalars(
+            sa.select(NameVariant.token).where(
+                NameVariant.variant.in_(wanted), NameVariant.token == NameVariant.variant
+            )
+        )
+    )
+    missing = [tok for tok in wanted if tok not in known]
+    if not missing:
+        return
+    rows = sorted({(v, tok) for tok in missing for v in variants(tok)})
+    insert_variants(session, rows)
+
+
+def insert_variants(session: Session, rows: list[tuple[str, str]]) -> None:
+    """Insert (variant, token) rows, skipping those already there (SQLite and PostgreSQL)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    postgres = session.get_bind().dialect.name == "postgresql"
+    for start in range(0, len(rows), 500):
+        chunk = [{"variant": v, "token": tok} for v, tok in rows[start : start + 500]]
+        if postgres:
+            session.execute(postgresql.insert(NameVariant).on_conflict_do_nothing(), chunk)
+        else:
+            session.execute(sqlite.insert(NameVariant).on_conflict_do_nothing(), chunk)
+
+
+def forget_unused(session: Session, names: Iterable[str]) -> None:
+    """Drop from the typo index the tokens no person has any more (an edit, an erasure): a
+    name erased from the records does not stay behind in the index."""
+    candidates = sorted(set(names))
+    if not candidates:
+        return
+    _vocabulary_lock(session, exclusive=True)
+    used = set(
+        session.scalars(
+            sa.select(PersonKey.key)
+            .where(PersonKey.kind == NAME, PersonKey.key.in_(candidates))
+            .distinct()
+        )
+    )
+    unused = [tok for tok in candidates if tok not in used]
+    if not unused:
+        return
+    session.execute(sa.delete(NameVariant).where(NameVariant.token.in_(unused)))
+
+
+def fill_vocabulary(conn: sa.Connection) -> int:
+    """Rebuild name_variant from every name token in person_key, for loads that write
+    person_key rows directly (the demo database). Returns the rows written."""
+    names = conn.scalars(sa.select(PersonKey.key).where(PersonKey.kind == NAME).distinct())
+    rows = sorted({(v, tok) for tok in names for v in variants(tok)})
+    conn.execute(sa.delete(NameVariant))
+    for start in range(0, len(rows), 5_000):
+        conn.execute(
+            sa.insert(NameVariant),
+            [{"variant": v, "token": tok} for v, tok in rows[start : start + 5_000]],
+        )
+    return len(rows)
 
 
 def prefix_filter(kind: str, prefix: str) -> sa.ColumnElement[bool]:
@@ -90,40 +191,3 @@ def prefix_filter(kind: str, prefix: str) -> sa.ColumnElement[bool]:
         PersonKey.key >= prefix,
         PersonKey.key < prefix + "\uffff",
     )
-
-
-def search_ids(session: Session, text: str, limit: int) -> list[uuid.UUID]:
-    """Ids of live persons whose name tokens start with every typed token, or whose
-    document starts with what was typed (RUN with or without dots and dash)."""
-    words = tokens(text)
-    if not words:
-        return []
-    selects: list[sa.Select[Any]] = []
-    compact = alnum_upper(text)
-    looks_like_doc = any(ch.isdigit() for ch in text)
-    if looks_like_doc:
-        if compact.startswith("CL") and compact[2:3].isdigit():
-            compact = compact[2:]
-        selects = [sa.select(PersonKey.person_id).where(prefix_filter(DOC, compact))]
-    else:
-        # Longest token first: it is the most selective.
-        for word in sorted(set(words), key=len, reverse=True):
-            selects.append(sa.select(PersonKey.person_id).where(prefix_filter(NAME, word)))
-    base = selects[0] if len(selects) == 1 else sa.intersect(*selects)
-    matched = base.limit(CANDIDATES).subquery()
-    wanted = sa.select(matched.c[0])
-    if session.scalar(sa.select(PersonMerge.id).limit(1)) is not None:
-        # A record merged into another is found under its old spelling and shows the survivor.
-        survivors = sa.select(Person.merged_into_id).where(
-            Person.merged_into_id.is_not(None), Person.id.in_(wanted)
-        )
-        condition = sa.or_(Person.id.in_(wanted), Person.id.in_(survivors))
-    else:
-        condition = Person.id.in_(wanted)
-    stmt = (
-        sa.select(Person.id)
-        .where(condition, Person.merged_into_id.is_(None))
-        .order_by(Person.sort_name)
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))

@@ -28,7 +28,7 @@ from casework.models import (
 )
 from casework.models.base import utcnow
 from casework.models.enums import CaseStatus, ContactKind, DatePrecision
-from casework.services import catalogue, gate, keys, locking
+from casework.services import catalogue, gate, keys, locking, search
 from casework.services.context import (
     Context,
     audit,
@@ -49,6 +49,7 @@ from casework.services.schemas import (
     PersonIn,
     PersonSummary,
 )
+from casework.services.search import SearchResult
 
 
 @dataclass(frozen=True)
@@ -582,11 +583,20 @@ def _summaries(session: Session, ids: list[uuid.UUID]) -> list[PersonSummary]:
     return out
 
 
-def search_persons(ctx: Context, text: str, limit: int = 30) -> list[PersonSummary]:
-    """Search-as-you-type by names, surnames or document number (a signed-in worker)."""
+def search_persons(
+    ctx: Context, text: str, limit: int = 30, *, typos: bool = True
+) -> list[SearchResult]:
+    """Search-as-you-type by names, document, phone or birth date (a signed-in worker),
+    best first, each saying what matched (services/search.py); ``typos=False`` leaves out
+    names one letter away."""
     with ctx.db.read() as session:
         ctx.actor(session)
-        return _summaries(session, keys.search_ids(session, text, limit))
+        hits = search.find(session, text, limit, typos=typos)
+        found = _summaries(session, [h.person_id for h in hits])
+        return [
+            SearchResult(**p.model_dump(), matched=[str(m) for m in h.matched])
+            for p, h in zip(found, hits, strict=True)
+        ]
 
 
 def recent_persons(ctx: Context, limit: int = 10) -> list[PersonSummary]:

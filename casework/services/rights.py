@@ -25,7 +25,7 @@ from casework.models import Base, IdentityDocument, Person, RightsRequest, Tombs
 from casework.models.base import utcnow
 from casework.models.security import RefusalGround, RequestStatus, RightKind
 from casework.private_files import private_dir, write_private
-from casework.services import catalogue, gate, locking, person_file, persons
+from casework.services import catalogue, gate, keys, locking, person_file, persons
 from casework.services.context import Context, audit, get_or_404, open_blocking, validate
 from casework.services.gate import AccessReason, Read, person_read
 from casework.services.schemas import (
@@ -146,7 +146,7 @@ def find_person(ctx: Context, who: str) -> uuid.UUID:
         return uuid.UUID(text)
     except ValueError:
         pass
-    found = persons.search_persons(ctx, text, limit=PERSON_MATCHES)
+    found = persons.search_persons(ctx, text, limit=PERSON_MATCHES, typos=False)
     if not found:
         raise InvalidInput([FieldError("person_id", "not_found", {"what": text})])
     if len(found) > 1:
@@ -888,6 +888,7 @@ def erase_person(session: Session, person_id: uuid.UUID) -> dict[str, Any]:
             )
         )
     }
+    names = keys.name_tokens(session, ids)  # the typo index forgets them below
     counts: dict[str, Any] = {}
     for table in reversed(Base.metadata.sorted_tables):
         if table is person_table:
@@ -906,6 +907,7 @@ def erase_person(session: Session, person_id: uuid.UUID) -> dict[str, Any]:
     session.expunge_all()
     counts["person"] = _rowcount(session, sa.delete(Person).where(Person.id.in_(ids)))
     counts["_persons"] = ids
+    keys.forget_unused(session, names)
     # A copy of an erased number waiting in the duplicate queue is its one live record now.
     locking.reclaim(session, numbers)
     return counts

@@ -411,6 +411,7 @@ def generate(
                 progress(produced, people)
         writer.close()
     with ctx.db.engine.begin() as conn:
+        keys.fill_vocabulary(conn)  # the typo index of the names just loaded
         conn.execute(
             sa.insert(AuditEvent),
             [

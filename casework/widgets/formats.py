@@ -158,3 +158,9 @@ def field_errors(exc: BaseException) -> dict[str, str]:
             name = "documents"
         out.setdefault(name, error.message())
     return out
+
+
+def matched_text(codes: Iterable[str]) -> str:
+    """What a search matched, as the worker reads it: ["name", "surname_near"] ->
+    "nombre, apellido ~1 letra"."""
+    return ", ".join(t(f"search.matched.{code}") for code in codes) or "—"

@@ -13,7 +13,14 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from casework.i18n import t
-from casework.widgets.formats import age_text, country_name, doc_text, fmt_date, fmt_datetime
+from casework.widgets.formats import (
+    age_text,
+    country_name,
+    doc_text,
+    fmt_date,
+    fmt_datetime,
+    matched_text,
+)
 from casework.widgets.table import RecordTable
 
 
@@ -30,9 +37,15 @@ class PersonPicker(RecordTable):
         def control(self) -> PersonPicker:
             return self.picker
 
+    def __init__(self, *, id: str | None = None, matched: bool = False) -> None:
+        super().__init__(id=id)
+        self.matched = matched
+        """Show what matched (``SearchResult.matched`` codes) beside the name."""
+
     def on_mount(self) -> None:
         self.add_columns(
             t("ui.col.person"),
+            *([t("search.col.matched")] if self.matched else []),
             t("ui.col.age"),
             t("ui.col.born"),
             t("ui.col.nationality"),
@@ -46,6 +59,7 @@ class PersonPicker(RecordTable):
         for p in found:
             self.add_row(
                 p.full_name,
+                *([matched_text(p.matched)] if self.matched else []),
                 age_text(p.birth_date),
                 fmt_date(p.birth_date),
                 country_name(p.nationality),
