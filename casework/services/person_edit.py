@@ -23,7 +23,7 @@ import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Any
 
 import sqlalchemy as sa
 from pydantic import Field, model_validator
@@ -141,7 +141,7 @@ class PersonEditSave(Input):
     household: tuple[HouseholdEditIn, ...] = ()
     grant_consents: tuple[ConsentIn, ...] = ()
     revoke_consents: tuple[uuid.UUID, ...] = ()
-    correction_reason: Annotated[OptText, Field(max_length=500)] = None
+    correction_reason: OptText = Field(default=None, max_length=500)
 
 
 # Outputs -----------------------------------------------------------------------------------

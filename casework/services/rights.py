@@ -326,6 +326,12 @@ def answered_with_files(kind: str) -> bool:
     return RightKind(kind) in (RightKind.ACCESS, RightKind.PORTABILITY)
 
 
+def answered_with_edit(kind: str) -> bool:
+    """A rectification is carried out through the person's edit form, whose save marks it
+    answered (services/person_edit.py ``save``, :func:`answer_rectification`)."""
+    return RightKind(kind) is RightKind.RECTIFICATION
+
+
 def answer(
     ctx: Context, request_id: uuid.UUID, data: AnswerIn | Mapping[str, Any]
 ) -> RightsRequestOut:
