@@ -311,3 +311,60 @@ def test_two_desks_editing_the_same_field_the_loser_sees_the_value_on_record(
             assert (
                 s.scalar(sa.select(sa.func.count()).select_from(PersonCorrection)) == i + 1
             )  # one correction per round: nothing doubled
+
+
+def test_corrections_are_erased_with_the_person(
+    ctx: Context, sup: Context, database: Database, person_id: uuid.UUID
+) -> None:
+    form = person_edit.form(ctx, person_id)
+    person_edit.save(ctx, person_id, {"person": _change(form, address="Calle Falsa 1")})
+    req = rights.register(
+        sup, {"person_id": person_id, "kind": "erasure", "identity_checked": True}
+    )
+    rights.erase(sup, req.id)
+    with database.read() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(PersonCorrection)) == 0
+
+
+def test_two_desks_giving_one_run_to_two_persons_at_once_one_wins_the_other_is_told_who(
+    ctx: Context, sup: Context, database: Database, person_id: uuid.UUID
+) -> None:
+    other = persons.register_intake(
+        ctx,
+        intake_data(
+            person_data(
+                given_names="Wilmer",
+                first_surname="Castillo",
+                documents=[{"type": "passport", "number": "VE5550001"}],
+            )
+        ),
+    ).person_id
+    names = {person_id: "Yesenia Carolina Rondón", other: "Wilmer Castillo"}
+    for i in range(ROUNDS):
+        run = _run(26100000 + i)
+
+        def desk(who: Context, pid: uuid.UUID, run: str = run) -> Any:
+            def read() -> None:
+                return None
+
+            def write(_: None) -> list[str]:
+                data = {"documents": [{"new": {"type": "run", "number": run}}]}
+                return person_edit.save(who, pid, {**data, "correction_reason": "RUN."}).fields
+
+            return read, write
+
+        results = race(desk(ctx, person_id), desk(sup, other))
+        refused = [r for r in results if isinstance(r, Exception)]
+        assert len(refused) == 1, results
+        won = next(
+            pid for pid, r in zip((person_id, other), results, strict=True) if r == ["documents"]
+        )
+        message = refused[0].message("es")  # type: ignore[attr-defined]
+        assert names[won] in message
+        with database.read() as s:
+            holders = s.scalars(
+                sa.select(IdentityDocument.person_id).where(
+                    IdentityDocument.number == run, IdentityDocument.live_key.is_not(None)
+                )
+            ).all()
+            assert holders == [won]
