@@ -39,6 +39,7 @@ from casework.widgets import (
     code_label,
     commune_name,
     country_name,
+    destination_name,
     error_slot,
     error_text,
     fmt_date,
@@ -148,134 +149,143 @@ class PersonEditModal(FormModal):
     def compose(self) -> ComposeResult:
         f = self.form
         title = "edit.title_rectification" if f.rights_request_id else "edit.title"
-        with VerticalScroll(classes="modal-box", id="person-edit"):
-            yield Static(t(title, name=f.full_name), classes="title")
-            if f.rights_request_id:
-                yield Static(t("edit.rectification_intro"), classes="help-text")
-            yield Static(t("edit.identity"), classes="section")
-            yield Static(t("edit.identity_hint"), classes="help-text")
-            for name in _IDENTITY_TEXT:
-                yield from self._text(name, t(f"ui.merge_field.{name}"))
-            yield from labelled(
-                t("ui.merge_field.sex"),
-                Select(
-                    [(t("sex.F"), "F"), (t("sex.M"), "M"), (t("sex.X"), "X")],
-                    value=f.values.get("sex") or Select.NULL,
-                    id="sex",
-                    compact=True,
-                    prompt="—",
-                ),
-                error="sex",
-            )
-            self.shown["sex"] = str(f.values.get("sex") or "")
-            birth = self._date_text(f.values.get("birth_date"))
-            self.shown["birth_date"] = birth
-            yield from labelled(
-                t("ui.merge_field.birth_date"),
-                DateInput(birth, id="birth_date"),
-                error="birth_date",
-            )
-            precision = f.values.get("birth_date_precision") or "unknown"
-            self.shown["birth_date_precision"] = precision
-            yield from labelled(
-                t("edit.precision"),
-                Select(
-                    [(t(f"edit.precision_{p}"), p) for p in ("exact", "month", "year", "unknown")],
-                    value=precision,
-                    allow_blank=False,
-                    id="birth_date_precision",
-                    compact=True,
-                ),
-                error="birth_date_precision",
-            )
-            countries = sorted(_name(c) for c in refdata.countries())
-            for name in ("nationality", "birth_country"):
-                code = f.values.get(name)
-                self.shown[name] = country_name(code) if code else ""
-                yield from labelled(
-                    t(f"ui.merge_field.{name}"),
-                    Input(
-                        self.shown[name],
-                        id=name,
-                        compact=True,
-                        suggester=SuggestFromList(countries, case_sensitive=False),
-                    ),
-                    error=name,
-                )
-            yield Static(t("edit.documents"), classes="section")
-            for i, d in enumerate(f.documents):
-                yield from self._document(str(i), d.type_key, d.number, d.expires_on)
-            yield Static(t("edit.document_new"), classes="help-text")
-            yield from self._document("new", "run", "", None)
-            yield from labelled(
-                t("edit.reason"),
-                Input(
-                    placeholder=t("edit.reason_placeholder"), id="correction_reason", compact=True
-                ),
-                error="correction_reason",
-            )
-            yield Static(t("edit.contact"), classes="section")
-            for name in _CONTACT_TEXT:
-                yield from self._text(name, t(f"ui.merge_field.{name}"))
-            communes = sorted(c.name for c in refdata.communes())
-            code = f.values.get("commune_code")
-            self.shown["commune_code"] = commune_name(code) if code else ""
-            yield from labelled(
-                t("ui.merge_field.commune_code"),
-                Input(
-                    self.shown["commune_code"],
-                    id="commune_code",
-                    compact=True,
-                    suggester=SuggestFromList(communes, case_sensitive=False),
-                ),
-                error="commune_code",
-            )
-            yield Static(t("edit.languages_section"), classes="section")
-            languages = [(_name(x), x.code) for x in refdata.languages()]
-            current = [*f.languages, "", ""]
-            for slot, code in (("primary_language", current[0]), ("other_language", current[1])):
-                yield from labelled(
-                    t(f"edit.{slot}"),
-                    Select(languages, value=code or Select.NULL, id=slot, compact=True, prompt="—"),
-                )
-            yield error_slot("languages")
-            yield Checkbox(
-                t("ui.field.interpreter"),
-                bool(f.values.get("interpreter_needed")),
-                id="interpreter_needed",
-                compact=True,
-            )
-            yield Static(t("edit.household"), classes="section")
-            for i, h in enumerate(f.household):
-                yield from self._household(str(i), h.relationship_key, h.name, h.related_name)
-            yield Static(t("edit.household_new"), classes="help-text")
-            yield from self._household("new", None, None, None)
-            yield Input(placeholder=t("edit.household_find"), id="household_find", compact=True)
-            yield PersonPicker(id="household_picker")
-            yield Static(t("edit.consents"), classes="section")
-            for i, c in enumerate(f.consents):
-                if c.live:
-                    yield Checkbox(
-                        t("edit.consent_revoke", what=t("consent." + c.purpose)),
-                        id=f"consent_revoke_{i}",
-                        compact=True,
-                    )
-            yield from labelled(
-                t("edit.consent_new"),
-                Select(
-                    [
-                        (t("consent.case_management"), "case_management"),
-                        (t("consent.statistics"), "statistics"),
-                    ],
-                    id="consent_new",
-                    compact=True,
-                    prompt="—",
-                ),
-                error="consents",
-            )
+        # The keys and the message stay below the scrolling fields (not docked over them:
+        # a field the cursor moves to is never hidden behind them).
+        with Vertical(classes="modal-box", id="person-edit-box"):
+            with VerticalScroll(id="person-edit"):
+                yield from self._fields(title)
             with Vertical(classes="form-foot"):
                 yield Static("", id="form-error", classes="error")
                 yield Static(t("edit.keys"), classes="help-text form-keys")
+
+    def _fields(self, title: str) -> ComposeResult:
+        f = self.form
+        yield Static(t(title, name=f.full_name), classes="title")
+        if f.rights_request_id:
+            yield Static(t("edit.rectification_intro"), classes="help-text")
+        yield Static(t("edit.identity"), classes="section")
+        yield Static(t("edit.identity_hint"), classes="help-text")
+        for name in _IDENTITY_TEXT:
+            yield from self._text(name, t(f"ui.merge_field.{name}"))
+        yield from labelled(
+            t("ui.merge_field.sex"),
+            Select(
+                [(t("sex.F"), "F"), (t("sex.M"), "M"), (t("sex.X"), "X")],
+                value=f.values.get("sex") or Select.NULL,
+                id="sex",
+                compact=True,
+                prompt="—",
+            ),
+            error="sex",
+        )
+        self.shown["sex"] = str(f.values.get("sex") or "")
+        birth = self._date_text(f.values.get("birth_date"))
+        self.shown["birth_date"] = birth
+        yield from labelled(
+            t("ui.merge_field.birth_date"),
+            DateInput(birth, id="birth_date"),
+            error="birth_date",
+        )
+        precision = f.values.get("birth_date_precision") or "unknown"
+        self.shown["birth_date_precision"] = precision
+        yield from labelled(
+            t("edit.precision"),
+            Select(
+                [(t(f"edit.precision_{p}"), p) for p in ("exact", "month", "year", "unknown")],
+                value=precision,
+                allow_blank=False,
+                id="birth_date_precision",
+                compact=True,
+            ),
+            error="birth_date_precision",
+        )
+        countries = sorted(_name(c) for c in refdata.countries())
+        for name in ("nationality", "birth_country"):
+            code = f.values.get(name)
+            self.shown[name] = country_name(code) if code else ""
+            yield from labelled(
+                t(f"ui.merge_field.{name}"),
+                Input(
+                    self.shown[name],
+                    id=name,
+                    compact=True,
+                    suggester=SuggestFromList(countries, case_sensitive=False),
+                ),
+                error=name,
+            )
+        yield Static(t("edit.documents"), classes="section")
+        for i, d in enumerate(f.documents):
+            yield from self._document(str(i), d.type_key, d.number, d.expires_on)
+        yield Static(t("edit.document_new"), classes="help-text")
+        yield from self._document("new", "run", "", None)
+        yield from labelled(
+            t("edit.reason"),
+            Input(placeholder=t("edit.reason_placeholder"), id="correction_reason", compact=True),
+            error="correction_reason",
+        )
+        yield Static(t("edit.contact"), classes="section")
+        for name in _CONTACT_TEXT:
+            yield from self._text(name, t(f"ui.merge_field.{name}"))
+        communes = sorted(c.name for c in refdata.communes())
+        code = f.values.get("commune_code")
+        self.shown["commune_code"] = commune_name(code) if code else ""
+        yield from labelled(
+            t("ui.merge_field.commune_code"),
+            Input(
+                self.shown["commune_code"],
+                id="commune_code",
+                compact=True,
+                suggester=SuggestFromList(communes, case_sensitive=False),
+            ),
+            error="commune_code",
+        )
+        yield Static(t("edit.languages_section"), classes="section")
+        languages = [(_name(x), x.code) for x in refdata.languages()]
+        current = [*f.languages, "", ""]
+        for slot, code in (("primary_language", current[0]), ("other_language", current[1])):
+            yield from labelled(
+                t(f"edit.{slot}"),
+                Select(languages, value=code or Select.NULL, id=slot, compact=True, prompt="—"),
+            )
+        yield error_slot("languages")
+        yield Checkbox(
+            t("ui.field.interpreter"),
+            bool(f.values.get("interpreter_needed")),
+            id="interpreter_needed",
+            compact=True,
+        )
+        yield Static(t("edit.household"), classes="section")
+        for i, h in enumerate(f.household):
+            yield from self._household(str(i), h.relationship_key, h.name, h.related_name)
+        yield Static(t("edit.household_new"), classes="help-text")
+        yield from self._household("new", None, None, None)
+        yield Input(placeholder=t("edit.household_find"), id="household_find", compact=True)
+        yield Static("", id="household_found", classes="help-text")
+        yield PersonPicker(id="household_picker")
+        yield Static(t("edit.consents"), classes="section")
+        for i, c in enumerate(f.consents):
+            if c.live:
+                what = t("consent." + c.purpose)
+                if c.destination_key:
+                    what = f"{what} {destination_name(c.destination_key)}"
+                yield Checkbox(
+                    t("edit.consent_revoke", what=what),
+                    id=f"consent_revoke_{i}",
+                    compact=True,
+                )
+        yield from labelled(
+            t("edit.consent_new"),
+            Select(
+                [
+                    (t("consent.case_management"), "case_management"),
+                    (t("consent.statistics"), "statistics"),
+                ],
+                id="consent_new",
+                compact=True,
+                prompt="—",
+            ),
+            error="consents",
+        )
 
     def _text(self, name: str, label: str) -> ComposeResult:
         value = self.form.values.get(name) or ""
@@ -334,6 +344,7 @@ class PersonEditModal(FormModal):
         picker = self.query_one("#household_picker", PersonPicker)
         if len(text.strip()) < 2:
             picker.display = False
+            self.query_one("#household_found", Static).update("")
             return
 
         def work() -> None:
@@ -352,6 +363,13 @@ class PersonEditModal(FormModal):
         picker = self.query_one("#household_picker", PersonPicker)
         picker.show(list(self._candidates.values()))
         picker.display = bool(self._candidates)
+        found_line = self.query_one("#household_found", Static)
+        if self._candidates:
+            found_line.update(t("edit.household_count", count=len(self._candidates)))
+        else:
+            found_line.update(t("edit.household_none", text=text))
+        if picker.display:
+            self.call_after_refresh(picker.scroll_visible, animate=False)
 
     @on(Input.Submitted, "#household_find")
     def _to_picker(self) -> None:
