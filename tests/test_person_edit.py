@@ -368,3 +368,55 @@ def test_two_desks_giving_one_run_to_two_persons_at_once_one_wins_the_other_is_t
                 )
             ).all()
             assert holders == [won]
+
+
+def test_an_approximate_birth_date_languages_and_interpreter_in_one_save(
+    ctx: Context, person_id: uuid.UUID
+) -> None:
+    form = person_edit.form(ctx, person_id)
+    result = person_edit.save(
+        ctx,
+        person_id,
+        {
+            "person": _change(
+                form, birth_date="1990-01-01", birth_date_precision="year", interpreter_needed=True
+            ),
+            "languages": {"base": form.languages, "new": ["ht", "es"]},
+            "correction_reason": "Solo recuerda el año.",
+        },
+    )
+    assert result.fields == [
+        "birth_date",
+        "birth_date_precision",
+        "interpreter_needed",
+        "languages",
+    ]
+    again = person_edit.form(ctx, person_id)
+    assert again.values["birth_date_precision"] == "year"
+    assert again.languages == ["ht", "es"]  # the primary first
+
+
+def test_consents_granted_and_revoked_from_the_form_revoked_once_when_two_desks_do_it(
+    ctx: Context, sup: Context, database: Database, person_id: uuid.UUID
+) -> None:
+    person_edit.save(ctx, person_id, {"grant_consents": [{"purpose": "statistics"}]})
+    [consent] = [c for c in person_edit.form(ctx, person_id).consents if c.purpose == "statistics"]
+    assert consent.live
+
+    def desk(who: Context) -> Any:
+        def write(_: None) -> list[str]:
+            return person_edit.save(who, person_id, {"revoke_consents": [str(consent.id)]}).fields
+
+        return (lambda: None), write
+
+    results = race(desk(ctx), desk(sup))
+    assert sorted(map(str, results)) == ["['consents']", "[]"]  # one revoked, one found it done
+    [after] = [c for c in person_edit.form(ctx, person_id).consents if c.id == consent.id]
+    assert not after.live
+    with database.read() as s:
+        revokes = s.scalar(
+            sa.select(sa.func.count()).where(
+                AuditEvent.action == "revoke", AuditEvent.entity_id == consent.id
+            )
+        )
+        assert revokes == 1
