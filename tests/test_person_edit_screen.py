@@ -294,3 +294,33 @@ async def test_another_desk_changed_the_same_field_the_form_says_what_is_on_reco
         assert isinstance(app.screen, PersonScreen)
     saved = _person(database, person_id)
     assert (saved.phone, saved.email) == ("+56922222222", "mine@example.org")
+
+
+async def test_a_household_member_added_with_a_bad_year_then_removed(
+    database: Database, ctx: Context, worker: WorkerOut, person_id: uuid.UUID
+) -> None:
+    app = make_app(database)
+    async with app.run_test(size=SIZE) as pilot:
+        modal = await open_form(pilot, app, worker, person_id)
+        modal.query_one("#hh_rel_new", Select).value = "child"
+        await type_into(pilot, modal, "hh_name_new", "Matias")
+        await type_into(pilot, modal, "hh_year_new", "15")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is modal
+        assert "cuatro dígitos" in error_beside(modal, "household_new")
+        assert modal.query_one("#hh_name_new", Input).value == "Matias"
+        await type_into(pilot, modal, "hh_year_new", "2015")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, PersonScreen)
+        assert "Matias (Hijo/a, 2015)" in identity(app)
+        await pilot.press("i")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, PersonEditModal)
+        modal.query_one("#hh_remove_0").focus()
+        await pilot.press("space", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, PersonScreen)
+        assert "Matias" not in identity(app)

@@ -256,9 +256,11 @@ class PersonEditModal(FormModal):
         )
         yield Static(t("edit.household"), classes="section")
         for i, h in enumerate(f.household):
-            yield from self._household(str(i), h.relationship_key, h.name, h.related_name)
+            yield from self._household(
+                str(i), h.relationship_key, h.name, h.related_name, h.birth_year
+            )
         yield Static(t("edit.household_new"), classes="help-text")
-        yield from self._household("new", None, None, None)
+        yield from self._household("new", None, None, None, None)
         yield Input(placeholder=t("edit.household_find"), id="household_find", compact=True)
         yield Static("", id="household_found", classes="help-text")
         yield PersonPicker(id="household_picker")
@@ -311,7 +313,12 @@ class PersonEditModal(FormModal):
         yield error_slot(f"doc_{row}")
 
     def _household(
-        self, row: str, relationship: str | None, name: str | None, linked: str | None
+        self,
+        row: str,
+        relationship: str | None,
+        name: str | None,
+        linked: str | None,
+        year: int | None,
     ) -> ComposeResult:
         if linked:
             yield Static(t("edit.household_linked", name=linked), classes="help-text")
@@ -323,6 +330,12 @@ class PersonEditModal(FormModal):
             compact=True,
         )
         yield Input(name or "", id=f"hh_name_{row}", placeholder=t("ui.field.name"), compact=True)
+        yield Input(
+            str(year) if year else "",
+            id=f"hh_year_{row}",
+            placeholder=t("ui.field.birth_year"),
+            compact=True,
+        )
         if row == "new":
             yield Static("", id="hh_link_new", classes="help-text")
         else:
@@ -458,7 +471,19 @@ class PersonEditModal(FormModal):
             self.sent_docs.append(f"doc_{row}")
         return docs
 
-    def _household_changes(self) -> list[dict[str, Any]]:
+    def _year(self, row: str) -> int | object | None:
+        """The birth year typed in a household row; ``BAD_DATE`` (and a message beside the
+        row) when it is not a year."""
+        text = self._typed(f"hh_year_{row}")
+        if not text:
+            return None
+        if not (text.isdigit() and len(text) == 4):
+            self.query_one(f"#error-household_{row}", FieldError).show(t("error.edit_bad_year"))
+            return BAD_DATE
+        return int(text)
+
+    def _household_changes(self) -> list[dict[str, Any]] | None:
+        """The household rows changed, added or removed; None when a year cannot be read."""
         out: list[dict[str, Any]] = []
         self.sent_household = []
         for i, h in enumerate(self.form.household):
@@ -469,17 +494,23 @@ class PersonEditModal(FormModal):
                 continue
             rel = self._select(f"hh_rel_{row}")
             name = self._typed(f"hh_name_{row}") or None
-            if rel != h.relationship_key or name != h.name:
-                new = {**h.base, "relationship": rel, "name": name}
+            year = self._year(row)
+            if year is BAD_DATE:
+                return None
+            if rel != h.relationship_key or name != h.name or year != h.birth_year:
+                new = {**h.base, "relationship": rel, "name": name, "birth_year": year}
                 out.append({"id": str(h.id), "base": h.base, "new": new})
                 self.sent_household.append(f"household_{row}")
         rel = self._select("hh_rel_new")
         name = self._typed("hh_name_new") or None
-        if rel or name or self.link is not None:
-            new = {"relationship": rel or "", "name": name}
+        year = self._year("new")
+        if year is BAD_DATE:
+            return None
+        if rel or name or year or self.link is not None:
+            added: dict[str, Any] = {"relationship": rel or "", "name": name, "birth_year": year}
             if self.link is not None:
-                new["related_person_id"] = str(self.link.id)
-            out.append({"new": new})
+                added["related_person_id"] = str(self.link.id)
+            out.append({"new": added})
             self.sent_household.append("household_new")
         return out
 
@@ -497,13 +528,14 @@ class PersonEditModal(FormModal):
             widget.display = False
         person = self._person_changes()
         documents = self._documents()
-        if person is None or documents is None:
-            self.query_one("#form-error", Static).update(t("error.bad_date"))
+        household = self._household_changes()
+        if person is None or documents is None or household is None:
+            self._scroll_to_error()
             return
         data: dict[str, Any] = {
             "person": person,
             "documents": documents,
-            "household": self._household_changes(),
+            "household": household,
             "correction_reason": self._typed("correction_reason") or None,
         }
         languages = self._languages()
