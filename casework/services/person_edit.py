@@ -711,7 +711,6 @@ def save(
             person_id=person.id,
             fields=fields,
             correction=str(correction.id),
-            **({"identity": True} if identity else {}),
             **details,
         )
         for action, doc_id in doc_acts:
