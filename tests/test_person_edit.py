@@ -420,3 +420,16 @@ def test_consents_granted_and_revoked_from_the_form_revoked_once_when_two_desks_
             )
         )
         assert revokes == 1
+
+
+def test_the_answer_to_an_access_request_holds_each_correction_before_and_after(
+    ctx: Context, sup: Context, person_id: uuid.UUID
+) -> None:
+    form = person_edit.form(ctx, person_id)
+    person_edit.save(ctx, person_id, {"person": _change(form, phone="922222222")})
+    req = rights.register(sup, {"person_id": person_id, "kind": "access", "identity_checked": True})
+    answer, _ = rights.answer_access(sup, req.id)
+    [corr] = answer["corrections"]
+    assert corr["changes"] == [
+        {"field": "phone", "before": "+56987654321", "after": "+56922222222"}
+    ]

@@ -356,6 +356,26 @@ def _household_of(session: Session, person_id: uuid.UUID) -> list[HouseholdLinkO
     ]
 
 
+def corrections_of(session: Session, person_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Every correction of the person's data with its values before and after and its
+    reason, oldest first: part of the answer to an access or portability request (the
+    caller has passed the read gate). The timeline shows only the fields' names."""
+    rows = session.scalars(
+        sa.select(PersonCorrection)
+        .where(PersonCorrection.person_id == person_id)
+        .order_by(PersonCorrection.at)
+    )
+    return [
+        {
+            "at": corr.at.isoformat(),
+            "changes": list(corr.changes),
+            "reason": corr.reason,
+            "rectification": corr.rights_request_id is not None,
+        }
+        for corr in rows
+    ]
+
+
 @person_read
 def timeline(
     ctx: Context, person_id: uuid.UUID, *, reason: AccessReason | str | None = None

@@ -485,6 +485,7 @@ def _access_document(
         whole = person_file.read_file(
             session, ctx, person_id, Read.RIGHTS_EXPORT, rights_request=request_id
         )
+        corrections = person_file.corrections_of(session, person_id)
     detail, timeline = whole.detail, whole.timeline
     document = {
         "format": "casework-person-file/1",
@@ -492,6 +493,7 @@ def _access_document(
         "request": {"id": str(request_id), "kind": kind},
         "person": _jsonable(detail.model_dump()),
         "timeline": _jsonable([e.model_dump() for e in timeline]),
+        "corrections": corrections,
         "recipients": sorted(
             {str(e.data.get("destination")) for e in timeline if e.kind == "referral"}
         ),
