@@ -49,6 +49,7 @@ from casework.services import (
     match_records,
     merge,
     panel,
+    person_edit,
     person_file,
     persons,
     referrals,
@@ -456,6 +457,12 @@ MATRIX: dict[str, Cell] = {
     ),
     "persons.update_person": Cell(
         GATED, lambda c, w, change: persons.update_person(c, w.person_id, change), _phone
+    ),
+    "person_edit.form": Cell(GATED, lambda c, w, _: person_edit.form(c, w.person_id)),
+    "person_edit.save": Cell(
+        GATED,
+        lambda c, w, change: person_edit.save(c, w.person_id, {"person": change}),
+        _phone,
     ),
     "persons.register_intake": Cell(
         SIGNED_IN,

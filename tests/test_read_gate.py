@@ -30,6 +30,7 @@ from casework.services import (
     gate,
     guidance,
     merge,
+    person_edit,
     person_file,
     persons,
     referrals,
@@ -291,6 +292,9 @@ SPECS: dict[str, Spec] = {
     ),
     "person_file.timeline": Spec(
         lambda c, w, _a, r: person_file.timeline(c, w.person_id, reason=r), what="timeline"
+    ),
+    "person_edit.form": Spec(
+        lambda c, w, _a, r: person_edit.form(c, w.person_id, reason=r), what="detail"
     ),
     "followups.for_person": Spec(
         lambda c, w, _a, r: followups.for_person(c, w.person_id, reason=r), what="follow_ups"

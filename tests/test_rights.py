@@ -181,6 +181,7 @@ def test_the_readable_answer_reads_like_a_letter_and_the_json_stays_complete(
         "request",
         "person",
         "timeline",
+        "corrections",
         "recipients",
         "purposes",
     }

@@ -4,6 +4,7 @@ from casework.models.audit import AuditEvent, PersonMerge, RequestLog
 from casework.models.base import Base
 from casework.models.case import Case, Contact, Note
 from casework.models.catalogue import LocalDestination
+from casework.models.correction import PersonCorrection
 from casework.models.dedupe import MatchPair
 from casework.models.followup import FollowUp
 from casework.models.guidance import Guidance, GuidanceItem
@@ -48,6 +49,7 @@ __all__ = [
     "Note",
     "PanelRelease",
     "Person",
+    "PersonCorrection",
     "PersonKey",
     "PersonLanguage",
     "PersonMerge",

@@ -89,6 +89,10 @@ def timeline_text(entry: TimelineEntry, sep: str = " · ") -> tuple[str, str]:
         )
     if kind == "note":
         return t("ui.tl.note"), d.get("text", "")
+    if kind == "correction":
+        from casework.screens.person_edit import correction_text
+
+        return correction_text(d)
     if kind == "consent":
         purpose = t("consent." + d.get("purpose", ""))
         dest = destination_name(d["destination"]) if d.get("destination") else ""
@@ -127,6 +131,7 @@ class PersonScreen(CaseworkScreen):
         ),
         Binding("x", "follow_up_missed", "key.follow_up_missed", id="follow-up-missed", show=False),
         Binding("v", "case_flags", "key.case_flags", id="case-flags"),
+        Binding("i", "edit_person", "key.edit_person", id="edit-person"),
         Binding("e", "rights_request", "key.person_rights", id="rights-request", show=False),
         Binding("a", "audit", "key.person_audit", id="person-audit", show=False),
     ]
@@ -460,6 +465,14 @@ class PersonScreen(CaseworkScreen):
 
         self.app.push_screen(NewRequestModal(self.person_id), saved)
 
+    def action_edit_person(self) -> None:
+        """Correct and complete the person's data (i): screens/person_edit.py."""
+        from casework.screens.person_edit import open_edit_form
+
+        if not self.opened or self._blocked():
+            return
+        open_edit_form(self, self.person_id, reason=self.reason, on_saved=self._after_save)
+
     def action_audit(self) -> None:
         """Who saw or changed this file (a), for supervisors and admins."""
         from casework.screens.audit import AuditScreen
@@ -616,16 +629,35 @@ def language_name(code: str) -> str:
 
 
 def identity_text(p: PersonDetail) -> Text:
-    lines: list[tuple[str, str]] = [
+    from casework.screens.person_edit import household_line, household_of_line
+
+    lines: list[tuple[str, str]] = []
+    if p.social_name:
+        # Ley 21.120: the person is addressed by their social name; documents keep the other.
+        lines.append((t("edit.social_name"), p.social_name))
+    lines += [
         (t("ui.field.age"), f"{age_text(p.birth_date)} ({fmt_date(p.birth_date)})"),
         (t("ui.field.sex"), t("sex." + p.sex) if p.sex else "—"),
         (t("ui.field.nationality"), country_name(p.nationality)),
         (t("ui.field.status"), code_label(refdata.MIGRATION_STATUSES, p.current_status)),
     ]
+    today = clock.today()
     for d in p.documents:
-        lines.append((t("ui.field.document"), doc_text(f"{d.type_key}:{d.number_norm}")))
+        shown = doc_text(f"{d.type_key}:{d.number_norm}")
+        if d.expires_on is not None:
+            key = "edit.document_expired" if d.expires_on < today else "edit.document_expires"
+            shown = t(key, document=shown, date=fmt_date(d.expires_on))
+        lines.append((t("ui.field.document"), shown))
     lines += [
         (t("ui.field.phone"), p.phone or "—"),
+    ]
+    if p.phone2:
+        lines.append((t("ui.field.phone"), p.phone2))
+    if p.email:
+        lines.append((t("edit.email"), p.email))
+    if p.address:
+        lines.append((t("edit.address"), p.address))
+    lines += [
         (t("ui.field.commune"), commune_name(p.commune_code)),
         (t("ui.field.languages"), ", ".join(language_name(c) for c in p.language_codes) or "—"),
     ]
@@ -634,10 +666,9 @@ def identity_text(p: PersonDetail) -> Text:
     if p.arrival_date:
         lines.append((t("ui.field.arrival"), fmt_date(p.arrival_date)))
     for h in p.household:
-        who = h.name or "—"
-        born = f", {h.birth_year}" if h.birth_year else ""
-        rel = code_label(refdata.RELATIONSHIPS, h.relationship_key)
-        lines.append((t("ui.field.household"), f"{who} ({rel}{born})"))
+        lines.append((t("ui.field.household"), household_line(h)))
+    for link in p.household_of:
+        lines.append((t("ui.field.household"), household_of_line(link)))
     for c in p.cases:
         flags = ", ".join(flag_name(f) for f in c.flags)
         lines.append(

@@ -456,6 +456,17 @@ class RightsScreen(CaseworkScreen):
         if not self._may_finish(request, "answer"):
             return
         name = self._person_name(request)
+        if rights.answered_with_edit(request.kind):
+            from casework.screens.person_edit import open_edit_form
+
+            def rectified(ok: bool | None) -> None:
+                if ok:
+                    self._finished(t("protection.rights.answered"))
+
+            open_edit_form(
+                self, request.person_id, rights_request_id=request.id, on_saved=rectified
+            )
+            return
         if rights.answered_with_files(request.kind):
             access = AnswerAccessModal(request, name)
 

@@ -169,8 +169,8 @@ def last_quarter() -> str:
 
 # The audit trail (F8) ------------------------------------------------------------------------
 
-PERSON_DETAILS: Final = ("into", "merged")
-"""Details of a trail row that hold the id of another person (a merge)."""
+PERSON_DETAILS: Final = ("into", "merged", "related_person")
+"""Details of a trail row that hold the id of another person (a merge, a household link)."""
 
 
 @dataclass(frozen=True)

@@ -395,6 +395,7 @@ NOT_PERSON_READS: Final[Mapping[str, str]] = {
     # Writes that return what they wrote.
     "persons.register_intake": _WRITE,
     "persons.update_person": _WRITE + ": the names of the fields changed",
+    "person_edit.save": _WRITE + ": the names of the fields changed",
     "merge.merge": _WRITE,
     "retention.keep": _WRITE + ": the date kept until",
     "retention.anonymise": _WRITE,

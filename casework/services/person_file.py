@@ -22,9 +22,11 @@ from casework.models import (
     Contact,
     FollowUp,
     Guidance,
+    HouseholdMember,
     MigrationStatusRecord,
     Note,
     Person,
+    PersonCorrection,
     Programme,
     Referral,
     ReferralEvent,
@@ -78,6 +80,41 @@ class HouseholdOut(Output):
     birth_year: int | None
     sex: str | None
     lives_abroad: bool
+    related_name: str | None = None
+    """The linked person's name (a household member on record)."""
+
+
+INVERSE_RELATIONSHIP: dict[str, str] = {
+    "spouse": "spouse",
+    "civil_partner": "civil_partner",
+    "partner": "partner",
+    "child": "parent",
+    "parent": "child",
+    "sibling": "sibling",
+    "grandchild": "grandparent",
+    "grandparent": "grandchild",
+    "parent_in_law": "child_in_law",
+    "child_in_law": "parent_in_law",
+    "uncle_aunt": "nephew_niece",
+    "nephew_niece": "uncle_aunt",
+    "cousin": "cousin",
+    "other_relative": "other_relative",
+    "non_relative": "non_relative",
+}
+"""A household relationship seen from the linked member's file: A records B as "child",
+so B's file shows A as "parent". Keys without an inverse in the code list (head of
+household, stepchild, ward) show as "the household of A" (key None)."""
+
+
+class HouseholdLinkOut(Output):
+    """A person on record who counts this person in their household (the link back)."""
+
+    household_of: uuid.UUID
+    name: str
+    relationship_key: str
+    """This person's relationship as the other file recorded it."""
+    inverse_key: str | None
+    """The other person's relationship to this one (:data:`INVERSE_RELATIONSHIP`)."""
 
 
 class ConsentOut(Output):
@@ -125,6 +162,8 @@ class PersonDetail(PersonSummary):
     household: list[HouseholdOut]
     consents: list[ConsentOut]
     cases: list[CaseOut] = []
+    household_of: list[HouseholdLinkOut] = []
+    """Persons on record who linked this person as a member of their household."""
 
 
 class TimelineEntry(Output):
@@ -132,7 +171,8 @@ class TimelineEntry(Output):
 
     at: dt.datetime
     kind: str
-    """contact, status, guidance, referral, follow_up_due, follow_up_closed, note."""
+    """contact, status, guidance, referral, follow_up_due, follow_up_closed, note, consent,
+    correction."""
     ref_id: uuid.UUID
     worker_name: str = ""
     programme_name: str = ""
@@ -255,8 +295,11 @@ def _detail(session: Session, person: Person) -> PersonDetail:
         sa.select(sa.func.max(Contact.occurred_at)).where(Contact.person_id == person.id)
     )
     doc = person.documents[0] if person.documents else None
-    return PersonDetail.model_validate(person).model_copy(
+    detail = PersonDetail.model_validate(person)
+    return detail.model_copy(
         update={
+            "household": _household(session, detail.household),
+            "household_of": _household_of(session, person.id),
             "language_codes": [lang.code for lang in person.languages],
             "document": f"{doc.type_key}:{doc.number_norm}" if doc else None,
             "last_contact": last,
@@ -271,6 +314,66 @@ def _detail(session: Session, person: Person) -> PersonDetail:
             ],
         }
     )
+
+
+def _person_names(session: Session, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        sa.select(Person.id, Person.given_names, Person.first_surname, Person.social_name).where(
+            Person.id.in_(ids), Person.merged_into_id.is_(None)
+        )
+    ).all()
+    return {r.id: r.social_name or f"{r.given_names} {r.first_surname}" for r in rows}
+
+
+def _household(session: Session, rows: list[HouseholdOut]) -> list[HouseholdOut]:
+    names = _person_names(session, {h.related_person_id for h in rows if h.related_person_id})
+    return [
+        h.model_copy(update={"related_name": names.get(h.related_person_id)})
+        if h.related_person_id
+        else h
+        for h in rows
+    ]
+
+
+def _household_of(session: Session, person_id: uuid.UUID) -> list[HouseholdLinkOut]:
+    rows = session.execute(
+        sa.select(HouseholdMember.person_id, HouseholdMember.relationship_key).where(
+            HouseholdMember.related_person_id == person_id
+        )
+    ).all()
+    names = _person_names(session, {r.person_id for r in rows})
+    return [
+        HouseholdLinkOut(
+            household_of=r.person_id,
+            name=names[r.person_id],
+            relationship_key=r.relationship_key,
+            inverse_key=INVERSE_RELATIONSHIP.get(r.relationship_key),
+        )
+        for r in rows
+        if r.person_id in names
+    ]
+
+
+def corrections_of(session: Session, person_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Every correction of the person's data with its values before and after and its
+    reason, oldest first: part of the answer to an access or portability request (the
+    caller has passed the read gate). The timeline shows only the fields' names."""
+    rows = session.scalars(
+        sa.select(PersonCorrection)
+        .where(PersonCorrection.person_id == person_id)
+        .order_by(PersonCorrection.at)
+    )
+    return [
+        {
+            "at": corr.at.isoformat(),
+            "changes": list(corr.changes),
+            "reason": corr.reason,
+            "rectification": corr.rights_request_id is not None,
+        }
+        for corr in rows
+    ]
 
 
 @person_read
@@ -390,6 +493,17 @@ def _timeline(session: Session, person_id: uuid.UUID) -> list[TimelineEntry]:
             )
     for n in session.scalars(sa.select(Note).where(Note.person_id == person_id)):
         add(n.created_at, "note", n.id, n.worker_id, text=n.text)
+    for corr in session.scalars(
+        sa.select(PersonCorrection).where(PersonCorrection.person_id == person_id)
+    ):
+        add(
+            corr.at,
+            "correction",
+            corr.id,
+            corr.worker_id,
+            fields=list(corr.fields),
+            rectification=corr.rights_request_id is not None,
+        )
     for h in session.scalars(sa.select(Consent).where(Consent.person_id == person_id)):
         add(
             h.recorded_at,

@@ -326,6 +326,12 @@ def answered_with_files(kind: str) -> bool:
     return RightKind(kind) in (RightKind.ACCESS, RightKind.PORTABILITY)
 
 
+def answered_with_edit(kind: str) -> bool:
+    """A rectification is carried out through the person's edit form, whose save marks it
+    answered (services/person_edit.py ``save``, :func:`answer_rectification`)."""
+    return RightKind(kind) is RightKind.RECTIFICATION
+
+
 def answer(
     ctx: Context, request_id: uuid.UUID, data: AnswerIn | Mapping[str, Any]
 ) -> RightsRequestOut:
@@ -340,14 +346,41 @@ def answer(
             raise Conflict("answer_other_way", kind=kind.value)
         if kind is not RightKind.BLOCKING and not row.identity_checked:
             raise NotAllowed("identity_not_checked")
-        row.status = RequestStatus.ANSWERED.value
-        row.answer_note = answer_in.note
-        row.answer_sha256 = hashlib.sha256(answer_in.note.encode()).hexdigest()
-        row.answered_at = utcnow()
-        row.answered_by = worker.id
-        action = "lift_block" if kind is RightKind.BLOCKING else "answer"
-        audit(session, ctx, action, "rights_request", row.id, person_id=row.person_id)
+        _mark_answered(session, ctx, row, worker, answer_in.note)
         return RightsRequestOut.model_validate(row)
+
+
+def _mark_answered(
+    session: Session, ctx: Context, row: RightsRequest, worker: Worker, note: str
+) -> None:
+    row.status = RequestStatus.ANSWERED.value
+    row.answer_note = note
+    row.answer_sha256 = hashlib.sha256(note.encode()).hexdigest()
+    row.answered_at = utcnow()
+    row.answered_by = worker.id
+    action = "lift_block" if row.kind == RightKind.BLOCKING.value else "answer"
+    audit(session, ctx, action, "rights_request", row.id, person_id=row.person_id)
+
+
+def answer_rectification(
+    session: Session,
+    ctx: Context,
+    request_id: uuid.UUID,
+    person_id: uuid.UUID,
+    fields: list[str],
+) -> None:
+    """Inside the write that carried out a rectification (services/person_edit.py ``save``):
+    mark the open, identity-checked request of that person answered, the note naming the
+    fields corrected (the values stay in the correction row, not in the note)."""
+    row, worker = _handled(session, ctx, request_id)
+    if row.kind != RightKind.RECTIFICATION.value or row.person_id != person_id:
+        raise Conflict("answer_other_way", kind=row.kind)
+    if not row.identity_checked:
+        raise NotAllowed("identity_not_checked")
+    lang = _lang()
+    names = ", ".join(t(f"edit.field.{f}", lang=lang) for f in fields)
+    note = t("edit.rights_note", lang=lang, fields=names)
+    _mark_answered(session, ctx, row, worker, note)
 
 
 def lift_block(
@@ -452,6 +485,7 @@ def _access_document(
         whole = person_file.read_file(
             session, ctx, person_id, Read.RIGHTS_EXPORT, rights_request=request_id
         )
+        corrections = person_file.corrections_of(session, person_id)
     detail, timeline = whole.detail, whole.timeline
     document = {
         "format": "casework-person-file/1",
@@ -459,6 +493,7 @@ def _access_document(
         "request": {"id": str(request_id), "kind": kind},
         "person": _jsonable(detail.model_dump()),
         "timeline": _jsonable([e.model_dump() for e in timeline]),
+        "corrections": corrections,
         "recipients": sorted(
             {str(e.data.get("destination")) for e in timeline if e.kind == "referral"}
         ),

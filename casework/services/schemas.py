@@ -531,6 +531,7 @@ class DocumentOut(Output):
     number: str
     number_norm: str
     issuing_country: str | None
+    expires_on: dt.date | None = None
 
 
 class PersonSummary(Output):
