@@ -5,7 +5,7 @@ after, why, and the rectification request it carried out) is kept with the perso
 table, and erased with them (ON DELETE CASCADE). No existing row changes.
 
 Revision ID: 0016
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-07 11:00:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0012"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
