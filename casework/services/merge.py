@@ -159,7 +159,7 @@ MOVED_MODELS: tuple[Any, ...] = (
 
 PREVIEW_COUNTS = (
     "contact",
-    "case",
+    "case_file",
     "referral",
     "follow_up",
     "guidance",
@@ -561,8 +561,8 @@ def undo(ctx: Context, merge_id: uuid.UUID) -> UndoResult:
     rows, documents and claims, languages, import references, household links and records
     once merged into them), the survivor's fields go back to their values before the merge
     unless changed since, the pair goes back to the queue as pending, audited on both.
-    Rows added to the survivor after the merge stay with the survivor. Supervisors of
-    both persons only; an undone merge (or one erased since) is refused clearly."""
+    Rows added to the survivor after the merge stay with the survivor. A supervisor of
+    the survivor only; an undone merge (or one erased since) is refused clearly."""
     with ctx.db.write() as session:
         gate.supervision(session, ctx)
         queue_lock(session, exclusive=False)
@@ -587,7 +587,8 @@ def undo(ctx: Context, merge_id: uuid.UUID) -> UndoResult:
             raise MergeRefused("not_undoable")
         if survivor.merged_into_id is not None:
             raise MergeRefused("survivor_merged")
-        gate.supervise(session, ctx, survivor.id, merged.id)
+        # The merged record's cases are the survivor's now: its scope decides.
+        gate.supervise(session, ctx, survivor.id)
 
         moved_ids: dict[str, list[str]] = plan["moved_ids"]
         restored: dict[str, int] = {}

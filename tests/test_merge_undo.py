@@ -1,0 +1,162 @@
+"""Merge with care (#14 point 9), services: the preview the confirmation shows, and undo
+(everything back where it was, audited; undo twice says so; a desk worker is refused)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from casework.db import Database
+from casework.errors import NotAllowed
+from casework.models import (
+    AuditEvent,
+    Contact,
+    IdentityDocument,
+    MatchPair,
+    Note,
+    Person,
+    PersonMerge,
+    Referral,
+)
+from casework.services import merge, persons, referrals
+from casework.services.context import Context
+from casework.services.schemas import WorkerOut
+
+from .factories import intake_data, person_data
+
+
+def two_records(ctx: Context) -> tuple[uuid.UUID, uuid.UUID]:
+    """Yesenia twice: the second with another phone, a RUN, a note and a referral."""
+    keep = persons.register_intake(ctx, intake_data(person_data(phone=None))).person_id
+    other = persons.register_intake(
+        ctx,
+        intake_data(
+            person_data(
+                given_names="Yesenia",
+                first_surname="Rondon",
+                second_surname=None,
+                phone="+51 987 654 321",
+                documents=[{"type": "run", "number": "24.123.456-8"}],
+            ),
+            allow_duplicate_document=True,
+        ),
+    ).person_id
+    persons.add_note(ctx, other, {"text": "Nota del otro programa"})
+    referrals.create(
+        ctx, other, {"destination": "omil", "reason": "Trabajo", "consent_given": True}
+    )
+    return keep, other
+
+
+def _count(db: Database, model: Any, person_id: uuid.UUID) -> int:
+    with db.read() as s:
+        return int(
+            s.scalar(
+                sa.select(sa.func.count()).select_from(model).where(model.person_id == person_id)
+            )
+            or 0
+        )
+
+
+def _merge_id(db: Database, merged: uuid.UUID) -> uuid.UUID:
+    with db.read() as s:
+        return s.scalars(sa.select(PersonMerge.id).where(PersonMerge.merged_id == merged)).one()
+
+
+def test_preview_shows_kept_values_and_counts_and_writes_nothing(
+    ctx: Context, database: Database, supervisor: WorkerOut
+) -> None:
+    keep, other = two_records(ctx)
+    sup = Context(database, supervisor.id)
+    view = merge.preview(sup, keep, other, ["first_surname"])
+    assert view.survivor_name.startswith("Yesenia Carolina")
+    assert view.merged_name == "Yesenia Rondon"
+    kept = {f.name: f.kept for f in view.fields}
+    assert kept["first_surname"] == "merged"  # chosen
+    assert kept["phone"] == "merged"  # the survivor has none
+    assert kept["given_names"] == "survivor"
+    assert kept["birth_date"] == "same"
+    assert view.moves["contact"] == 1 and view.moves["note"] == 1
+    assert view.moves["referral"] == 1 and view.moves["identity_document"] == 1
+    assert list(view.moves) == list(merge.PREVIEW_COUNTS)
+    result = merge.merge(sup, keep, other, ["first_surname"])
+    # The preview said what the merge did.
+    for name, count in view.moves.items():
+        assert result.moved[name] == count, name
+    assert set(result.fields_from_merged) == {"first_surname", "phone"}
+
+
+def test_undo_puts_everything_back_and_audits(
+    ctx: Context, database: Database, supervisor: WorkerOut
+) -> None:
+    keep, other = two_records(ctx)
+    sup = Context(database, supervisor.id)
+    before_contacts = (_count(database, Contact, keep), _count(database, Contact, other))
+    merge.merge(sup, keep, other, ["first_surname"])
+    assert _count(database, Contact, other) == 0
+    # Something new on the survivor after the merge stays with the survivor.
+    persons.record_contact(ctx, keep, {"reasons": ["health"]})
+    [listed] = merge.recent(sup)
+    assert listed.undoable and listed.merged_id == other
+
+    result = merge.undo(sup, listed.id)
+
+    assert result.kept_newer == ()
+    assert set(result.fields_restored) == {"first_surname", "phone"}
+    assert (_count(database, Contact, keep), _count(database, Contact, other)) == (
+        before_contacts[0] + 1,
+        before_contacts[1],
+    )
+    assert _count(database, Note, other) == 1 and _count(database, Referral, other) == 1
+    assert _count(database, IdentityDocument, other) == 1
+    with database.read() as s:
+        survivor, merged = s.get(Person, keep), s.get(Person, other)
+        assert survivor is not None and merged is not None
+        assert merged.merged_into_id is None
+        assert survivor.first_surname == "Rondón" and survivor.phone is None
+        assert s.scalars(sa.select(PersonMerge)).all() == []
+        pair = s.scalars(sa.select(MatchPair)).one()
+        assert pair.status == "pending" and pair.decided_by is None
+        run = s.scalars(
+            sa.select(IdentityDocument).where(IdentityDocument.person_id == other)
+        ).one()
+        assert run.live_key == run.number_norm  # its number is claimed again
+        actions = s.execute(
+            sa.select(AuditEvent.person_id).where(AuditEvent.action == "merge_undo")
+        ).all()
+        assert sorted(p for (p,) in actions) == sorted([keep, other])
+    # Both are found on their own again.
+    assert [p.id for p in persons.search_persons(ctx, "24.123.456-8")] == [other]
+    # Undo twice: a clear message, nothing changed.
+    with pytest.raises(merge.MergeRefused) as twice:
+        merge.undo(sup, listed.id)
+    assert "ya fue deshecha" in twice.value.message()
+    # The pair can be merged again.
+    merge.merge(sup, keep, other)
+
+
+def test_undo_keeps_a_value_changed_since_and_says_so(
+    ctx: Context, database: Database, supervisor: WorkerOut
+) -> None:
+    keep, other = two_records(ctx)
+    sup = Context(database, supervisor.id)
+    merge.merge(sup, keep, other)
+    persons.update_person(ctx, keep, {"phone": {"base": "+51987654321", "new": "+56 9 1234 5678"}})
+    result = merge.undo(sup, _merge_id(database, other))
+    assert result.kept_newer == ("phone",)
+    with database.read() as s:
+        survivor = s.get(Person, keep)
+        assert survivor is not None and survivor.phone == "+56912345678"
+
+
+def test_a_desk_worker_cannot_undo(ctx: Context, database: Database, supervisor: WorkerOut) -> None:
+    keep, other = two_records(ctx)
+    merge.merge(Context(database, supervisor.id), keep, other)
+    with pytest.raises(NotAllowed):
+        merge.undo(ctx, _merge_id(database, other))
+    with database.read() as s:
+        merged = s.get(Person, other)
+        assert merged is not None and merged.merged_into_id == keep
