@@ -29,8 +29,8 @@ from .factories import intake_data, person_data
 
 
 def two_records(ctx: Context) -> tuple[uuid.UUID, uuid.UUID]:
-    """Yesenia twice: the second with another phone, a RUN, a note and a referral."""
-    keep = persons.register_intake(ctx, intake_data(person_data(phone=None))).person_id
+    """Yesenia twice: the second with another phone, a RUN, a note and a referral. The
+    survivor is registered last, so its case is the one a new contact goes to."""
     other = persons.register_intake(
         ctx,
         intake_data(
@@ -41,9 +41,9 @@ def two_records(ctx: Context) -> tuple[uuid.UUID, uuid.UUID]:
                 phone="+51 987 654 321",
                 documents=[{"type": "run", "number": "24.123.456-8"}],
             ),
-            allow_duplicate_document=True,
         ),
     ).person_id
+    keep = persons.register_intake(ctx, intake_data(person_data(phone=None))).person_id
     persons.add_note(ctx, other, {"text": "Nota del otro programa"})
     referrals.create(
         ctx, other, {"destination": "omil", "reason": "Trabajo", "consent_given": True}

@@ -556,12 +556,31 @@ def _ids(values: Iterable[str]) -> list[uuid.UUID]:
     return [uuid.UUID(v) for v in values]
 
 
+def _lock_for_undo(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Person]:
+    """Both persons locked in id order as ``lock_persons`` does, but FOR NO KEY UPDATE on
+    PostgreSQL: it still waits for a merge or an edit of either, and lets a desk add a row
+    that points at the survivor meanwhile (its foreign key check would otherwise deadlock
+    against the undo moving that desk's case)."""
+    out: dict[uuid.UUID, Person] = {}
+    for pid in sorted(set(ids)):
+        row = session.scalar(
+            sa.select(Person)
+            .where(Person.id == pid)
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
+        )
+        if row is not None:
+            out[pid] = row
+    return out
+
+
 def undo(ctx: Context, merge_id: uuid.UUID) -> UndoResult:
     """Undo a merge: the merged person is live again with everything that was theirs (the
     rows, documents and claims, languages, import references, household links and records
     once merged into them), the survivor's fields go back to their values before the merge
     unless changed since, the pair goes back to the queue as pending, audited on both.
-    Rows added to the survivor after the merge stay with the survivor. A supervisor of
+    Rows added to the survivor after the merge stay with the survivor, except those inside
+    a case that goes back (they go with their case). A supervisor of
     the survivor only; an undone merge (or one erased since) is refused clearly."""
     with ctx.db.write() as session:
         gate.supervision(session, ctx)
@@ -569,7 +588,7 @@ def undo(ctx: Context, merge_id: uuid.UUID) -> UndoResult:
         record = session.get(PersonMerge, merge_id)
         if record is None:
             raise MergeRefused("undone")
-        locked = lock_persons(session, [record.survivor_id, record.merged_id])
+        locked = _lock_for_undo(session, [record.survivor_id, record.merged_id])
         # Read again under the locks: a second undo sees the first one's.
         record = session.scalar(
             sa.select(PersonMerge)
@@ -580,13 +599,16 @@ def undo(ctx: Context, merge_id: uuid.UUID) -> UndoResult:
             raise MergeRefused("undone")
         survivor = locked.get(record.survivor_id)
         merged = locked.get(record.merged_id)
-        if survivor is None or merged is None or merged.merged_into_id != survivor.id:
+        if survivor is None or merged is None:
             raise MergeRefused("undone")
         plan: dict[str, Any] | None = (record.details or {}).get("undo")
         if plan is None:
             raise MergeRefused("not_undoable")
+        # Merged on since (its records, this one too, now point further): that merge first.
         if survivor.merged_into_id is not None:
             raise MergeRefused("survivor_merged")
+        if merged.merged_into_id != survivor.id:
+            raise MergeRefused("undone")
         # The merged record's cases are the survivor's now: its scope decides.
         gate.supervise(session, ctx, survivor.id)
 
@@ -597,13 +619,29 @@ def undo(ctx: Context, merge_id: uuid.UUID) -> UndoResult:
             ids = _ids(moved_ids.get(name, []))
             count = 0
             if ids:
+                # Locked and read again: a desk writing to one of them meanwhile goes first.
                 for row in session.scalars(
-                    sa.select(model).where(model.id.in_(ids), model.person_id == survivor.id)
+                    sa.select(model)
+                    .where(model.id.in_(ids), model.person_id == survivor.id)
+                    .with_for_update()
+                    .execution_options(populate_existing=True)
                 ):
                     row.person_id = merged.id
                     count += 1
             restored[name] = count
         session.flush()
+        # A row added on the survivor since, inside a case that goes back, goes with its case
+        # (a contact never hangs on another person's case).
+        cases = _ids(moved_ids.get(Case.__tablename__, []))
+        if cases:
+            for model in (Contact, Note, Guidance, Referral, FollowUp):
+                result = session.execute(
+                    sa.update(model)
+                    .where(model.case_id.in_(cases), model.person_id == survivor.id)
+                    .values(person_id=merged.id)
+                    .execution_options(synchronize_session=False)
+                )
+                restored[model.__tablename__] += int(result.rowcount or 0)  # type: ignore[attr-defined]
         for hid, related in plan["household_unlinked"]:
             session.execute(
                 sa.update(HouseholdMember)
