@@ -160,3 +160,29 @@ def test_a_desk_worker_cannot_undo(ctx: Context, database: Database, supervisor:
     with database.read() as s:
         merged = s.get(Person, other)
         assert merged is not None and merged.merged_into_id == keep
+
+
+def test_a_merge_erased_since_or_made_before_undo_existed_is_refused_clearly(
+    ctx: Context, database: Database, supervisor: WorkerOut
+) -> None:
+    from casework.services import rights
+
+    sup = Context(database, supervisor.id)
+    keep, other = two_records(ctx)
+    merge.merge(sup, keep, other)
+    mid = _merge_id(database, other)
+    with database.write() as s:  # as a merge recorded before this change: no undo plan
+        record = s.get(PersonMerge, mid)
+        assert record is not None
+        record.details = {k: v for k, v in record.details.items() if k != "undo"}
+    [listed] = merge.recent(sup)
+    assert not listed.undoable
+    with pytest.raises(merge.MergeRefused) as old:
+        merge.undo(sup, mid)
+    assert old.value.code == "not_undoable" and "antes de que" in old.value.message()
+    # Erased (rights.erase, retention.anonymise): both records and the merge are gone.
+    with database.write() as s:
+        rights.erase_person(s, keep)
+    with pytest.raises(merge.MergeRefused) as gone:
+        merge.undo(sup, mid)
+    assert gone.value.code == "undone" and "eliminadas" in gone.value.message()
