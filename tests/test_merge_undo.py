@@ -186,3 +186,32 @@ def test_a_merge_erased_since_or_made_before_undo_existed_is_refused_clearly(
     with pytest.raises(merge.MergeRefused) as gone:
         merge.undo(sup, mid)
     assert gone.value.code == "undone" and "eliminadas" in gone.value.message()
+
+
+def test_undoing_the_later_of_two_merges_gives_back_the_records_merged_before(
+    ctx: Context, database: Database, supervisor: WorkerOut
+) -> None:
+    """A into B, then B into C: undoing B-into-C gives B back, with A pointing at B again;
+    undoing A-into-B while B is merged into C says to undo that one first."""
+    sup = Context(database, supervisor.id)
+    a, b, c = (
+        persons.register_intake(
+            ctx, intake_data(person_data(given_names=f"Persona {n}", documents=[]))
+        ).person_id
+        for n in range(3)
+    )
+    persons.add_note(ctx, a, {"text": "De la ficha A"})
+    merge.merge(sup, b, a)
+    merge.merge(sup, c, b)
+    with pytest.raises(merge.MergeRefused) as first:
+        merge.undo(sup, _merge_id(database, a))
+    assert first.value.code == "survivor_merged"
+    merge.undo(sup, _merge_id(database, b))
+    with database.read() as s:
+        pointers = {p: s.get(Person, p).merged_into_id for p in (a, b, c)}  # type: ignore[union-attr]
+    assert pointers == {a: b, b: None, c: None}
+    assert _count(database, Note, b) == 1  # A's note had moved to B before C
+    merge.undo(sup, _merge_id(database, a))
+    assert _count(database, Note, a) == 1
+    with database.read() as s:
+        assert s.get(Person, a).merged_into_id is None  # type: ignore[union-attr]
