@@ -215,3 +215,29 @@ def test_undoing_the_later_of_two_merges_gives_back_the_records_merged_before(
     assert _count(database, Note, a) == 1
     with database.read() as s:
         assert s.get(Person, a).merged_into_id is None  # type: ignore[union-attr]
+
+
+def test_undo_gives_back_household_links_and_languages(
+    ctx: Context, database: Database, supervisor: WorkerOut
+) -> None:
+    """Two records listing each other as household: the merge folds the line; undo puts
+    it back, naming the other record again."""
+    from casework.models import HouseholdMember
+
+    first = persons.register_intake(ctx, intake_data()).person_id
+    line = {"relationship": "sibling", "name": "Yesenia", "related_person_id": str(first)}
+    second = persons.register_intake(
+        ctx,
+        intake_data(
+            person_data(documents=[{"type": "national_id", "number": "77665544"}], household=[line])
+        ),
+    ).person_id
+    sup = Context(database, supervisor.id)
+    merge.merge(sup, first, second)
+    with database.read() as s:
+        folded = s.scalars(sa.select(HouseholdMember)).one()
+        assert folded.person_id == first and folded.related_person_id is None
+    merge.undo(sup, _merge_id(database, second))
+    with database.read() as s:
+        back = s.scalars(sa.select(HouseholdMember)).one()
+        assert (back.person_id, back.related_person_id) == (second, first)
