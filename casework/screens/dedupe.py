@@ -125,6 +125,8 @@ class CompareScreen(CaseworkScreen):
         self.left: PersonDetail | None = None
         self.right: PersonDetail | None = None
         self.take: set[str] = set()
+        self.merging = False
+        """A merge is being confirmed or saved."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -195,24 +197,40 @@ class CompareScreen(CaseworkScreen):
         self._show_fields()
 
     def action_merge(self) -> None:
-        """Ask first: the confirmation shows both records, what stays and what moves."""
-        if self.left is None or self.right is None:
+        """Ask first: the confirmation shows both records, what stays and what moves. A
+        second Ctrl+S while one is asked or saved does nothing."""
+        if self.left is None or self.right is None or self.merging:
             return
         survivor, merged, take = self.left.id, self.right.id, sorted(self.take)
+        self.merging = True
+
+        def free(_: object = None) -> None:
+            self.merging = False
 
         def done(result: MergeResult) -> None:
+            free()
             self.notify(t("ui.dedupe.merged", moved=sum(result.moved.values())))
             self.app.pop_screen()
 
+        def failed(error: BaseException) -> None:
+            free()
+            self.notify(str(error), severity="error", timeout=8)
+
         def answered(yes: bool | None) -> None:
-            if yes:
-                self.notify(t("merge.confirm.merging"), timeout=3)
-                self.call_service(merge.merge, self.ctx, survivor, merged, take, on_done=done)
+            if not yes:
+                free()
+                return
+            self.notify(t("merge.confirm.merging"), timeout=3)
+            self.call_service(
+                merge.merge, self.ctx, survivor, merged, take, on_done=done, on_error=failed
+            )
 
         def shown(view: MergePreview) -> None:
             self.app.push_screen(MergeConfirmModal(view), answered)
 
-        self.call_service(merge.preview, self.ctx, survivor, merged, take, on_done=shown)
+        self.call_service(
+            merge.preview, self.ctx, survivor, merged, take, on_done=shown, on_error=failed
+        )
 
     def action_not_same(self) -> None:
         def done(_: object) -> None:
