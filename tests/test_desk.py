@@ -364,6 +364,8 @@ async def test_supervisor_merges_a_duplicate_side_by_side(
         await pilot.press("space")
         await pilot.press("ctrl+s")
         await settle(pilot)
+        await pilot.press("enter")  # the merge confirmation (tests/test_merge_screens.py)
+        await settle(pilot)
         assert isinstance(app.screen, DedupeQueueScreen)
         with sqlite_only.read() as s:
             merged = s.get(Person, other)

@@ -33,7 +33,7 @@ from argon2 import PasswordHasher
 from casework import clock
 from casework.db import Database
 from casework.errors import CaseworkError, NotAllowed
-from casework.models import AuditEvent, Base, Case, MatchPair
+from casework.models import AuditEvent, Base, Case, MatchPair, PersonMerge
 from casework.services import (
     audit_log,
     auth,
@@ -209,6 +209,14 @@ def _pair(w: World) -> uuid.UUID:
         s.add(row)
         s.flush()
         return row.id
+
+
+def _merged(w: World) -> uuid.UUID:
+    """A merge of two fresh OFMIG persons, to undo."""
+    a, b = w.person()[0], w.person()[0]
+    merge.merge(w.sup, a, b)
+    with w.database.read() as s:
+        return s.scalars(sa.select(PersonMerge.id).where(PersonMerge.merged_id == b)).one()
 
 
 def _follow_up(w: World) -> uuid.UUID:
@@ -394,6 +402,13 @@ MATRIX: dict[str, Cell] = {
         lambda c, w, ab: merge.merge(c, *ab),
         lambda w: (w.person()[0], w.person()[0]),
     ),
+    "merge.preview": Cell(
+        SUPERVISES,
+        lambda c, w, ab: merge.preview(c, *ab),
+        lambda w: (w.person()[0], w.person()[0]),
+    ),
+    "merge.recent": Cell(SUPERVISORS, lambda c, w, _: merge.recent(c)),
+    "merge.undo": Cell(SUPERVISES, lambda c, w, mid: merge.undo(c, mid), _merged),
     # Set-up of an empty database: refused here whoever asks.
     "staff.first_run": Cell(
         STATE,

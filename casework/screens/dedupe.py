@@ -13,11 +13,12 @@ from textual.widgets import Footer, Header, Static
 from casework.i18n import current_language, t
 from casework.matching import describe
 from casework.screens.base import CaseworkScreen
+from casework.screens.merge_confirm import MergeConfirmModal, RecentMergesScreen, field_text
 from casework.services import duplicate_queue, merge
 from casework.services.duplicate_queue import QueuedPair
-from casework.services.merge import MERGE_FIELDS, Comparison, MergeResult
+from casework.services.merge import MERGE_FIELDS, Comparison, MergePreview, MergeResult
 from casework.services.person_file import PersonDetail
-from casework.widgets import RecordTable, commune_name, country_name, fmt_date
+from casework.widgets import RecordTable
 
 
 class DedupeQueueScreen(CaseworkScreen):
@@ -25,6 +26,7 @@ class DedupeQueueScreen(CaseworkScreen):
         Binding("escape", "back", "key.back", id="back"),
         Binding("enter", "compare", "key.compare", id="compare"),
         Binding("s", "scan", "key.scan", id="scan"),
+        Binding("m", "recent_merges", "key.merge_recent", id="merge-recent"),
     ]
 
     def __init__(self) -> None:
@@ -94,25 +96,16 @@ class DedupeQueueScreen(CaseworkScreen):
             return
         self.app.push_screen(CompareScreen(self.pairs[table.cursor_row]))
 
+    def action_recent_merges(self) -> None:
+        self.app.push_screen(RecentMergesScreen())
+
     def action_back(self) -> None:
         self.app.pop_screen()
 
 
 def _value(p: PersonDetail, name: str) -> str:
     value: Any = getattr(p, name)
-    if value is None or value == "":
-        return "—"
-    if name in ("birth_date", "arrival_date"):
-        return fmt_date(value)
-    if name in ("nationality", "birth_country"):
-        return country_name(value)
-    if name == "commune_code":
-        return commune_name(value)
-    if name == "sex":
-        return t(f"sex.{value}")
-    if isinstance(value, bool):
-        return t("ui.yes") if value else t("ui.no")
-    return str(value)
+    return field_text(name, value)
 
 
 class CompareScreen(CaseworkScreen):
@@ -132,6 +125,8 @@ class CompareScreen(CaseworkScreen):
         self.left: PersonDetail | None = None
         self.right: PersonDetail | None = None
         self.take: set[str] = set()
+        self.merging = False
+        """A merge is being confirmed or saved."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -202,15 +197,39 @@ class CompareScreen(CaseworkScreen):
         self._show_fields()
 
     def action_merge(self) -> None:
-        if self.left is None or self.right is None:
+        """Ask first: the confirmation shows both records, what stays and what moves. A
+        second Ctrl+S while one is asked or saved does nothing."""
+        if self.left is None or self.right is None or self.merging:
             return
+        survivor, merged, take = self.left.id, self.right.id, sorted(self.take)
+        self.merging = True
+
+        def free(_: object = None) -> None:
+            self.merging = False
 
         def done(result: MergeResult) -> None:
+            free()
             self.notify(t("ui.dedupe.merged", moved=sum(result.moved.values())))
             self.app.pop_screen()
 
+        def failed(error: BaseException) -> None:
+            free()
+            self.notify(str(error), severity="error", timeout=8)
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                free()
+                return
+            self.notify(t("merge.confirm.merging"), timeout=3)
+            self.call_service(
+                merge.merge, self.ctx, survivor, merged, take, on_done=done, on_error=failed
+            )
+
+        def shown(view: MergePreview) -> None:
+            self.app.push_screen(MergeConfirmModal(view), answered)
+
         self.call_service(
-            merge.merge, self.ctx, self.left.id, self.right.id, sorted(self.take), on_done=done
+            merge.preview, self.ctx, survivor, merged, take, on_done=shown, on_error=failed
         )
 
     def action_not_same(self) -> None:

@@ -397,6 +397,9 @@ NOT_PERSON_READS: Final[Mapping[str, str]] = {
     "persons.update_person": _WRITE + ": the names of the fields changed",
     "person_edit.save": _WRITE + ": the names of the fields changed",
     "merge.merge": _WRITE,
+    "merge.undo": _WRITE + ": ids, counts and field names",
+    "merge.preview": "the merge's confirmation, right after merge.compare read both files "
+    "(duplicate_check views): the values the survivor keeps and counts, supervisors of both",
     "retention.keep": _WRITE + ": the date kept until",
     "retention.anonymise": _WRITE,
     "rights.register": _WRITE + ": the request registered",

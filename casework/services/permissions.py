@@ -84,3 +84,9 @@ def sees_rights_due(worker: HasRole | None) -> bool:
     """The day shows the rights requests falling due to those who handle them:
     supervisors."""
     return _role(worker) == Role.SUPERVISOR.value
+
+
+def may_undo_merge(worker: HasRole | None) -> bool:
+    """Undo a merge of two records (supervisors; services/merge.py ``undo`` decides for
+    the data: a supervisor of both persons)."""
+    return _role(worker) == Role.SUPERVISOR.value
