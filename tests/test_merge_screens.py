@@ -118,6 +118,10 @@ async def test_ctrl_s_asks_first_esc_merges_nothing_enter_merges(
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, MergeConfirmModal)
+        await pilot.press("ctrl+s")  # the key that opened it never confirms it
+        await settle(pilot)
+        assert isinstance(app.screen, MergeConfirmModal)
+        assert merged_into(database, goes) is None
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, DedupeQueueScreen)

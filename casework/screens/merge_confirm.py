@@ -68,7 +68,6 @@ class MergeConfirmModal(CaseworkModal[bool]):
 
     BINDINGS = [
         Binding("enter", "confirm", "key.merge_confirm", id="merge-confirm"),
-        Binding("ctrl+s", "confirm", "key.merge_confirm", show=False),
         Binding("escape", "cancel", "key.back", id="back"),
     ]
 
