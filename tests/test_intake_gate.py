@@ -55,7 +55,7 @@ def test_a_likely_match_refuses_the_intake_and_writes_nothing(
             persons.register_intake(ctx, intake_data(AGAIN), request_id=uuid.uuid4())
         assert [c.person.id for c in refused.value.candidates] == [first]
         assert refused.value.candidates[0].reasons  # why they match
-        assert "Nada se guardó" in refused.value.message()
+        assert "nada se guardó" in refused.value.message()
     assert _persons(database) == 1
     assert _count(database, sa.select(Contact.id)) == 1
 

@@ -278,18 +278,22 @@ def register_intake(
 
 
 def _validate_intake(data: IntakeIn | Mapping[str, Any]) -> IntakeIn:
-    """:class:`IntakeIn`, with "arrival before birth" placed on the arrival date (the
-    model's own check names the whole person)."""
+    """:class:`IntakeIn`, each error placed on the field the form shows it beside."""
     try:
         return validate(IntakeIn, data)
     except InvalidInput as exc:
-        exc.errors[:] = [
-            FieldError("person.arrival_date", e.code, e.params)
-            if e.code == "arrival_before_birth"
-            else e
-            for e in exc.errors
-        ]
+        exc.errors[:] = [_intake_field(e) for e in exc.errors]
         raise
+
+
+def _intake_field(error: FieldError) -> FieldError:
+    """Where the intake form shows an error: "arrival before birth" on the arrival date
+    (the model's check names the whole person), a household line's on the household."""
+    if error.code == "arrival_before_birth":
+        return FieldError("person.arrival_date", error.code, error.params)
+    if error.field.startswith("person.household."):
+        return FieldError("person.household", error.code, error.params)
+    return error
 
 
 def _probe(person: PersonIn) -> PersonRecord:
