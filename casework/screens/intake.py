@@ -629,9 +629,9 @@ class DuplicateGate(CaseworkModal[tuple[str, uuid.UUID | None] | None]):
     person anyway and records the pair(s) as not the same; Esc goes back to the form."""
 
     BINDINGS = [
-        Binding("enter", "open", "intake.key.open_existing", id="open-existing", priority=True),
-        Binding("o", "not_same", "intake.key.not_same", id="not-same"),
-        Binding("escape", "back", "intake.key.back", id="back"),
+        Binding("enter", "open", "key.intake_open_existing", id="open-existing", priority=True),
+        Binding("o", "not_same", "key.intake_not_same", id="not-same"),
+        Binding("escape", "back", "key.intake_back", id="back"),
     ]
 
     def __init__(self, found: list[Candidate]) -> None:
@@ -695,9 +695,9 @@ class DraftsModal(CaseworkModal[None]):
     Supr throws it away after asking; Esc goes back."""
 
     BINDINGS = [
-        Binding("enter", "resume", "intake.key.resume", id="resume", priority=True),
-        Binding("delete", "discard", "intake.key.discard", id="discard"),
-        Binding("escape", "back", "intake.key.back", id="back"),
+        Binding("enter", "resume", "key.intake_resume", id="resume", priority=True),
+        Binding("delete", "discard", "key.intake_discard", id="discard"),
+        Binding("escape", "back", "key.intake_back", id="back"),
     ]
 
     def compose(self) -> ComposeResult:

@@ -41,7 +41,7 @@ class TodayScreen(CaseworkScreen):
         Binding("x", "missed", "key.follow_up_missed", id="follow-up-missed"),
         Binding("p", "postpone", "key.follow_up_postpone", id="follow-up-postpone"),
         Binding("r", "refresh", "key.refresh", id="refresh"),
-        Binding("b", "drafts", "intake.key.drafts", id="intake-drafts"),
+        Binding("b", "drafts", "key.intake_drafts", id="intake-drafts", show=False),
     ]
 
     def __init__(self) -> None:
