@@ -162,6 +162,8 @@ async def test_ctrl_s_twice_on_a_likely_duplicate_creates_nothing(
         await pilot.press("escape")  # back to the form, as typed
         await settle(pilot)
         assert app.screen is intake
+        summary = intake.query_one(SummaryBar)
+        assert "Nada se guardó" in summary.message and visible(app, summary)
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, DuplicateGate)

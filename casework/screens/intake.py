@@ -536,6 +536,7 @@ class IntakeScreen(CaseworkScreen):
 
     def _gate_answered(self, answer: tuple[str, uuid.UUID | None] | None) -> None:
         if answer is None:  # back to the form, as typed
+            self.query_one(SummaryBar).show(t("intake.gate.back_summary"))
             return
         choice, person_id = answer
         if choice == "open" and person_id is not None:
