@@ -18,6 +18,7 @@ from casework.models import AuditEvent, Contact, MatchPair, Person
 from casework.services import duplicate_queue, persons
 from casework.services.candidates import LikelyDuplicate
 from casework.services.context import Context
+from casework.services.drafts import DraftBook
 from casework.services.schemas import WorkerOut
 
 from .factories import intake_data, person_data
@@ -158,3 +159,30 @@ def test_both_desks_declaring_not_the_same_at_once_each_save_once(
     assert won[0].person_id in {c.person.id for c in lost[0].candidates}
     assert _persons(database) == 2
     assert _count(database, sa.select(MatchPair.id)) == 1
+
+
+def test_a_household_birth_year_that_is_not_a_year_is_an_error_of_the_household(
+    ctx: Context, database: Database
+) -> None:
+    line = {"relationship": "child", "name": "Luis", "birth_year": "20a5"}
+    with pytest.raises(InvalidInput) as refused:
+        persons.register_intake(ctx, intake_data(person_data(household=[line])))
+    assert [(e.field, e.code) for e in refused.value.errors] == [
+        ("person.household", "not_a_number")
+    ]
+    assert _persons(database) == 0
+
+
+def test_a_draft_is_only_its_workers() -> None:
+    book = DraftBook()
+    daniela, pedro = uuid.uuid4(), uuid.uuid4()
+    first = book.start(daniela, form="ficha 1")
+    second = book.start(daniela, form="ficha 2")
+    assert [d.id for d in book.mine(daniela)] == [second.id, first.id]  # the latest first
+    assert book.mine(pedro) == [] and book.mine(None) == []
+    assert book.get(pedro, first.id) is None
+    assert book.discard(pedro, first.id) is None  # not theirs: kept
+    assert book.get(daniela, first.id) is first
+    assert book.discard(daniela, first.id) is first
+    assert [d.id for d in book.mine(daniela)] == [second.id]
+    assert len(book.all()) == 1
