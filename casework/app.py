@@ -184,6 +184,8 @@ class CaseworkApp(App[int]):
         if isinstance(current, IntakeScreen) and not current.has_typed_content():
             if names:
                 current.prefill(names)
+            else:
+                self.notify(t("intake.already_blank"))
             return
         draft = self.drafts.start(self.worker.id)
         screen = IntakeScreen(names, draft_id=draft.id)
