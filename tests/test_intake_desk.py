@@ -24,7 +24,7 @@ from casework.services.schemas import WorkerOut
 from casework.widgets import ConfirmModal
 from casework.widgets.feedback import SummaryBar
 
-from .factories import intake_data
+from .factories import intake_data, person_data
 from .test_desk import settle, sign_in_as
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
@@ -337,3 +337,34 @@ async def test_names_from_the_search_fill_only_empty_fields(
         assert fresh.query_one("#given_names", Input).value == "Ana"
         assert intake.query_one("#given_names", Input).value == "Yesenia"
         assert intake.query_one("#first_surname", Input).value == "Rondon"
+
+
+async def test_a_phone_typed_at_the_intake_is_offered_to_a_file_without_one(
+    database: Database, ctx: Context, worker: WorkerOut
+) -> None:
+    existing = persons.register_intake(ctx, intake_data(person_data(phone=None))).person_id
+    app = make_app(database)
+    async with app.run_test(size=DESK) as pilot:
+        await sign_in_as(pilot, "Daniela Fuentes")
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        intake = app.screen
+        assert isinstance(intake, IntakeScreen)
+        await _type_yesenia_again(pilot, intake)
+        await _type_into(pilot, intake, "phone", "9 1234 5678")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("enter")  # the existing file
+        await settle(pilot)
+        await settle(pilot)
+        assert isinstance(app.screen, ContactModal)
+        await pilot.press("escape")  # the contact form is kept for later, not saved
+        await settle(pilot)
+        question = app.screen
+        assert isinstance(question, ConfirmModal)
+        assert "9 1234 5678" in _lines(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PersonScreen)
+    with database.read() as s:
+        assert s.get(Person, existing).phone == "+56912345678"

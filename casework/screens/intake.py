@@ -399,8 +399,8 @@ class IntakeScreen(CaseworkScreen):
         self._open_existing(self.candidates[index].person.id)
 
     def visit(self) -> dict[str, Any]:
-        """What was typed for this visit (reasons, note), carried to the existing file's
-        contact form; empty when nothing was."""
+        """What was typed for this visit (reasons, note) and a phone, carried to the
+        existing file (its contact form; the phone offered if it has none)."""
         out: dict[str, Any] = {}
         reasons = list(self.query_one("#reasons", SelectionList).selected)
         note = self.query_one("#note", TextArea).text
@@ -408,6 +408,8 @@ class IntakeScreen(CaseworkScreen):
             out["reasons"] = reasons
         if note.strip():
             out["note"] = note
+        if self._value("phone"):
+            out["phone"] = self._value("phone")
         return out
 
     def _open_existing(self, person_id: uuid.UUID) -> None:
@@ -676,19 +678,52 @@ class DuplicateGate(CaseworkModal[tuple[str, uuid.UUID | None] | None]):
 
 class PersonForVisit(PersonScreen):
     """The existing person's file, opened from the intake: once it shows, the contact form
-    opens filled with what was typed for this visit (Ctrl+S records it, Esc keeps it)."""
+    opens filled with what was typed for this visit (Ctrl+S records it, Esc keeps it); a
+    phone typed at the intake is then offered (never forced) when the file has none."""
 
     def __init__(self, person_id: uuid.UUID, visit: dict[str, Any]) -> None:
         super().__init__(person_id)
-        self.visit = visit
+        self.visit = {k: v for k, v in visit.items() if k in ("reasons", "note")}
+        self.phone: str | None = visit.get("phone")
 
     def _show(self, data: PersonFile) -> None:
         super()._show(data)
-        if self.visit and data.blocked is None and self.app.screen is self:
+        if self.app.screen is not self or data.blocked is not None:
+            return
+        if self.visit:
             visit, self.visit = self.visit, {}
             self.app.push_screen(
-                ContactModal(self.person_id, self.reason, initial=visit), self._after_save
+                ContactModal(self.person_id, self.reason, initial=visit), self._contact_closed
             )
+        else:
+            self._offer_phone()
+
+    def _contact_closed(self, saved: bool | None) -> None:
+        self._after_save(saved)
+        self._offer_phone()
+
+    def _offer_phone(self) -> None:
+        phone, self.phone = self.phone, None
+        if not phone or self.data is None or self.data.detail.phone:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.call_service(
+                    persons.update_person,
+                    self.ctx,
+                    self.person_id,
+                    {"phone": {"base": None, "new": phone}},
+                    reason=self.reason,
+                    on_done=self._phone_added,
+                )
+
+        question = ConfirmModal(t("intake.phone.title"), t("intake.phone.question", phone=phone))
+        self.app.push_screen(question, answered)
+
+    def _phone_added(self, _changed: list[str]) -> None:
+        self.notify(t("intake.phone.added"))
+        self.reload()
 
 
 class DraftsModal(CaseworkModal[None]):
