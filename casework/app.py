@@ -14,13 +14,17 @@ from casework.errors import NotAllowed
 from casework.i18n import t
 from casework.services import auth, catalogue, permissions, staff
 from casework.services.context import Context
+from casework.services.drafts import Draft, DraftBook
 from casework.services.schemas import WorkerOut
 from casework.widgets import remember_destinations, translate_bindings
 
 if TYPE_CHECKING:
     from casework.screens.base import Desk
 
-INTAKE = "intake"
+
+def _intake_name(draft_id: Any) -> str:
+    """The name an unfinished intake form is installed under (kept while it is a draft)."""
+    return f"intake-{draft_id}"
 
 
 class CaseworkApp(App[int]):
@@ -61,8 +65,9 @@ class CaseworkApp(App[int]):
         self.database = database
         self.demo = demo
         self.worker: WorkerOut | None = None
-        self.intake_draft: Any = None
-        """The new-intake screen being filled in: Escape keeps it for later."""
+        self.drafts = DraftBook()
+        """Unfinished intake forms, per worker (services/drafts.py): Escape keeps one for
+        later; the day screen lists them (B)."""
         self._describe_keys_for_role()
 
     def _describe_keys_for_role(self) -> None:
@@ -167,27 +172,72 @@ class CaseworkApp(App[int]):
             self.push_screen(SearchScreen(text))
 
     def action_new_intake(self, names: str = "") -> None:
+        """Ctrl+N (or the search's "new intake" with what was searched): always an empty
+        ficha -- any other one stays a draft of this worker; ``names`` fill only its empty
+        name fields."""
         if not self._signed_in():
             return
+        assert self.worker is not None
         from casework.screens.intake import IntakeScreen
 
-        if isinstance(self.screen, IntakeScreen):
+        current = self.screen
+        if isinstance(current, IntakeScreen) and not current.has_typed_content():
+            if names:
+                current.prefill(names)
+            else:
+                self.notify(t("intake.already_blank"))
             return
-        if self.intake_draft is None:
-            # Installed, so popping it with Escape keeps every field as typed.
-            self.intake_draft = IntakeScreen(names)
-            self.install_screen(self.intake_draft, name=INTAKE)
-        elif names:
-            self.intake_draft.prefill(names)
-        self.push_screen(INTAKE)
+        draft = self.drafts.start(self.worker.id)
+        screen = IntakeScreen(names, draft_id=draft.id)
+        draft.form = screen
+        # Installed, so leaving it with Escape keeps every field as typed.
+        self.install_screen(screen, name=_intake_name(draft.id))
+        if isinstance(current, IntakeScreen):
+            self.pop_screen()
+        self.push_screen(_intake_name(draft.id))
 
-    def discard_intake(self) -> None:
-        """The draft was saved or thrown away: the next Ctrl+N starts a blank form."""
-        if self.intake_draft is not None:
-            if self.screen is self.intake_draft:
+    def intake_drafts(self) -> list[Draft]:
+        """This worker's unfinished fichas with something typed, the latest first (blank
+        ones left behind are forgotten)."""
+        out = []
+        for draft in self.drafts.mine(self.worker.id if self.worker else None):
+            form = draft.form
+            if form is not None and form.has_typed_content():
+                draft.label = form.draft_label()
+                out.append(draft)
+            elif form is not None and form.is_mounted and form not in self.screen_stack:
+                self.discard_intake(draft.id)  # left blank: nothing to resume
+        return out
+
+    def resume_intake(self, draft_id: Any) -> None:
+        """Back to one of this worker's drafts, as it was left."""
+        draft = self.drafts.get(self.worker.id if self.worker else None, draft_id)
+        if draft is None:
+            self.notify(t("intake.drafts.gone"), severity="warning")
+            return
+        if self.screen is draft.form:
+            return
+        if draft.form in self.screen_stack:
+            while self.screen is not draft.form:
                 self.pop_screen()
-            self.uninstall_screen(INTAKE)
-            self.intake_draft = None
+            return
+        self.push_screen(_intake_name(draft.id))
+
+    def discard_intake(self, draft_id: Any = None) -> None:
+        """The draft was saved or thrown away on purpose: forget it (the current intake
+        form's when ``draft_id`` is None)."""
+        if draft_id is None:
+            draft_id = getattr(self.screen, "draft_id", None)
+        if draft_id is None:
+            return
+        draft = self.drafts.discard(self.worker.id if self.worker else None, draft_id)
+        if draft is None:
+            return
+        if draft.form in self.screen_stack:
+            while self.screen is not draft.form:
+                self.pop_screen()
+            self.pop_screen()
+        self.uninstall_screen(_intake_name(draft.id))
 
     def action_caseload(self) -> None:
         """The supervisor's summary (supervisors only: it names persons)."""
@@ -253,9 +303,12 @@ class CaseworkApp(App[int]):
         self.push_screen(PersonScreen(person_id))
 
     async def action_quit(self) -> None:
-        """Ctrl+Q: an intake with typed content is lost on quitting, so ask first."""
-        draft = self.intake_draft
-        if draft is None or not draft.has_typed_content():
+        """Ctrl+Q: unfinished fichas (of any worker at this desk) are lost on quitting,
+        so ask first."""
+        unsaved = [
+            d for d in self.drafts.all() if d.form is not None and d.form.has_typed_content()
+        ]
+        if not unsaved:
             self.exit()
             return
         from casework.widgets import ConfirmModal

@@ -138,6 +138,7 @@ def test_opposite_merges_of_one_pair_at_once_leave_one_person(
                     documents=[{"type": "run", "number": a_run(500 + i)}],
                 )
             ),
+            allow_likely=True,
         ).person_id
         b = persons.register_intake(
             desk,
@@ -148,6 +149,7 @@ def test_opposite_merges_of_one_pair_at_once_leave_one_person(
                     documents=[{"type": "passport", "number": f"PX{i:05d}"}],
                 )
             ),
+            allow_likely=True,
         ).person_id
         results = at_once(
             partial(merge.merge, Context(database, supervisor.id), a, b),
@@ -228,6 +230,7 @@ def test_two_scans_at_once_queue_each_pair_once(
                     documents=[{"type": "passport", "number": f"QA{i}1"}],
                 )
             ),
+            allow_likely=True,
         )
         persons.register_intake(
             desk,
@@ -239,6 +242,7 @@ def test_two_scans_at_once_queue_each_pair_once(
                     documents=[{"type": "national_id", "number": f"9{i}8877"}],
                 )
             ),
+            allow_likely=True,
         )
     for _round in range(5):
         with database.write() as s:
@@ -264,6 +268,7 @@ def test_a_merge_leaves_no_chain_behind(
         persons.register_intake(
             desk,
             intake_data(person_data(documents=[{"type": "passport", "number": f"CH{i}9"}])),
+            allow_likely=True,
         ).person_id
         for i in range(3)
     ]
@@ -291,7 +296,9 @@ def test_a_merge_hands_a_shared_number_to_the_survivor(
     run = {"type": "run", "number": a_run(777)}
     first = persons.register_intake(desk, intake_data(person_data(documents=[run]))).person_id
     copy = persons.register_intake(
-        desk, intake_data(person_data(documents=[run]), allow_duplicate_document=True)
+        desk,
+        intake_data(person_data(documents=[run]), allow_duplicate_document=True),
+        allow_likely=True,
     ).person_id
     claims = sa.select(IdentityDocument.person_id).where(IdentityDocument.live_key.is_not(None))
     with database.read() as s:
@@ -395,6 +402,7 @@ def test_a_merge_of_two_records_listing_each_other_as_household(
         intake_data(
             person_data(documents=[{"type": "national_id", "number": "77665544"}], household=[line])
         ),
+        allow_likely=True,
     ).person_id
     merge.merge(Context(database, supervisor.id), first, second)
     with database.read() as s:

@@ -109,6 +109,7 @@ def test_scan_queues_a_duplicate_but_not_the_sister(
                 documents=[{"type": "national_id", "number": "18765432"}],
             )
         ),
+        allow_likely=True,
     ).person_id
     persons.register_intake(
         ctx,
@@ -134,7 +135,9 @@ def test_only_supervisors_judge_pairs(ctx: Context) -> None:
         merge.merge(
             ctx,
             persons.register_intake(ctx, intake_data()).person_id,
-            persons.register_intake(ctx, intake_data(person_data(documents=[]))).person_id,
+            persons.register_intake(
+                ctx, intake_data(person_data(documents=[])), allow_likely=True
+            ).person_id,
         )
 
 
@@ -154,6 +157,7 @@ def test_merge_moves_everything_and_loses_nothing(
             ),
             allow_duplicate_document=True,
         ),
+        allow_likely=True,
     ).person_id
     persons.add_note(ctx, other, {"text": "Nota del otro programa"})
     referrals.create(

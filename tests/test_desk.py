@@ -13,7 +13,7 @@ from casework.app import make_app
 from casework.db import Database
 from casework.models import FollowUp, GuidanceItem, Person, Referral
 from casework.screens.guidance import ChecklistScreen, GuidanceScreen
-from casework.screens.intake import IntakeScreen
+from casework.screens.intake import DuplicateGate, IntakeScreen
 from casework.screens.person import PersonScreen
 from casework.screens.search import SearchScreen
 from casework.screens.today import TodayScreen
@@ -102,10 +102,13 @@ async def test_a_whole_visit(sqlite_only: Database, ctx: Context, worker: Worker
         panel = text_of(intake.query_one("#dupes-status", Static))
         assert "podrían ser la misma" in panel
 
-        # Ctrl+S over a likely match asks first; F2 opens the existing person instead.
+        # Ctrl+S over a likely match asks first (a dialog); F2 opens the existing person.
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert "Antes de crear otra ficha" in text_of(intake.query_one("#form-error", Static))
+        assert isinstance(app.screen, DuplicateGate)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is intake
         await pilot.press("f2")
         await settle(pilot)
         assert isinstance(app.screen, PersonScreen)
@@ -197,9 +200,13 @@ async def test_intake_errors_show_beside_the_field_and_keep_what_was_typed(
         doc_error = intake.query_one("#error-documents", Static)
         assert doc_error.display and "debería ser 5" in text_of(doc_error)
         assert intake.query_one("#given_names", Input).value == "Marie"
-        # Escape keeps the draft; coming back shows it again.
+        # Escape keeps the draft; the day lists it (B) and Enter resumes it as it was.
         await pilot.press("escape")
-        await pilot.press("ctrl+n")
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        await pilot.press("enter")
         await settle(pilot)
         assert app.screen is intake
         assert intake.query_one("#doc_number", Input).value == "12.345.678-9"
@@ -305,7 +312,7 @@ async def test_supervisor_previews_and_exports_the_panel_statistics(
             "reasons": ["health"],
             "occurred_at": dt.datetime(2026, 8, 1 + i % 28, tzinfo=dt.UTC),
         }
-        persons.register_intake(ctx, data)
+        persons.register_intake(ctx, data, allow_likely=True)
     app = make_app(sqlite_only)
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in_as(pilot, "Carolina Reyes")
@@ -339,6 +346,7 @@ async def test_supervisor_merges_a_duplicate_side_by_side(
                 documents=[],
             )
         ),
+        allow_likely=True,
     ).person_id
     app = make_app(sqlite_only)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -103,7 +103,7 @@ class World:
         data = person_data(
             given_names=f"Persona{n:03d}", documents=[{"type": "passport", "number": f"MX{n:06d}"}]
         )
-        made = persons.register_intake(self.desk, intake_data(data))
+        made = persons.register_intake(self.desk, intake_data(data), allow_likely=True)
         return made.person_id, made.case_id
 
     def request(self, kind: str, person_id: uuid.UUID | None = None) -> uuid.UUID:
@@ -489,6 +489,7 @@ MATRIX: dict[str, Cell] = {
                     documents=[{"type": "passport", "number": f"NI{n:06d}"}],
                 )
             ),
+            allow_likely=True,
         ),
         lambda w: next(w.serial),
     ),
@@ -770,6 +771,7 @@ def test_scope_is_what_each_supervisor_sees(world: World) -> None:
     omil_person = persons.register_intake(
         world.actors["desk_other"],
         intake_data(person_data(documents=[{"type": "passport", "number": "OM000001"}])),
+        allow_likely=True,
     ).person_id
     rights.register(world.desk, {"person_id": world.person_id, "kind": "access"})
     rights.register(world.actors["desk_other"], {"person_id": omil_person, "kind": "access"})

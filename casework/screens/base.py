@@ -17,6 +17,7 @@ from casework.db import Database
 from casework.errors import CaseworkError
 from casework.logs import Code
 from casework.services.context import Context
+from casework.services.drafts import Draft
 from casework.services.schemas import WorkerOut
 from casework.widgets.bindings import translate_bindings
 from casework.widgets.formats import error_text
@@ -44,7 +45,11 @@ class Desk(Protocol):
 
     def action_new_intake(self, names: str = "") -> None: ...
 
-    def discard_intake(self) -> None: ...
+    def discard_intake(self, draft_id: uuid.UUID | None = None) -> None: ...
+
+    def intake_drafts(self) -> list[Draft]: ...
+
+    def resume_intake(self, draft_id: uuid.UUID) -> None: ...
 
 
 def background_failed(task: str, exc: BaseException) -> None:

@@ -208,9 +208,17 @@ class FormModal(CaseworkModal[bool]):
 class ContactModal(FormModal):
     TITLE_KEY = "ui.form.contact_title"
 
-    def __init__(self, person_id: uuid.UUID, reason: str | None = None) -> None:
+    def __init__(
+        self,
+        person_id: uuid.UUID,
+        reason: str | None = None,
+        initial: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(reason)
         self.person_id = person_id
+        if initial and self.draft_key() not in _DRAFTS:
+            # Typed at the intake for this visit (reasons, note): the form starts with it.
+            _DRAFTS[self.draft_key()] = dict(initial)
 
     def fields(self) -> ComposeResult:
         yield from labelled(

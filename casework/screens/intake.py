@@ -30,9 +30,12 @@ from casework import refdata
 from casework.errors import Conflict, InvalidInput
 from casework.i18n import current_language, t
 from casework.matching import Reason, describe
-from casework.screens.base import CaseworkScreen
+from casework.screens.base import CaseworkModal, CaseworkScreen
+from casework.screens.forms import ContactModal
+from casework.screens.person import PersonScreen
 from casework.services import candidates, persons
-from casework.services.candidates import Candidate, Typed
+from casework.services.candidates import Candidate, LikelyDuplicate, Typed
+from casework.services.person_file import PersonFile
 from casework.services.persons import IntakeResult
 from casework.text import alnum_upper
 from casework.widgets import (
@@ -48,6 +51,7 @@ from casework.widgets import (
     fmt_date,
     labelled_row,
 )
+from casework.widgets.feedback import SummaryBar, focus_first_error
 
 HOUSEHOLD_ROWS = 3
 DOC_ROWS = 3
@@ -91,14 +95,17 @@ class IntakeScreen(CaseworkScreen):
         Binding("ctrl+l", "clear", "key.clear_form", id="clear-form"),
     ]
 
-    def __init__(self, names: str = "") -> None:
+    def __init__(self, names: str = "", *, draft_id: uuid.UUID | None = None) -> None:
         super().__init__()
         self.initial_names = names
+        self.draft_id = draft_id
+        """This form's draft (services/drafts.py) in the desk's list of unfinished fichas."""
         self.request_id = uuid.uuid4()
         self.candidates: list[Candidate] = []
         self.conflict_person: uuid.UUID | None = None
-        self.confirmed_new = False
-        """The worker saw the likely matches and chose to create a new record anyway."""
+        self.not_same_as: list[uuid.UUID] = []
+        """Persons on record the worker declared "not the same person" in the duplicate
+        dialog (sent with the save; cleared when the names or documents change)."""
         self.doc_rows: list[int] = []
         """Form row of each document sent in the last save (to place its errors)."""
         self._select_defaults: dict[str, object] = {}
@@ -201,11 +208,11 @@ class IntakeScreen(CaseworkScreen):
                 yield Static(t("ui.field.note"), classes="section")
                 yield TextArea(id="note", compact=True)
                 yield self._error("note")
-                yield Static("", id="form-error", classes="error")
             with Vertical(id="dupes"):
                 yield Static(t("ui.intake.dupes_title"), classes="section")
                 yield Static(t("ui.intake.dupes_empty"), id="dupes-status", classes="help-text")
                 yield OptionList(id="dupe-list")
+        yield SummaryBar()
         yield Footer()
 
     def _doc_label(self, key: str) -> str:
@@ -275,17 +282,31 @@ class IntakeScreen(CaseworkScreen):
         self.query_one("#given_names", Input).focus()
 
     def prefill(self, names: str) -> None:
-        """Typed "given surname [surname]" in the search box: a head start."""
+        """Typed "given surname [surname]" in the search box: a head start that fills only
+        the name fields still empty (never over what the worker typed)."""
         parts = names.split()
         if not parts:
             return
         if len(parts) == 1:
-            self.query_one("#first_surname", Input).value = parts[0].title()
-            return
-        given, first, second = parts[0], parts[1], " ".join(parts[2:])
-        self.query_one("#given_names", Input).value = given.title()
-        self.query_one("#first_surname", Input).value = first.title()
-        self.query_one("#second_surname", Input).value = second.title()
+            wanted = {"first_surname": parts[0]}
+        else:
+            wanted = {
+                "given_names": parts[0],
+                "first_surname": parts[1],
+                "second_surname": " ".join(parts[2:]),
+            }
+        for widget_id, value in wanted.items():
+            field = self.query_one(f"#{widget_id}", Input)
+            if value and not field.value.strip():
+                field.value = value.title()
+
+    def draft_label(self) -> str:
+        """The names typed so far, for the list of unfinished fichas."""
+        return " ".join(
+            v
+            for v in (self._value(n) for n in ("given_names", "first_surname", "second_surname"))
+            if v
+        )
 
     # Duplicate warning ---------------------------------------------------------------------
 
@@ -312,7 +333,7 @@ class IntakeScreen(CaseworkScreen):
     def _typed(self, event: Input.Changed) -> None:
         if event.input.id in WATCHED:
             self.conflict_person = None
-            self.confirmed_new = False
+            self.not_same_as = []
             self._look_for_duplicates()
 
     @on(Select.Changed)
@@ -322,6 +343,7 @@ class IntakeScreen(CaseworkScreen):
             number_id = widget_id.replace("doc_type", "doc_number")
             if self._value(number_id):
                 self.conflict_person = None
+                self.not_same_as = []
                 self._look_for_duplicates()
 
     def _look_for_duplicates(self) -> None:
@@ -376,17 +398,42 @@ class IntakeScreen(CaseworkScreen):
         index = self.query_one("#dupe-list", OptionList).highlighted or 0
         self._open_existing(self.candidates[index].person.id)
 
+    def visit(self) -> dict[str, Any]:
+        """What was typed for this visit (reasons, note) and a phone, carried to the
+        existing file (its contact form; the phone offered if it has none)."""
+        out: dict[str, Any] = {}
+        reasons = list(self.query_one("#reasons", SelectionList).selected)
+        note = self.query_one("#note", TextArea).text
+        if reasons:
+            out["reasons"] = reasons
+        if note.strip():
+            out["note"] = note
+        if self._value("phone"):
+            out["phone"] = self._value("phone")
+        return out
+
     def _open_existing(self, person_id: uuid.UUID) -> None:
-        """The person is already on record: open that file; the draft is kept."""
+        """The person is already on record: open that file, with the contact form filled
+        with what was typed for this visit; the ficha itself stays a draft (nothing lost)."""
+        visit = self.visit()
         self.app.pop_screen()
-        self.casework.open_person(person_id)
+        if visit:
+            self.app.push_screen(PersonForVisit(person_id, visit))
+        else:
+            self.casework.open_person(person_id)
 
     # Saving --------------------------------------------------------------------------------
 
     def _clear_errors(self) -> None:
         for slot in self.query(".field-error"):
             slot.display = False
-        self.query_one("#form-error", Static).update("")
+        self.query_one(SummaryBar).clear()
+
+    def _summary(self, message: str) -> None:
+        """The one-line summary above the footer, and the cursor on the first field in
+        error, scrolled into view with its message."""
+        self.query_one(SummaryBar).show(message)
+        focus_first_error(self)
 
     def _set_error(self, name: str, message: str) -> bool:
         found = self.query(f"#error-{name}")
@@ -411,15 +458,11 @@ class IntakeScreen(CaseworkScreen):
             name = self.query_one(f"#hh_name_{i}", Input).value.strip()
             year = self.query_one(f"#hh_year_{i}", Input).value.strip()
             if isinstance(rel, str) or name or year:
-                if year and not year.isdigit():
-                    self._set_error("household", t("error.not_a_number"))
-                    bad = True
-                    continue
                 household.append(
                     {
                         "relationship": rel if isinstance(rel, str) else "",
                         "name": name,
-                        "birth_year": int(year) if year else None,
+                        "birth_year": year or None,  # the service checks it is a year
                     }
                 )
         if bad:
@@ -465,32 +508,45 @@ class IntakeScreen(CaseworkScreen):
         }
 
     def action_save(self) -> None:
+        """Ctrl+S: the service decides (a likely match on record refuses the save and the
+        dialog names them); nothing typed is lost either way."""
         self._clear_errors()
-        likely = candidates.likely(self.candidates)
-        if likely and not self.confirmed_new:
-            self.confirmed_new = True
-            self.query_one("#form-error", Static).update(
-                t("ui.intake.confirm_new", name=likely[0].person.full_name)
-            )
-            self.query_one("#dupe-list", OptionList).focus()
-            return
         data = self._collect()
         if data is None:
-            self.query_one("#form-error", Static).update(t("ui.form.fix_fields"))
+            self._summary(t("ui.form.fix_fields"))
             return
+        self.query_one(SummaryBar).show(t("intake.saving"), error=False)
         self.call_service(
             persons.register_intake,
             self.ctx,
             data,
             request_id=self.request_id,
+            not_same_as=tuple(self.not_same_as),
             on_done=self._saved,
             on_error=self._failed,
         )
 
     def _saved(self, result: IntakeResult) -> None:
         self.notify(t("ui.intake.saved"))
-        self.casework.discard_intake()
+        self.casework.discard_intake(self.draft_id)
         self.casework.open_person(result.person_id)
+
+    def _likely(self, exc: LikelyDuplicate) -> None:
+        self.query_one(SummaryBar).show(exc.message())
+        self._show_candidates(exc.candidates)
+        self.app.push_screen(DuplicateGate(exc.candidates), self._gate_answered)
+
+    def _gate_answered(self, answer: tuple[str, uuid.UUID | None] | None) -> None:
+        if answer is None:  # back to the form, as typed
+            self.query_one(SummaryBar).show(t("intake.gate.back_summary"))
+            return
+        choice, person_id = answer
+        if choice == "open" and person_id is not None:
+            self._open_existing(person_id)
+        elif choice == "not_same":
+            dialog_ids = [c.person.id for c in self.candidates]
+            self.not_same_as = list(dict.fromkeys([*self.not_same_as, *dialog_ids]))
+            self.action_save()
 
     def _document_errors(self, exc: BaseException) -> dict[int, str]:
         """Form row -> message, for errors about one of the documents sent."""
@@ -515,6 +571,9 @@ class IntakeScreen(CaseworkScreen):
         return 0
 
     def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, LikelyDuplicate):
+            self._likely(exc)
+            return
         errors = field_errors(exc)
         by_row = self._document_errors(exc)
         if by_row:
@@ -531,13 +590,15 @@ class IntakeScreen(CaseworkScreen):
         elif not errors:
             unplaced.append(error_text(exc))
         message = t("ui.form.fix_fields") + (" " + "; ".join(unplaced) if unplaced else "")
-        self.query_one("#form-error", Static).update(message)
+        self._summary(message)
 
     def action_back(self) -> None:
         self.app.pop_screen()
 
     def has_typed_content(self) -> bool:
         """Anything typed, ticked or chosen that quitting or clearing would lose."""
+        if not self.query("#note"):
+            return False  # not composed yet: nothing typed
         for field in self.query(Input):
             if field.value.strip():
                 return True
@@ -561,5 +622,170 @@ class IntakeScreen(CaseworkScreen):
         self.app.push_screen(question, lambda yes: self._clear() if yes else None)
 
     def _clear(self) -> None:
-        self.casework.discard_intake()
+        self.casework.discard_intake(self.draft_id)
         self.casework.action_new_intake()
+
+
+class DuplicateGate(CaseworkModal[tuple[str, uuid.UUID | None] | None]):
+    """The save found persons on record likely the same one: who they are and why. Enter
+    (the default) opens the highlighted one's file; "Es otra persona" (O) registers the new
+    person anyway and records the pair(s) as not the same; Esc goes back to the form."""
+
+    BINDINGS = [
+        Binding("enter", "open", "key.intake_open_existing", id="open-existing", priority=True),
+        Binding("o", "not_same", "key.intake_not_same", id="not-same"),
+        Binding("escape", "back", "key.intake_back", id="back"),
+    ]
+
+    def __init__(self, found: list[Candidate]) -> None:
+        super().__init__()
+        self.found = found
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="modal-box", id="dupe-gate"):
+            yield Static(t("intake.gate.title"), classes="title")
+            yield Static(t("intake.gate.intro", count=len(self.found)), id="gate-intro")
+            options = OptionList(id="gate-list")
+            for c in self.found:
+                p = c.person
+                why = ", ".join(reason_text(r) for r in c.reasons[:4])
+                options.add_option(
+                    Option(
+                        f"[b]{p.full_name}[/b]  {round(c.score * 100)}%\n"
+                        f"{age_text(p.birth_date)} · {fmt_date(p.birth_date)} · "
+                        f"{country_name(p.nationality)} · {doc_text(p.document)}\n"
+                        f"[i]{t('intake.gate.why')} {why}[/i]"
+                    )
+                )
+            yield options
+            yield Static(t("intake.gate.keys"), classes="help-text", id="gate-keys")
+
+    def on_mount(self) -> None:
+        options = self.query_one("#gate-list", OptionList)
+        options.highlighted = 0
+        options.focus()
+
+    def action_open(self) -> None:
+        index = self.query_one("#gate-list", OptionList).highlighted or 0
+        self.dismiss(("open", self.found[index].person.id))
+
+    def action_not_same(self) -> None:
+        self.dismiss(("not_same", None))
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+
+class PersonForVisit(PersonScreen):
+    """The existing person's file, opened from the intake: once it shows, the contact form
+    opens filled with what was typed for this visit (Ctrl+S records it, Esc keeps it); a
+    phone typed at the intake is then offered (never forced) when the file has none."""
+
+    def __init__(self, person_id: uuid.UUID, visit: dict[str, Any]) -> None:
+        super().__init__(person_id)
+        self.visit = {k: v for k, v in visit.items() if k in ("reasons", "note")}
+        self.phone: str | None = visit.get("phone")
+
+    def _show(self, data: PersonFile) -> None:
+        super()._show(data)
+        if self.app.screen is not self or data.blocked is not None:
+            return
+        if self.visit:
+            visit, self.visit = self.visit, {}
+            self.app.push_screen(
+                ContactModal(self.person_id, self.reason, initial=visit), self._contact_closed
+            )
+        else:
+            self._offer_phone()
+
+    def _contact_closed(self, saved: bool | None) -> None:
+        self._after_save(saved)
+        self._offer_phone()
+
+    def _offer_phone(self) -> None:
+        phone, self.phone = self.phone, None
+        if not phone or self.data is None or self.data.detail.phone:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.call_service(
+                    persons.update_person,
+                    self.ctx,
+                    self.person_id,
+                    {"phone": {"base": None, "new": phone}},
+                    reason=self.reason,
+                    on_done=self._phone_added,
+                )
+
+        question = ConfirmModal(t("intake.phone.title"), t("intake.phone.question", phone=phone))
+        self.app.push_screen(question, answered)
+
+    def _phone_added(self, _changed: list[str]) -> None:
+        self.notify(t("intake.phone.added"))
+        self.reload()
+
+
+class DraftsModal(CaseworkModal[None]):
+    """The worker's unfinished fichas: Enter resumes the highlighted one as it was left;
+    Supr throws it away after asking; Esc goes back."""
+
+    BINDINGS = [
+        Binding("enter", "resume", "key.intake_resume", id="resume", priority=True),
+        Binding("delete", "discard", "key.intake_discard", id="discard"),
+        Binding("escape", "back", "key.intake_back", id="back"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="modal-box", id="drafts-box"):
+            yield Static(t("intake.drafts.title"), classes="title")
+            yield OptionList(id="drafts-list")
+            yield Static(t("intake.drafts.keys"), classes="help-text")
+
+    def on_mount(self) -> None:
+        self._fill()
+
+    def _fill(self) -> None:
+        self.drafts = self.casework.intake_drafts()
+        options = self.query_one("#drafts-list", OptionList)
+        options.clear_options()
+        for d in self.drafts:
+            name = d.label or t("intake.drafts.unnamed", n=d.number)
+            started = d.started_at.astimezone().strftime("%H:%M")
+            options.add_option(Option(t("intake.drafts.item", name=name, time=started)))
+        if self.drafts:
+            options.highlighted = 0
+            options.focus()
+        else:
+            self.dismiss(None)
+
+    def _chosen(self) -> uuid.UUID | None:
+        index = self.query_one("#drafts-list", OptionList).highlighted
+        if index is None or index >= len(self.drafts):
+            return None
+        return self.drafts[index].id
+
+    def action_resume(self) -> None:
+        draft_id = self._chosen()
+        if draft_id is not None:
+            self.dismiss(None)
+            self.casework.resume_intake(draft_id)
+
+    def action_discard(self) -> None:
+        draft_id = self._chosen()
+        if draft_id is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.casework.discard_intake(draft_id)
+                self.notify(t("intake.drafts.discarded"))
+                self._fill()
+
+        question = ConfirmModal(
+            t("intake.drafts.discard_title"), t("intake.drafts.discard_question")
+        )
+        self.app.push_screen(question, answered)
+
+    def action_back(self) -> None:
+        self.dismiss(None)

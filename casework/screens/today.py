@@ -41,6 +41,7 @@ class TodayScreen(CaseworkScreen):
         Binding("x", "missed", "key.follow_up_missed", id="follow-up-missed"),
         Binding("p", "postpone", "key.follow_up_postpone", id="follow-up-postpone"),
         Binding("r", "refresh", "key.refresh", id="refresh"),
+        Binding("b", "drafts", "key.intake_drafts", id="intake-drafts", show=False),
     ]
 
     def __init__(self) -> None:
@@ -51,6 +52,7 @@ class TodayScreen(CaseworkScreen):
         yield Header()
         with Vertical(id="today"):
             yield Static("", id="day-title", classes="title")
+            yield Static("", id="drafts-line", classes="warning-banner")
             yield Static("", id="rights-title", classes="section")
             yield RecordTable(id="rights")
             yield Static(t("ui.today.due"), id="due-title", classes="section")
@@ -112,7 +114,23 @@ class TodayScreen(CaseworkScreen):
         self.action_refresh()
 
     def action_refresh(self) -> None:
+        self._show_drafts()
         self.call_service(load_day, self, on_done=self._show, group="today", exclusive=True)
+
+    def _show_drafts(self) -> None:
+        """The worker's unfinished fichas: one line saying how many, B lists them."""
+        drafts = self.casework.intake_drafts()
+        line = self.query_one("#drafts-line", Static)
+        line.update(t("intake.drafts.line", count=len(drafts)) if drafts else "")
+        line.display = bool(drafts)
+
+    def action_drafts(self) -> None:
+        from casework.screens.intake import DraftsModal
+
+        if not self.casework.intake_drafts():
+            self.notify(t("intake.drafts.none"))
+            return
+        self.app.push_screen(DraftsModal(), lambda _: self._show_drafts())
 
     def _show(self, data: DayView) -> None:
         self.data = data

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -14,12 +14,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from casework.errors import Busy, Conflict, FieldError, InvalidInput
+from casework.matching import MatchResult, PersonRecord
 from casework.models import (
     Case,
     Consent,
     Contact,
     HouseholdMember,
     IdentityDocument,
+    MatchPair,
     MigrationStatusRecord,
     Note,
     Person,
@@ -28,7 +30,7 @@ from casework.models import (
 )
 from casework.models.base import utcnow
 from casework.models.enums import CaseStatus, ContactKind, DatePrecision
-from casework.services import catalogue, gate, keys, locking, search
+from casework.services import catalogue, gate, keys, likely, locking, search
 from casework.services.context import (
     Context,
     audit,
@@ -38,6 +40,7 @@ from casework.services.context import (
 )
 from casework.services.edits import apply_changes, changes_of, lock
 from casework.services.live_person import live_person
+from casework.services.match_records import record_of
 from casework.services.schemas import (
     ConsentIn,
     ContactIn,
@@ -206,10 +209,23 @@ def _status_record(data: MigrationStatusIn, worker_id: uuid.UUID) -> MigrationSt
 
 
 def register_intake(
-    ctx: Context, data: IntakeIn | Mapping[str, Any], *, request_id: uuid.UUID | None = None
+    ctx: Context,
+    data: IntakeIn | Mapping[str, Any],
+    *,
+    request_id: uuid.UUID | None = None,
+    not_same_as: Collection[uuid.UUID] = (),
+    allow_likely: bool = False,
 ) -> IntakeResult:
-    """A new person and their first contact, in one transaction."""
-    intake = validate(IntakeIn, data)
+    """A new person and their first contact, in one transaction.
+
+    The duplicate gate: while someone on record is likely the same person
+    (:data:`likely.LIKELY`), nothing is written and :class:`likely.LikelyDuplicate` names
+    them, unless ``not_same_as`` names every one of them (the worker declared them "not the
+    same person": each pair is recorded ``not_same`` and audited, so the scan does not
+    propose it again). ``allow_likely`` skips the gate for callers that queue duplicates for
+    a supervisor instead (seeding, imports, tests that build a duplicate on purpose)."""
+    intake = _validate_intake(data)
+    declared = set(not_same_as)
     with documents_race(ctx, intake.person.documents), ctx.db.write() as session:
         done = replayed(session, request_id, "register_intake")
         if done is not None:
@@ -219,10 +235,26 @@ def register_intake(
             assert contact is not None
             return IntakeResult(done, contact.case_id, contact.id)
         worker = ctx.actor(session)
+        if not allow_likely:
+            likely.intake_lock(session)  # before any check: a racing intake is seen whole
         check_consent_destinations(session, intake.consents)
         claim = not intake.allow_duplicate_document
         if claim:
             _documents_on_record(session, intake.person.documents)
+        found: list[MatchResult] = []
+        if not allow_likely:
+            found = likely.likely_on_record(session, str(ctx.db.url), _probe(intake.person))
+            if {uuid.UUID(r.b_id) for r in found} - declared:
+                summaries = {
+                    str(s.id): s for s in _summaries(session, [uuid.UUID(r.b_id) for r in found])
+                }
+                raise likely.LikelyDuplicate(
+                    [
+                        likely.Candidate(summaries[r.b_id], r.score, r.reasons)
+                        for r in found
+                        if r.b_id in summaries
+                    ]
+                )
         person = Person(created_by=worker.id, given_names="", first_surname="", sort_name="")
         session.add(person)
         _apply_person(session, person, intake.person, claim=claim)
@@ -242,7 +274,81 @@ def register_intake(
         remember(session, request_id, "register_intake", person.id)
         audit(session, ctx, "create", "person", person.id, person_id=person.id)
         audit(session, ctx, "create", "contact", contact.id, person_id=person.id)
+        _declare_not_same(session, ctx, person, declared, found, worker)
         return IntakeResult(person.id, case.id, contact.id)
+
+
+def _validate_intake(data: IntakeIn | Mapping[str, Any]) -> IntakeIn:
+    """:class:`IntakeIn`, each error placed on the field the form shows it beside."""
+    try:
+        return validate(IntakeIn, data)
+    except InvalidInput as exc:
+        exc.errors[:] = [_intake_field(e) for e in exc.errors]
+        raise
+
+
+def _intake_field(error: FieldError) -> FieldError:
+    """Where the intake form shows an error: "arrival before birth" on the arrival date
+    (the model's check names the whole person), a household line's on the household."""
+    if error.code == "arrival_before_birth":
+        return FieldError("person.arrival_date", error.code, error.params)
+    if error.field.startswith("person.household."):
+        return FieldError("person.household", error.code, error.params)
+    return error
+
+
+def _probe(person: PersonIn) -> PersonRecord:
+    return record_of(
+        "intake",
+        person.given_names,
+        person.first_surname,
+        person.second_surname,
+        person.birth_date,
+        person.sex,
+        person.nationality,
+        [(d.type, d.number) for d in person.documents],
+        (person.phone, person.phone2),
+    )
+
+
+def _declare_not_same(
+    session: Session,
+    ctx: Context,
+    person: Person,
+    declared: set[uuid.UUID],
+    found: list[MatchResult],
+    worker: Worker,
+) -> None:
+    """The worker declared the new person "not the same" as ``declared``: each pair is
+    recorded decided (ordered a < b), audited. The new person is not visible to any other
+    transaction yet, so no scan can have queued the pair: an insert cannot collide on
+    uq_match_pair_persons."""
+    if not declared:
+        return
+    live = set(
+        session.scalars(
+            sa.select(Person.id).where(Person.id.in_(declared), Person.merged_into_id.is_(None))
+        )
+    )
+    scored = {uuid.UUID(r.b_id): r for r in found}
+    now = utcnow()
+    for other in sorted(live):
+        a, b = sorted((person.id, other))
+        result = scored.get(other)
+        pair = MatchPair(
+            person_a=a,
+            person_b=b,
+            score=round(result.score, 4) if result else 0.0,
+            reasons=[{"code": r.code, "params": dict(r.params)} for r in result.reasons]
+            if result
+            else [],
+            status="not_same",
+            decided_by=worker.id,
+            decided_at=now,
+        )
+        session.add(pair)
+        session.flush()
+        audit(session, ctx, "not_same", "match_pair", pair.id, person_id=person.id, at="intake")
 
 
 def _contact_row(
