@@ -39,7 +39,7 @@ def sup(database: Database, supervisor: WorkerOut) -> Context:
 
 @pytest.fixture
 def person_id(ctx: Context) -> uuid.UUID:
-    return persons.register_intake(ctx, intake_data()).person_id
+    return persons.register_intake(ctx, intake_data(), allow_likely=True).person_id
 
 
 def _new_phone(number: str) -> dict[str, dict[str, str]]:
@@ -86,6 +86,7 @@ def test_every_change_to_a_blocked_file_is_refused_and_nothing_is_written(
                 documents=[{"type": "passport", "number": "VE7654321"}],
             )
         ),
+        allow_likely=True,
     ).person_id
     _block(ctx, person_id)
     before = _everything(database)

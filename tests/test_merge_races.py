@@ -24,11 +24,12 @@ REPEAT = 4
 
 def pair(ctx: Context, i: int) -> tuple[uuid.UUID, uuid.UUID]:
     keep = persons.register_intake(
-        ctx, intake_data(person_data(given_names=f"Persona {i}", documents=[]))
+        ctx, intake_data(person_data(given_names=f"Persona {i}", documents=[])), allow_likely=True
     ).person_id
     other = persons.register_intake(
         ctx,
         intake_data(person_data(given_names=f"PERSONA {i}", documents=[], phone=None)),
+        allow_likely=True,
     ).person_id
     referrals.create(
         ctx, other, {"destination": "omil", "reason": "Trabajo", "consent_given": True}
@@ -94,7 +95,9 @@ def test_undo_against_a_merge_of_the_survivor_at_once(
     for i in range(REPEAT):
         survivor, other = pair(ctx, i)
         third = persons.register_intake(
-            ctx, intake_data(person_data(given_names=f"Persona {i} B", documents=[]))
+            ctx,
+            intake_data(person_data(given_names=f"Persona {i} B", documents=[])),
+            allow_likely=True,
         ).person_id
         merge.merge(Context(database, supervisor.id), survivor, other)
         mid = merge_of(database, other)

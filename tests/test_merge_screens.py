@@ -33,7 +33,7 @@ def database(desk_database: Database) -> Database:
 
 
 def two_records(ctx: Context) -> tuple[uuid.UUID, uuid.UUID]:
-    keep = persons.register_intake(ctx, intake_data()).person_id
+    keep = persons.register_intake(ctx, intake_data(), allow_likely=True).person_id
     other = persons.register_intake(
         ctx,
         intake_data(
@@ -45,6 +45,7 @@ def two_records(ctx: Context) -> tuple[uuid.UUID, uuid.UUID]:
                 documents=[],
             )
         ),
+        allow_likely=True,
     ).person_id
     referrals.create(
         ctx, other, {"destination": "omil", "reason": "Trabajo", "consent_given": True}

@@ -42,8 +42,11 @@ def two_records(ctx: Context) -> tuple[uuid.UUID, uuid.UUID]:
                 documents=[{"type": "run", "number": "24.123.456-8"}],
             ),
         ),
+        allow_likely=True,
     ).person_id
-    keep = persons.register_intake(ctx, intake_data(person_data(phone=None))).person_id
+    keep = persons.register_intake(
+        ctx, intake_data(person_data(phone=None)), allow_likely=True
+    ).person_id
     persons.add_note(ctx, other, {"text": "Nota del otro programa"})
     referrals.create(
         ctx, other, {"destination": "omil", "reason": "Trabajo", "consent_given": True}
@@ -196,7 +199,9 @@ def test_undoing_the_later_of_two_merges_gives_back_the_records_merged_before(
     sup = Context(database, supervisor.id)
     a, b, c = (
         persons.register_intake(
-            ctx, intake_data(person_data(given_names=f"Persona {n}", documents=[]))
+            ctx,
+            intake_data(person_data(given_names=f"Persona {n}", documents=[])),
+            allow_likely=True,
         ).person_id
         for n in range(3)
     )
@@ -224,13 +229,14 @@ def test_undo_gives_back_household_links_and_languages(
     it back, naming the other record again."""
     from casework.models import HouseholdMember
 
-    first = persons.register_intake(ctx, intake_data()).person_id
+    first = persons.register_intake(ctx, intake_data(), allow_likely=True).person_id
     line = {"relationship": "sibling", "name": "Yesenia", "related_person_id": str(first)}
     second = persons.register_intake(
         ctx,
         intake_data(
             person_data(documents=[{"type": "national_id", "number": "77665544"}], household=[line])
         ),
+        allow_likely=True,
     ).person_id
     sup = Context(database, supervisor.id)
     merge.merge(sup, first, second)

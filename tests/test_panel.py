@@ -49,7 +49,7 @@ def _served(ctx: Context, i: int, **person: object) -> object:
         "occurred_at": Q3,
     }
     intake["status"] = {"status": "no_permit" if i % 2 else "temporary"}
-    return persons.register_intake(ctx, intake).person_id
+    return persons.register_intake(ctx, intake, allow_likely=True).person_id
 
 
 @pytest.fixture

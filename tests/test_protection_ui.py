@@ -137,7 +137,7 @@ async def test_an_administrator_is_told_before_a_screen_that_lists_persons_opens
 
 def _closed_case(ctx: Context, database: Database, name: str, doc: str) -> None:
     data = person_data(given_names=name, documents=[{"type": "passport", "number": doc}])
-    case_id = persons.register_intake(ctx, intake_data(data)).case_id
+    case_id = persons.register_intake(ctx, intake_data(data), allow_likely=True).case_id
     with database.write() as s:
         case = s.get(Case, case_id)
         assert case is not None
@@ -201,7 +201,7 @@ async def test_audit_browser_filters_by_action_and_person(
     first = persons.register_intake(ctx, intake_data()).person_id
     persons.add_note(ctx, first, {"text": "Trajo documentos."})
     data = person_data(given_names="Ramona", documents=[{"type": "passport", "number": "X12345"}])
-    persons.register_intake(ctx, intake_data(data))
+    persons.register_intake(ctx, intake_data(data), allow_likely=True)
     app = make_app(database)
     async with app.run_test(size=(140, 40)) as pilot:
         await sign_in_as(pilot, "Carolina Reyes")
@@ -255,7 +255,7 @@ async def test_a_new_request_by_a_name_shared_by_two_persons_says_so(
 ) -> None:
     for doc in ("RQ0000001", "RQ0000002"):
         data = person_data(given_names="Ramona", documents=[{"type": "passport", "number": doc}])
-        persons.register_intake(ctx, intake_data(data))
+        persons.register_intake(ctx, intake_data(data), allow_likely=True)
     app = make_app(database)
     async with app.run_test(size=(120, 40)) as pilot:
         await sign_in_as(pilot, "Carolina Reyes")
@@ -291,7 +291,7 @@ async def test_the_audit_browser_reads_in_words_with_names(
     )
     person_file.get_person(Context(database, other.id), first, reason="colleague_help")
     data = person_data(given_names="Ramona", documents=[{"type": "passport", "number": "X12345"}])
-    gone = persons.register_intake(ctx, intake_data(data)).person_id
+    gone = persons.register_intake(ctx, intake_data(data), allow_likely=True).person_id
     erasure = rights.register(
         Context(database, supervisor.id),
         {"person_id": gone, "kind": "erasure", "identity_checked": True},

@@ -68,7 +68,7 @@ def _register_forever(path: str, worker_id: str, tag: str, fd: int, limit: int) 
     db = Database(sqlite_url(Path(path)))
     ctx = Context(db, uuid.UUID(worker_id))
     for i in range(limit):
-        result = persons.register_intake(ctx, _intake(tag, i))
+        result = persons.register_intake(ctx, _intake(tag, i), allow_likely=True)
         out.write(f"{result.person_id}\n")
         out.flush()
     out.write("done\n")

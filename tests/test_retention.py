@@ -35,7 +35,7 @@ def frozen() -> Iterator[None]:
 
 def _person(ctx: Context, name: str, doc: str) -> tuple[uuid.UUID, uuid.UUID]:
     data = person_data(given_names=name, documents=[{"type": "passport", "number": doc}])
-    result = persons.register_intake(ctx, intake_data(data))
+    result = persons.register_intake(ctx, intake_data(data), allow_likely=True)
     return result.person_id, result.case_id
 
 

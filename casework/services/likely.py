@@ -62,11 +62,6 @@ class LikelyDuplicate(Conflict):
         self.candidates = list(candidates)
         super().__init__(self.code, count=len(self.candidates))
 
-    def message(self, lang: str | None = None) -> str:
-        from casework.i18n import t
-
-        return t("intake.error.likely_duplicate", lang=lang, count=len(self.candidates))
-
 
 def likely(found: Sequence[Candidate]) -> list[Candidate]:
     """The candidates likely the same person (:data:`LIKELY`)."""

@@ -4,7 +4,7 @@ The audit trail holds ids and field names only; what a correction changed (befor
 after, why, and the rectification request it carried out) is kept with the person in this
 table, and erased with them (ON DELETE CASCADE). No existing row changes.
 
-Revision ID: 0016
+Revision ID: 0014
 Revises: 0013
 Create Date: 2026-12-07 11:00:00
 """
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0016"
+revision: str = "0014"
 down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,4 +1,4 @@
-"""0016 adds person_correction: a database with persons and a correction goes down to the
+"""0014 adds person_correction: a database with persons and a correction goes down to the
 revision before it and up again; the persons stay, the table comes back empty and usable."""
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from casework.services.context import Context
 from .factories import intake_data
 
 
-def _before_0016(db: Database) -> str:
-    """The revision 0016 follows (it is rechained when revisions are merged)."""
+def _before_0014(db: Database) -> str:
+    """The revision 0014 follows."""
     from alembic.script import ScriptDirectory
 
-    script = ScriptDirectory.from_config(db.alembic_config()).get_revision("0016")
+    script = ScriptDirectory.from_config(db.alembic_config()).get_revision("0014")
     assert script is not None and isinstance(script.down_revision, str)
     return script.down_revision
 
@@ -33,7 +33,7 @@ def test_down_and_up_keeps_the_persons_and_the_table_works_again(
     cfg = database.alembic_config()
     with database.engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, _before_0016(database))
+        command.downgrade(cfg, _before_0014(database))
         assert "person_correction" not in sa.inspect(conn).get_table_names()
     database.upgrade(backup=False)
     with database.read() as s:
