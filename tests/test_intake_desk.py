@@ -57,6 +57,16 @@ def _count(db: Database, model: Any) -> int:
         return int(s.scalar(sa.select(sa.func.count()).select_from(model)) or 0)
 
 
+async def _new_intake(app: Any, pilot: Any) -> IntakeScreen:
+    """Signed in as the desk's worker, on a new ficha (Ctrl+N)."""
+    await sign_in_as(pilot, "Daniela Fuentes")
+    await pilot.press("ctrl+n")
+    await settle(pilot)
+    intake = app.screen
+    assert isinstance(intake, IntakeScreen)
+    return intake
+
+
 async def _type_into(pilot: Any, intake: IntakeScreen, widget_id: str, text: str) -> None:
     intake.query_one(f"#{widget_id}").focus()
     await pilot.press(*text)
@@ -82,11 +92,7 @@ async def test_a_failed_save_focuses_the_field_in_error_with_its_message_and_a_s
 ) -> None:
     app = make_app(database)
     async with app.run_test(size=DESK) as pilot:
-        await sign_in_as(pilot, "Daniela Fuentes")
-        await pilot.press("ctrl+n")
-        await settle(pilot)
-        intake = app.screen
-        assert isinstance(intake, IntakeScreen)
+        intake = await _new_intake(app, pilot)
         await _type_into(pilot, intake, "given_names", "Marie")
         await _type_into(pilot, intake, "first_surname", "Joseph")
         await _type_into(pilot, intake, "birth_date", "01-01-2030")  # in the future
@@ -114,11 +120,7 @@ async def test_an_arrival_before_birth_is_shown_on_the_arrival_date(
 ) -> None:
     app = make_app(database)
     async with app.run_test(size=DESK) as pilot:
-        await sign_in_as(pilot, "Daniela Fuentes")
-        await pilot.press("ctrl+n")
-        await settle(pilot)
-        intake = app.screen
-        assert isinstance(intake, IntakeScreen)
+        intake = await _new_intake(app, pilot)
         await _type_into(pilot, intake, "given_names", "Marie")
         await _type_into(pilot, intake, "first_surname", "Joseph")
         await _type_into(pilot, intake, "birth_date", "01-01-1990")
@@ -144,11 +146,7 @@ async def test_ctrl_s_twice_on_a_likely_duplicate_creates_nothing(
     existing = persons.register_intake(ctx, intake_data()).person_id
     app = make_app(database)
     async with app.run_test(size=DESK) as pilot:
-        await sign_in_as(pilot, "Daniela Fuentes")
-        await pilot.press("ctrl+n")
-        await settle(pilot)
-        intake = app.screen
-        assert isinstance(intake, IntakeScreen)
+        intake = await _new_intake(app, pilot)
         await _type_yesenia_again(pilot, intake)
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -177,11 +175,7 @@ async def test_enter_opens_the_existing_person_with_the_visit_carried_over(
     existing = persons.register_intake(ctx, intake_data()).person_id
     app = make_app(database)
     async with app.run_test(size=DESK) as pilot:
-        await sign_in_as(pilot, "Daniela Fuentes")
-        await pilot.press("ctrl+n")
-        await settle(pilot)
-        intake = app.screen
-        assert isinstance(intake, IntakeScreen)
+        intake = await _new_intake(app, pilot)
         await _type_yesenia_again(pilot, intake)
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -208,11 +202,7 @@ async def test_someone_else_creates_the_person_and_records_the_pair(
     existing = persons.register_intake(ctx, intake_data()).person_id
     app = make_app(database)
     async with app.run_test(size=DESK) as pilot:
-        await sign_in_as(pilot, "Daniela Fuentes")
-        await pilot.press("ctrl+n")
-        await settle(pilot)
-        intake = app.screen
-        assert isinstance(intake, IntakeScreen)
+        intake = await _new_intake(app, pilot)
         await _type_yesenia_again(pilot, intake)
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -315,11 +305,7 @@ async def test_names_from_the_search_fill_only_empty_fields(
 ) -> None:
     app = make_app(database)
     async with app.run_test(size=DESK) as pilot:
-        await sign_in_as(pilot, "Daniela Fuentes")
-        await pilot.press("ctrl+n")
-        await settle(pilot)
-        intake = app.screen
-        assert isinstance(intake, IntakeScreen)
+        intake = await _new_intake(app, pilot)
         app.action_new_intake("jesenia rondon")  # a blank ficha takes the names
         await settle(pilot)
         assert app.screen is intake
@@ -345,11 +331,7 @@ async def test_a_phone_typed_at_the_intake_is_offered_to_a_file_without_one(
     existing = persons.register_intake(ctx, intake_data(person_data(phone=None))).person_id
     app = make_app(database)
     async with app.run_test(size=DESK) as pilot:
-        await sign_in_as(pilot, "Daniela Fuentes")
-        await pilot.press("ctrl+n")
-        await settle(pilot)
-        intake = app.screen
-        assert isinstance(intake, IntakeScreen)
+        intake = await _new_intake(app, pilot)
         await _type_yesenia_again(pilot, intake)
         await _type_into(pilot, intake, "phone", "9 1234 5678")
         await pilot.press("ctrl+s")

@@ -41,7 +41,6 @@ from casework.models import (
     PersonLanguage,
 )
 from casework.models.base import utcnow
-from casework.models.enums import DatePrecision
 from casework.services import gate, keys, persons, rights
 from casework.services.context import Context, audit, remember, replayed, validate
 from casework.services.edits import FieldChange, changes_of, check_changes, same, stored_form
@@ -533,17 +532,7 @@ def _apply_household(
             live_person(session, new.related_person_id)
         if item.id is None:
             assert new is not None
-            member = HouseholdMember(
-                relationship_key=new.relationship,
-                name=new.name,
-                related_person_id=new.related_person_id,
-                birth_year=new.birth_year,
-                sex=new.sex.value if new.sex else None,
-                in_school=new.in_school,
-                pregnant=new.pregnant,
-                disability=new.disability,
-                lives_abroad=new.lives_abroad,
-            )
+            member = persons.household_row(new)
             person.household.append(member)
             session.flush()
             changes.add("household", None, state, member.id)
@@ -677,19 +666,7 @@ def save(
         consent_acts = _apply_consents(session, person, edit, worker.id, changes)
         if not changes.fields:
             return EditResult([], None)
-        if person.birth_date is None:
-            person.birth_date_precision = DatePrecision.UNKNOWN.value
-        elif person.birth_date_precision == DatePrecision.UNKNOWN.value:
-            person.birth_date_precision = DatePrecision.EXACT.value
-        if (
-            person.arrival_date is not None
-            and person.birth_date is not None
-            and person.arrival_date < person.birth_date
-        ):
-            raise InvalidInput([FieldError("arrival_date", "arrival_before_birth")])
-        person.sort_name = keys.sort_name(
-            person.first_surname, person.second_surname, person.given_names
-        )
+        persons.settle_edited(person)
         fields = sorted(changes.fields)
         correction = PersonCorrection(
             person_id=person.id,

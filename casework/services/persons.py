@@ -45,6 +45,7 @@ from casework.services.schemas import (
     ConsentIn,
     ContactIn,
     DocumentIn,
+    HouseholdMemberIn,
     IntakeIn,
     MigrationStatusIn,
     NoteIn,
@@ -128,6 +129,21 @@ def documents_race(
         raise Busy() from None  # the holder is gone again: trying again will save
 
 
+def household_row(member: HouseholdMemberIn) -> HouseholdMember:
+    """A household member as typed, as a row."""
+    return HouseholdMember(
+        relationship_key=member.relationship,
+        name=member.name,
+        related_person_id=member.related_person_id,
+        birth_year=member.birth_year,
+        sex=member.sex.value if member.sex else None,
+        in_school=member.in_school,
+        pregnant=member.pregnant,
+        disability=member.disability,
+        lives_abroad=member.lives_abroad,
+    )
+
+
 def _apply_person(
     session: Session, person: Person, data: PersonIn, *, claim: bool = True
 ) -> list[str]:
@@ -187,19 +203,7 @@ def _apply_person(
             person.languages.append(PersonLanguage(code=code, is_primary=(i == 0)))
             changed.append("languages")
     for member in data.household:
-        person.household.append(
-            HouseholdMember(
-                relationship_key=member.relationship,
-                name=member.name,
-                related_person_id=member.related_person_id,
-                birth_year=member.birth_year,
-                sex=member.sex.value if member.sex else None,
-                in_school=member.in_school,
-                pregnant=member.pregnant,
-                disability=member.disability,
-                lives_abroad=member.lives_abroad,
-            )
-        )
+        person.household.append(household_row(member))
         changed.append("household")
     return sorted(set(changed))
 
@@ -401,6 +405,24 @@ def record_contact(
         return contact.id
 
 
+def settle_edited(person: Person) -> None:
+    """What follows from a person's edited fields: the birth date's precision, its sort
+    name; an arrival before birth is refused (InvalidInput on ``arrival_date``)."""
+    if person.birth_date is None:
+        person.birth_date_precision = DatePrecision.UNKNOWN.value
+    elif person.birth_date_precision == DatePrecision.UNKNOWN.value:
+        person.birth_date_precision = DatePrecision.EXACT.value
+    if (
+        person.arrival_date is not None
+        and person.birth_date is not None
+        and person.arrival_date < person.birth_date
+    ):
+        raise InvalidInput([FieldError("arrival_date", "arrival_before_birth")])
+    person.sort_name = keys.sort_name(
+        person.first_surname, person.second_surname, person.given_names
+    )
+
+
 def update_person(
     ctx: Context,
     person_id: uuid.UUID,
@@ -427,19 +449,7 @@ def update_person(
         changed = apply_changes(person, changes_of(edit), labels=_PERSON_LABELS)
         if not changed:
             return []
-        if person.birth_date is None:
-            person.birth_date_precision = DatePrecision.UNKNOWN.value
-        elif person.birth_date_precision == DatePrecision.UNKNOWN.value:
-            person.birth_date_precision = DatePrecision.EXACT.value
-        if (
-            person.arrival_date is not None
-            and person.birth_date is not None
-            and person.arrival_date < person.birth_date
-        ):
-            raise InvalidInput([FieldError("arrival_date", "arrival_before_birth")])
-        person.sort_name = keys.sort_name(
-            person.first_surname, person.second_surname, person.given_names
-        )
+        settle_edited(person)
         keys.refresh(session, person)
         audit(
             session,
