@@ -9,9 +9,9 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
-from casework import refdata
+from casework import clock, refdata
 from casework.models.enums import GuidanceItemState, ReferralStatus, referral_can_move
-from casework.services import desk, guidance, rights
+from casework.services import desk, followups, guidance, rights
 from casework.services.schemas import RightsRequestOut
 
 
@@ -122,3 +122,35 @@ def test_each_request_is_finished_its_own_way_and_only_once_identity_is_checked(
     assert finish(_request("erasure", True), "erase") is None
     assert rights.answered_with_files("access") and rights.answered_with_files("portability")
     assert not rights.answered_with_files("rectification")
+
+
+def _follow_up(due_on: dt.date, status: str = "pending") -> followups.FollowUpOut:
+    return followups.FollowUpOut(
+        id=uuid.uuid4(),
+        person_id=uuid.uuid4(),
+        worker_id=uuid.uuid4(),
+        referral_id=None,
+        guidance_id=None,
+        due_on=due_on,
+        what="Llamar",
+        status=status,
+        completed_at=None,
+        outcome=None,
+    )
+
+
+def test_follow_up_dates_the_forms_propose() -> None:
+    clock.freeze(dt.datetime(2026, 6, 1, 15, 0, tzinfo=dt.UTC))
+    try:
+        assert followups.default_due() == dt.date(2026, 6, 8)
+        # Postponing proposes a week after the due day, or after today once that is past.
+        assert _follow_up(dt.date(2026, 6, 20)).postponed_to() == dt.date(2026, 6, 27)
+        assert _follow_up(dt.date(2026, 5, 1)).postponed_to() == dt.date(2026, 6, 8)
+    finally:
+        clock.freeze(None)
+
+
+def test_only_an_open_follow_up_is_closed_or_postponed() -> None:
+    assert _follow_up(TODAY).open
+    assert not _follow_up(TODAY, "done").open
+    assert not _follow_up(TODAY, "missed").open

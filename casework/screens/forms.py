@@ -12,7 +12,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, Select, SelectionList, Static, TextArea
 
-from casework import clock, refdata
+from casework import refdata
 from casework.errors import EditConflict
 from casework.i18n import current_language, t
 from casework.models.enums import ReferralStatus
@@ -504,7 +504,7 @@ class FollowUpModal(FormModal):
         self.person_id = person_id
 
     def fields(self) -> ComposeResult:
-        default = clock.today() + dt.timedelta(days=7)
+        default = followups.default_due()
         yield from labelled(
             t("ui.field.due"), DateInput(fmt_date(default), id="due_on"), error="due_on"
         )
@@ -578,7 +578,7 @@ class RescheduleModal(FormModal):
 
     def fields(self) -> ComposeResult:
         yield Static(self.follow_up.what, classes="help-text")
-        due = max(self.follow_up.due_on, clock.today()) + dt.timedelta(days=7)
+        due = self.follow_up.postponed_to()
         yield from labelled(
             t("ui.field.due"),
             DateInput(fmt_date(due), id="due_on", placeholder=""),

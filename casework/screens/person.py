@@ -395,7 +395,7 @@ class PersonScreen(CaseworkScreen):
         found = (
             next((f for f in self.data.follow_ups if str(f.id) == key), None) if self.data else None
         )
-        if found is None or found.status != "pending":
+        if found is None or not found.open:
             self.notify(t("ui.person.no_follow_up"), severity="warning")
             return None
         return found

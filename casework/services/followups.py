@@ -41,6 +41,25 @@ class FollowUpOut(Output):
             today or local_today()
         )
 
+    @property
+    def open(self) -> bool:
+        """Still to be done: only an open follow-up is closed or postponed."""
+        return self.status == FollowUpStatus.PENDING.value
+
+    def postponed_to(self) -> dt.date:
+        """The date a postponement proposes: a week after its due day, or after today when
+        that is already past."""
+        return max(self.due_on, local_today()) + dt.timedelta(days=DEFAULT_DAYS)
+
+
+DEFAULT_DAYS = 7
+"""How far ahead a new follow-up, or a postponed one, is proposed."""
+
+
+def default_due() -> dt.date:
+    """The date a new follow-up's form proposes."""
+    return local_today() + dt.timedelta(days=DEFAULT_DAYS)
+
 
 def add_follow_up(
     session: Session,
