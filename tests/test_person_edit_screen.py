@@ -18,6 +18,7 @@ from casework.db import Database
 from casework.models import AuditEvent, Person, PersonCorrection, RightsRequest
 from casework.screens.person import PersonScreen
 from casework.screens.person_edit import PersonEditModal
+from casework.screens.person_modals import EntryViewerModal
 from casework.services import person_edit, persons, rights
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
@@ -110,6 +111,16 @@ async def test_phone_commune_email_address_and_social_name_corrected_from_the_fi
         rows = [" ".join(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
         [line] = [r for r in rows if "Datos corregidos" in r]
         assert "teléfono" in line and "comuna" in line and "nombre social" in line
+        # Enter on it reads each change, before and after.
+        table.focus()
+        table.move_cursor(row=next(i for i, r in enumerate(rows) if "Datos corregidos" in r))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, EntryViewerModal)
+        whole = text_of(app.screen.query_one("#entry-text", Static))
+        assert "+56987654321 → +56922222222" in whole
+        assert "nombre social: — → Yesi" in whole
+        assert "comuna: Santiago → Valparaíso" in whole  # names, not codes
     with database.read() as s:
         [corr] = s.scalars(sa.select(PersonCorrection)).all()
         changes = {c["field"]: (c["before"], c["after"]) for c in corr.changes}
@@ -145,6 +156,16 @@ async def test_an_identity_correction_without_a_reason_is_refused_beside_the_rea
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, PersonScreen)
+        # The reason given is read with the correction, on the file.
+        table: Any = app.screen.query_one("#timeline")
+        table.focus()
+        rows = [" ".join(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
+        table.move_cursor(row=next(i for i, r in enumerate(rows) if "Datos corregidos" in r))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, EntryViewerModal)
+        whole = text_of(app.screen.query_one("#entry-text", Static))
+        assert "Rondón → Rondon" in whole and "Motivo: Cedula a la vista" in whole
     assert _person(database, person_id).first_surname == "Rondon"
 
 

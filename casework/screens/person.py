@@ -92,7 +92,7 @@ def timeline_text(entry: TimelineEntry, sep: str = " · ") -> tuple[str, str]:
     if kind == "correction":
         from casework.screens.person_edit import correction_text
 
-        return correction_text(d)
+        return correction_text(d, whole="\n" in sep)
     if kind == "consent":
         purpose = t("consent." + d.get("purpose", ""))
         dest = destination_name(d["destination"]) if d.get("destination") else ""

@@ -81,10 +81,82 @@ def field_label(name: str) -> str:
     return t(f"edit.field.{name}")
 
 
-def correction_text(data: dict[str, Any]) -> tuple[str, str]:
-    """(what, detail) of a correction's line on the timeline."""
+def correction_text(data: dict[str, Any], whole: bool = False) -> tuple[str, str]:
+    """(what, detail) of a correction: on the timeline line, the fields changed; ``whole``
+    (the viewer), each change as before → after, and the reason given."""
     what = t("edit.timeline_rectification" if data.get("rectification") else "edit.timeline")
-    return what, ", ".join(field_label(f) for f in data.get("fields", []))
+    fields = ", ".join(field_label(f) for f in data.get("fields", []))
+    if not whole:
+        return what, fields
+    lines = [
+        f"{field_label(c.get('field', ''))}: {change_value(c.get('before'), c.get('field'))} → "
+        f"{change_value(c.get('after'), c.get('field'))}"
+        for c in data.get("changes", [])
+    ]
+    if data.get("reason"):
+        lines.append(t("edit.viewer_reason", reason=data["reason"]))
+    return what, "\n".join(lines) or fields
+
+
+def change_value(value: Any, field: str | None = None) -> str:
+    """A value before or after a correction of ``field``, as the worker reads it: coded
+    values by their names, dates dd-mm-aaaa, a document or household row by what it says
+    (never by its ids), an empty value as —."""
+    if value is None or value == "" or value == []:
+        return "—"
+    if field in _NAMED:
+        return _NAMED[field](value)
+    if isinstance(value, bool):
+        return t("ui.yes") if value else t("ui.no")
+    if isinstance(value, list):
+        return ", ".join(change_value(v) for v in value)
+    if isinstance(value, dict):
+        parts = [
+            _part(k, v)
+            for k, v in value.items()
+            if v not in (None, "", False) and not k.endswith("_id") and k != "live"
+        ]
+        return " ".join(parts) or "—"
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return fmt_date(dt.date.fromisoformat(value))
+        except ValueError:
+            return value
+    return str(value)
+
+
+def _language(code: Any) -> str:
+    found = refdata.language(str(code))
+    if found is None:
+        return str(code)
+    return found.name_es if current_language() == "es" else found.name_en
+
+
+_NAMED: dict[str, Callable[[Any], str]] = {
+    "commune_code": commune_name,
+    "nationality": country_name,
+    "birth_country": country_name,
+    "sex": lambda v: t(f"sex.{v}"),
+    "languages": lambda v: (
+        ", ".join(_language(c) for c in v) if isinstance(v, list) else _language(v)
+    ),
+}
+"""Fields whose stored value is a code: how the worker reads it."""
+
+
+def _part(key: str, value: Any) -> str:
+    """One part of a document, household or consent row, coded values by their names."""
+    if key == "type":
+        found = refdata.document_type(str(value))
+        if found is not None:
+            return found.name_es if current_language() == "es" else found.name_en
+    if key == "relationship":
+        return code_label(refdata.RELATIONSHIPS, value)
+    if key == "purpose":
+        return t(f"consent.{value}")
+    if key == "issuing_country":
+        return country_name(value)
+    return change_value(value)
 
 
 def household_line(h: HouseholdOut) -> str:

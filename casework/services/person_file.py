@@ -503,6 +503,8 @@ def _timeline(session: Session, person_id: uuid.UUID) -> list[TimelineEntry]:
             corr.worker_id,
             fields=list(corr.fields),
             rectification=corr.rights_request_id is not None,
+            changes=list(corr.changes),
+            reason=corr.reason or "",
         )
     for h in session.scalars(sa.select(Consent).where(Consent.person_id == person_id)):
         add(
