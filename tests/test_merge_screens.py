@@ -183,3 +183,11 @@ async def test_a_social_worker_cannot_undo(
         status = text_of(screen.query_one("#status", Static))
         assert "Solo un supervisor puede deshacer una fusión" in status
     assert merged_into(database, other) == keep
+
+
+def test_coded_fields_read_by_their_names_in_the_comparison() -> None:
+    from casework.screens.merge_confirm import field_text
+
+    assert field_text("birth_date_precision", "exact") == "Exacta"
+    assert field_text("birth_date_precision", "year") == "Aproximada (solo año)"
+    assert field_text("sex", "F") != "F"

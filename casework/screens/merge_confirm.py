@@ -31,6 +31,8 @@ def field_text(name: str, value: Any) -> str:
         return commune_name(value)
     if name == "sex":
         return t(f"sex.{value}")
+    if name == "birth_date_precision":
+        return t(f"edit.precision_{value}")
     if isinstance(value, bool):
         return t("ui.yes") if value else t("ui.no")
     return str(value)
