@@ -191,3 +191,19 @@ def test_coded_fields_read_by_their_names_in_the_comparison() -> None:
     assert field_text("birth_date_precision", "exact") == "Exacta"
     assert field_text("birth_date_precision", "year") == "Aproximada (solo año)"
     assert field_text("sex", "F") != "F"
+
+
+async def test_an_empty_queue_says_how_to_look_for_duplicates(
+    database: Database, ctx: Context, supervisor: WorkerOut
+) -> None:
+    two_records(ctx)
+    app = make_app(database)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in_as(pilot, "Carolina Reyes")
+        await pilot.press("f6")
+        await settle(pilot)
+        status = app.screen.query_one("#status", Static)
+        assert "Pulse s para buscar" in seen(status)
+        await pilot.press("s")
+        await settle(pilot)
+        assert "1 pares por revisar" in seen(status)

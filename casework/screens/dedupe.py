@@ -70,7 +70,8 @@ class DedupeQueueScreen(CaseworkScreen):
             )
             for i, p in enumerate(pairs)
         )
-        self.query_one("#status", Static).update(t("ui.dedupe.count", count=len(pairs)))
+        key = "ui.dedupe.count" if pairs else "ui.dedupe.none_yet"
+        self.query_one("#status", Static).update(t(key, count=len(pairs)))
         table.focus()
 
     def action_scan(self) -> None:
