@@ -94,6 +94,9 @@ async def test_a_follow_up_closed_without_outcome_says_so_inside_its_dialog(
         assert_shown_in_dialog(dialog, error)
         assert app.focused is dialog.query_one("#outcome", Input)
         assert_shown_in_dialog(dialog, dialog.query_one("#form-error", Static))
+        await pilot.press(*"Tiene hora")  # typing into it: the message has been read
+        await settle(pilot)
+        assert not error.display
 
 
 async def test_the_own_password_dialog_says_beside_each_field_what_is_wrong(

@@ -11,6 +11,7 @@ from typing import Any, Protocol, TypeVar
 
 from textual import events
 from textual.screen import ModalScreen, Screen
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from casework.db import Database
@@ -85,6 +86,13 @@ class CaseworkMixin:
         # A focused widget's own keys join the footer (a Select's open menu: "esc Dismiss
         # menu"): say them in the UI language.
         translate_bindings(event.widget)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        # The worker is typing into a field a failed save flagged: its message was read and
+        # no longer describes what is there; the next save judges the field again.
+        if event.input.has_focus and event.input.id:
+            for slot in self.query(f"#error-{event.input.id}"):  # type: ignore[attr-defined]
+                slot.display = False
 
     def call_service(
         self,
