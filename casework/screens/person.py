@@ -120,6 +120,7 @@ class PersonScreen(CaseworkScreen):
         Binding("escape", "back", "key.back", id="back"),
         Binding("c", "contact", "key.contact", id="contact"),
         Binding("n", "note", "key.note", id="note"),
+        Binding("i", "edit_person", "key.edit_person", id="edit-person"),
         Binding("s", "status", "key.status", id="status"),
         Binding("g", "guidance", "key.guidance", id="guidance"),
         Binding("r", "refer", "key.refer", id="refer"),
@@ -131,7 +132,6 @@ class PersonScreen(CaseworkScreen):
         ),
         Binding("x", "follow_up_missed", "key.follow_up_missed", id="follow-up-missed", show=False),
         Binding("v", "case_flags", "key.case_flags", id="case-flags"),
-        Binding("i", "edit_person", "key.edit_person", id="edit-person"),
         Binding("e", "rights_request", "key.person_rights", id="rights-request", show=False),
         Binding("a", "audit", "key.person_audit", id="person-audit", show=False),
     ]
