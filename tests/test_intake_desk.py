@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from textual.widgets import Input, SelectionList, Static, TextArea
+from textual.widgets import Checkbox, Input, Select, SelectionList, Static, TextArea
 
 from casework.app import make_app
 from casework.db import Database
@@ -137,6 +137,47 @@ async def test_an_arrival_before_birth_is_shown_on_the_arrival_date(
     assert _count(database, Person) == 0
 
 
+async def test_tab_visits_every_field_in_view_down_to_the_note_which_keeps_what_is_typed(
+    database: Database, worker: WorkerOut
+) -> None:
+    """Only fields are Tab stops (not the scrolling box, not an empty list of persons on
+    record), each one is scrolled into view as it gets the cursor, and the Nota takes
+    what is typed; Shift+Tab from the first field goes round to it."""
+    app = make_app(database)
+    async with app.run_test(size=DESK) as pilot:
+        intake = await _new_intake(app, pilot)
+        first = intake.query_one("#given_names", Input)
+        note = intake.query_one("#note", TextArea)
+        assert app.focused is first
+        fields = (Input, Select, Checkbox, SelectionList, TextArea)
+        visited = []
+        for _ in range(40):
+            await pilot.press("tab")
+            await settle(pilot)
+            focused = app.focused
+            assert isinstance(focused, fields), focused
+            assert visible(app, focused), focused
+            visited.append(focused.id)
+            if focused is note:
+                break
+        assert app.focused is note
+        assert visited[-3:] == ["stats_opt_out", "reasons", "note"]
+        assert len(visited) == len(set(visited))  # no field twice, no wrap round
+        await pilot.press(*"Viene por visa temporaria.")
+        await settle(pilot)
+        assert note.text == "Viene por visa temporaria."
+        await pilot.press("tab")  # round to the first field, scrolled back into view
+        await settle(pilot)
+        assert app.focused is first and visible(app, first)
+        await pilot.press("shift+tab")
+        await settle(pilot)
+        assert app.focused is note and visible(app, note)
+        await pilot.press(*" Con su hija.")
+        await settle(pilot)
+        assert note.text == "Viene por visa temporaria. Con su hija."
+        assert intake.visit()["note"] == "Viene por visa temporaria. Con su hija."
+
+
 # 2: the duplicate gate -----------------------------------------------------------------------
 
 
@@ -180,16 +221,25 @@ async def test_enter_opens_the_existing_person_with_the_visit_carried_over(
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, DuplicateGate)
+        assert len(app.intake_drafts()) == 1
         await pilot.press("enter")
         await settle(pilot)
         await settle(pilot)
         form = app.screen
         assert isinstance(form, ContactModal) and form.person_id == existing
+        # The ficha is done: the visit is in the contact form, not an unfinished intake.
+        assert app.intake_drafts() == []
+        assert intake not in app.screen_stack
         assert list(form.query_one("#reasons", SelectionList).selected) == ["regularization"]
         assert form.query_one("#note", TextArea).text == "Viene por su hija."
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, PersonScreen) and app.screen.person_id == existing
+        await pilot.press("ctrl+t")
+        await settle(pilot)
+        assert isinstance(app.screen, TodayScreen)
+        assert not app.screen.query_one("#drafts-line", Static).display
+        assert app.intake_drafts() == []
     assert _count(database, Person) == 1
     with database.read() as s:
         notes = list(s.scalars(sa.select(Contact.note).where(Contact.person_id == existing)))

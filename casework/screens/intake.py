@@ -6,11 +6,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.suggester import SuggestFromList
+from textual.widget import Widget
 from textual.widgets import (
     Checkbox,
     Footer,
@@ -120,7 +121,9 @@ class IntakeScreen(CaseworkScreen):
         communes = sorted(c.name for c in refdata.communes())
         yield Header()
         with Horizontal(id="intake"):
-            with VerticalScroll(id="intake-form"):
+            # Not a Tab stop itself (a scrolling box is, by default): Tab goes from field
+            # to field, never to the box around them, where typing would go nowhere.
+            with VerticalScroll(id="intake-form", can_focus=False):
                 yield Static(t("ui.intake.title"), classes="title")
                 yield from self._field("given_names", Input(id="given_names", compact=True))
                 yield from self._field("first_surname", Input(id="first_surname", compact=True))
@@ -211,7 +214,11 @@ class IntakeScreen(CaseworkScreen):
             with Vertical(id="dupes"):
                 yield Static(t("ui.intake.dupes_title"), classes="section")
                 yield Static(t("ui.intake.dupes_empty"), id="dupes-status", classes="help-text")
-                yield OptionList(id="dupe-list")
+                # A Tab stop only while it lists someone (an empty list would swallow
+                # what is typed): see _show_candidates.
+                dupes = OptionList(id="dupe-list")
+                dupes.can_focus = False
+                yield dupes
         yield SummaryBar()
         yield Footer()
 
@@ -280,6 +287,19 @@ class IntakeScreen(CaseworkScreen):
         if self.initial_names:
             self.prefill(self.initial_names)
         self.query_one("#given_names", Input).focus()
+
+    @on(events.DescendantFocus)
+    def _focused(self, event: events.DescendantFocus) -> None:
+        """Whatever gets the cursor (Tab, Shift+Tab, F3, a failed save) is brought into
+        view at once, not by a scrolling animation a fast typist outruns."""
+        widget = event.widget
+        form = self.query_one("#intake-form", VerticalScroll)
+        if form in widget.ancestors:
+            self.call_after_refresh(self._bring_into_view, widget)
+
+    def _bring_into_view(self, widget: Widget) -> None:
+        if self.focused is widget and not self.can_view_entire(widget):
+            self.scroll_to_center(widget, animate=False, immediate=True, origin_visible=True)
 
     def prefill(self, names: str) -> None:
         """Typed "given surname [surname]" in the search box: a head start that fills only
@@ -375,6 +395,9 @@ class IntakeScreen(CaseworkScreen):
                     f"{country_name(p.nationality)}\n{doc_text(p.document)}\n[i]{why}[/i]"
                 )
             )
+        options.can_focus = bool(found)
+        if not found and options.has_focus:
+            self.query_one("#given_names", Input).focus()
         status = self.query_one("#dupes-status", Static)
         if found:
             status.update(t("ui.intake.dupes_found", count=len(found)))
@@ -412,11 +435,16 @@ class IntakeScreen(CaseworkScreen):
             out["phone"] = self._value("phone")
         return out
 
-    def _open_existing(self, person_id: uuid.UUID) -> None:
+    def _open_existing(self, person_id: uuid.UUID, *, finished: bool = False) -> None:
         """The person is already on record: open that file, with the contact form filled
-        with what was typed for this visit; the ficha itself stays a draft (nothing lost)."""
+        with what was typed for this visit. Chosen in the duplicate dialog (``finished``),
+        the ficha's draft is discarded; opened with F2 from the side panel, it stays a
+        draft (nothing lost)."""
         visit = self.visit()
-        self.app.pop_screen()
+        if finished:
+            self.casework.discard_intake(self.draft_id)  # closes this form too
+        if self.app.screen is self:
+            self.app.pop_screen()
         if visit:
             self.app.push_screen(PersonForVisit(person_id, visit))
         else:
@@ -542,7 +570,10 @@ class IntakeScreen(CaseworkScreen):
             return
         choice, person_id = answer
         if choice == "open" and person_id is not None:
-            self._open_existing(person_id)
+            # The worker says it is the same person: this ficha is done (the visit goes to
+            # the contact form, which keeps its own draft if left with Esc), so it is no
+            # longer an unfinished intake anyone could resume and register twice.
+            self._open_existing(person_id, finished=True)
         elif choice == "not_same":
             dialog_ids = [c.person.id for c in self.candidates]
             self.not_same_as = list(dict.fromkeys([*self.not_same_as, *dialog_ids]))
