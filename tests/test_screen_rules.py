@@ -154,3 +154,16 @@ def test_only_an_open_follow_up_is_closed_or_postponed() -> None:
     assert _follow_up(TODAY).open
     assert not _follow_up(TODAY, "done").open
     assert not _follow_up(TODAY, "missed").open
+
+
+def test_a_visit_carried_into_a_kept_contact_draft_loses_nothing() -> None:
+    from casework.screens.forms import joined
+
+    kept = {"reasons": ["health"], "note": "Llamó ayer.", "channel": "desk"}
+    carried = {"reasons": ["regularization", "health"], "note": "Viene por su hija."}
+    assert joined(kept, carried) == {
+        "reasons": ["health", "regularization"],
+        "note": "Llamó ayer.\n\nViene por su hija.",
+        "channel": "desk",
+    }
+    assert joined({}, carried) == carried

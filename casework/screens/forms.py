@@ -205,6 +205,21 @@ class FormModal(CaseworkModal[bool]):
         raise NotImplementedError
 
 
+def joined(kept: dict[str, Any], carried: dict[str, Any]) -> dict[str, Any]:
+    """A form's kept draft with values carried in from elsewhere: lists are joined, two
+    different texts are both kept (one paragraph each), an empty value takes the other."""
+    out = dict(kept)
+    for key, value in carried.items():
+        have = out.get(key)
+        if have in (None, "", [], False) or have == value:
+            out[key] = value
+        elif isinstance(have, list) and isinstance(value, list):
+            out[key] = have + [v for v in value if v not in have]
+        elif isinstance(have, str) and isinstance(value, str) and value.strip():
+            out[key] = f"{have}\n\n{value}"
+    return out
+
+
 class ContactModal(FormModal):
     TITLE_KEY = "ui.form.contact_title"
 
@@ -216,9 +231,10 @@ class ContactModal(FormModal):
     ) -> None:
         super().__init__(reason)
         self.person_id = person_id
-        if initial and self.draft_key() not in _DRAFTS:
-            # Typed at the intake for this visit (reasons, note): the form starts with it.
-            _DRAFTS[self.draft_key()] = dict(initial)
+        if initial:
+            # Typed at the intake for this visit (reasons, note): the form starts with it,
+            # added to what a contact form left earlier for this person kept (nothing lost).
+            _DRAFTS[self.draft_key()] = joined(_DRAFTS.get(self.draft_key(), {}), initial)
 
     def fields(self) -> ComposeResult:
         yield from labelled(
