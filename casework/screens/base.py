@@ -89,8 +89,9 @@ class CaseworkMixin:
 
     def on_input_changed(self, event: Input.Changed) -> None:
         # The worker is typing into a field a failed save flagged: its message was read and
-        # no longer describes what is there; the next save judges the field again.
-        if event.input.has_focus and event.input.id:
+        # no longer describes what is there; the next save judges the field again. (A field
+        # the form itself empties, such as a mistyped repeated password, keeps its message.)
+        if event.value and event.input.has_focus and event.input.id:
             for slot in self.query(f"#error-{event.input.id}"):  # type: ignore[attr-defined]
                 slot.display = False
 
