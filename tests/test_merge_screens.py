@@ -6,13 +6,12 @@ from __future__ import annotations
 import uuid
 
 import pytest
-import sqlalchemy as sa
 from textual.geometry import Region
 from textual.widgets import Static
 
 from casework.app import make_app
 from casework.db import Database
-from casework.models import Contact, Person, Referral
+from casework.models import Contact, Referral
 from casework.screens.dedupe import CompareScreen, DedupeQueueScreen
 from casework.screens.merge_confirm import MergeConfirmModal, RecentMergesScreen
 from casework.services import merge, persons, referrals
@@ -22,6 +21,8 @@ from casework.widgets import ConfirmModal
 
 from .factories import intake_data, person_data
 from .test_desk import settle, sign_in_as, text_of
+from .test_merge_races import pointer as merged_into
+from .test_merge_races import rows as count
 
 pytestmark = pytest.mark.usefixtures("frozen_clock")
 SIZE = (80, 24)
@@ -51,21 +52,6 @@ def two_records(ctx: Context) -> tuple[uuid.UUID, uuid.UUID]:
         ctx, other, {"destination": "omil", "reason": "Trabajo", "consent_given": True}
     )
     return keep, other
-
-
-def count(db: Database, model: type[Contact] | type[Referral], pid: uuid.UUID) -> int:
-    with db.read() as s:
-        return int(
-            s.scalar(sa.select(sa.func.count()).select_from(model).where(model.person_id == pid))
-            or 0
-        )
-
-
-def merged_into(db: Database, pid: uuid.UUID) -> uuid.UUID | None:
-    with db.read() as s:
-        person = s.get(Person, pid)
-        assert person is not None
-        return person.merged_into_id
 
 
 def seen(widget: Static) -> str:
