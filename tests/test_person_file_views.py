@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from textual.geometry import Region
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input, Select, Static, TabbedContent
+from textual.widgets import Checkbox, Input, Select, Static, TabbedContent, TextArea
 
 from casework import clock, refdata
 from casework.app import make_app
@@ -446,3 +446,37 @@ async def test_a_note_longer_than_the_terminal_scrolls_inside_the_viewer(
         await settle(pilot)
         assert scroll.scroll_y == scroll.max_scroll_y
         assert "Última línea de la nota." in rendered(viewer.query_one("#entry-text"))
+
+
+async def test_a_form_left_with_esc_comes_back_only_to_the_worker_who_typed_it(
+    database: Database, ctx: Context, worker: WorkerOut, supervisor: WorkerOut
+) -> None:
+    person_id = persons.register_intake(ctx, intake_data()).person_id
+    app = make_app(database)
+    async with app.run_test(size=DESK) as pilot:
+        await open_file(pilot, person_id)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, NoteModal)
+        app.screen.query_one("#text", TextArea).text = "Contó lo de su hija"
+        await pilot.press("escape")
+        await settle(pilot)
+        # Another worker at the same desk opens the same form on the same person.
+        app.start_session(supervisor)
+        await settle(pilot)
+        app.open_person(person_id)
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, NoteModal)
+        assert app.screen.query_one("#text", TextArea).text == ""
+        await pilot.press("escape")
+        await settle(pilot)
+        # The worker who typed it finds it again.
+        app.start_session(worker)
+        await settle(pilot)
+        app.open_person(person_id)
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen.query_one("#text", TextArea).text == "Contó lo de su hija"

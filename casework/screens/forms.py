@@ -41,8 +41,9 @@ def _options(codes: tuple[Any, ...]) -> list[tuple[str, str]]:
 BAD_DATE = object()
 """What :meth:`FormModal.read_date` returns for a date it could not read."""
 
-_DRAFTS: dict[tuple[str, str], dict[str, Any]] = {}
-"""Forms left with Escape, by (form, subject): reopening the same form brings them back."""
+_DRAFTS: dict[tuple[str, str, str], dict[str, Any]] = {}
+"""Forms left with Escape, by (worker, form, subject): the same worker reopening the same
+form brings them back; another worker signed in at the desk never sees them."""
 
 
 class FormModal(CaseworkModal[bool]):
@@ -64,6 +65,8 @@ class FormModal(CaseworkModal[bool]):
         """One id per opened form: a second Ctrl+S returns the first result."""
         self.saved: object = None
         """What the save returned (the new record's id), once saved."""
+        self.carried: dict[str, Any] | None = None
+        """Values carried in from elsewhere, joined to the kept draft when the form opens."""
         self.reason = reason
         """The reason the person's file was opened with, when it is outside the worker's
         caseload: a write about the person passes it on (services/gate.py)."""
@@ -100,8 +103,13 @@ class FormModal(CaseworkModal[bool]):
                 values[widget.id] = widget.value  # type: ignore[attr-defined]
         return values
 
+    def _kept_at(self) -> tuple[str, str, str]:
+        return (str(self.ctx.actor_id), *self.draft_key())
+
     def on_mount(self) -> None:
-        draft = _DRAFTS.pop(self.draft_key(), None)
+        draft = _DRAFTS.pop(self._kept_at(), None)
+        if self.carried:
+            draft = joined(draft or {}, self.carried)
         if draft:
             self.call_after_refresh(self._restore, draft)
 
@@ -120,7 +128,7 @@ class FormModal(CaseworkModal[bool]):
         values = self._values()
         blank: tuple[Any, ...] = ("", None, False, [], Select.NULL)
         if any(v not in blank for v in values.values()):
-            _DRAFTS[self.draft_key()] = values
+            _DRAFTS[self._kept_at()] = values
         self.dismiss(False)
 
     CODE_FIELDS: dict[str, str] = {}
@@ -183,7 +191,7 @@ class FormModal(CaseworkModal[bool]):
         self.call_service(fn, *args, on_done=self._done, on_error=self.show_error, **kwargs)
 
     def _done(self, result: object) -> None:
-        _DRAFTS.pop(self.draft_key(), None)
+        _DRAFTS.pop(self._kept_at(), None)
         self.saved = result
         self.dismiss(True)
 
@@ -231,10 +239,9 @@ class ContactModal(FormModal):
     ) -> None:
         super().__init__(reason)
         self.person_id = person_id
-        if initial:
-            # Typed at the intake for this visit (reasons, note): the form starts with it,
-            # added to what a contact form left earlier for this person kept (nothing lost).
-            _DRAFTS[self.draft_key()] = joined(_DRAFTS.get(self.draft_key(), {}), initial)
+        # Typed at the intake for this visit (reasons, note): the form starts with it, added
+        # to what a contact form left earlier for this person kept (nothing lost).
+        self.carried = initial
 
     def fields(self) -> ComposeResult:
         yield from labelled(
