@@ -53,6 +53,24 @@ def test_a_phone_with_letters_is_refused_not_read_as_a_keypad(ctx: Context) -> N
         assert s.get(Person, done.person_id).phone == "+56987654321"
 
 
+def test_every_error_of_an_intake_is_said_at_once(ctx: Context) -> None:
+    """An arrival before birth is said with the form's other errors, not on a later save."""
+    form = person_data(
+        phone="9abc12", birth_date=dt.date(2001, 3, 15), arrival_date=dt.date(2000, 1, 1)
+    )
+    with pytest.raises(InvalidInput) as caught:
+        persons.register_intake(ctx, intake_data(form))
+    assert _codes(caught.value) == {
+        "person.phone": "phone_letters",
+        "person.arrival_date": "arrival_before_birth",
+    }
+    # A birth date of its own in error is said alone: no guess about the arrival.
+    form.update(birth_date="15-03-2030")
+    with pytest.raises(InvalidInput) as caught:
+        persons.register_intake(ctx, intake_data(form))
+    assert "person.arrival_date" not in _codes(caught.value)
+
+
 def test_a_follow_up_is_not_scheduled_or_moved_into_the_past(ctx: Context) -> None:
     person_id = persons.register_intake(ctx, intake_data()).person_id
     today = clock.today()

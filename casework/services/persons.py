@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
 from casework.errors import Busy, Conflict, FieldError, InvalidInput
@@ -288,7 +289,30 @@ def _validate_intake(data: IntakeIn | Mapping[str, Any]) -> IntakeIn:
         return validate(IntakeIn, data)
     except InvalidInput as exc:
         exc.errors[:] = [_intake_field(e) for e in exc.errors]
+        if _arrival_before_birth(data, exc.errors):
+            # The model's date check runs only once every field is valid: say it now, with
+            # the rest, rather than on a later save.
+            exc.errors.append(FieldError("person.arrival_date", "arrival_before_birth"))
         raise
+
+
+_A_DATE: TypeAdapter[dt.date] = TypeAdapter(dt.date)
+
+
+def _arrival_before_birth(data: IntakeIn | Mapping[str, Any], errors: list[FieldError]) -> bool:
+    """Whether the form's arrival date, as typed, is before its birth date, when neither
+    already has an error of its own."""
+    if isinstance(data, IntakeIn) or not isinstance(data.get("person"), Mapping):
+        return False
+    if any(e.field in ("person.arrival_date", "person.birth_date") for e in errors):
+        return False
+    person = data["person"]
+    try:
+        birth = _A_DATE.validate_python(person.get("birth_date"))
+        arrival = _A_DATE.validate_python(person.get("arrival_date"))
+    except ValidationError:
+        return False
+    return arrival < birth
 
 
 def _intake_field(error: FieldError) -> FieldError:
