@@ -315,7 +315,7 @@ class CaseworkApp(App[int]):
 
         if isinstance(self.screen, ConfirmModal):
             return
-        question = ConfirmModal(t("ui.quit_title"), t("ui.quit_unsaved_intake"))
+        question = ConfirmModal(t("ui.quit_title"), t("ui.quit_unsaved_intake", count=len(unsaved)))
         self.push_screen(question, lambda yes: self.exit() if yes else None)
 
     def action_help(self) -> None:

@@ -350,9 +350,8 @@ async def test_quitting_with_an_unsaved_intake_asks_first(
         await pilot.press("ctrl+q")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmModal)
-        assert "Hay una ficha sin guardar. ¿Salir igual?" in str(
-            app.screen.query_one("#question", Static).render()
-        )
+        question = str(app.screen.query_one("#question", Static).render())
+        assert "Hay 1 ficha(s) sin terminar" in question and "¿Salir igual?" in question
         await pilot.press("escape")
         await settle(pilot)
         assert app.return_code is None
