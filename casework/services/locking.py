@@ -37,17 +37,23 @@ def violated(exc: sa.exc.IntegrityError, name: str) -> bool:
     return "UNIQUE constraint failed" in text and _SQLITE_TEXT[name] in text
 
 
-def lock_persons(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Person]:
+def lock_persons(
+    session: Session, ids: Sequence[uuid.UUID], *, key_share: bool = False
+) -> dict[uuid.UUID, Person]:
     """The persons, each row locked until the transaction ends (FOR UPDATE on PostgreSQL;
     SQLite's write transaction already holds the whole file), locked in id order so two
     merges of one pair wait for each other instead of deadlocking. Values are read again
-    after the lock, so a merge that committed meanwhile is seen."""
+    after the lock, so a merge that committed meanwhile is seen.
+
+    ``key_share``: FOR NO KEY UPDATE instead. It still waits for a merge or an edit of
+    either person, and lets a desk add a row that points at one of them meanwhile (an undo
+    moving that desk's case would otherwise deadlock against its foreign key check)."""
     out: dict[uuid.UUID, Person] = {}
     for pid in sorted(set(ids)):
         row = session.scalar(
             sa.select(Person)
             .where(Person.id == pid)
-            .with_for_update()
+            .with_for_update(key_share=key_share)
             .execution_options(populate_existing=True)
         )
         if row is not None:

@@ -556,24 +556,6 @@ def _ids(values: Iterable[str]) -> list[uuid.UUID]:
     return [uuid.UUID(v) for v in values]
 
 
-def _lock_for_undo(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Person]:
-    """Both persons locked in id order as ``lock_persons`` does, but FOR NO KEY UPDATE on
-    PostgreSQL: it still waits for a merge or an edit of either, and lets a desk add a row
-    that points at the survivor meanwhile (its foreign key check would otherwise deadlock
-    against the undo moving that desk's case)."""
-    out: dict[uuid.UUID, Person] = {}
-    for pid in sorted(set(ids)):
-        row = session.scalar(
-            sa.select(Person)
-            .where(Person.id == pid)
-            .with_for_update(key_share=True)
-            .execution_options(populate_existing=True)
-        )
-        if row is not None:
-            out[pid] = row
-    return out
-
-
 def undo(ctx: Context, merge_id: uuid.UUID) -> UndoResult:
     """Undo a merge: the merged person is live again with everything that was theirs (the
     rows, documents and claims, languages, import references, household links and records
@@ -588,7 +570,7 @@ def undo(ctx: Context, merge_id: uuid.UUID) -> UndoResult:
         record = session.get(PersonMerge, merge_id)
         if record is None:
             raise MergeRefused("undone")
-        locked = _lock_for_undo(session, [record.survivor_id, record.merged_id])
+        locked = lock_persons(session, [record.survivor_id, record.merged_id], key_share=True)
         # Read again under the locks: a second undo sees the first one's.
         record = session.scalar(
             sa.select(PersonMerge)
