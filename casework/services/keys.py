@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from casework.matching.normalise import normalise_document
 from casework.models import NameVariant, Person, PersonKey
+from casework.services.locking import advisory_lock
 from casework.services.match_records import record_of, stored_keys
 from casework.text import alnum_upper, deletions, fold, tokens
 
@@ -110,9 +111,7 @@ def _vocabulary_lock(session: Session, *, exclusive: bool) -> None:
     """On PostgreSQL, a desk adding tokens (shared) and one removing the last holder of a
     token (exclusive, rare) do not interleave, so a token in use never loses its variants;
     SQLite writes one transaction at a time anyway."""
-    if session.get_bind().dialect.name == "postgresql":
-        fn = sa.func.pg_advisory_xact_lock if exclusive else sa.func.pg_advisory_xact_lock_shared
-        session.execute(sa.select(fn(VOCABULARY_LOCK)))
+    advisory_lock(session, VOCABULARY_LOCK, exclusive=exclusive)
 
 
 def add_vocabulary(session: Session, names: Iterable[str]) -> None:

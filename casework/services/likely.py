@@ -30,6 +30,7 @@ from casework.matching import (
 )
 from casework.matching.normalise import normalise_document
 from casework.models import PersonKey
+from casework.services.locking import advisory_lock
 from casework.services.match_records import PREFIX, STORED_KINDS, load_records
 from casework.services.schemas import PersonSummary
 from casework.text import alnum_upper
@@ -186,8 +187,7 @@ def ranked(
 def intake_lock(session: Session) -> None:
     """PostgreSQL: one intake checks and inserts at a time (transaction-scoped), so two
     desks registering the same new person see each other; SQLite's write lock does it."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.select(sa.func.pg_advisory_xact_lock(INTAKE_LOCK)))
+    advisory_lock(session, INTAKE_LOCK)
 
 
 def likely_on_record(session: Session, url: str, probe: PersonRecord) -> list[MatchResult]:

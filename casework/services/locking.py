@@ -61,13 +61,18 @@ def lock_persons(
     return out
 
 
-def queue_lock(session: Session, *, exclusive: bool) -> None:
-    """The duplicate queue's transaction-scoped lock (PostgreSQL only)."""
-    bind = session.get_bind()
-    if bind.dialect.name != "postgresql":
+def advisory_lock(session: Session, key: int, *, exclusive: bool = True) -> None:
+    """A transaction-scoped PostgreSQL advisory lock on ``key``, exclusive or shared; nothing
+    on SQLite, whose write transaction already holds the whole file."""
+    if session.get_bind().dialect.name != "postgresql":
         return
     fn = sa.func.pg_advisory_xact_lock if exclusive else sa.func.pg_advisory_xact_lock_shared
-    session.execute(sa.select(fn(QUEUE_LOCK)))
+    session.execute(sa.select(fn(key)))
+
+
+def queue_lock(session: Session, *, exclusive: bool) -> None:
+    """The duplicate queue's transaction-scoped lock (PostgreSQL only)."""
+    advisory_lock(session, QUEUE_LOCK, exclusive=exclusive)
 
 
 # Documents' live claims --------------------------------------------------------------------
