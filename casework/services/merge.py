@@ -202,6 +202,13 @@ def _name(p: Person) -> str:
     return " ".join(x for x in (p.given_names, p.first_surname, p.second_surname) if x)
 
 
+def _moving_documents(survivor: Person, merged: Person) -> list[IdentityDocument]:
+    """The merged record's documents a merge moves to the survivor: those the survivor does
+    not hold already (a repeated one stays with the merged record)."""
+    have = {(d.type_key, d.number_norm) for d in survivor.documents}
+    return [d for d in merged.documents if (d.type_key, d.number_norm) not in have]
+
+
 def preview(
     ctx: Context,
     survivor_id: uuid.UUID,
@@ -247,9 +254,7 @@ def preview(
                 )
                 or 0
             )
-        have_docs = {(d.type_key, d.number_norm) for d in survivor.documents}
-        docs = [(d.type_key, d.number_norm) for d in merged.documents]
-        moves["identity_document"] = sum(1 for d in docs if d not in have_docs)
+        moves["identity_document"] = len(_moving_documents(survivor, merged))
         ordered = {k: moves.get(k, 0) for k in PREVIEW_COUNTS}
         return MergePreview(
             survivor.id,
@@ -258,7 +263,7 @@ def preview(
             _name(merged),
             fields,
             ordered,
-            len(docs) - ordered["identity_document"],
+            len(merged.documents) - ordered["identity_document"],
         )
 
 
@@ -392,17 +397,15 @@ def merge(
             .values(related_person_id=survivor.id)
             .execution_options(synchronize_session=False)
         )
-        have_docs = {(d.type_key, d.number_norm) for d in survivor.documents}
         moved["identity_document"] = 0
         # The merged record's live claims, and the survivor's, before anything changes.
         undo["claims"] = {str(d.id): d.live_key for d in merged.documents if d.live_key is not None}
         survivor_claims = {d.id for d in survivor.documents if d.live_key is not None}
         moved_ids["identity_document"] = []
-        for doc in list(merged.documents):
-            if (doc.type_key, doc.number_norm) not in have_docs:
-                doc.person_id = survivor.id
-                moved["identity_document"] += 1
-                moved_ids["identity_document"].append(str(doc.id))
+        for doc in _moving_documents(survivor, merged):
+            doc.person_id = survivor.id
+            moved["identity_document"] += 1
+            moved_ids["identity_document"].append(str(doc.id))
         released = release(session, merged.id)
         have_langs = {lang.code for lang in survivor.languages}
         moved_ids["person_language"] = []
