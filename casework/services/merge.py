@@ -337,37 +337,23 @@ def merge(
             survivor.first_surname, survivor.second_surname, survivor.given_names
         )
         # A household line of one naming the other would name its own person once moved.
+        linked = sa.or_(
+            sa.and_(
+                HouseholdMember.person_id == merged.id,
+                HouseholdMember.related_person_id == survivor.id,
+            ),
+            sa.and_(
+                HouseholdMember.person_id == survivor.id,
+                HouseholdMember.related_person_id == merged.id,
+            ),
+        )
         undo["household_unlinked"] = [
             [str(h.id), str(h.related_person_id)]
-            for h in session.scalars(
-                sa.select(HouseholdMember).where(
-                    sa.or_(
-                        sa.and_(
-                            HouseholdMember.person_id == merged.id,
-                            HouseholdMember.related_person_id == survivor.id,
-                        ),
-                        sa.and_(
-                            HouseholdMember.person_id == survivor.id,
-                            HouseholdMember.related_person_id == merged.id,
-                        ),
-                    )
-                )
-            )
+            for h in session.scalars(sa.select(HouseholdMember).where(linked))
         ]
         session.execute(
             sa.update(HouseholdMember)
-            .where(
-                sa.or_(
-                    sa.and_(
-                        HouseholdMember.person_id == merged.id,
-                        HouseholdMember.related_person_id == survivor.id,
-                    ),
-                    sa.and_(
-                        HouseholdMember.person_id == survivor.id,
-                        HouseholdMember.related_person_id == merged.id,
-                    ),
-                )
-            )
+            .where(linked)
             .values(related_person_id=None)
             .execution_options(synchronize_session=False)
         )
