@@ -32,6 +32,7 @@ per key, skipping oversized blocks.
 
 from __future__ import annotations
 
+import datetime as dt
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -101,6 +102,13 @@ def _given_skeletons(p: Prepared) -> tuple[set[str], set[str]]:
     return every, first
 
 
+def dob_sorted(day: dt.date) -> str:
+    """A birth date's blocking key with day and month in either order (a date typed
+    dd-mm or mm-dd finds the same block): year, then the smaller, then the larger."""
+    lo, hi = sorted((day.month, day.day))
+    return f"{day.year:04d}{lo:02d}{hi:02d}"
+
+
 def _keys(p: Prepared) -> set[Key]:
     keys: set[Key] = set()
     for doc in p.docs:
@@ -124,8 +132,7 @@ def _keys(p: Prepared) -> set[Key]:
             keys.add(("sur+sur", f"{x}|{y}"))
     if p.dob is not None:
         d = p.dob
-        lo, hi = sorted((d.month, d.day))
-        keys.add(("dob_sorted", f"{d.year:04d}{lo:02d}{hi:02d}"))
+        keys.add(("dob_sorted", dob_sorted(d)))
         year, mmdd = f"{d.year:04d}", f"{d.month:02d}{d.day:02d}"
         for s in surs:
             keys.add(("sur+yob", f"{s}|{year}"))

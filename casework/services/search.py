@@ -31,6 +31,7 @@ from typing import Any, TypeAlias
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from casework.matching.keys import dob_sorted
 from casework.matching.normalise import normalise_phone
 from casework.models import NameVariant, Person, PersonKey, PersonMerge
 from casework.models.enums import DatePrecision
@@ -267,8 +268,7 @@ def _key_select(condition: sa.ColumnElement[bool]) -> Query:
 
 def date_select(day: dt.date) -> Query:
     """Ids of the persons born on ``day`` (an exact birth date)."""
-    lo, hi = sorted((day.day, day.month))
-    key = f"{day.year:04d}{lo:02d}{hi:02d}"
+    key = dob_sorted(day)
     return (
         sa.select(PersonKey.person_id)
         .join(Person, Person.id == PersonKey.person_id)
