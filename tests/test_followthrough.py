@@ -165,7 +165,8 @@ def test_a_deadline_counts_from_its_own_date_and_moves_when_it_is_corrected(
     assert guidance.schedule_deadline(ctx, gid, "additional_documents", corrected) == fid
     [row] = _deadline_rows(ctx.db, gid)
     assert row.due_on == corrected + dt.timedelta(days=60) and row.deadline_from == corrected
-    assert guidance.planned_deadlines(ctx, gid) == {"additional_documents": (corrected, row.due_on)}
+    planned = guidance.get(ctx, gid).planned
+    assert planned == {"additional_documents": (corrected, row.due_on)}
     with ctx.db.read() as s:
         moved = s.scalars(
             sa.select(AuditEvent.details).where(

@@ -120,6 +120,9 @@ class GuidanceOut(Output):
     created_at: dt.datetime
     version: int = 1
     items: list[GuidanceItemOut]
+    planned: dict[str, tuple[dt.date, dt.date]] = {}
+    """The route's deadlines planned and pending (filled by :func:`get`): key -> (the day
+    it counts from, the day it is due)."""
 
 
 class RouteOpened(Output):
@@ -415,19 +418,17 @@ def schedule_deadline(
         return add_deadline(session, ctx, row, key, worker.id, start_on, **opened)
 
 
-def planned_deadlines(ctx: Context, guidance_id: uuid.UUID) -> dict[str, tuple[dt.date, dt.date]]:
-    """The route's deadlines already planned and pending: key -> (the day it counts from,
+def _planned(session: sa.orm.Session, guidance_id: uuid.UUID) -> dict[str, tuple[dt.date, dt.date]]:
+    """The route's deadlines planned and still pending: key -> (the day it counts from,
     the day it is due)."""
-    with ctx.db.read() as session:
-        ctx.actor(session)
-        rows = session.execute(
-            sa.select(FollowUp.deadline_key, FollowUp.deadline_from, FollowUp.due_on).where(
-                FollowUp.guidance_id == guidance_id,
-                FollowUp.deadline_key.is_not(None),
-                FollowUp.status == FollowUpStatus.PENDING.value,
-            )
-        ).all()
-        return {k: (f or d, d) for k, f, d in rows if k is not None}
+    rows = session.execute(
+        sa.select(FollowUp.deadline_key, FollowUp.deadline_from, FollowUp.due_on).where(
+            FollowUp.guidance_id == guidance_id,
+            FollowUp.deadline_key.is_not(None),
+            FollowUp.status == FollowUpStatus.PENDING.value,
+        )
+    ).all()
+    return {k: (f or d, d) for k, f, d in rows if k is not None}
 
 
 @person_read
@@ -439,7 +440,8 @@ def get(
         ctx.actor(session)
         row = get_or_404(session, Guidance, guidance_id, "guidance")
         gate.read_person(session, ctx, row.person_id, Read.GUIDANCE, reason)
-        return GuidanceOut.model_validate(row)
+        out = GuidanceOut.model_validate(row)
+        return out.model_copy(update={"planned": _planned(session, row.id)})
 
 
 @person_read
