@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from casework import refdata
+from casework import cli, refdata
 from casework.db import Database
 from casework.i18n import t
 from casework.models import AuditEvent, DedupeScan, FollowUp, Guidance
-from casework.services import duplicate_queue, followups, guidance, persons, referrals
+from casework.services import duplicate_queue, followups, guidance, persons, referrals, staff
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut, local_today
 
@@ -279,3 +281,29 @@ def test_an_import_scan_runs_even_when_one_is_fresh(database: Database, worker: 
     assert duplicate_queue.auto_scan(ctx, "startup") is not None
     assert duplicate_queue.auto_scan(ctx, "startup") is None
     assert duplicate_queue.auto_scan(ctx, "import") is not None
+
+
+def test_the_import_command_scans_after_importing(
+    desk_database: Database,
+    tmp_path: Path,
+    cli_user: Callable[[Database, str], list[str]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    db = desk_database
+    staff.first_run(
+        Context(db),
+        {"code": "OFMIG", "name": "Oficina de Migrantes"},
+        {"username": "admin", "full_name": "Ana Admin"},
+    )
+    listed = tmp_path / "lista.csv"
+    listed.write_text(
+        "ref;nombres;primer_apellido;fecha_nacimiento\n"
+        "L1;Yesenia;Rondón;17-04-1991\nL2;Yessenia;Rondon;17-04-1991\n",
+        encoding="utf-8",
+    )
+    command = ["--lang", "es", "import", "persons", str(listed), "--db", db.url.database or ""]
+    assert cli.main([*command, *cli_user(db, "admin")]) == 0
+    out = capsys.readouterr().out
+    [run] = _scans(db)
+    assert (run.trigger, run.status, run.persons_scanned) == ("import", "done", 2)
+    assert f"Búsqueda de duplicados terminada: {run.new_pairs} par(es) nuevo(s)." in out
