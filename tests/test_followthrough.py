@@ -261,9 +261,9 @@ def test_two_desks_starting_at_once_scan_once(database: Database, worker: Worker
 def test_a_dead_desks_claim_goes_stale(database: Database, worker: WorkerOut) -> None:
     ctx = Context(database, worker.id)
     _person(ctx)
-    claimed = duplicate_queue.claim(ctx, "startup")
+    claimed = duplicate_queue._claim(ctx, "startup")
     assert claimed is not None
-    assert duplicate_queue.claim(ctx, "startup") is None  # running, fresh
+    assert duplicate_queue._claim(ctx, "startup") is None  # running, fresh
     assert not duplicate_queue.scan_due(ctx)
     with database.write() as s:
         s.execute(

@@ -49,7 +49,7 @@ class DedupeScan(IdMixin, Base):
     """One run of the duplicate scan: when it started and finished, how many persons it read
     and pairs it found, what started it and at which desk's worker. An automatic scan
     claims the run by inserting its ``running`` row under a lock, only when no other fresh
-    one is running (services/duplicate_queue.py ``claim``); a claim whose ``heartbeat_at``
+    one is running (services/duplicate_queue.py ``_claim``); a claim whose ``heartbeat_at``
     stopped moving (a desk that crashed) goes stale and is marked ``failed``. A scan a
     supervisor asks for runs regardless, and is recorded too."""
 

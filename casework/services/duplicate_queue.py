@@ -67,8 +67,9 @@ def scan(
 
 
 def last_finished(ctx: Context) -> dt.datetime | None:
-    """When the last scan that ran to its end finished (None: never)."""
+    """When the last scan that ran to its end finished (None: never); any signed-in worker."""
     with ctx.db.read() as session:
+        ctx.actor(session)
         return _last_finished(session)
 
 
@@ -94,6 +95,7 @@ def scan_due(ctx: Context) -> bool:
     is running (with a fresh heartbeat)."""
     now = utcnow()
     with ctx.db.read() as session:
+        ctx.actor(session)
         if _running(session, now):
             return False
         return _due(session, now)
@@ -110,7 +112,7 @@ def _running(session: Session, now: dt.datetime) -> bool:
     )
 
 
-def claim(ctx: Context, trigger: str, *, force: bool = False) -> uuid.UUID | None:
+def _claim(ctx: Context, trigger: str, *, force: bool = False) -> uuid.UUID | None:
     """Claim the automatic scan: its ``running`` row, inserted only when no other desk's
     scan is running and (unless ``force``, after an import) one is due. Claims take turns
     (PostgreSQL's advisory lock, SQLite's one write lock), so of two desks starting at once
@@ -143,7 +145,7 @@ def auto_scan(
     it only fills the supervisors' queue and tells the desk counts, no names."""
     with ctx.db.read() as session:
         ctx.actor(session)
-    run_id = claim(ctx, trigger, force=trigger == "import")
+    run_id = _claim(ctx, trigger, force=trigger == "import")
     if run_id is None:
         return None
     return _run(ctx, run_id, min_score, progress)
