@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.binding import Binding
+from textual.worker import Worker
 
 from casework.commands import ScreenActions
 from casework.db import Database
@@ -69,6 +70,10 @@ class CaseworkApp(App[int]):
         """Unfinished intake forms, per worker (services/drafts.py): Escape keeps one for
         later; the day screen lists them (B)."""
         self._describe_keys_for_role()
+        from casework.screens.background import BackgroundScan
+
+        self.background_scan = BackgroundScan(self)
+        """The duplicate scan the desk runs by itself when one is due (screens/background.py)."""
 
     def _describe_keys_for_role(self) -> None:
         """F1 help and the palette list the global keys this worker can use: the
@@ -131,6 +136,10 @@ class CaseworkApp(App[int]):
         location = where.name if where is not None else self.database.url.database or ""
         self.sub_title = f"{self.worker.full_name} · {location}"
         self.switch_to_base(TodayScreen())
+        self.background_scan.start(self.ctx)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        self.background_scan.state_changed(event)
 
     def switch_to_base(self, screen: Any) -> None:
         """Make ``screen`` the only screen on the stack (besides the default one)."""

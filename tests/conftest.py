@@ -47,6 +47,16 @@ def isolated_user_dirs(
     logs.reset()
 
 
+@pytest.fixture(autouse=True)
+def no_background_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Desks do not start the duplicate scan by themselves in tests (it would run under
+    every test that signs in on a database with persons); tests/test_followthrough.py
+    turns it back on where that scan is what is tested."""
+    from casework.screens import background
+
+    monkeypatch.setattr(background, "AUTOMATIC", False)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def cheap_password_hashes() -> Iterator[None]:
     """argon2 at a trivial cost in the test process, session fixtures included (the tests

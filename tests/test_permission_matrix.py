@@ -353,6 +353,11 @@ MATRIX: dict[str, Cell] = {
         lambda c, w, pid: guidance.start(c, pid, {"route_id": "humanitarian_pregnancy"}),
         lambda w: w.person()[0],
     ),
+    "guidance.open_route": Cell(
+        GATED,
+        lambda c, w, pid: guidance.open_route(c, pid, {"route_id": "humanitarian_pregnancy"}),
+        lambda w: w.person()[0],
+    ),
     # Reference data and the catalogue.
     "catalogue.destinations": Cell(OPEN, lambda c, w, _: catalogue.destinations(c)),
     "catalogue.destination": Cell(OPEN, lambda c, w, _: catalogue.destination(c, "cesfam")),
@@ -382,6 +387,14 @@ MATRIX: dict[str, Cell] = {
         "RRRRAAAR", lambda c, w, _: duplicate_queue.scan(c, min_score=0.99)
     ),
     "duplicate_queue.queue": Cell(SUPERVISORS, lambda c, w, _: duplicate_queue.queue(c)),
+    # The desk's own scan (any signed-in desk fills the supervisors' queue; counts only).
+    "duplicate_queue.scan_due": Cell(SIGNED_IN, lambda c, w, _: duplicate_queue.scan_due(c)),
+    "duplicate_queue.last_finished": Cell(
+        SIGNED_IN, lambda c, w, _: duplicate_queue.last_finished(c)
+    ),
+    "duplicate_queue.auto_scan": Cell(
+        SIGNED_IN, lambda c, w, _: duplicate_queue.auto_scan(c, "manual", min_score=0.99)
+    ),
     "duplicate_queue.not_same": Cell(
         SUPERVISES, lambda c, w, pair: duplicate_queue.not_same(c, pair), _pair
     ),

@@ -9,6 +9,7 @@ from typing import Any
 from casework.cli import add_db_option, add_passphrase_option
 from casework.cli.signin import add_signin_options, opened, signed_in
 from casework.i18n import t
+from casework.services import duplicate_queue
 from casework.services.importing import import_persons
 
 
@@ -25,7 +26,11 @@ def register(sub: Any) -> None:
 
 def cmd_import(args: argparse.Namespace) -> int:
     with opened(args) as database:
-        report = import_persons(signed_in(args, database), args.file)
+        ctx = signed_in(args, database)
+        report = import_persons(ctx, args.file)
+        # New persons may be duplicates of each other or of those on record: the scan runs
+        # now (unless another desk's is running), so the supervisors' queue is true.
+        scanned = duplicate_queue.auto_scan(ctx, "import") if report.created else None
     for line, message in report.errors:
         print(t("cli.import_bad_row", line=line, message=message))
     print(
@@ -38,4 +43,6 @@ def cmd_import(args: argparse.Namespace) -> int:
             duplicates=report.likely_duplicates,
         )
     )
+    if scanned is not None:
+        print(t("followthrough.scan.done", new=scanned.new_pairs))
     return 0

@@ -5,7 +5,7 @@ from casework.models.base import Base
 from casework.models.case import Case, Contact, Note
 from casework.models.catalogue import LocalDestination
 from casework.models.correction import PersonCorrection
-from casework.models.dedupe import MatchPair
+from casework.models.dedupe import DedupeScan, MatchPair
 from casework.models.followup import FollowUp
 from casework.models.guidance import Guidance, GuidanceItem
 from casework.models.organisation import Programme, Worker
@@ -36,6 +36,7 @@ __all__ = [
     "Case",
     "Consent",
     "Contact",
+    "DedupeScan",
     "FollowUp",
     "Guidance",
     "GuidanceItem",

@@ -39,3 +39,37 @@ class MatchPair(IdMixin, Base):
     found_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     decided_by: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("worker.id"))
     decided_at: Mapped[dt.datetime | None]
+
+
+SCAN_TRIGGERS = ("startup", "import", "manual")
+SCAN_STATUSES = ("running", "done", "failed")
+
+
+class DedupeScan(IdMixin, Base):
+    """One run of the duplicate scan: when it started and finished, how many persons it read
+    and pairs it found, what started it and at which desk's worker. An automatic scan
+    claims the run by inserting its ``running`` row under a lock, only when no other fresh
+    one is running (services/duplicate_queue.py ``_claim``); a claim whose ``heartbeat_at``
+    stopped moving (a desk that crashed) goes stale and is marked ``failed``. A scan a
+    supervisor asks for runs regardless, and is recorded too."""
+
+    __tablename__ = "dedupe_scan"
+    __table_args__ = (
+        sa.CheckConstraint(in_list("trigger", SCAN_TRIGGERS), name="trigger"),
+        sa.CheckConstraint(in_list("status", SCAN_STATUSES), name="status"),
+        sa.CheckConstraint(
+            "(status = 'done') = (finished_at IS NOT NULL)", name="finished_iff_done"
+        ),
+        sa.Index("ix_dedupe_scan_status", "status", "heartbeat_at"),
+        sa.Index("ix_dedupe_scan_finished", "finished_at"),
+    )
+
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    heartbeat_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None]
+    persons_scanned: Mapped[int | None]
+    pairs_found: Mapped[int | None]
+    new_pairs: Mapped[int | None]
+    trigger: Mapped[str] = mapped_column(sa.String(10))
+    status: Mapped[str] = mapped_column(sa.String(10), default="running")
+    worker_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("worker.id"))

@@ -33,3 +33,8 @@ class FollowUp(IdMixin, CreatedMixin, VersionMixin, Base):
     status: Mapped[str] = mapped_column(sa.String(10), default=FollowUpStatus.PENDING.value)
     completed_at: Mapped[dt.datetime | None]
     outcome: Mapped[str | None] = mapped_column(sa.Text)
+    deadline_key: Mapped[str | None] = mapped_column(sa.String(60))
+    """A route deadline's key (refdata RouteDeadline.key), for a follow-up that is one."""
+    deadline_from: Mapped[dt.date | None]
+    """The day that deadline counts from (application submitted, resolution notified,
+    permit expiry...): correcting it moves the due date (services/guidance.py)."""

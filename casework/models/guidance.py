@@ -14,7 +14,18 @@ from casework.models.enums import GuidanceItemState, values
 
 class Guidance(IdMixin, CreatedMixin, VersionMixin, Base):
     __tablename__ = "guidance"
-    __table_args__ = (sa.Index("ix_guidance_person", "person_id", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_guidance_person", "person_id", "created_at"),
+        # A route is open once per person: starting it again resumes it (services/guidance.py).
+        sa.Index(
+            "uq_guidance_open_route",
+            "person_id",
+            "route_id",
+            unique=True,
+            sqlite_where=sa.text("NOT closed"),
+            postgresql_where=sa.text("NOT closed"),
+        ),
+    )
 
     person_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("person.id"))
     case_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("case_file.id"), index=True)

@@ -48,6 +48,8 @@ class RouteDeadline:
     text_es: str
     text_en: str
     business_days: bool = False  # días hábiles rather than calendar days
+    before: bool = False
+    """Counted back from its date (the window that opens ``days`` before a permit expires)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,8 +147,11 @@ def _parse_route(name: str, text: str, known: set[str]) -> Route:
     deadlines: list[RouteDeadline] = []
     for t in table_list(data, "deadlines", where):
         days, business = t.get("days"), t.get("business_days", False)
+        before = t.get("before", False)
         if not isinstance(days, int) or days <= 0 or not isinstance(business, bool):
             raise ValueError(f"{where}: deadline days must be a positive integer")
+        if not isinstance(before, bool):
+            raise ValueError(f"{where}: deadline before must be true or false")
         deadlines.append(
             RouteDeadline(
                 str_field(t, "key", where),
@@ -154,6 +159,7 @@ def _parse_route(name: str, text: str, known: set[str]) -> Route:
                 str_field(t, "text_es", where),
                 str_field(t, "text_en", where),
                 business,
+                before,
             )
         )
     unique(steps, lambda x: x.key, f"{where} [[steps]]")

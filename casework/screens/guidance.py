@@ -3,6 +3,7 @@ from inside Chile and says why; the chosen route becomes a checklist with its de
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from rich.text import Text
@@ -17,10 +18,20 @@ from casework import refdata
 from casework.errors import EditConflict
 from casework.i18n import current_language, t
 from casework.screens.base import CaseworkScreen
+from casework.screens.forms import FormModal
 from casework.services import guidance
-from casework.services.guidance import GuidanceOut
+from casework.services.guidance import GuidanceOut, RouteOpened
 from casework.services.person_file import PersonDetail
-from casework.widgets import RecordTable, error_text, fmt_date, item_text, route_name
+from casework.services.schemas import local_today
+from casework.widgets import (
+    DateInput,
+    RecordTable,
+    error_text,
+    fmt_date,
+    item_text,
+    labelled,
+    route_name,
+)
 from casework.widgets.wrapping import WrappingCheckbox
 
 
@@ -121,12 +132,15 @@ class GuidanceScreen(CaseworkScreen):
             return
         route = self.routes[index]
 
-        def started(guidance_id: uuid.UUID) -> None:
+        def started(opened: RouteOpened) -> None:
             self.app.pop_screen()
-            self.app.push_screen(ChecklistScreen(guidance_id, self.person.id, self.reason))
+            self.app.push_screen(ChecklistScreen(opened.id, self.person.id, self.reason))
+            if opened.resumed:
+                since = fmt_date(opened.since.astimezone().date())
+                self.app.notify(t("followthrough.guidance.resumed", date=since), timeout=10)
 
         self.call_service(
-            guidance.start,
+            guidance.open_route,
             self.ctx,
             self.person.id,
             {"route_id": route.id},
@@ -222,10 +236,18 @@ class ChecklistScreen(CaseworkScreen):
         heads = (t("ui.col.kind"), t("ui.col.item"), t("ui.col.state"))
         self.query_one("#items", RecordTable).fill_wrapped(heads, rows, wrap=1)
         route = refdata.route(current.route_id)
+        planned = current.planned
         self.query_one("#deadlines", RecordTable).fill_wrapped(
-            (t("ui.col.days"), t("ui.col.what")),
+            (t("ui.col.days"), t("ui.col.what"), t("followthrough.guidance.col_due")),
             [
-                (d.key, (str(d.days), Text(_lang(d.text_es, d.text_en))))
+                (
+                    d.key,
+                    (
+                        str(d.days),
+                        Text(_lang(d.text_es, d.text_en)),
+                        fmt_date(planned[d.key][1]) if d.key in planned else "",
+                    ),
+                )
                 for d in (route.deadlines if route else ())
             ],
             wrap=1,
@@ -302,14 +324,23 @@ class ChecklistScreen(CaseworkScreen):
             table.focus()
             return
         key = table.cursor_key or ""
-        self.call_service(
-            guidance.schedule_deadline,
-            self.ctx,
-            self.guidance_id,
-            key,
-            reason=self.reason,
-            on_done=lambda _: self.notify(t("ui.guidance.deadline_planned")),
-        )
+        if self.current is None:
+            return
+        route = refdata.route(self.current.route_id)
+        deadline = route.deadline(key) if route else None
+        if deadline is None:
+            return
+        planned = self.current.planned.get(key)
+
+        def closed(saved: bool | None) -> None:
+            if not saved or not isinstance(modal.saved, dt.date):
+                return
+            message = "deadline_moved" if planned else "deadline_planned"
+            self.notify(t(f"followthrough.guidance.{message}", due=fmt_date(modal.saved)))
+            self.reload()
+
+        modal = DeadlineModal(self.guidance_id, deadline, planned, self.reason)
+        self.app.push_screen(modal, closed)
 
     @on(RecordTable.RowSelected, "#deadlines")
     def _deadline_chosen(self) -> None:
@@ -317,3 +348,56 @@ class ChecklistScreen(CaseworkScreen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
+
+
+class DeadlineModal(FormModal):
+    """The day a route deadline counts from (the application submitted, the resolution
+    notified, the permit's expiry): saving plans it, or -- already planned and pending --
+    moves it to the corrected date. ``saved`` is the day it is now due."""
+
+    TITLE_KEY = "followthrough.guidance.deadline_title"
+
+    def __init__(
+        self,
+        guidance_id: uuid.UUID,
+        deadline: refdata.RouteDeadline,
+        planned: tuple[dt.date, dt.date] | None,
+        reason: str | None = None,
+    ) -> None:
+        super().__init__(reason)
+        self.guidance_id = guidance_id
+        self.deadline = deadline
+        self.planned = planned
+
+    def draft_key(self) -> tuple[str, str]:
+        return type(self).__name__, f"{self.guidance_id}:{self.deadline.key}"
+
+    def fields(self) -> ComposeResult:
+        yield Static(_lang(self.deadline.text_es, self.deadline.text_en), classes="help-text")
+        start = self.planned[0] if self.planned else local_today()
+        yield from labelled(
+            t("followthrough.guidance.deadline_from"),
+            DateInput(fmt_date(start), id="deadline_from"),
+            error="deadline_from",
+        )
+        yield Static(t("followthrough.guidance.deadline_from_hint"), classes="help-text")
+
+    def action_save(self) -> None:
+        start = self.read_date("deadline_from", required=True)
+        if not isinstance(start, dt.date):
+            return
+        due = guidance.deadline_due(self.deadline, start)
+
+        def done(_: uuid.UUID) -> None:
+            self._done(due)
+
+        self.call_service(
+            guidance.schedule_deadline,
+            self.ctx,
+            self.guidance_id,
+            self.deadline.key,
+            start,
+            reason=self.reason,
+            on_done=done,
+            on_error=self.show_error,
+        )

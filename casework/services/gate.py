@@ -394,6 +394,7 @@ NOT_PERSON_READS: Final[Mapping[str, str]] = {
     "supervisors and admins only",
     # Writes that return what they wrote.
     "persons.register_intake": _WRITE,
+    "guidance.open_route": _WRITE + ": the route's id, whether it was resumed and since when",
     "persons.update_person": _WRITE + ": the names of the fields changed",
     "person_edit.save": _WRITE + ": the names of the fields changed",
     "merge.merge": _WRITE,

@@ -12,15 +12,16 @@ import sqlalchemy as sa
 
 from casework import refdata
 from casework.errors import NotFound
-from casework.models import Guidance, GuidanceItem
+from casework.models import FollowUp, Guidance, GuidanceItem
 from casework.models.base import utcnow
-from casework.models.enums import GuidanceItemState
+from casework.models.enums import FollowUpStatus, GuidanceItemState
 from casework.services import gate
 from casework.services.context import Context, audit, get_or_404, remember, replayed, validate
 from casework.services.edits import FieldChange, apply_changes, lock
 from casework.services.followups import add_follow_up
 from casework.services.gate import AccessReason, Read, person_read
 from casework.services.live_person import live_person
+from casework.services.locking import lock_persons
 from casework.services.persons import open_case
 from casework.services.schemas import (
     FollowUpIn,
@@ -119,6 +120,18 @@ class GuidanceOut(Output):
     created_at: dt.datetime
     version: int = 1
     items: list[GuidanceItemOut]
+    planned: dict[str, tuple[dt.date, dt.date]] = {}
+    """The route's deadlines planned and pending (filled by :func:`get`): key -> (the day
+    it counts from, the day it is due)."""
+
+
+class RouteOpened(Output):
+    """What starting a route did: opened a new checklist, or ``resumed`` the one already
+    open for the person on that route since ``since``."""
+
+    id: uuid.UUID
+    resumed: bool
+    since: dt.datetime
 
 
 def start(
@@ -129,18 +142,49 @@ def start(
     request_id: uuid.UUID | None = None,
     reason: AccessReason | str | None = None,
 ) -> uuid.UUID:
-    """Open guidance on a route: its steps and documents become a checklist. Outside the
-    worker's caseload it needs the file's reason (services/gate.py ``write_person``)."""
+    """Open guidance on a route (or resume the one already open: :func:`open_route`)."""
+    return open_route(ctx, person_id, data, request_id=request_id, reason=reason).id
+
+
+def open_route(
+    ctx: Context,
+    person_id: uuid.UUID,
+    data: GuidanceIn | Mapping[str, Any],
+    *,
+    request_id: uuid.UUID | None = None,
+    reason: AccessReason | str | None = None,
+) -> RouteOpened:
+    """Open guidance on a route: its steps and documents become a checklist. A route
+    already open for the person is resumed, not started twice: its id comes back with
+    ``resumed`` and nothing is written. Two desks starting the same route at once wait for
+    each other on the person's row (FOR NO KEY UPDATE on PostgreSQL, SQLite's one write
+    lock), so the second resumes the first's; the unique index ``uq_guidance_open_route``
+    (migration 0018) is the backstop. Outside the worker's caseload it needs the file's
+    reason (services/gate.py ``write_person``)."""
     guidance_in = validate(GuidanceIn, data)
     route = refdata.route(guidance_in.route_id)
     assert route is not None
     with ctx.db.write() as session:
         done = replayed(session, request_id, "start_guidance")
         if done is not None:
-            return done
+            made = session.get(Guidance, done)
+            return RouteOpened(id=done, resumed=False, since=made.created_at if made else utcnow())
         worker = ctx.actor(session)
         person = live_person(session, person_id)
         opened = gate.write_person(session, worker, person.id, reason)
+        lock_persons(session, [person.id], key_share=True)
+        already = session.scalars(
+            sa.select(Guidance)
+            .where(
+                Guidance.person_id == person.id,
+                Guidance.route_id == route.id,
+                Guidance.closed.is_(False),
+            )
+            .order_by(Guidance.created_at)
+            .limit(1)
+        ).first()
+        if already is not None:
+            return RouteOpened(id=already.id, resumed=True, since=already.created_at)
         case = open_case(session, person, worker)
         row = Guidance(
             person_id=person.id,
@@ -189,7 +233,7 @@ def start(
             route=route.id,
             **opened,
         )
-        return row.id
+        return RouteOpened(id=row.id, resumed=False, since=row.created_at)
 
 
 def set_item(
@@ -244,6 +288,7 @@ def set_application(
     number: str | None,
     *,
     deadline: str | None = None,
+    deadline_from: dt.date | None = None,
     base: str | EllipsisType | None = ...,
     reason: AccessReason | str | None = None,
 ) -> None:
@@ -270,7 +315,22 @@ def set_application(
                 **opened,
             )
         if deadline is not None:
-            add_deadline(session, ctx, row, deadline, worker.id, **opened)
+            add_deadline(session, ctx, row, deadline, worker.id, deadline_from, **opened)
+
+
+def deadline_due(deadline: refdata.RouteDeadline, start_on: dt.date) -> dt.date:
+    """The day a route deadline falls due, counted from its own date: calendar days, or
+    working days (Monday to Friday; holidays are not known here) when the route says so;
+    back from it for a window that opens before a date (a permit's expiry)."""
+    step = dt.timedelta(days=-1 if deadline.before else 1)
+    if not deadline.business_days:
+        return start_on + step * deadline.days
+    day, left = start_on, deadline.days
+    while left:
+        day += step
+        if day.weekday() < 5:
+            left -= 1
+    return day
 
 
 def add_deadline(
@@ -283,12 +343,50 @@ def add_deadline(
     **opened: Any,
 ) -> uuid.UUID:
     """A route deadline as a follow-up, inside an open transaction, after the caller passed
-    the write rule (services/gate.py ``write_person``; ``opened`` is what it returned)."""
+    the write rule (services/gate.py ``write_person``; ``opened`` is what it returned).
+
+    It counts from ``start_on`` -- its own date: the application submitted, the resolution
+    notified, the permit's expiry -- (today when not given), and remembers that date. The
+    same deadline planned again while its follow-up is pending is a correction of that
+    date: the follow-up moves (due date recomputed, audited ``reschedule``), nothing is
+    doubled. A deadline already closed (done, missed, cancelled) is never moved; planning
+    it again starts a new one."""
     route = refdata.route(row.route_id)
-    deadline = next((d for d in route.deadlines if d.key == key), None) if route else None
+    deadline = route.deadline(key) if route else None
     if deadline is None:
         raise NotFound("not_found", what=key)
-    due = (start_on or local_today()) + dt.timedelta(days=deadline.days)
+    start = start_on or local_today()
+    due = deadline_due(deadline, start)
+    pending = session.scalars(
+        sa.select(FollowUp)
+        .where(
+            FollowUp.guidance_id == row.id,
+            FollowUp.deadline_key == key,
+            FollowUp.status == FollowUpStatus.PENDING.value,
+        )
+        .order_by(FollowUp.created_at)
+        .limit(1)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if pending is not None:
+        if pending.deadline_from != start or pending.due_on != due:
+            before = pending.due_on
+            pending.deadline_from = start
+            pending.due_on = due
+            audit(
+                session,
+                ctx,
+                "reschedule",
+                "follow_up",
+                pending.id,
+                person_id=row.person_id,
+                fields=["deadline_from", "due_on"],
+                deadline=key,
+                moved_days=(due - before).days,
+                **opened,
+            )
+        return pending.id
     fu = add_follow_up(
         session,
         ctx,
@@ -297,6 +395,8 @@ def add_deadline(
         worker_id,
         **opened,
     )
+    fu.deadline_key = key
+    fu.deadline_from = start
     return fu.id
 
 
@@ -308,13 +408,27 @@ def schedule_deadline(
     *,
     reason: AccessReason | str | None = None,
 ) -> uuid.UUID:
-    """A route deadline as a follow-up. Outside the worker's caseload it needs the file's
-    reason (services/gate.py ``write_person``)."""
+    """A route deadline as a follow-up counted from ``start_on`` (its own date), or that
+    date corrected (:func:`add_deadline`). Outside the worker's caseload it needs the
+    file's reason (services/gate.py ``write_person``)."""
     with ctx.db.write() as session:
         worker = ctx.actor(session)
-        row = get_or_404(session, Guidance, guidance_id, "guidance")
+        row = lock(session, Guidance, guidance_id, "guidance")
         opened = gate.write_person(session, worker, row.person_id, reason)
         return add_deadline(session, ctx, row, key, worker.id, start_on, **opened)
+
+
+def _planned(session: sa.orm.Session, guidance_id: uuid.UUID) -> dict[str, tuple[dt.date, dt.date]]:
+    """The route's deadlines planned and still pending: key -> (the day it counts from,
+    the day it is due)."""
+    rows = session.execute(
+        sa.select(FollowUp.deadline_key, FollowUp.deadline_from, FollowUp.due_on).where(
+            FollowUp.guidance_id == guidance_id,
+            FollowUp.deadline_key.is_not(None),
+            FollowUp.status == FollowUpStatus.PENDING.value,
+        )
+    ).all()
+    return {k: (f or d, d) for k, f, d in rows if k is not None}
 
 
 @person_read
@@ -326,7 +440,8 @@ def get(
         ctx.actor(session)
         row = get_or_404(session, Guidance, guidance_id, "guidance")
         gate.read_person(session, ctx, row.person_id, Read.GUIDANCE, reason)
-        return GuidanceOut.model_validate(row)
+        out = GuidanceOut.model_validate(row)
+        return out.model_copy(update={"planned": _planned(session, row.id)})
 
 
 @person_read

@@ -21,10 +21,16 @@ from casework.errors import (
     InvalidTransition,
     NotAllowed,
 )
-from casework.i18n import current_language
-from casework.models import Referral, ReferralEvent, Worker
+from casework.i18n import current_language, t
+from casework.models import FollowUp, Referral, ReferralEvent, Worker
 from casework.models.base import utcnow
-from casework.models.enums import REFERRAL_WAITING, ReferralStatus, referral_can_move
+from casework.models.enums import (
+    REFERRAL_OPEN,
+    REFERRAL_WAITING,
+    FollowUpStatus,
+    ReferralStatus,
+    referral_can_move,
+)
 from casework.services import catalogue, gate, permissions
 from casework.services.context import Context, audit, get_or_404, remember, replayed, validate
 from casework.services.edits import lock, same
@@ -154,6 +160,8 @@ def _move(
             )
     if target is ReferralStatus.COMPLETED:
         ref.completed_at = now
+    if target not in REFERRAL_OPEN:
+        _settle_follow_ups(session, ctx, ref, target, details)
     ref.status = target.value
     ref.updated_at = now
     ref.events.append(
@@ -176,6 +184,47 @@ def _move(
         to_status=target.value,
         **details,
     )
+
+
+def _settle_follow_ups(
+    session: Session,
+    ctx: Context,
+    ref: Referral,
+    target: ReferralStatus,
+    details: Mapping[str, Any],
+) -> None:
+    """The referral is over (completed, declined, cancelled, failed, entered in error): its
+    follow-ups still pending are closed with an outcome saying why, each audited in this
+    transaction, so the day list stops asking about an answer that already came. A
+    completed referral's follow-up is done; the others' are cancelled. Rows are locked and
+    read again first: one another desk closed meanwhile stays as that desk left it."""
+    pending = session.scalars(
+        sa.select(FollowUp)
+        .where(FollowUp.referral_id == ref.id, FollowUp.status == FollowUpStatus.PENDING.value)
+        .order_by(FollowUp.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    status = FollowUpStatus.DONE if target is ReferralStatus.COMPLETED else FollowUpStatus.CANCELLED
+    outcome = t(f"followthrough.referral_settled.{target.value}")
+    now = utcnow()
+    for row in pending:
+        if row.status != FollowUpStatus.PENDING.value:
+            continue
+        row.status = status.value
+        row.outcome = outcome
+        row.completed_at = now
+        audit(
+            session,
+            ctx,
+            status.value,
+            "follow_up",
+            row.id,
+            person_id=row.person_id,
+            referral=str(ref.id),
+            referral_status=target.value,
+            **details,
+        )
 
 
 def create(
