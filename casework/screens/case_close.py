@@ -190,6 +190,10 @@ class CaseLifecycleModal(FormModal):
     def on_mount(self) -> None:
         super().on_mount()
         self._show_group()
+        # Typing starts where the default action needs it: the outcome, or the reason.
+        first = self.query("#outcome, #reason")
+        if first:
+            first.first().focus()
 
     @on(Select.Changed, "#lc-action")
     def _action_chosen(self, event: Select.Changed) -> None:

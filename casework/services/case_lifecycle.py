@@ -134,11 +134,21 @@ def _others_open(session: Session, case: Case) -> bool:
     )
 
 
+def _of_case(session: Session, case: Case, column: Any) -> Any:
+    """Rows linked to the case by ``column``; when it is the person's only case not closed,
+    rows linked to no case too (a follow-up scheduled from the file, older referrals)."""
+    if _others_open(session, case):
+        return column == case.id
+    return sa.or_(column == case.id, column.is_(None))
+
+
 def _open_referrals(session: Session, case: Case, *, for_update: bool = False) -> list[Referral]:
+    """The case's referrals not yet settled (:data:`REFERRAL_OPEN`)."""
     stmt = (
         sa.select(Referral)
         .where(
-            Referral.case_id == case.id,
+            Referral.person_id == case.person_id,
+            _of_case(session, case, Referral.case_id),
             Referral.status.in_([s.value for s in REFERRAL_OPEN]),
         )
         .order_by(Referral.id)
@@ -151,21 +161,19 @@ def _open_referrals(session: Session, case: Case, *, for_update: bool = False) -
 def _pending_follow_ups(
     session: Session, case: Case, *, for_update: bool = False
 ) -> list[FollowUp]:
-    """The case's pending follow-ups: those linked to it or to one of its referrals, and,
-    when it is the person's only case not closed, those linked to no case at all (a
-    follow-up scheduled from the file names no case)."""
-    of_case = [
-        FollowUp.case_id == case.id,
-        FollowUp.referral_id.in_(sa.select(Referral.id).where(Referral.case_id == case.id)),
-    ]
-    if not _others_open(session, case):
-        of_case.append(sa.and_(FollowUp.case_id.is_(None), FollowUp.referral_id.is_(None)))
+    """The case's pending follow-ups: linked to it, or to one of its referrals."""
+    referral_ids = sa.select(Referral.id).where(
+        Referral.person_id == case.person_id, _of_case(session, case, Referral.case_id)
+    )
     stmt = (
         sa.select(FollowUp)
         .where(
             FollowUp.person_id == case.person_id,
             FollowUp.status == FollowUpStatus.PENDING.value,
-            sa.or_(*of_case),
+            sa.or_(
+                _of_case(session, case, FollowUp.case_id),
+                FollowUp.referral_id.in_(referral_ids),
+            ),
         )
         .order_by(FollowUp.id)
     )

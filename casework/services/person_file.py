@@ -409,6 +409,22 @@ def _timeline(session: Session, person_id: uuid.UUID) -> list[TimelineEntry]:
             )
         )
 
+    # First: at the same moment a closing settles follow-ups and referrals, and the sort
+    # below keeps this order among equals, so the closing heads what it did.
+    for cev, case in case_lifecycle.timeline_events(session, person_id):
+        add(
+            cev.at,
+            "case",
+            case.id,
+            cev.worker_id,
+            case.programme_id,
+            event=cev.kind,
+            outcome=cev.outcome or "",
+            note=cev.note or "",
+            until=cev.hold_until.isoformat() if cev.hold_until else "",
+            follow_ups_cancelled=cev.follow_ups_cancelled,
+            referrals_cancelled=cev.referrals_cancelled,
+        )
     for c in session.scalars(sa.select(Contact).where(Contact.person_id == person_id)):
         add(
             c.occurred_at,
@@ -493,20 +509,6 @@ def _timeline(session: Session, person_id: uuid.UUID) -> list[TimelineEntry]:
             )
     for n in session.scalars(sa.select(Note).where(Note.person_id == person_id)):
         add(n.created_at, "note", n.id, n.worker_id, text=n.text)
-    for cev, case in case_lifecycle.timeline_events(session, person_id):
-        add(
-            cev.at,
-            "case",
-            case.id,
-            cev.worker_id,
-            case.programme_id,
-            event=cev.kind,
-            outcome=cev.outcome or "",
-            note=cev.note or "",
-            until=cev.hold_until.isoformat() if cev.hold_until else "",
-            follow_ups_cancelled=cev.follow_ups_cancelled,
-            referrals_cancelled=cev.referrals_cancelled,
-        )
     for corr in session.scalars(
         sa.select(PersonCorrection).where(PersonCorrection.person_id == person_id)
     ):
