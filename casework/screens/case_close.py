@@ -101,7 +101,9 @@ class CaseLifecycleModal(FormModal):
             summary += "\n" + t(
                 "lifecycle.closed_on",
                 date=fmt_date(c.closed_at.date()),
-                outcome=outcome_label(c.closing_outcome),
+                outcome=" · ".join(
+                    p for p in (outcome_label(c.closing_outcome), c.closing_note or "") if p
+                ),
             )
         if c.hold_until is not None:
             summary += "\n" + t("lifecycle.held_until", date=fmt_date(c.hold_until))
