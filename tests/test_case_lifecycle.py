@@ -293,3 +293,35 @@ def test_a_closed_case_comes_up_for_review_after_its_period_and_reopening_remove
     assert (item.case_id, item.closed_on) == (r.case_id, NOW.date())
     case_lifecycle.reopen(ctx, r.case_id, {"reason": "Volvió después de años"})
     assert retention.review_queue(sup) == []
+
+
+def test_follow_ups_of_no_case_are_settled_only_with_the_persons_last_case(
+    ctx: Context, database: Database, admin: WorkerOut
+) -> None:
+    from casework.services import staff
+
+    r = _intake(ctx)
+    followups.schedule(ctx, r.person_id, {"due_on": dt.date(2026, 12, 1), "what": "Llamar"})
+    # Another programme works with the same person: the follow-up, linked to no case,
+    # may be theirs, so closing this case leaves it pending.
+    boss = Context(database, admin.id)
+    staff.create_programme(boss, {"code": "OMIL", "name": "Intermediación Laboral"})
+    omil = staff.create_worker(
+        boss, {"username": "omil", "full_name": "Olga Mil", "programme_code": "OMIL"}
+    )
+    persons.record_contact(
+        Context(database, omil.id), r.person_id, {"note": "Busca trabajo"}, reason="desk_visit"
+    )
+    before = case_lifecycle.current(ctx, r.person_id)
+    assert before is not None and before.case_id == r.case_id
+    assert before.pending_follow_ups == 0
+    case_lifecycle.close(ctx, r.case_id, {"outcome": "goal_reached"})
+    assert _statuses(database, FollowUp, r.person_id) == ["pending"]
+    # The other programme's case is now the person's last one: closing it settles it.
+    with database.read() as s:
+        [other] = s.scalars(sa.select(Case.id).where(Case.status == "open")).all()
+    omil_ctx = Context(database, omil.id)
+    assert (
+        case_lifecycle.close(omil_ctx, other, {"outcome": "lost_contact"}).follow_ups_cancelled == 1
+    )
+    assert _statuses(database, FollowUp, r.person_id) == ["cancelled"]
