@@ -107,7 +107,7 @@ def test_closing_with_an_outcome_settles_follow_ups_and_referrals_in_one_audited
             )
             if a.action != "view"
         )
-    assert ("case", "close") in actions
+    assert ("case", "case_close") in actions
     assert actions.count(("follow_up", "cancelled")) == 2
     assert ("referral", "transition") in actions
     [entry] = [e for e in person_file.timeline(ctx, r.person_id) if e.kind == "case"]

@@ -248,3 +248,21 @@ async def test_a_colleague_is_told_the_case_is_not_hers(
         await settle(pilot)
         assert isinstance(app.screen, PersonScreen)
         assert "pueden cerrarlo, reabrirlo o pausarlo" in notices(app)
+
+
+def test_the_audit_trail_reads_a_closing_in_words(database: Database, ctx: Context) -> None:
+    from casework.models import AuditEvent
+    from casework.screens.audit import action_label, details_text
+    from casework.services.audit_log import AuditRow
+
+    r = persons.register_intake(ctx, intake_data())
+    referrals.create(
+        ctx, r.person_id, {"destination": "cesfam", "reason": "Salud", "consent_given": True}
+    )
+    case_lifecycle.close(ctx, r.case_id, {"outcome": "goal_reached"})
+    with database.read() as s:
+        row = s.query(AuditEvent).filter(AuditEvent.action == "case_close").one()
+        assert row.details == {"follow_up": 1, "referral": 1}
+    assert action_label("case_close") == "Cerró el caso"
+    shown = details_text(AuditRow.model_validate(row, from_attributes=True), {})
+    assert shown == "1 derivación, 1 seguimiento"
