@@ -395,15 +395,21 @@ def reopen(
     with ctx.db.write() as session:
         worker, case, details = _begin(session, ctx, case_id, reason)
         _refuse(session, case, (CaseStatus.CLOSED,))
-        other = session.scalar(
-            sa.select(Case.id)
-            .where(
-                Case.person_id == case.person_id,
-                Case.programme_id == case.programme_id,
-                Case.id != case.id,
-                Case.status != CaseStatus.CLOSED.value,
-            )
-            .limit(1)
+        # The person's cases (a handful, on the person_id index), filtered here: with the
+        # programme in the WHERE, SQLite walks the programme's whole index instead.
+        other = next(
+            (
+                oid
+                for oid, programme, status in session.execute(
+                    sa.select(Case.id, Case.programme_id, Case.status).where(
+                        Case.person_id == case.person_id
+                    )
+                )
+                if oid != case.id
+                and programme == case.programme_id
+                and status != CaseStatus.CLOSED.value
+            ),
+            None,
         )
         if other is not None:
             raise Conflict("lifecycle_other_case_open")
