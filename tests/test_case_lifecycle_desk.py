@@ -266,3 +266,35 @@ def test_the_audit_trail_reads_a_closing_in_words(database: Database, ctx: Conte
     assert action_label("case_close") == "Cerró el caso"
     shown = details_text(AuditRow.model_validate(row, from_attributes=True), {})
     assert shown == "1 derivación, 1 seguimiento"
+
+
+async def test_a_case_closed_at_the_desk_reaches_the_retention_review_and_reopening_removes_it(
+    database: Database,
+    ctx: Context,
+    worker: WorkerOut,
+    supervisor: WorkerOut,
+    frozen_clock: dt.datetime,
+) -> None:
+    from casework.screens.retention import RetentionScreen
+
+    r = persons.register_intake(ctx, intake_data())
+    name = persons.names(ctx, {r.person_id})[r.person_id]
+    case_lifecycle.close(ctx, r.case_id, {"outcome": "goal_reached"})
+    later(frozen_clock, 60 * 24 * (5 * 365 + 10))  # five years and ten days on
+    app = make_app(database)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.start_session(staff.sign_in(Context(database), supervisor.id))
+        await settle(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, RetentionScreen)
+        table = screen.query_one(RecordTable)
+        assert table.row_count == 1
+        assert name in " ".join(str(c) for c in table.get_row_at(0))
+
+        case_lifecycle.reopen(ctx, r.case_id, {"reason": "Volvió a la oficina"})
+        await pilot.press("r")
+        await settle(pilot)
+        assert table.row_count == 0
