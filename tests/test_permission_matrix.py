@@ -38,6 +38,7 @@ from casework.services import (
     audit_log,
     auth,
     candidates,
+    case_lifecycle,
     cases,
     catalogue,
     desk,
@@ -112,6 +113,18 @@ class World:
         if kind != "blocking":
             rights.confirm_identity(self.sup, req.id)
         return req.id
+
+
+def _closed_case(w: World) -> uuid.UUID:
+    case = w.person()[1]
+    case_lifecycle.close(w.desk, case, {"outcome": "goal_reached"})
+    return case
+
+
+def _held_case(w: World) -> uuid.UUID:
+    case = w.person()[1]
+    case_lifecycle.hold(w.desk, case, {"reason": "Viaje"})
+    return case
 
 
 def _worker(
@@ -327,6 +340,26 @@ MATRIX: dict[str, Cell] = {
         GATED,
         lambda c, w, case: cases.set_flags(c, case, ["children"]),
         lambda w: w.person()[1],
+    ),
+    # The case's life: its worker, their programme's supervisor, an office-wide one.
+    "case_lifecycle.current": Cell(GATED, lambda c, w, _: case_lifecycle.current(c, w.person_id)),
+    "case_lifecycle.close": Cell(
+        GATED,
+        lambda c, w, case: case_lifecycle.close(c, case, {"outcome": "goal_reached"}),
+        lambda w: w.person()[1],
+    ),
+    "case_lifecycle.reopen": Cell(
+        GATED,
+        lambda c, w, case: case_lifecycle.reopen(c, case, {"reason": "Volvió"}),
+        _closed_case,
+    ),
+    "case_lifecycle.hold": Cell(
+        GATED,
+        lambda c, w, case: case_lifecycle.hold(c, case, {"reason": "Viaje"}),
+        lambda w: w.person()[1],
+    ),
+    "case_lifecycle.resume": Cell(
+        GATED, lambda c, w, case: case_lifecycle.resume(c, case), _held_case
     ),
     "person_file.access": Cell(SIGNED_IN, lambda c, w, _: person_file.access(c, w.person_id)),
     "person_file.get_person": Cell(GATED, lambda c, w, _: person_file.get_person(c, w.person_id)),

@@ -2,7 +2,7 @@
 
 from casework.models.audit import AuditEvent, PersonMerge, RequestLog
 from casework.models.base import Base
-from casework.models.case import Case, Contact, Note
+from casework.models.case import Case, CaseEvent, Contact, Note
 from casework.models.catalogue import LocalDestination
 from casework.models.correction import PersonCorrection
 from casework.models.dedupe import DedupeScan, MatchPair
@@ -34,6 +34,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Case",
+    "CaseEvent",
     "Consent",
     "Contact",
     "DedupeScan",

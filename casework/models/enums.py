@@ -30,6 +30,28 @@ class CaseStatus(StrEnum):
     CLOSED = "closed"
 
 
+class CaseOutcome(StrEnum):
+    """Why a case was closed (labels in i18n ``lifecycle.outcomes.*``). Stored codes: never
+    rename one, add a new one instead."""
+
+    GOAL_REACHED = "goal_reached"
+    REFERRED_ELSEWHERE = "referred_elsewhere"
+    """Referred and accepted by another service, which carries on."""
+    MOVED_COMMUNE = "moved_commune"
+    LOST_CONTACT = "lost_contact"
+    OTHER = "other"
+    """A note says what: required."""
+
+
+class CaseEventKind(StrEnum):
+    """A change of a case's status, kept as the case's history (table case_event)."""
+
+    CLOSE = "close"
+    REOPEN = "reopen"
+    HOLD = "hold"
+    RESUME = "resume"
+
+
 class ContactKind(StrEnum):
     INTAKE = "intake"
     FOLLOW_UP = "follow_up"

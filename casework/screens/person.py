@@ -89,6 +89,10 @@ def timeline_text(entry: TimelineEntry, sep: str = " · ") -> tuple[str, str]:
         )
     if kind == "note":
         return t("ui.tl.note"), d.get("text", "")
+    if kind == "case":
+        from casework.screens.case_close import event_text
+
+        return event_text(d, sep)
     if kind == "correction":
         from casework.screens.person_edit import correction_text
 
@@ -132,6 +136,7 @@ class PersonScreen(CaseworkScreen):
         ),
         Binding("x", "follow_up_missed", "key.follow_up_missed", id="follow-up-missed", show=False),
         Binding("v", "case_flags", "key.case_flags", id="case-flags"),
+        Binding("k", "case_lifecycle", "key.lifecycle_case", id="case-lifecycle", show=False),
         Binding("e", "rights_request", "key.person_rights", id="rights-request", show=False),
         Binding("a", "audit", "key.person_audit", id="person-audit", show=False),
     ]
@@ -451,6 +456,13 @@ class PersonScreen(CaseworkScreen):
                 self.notify(t("person.flags.unchanged"))
 
         self.app.push_screen(CaseFlagsModal(case), saved)
+
+    def action_case_lifecycle(self) -> None:
+        """Close, reopen, hold or resume the person's case (k): screens/case_close.py."""
+        from casework.screens.case_close import open_lifecycle
+
+        if self.opened and not self._blocked():
+            open_lifecycle(self, self.person_id, self.reason, self.reload)
 
     def action_rights_request(self) -> None:
         """Register a data-protection request of this person (e)."""

@@ -409,6 +409,10 @@ NOT_PERSON_READS: Final[Mapping[str, str]] = {
     "rights.lift_block": _WRITE + ": the request answered",
     "rights.erase": _WRITE,
     "rights.acting_on": "a context for carrying out a rectification request, no data",
+    "case_lifecycle.close": _WRITE + ": the case's new status and counts settled",
+    "case_lifecycle.reopen": _WRITE + ": the case's new status",
+    "case_lifecycle.hold": _WRITE + ": the case's new status",
+    "case_lifecycle.resume": _WRITE + ": the case's new status",
 }
 """Service calls that take a person (or something of one person) or return person-shaped
 rows, and are not per-person reads -- each with the reason. Calls that return nothing, an

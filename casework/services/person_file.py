@@ -32,7 +32,7 @@ from casework.models import (
     ReferralEvent,
     Worker,
 )
-from casework.services import followups, gate, guidance, referrals, visibility
+from casework.services import case_lifecycle, followups, gate, guidance, referrals, visibility
 from casework.services.context import Context, open_blocking
 from casework.services.followups import FollowUpOut
 from casework.services.gate import ACCESS_REASONS, Access, AccessReason, Read, person_read
@@ -172,7 +172,7 @@ class TimelineEntry(Output):
     at: dt.datetime
     kind: str
     """contact, status, guidance, referral, follow_up_due, follow_up_closed, note, consent,
-    correction."""
+    correction, case (closed, reopened, put on hold, resumed)."""
     ref_id: uuid.UUID
     worker_name: str = ""
     programme_name: str = ""
@@ -409,6 +409,22 @@ def _timeline(session: Session, person_id: uuid.UUID) -> list[TimelineEntry]:
             )
         )
 
+    # First: at the same moment a closing settles follow-ups and referrals, and the sort
+    # below keeps this order among equals, so the closing heads what it did.
+    for cev, case in case_lifecycle.timeline_events(session, person_id):
+        add(
+            cev.at,
+            "case",
+            case.id,
+            cev.worker_id,
+            case.programme_id,
+            event=cev.kind,
+            outcome=cev.outcome or "",
+            note=cev.note or "",
+            until=cev.hold_until.isoformat() if cev.hold_until else "",
+            follow_ups_cancelled=cev.follow_ups_cancelled,
+            referrals_cancelled=cev.referrals_cancelled,
+        )
     for c in session.scalars(sa.select(Contact).where(Contact.person_id == person_id)):
         add(
             c.occurred_at,
