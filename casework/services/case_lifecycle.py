@@ -336,6 +336,8 @@ def close(
         worker, case, details = _begin(session, ctx, case_id, reason)
         _refuse(session, case, (CaseStatus.OPEN, CaseStatus.ON_HOLD))
         refs_cancelled = 0
+        # A cancelled referral settles its own follow-up: those count as cancelled too.
+        pending_before = len(_pending_follow_ups(session, case, for_update=True))
         if close_in.referrals == "cancel":
             for ref in _open_referrals(session, case, for_update=True):
                 # The referral service's own move: its history, rules and audit row.
@@ -344,7 +346,7 @@ def close(
                 )
                 refs_cancelled += 1
             session.flush()
-        fus_cancelled = 0
+        fus_cancelled = pending_before - len(_pending_follow_ups(session, case, for_update=False))
         if close_in.follow_ups == "cancel":
             now = utcnow()
             for row in _pending_follow_ups(session, case, for_update=True):

@@ -11,7 +11,7 @@ and a record of every duplicate scan
   ``running`` row, so two desks starting at once do not both scan.
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0016
 Create Date: 2026-12-07 13:30:00
 """
 
