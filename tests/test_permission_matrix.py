@@ -262,7 +262,13 @@ def _phone(w: World) -> dict[str, Any]:
 
 def _new_staff(w: World) -> uuid.UUID:
     made = staff.create_worker(
-        w.admin, {"username": f"nuevo{next(w.serial)}", "full_name": "Nuevo", "role": "worker"}
+        w.admin,
+        {
+            "username": f"nuevo{next(w.serial)}",
+            "full_name": "Nuevo",
+            "role": "worker",
+            "programme_code": "OFMIG",
+        },
     )
     return made.id
 
@@ -275,7 +281,15 @@ def _destination(w: World) -> str:
 
 def _staff_with_password(w: World) -> str:
     name = f"clave{next(w.serial)}"
-    staff.add_worker(w.admin, {"username": name, "full_name": "Con Clave", "password": PASSWORD})
+    staff.add_worker(
+        w.admin,
+        {
+            "username": name,
+            "full_name": "Con Clave",
+            "programme_code": "OFMIG",
+            "password": PASSWORD,
+        },
+    )
     return name
 
 
@@ -612,13 +626,24 @@ MATRIX: dict[str, Cell] = {
     "staff.create_worker": Cell(
         ADMIN,
         lambda c, w, _: staff.create_worker(
-            c, {"username": f"cw{next(w.serial)}", "full_name": "Otra Persona"}
+            c,
+            {
+                "username": f"cw{next(w.serial)}",
+                "full_name": "Otra Persona",
+                "programme_code": "OFMIG",
+            },
         ),
     ),
     "staff.add_worker": Cell(
         ADMIN,
         lambda c, w, _: staff.add_worker(
-            c, {"username": f"aw{next(w.serial)}", "full_name": "Otra", "password": PASSWORD}
+            c,
+            {
+                "username": f"aw{next(w.serial)}",
+                "full_name": "Otra",
+                "programme_code": "OFMIG",
+                "password": PASSWORD,
+            },
         ),
     ),
     "staff.change_worker": Cell(
