@@ -317,6 +317,8 @@ async def test_the_lock_hides_every_personal_detail(
     app = make_app(desk_database)
     async with app.run_test(size=(80, 24)) as pilot:
         surname = await _locked_desk(pilot, app, desk_database)
+        app.notify(f"Guardada la ficha de {surname}")  # work finishing behind the lock
+        await pilot.pause()
         shown = _screen_text(app)
         assert surname not in shown and "Yulimar" not in shown
         assert "Pantalla bloqueada" in shown
@@ -442,6 +444,14 @@ async def test_a_worker_without_a_password_unlocks_with_enter(demo_desk: Databas
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, TodayScreen)
+        # Signed out, the demo worker comes back with an empty password, as the demo allows.
+        await pilot.press("ctrl+o", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen)
+        await pilot.press(*"demo", "enter", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TodayScreen)
+        assert app.worker is not None and app.worker.username == "demo"
 
 
 @pytest.fixture
