@@ -551,3 +551,29 @@ async def test_the_admin_sets_the_idle_minutes_and_the_desk_follows(
         app.lock_if_idle()
         await settle(pilot)
         assert isinstance(app.screen, LockScreen)
+
+
+async def test_the_new_keys_are_in_f1_help_and_the_palette(
+    desk_database: Database, office: tuple[WorkerOut, ...]
+) -> None:
+    from textual.command import CommandPalette
+
+    from casework.screens.help import HelpScreen
+
+    app = make_app(desk_database)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_as(pilot, "Daniela Fuentes")
+        await pilot.press("f1")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        listed = " ".join(text_of(w) for w in app.screen.query(Static))
+        for description in ("Cerrar sesión", "Cambiar de usuario", "Bloquear ahora"):
+            assert description in listed
+        await pilot.press("escape", "ctrl+p")
+        await settle(pilot)
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"Bloquear")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LockScreen)
