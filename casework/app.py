@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding
 from textual.worker import Worker
 
+from casework import clock
 from casework.commands import ScreenActions
 from casework.db import Database
 from casework.errors import NotAllowed
 from casework.i18n import t
-from casework.services import auth, catalogue, permissions, staff
+from casework.services import auth, catalogue, permissions, sessions, settings, staff
 from casework.services.context import Context
 from casework.services.drafts import Draft, DraftBook
 from casework.services.schemas import WorkerOut
@@ -55,6 +58,9 @@ class CaseworkApp(App[int]):
         Binding("f10", "admin", "key.admin", id="admin", show=False),
         Binding("f12", "own_password", "key.own_password", id="own-password", show=False),
         Binding("ctrl+q", "quit", "key.quit", id="quit", show=False),
+        Binding("ctrl+o", "sign_out", "key.session_sign_out", id="sign-out", show=False),
+        Binding("ctrl+g", "switch_user", "key.session_switch_user", id="switch-user", show=False),
+        Binding("ctrl+b", "lock", "key.session_lock", id="lock", show=False),
         Binding(
             "ctrl+p", "command_palette", "key.palette", id="palette", show=False, priority=True
         ),
@@ -74,6 +80,7 @@ class CaseworkApp(App[int]):
 
         self.background_scan = BackgroundScan(self)
         """The duplicate scan the desk runs by itself when one is due (screens/background.py)."""
+        self._init_idle_lock()
 
     def _describe_keys_for_role(self) -> None:
         """F1 help and the palette list the global keys this worker can use: the
@@ -137,6 +144,7 @@ class CaseworkApp(App[int]):
         self.sub_title = f"{self.worker.full_name} · {location}"
         self.switch_to_base(TodayScreen())
         self.background_scan.start(self.ctx)
+        self._watch_idle()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.background_scan.state_changed(event)
@@ -332,6 +340,153 @@ class CaseworkApp(App[int]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
+
+    # Leaving the desk: sign out, switch user, the idle lock (issue #15, point 6) --------------
+
+    IDLE_CHECK_SECONDS = 5.0
+    """How often the desk looks at how long it has been untouched."""
+    _WHILE_LOCKED = frozenset({"focus_next", "focus_previous", "switch_user_from_lock"})
+    """The app's only actions while the lock is up: Tab within the lock screen, and F2
+    (a colleague takes the desk). Everything else -- Ctrl+Q, Ctrl+P, F1, the F-keys -- is
+    refused, so nothing opens over the lock or behind it."""
+
+    def _init_idle_lock(self) -> None:
+        self.last_activity = clock.now()
+        """When the desk was last touched (a key or the mouse), by the app's clock."""
+        self.idle_minutes = settings.IDLE_LOCK_DEFAULT
+        """The office's idle lock, read at each sign-in and unlock (services/settings.py)."""
+        self._idle_timer: Any = None
+
+    @property
+    def locked(self) -> bool:
+        """The lock screen is up (somewhere on the stack: it is always the top one)."""
+        from casework.screens.lock import LockScreen
+
+        return any(isinstance(s, LockScreen) for s in self.screen_stack)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(
+            event,
+            events.Key
+            | events.MouseDown
+            | events.MouseMove
+            | events.MouseScrollDown
+            | events.MouseScrollUp,
+        ):
+            self.last_activity = clock.now()
+        await super().on_event(event)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.locked and action not in self._WHILE_LOCKED:
+            return False
+        return super().check_action(action, parameters)
+
+    def notify(self, message: str, *args: Any, **kwargs: Any) -> None:
+        """Nothing pops up over the lock: a message of work that finished behind it could
+        name a person."""
+        if self.locked:
+            return
+        super().notify(message, *args, **kwargs)
+
+    def _watch_idle(self) -> None:
+        """Signed in: read the office's idle lock and start looking at the clock."""
+        self.last_activity = clock.now()
+        try:
+            self.idle_minutes = settings.office_settings(self.ctx).idle_lock_minutes
+        except Exception:  # an unreadable setting must not stop the desk
+            self.idle_minutes = settings.IDLE_LOCK_DEFAULT
+        if self._idle_timer is None:
+            self._idle_timer = self.set_interval(self.IDLE_CHECK_SECONDS, self.lock_if_idle)
+
+    def lock_if_idle(self) -> None:
+        """Lock the desk when nobody touched it for the office's minutes."""
+        if self.worker is None or self.locked:
+            return
+        if clock.now() - self.last_activity >= dt.timedelta(minutes=self.idle_minutes):
+            self.lock_desk(self.idle_minutes)
+
+    def action_lock(self) -> None:
+        """Ctrl+B: lock the desk now (leaving it for a moment)."""
+        if self._signed_in() and not self.locked:
+            self.lock_desk(0)
+
+    def lock_desk(self, minutes: int) -> None:
+        """Cover everything with the lock screen until the same worker's password."""
+        from casework.screens.lock import LockScreen
+
+        assert self.worker is not None
+        worker = self.worker
+        self.clear_notifications()
+        try:
+            sessions.record_lock(self.ctx, minutes)
+            has_password = auth.has_password(self.ctx, worker.id)
+        except Exception:  # the lock goes up whatever the database says
+            has_password = True
+        if self.screen.focused is not None:
+            self.screen.set_focus(None)
+
+        def unlocked(_: object) -> None:
+            self._watch_idle()
+
+        self.push_screen(LockScreen(worker, has_password=has_password), unlocked)
+
+    def _unsaved_drafts(self) -> int:
+        """The signed-in worker's unfinished fichas with something typed."""
+        return len(self.intake_drafts()) if self.worker is not None else 0
+
+    def action_sign_out(self) -> None:
+        """Ctrl+O: end this worker's session; the sign-in screen opens."""
+        self._leave("sign_out")
+
+    def action_switch_user(self) -> None:
+        """Ctrl+G: end this worker's session for a colleague to sign in."""
+        self._leave("switch_user")
+
+    def action_switch_user_from_lock(self) -> None:
+        """F2 on the lock screen: the same, without a question (the first worker's
+        fichas stay theirs)."""
+        if self.locked and self.worker is not None:
+            self._end_session("switch_user")
+
+    def _leave(self, how: sessions.Leaving) -> None:
+        if not self._signed_in() or self.locked:
+            return
+        from casework.widgets import ConfirmModal
+
+        if isinstance(self.screen, ConfirmModal):
+            return
+        drafts = self._unsaved_drafts()
+        area = "session.switch" if how == "switch_user" else "session.leave"
+        body = (
+            t(f"{area}_explain")
+            + " "
+            + (t("session.drafts_kept", count=drafts) if drafts else t("session.no_drafts"))
+        )
+        question = ConfirmModal(t(f"{area}_title"), body)
+        self.push_screen(question, lambda yes: self._end_session(how) if yes else None)
+
+    def _end_session(self, how: sessions.Leaving) -> None:
+        """Audited; every screen closed (a draft's form stays installed for its worker
+        only); the worker, their title and any message on screen forgotten."""
+        from casework.screens.sign_in import SignInScreen
+
+        if self.worker is None:
+            return
+        try:
+            sessions.sign_out(self.ctx, how, drafts=self._unsaved_drafts())
+        except Exception as exc:  # leaving must not fail on the audit
+            from casework.screens.base import background_failed
+
+            background_failed("sessions.sign_out", exc)
+        self.worker = None
+        self._describe_keys_for_role()
+        self.sub_title = ""
+        self.clear_notifications()
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(SignInScreen())
+        message = "session.switch_hint" if how == "switch_user" else "session.signed_out"
+        self.notify(t(message))
 
 
 if TYPE_CHECKING:

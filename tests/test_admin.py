@@ -88,7 +88,13 @@ def test_a_new_worker_signs_in_with_the_temporary_password(
     assert auth.authenticate(Context(database), "carla", TEMPORARY).role == "supervisor"
     with pytest.raises(InvalidInput) as err:
         staff.add_worker(
-            admin_ctx, {"username": "carla", "full_name": "Otra", "password": TEMPORARY}
+            admin_ctx,
+            {
+                "username": "carla",
+                "full_name": "Otra",
+                "programme_code": "OFMIG",
+                "password": TEMPORARY,
+            },
         )
     assert (err.value.errors[0].field, err.value.errors[0].code) == ("username", "username_taken")
     assert _audit(database, "worker")[-2:] == [
@@ -105,7 +111,13 @@ def test_only_an_administrator_manages_staff(
         for call in (
             lambda c: staff.staff(c),
             lambda c: staff.add_worker(
-                c, {"username": "x1", "full_name": "X", "password": TEMPORARY}
+                c,
+                {
+                    "username": "x1",
+                    "full_name": "X",
+                    "programme_code": programme.code,
+                    "password": TEMPORARY,
+                },
             ),
             lambda c: staff.set_active(c, worker.id, False),
             lambda c: staff.change_worker(c, worker.id, {"full_name": "X", "role": "admin"}),
@@ -144,7 +156,11 @@ def test_the_last_administrator_cannot_leave_or_be_demoted(
     assert "administración" in err.value.message("es")
     assert "administrator" in err.value.message("en")
     with pytest.raises(Conflict):
-        staff.change_worker(admin_ctx, admin.id, {"full_name": "Ana", "role": "worker"})
+        staff.change_worker(
+            admin_ctx,
+            admin.id,
+            {"full_name": "Ana", "role": "worker", "programme_code": "OFMIG"},
+        )
     second = staff.add_worker(
         admin_ctx,
         {"username": "beto", "full_name": "Beto Admin", "role": "admin", "password": TEMPORARY},

@@ -199,7 +199,10 @@ SIGNS_IN: dict[str, tuple[str, Args]] = {
     ),
     "signin": ("walt", lambda o, t: ["signin"]),
     "signout": ("walt", lambda o, t: ["signout"]),
-    "worker add": ("ana", lambda o, t: ["worker", "add", "zoe", "--name", "Zoe Nueva"]),
+    "worker add": (
+        "ana",
+        lambda o, t: ["worker", "add", "zoe", "--name", "Zoe Nueva", "--programme", "OFMIG"],
+    ),
     "worker list": ("walt", lambda o, t: ["worker", "list"]),
     "worker deactivate": ("ana", lambda o, t: ["worker", "deactivate", "walt"]),
     "worker reactivate": ("ana", lambda o, t: ["worker", "reactivate", "walt"]),

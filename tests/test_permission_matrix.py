@@ -57,6 +57,8 @@ from casework.services import (
     reports,
     retention,
     rights,
+    sessions,
+    settings,
     staff,
 )
 from casework.services.context import Context
@@ -275,7 +277,13 @@ def _phone(w: World) -> dict[str, Any]:
 
 def _new_staff(w: World) -> uuid.UUID:
     made = staff.create_worker(
-        w.admin, {"username": f"nuevo{next(w.serial)}", "full_name": "Nuevo", "role": "worker"}
+        w.admin,
+        {
+            "username": f"nuevo{next(w.serial)}",
+            "full_name": "Nuevo",
+            "role": "worker",
+            "programme_code": "OFMIG",
+        },
     )
     return made.id
 
@@ -288,7 +296,15 @@ def _destination(w: World) -> str:
 
 def _staff_with_password(w: World) -> str:
     name = f"clave{next(w.serial)}"
-    staff.add_worker(w.admin, {"username": name, "full_name": "Con Clave", "password": PASSWORD})
+    staff.add_worker(
+        w.admin,
+        {
+            "username": name,
+            "full_name": "Con Clave",
+            "programme_code": "OFMIG",
+            "password": PASSWORD,
+        },
+    )
     return name
 
 
@@ -636,6 +652,24 @@ MATRIX: dict[str, Cell] = {
     # username at the sign-in itself.
     "staff.is_empty": Cell(OPEN, lambda c, w, _: staff.is_empty(c)),
     "staff.find_worker": Cell(OPEN, lambda c, w, _: staff.find_worker(c, "dfuentes")),
+    # Leaving the desk (issue #15, point 6): the signed-in worker's own session.
+    "sessions.sign_out": Cell(SIGNED_IN, lambda c, w, _: sessions.sign_out(c)),
+    "sessions.record_lock": Cell(SIGNED_IN, lambda c, w, _: sessions.record_lock(c, 10)),
+    "sessions.unlock": Cell(
+        # With a password, the worker unlocks with it (auth.authenticate's cell); without
+        # one, only where nobody has a password, and here someone has.
+        STATE,
+        lambda c, w, _: sessions.unlock(c, PASSWORD),
+        lambda w: _staff_with_password(w),
+    ),
+    "settings.office_settings": Cell(SIGNED_IN, lambda c, w, _: settings.office_settings(c)),
+    "settings.set_idle_lock": Cell(
+        ADMIN,
+        lambda c, w, version: settings.set_idle_lock(
+            c, {"minutes": 5 + next(w.serial) % 50, "version": version}
+        ),
+        lambda w: settings.office_settings(w.admin).version,
+    ),
     "staff.sign_in": Cell(
         STATE,
         lambda c, w, _: staff.sign_in(c, w.desk.actor_id),  # type: ignore[arg-type]
@@ -658,13 +692,24 @@ MATRIX: dict[str, Cell] = {
     "staff.create_worker": Cell(
         ADMIN,
         lambda c, w, _: staff.create_worker(
-            c, {"username": f"cw{next(w.serial)}", "full_name": "Otra Persona"}
+            c,
+            {
+                "username": f"cw{next(w.serial)}",
+                "full_name": "Otra Persona",
+                "programme_code": "OFMIG",
+            },
         ),
     ),
     "staff.add_worker": Cell(
         ADMIN,
         lambda c, w, _: staff.add_worker(
-            c, {"username": f"aw{next(w.serial)}", "full_name": "Otra", "password": PASSWORD}
+            c,
+            {
+                "username": f"aw{next(w.serial)}",
+                "full_name": "Otra",
+                "programme_code": "OFMIG",
+                "password": PASSWORD,
+            },
         ),
     ),
     "staff.change_worker": Cell(

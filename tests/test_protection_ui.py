@@ -287,7 +287,8 @@ async def test_the_audit_browser_reads_in_words_with_names(
 ) -> None:
     first = persons.register_intake(ctx, intake_data()).person_id
     other = staff.create_worker(
-        Context(database, admin.id), {"username": "pperez", "full_name": "Pedro Pérez"}
+        Context(database, admin.id),
+        {"username": "pperez", "full_name": "Pedro Pérez", "programme_code": "OFMIG"},
     )
     person_file.get_person(Context(database, other.id), first, reason="colleague_help")
     data = person_data(given_names="Ramona", documents=[{"type": "passport", "number": "X12345"}])

@@ -289,7 +289,10 @@ def test_password_command_needs_an_administrator(
         ctx, {"code": "OFMIG", "name": "Of"}, {"username": "ana", "full_name": "Ana"}
     )
     auth.choose_first_password(ctx, admin.id, PASSWORD)
-    staff.create_worker(Context(sqlite_db, admin.id), {"username": "beto", "full_name": "Beto"})
+    staff.create_worker(
+        Context(sqlite_db, admin.id),
+        {"username": "beto", "full_name": "Beto", "programme_code": "OFMIG"},
+    )
     db_path = str(sqlite_db.file_path)
     answers = iter([PASSWORD, "nueva frase de beto", "nueva frase de beto"])
     monkeypatch.setattr("casework.cli.stdin_is_terminal", lambda: True)  # at a terminal

@@ -161,6 +161,7 @@ async def test_after_adding_a_worker_the_cursor_is_on_them_and_d_asks_about_them
         await settle(pilot)
         assert isinstance(app.screen, NewWorkerModal)
         await pilot.press(*"bsoto", "tab", *"Bruno Soto")
+        app.screen.query_one("#programme", Select).value = "OFMIG"  # a desk worker needs one
         app.screen.query_one("#password", Input).value = "clave temporal 2026"
         app.screen.query_one("#password_repeat", Input).value = "clave temporal 2026"
         await pilot.press("ctrl+s")

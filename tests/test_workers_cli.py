@@ -57,7 +57,9 @@ def test_admin_adds_a_worker_who_can_then_sign_in(
     assert "carla" in capsys.readouterr().out
     assert auth.authenticate(ctx, "carla", "clave de carla 2026").role == "supervisor"
     answers = iter([PASSWORD, "x", "x"])
-    assert main(["worker", "add", "carla", "--name", "Otra", "--db", path]) == 2
+    assert (
+        main(["worker", "add", "carla", "--name", "Otra", "--programme", "OMIL", "--db", path]) == 2
+    )
     answers = iter([PASSWORD])
     assert main(["worker", "list", "--db", path]) == 0
     listing = capsys.readouterr().out
@@ -79,7 +81,12 @@ def test_admin_deactivates_unlocks_and_renames_from_the_command_line(
     auth.choose_first_password(ctx, admin.id, PASSWORD)
     staff.add_worker(
         Context(db, admin.id),
-        {"username": "carla", "full_name": "Carla Soto", "password": "clave de carla 2026"},
+        {
+            "username": "carla",
+            "full_name": "Carla Soto",
+            "programme_code": "OFMIG",
+            "password": "clave de carla 2026",
+        },
     )
     monkeypatch.setattr("casework.cli.stdin_is_terminal", lambda: True)  # at a terminal
     monkeypatch.setattr("builtins.input", lambda _prompt: "ana")

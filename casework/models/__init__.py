@@ -28,6 +28,7 @@ from casework.models.security import (
     RightsRequest,
     Tombstone,
 )
+from casework.models.settings import OfficeSetting
 from casework.models.signin import SignInToken
 
 __all__ = [
@@ -49,6 +50,7 @@ __all__ = [
     "MigrationStatusRecord",
     "NameVariant",
     "Note",
+    "OfficeSetting",
     "PanelRelease",
     "Person",
     "PersonCorrection",

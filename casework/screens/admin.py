@@ -28,7 +28,7 @@ from casework.i18n import current_language, t
 from casework.models.enums import Role
 from casework.screens.base import CaseworkScreen
 from casework.screens.forms import FormModal
-from casework.services import auth, catalogue, desk, staff
+from casework.services import auth, catalogue, desk, settings, staff
 from casework.services.catalogue import LocalDestinationOut
 from casework.services.context import Context
 from casework.services.desk import StaffLists
@@ -347,6 +347,54 @@ class CatalogueRow:
     """None for a destination shipped with casework (read-only here)."""
 
 
+class OfficeSettingsModal(AdminForm):
+    """The office's settings (issue #15, point 6): the idle lock's minutes. The form keeps
+    the version it read, so a change another administrator saved meanwhile is reported,
+    not overwritten."""
+
+    TITLE_KEY = "session.admin.settings_title"
+
+    def __init__(self) -> None:
+        super().__init__("office")
+        self.version: int | None = None
+
+    def fields(self) -> ComposeResult:
+        yield Label(
+            t(
+                "session.admin.idle_minutes",
+                low=settings.IDLE_LOCK_MIN,
+                high=settings.IDLE_LOCK_MAX,
+            )
+        )
+        yield Input(id="minutes", compact=True, restrict=r"[0-9]*", max_length=3)
+        yield error_slot("minutes")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.call_service(settings.office_settings, self.ctx, on_done=self._loaded)
+
+    def _loaded(self, current: settings.OfficeSettingsOut) -> None:
+        self.version = current.version
+        field = self.query_one("#minutes", Input)
+        if not field.value:  # a kept draft wins over the value on record
+            field.value = str(current.idle_lock_minutes)
+
+    def rebase(self, conflict: Any) -> bool:
+        self.version = settings.office_settings(self.ctx).version
+        return True
+
+    def action_save(self) -> None:
+        if self.version is None:
+            return  # still reading what is on record
+        data = {"minutes": self.text("minutes"), "version": self.version}
+        self.submit(settings.set_idle_lock, self.ctx, data)
+
+    def _done(self, result: object) -> None:
+        if isinstance(result, settings.OfficeSettingsOut) and hasattr(self.app, "idle_minutes"):
+            self.app.idle_minutes = result.idle_lock_minutes  # this desk locks by it at once
+        super()._done(result)
+
+
 class AdminScreen(CaseworkScreen):
     """Administration: one tab per list; the keys act on the open tab's highlighted row."""
 
@@ -361,6 +409,7 @@ class AdminScreen(CaseworkScreen):
         Binding("p", "password", "key.reset_password", id="reset-password"),
         Binding("u", "unlock", "key.unlock", id="unlock"),
         Binding("r", "refresh", "key.refresh", id="refresh"),
+        Binding("o", "office_settings", "key.session_idle_lock", id="office-settings", show=False),
     ]
 
     def __init__(self) -> None:
@@ -593,6 +642,13 @@ class AdminScreen(CaseworkScreen):
                 ),
                 added=lambda d: d.key,
             )
+
+    def action_office_settings(self) -> None:
+        """O: the office's settings (the idle lock's minutes)."""
+        self._open(
+            OfficeSettingsModal(),
+            lambda s: t("session.admin.saved", minutes=s.idle_lock_minutes),
+        )
 
     def action_edit(self) -> None:
         worker, programme = self.selected_worker(), self.selected_programme()

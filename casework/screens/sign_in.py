@@ -3,14 +3,17 @@ or a worker replacing the temporary password an administrator gave them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Footer, Header, Input, Static
 
+from casework.errors import NotAllowed
 from casework.i18n import t
 from casework.screens.base import CaseworkScreen
-from casework.services import auth
+from casework.services import auth, staff
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 from casework.widgets import error_text, labelled
@@ -122,14 +125,34 @@ class SignInScreen(CaseworkScreen):
             )
             return
         username = self.query_one("#username", Input).value
+
+        def refused(exc: BaseException) -> None:
+            if getattr(exc, "code", None) == "password_not_set" and not password:
+                self._without_password(username, failed)
+            else:
+                failed(exc)
+
         self.call_service(
             auth.authenticate,
             ctx,
             username,
             password,
             on_done=lambda worker: self._authenticated(worker, password),
-            on_error=failed,
+            on_error=refused,
         )
+
+    def _without_password(self, username: str, failed: Callable[[BaseException], None]) -> None:
+        """A worker who has no password (the synthetic demo desk, after signing out or
+        switching user): let in only where services/staff.py ``sign_in`` allows it."""
+        ctx = Context(self.casework.database)
+
+        def sign_in() -> WorkerOut:
+            found = staff.find_worker(ctx, username.strip().lower())
+            if found is None:
+                raise NotAllowed("bad_credentials")
+            return staff.sign_in(ctx, found.id)
+
+        self.call_service(sign_in, on_done=self.casework.start_session, on_error=failed)
 
     def _authenticated(self, worker: WorkerOut, password: str) -> None:
         if not worker.password_temporary:

@@ -40,13 +40,19 @@ class TodayScreen(CaseworkScreen):
         Binding("d", "done", "key.follow_up_done", id="follow-up-done"),
         Binding("x", "missed", "key.follow_up_missed", id="follow-up-missed"),
         Binding("p", "postpone", "key.follow_up_postpone", id="follow-up-postpone"),
-        Binding("r", "refresh", "key.refresh", id="refresh"),
+        # In F1 help and the palette; its place in the footer is sign-out's (80 columns).
+        Binding("r", "refresh", "key.refresh", id="refresh", show=False),
         Binding("b", "drafts", "key.intake_drafts", id="intake-drafts", show=False),
+        Binding("ctrl+o", "sign_out", "key.session_sign_out", id="today-sign-out"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.data: DayView | None = None
+
+    async def action_sign_out(self) -> None:
+        """Ctrl+O, shown in the day's footer: the app's sign-out (issue #15, point 6)."""
+        await self.app.run_action("app.sign_out")
 
     def compose(self) -> ComposeResult:
         yield Header()

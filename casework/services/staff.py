@@ -90,12 +90,14 @@ def create_worker(ctx: Context, data: WorkerIn | Mapping[str, Any]) -> WorkerOut
             )
             if prog_id is None:
                 raise NotFound("not_found", what=worker_in.programme_code)
+        wide = _office_wide(worker_in.role, worker_in.office_wide)
+        _check_programme(worker_in.role, wide, prog_id)
         row = Worker(
             username=worker_in.username,
             full_name=worker_in.full_name,
             role=worker_in.role.value,
             programme_id=prog_id,
-            office_wide=_office_wide(worker_in.role, worker_in.office_wide),
+            office_wide=wide,
         )
         session.add(row)
         session.flush()
@@ -252,6 +254,23 @@ def _office_wide(role: Role, office_wide: bool) -> bool:
     return office_wide
 
 
+def needs_programme(role: Role, office_wide: bool) -> bool:
+    """A desk worker saves fichas in their programme's cases (services/persons.py
+    ``open_case``) and a supervisor supervises one programme (services/gate.py
+    ``supervision``): both need one. An administrator manages staff and catalogues, and an
+    office-wide supervisor's scope is the whole office: a programme is optional for them."""
+    if role is Role.WORKER:
+        return True
+    return role is Role.SUPERVISOR and not office_wide
+
+
+def _check_programme(role: Role, office_wide: bool, programme_id: uuid.UUID | None) -> None:
+    """Refuse a role that needs a programme without one (issue #15, point 7): such a
+    worker could sign in but never save a ficha."""
+    if programme_id is None and needs_programme(role, office_wide):
+        raise InvalidInput([FieldError("programme_code", "session_programme_required")])
+
+
 def staff(ctx: Context) -> list[StaffOut]:
     """Every worker, active or not, by name (administrators only)."""
     with ctx.db.read() as session:
@@ -300,14 +319,17 @@ def add_worker(ctx: Context, data: NewWorkerIn | Mapping[str, Any]) -> StaffOut:
             raise InvalidInput(
                 [FieldError("username", "username_taken", {"username": worker_in.username})]
             )
+        prog_id = _programme_id(session, worker_in.programme_code)
+        wide = _office_wide(worker_in.role, worker_in.office_wide)
+        _check_programme(worker_in.role, wide, prog_id)
         row = Worker(
             username=worker_in.username,
             full_name=worker_in.full_name,
             role=worker_in.role.value,
-            programme_id=_programme_id(session, worker_in.programme_code),
+            programme_id=prog_id,
             password_hash=new_hash,
             password_temporary=True,
-            office_wide=_office_wide(worker_in.role, worker_in.office_wide),
+            office_wide=wide,
         )
         session.add(row)
         session.flush()
@@ -355,10 +377,12 @@ def change_worker(
             wide = row.office_wide and change.role is Role.SUPERVISOR
         else:
             wide = _office_wide(change.role, change.office_wide)
+        prog_id = _programme_id(session, change.programme_code)
+        _check_programme(change.role, wide, prog_id)
         values = {
             "full_name": change.full_name,
             "role": change.role.value,
-            "programme_id": _programme_id(session, change.programme_code),
+            "programme_id": prog_id,
             "office_wide": wide,
         }
         changed = [name for name, value in values.items() if getattr(row, name) != value]
