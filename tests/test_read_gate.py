@@ -25,6 +25,7 @@ from casework.db import Database
 from casework.errors import NotAllowed
 from casework.models import AuditEvent
 from casework.services import (
+    assignment,
     cases,
     followups,
     gate,
@@ -313,6 +314,10 @@ SPECS: dict[str, Spec] = {
     ),
     "cases.current_case": Spec(
         lambda c, w, _a, r: cases.current_case(c, w.person_id, reason=r), what="current_case"
+    ),
+    "assignment.case_assignment": Spec(
+        lambda c, w, _a, r: assignment.case_assignment(c, w.person_id, reason=r),
+        what="current_case",
     ),
     "rights.blocked": Spec(
         lambda c, w, _a, r: rights.blocked(c, w.person_id, reason=r), what="blocked"

@@ -29,11 +29,13 @@ from casework.models.security import (
     Tombstone,
 )
 from casework.models.signin import SignInToken
+from casework.models.transfer import CaseTransfer, TransferState
 
 __all__ = [
     "AuditEvent",
     "Base",
     "Case",
+    "CaseTransfer",
     "Consent",
     "Contact",
     "FollowUp",
@@ -62,5 +64,6 @@ __all__ = [
     "RightsRequest",
     "SignInToken",
     "Tombstone",
+    "TransferState",
     "Worker",
 ]
