@@ -299,9 +299,9 @@ class TransfersScreen(CaseworkScreen):
         self.query_one("#transfers", RecordTable).add_columns(
             t("assign.col_requested"),
             t("assign.col_person"),
+            t("assign.col_reason"),
             t("assign.col_from"),
             t("assign.col_by"),
-            t("assign.col_reason"),
         )
         self.action_reload()
 
@@ -330,9 +330,9 @@ class TransfersScreen(CaseworkScreen):
                 [
                     fmt_date(r.requested_at.astimezone().date()),
                     r.person_name,
+                    r.reason,
                     r.from_programme,
                     r.requested_by,
-                    r.reason,
                 ],
             )
             for r in rows
@@ -501,15 +501,15 @@ def timeline_text(kind: str, d: dict[str, Any], sep: str) -> tuple[str, str]:
             to_worker=d.get("to_worker", ""),
             follow_ups=d.get("follow_ups", 0),
         )
-    parts = [
+    # The reason first: a narrow cell still shows why it was asked or declined.
+    parts = [d["reason"]] if d.get("reason") else []
+    parts.append(
         t(
             "assign.tl.transfer_detail",
             from_programme=d.get("from_programme", ""),
             to_programme=d.get("to_programme", ""),
         )
-    ]
+    )
     if d.get("to_worker"):
         parts.append(d["to_worker"])
-    if d.get("reason"):
-        parts.append(d["reason"])
     return what, sep.join(parts)
