@@ -200,8 +200,10 @@ async def test_a_transfer_is_requested_then_accepted(office: Desk) -> None:
     app = make_app(office.db)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in_as(pilot, "Patricia Soto")
-        await pilot.press("f5")
         await settle(pilot)
+        # The day tells the receiving supervisor, and T opens the list from there.
+        line = app.screen.query_one("#assign-transfers-line", Static)
+        assert line.display and "esperando su respuesta: 1" in str(line.render())
         await pilot.press("t")
         await settle(pilot)
         screen = app.screen
@@ -220,6 +222,12 @@ async def test_a_transfer_is_requested_then_accepted(office: Desk) -> None:
     assert _holder(office.db, office.case_id) == (office.omil_desk_id, office.omil_id)
     with office.db.read() as s:
         assert s.scalars(sa.select(FollowUp.worker_id)).all() == [office.omil_desk_id]
+    # Nothing waits any more: the day's line is gone.
+    app = make_app(office.db)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in_as(pilot, "Patricia Soto")
+        await settle(pilot)
+        assert not app.screen.query_one("#assign-transfers-line", Static).display
 
 
 async def test_a_declined_transfer_shows_why_on_the_file(office: Desk) -> None:
