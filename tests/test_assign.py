@@ -148,6 +148,8 @@ def test_reassigning_all_of_a_workers_work(office: Office) -> None:
         office.person(follow_ups=2)
     load = assignment.workload(office.sup, office.desk.actor_id)  # type: ignore[arg-type]
     assert (load.open_cases, load.pending_follow_ups) == (3, 6)
+    with office.db.read() as s:
+        before = dict(s.execute(sa.select(Case.id, Case.version)).all())
     assert {c.full_name for c in load.receivers} >= {"Persona otra", "Persona tercera"}
     moved = assignment.reassign_work(
         office.admin,
@@ -156,6 +158,18 @@ def test_reassigning_all_of_a_workers_work(office: Office) -> None:
     )
     assert (moved.cases, moved.follow_ups) == (3, 6)
     assert _pending_of(office.db, office.desk.actor_id) == 0
+    with office.db.read() as s:
+        events = s.execute(
+            sa.select(AuditEvent.person_id, AuditEvent.details).where(
+                AuditEvent.action == "reassign"
+            )
+        ).all()
+        assert len(events) == 3 and all(p is not None for p, _ in events)
+        assert [d["follow_ups"] for _, d in events] == [2, 2, 2]
+        after = dict(s.execute(sa.select(Case.id, Case.version)).all())
+        assert {k: v - 1 for k, v in after.items()} == before  # each row moved on once
+    some_person = events[0][0]
+    assert any(e.kind == "assign_reassign" for e in person_file.timeline(office.sup, some_person))
     empty = assignment.workload(office.sup, office.desk.actor_id)  # type: ignore[arg-type]
     assert empty.empty
     with pytest.raises(NotAllowed):

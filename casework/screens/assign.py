@@ -79,6 +79,9 @@ class _AssignModal(CaseworkModal[Any]):
         def done(result: Any) -> None:
             self.dismiss(result)
 
+        # A worker's whole work takes a moment (thousands of cases: seconds): say so.
+        self.query_one("#form-error", Static).update(t("assign.working"))
+
         self.call_service(fn, *args, on_done=done, on_error=self.failed, **kwargs)
 
     @on(OptionList.OptionSelected)
