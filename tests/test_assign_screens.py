@@ -28,6 +28,7 @@ from casework.screens.caseload import CaseloadScreen
 from casework.screens.person import PersonScreen
 from casework.services import persons, staff
 from casework.services.context import Context
+from casework.widgets import ConfirmModal
 
 from .factories import intake_data, schedule_follow_up
 from .test_admin import notices, rows
@@ -191,11 +192,16 @@ async def test_a_transfer_is_requested_then_accepted(office: Desk) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, PersonScreen)
-        # A second request waits for the first.
+        # A second request waits for the first: t says so and offers to withdraw it; Esc
+        # leaves it waiting.
         await pilot.press("t")
         await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        question = str(app.screen.query_one("#question", Static).render())
+        assert "Ya hay un traspaso pedido a Intermediación Laboral" in question
+        await pilot.press("escape")
+        await settle(pilot)
         assert isinstance(app.screen, PersonScreen)
-        assert any("Ya hay un traspaso" in n for n in notices(app))
 
     app = make_app(office.db)
     async with app.run_test(size=SIZE) as pilot:
@@ -268,3 +274,28 @@ async def test_a_declined_transfer_shows_why_on_the_file(office: Desk) -> None:
         await settle(pilot)
         lines = rows(app.screen.query_one("#timeline"))  # type: ignore[arg-type]
         assert any("Traspaso rechazado" in r and "Ya tiene empleo" in r for r in lines), lines
+
+
+async def test_the_requester_withdraws_a_waiting_transfer(office: Desk) -> None:
+    from casework.services import assignment
+
+    assignment.request_transfer(
+        Context(office.db, office.desk_id),
+        office.case_id,
+        {"to_programme_id": office.omil_id, "reason": "Busca empleo"},
+    )
+    app = make_app(office.db)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in_as(pilot, "Daniela Fuentes")
+        app.open_person(office.person_id)
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PersonScreen)
+        assert "Traspaso retirado." in notices(app)
+    with office.db.read() as s:
+        assert s.scalars(sa.select(CaseTransfer.state)).all() == ["withdrawn"]
+    assert assignment.pending_transfers(Context(office.db, office.omil_desk_id)) == []

@@ -21,7 +21,7 @@ from casework.i18n import t
 from casework.screens.base import CaseworkModal, CaseworkScreen
 from casework.services import assignment, staff
 from casework.services.assignment import CaseAssignment, Colleague, Moved, TransferOut, Workload
-from casework.widgets import RecordTable, error_text, fmt_date
+from casework.widgets import ConfirmModal, RecordTable, error_text, fmt_date
 
 
 def _choices(people: list[Colleague], list_id: str) -> OptionList:
@@ -422,14 +422,7 @@ def open_transfer(
         if case is None:
             screen.notify(t("assign.no_case"), severity="warning")
         elif case.pending is not None:
-            screen.notify(
-                t(
-                    "assign.transfer_waiting",
-                    programme=case.pending.to_programme,
-                    date=fmt_date(case.pending.requested_at.astimezone().date()),
-                ),
-                severity="warning",
-            )
+            _offer_withdrawal(screen, case.pending, then)
         elif not case.may_request_transfer:
             screen.notify(t("assign.not_allowed_transfer"), severity="warning")
         else:
@@ -443,6 +436,37 @@ def open_transfer(
 
     screen.call_service(
         assignment.case_assignment, screen.ctx, person_id, reason=reason, on_done=ask
+    )
+
+
+def _offer_withdrawal(
+    screen: CaseworkScreen, pending: TransferOut, then: Callable[[], None]
+) -> None:
+    """A request already waits: say so, and offer to withdraw it (Enter) or leave it (Esc).
+    The service decides who may withdraw it (its requester, a supervisor of the case)."""
+    waiting = t(
+        "assign.transfer_waiting",
+        programme=pending.to_programme,
+        date=fmt_date(pending.requested_at.astimezone().date()),
+    )
+
+    def withdrawn(_none: None) -> None:
+        screen.notify(t("assign.withdrawn"))
+        then()
+
+    def answered(withdraw: bool | None) -> None:
+        if withdraw:
+            screen.call_service(
+                assignment.withdraw_transfer,
+                screen.ctx,
+                pending.id,
+                pending.version,
+                on_done=withdrawn,
+            )
+
+    screen.app.push_screen(
+        ConfirmModal(t("assign.withdraw_title"), f"{waiting} {t('assign.withdraw_question')}"),
+        answered,
     )
 
 
