@@ -414,3 +414,17 @@ def test_reassigning_to_a_worker_being_deactivated(office: Office) -> None:
 def test_messages_are_in_both_languages() -> None:
     for key in ("error.assign_needs_receiver", "assign.reassign_title", "key.assign_reassign"):
         assert t(key, lang="es") != key and t(key, lang="en") != key
+
+
+def test_erasing_a_person_erases_their_transfers_and_reasons(office: Office) -> None:
+    from casework.services import rights
+
+    pid, cid = office.person()
+    tid = assignment.request_transfer(
+        office.desk, cid, {"to_programme_id": office.omil_id, "reason": "Busca empleo"}
+    )
+    req = rights.register(office.desk, {"person_id": pid, "kind": "erasure"})
+    rights.confirm_identity(office.sup, req.id)
+    rights.erase(office.sup, req.id)
+    with office.db.read() as s:
+        assert s.get(CaseTransfer, tid) is None
