@@ -130,19 +130,23 @@ def test_only_an_administrator_manages_staff(
     assert staff.get_worker(ctx, worker.id).role == "worker"
 
 
-def test_a_deactivated_worker_cannot_sign_in_and_their_cases_stay(
+def test_a_deactivated_worker_cannot_sign_in_and_their_cases_go_to_a_colleague(
     admin_ctx: Context, ctx: Context, database: Database, worker: WorkerOut
 ) -> None:
     persons.register_intake(ctx, intake_data())
     staff.reset_password(admin_ctx, worker.id, {"password": TEMPORARY})
-    staff.set_active(admin_ctx, worker.id, False)
+    colleague = staff.create_worker(
+        admin_ctx, {"username": "colega", "full_name": "Colega", "programme_code": "OFMIG"}
+    )
+    # Open work never stays with someone who no longer signs in (services/assignment.py).
+    staff.set_active(admin_ctx, worker.id, False, receiver=colleague.id)
     with pytest.raises(NotAllowed) as err:
         auth.authenticate(Context(database), "dfuentes", TEMPORARY)
     assert err.value.code == "bad_credentials"
     with pytest.raises(NotAllowed):
         persons.register_intake(ctx, intake_data())  # a session left open stops working too
     with database.read() as s:
-        assert s.scalar(sa.select(Case.worker_id)) == worker.id
+        assert s.scalar(sa.select(Case.worker_id)) == colleague.id
     staff.set_active(admin_ctx, worker.id, True)
     assert auth.authenticate(Context(database), "dfuentes", TEMPORARY).id == worker.id
     assert [a for a, _ in _audit(database, "worker")][-2:] == ["deactivate", "reactivate"]

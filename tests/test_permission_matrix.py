@@ -35,6 +35,7 @@ from casework.db import Database
 from casework.errors import CaseworkError, NotAllowed
 from casework.models import AuditEvent, Base, Case, MatchPair, PersonMerge
 from casework.services import (
+    assignment,
     audit_log,
     auth,
     candidates,
@@ -204,6 +205,31 @@ class Cell:
     """View rows an allowed per-person read writes (one per person it reads)."""
 
 
+def _omil(w: World) -> uuid.UUID:
+    return next(p.id for p in staff.programmes(w.admin) if p.code == "OMIL")
+
+
+def _ofmig_staff(w: World) -> uuid.UUID:
+    """A new OFMIG worker with one case, whose work a supervisor or the admin moves."""
+    made = staff.create_worker(
+        w.admin,
+        {"username": f"ofmig{next(w.serial)}", "full_name": "Nueva", "programme_code": "OFMIG"},
+    )
+    n = next(w.serial)
+    data = person_data(
+        given_names=f"Persona{n:03d}", documents=[{"type": "passport", "number": f"MX{n:06d}"}]
+    )
+    persons.register_intake(Context(w.database, made.id), intake_data(data), allow_likely=True)
+    return made.id
+
+
+def _transfer(w: World) -> uuid.UUID:
+    """A fresh OFMIG case's request to move to OMIL, made by its worker."""
+    return assignment.request_transfer(
+        w.desk, w.person()[1], {"to_programme_id": _omil(w), "reason": "Busca empleo"}
+    )
+
+
 def _closed_past(w: World) -> uuid.UUID:
     """A fresh person whose only case closed six years ago: due for retention review."""
     _pid, case_id = w.person()
@@ -352,6 +378,54 @@ MATRIX: dict[str, Cell] = {
     ),
     # The file and its parts: the read gate.
     "cases.current_case": Cell(GATED, lambda c, w, _: cases.current_case(c, w.person_id)),
+    "assignment.case_assignment": Cell(
+        GATED, lambda c, w, _: assignment.case_assignment(c, w.person_id)
+    ),
+    "assignment.reassign_case": Cell(
+        SUPERVISES,
+        lambda c, w, case: assignment.reassign_case(
+            c, case, {"to_worker_id": w.sup.actor_id, "base_worker_id": w.desk.actor_id}
+        ),
+        lambda w: w.person()[1],
+    ),
+    "assignment.workload": Cell(
+        "RRRRARAA",
+        lambda c, w, _: assignment.workload(c, w.desk.actor_id),  # type: ignore[arg-type]
+    ),
+    "assignment.reassign_work": Cell(
+        "RRRRARAA",
+        lambda c, w, wid: assignment.reassign_work(c, wid, {"to_worker_id": w.sup.actor_id}),
+        lambda w: _ofmig_staff(w),
+    ),
+    "assignment.request_transfer": Cell(
+        GATED,
+        lambda c, w, case: assignment.request_transfer(
+            c, case, {"to_programme_id": _omil(w), "reason": "Busca empleo"}
+        ),
+        lambda w: w.person()[1],
+    ),
+    "assignment.pending_transfers": Cell(
+        SIGNED_IN, lambda c, w, _: assignment.pending_transfers(c)
+    ),
+    "assignment.pending_count": Cell(SIGNED_IN, lambda c, w, _: assignment.pending_count(c)),
+    "assignment.receivers": Cell(
+        "RRRRRAAR", lambda c, w, tid: assignment.receivers(c, tid), lambda w: _transfer(w)
+    ),
+    "assignment.accept_transfer": Cell(
+        "RRRRRAAR",
+        lambda c, w, tid: assignment.accept_transfer(
+            c, tid, {"to_worker_id": w.actors["desk_other"].actor_id, "version": 1}
+        ),
+        lambda w: _transfer(w),
+    ),
+    "assignment.decline_transfer": Cell(
+        "RRRRRAAR",
+        lambda c, w, tid: assignment.decline_transfer(c, tid, {"reason": "No", "version": 1}),
+        lambda w: _transfer(w),
+    ),
+    "assignment.withdraw_transfer": Cell(
+        GATED, lambda c, w, tid: assignment.withdraw_transfer(c, tid, 1), lambda w: _transfer(w)
+    ),
     "cases.set_flags": Cell(
         GATED,
         lambda c, w, case: cases.set_flags(c, case, ["children"]),

@@ -25,6 +25,7 @@ from casework.db import Database
 from casework.errors import NotAllowed
 from casework.models import AuditEvent
 from casework.services import (
+    assignment,
     case_lifecycle,
     cases,
     followups,
@@ -317,6 +318,10 @@ SPECS: dict[str, Spec] = {
     ),
     "case_lifecycle.current": Spec(
         lambda c, w, _a, r: case_lifecycle.current(c, w.person_id, reason=r),
+        what="current_case",
+    ),
+    "assignment.case_assignment": Spec(
+        lambda c, w, _a, r: assignment.case_assignment(c, w.person_id, reason=r),
         what="current_case",
     ),
     "rights.blocked": Spec(

@@ -30,12 +30,14 @@ from casework.models.security import (
 )
 from casework.models.settings import OfficeSetting
 from casework.models.signin import SignInToken
+from casework.models.transfer import CaseTransfer, TransferState
 
 __all__ = [
     "AuditEvent",
     "Base",
     "Case",
     "CaseEvent",
+    "CaseTransfer",
     "Consent",
     "Contact",
     "DedupeScan",
@@ -66,5 +68,6 @@ __all__ = [
     "RightsRequest",
     "SignInToken",
     "Tombstone",
+    "TransferState",
     "Worker",
 ]

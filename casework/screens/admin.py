@@ -26,9 +26,11 @@ from textual.widgets import (
 from casework import refdata
 from casework.i18n import current_language, t
 from casework.models.enums import Role
+from casework.screens.assign import open_move_work
 from casework.screens.base import CaseworkScreen
 from casework.screens.forms import FormModal
-from casework.services import auth, catalogue, desk, settings, staff
+from casework.services import assignment, auth, catalogue, desk, settings, staff
+from casework.services.assignment import Workload
 from casework.services.catalogue import LocalDestinationOut
 from casework.services.context import Context
 from casework.services.desk import StaffLists
@@ -410,6 +412,7 @@ class AdminScreen(CaseworkScreen):
         Binding("u", "unlock", "key.unlock", id="unlock"),
         Binding("r", "refresh", "key.refresh", id="refresh"),
         Binding("o", "office_settings", "key.session_idle_lock", id="office-settings", show=False),
+        Binding("w", "move_work", "key.assign_work", id="assign-work", show=False),
     ]
 
     def __init__(self) -> None:
@@ -587,7 +590,7 @@ class AdminScreen(CaseworkScreen):
         return next((row for row in self.rows if row.key == key), None)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("password", "unlock"):
+        if action in ("password", "unlock", "move_work"):
             return self.tab == WORKERS
         if action == "toggle_active":
             return self.tab != PROGRAMMES
@@ -717,6 +720,18 @@ class AdminScreen(CaseworkScreen):
                 notice=lambda w: t("admin.worker_reactivated", username=w.username),
             )
             return
+        self.call_service(
+            assignment.workload,
+            self.ctx,
+            worker.id,
+            on_done=lambda work: self._deactivate(worker, work),
+        )
+
+    def _deactivate(self, worker: StaffOut, work: Workload) -> None:
+        """With open work, the deactivation asks who takes it (screens/assign.py)."""
+        if not work.empty:
+            open_move_work(self, worker.id, self.action_refresh, deactivate=True)
+            return
         self._confirm(
             t("admin.deactivate_worker", name=worker.full_name),
             lambda: self._run(
@@ -726,6 +741,12 @@ class AdminScreen(CaseworkScreen):
                 notice=lambda w: t("admin.worker_deactivated", username=w.username),
             ),
         )
+
+    def action_move_work(self) -> None:
+        """The selected worker's open cases and follow-ups to a colleague (w)."""
+        worker = self.selected_worker()
+        if worker is not None:
+            open_move_work(self, worker.id, self.action_refresh)
 
     def _toggle_destination(self, dest: LocalDestinationOut) -> None:
         name = _name(dest.name_es, dest.name_en)

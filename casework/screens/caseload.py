@@ -63,6 +63,8 @@ class CaseloadScreen(CaseworkScreen):
         Binding("escape", "back", "key.back", id="back"),
         Binding("enter", "drill", "key.drill", id="drill"),
         Binding("ctrl+r", "reload", "key.refresh", id="reload-caseload"),
+        Binding("w", "move_work", "key.assign_work", id="assign-work"),
+        Binding("t", "transfers", "key.assign_transfers", id="assign-transfers"),
     ]
 
     def __init__(self) -> None:
@@ -162,6 +164,24 @@ class CaseloadScreen(CaseworkScreen):
         metric = reports.METRICS[column - 1]
         worker_id = self.row_workers[row]
         self.app.push_screen(DrillScreen(metric, worker_id, self.report))
+
+    def action_move_work(self) -> None:
+        """The worker under the cursor's open cases and follow-ups to a colleague (w)."""
+        from casework.screens.assign import open_move_work
+
+        table = self.query_one("#table", RecordTable)
+        row = table.cursor_coordinate.row
+        worker_id = self.row_workers[row] if 0 <= row < len(self.row_workers) else None
+        if worker_id is None:
+            self.notify(t("assign.pick_worker"), severity="warning")
+            return
+        open_move_work(self, worker_id, self.action_reload)
+
+    def action_transfers(self) -> None:
+        """The transfers waiting for this programme (t)."""
+        from casework.screens.assign import TransfersScreen
+
+        self.app.push_screen(TransfersScreen())
 
     def action_back(self) -> None:
         self.app.pop_screen()

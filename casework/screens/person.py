@@ -97,6 +97,10 @@ def timeline_text(entry: TimelineEntry, sep: str = " · ") -> tuple[str, str]:
         from casework.screens.person_edit import correction_text
 
         return correction_text(d, whole="\n" in sep)
+    if kind.startswith("assign_"):
+        from casework.screens.assign import timeline_text as assign_text
+
+        return assign_text(kind, d, sep)
     if kind == "consent":
         purpose = t("consent." + d.get("purpose", ""))
         dest = destination_name(d["destination"]) if d.get("destination") else ""
@@ -139,6 +143,8 @@ class PersonScreen(CaseworkScreen):
         Binding("k", "case_lifecycle", "key.lifecycle_case", id="case-lifecycle", show=False),
         Binding("e", "rights_request", "key.person_rights", id="rights-request", show=False),
         Binding("a", "audit", "key.person_audit", id="person-audit", show=False),
+        Binding("w", "reassign", "key.assign_reassign", id="assign-reassign", show=False),
+        Binding("t", "transfer", "key.assign_transfer", id="assign-transfer", show=False),
     ]
 
     def __init__(self, person_id: uuid.UUID) -> None:
@@ -463,6 +469,20 @@ class PersonScreen(CaseworkScreen):
 
         if self.opened and not self._blocked():
             open_lifecycle(self, self.person_id, self.reason, self.reload)
+
+    def action_reassign(self) -> None:
+        """The person's open case to a colleague of its programme (w, supervisors)."""
+        from casework.screens.assign import open_reassign
+
+        if self.opened:
+            open_reassign(self, self.person_id, self.reason, self.reload)
+
+    def action_transfer(self) -> None:
+        """Ask another programme to take the person's open case (t)."""
+        from casework.screens.assign import open_transfer
+
+        if self.opened and not self._blocked():
+            open_transfer(self, self.person_id, self.reason, self.reload)
 
     def action_rights_request(self) -> None:
         """Register a data-protection request of this person (e)."""

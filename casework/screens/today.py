@@ -11,8 +11,9 @@ from textual.widgets import Footer, Header, Static
 
 from casework import clock
 from casework.i18n import t
+from casework.models.enums import Role
 from casework.screens.base import CaseworkScreen
-from casework.services import desk
+from casework.services import assignment, desk
 from casework.services.desk import DayView
 from casework.services.followups import FollowUpOut
 from casework.widgets import (
@@ -44,6 +45,7 @@ class TodayScreen(CaseworkScreen):
         Binding("r", "refresh", "key.refresh", id="refresh", show=False),
         Binding("b", "drafts", "key.intake_drafts", id="intake-drafts", show=False),
         Binding("ctrl+o", "sign_out", "key.session_sign_out", id="today-sign-out"),
+        Binding("t", "transfers", "key.assign_transfers", id="assign-transfers", show=False),
     ]
 
     def __init__(self) -> None:
@@ -59,6 +61,7 @@ class TodayScreen(CaseworkScreen):
         with Vertical(id="today"):
             yield Static("", id="day-title", classes="title")
             yield Static("", id="drafts-line", classes="warning-banner")
+            yield Static("", id="assign-transfers-line", classes="warning-banner")
             yield Static("", id="rights-title", classes="section")
             yield RecordTable(id="rights")
             yield Static(t("ui.today.due"), id="due-title", classes="section")
@@ -70,6 +73,7 @@ class TodayScreen(CaseworkScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#assign-transfers-line").display = False
         for widget_id in ("#rights-title", "#rights"):
             self.query_one(widget_id).display = False
         self.query_one("#rights", RecordTable).add_columns(
@@ -189,10 +193,29 @@ class TodayScreen(CaseworkScreen):
             for p in data.recent
         )
         self._show_rights(data)
+        self._count_transfers()
         if not data.due and not data.waiting:
             self.query_one("#recent", RecordTable).focus()
         else:
             (due if data.due else waiting).focus()
+
+    def _count_transfers(self) -> None:
+        """A supervisor's line of transfers waiting for their programme (T lists them)."""
+        worker = self.casework.worker
+        if worker is None or worker.role != Role.SUPERVISOR.value:
+            return
+
+        def show(count: int) -> None:
+            line = self.query_one("#assign-transfers-line", Static)
+            line.update(t("assign.transfers_line", count=count) if count else "")
+            line.display = bool(count)
+
+        self.call_service(assignment.pending_count, self.ctx, on_done=show, group="transfers")
+
+    def action_transfers(self) -> None:
+        from casework.screens.assign import TransfersScreen
+
+        self.app.push_screen(TransfersScreen())
 
     def _show_rights(self, data: DayView) -> None:
         """Only for supervisors and admins with requests falling due: the section stays

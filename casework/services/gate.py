@@ -413,6 +413,12 @@ NOT_PERSON_READS: Final[Mapping[str, str]] = {
     "case_lifecycle.reopen": _WRITE + ": the case's new status",
     "case_lifecycle.hold": _WRITE + ": the case's new status",
     "case_lifecycle.resume": _WRITE + ": the case's new status",
+    # Who a case is with (services/assignment.py).
+    "assignment.reassign_case": _WRITE + ": how many follow-ups moved, and to whom",
+    "assignment.accept_transfer": _WRITE + ": how many follow-ups moved, and to whom",
+    "assignment.pending_transfers": _ACROSS + " (transfers waiting for the supervisor's "
+    "programme: names to recognise the persons, the request's reason)",
+    "assignment.receivers": "the workers of a programme who can take a case, no person's data",
 }
 """Service calls that take a person (or something of one person) or return person-shaped
 rows, and are not per-person reads -- each with the reason. Calls that return nothing, an

@@ -32,7 +32,15 @@ from casework.models import (
     ReferralEvent,
     Worker,
 )
-from casework.services import case_lifecycle, followups, gate, guidance, referrals, visibility
+from casework.services import (
+    assignment,
+    case_lifecycle,
+    followups,
+    gate,
+    guidance,
+    referrals,
+    visibility,
+)
 from casework.services.context import Context, open_blocking
 from casework.services.followups import FollowUpOut
 from casework.services.gate import ACCESS_REASONS, Access, AccessReason, Read, person_read
@@ -531,6 +539,15 @@ def _timeline(session: Session, person_id: uuid.UUID) -> list[TimelineEntry]:
             purpose=h.purpose,
             destination=h.destination_key or "",
             granted=h.granted,
+        )
+    for moved in assignment.history(session, person_id):
+        add(
+            moved["at"],
+            moved["kind"],
+            moved["ref"],
+            moved["worker"],
+            moved["programme"],
+            **moved["data"],
         )
     out.sort(key=lambda e: e.at, reverse=True)
     return out

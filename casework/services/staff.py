@@ -16,7 +16,7 @@ from casework.errors import Conflict, FieldError, InvalidInput, NotAllowed, NotF
 from casework.models import AuditEvent, Programme, Worker
 from casework.models.base import utcnow
 from casework.models.enums import Role
-from casework.services import auth
+from casework.services import assignment, auth
 from casework.services.context import Context, audit, validate
 from casework.services.schemas import (
     Input,
@@ -417,12 +417,19 @@ def change_worker(
         return _staff(row)
 
 
-def set_active(ctx: Context, worker_id: uuid.UUID, active: bool) -> StaffOut:
-    """Deactivate (they can no longer sign in; their cases and history stay) or reactivate.
-    The last active administrator cannot be deactivated."""
+def set_active(
+    ctx: Context, worker_id: uuid.UUID, active: bool, *, receiver: uuid.UUID | None = None
+) -> StaffOut:
+    """Deactivate (they can no longer sign in; their history stays) or reactivate. The last
+    active administrator cannot be deactivated. A worker with open cases or pending
+    follow-ups is deactivated only with ``receiver``, an active colleague of the same
+    programme who takes that work in the same transaction (services/assignment.py
+    ``move_work``); without one it is refused (``assign_needs_receiver``), nothing written."""
     with ctx.db.write() as session:
         ctx.require_role(session, Role.ADMIN)
-        row = _target(session, worker_id)
+        _target(session, worker_id)
+        row = assignment.lock_worker(session, worker_id)
+        assert row is not None
         if (
             not active
             and row.active
@@ -430,6 +437,11 @@ def set_active(ctx: Context, worker_id: uuid.UUID, active: bool) -> StaffOut:
             and not _admins_left(session, row.id)
         ):
             raise Conflict("last_admin")
+        if not active and row.active:
+            if receiver is None:
+                assignment.refuse_orphans(session, row)
+            else:
+                assignment.move_work(session, ctx, row, receiver, "deactivate")
         if row.active != active:
             row.active = active
             row.failed_sign_ins = 0
