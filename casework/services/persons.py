@@ -77,6 +77,8 @@ def open_case(session: Session, person: Person, worker: Worker) -> Case:
         )
         .order_by(Case.opened_at.desc())
         .limit(1)
+        # Waits for a desk closing this case; a case it closed meanwhile no longer matches.
+        .with_for_update()
     )
     if case is None:
         case = Case(person_id=person.id, programme_id=worker.programme_id, worker_id=worker.id)
