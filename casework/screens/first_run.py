@@ -8,11 +8,12 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.widgets import Button, Footer, Header, Input, Static
 
+from casework.errors import field_label
 from casework.i18n import t
 from casework.screens.base import CaseworkScreen
 from casework.services import staff
 from casework.services.schemas import WorkerOut
-from casework.widgets import field_errors, labelled
+from casework.widgets import error_text, field_errors, labelled
 
 
 class FirstRunScreen(CaseworkScreen):
@@ -61,7 +62,23 @@ class FirstRunScreen(CaseworkScreen):
 
         def failed(exc: BaseException) -> None:
             errors = field_errors(exc)
-            text = "; ".join(f"{k}: {v}" for k, v in errors.items()) if errors else str(exc)
+            # Each message beside the label the worker sees (never "username:").
+            labels = {
+                "username": t("ui.first_run.username"),
+                "full_name": t("ui.first_run.full_name"),
+            }
+            labels |= {
+                "code": t("ui.first_run.programme_code"),
+                "name": t("ui.first_run.programme_name"),
+            }
+            text = (
+                "; ".join(
+                    f"{labels.get(k) or field_label(k) or ''}: {v}".lstrip(": ")
+                    for k, v in errors.items()
+                )
+                if errors
+                else error_text(exc)
+            )
             self.query_one("#error", Static).update(text)
 
         self.call_service(
