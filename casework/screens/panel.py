@@ -18,6 +18,14 @@ from casework.services import desk, panel
 from casework.services.panel import ExportResult, Prepared
 
 
+def dim_label(code: str) -> str:
+    """A category of the panel's tables ("no_informa", "18-29") as the desk reads it;
+    country and commune codes stay as published."""
+    key = f"spanish.panel.{code}"
+    text = t(key)
+    return code if text == key else text
+
+
 def preview_text(release: Release) -> Text:
     """Every table, its cells and flags, and why each hidden cell is hidden."""
     text = Text()
@@ -25,7 +33,7 @@ def preview_text(release: Release) -> Text:
     for table in release.tables:
         text.append(f"{table.table_id}\n", style="bold")
         for cell in table.cells:
-            label = " · ".join(cell.dims)
+            label = " · ".join(map(dim_label, cell.dims))
             if cell.count is None:
                 text.append(f"  {label:<46} ", style="dim")
                 text.append(t("ui.panel.hidden"), style="yellow")
