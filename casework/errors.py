@@ -22,7 +22,13 @@ class FieldError:
         return t(f"error.{self.code}", lang=lang, **self.params)
 
 
-FIELD_LABELS = ("ui.field", "edit.field", "concurrency.field", "protection.readable.field")
+FIELD_LABELS = (
+    "spanish.field",
+    "ui.field",
+    "edit.field",
+    "concurrency.field",
+    "protection.readable.field",
+)
 """Where the catalogues name the fields the services check (the first that names it wins)."""
 
 
