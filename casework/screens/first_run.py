@@ -28,26 +28,28 @@ class FirstRunScreen(CaseworkScreen):
             yield Static(t("ui.first_run.explain"), classes="help-text")
             yield from labelled(
                 t("ui.first_run.programme_name"),
-                Input(t("ui.first_run.programme_default"), id="programme-name"),
+                Input(t("ui.first_run.programme_default"), id="programme-name", compact=True),
             )
             yield from labelled(
-                t("ui.first_run.programme_code"), Input("OFMIG", id="programme-code")
+                t("ui.first_run.programme_code"), Input("OFMIG", id="programme-code", compact=True)
             )
             yield from labelled(
                 t("ui.first_run.full_name"),
-                Input(id="full-name", placeholder=t("ui.first_run.full_name_hint")),
+                Input(id="full-name", placeholder=t("ui.first_run.full_name_hint"), compact=True),
             )
             yield from labelled(
-                t("ui.first_run.username"), Input(id="username", placeholder="dfuentes")
+                t("ui.first_run.username"),
+                Input(id="username", placeholder="dfuentes", compact=True),
             )
             yield Static("", id="error", classes="error")
-            yield Button(t("ui.first_run.start"), id="start", variant="primary")
+            yield Button(t("ui.first_run.start"), id="start", variant="primary", compact=True)
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#full-name", Input).focus()
 
     @on(Button.Pressed, "#start")
+    @on(Input.Submitted)
     def _start(self) -> None:
         self.action_save()
 
