@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets.option_list import Option
 
 from casework.i18n import t
+from casework.widgets.bindings import translate_bindings
 
 
 class ScreenActions(Provider):
@@ -71,6 +72,7 @@ class CaseworkPalette(CommandPalette):
 
     def __init__(self) -> None:
         super().__init__(placeholder=t("spanish.palette.placeholder"), id="--command-palette")
+        translate_bindings(self)  # Tab / Shift+Tab, as on every screen of the desk
         bindings = self._bindings.key_to_bindings
         for key, items in bindings.items():
             bindings[key] = [

@@ -15,6 +15,7 @@ pressed, or a function returning the screen to push). A stop that opens nothing 
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import uuid
@@ -188,15 +189,26 @@ class Walk:
         self.role = username
         await self.settle()
 
-    async def home(self) -> None:
+    async def home(self, on: str) -> None:
+        """Back to where a stop starts: the day (``"today"``), or the walked person's file
+        (``"file"``), kept open between the stops that start there."""
+        from casework.screens.person import PersonScreen
         from casework.screens.today import TodayScreen
 
-        if len(self.app.screen_stack) == 2 and isinstance(self.app.screen, TodayScreen):
+        def depth() -> int:
+            return len(self.app.screen_stack)
+
+        while depth() > (2 if on == "today" else 3):
+            await self.app.pop_screen()
+        if on == "file" and depth() == 3 and isinstance(self.app.screen, PersonScreen):
+            await self.settle()
             return
-        while len(self.app.screen_stack) > 2:
+        while depth() > 2:
             await self.app.pop_screen()
         if not isinstance(self.app.screen, TodayScreen):
             self.app.switch_to_base(TodayScreen())
+        if on == "file":
+            self.app.push_screen(PersonScreen(self.person_id))
         await self.settle()
 
 
@@ -230,10 +242,14 @@ def then(*steps: Opener) -> Opener:
     return open_
 
 
-def person_file(walk: Walk) -> Screen[Any]:
-    from casework.screens.person import PersonScreen
+def tab(pane: str) -> Opener:
+    async def open_(walk: Walk) -> None:
+        from textual.widgets import TabbedContent
 
-    return PersonScreen(walk.person_id)
+        walk.app.screen.query_one(TabbedContent).active = pane
+        await walk.settle()
+
+    return open_
 
 
 def _data(walk: Walk) -> Any:
@@ -285,6 +301,10 @@ class Stop:
     as_: str = "supervisora"
     allow: frozenset[str] = frozenset()
     """Codes this screen shows on purpose (say why where it is used)."""
+    on: str = "today"
+    """Where the stop starts: the day, or the walked person's file (``"file"``)."""
+    opens: bool = True
+    """The stop opens a screen or dialog (a stop that switches a tab does not)."""
 
 
 DATA_WORDS = frozenset({"demo", "admin", "supervisora", "SOME", "OFMIG", "OMIL", "CMUJER", "CHCC"})
@@ -299,23 +319,23 @@ STOPS = [
     Stop("search", keys("ctrl+f", *"maria"), as_="demo"),
     Stop("intake", keys("ctrl+n"), as_="demo"),
     Stop("intake errors", keys("ctrl+n", "ctrl+s"), as_="demo"),
-    Stop("person file", push(person_file)),
-    Stop("person referrals", then(push(person_file), keys("right"))),
-    Stop("person follow-ups", then(push(person_file), keys("right", "right"))),
-    Stop("person guidance tab", then(push(person_file), keys("right", "right", "right"))),
-    Stop("contact", then(push(person_file), keys("c"))),
-    Stop("note", then(push(person_file), keys("n"))),
-    Stop("status", then(push(person_file), keys("s"))),
-    Stop("referral", then(push(person_file), keys("r"))),
-    Stop("follow-up", then(push(person_file), keys("f"))),
-    Stop("case flags", then(push(person_file), keys("v"))),
-    Stop("edit person", then(push(person_file), keys("i"))),
-    Stop("guidance", then(push(person_file), keys("g"))),
-    Stop("rights request", then(push(person_file), keys("e"))),
-    Stop("person audit", then(push(person_file), keys("a"))),
-    Stop("close follow-up", then(push(person_file), push(close_follow_up))),
-    Stop("reschedule", then(push(person_file), push(reschedule))),
-    Stop("move referral", then(push(person_file), push(move_referral))),
+    Stop("person file", tab("tab-timeline"), on="file", opens=False),
+    Stop("person referrals", tab("tab-referrals"), on="file", opens=False),
+    Stop("person follow-ups", tab("tab-follow-ups"), on="file", opens=False),
+    Stop("person guidance tab", tab("tab-guidance"), on="file", opens=False),
+    Stop("contact", keys("c"), on="file"),
+    Stop("note", keys("n"), on="file"),
+    Stop("status", keys("s"), on="file"),
+    Stop("referral", keys("r"), on="file"),
+    Stop("follow-up", keys("f"), on="file"),
+    Stop("case flags", keys("v"), on="file"),
+    Stop("edit person", keys("i"), on="file"),
+    Stop("guidance", keys("g"), on="file"),
+    Stop("rights request", keys("e"), on="file"),
+    Stop("person audit", keys("a"), on="file"),
+    Stop("close follow-up", push(close_follow_up), on="file"),
+    Stop("reschedule", push(reschedule), on="file"),
+    Stop("move referral", push(move_referral), on="file"),
     Stop("caseload", keys("f5")),
     Stop("caseload drill", keys("f5", "enter")),
     Stop("dedupe", keys("f6")),
@@ -371,10 +391,10 @@ async def walk_desk(db: Database, lang: str) -> dict[str, list[str]]:
         await walk.settle()
         for stop in STOPS:
             await walk.sign_in_as(stop.as_)
-            await walk.home()
+            await walk.home(stop.on)
             before = walk.app.screen
             await stop.open(walk)
-            assert walk.app.screen is not before, f"{stop.name}: nothing opened"
+            assert walk.app.screen is not before or not stop.opens, f"{stop.name}: nothing opened"
             texts = [drawn_text(walk.app), *data_text(walk.app.screen)]
             texts += [n.message for n in walk.app._notifications]
             walk.app.clear_notifications()
@@ -383,6 +403,10 @@ async def walk_desk(db: Database, lang: str) -> dict[str, list[str]]:
             walk.seen[stop.name] = texts[0]
             if found:
                 problems[stop.name] = found
+    dump = os.environ.get("CASEWORK_WALK_DUMP")
+    if dump:  # for review: every stop as drawn at 80x24
+        pictures = (f"=== {name}\n{text}" for name, text in walk.seen.items())
+        Path(dump, f"walk-{lang}.txt").write_text("\n".join(pictures), encoding="utf-8")
     return problems
 
 
