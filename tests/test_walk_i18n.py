@@ -48,7 +48,7 @@ SIZE = (80, 24)
 
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 UUID = re.compile(r"\b[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}\b", re.I)
-SNAKE = re.compile(r"(?<![\w.@/-])[a-z]+(?:_[a-z0-9]+)+(?![\w@/-])")
+SNAKE = re.compile(r"(?<![\w.@/-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w@/-])")
 """snake_case tokens (codes, field names): on_hold, first_surname, sign_in_needs_password."""
 LOCATION = re.compile(r"\b[a-z_]+(?:\.[a-z_0-9]+)*\.\d+\b|\b[a-z_]+\.[a-z_]+(?:\.[a-z_0-9]+)*:")
 """Pydantic error locations: person.documents.0, documents.0.number, person.given_names:"""
@@ -95,10 +95,13 @@ def _codes() -> set[str]:
     return {c for c in out if len(c) > 2 and c.isascii() and c.islower()} - spanish
 
 
-def untranslated(text: str, lang: str, allowed: frozenset[str] = frozenset()) -> list[str]:
-    """What in ``text`` is not in ``lang``: foreign-only words, codes, ids, locations."""
+def untranslated(
+    text: str, lang: str, allowed: frozenset[str] = frozenset(), data: frozenset[str] = frozenset()
+) -> list[str]:
+    """What in ``text`` is not in ``lang``: foreign-only words (other than the words of
+    the records themselves, ``data``), codes, ids, locations."""
     other = "en" if lang == "es" else "es"
-    foreign = DENY[lang]
+    foreign = DENY[lang] - data
     found = [w for w in _WORD.findall(text) if w.casefold() in foreign]
     if lang == "es":
         found += [w for w in _WORD.findall(text) if w in CODES]
@@ -307,8 +310,11 @@ class Stop:
     """The stop opens a screen or dialog (a stop that switches a tab does not)."""
 
 
-DATA_WORDS = frozenset({"demo", "admin", "supervisora", "SOME", "OFMIG", "OMIL", "CMUJER", "CHCC"})
-"""The demo's usernames and programme codes: data the worker typed, not the desk's words."""
+DATA_WORDS = frozenset({"OFMIG", "OMIL", "CMUJER", "CHCC", "SOME"})
+"""The demo's programme codes (data the administrator typed) and SOME, the acronym of a
+CESFAM's office in the destinations' names: not the desk's words."""
+USERNAMES = frozenset({"admin", "demo", "supervisora"})
+"""The administrator's list of workers shows each one's username (data, not a code)."""
 CATALOGUE_KEYS = frozenset(d.key for d in refdata.destinations()) | {"other"}
 """The administrator's catalogue lists each destination's key (its handle in imports)."""
 
@@ -351,11 +357,11 @@ STOPS = [
     Stop("palette", keys("ctrl+p")),
     Stop("palette no match", keys("ctrl+p", *"zzzz")),
     Stop("confirm", push(confirm)),
-    Stop("admin", keys("f10"), as_="admin", allow=CATALOGUE_KEYS),
-    Stop("admin programmes", keys("f10", "2"), as_="admin", allow=CATALOGUE_KEYS),
-    Stop("admin catalogue", keys("f10", "3"), as_="admin", allow=CATALOGUE_KEYS),
+    Stop("admin", keys("f10"), as_="admin", allow=CATALOGUE_KEYS | USERNAMES),
+    Stop("admin programmes", keys("f10", "2"), as_="admin", allow=CATALOGUE_KEYS | USERNAMES),
+    Stop("admin catalogue", keys("f10", "3"), as_="admin", allow=CATALOGUE_KEYS | USERNAMES),
     Stop("new worker", keys("f10", "a"), as_="admin"),
-    Stop("edit worker", keys("f10", "e"), as_="admin"),
+    Stop("edit worker", keys("f10", "e"), as_="admin", allow=USERNAMES),
     Stop("first run", push(first_run), as_="admin"),
     Stop("first run errors", then(push(first_run), keys("ctrl+s")), as_="admin"),
     Stop("sign in", push(sign_in), as_="admin"),
@@ -384,6 +390,7 @@ async def walk_desk(db: Database, lang: str) -> dict[str, list[str]]:
         u: w.id for u in ("demo", "supervisora", "admin") if (w := staff.find_worker(ctx, u))
     }
     person_id = _busiest_person(db, workers["supervisora"])
+    typed = typed_words(db)
     app = make_app(db, demo=True)
     problems: dict[str, list[str]] = {}
     async with app.run_test(size=SIZE) as pilot:
@@ -399,7 +406,7 @@ async def walk_desk(db: Database, lang: str) -> dict[str, list[str]]:
             texts += [n.message for n in walk.app._notifications]
             walk.app.clear_notifications()
             allowed = DATA_WORDS | stop.allow
-            found = sorted({w for text in texts for w in untranslated(text, lang, allowed)})
+            found = sorted({w for text in texts for w in untranslated(text, lang, allowed, typed)})
             walk.seen[stop.name] = texts[0]
             if found:
                 problems[stop.name] = found
@@ -408,6 +415,27 @@ async def walk_desk(db: Database, lang: str) -> dict[str, list[str]]:
         pictures = (f"=== {name}\n{text}" for name, text in walk.seen.items())
         Path(dump, f"walk-{lang}.txt").write_text("\n".join(pictures), encoding="utf-8")
     return problems
+
+
+def typed_words(db: Database) -> frozenset[str]:
+    """The words of what is on record (names, programmes, notes, what to check; the demo's
+    are Spanish): shown as typed in either language, so not the desk's words. Codes are
+    still caught by their shape (snake_case, UUID), whatever the records hold."""
+    import sqlalchemy as sa
+
+    from casework.models import Base
+
+    words: set[str] = set()
+    with db.engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            for column in table.columns:
+                if isinstance(column.type, sa.String | sa.Text):
+                    for value in conn.scalars(sa.select(column).distinct()):
+                        if isinstance(value, str):
+                            words |= _words(value)
+    for dest in refdata.destinations():  # institutions' own names, kept in English too
+        words |= _words(dest.name_en)
+    return frozenset(words)
 
 
 def _busiest_person(db: Database, supervisor: uuid.UUID) -> uuid.UUID:

@@ -55,7 +55,9 @@ def _message(prefix: str, key: str) -> str | None:
 
 def action_label(action: str) -> str:
     """The action in the UI language; an action without a label keeps its own word."""
-    return _message("protection.audit.act", action) or action
+    return (
+        _message("protection.audit.act", action) or _message("spanish.audit.act", action) or action
+    )
 
 
 def entity_label(entity: str) -> str:
@@ -153,7 +155,11 @@ def details_text(row: AuditRow, names: Mapping[uuid.UUID, str]) -> str:
         elif key == "access":
             parts.append(_message("protection.audit.access", str(value)) or str(value))
         else:
-            label = _message("protection.audit.detail", key) or key
+            label = (
+                _message("protection.audit.detail", key)
+                or _message("spanish.audit.detail", key)
+                or key
+            )
             parts.append(f"{label}: {_value(key, value, names)}")
     if counts:
         parts.insert(0, records_text(counts))
