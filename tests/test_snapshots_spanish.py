@@ -72,7 +72,10 @@ def test_audit(snap_compare, demo_db: Database) -> None:  # type: ignore[no-unty
         pytest.param("f10", "admin", id="admin"),
     ],
 )
-def test_supervision_screens(snap_compare, demo_db: Database, key: str, username: str) -> None:  # type: ignore[no-untyped-def]
+def test_supervision_screens(  # type: ignore[no-untyped-def]
+    snap_compare, demo_db: Database, key: str, username: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", "/home/oficina")  # the panel's folder, the same on any machine
     run_before = _as_supervisor(demo_db, key, username)
     assert snap_compare(_app(demo_db), terminal_size=SIZE, run_before=run_before)
 
