@@ -29,7 +29,7 @@ from rich.console import Console
 from rich.text import Text
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import DataTable, Input, OptionList, Select, SelectionList
+from textual.widgets import DataTable, Footer, Input, OptionList, Select, SelectionList
 
 from casework import clock, refdata
 from casework.app import CaseworkApp, make_app
@@ -157,6 +157,29 @@ def data_text(screen: Screen[Any]) -> Iterator[str]:
         if active.binding.show or active.node is screen or active.node is screen.app:
             yield active.binding.description
             yield active.binding.tooltip
+
+
+def footer_cut(screen: Screen[Any], drawn: str) -> list[str]:
+    """The keys the screen's footer should show that are not drawn whole on its last line
+    (cut at 80 columns: such keys belong in F1 help and the palette only, show=False)."""
+    if not screen.query(Footer):
+        return []  # a dialog without its own footer: the line below is another screen's
+    last = drawn.rstrip("\n").splitlines()[-1]
+    return [
+        active.binding.description
+        for active in screen.active_bindings.values()
+        if active.binding.show and active.binding.description
+        if active.binding.description not in last
+    ]
+
+
+KNOWN_CUT = {
+    *("intake", "intake errors"),
+    *("person file", "person referrals", "person follow-ups", "person guidance tab"),
+    *("admin", "admin programmes", "admin catalogue"),
+}
+"""Footers found cut at 80 columns in screens other areas are changing now (issue #15 point
+9; their keys are in F1 help and the palette): remove a name once its footer fits."""
 
 
 # The walk ---------------------------------------------------------------------------------
@@ -407,6 +430,8 @@ async def walk_desk(db: Database, lang: str) -> dict[str, list[str]]:
             walk.app.clear_notifications()
             allowed = DATA_WORDS | stop.allow
             found = sorted({w for text in texts for w in untranslated(text, lang, allowed, typed)})
+            if stop.name not in KNOWN_CUT:
+                found += [f"footer cut: {d}" for d in footer_cut(walk.app.screen, texts[0])]
             walk.seen[stop.name] = texts[0]
             if found:
                 problems[stop.name] = found
