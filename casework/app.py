@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.worker import Worker
 
 from casework import clock
-from casework.commands import ScreenActions
+from casework.commands import CaseworkPalette, ScreenActions, system_commands
 from casework.db import Database
 from casework.errors import NotAllowed
 from casework.i18n import t
@@ -334,6 +334,13 @@ class CaseworkApp(App[int]):
             return
         question = ConfirmModal(t("ui.quit_title"), t("ui.quit_unsaved_intake", count=len(unsaved)))
         self.push_screen(question, lambda yes: self.exit() if yes else None)
+
+    def get_system_commands(self, screen: Any) -> Any:
+        return system_commands(self, screen)  # Textual's own entries, in the UI language
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not isinstance(self.screen, CaseworkPalette):
+            self.push_screen(CaseworkPalette())  # its hint and "no matches" translated
 
     def action_help(self) -> None:
         from casework.screens.help import HelpScreen

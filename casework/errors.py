@@ -22,6 +22,32 @@ class FieldError:
         return t(f"error.{self.code}", lang=lang, **self.params)
 
 
+FIELD_LABELS = (
+    "spanish.field",
+    "ui.field",
+    "edit.field",
+    "concurrency.field",
+    "protection.readable.field",
+)
+"""Where the catalogues name the fields the services check (the first that names it wins)."""
+
+
+def field_label(location: str, lang: str | None = None) -> str | None:
+    """A field the services name by its place in what was sent ("person.documents.0.number",
+    "username") as the worker reads it ("Número de documento"); None when no catalogue
+    names it: the message is then shown alone, never with the internal location."""
+    from casework.i18n import t
+
+    parts = [p for p in location.split(".") if p and not p.isdigit()]
+    for name in reversed(parts):
+        for prefix in FIELD_LABELS:
+            key = f"{prefix}.{name}"
+            text = t(key, lang=lang)
+            if text != key:
+                return text[:1].upper() + text[1:]
+    return None
+
+
 class CaseworkError(Exception):
     """Base for every error the service layer raises on purpose."""
 
@@ -80,7 +106,11 @@ class InvalidInput(CaseworkError):
         super().__init__(self.code, count=len(errors))
 
     def message(self, lang: str | None = None) -> str:
-        return "; ".join(f"{e.field}: {e.message(lang)}" for e in self.errors)
+        parts = []
+        for e in self.errors:
+            label = field_label(e.field, lang)
+            parts.append(f"{label}: {e.message(lang)}" if label else e.message(lang))
+        return "; ".join(parts)
 
     def for_field(self, name: str) -> FieldError | None:
         return next((e for e in self.errors if e.field == name), None)

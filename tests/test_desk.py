@@ -322,7 +322,11 @@ async def test_supervisor_previews_and_exports_the_panel_statistics(
         assert isinstance(screen, PanelScreen)
         assert "2026-Q3" in text_of(screen.query_one("#panel-status", Static))
         preview = text_of(screen.query_one("#preview", Static))
-        assert "t1_nacionalidad" in preview and "Persona" not in preview
+        # Tables by their title (issue #15: no codes on the desk), and no person's name.
+        assert (
+            "Personas atendidas según nacionalidad" in preview and "t1_nacionalidad" not in preview
+        )
+        assert not any(f"Persona{i}" in preview for i in range(40))
         screen.query_one("#folder", Input).value = str(tmp_path)
         await pilot.press("ctrl+s")
         await settle(pilot)

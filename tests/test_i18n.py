@@ -39,3 +39,34 @@ def test_messages_are_formatted_in_both_languages() -> None:
         "error.rut_check_digit", lang="es", value="12.345.678-9", expected="5"
     )
     assert "should be 5" in t("error.rut_check_digit", lang="en", value="x", expected="5")
+
+
+def test_catalogues_have_the_same_placeholders_per_key() -> None:
+    """A message whose translation lost or renamed a {placeholder} shows it raw or
+    drops the value: each key has the same placeholders in both languages."""
+    placeholder = re.compile(r"\{(\w*)[^}]*\}")
+    es, en = catalogue("es"), catalogue("en")
+    differ = {
+        key: (sorted(set(placeholder.findall(es[key]))), sorted(set(placeholder.findall(en[key]))))
+        for key in es.keys() & en.keys()
+        if set(placeholder.findall(es[key])) != set(placeholder.findall(en[key]))
+    }
+    assert differ == {}
+
+
+def test_an_invalid_input_names_fields_by_their_label_never_by_their_location() -> None:
+    from casework.errors import FieldError, InvalidInput
+
+    error = InvalidInput(
+        [
+            FieldError("person.documents.0.number", "required"),
+            FieldError("username", "required"),
+            FieldError("person.internal_thing.3", "required"),
+        ]
+    )
+    spanish = error.message("es")
+    assert spanish.startswith("Número de documento: ")
+    assert "; Usuario: " in spanish
+    for raw in ("person.", "documents.0", "username:", "internal_thing"):
+        assert raw not in spanish
+    assert error.message("en").startswith("Document number: ")

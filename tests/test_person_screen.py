@@ -286,7 +286,10 @@ async def test_rights_request_from_the_file_and_audit_for_supervisors_only(
         await settle(pilot)
         modal = app.screen
         assert isinstance(modal, NewRequestModal)
-        assert modal.query_one("#person", Input).value == str(pid)
+        # The person by name (issue #15: never an id on the desk), the id kept behind it.
+        shown = modal.query_one("#person", Input).value
+        assert shown and shown == modal.person_named and str(pid) not in shown
+        assert modal.person_typed() == str(pid)
         modal.query_one("#kind", Select).value = "access"
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -304,7 +307,8 @@ async def test_rights_request_from_the_file_and_audit_for_supervisors_only(
         await settle(pilot)
         audit = app.screen
         assert isinstance(audit, AuditScreen)
-        assert audit.query_one("#person", Input).value == str(pid)
+        shown = audit.query_one("#person", Input).value
+        assert shown and shown == audit.person_named and str(pid) not in shown
         assert audit.rows and all(r.person_id == pid for r in audit.rows)
 
 

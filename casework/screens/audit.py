@@ -5,6 +5,7 @@ names of the persons concerned, looked up when the page is shown."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Mapping
@@ -54,7 +55,9 @@ def _message(prefix: str, key: str) -> str | None:
 
 def action_label(action: str) -> str:
     """The action in the UI language; an action without a label keeps its own word."""
-    return _message("protection.audit.act", action) or action
+    return (
+        _message("protection.audit.act", action) or _message("spanish.audit.act", action) or action
+    )
 
 
 def entity_label(entity: str) -> str:
@@ -152,7 +155,11 @@ def details_text(row: AuditRow, names: Mapping[uuid.UUID, str]) -> str:
         elif key == "access":
             parts.append(_message("protection.audit.access", str(value)) or str(value))
         else:
-            label = _message("protection.audit.detail", key) or key
+            label = (
+                _message("protection.audit.detail", key)
+                or _message("spanish.audit.detail", key)
+                or key
+            )
             parts.append(f"{label}: {_value(key, value, names)}")
     if counts:
         parts.insert(0, records_text(counts))
@@ -192,6 +199,8 @@ class AuditScreen(CaseworkScreen):
         self.person_id = person_id
         self.rows: list[AuditRow] = []
         self.names: dict[uuid.UUID, str] = {}
+        self.person_named: str | None = None
+        """The name shown in the person filter for ``person_id`` (never its id)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -199,7 +208,7 @@ class AuditScreen(CaseworkScreen):
         with Horizontal(id="audit-filter"):
             yield Label(t("protection.audit.person"))
             yield Input(
-                str(self.person_id or ""),
+                "",
                 id="person",
                 placeholder=t("protection.audit.person_hint"),
                 compact=True,
@@ -226,9 +235,13 @@ class AuditScreen(CaseworkScreen):
         self.action_reload()
 
     def current_filter(self) -> AuditFilter:
-        return AuditFilter(
+        chosen = AuditFilter(
             *(self.query_one(f"#{name}", Input).value for name in AuditFilter.__annotations__)
         )
+        # The person opened from a file: its id stays behind the name the field shows.
+        if self.person_id is not None and chosen.person == (self.person_named or ""):
+            chosen = dataclasses.replace(chosen, person=str(self.person_id))
+        return chosen
 
     def action_reload(self) -> None:
         self.call_service(
@@ -256,6 +269,11 @@ class AuditScreen(CaseworkScreen):
     def _show(self, data: TrailPage) -> None:
         self.rows = data.rows
         self.names = data.names
+        if self.person_id is not None and self.person_named is None:
+            field = self.query_one("#person", Input)
+            name = data.names.get(self.person_id) or ""
+            if not field.value and name:
+                field.value = self.person_named = name
         self.query_one(RecordTable).refill(
             (
                 (

@@ -11,11 +11,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Input, Label, Static
 
+from casework import refdata
 from casework.i18n import t
 from casework.screens.base import CaseworkScreen
 from casework.services import reports
 from casework.services.reports import CaseloadReport, DrillRow
-from casework.widgets import RecordTable, fmt_date, parse_date
+from casework.widgets import RecordTable, code_label, destination_name, fmt_date, parse_date
 
 BAR = "█"
 
@@ -187,6 +188,18 @@ class CaseloadScreen(CaseworkScreen):
         self.app.pop_screen()
 
 
+def drill_detail(metric: str, detail: str) -> str:
+    """The drill's detail column by its label: the service gives codes (a destination, the
+    reasons of a visit, a case status)."""
+    if metric == "waiting_referrals":
+        return destination_name(detail)
+    if metric in ("intakes", "contacts"):
+        return ", ".join(code_label(refdata.CONTACT_REASONS, c) for c in detail.split(", ") if c)
+    if metric in ("open_cases", "idle_cases"):
+        return t(f"case.{detail}")
+    return detail
+
+
 class DrillScreen(CaseworkScreen):
     BINDINGS = [Binding("escape", "back", "key.back", id="back")]
 
@@ -222,7 +235,8 @@ class DrillScreen(CaseworkScreen):
         self.rows = rows
         table = self.query_one(RecordTable)
         table.refill(
-            (str(i), (fmt_date(r.when), r.person, r.detail[:80])) for i, r in enumerate(rows)
+            (str(i), (fmt_date(r.when), r.person, drill_detail(self.metric, r.detail)[:80]))
+            for i, r in enumerate(rows)
         )
         table.focus()
 

@@ -18,14 +18,33 @@ from casework.services import desk, panel
 from casework.services.panel import ExportResult, Prepared
 
 
+def _catalogued(prefix: str, code: str | None) -> str | None:
+    key = f"{prefix}.{code}"
+    text = t(key)
+    return None if code is None or text == key else text
+
+
+def dim_label(code: str) -> str:
+    """A category of the panel's tables ("no_informa", "18-29") as the desk reads it;
+    country and commune codes stay as published."""
+    return _catalogued("spanish.panel", code) or code
+
+
 def preview_text(release: Release) -> Text:
     """Every table, its cells and flags, and why each hidden cell is hidden."""
     text = Text()
-    reasons = {(table_id, dims): why for table_id, dims, why in release.explain()}
+    # Why each hidden cell is hidden, in the UI language (the release says it in Spanish,
+    # the language of the published files).
+    reasons = {
+        (table_id, dims): _catalogued("spanish.panel_reason", release.reasons.get((table_id, dims)))
+        or why
+        for table_id, dims, why in release.explain()
+    }
     for table in release.tables:
-        text.append(f"{table.table_id}\n", style="bold")
+        title = _catalogued("spanish.panel_table", table.table_id) or table.table_id
+        text.append(f"{title}\n", style="bold")
         for cell in table.cells:
-            label = " · ".join(cell.dims)
+            label = " · ".join(map(dim_label, cell.dims))
             if cell.count is None:
                 text.append(f"  {label:<46} ", style="dim")
                 text.append(t("ui.panel.hidden"), style="yellow")

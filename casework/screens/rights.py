@@ -67,11 +67,14 @@ class NewRequestModal(FormModal):
     def __init__(self, person_id: uuid.UUID | None = None) -> None:
         super().__init__()
         self.person_id = person_id
+        self.person_named: str | None = None
+        """The name shown for ``person_id`` (never its id): while the field holds it, the
+        request is for that person."""
 
     def fields(self) -> ComposeResult:
         yield Label(t("protection.rights.person_id"))
         yield Input(
-            str(self.person_id or ""),
+            "",
             id="person",
             placeholder=t("protection.rights.person_hint"),
             compact=True,
@@ -102,13 +105,24 @@ class NewRequestModal(FormModal):
             self.query_one("#person-name", Static).update(
                 t("protection.rights.person_named", name=name)
             )
+            field = self.query_one("#person", Input)
+            if not field.value:
+                field.value = self.person_named = name
+
+    def person_typed(self) -> str:
+        """The person as the service finds one: the id behind the name shown, else what
+        was typed (an id, a document, a name)."""
+        value = self.query_one("#person", Input).value
+        if self.person_id is not None and value in ("", self.person_named):
+            return str(self.person_id)
+        return value
 
     def action_save(self) -> None:
         kind = self.query_one("#kind", Select).value
         self.submit(
             register_request,
             self.ctx,
-            self.query_one("#person", Input).value,
+            self.person_typed(),
             kind if isinstance(kind, str) else "",
             self.query_one("#identity", Checkbox).value,
         )
