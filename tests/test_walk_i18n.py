@@ -388,6 +388,16 @@ STOPS = [
     Stop("first run", push(first_run), as_="admin"),
     Stop("first run errors", then(push(first_run), keys("ctrl+s")), as_="admin"),
     Stop("sign in", push(sign_in), as_="admin"),
+    Stop("case status", keys("k"), on="file"),
+    Stop("reassign case", keys("w"), on="file"),
+    Stop("transfer case", keys("t"), on="file"),
+    Stop("transfers waiting", keys("ctrl+t", "t")),
+    Stop("caseload move work", keys("f5", "w")),
+    Stop("lock", keys("ctrl+b")),
+    Stop("sign out", keys("ctrl+o")),
+    Stop("switch user", keys("ctrl+g")),
+    Stop("office settings", keys("f10", "o"), as_="admin", allow=USERNAMES),
+    Stop("admin move work", keys("f10", "w"), as_="admin", allow=USERNAMES),
 ]
 """Every screen and dialog of the desk: one line each."""
 
@@ -467,7 +477,7 @@ def _busiest_person(db: Database, supervisor: uuid.UUID) -> uuid.UUID:
     """The person with a follow-up, a referral and guidance: every list of the file shows."""
     import sqlalchemy as sa
 
-    from casework.models import FollowUp, Guidance, Referral
+    from casework.models import Case, FollowUp, Guidance, Referral
 
     del supervisor
     with db.engine.connect() as conn:
@@ -475,7 +485,9 @@ def _busiest_person(db: Database, supervisor: uuid.UUID) -> uuid.UUID:
             set(conn.scalars(sa.select(model.person_id).distinct()))
             for model in (FollowUp, Referral, Guidance)
         ]
-    found = sorted(ids[0] & ids[1] & ids[2], key=str)
+        # An open case too: the case's dialogs (status, reassign, transfer) act on it.
+        ids.append(set(conn.scalars(sa.select(Case.person_id).where(Case.status == "open"))))
+    found = sorted(ids[0] & ids[1] & ids[2] & ids[3], key=str)
     assert found, "the demo data has no person with a follow-up, a referral and guidance"
     return uuid.UUID(str(found[0])) if not isinstance(found[0], uuid.UUID) else found[0]
 
