@@ -173,13 +173,8 @@ def footer_cut(screen: Screen[Any], drawn: str) -> list[str]:
     ]
 
 
-KNOWN_CUT = {
-    *("intake", "intake errors"),
-    *("person file", "person referrals", "person follow-ups", "person guidance tab"),
-    *("admin", "admin programmes", "admin catalogue"),
-}
-"""Footers found cut at 80 columns in screens other areas are changing now (issue #15 point
-9; their keys are in F1 help and the palette): remove a name once its footer fits."""
+KNOWN_CUT: set[str] = set()
+"""Footers known to be cut at 80 columns (none now): a name here skips that check."""
 
 
 # The walk ---------------------------------------------------------------------------------

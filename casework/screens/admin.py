@@ -402,15 +402,15 @@ class AdminScreen(CaseworkScreen):
 
     BINDINGS = [
         Binding("escape", "back", "key.back", id="back"),
-        Binding("1", "tab('workers')", "key.tab_workers", id="tab-workers"),
-        Binding("2", "tab('programmes')", "key.tab_programmes", id="tab-programmes"),
-        Binding("3", "tab('catalogue')", "key.tab_catalogue", id="tab-catalogue"),
+        Binding("1", "tab('workers')", "key.tab_workers", id="tab-workers", show=False),
+        Binding("2", "tab('programmes')", "key.tab_programmes", id="tab-programmes", show=False),
+        Binding("3", "tab('catalogue')", "key.tab_catalogue", id="tab-catalogue", show=False),
         Binding("a", "add", "key.add", id="add"),
         Binding("e", "edit", "key.edit", id="edit"),
         Binding("d", "toggle_active", "key.toggle_active", id="toggle-active"),
-        Binding("p", "password", "key.reset_password", id="reset-password"),
-        Binding("u", "unlock", "key.unlock", id="unlock"),
-        Binding("r", "refresh", "key.refresh", id="refresh"),
+        Binding("p", "password", "key.reset_password", id="reset-password", show=False),
+        Binding("u", "unlock", "key.unlock", id="unlock", show=False),
+        Binding("r", "refresh", "key.refresh", id="refresh", show=False),
         Binding("o", "office_settings", "key.session_idle_lock", id="office-settings", show=False),
         Binding("w", "move_work", "key.assign_work", id="assign-work", show=False),
     ]

@@ -91,9 +91,9 @@ class IntakeScreen(CaseworkScreen):
     BINDINGS = [
         Binding("ctrl+s", "save", "key.save", id="save"),
         Binding("f2", "open_candidate", "key.open_existing", id="open-existing"),
-        Binding("f3", "add_document", "key.add_document", id="add-document"),
+        Binding("f3", "add_document", "key.add_document", id="add-document", show=False),
         Binding("escape", "back", "key.back_keep", id="back"),
-        Binding("ctrl+l", "clear", "key.clear_form", id="clear-form"),
+        Binding("ctrl+l", "clear", "key.clear_form", id="clear-form", show=False),
     ]
 
     def __init__(self, names: str = "", *, draft_id: uuid.UUID | None = None) -> None:
