@@ -14,11 +14,12 @@ from casework.matching import DEFAULT_THRESHOLD, MatchResult, Reason
 from casework.models import MatchPair, Person
 from casework.models.base import utcnow
 from casework.models.enums import Role
-from casework.services import gate
+from casework.services import gate, paging
 from casework.services.candidates import remember_frequencies
 from casework.services.context import Context, audit, get_or_404
 from casework.services.locking import queue_lock
 from casework.services.match_records import load_records
+from casework.services.paging import Page
 from casework.services.persons import _summaries
 from casework.services.schemas import PersonSummary
 
@@ -102,9 +103,13 @@ class QueuedPair:
     b: PairSide
 
 
-def queue(ctx: Context, min_score: float = 0.0, limit: int = 500) -> list[QueuedPair]:
+def queue(
+    ctx: Context, min_score: float = 0.0, *, offset: int = 0, limit: int | None = None
+) -> Page[QueuedPair]:
     """Pending pairs, most likely first: for a programme supervisor the pairs whose two
-    persons both have a case in their programme; for an office-wide supervisor every pair."""
+    persons both have a case in their programme; for an office-wide supervisor every pair.
+    A page of ``limit`` pairs from ``offset`` (services/paging.py: ``total`` counts every
+    pending pair in scope)."""
     with ctx.db.read() as session:
         in_scope = gate.supervision(session, ctx).persons()
         stmt = sa.select(MatchPair).where(
@@ -112,9 +117,9 @@ def queue(ctx: Context, min_score: float = 0.0, limit: int = 500) -> list[Queued
         )
         if in_scope is not None:
             stmt = stmt.where(MatchPair.person_a.in_(in_scope), MatchPair.person_b.in_(in_scope))
-        rows = session.scalars(
-            stmt.order_by(MatchPair.score.desc(), MatchPair.found_at).limit(limit)
-        ).all()
+        order = [(MatchPair.score, True), (MatchPair.found_at, False), (MatchPair.id, False)]
+        page = paging.fetch(session, stmt, order, offset=offset, limit=limit)
+        rows = [r[0] for r in page]
         ids = sorted({p for r in rows for p in (r.person_a, r.person_b)})
         summaries = {s.id: s for s in _summaries(session, ids)}
         refs = dict(
@@ -127,7 +132,7 @@ def queue(ctx: Context, min_score: float = 0.0, limit: int = 500) -> list[Queued
             s = summaries[pid]
             return PairSide(pid, s.full_name, tuple(refs.get(pid) or ()), s)
 
-        return [
+        return page.mapped(
             QueuedPair(
                 r.id,
                 r.score,
@@ -137,7 +142,7 @@ def queue(ctx: Context, min_score: float = 0.0, limit: int = 500) -> list[Queued
             )
             for r in rows
             if r.person_a in summaries and r.person_b in summaries
-        ]
+        )
 
 
 def not_same(ctx: Context, pair_id: uuid.UUID) -> None:
