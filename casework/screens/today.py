@@ -157,9 +157,9 @@ class TodayScreen(CaseworkScreen):
         *PAGING_BINDINGS,
     ]
 
-    PAGED = ("due-today", "late", "waiting")
+    PAGED = ("due", "late", "waiting")
     """The tables read page by page, with the count line above each."""
-    TITLES = {"due-today": "lists.today", "late": "lists.late", "waiting": "lists.waiting"}
+    TITLES = {"due": "lists.today", "late": "lists.late", "waiting": "lists.waiting"}
 
     def __init__(self) -> None:
         super().__init__()
@@ -172,8 +172,8 @@ class TodayScreen(CaseworkScreen):
             yield Static("", id="drafts-line", classes="warning-banner")
             yield Static("", id="rights-title", classes="section")
             yield RecordTable(id="rights")
-            yield Static(t("lists.today", count=""), id="due-today-title", classes="section")
-            yield PagedTable(id="due-today", fetch=lambda o, n: read_today(self.ctx, o, n))
+            yield Static(t("lists.today", count=""), id="due-title", classes="section")
+            yield PagedTable(id="due", fetch=lambda o, n: read_today(self.ctx, o, n))
             yield Static(t("lists.late", count=""), id="late-title", classes="section")
             yield PagedTable(id="late", fetch=lambda o, n: read_late(self.ctx, o, n))
             yield Static(t("ui.today.waiting"), id="waiting-title", classes="section")
@@ -212,7 +212,7 @@ class TodayScreen(CaseworkScreen):
         the rest give way; wider, every column, the text ones taking the room."""
         columns = day_columns(width)
         for table_id, kind in (
-            ("due-today", "due"),
+            ("due", "due"),
             ("late", "due"),
             ("waiting", "waiting"),
             ("recent", "recent"),
@@ -247,7 +247,7 @@ class TodayScreen(CaseworkScreen):
         self.data = data
         today = clock.today()
         tables = {
-            "due-today": due_rows(data.due_today, False),
+            "due": due_rows(data.due_today, False),
             "late": due_rows(data.late, True),
             "waiting": waiting_rows(data.waiting, data.names, today),
         }
@@ -348,7 +348,7 @@ class TodayScreen(CaseworkScreen):
 
     def _follow_up(self) -> FollowUpOut | None:
         chosen = self._selected()
-        if chosen is None or chosen[0] not in ("due-today", "late"):
+        if chosen is None or chosen[0] not in ("due", "late"):
             self.notify(t("ui.today.choose_follow_up"), severity="warning")
             return None
         record = self.query_one(f"#{chosen[0]}", PagedTable).record(chosen[1])

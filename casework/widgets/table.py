@@ -240,6 +240,11 @@ class PagedTable(RecordTable):
     # What is shown --------------------------------------------------------------------
 
     @property
+    def held(self) -> list[Row]:
+        """The rows held (the window), in list order."""
+        return list(self._rows)
+
+    @property
     def window_end(self) -> int:
         """Index (in the whole list) after the last row held."""
         return self.start + len(self._rows)
