@@ -196,6 +196,7 @@ class PagedTable(RecordTable):
         self._columns: list[tuple[str, int]] = []
         self._loading: Worker[RowsPage] | None = None
         self._then: str | None = None
+        self._filling = False
 
     # Columns that give way ---------------------------------------------------------------
 
@@ -224,7 +225,12 @@ class PagedTable(RecordTable):
             yield key, [cells[i] for i in keep]
 
     def refill(self, rows: Iterable[Row], *, height: int | None = 1) -> None:
-        super().refill(self._shown(rows), height=height)
+        # Clearing puts the cursor on the first row for a moment: not a move to read on.
+        self._filling = True
+        try:
+            super().refill(self._shown(rows), height=height)
+        finally:
+            self._filling = False
 
     def record(self, key: str | None) -> Any:
         """The record behind the row ``key`` (from :attr:`RowsPage.records`), or None."""
@@ -273,9 +279,13 @@ class PagedTable(RecordTable):
         self.start = page.offset
         self._rows = list(page.rows)
         self._keep_records(page, replace=True)
-        self.refill(self._rows)
-        if cursor is not None and self.row_count:
-            self.move_cursor(row=cursor if cursor >= 0 else self.row_count - 1, animate=False)
+        self._filling = True
+        try:
+            self.refill(self._rows)
+            if cursor is not None and self.row_count:
+                self.move_cursor(row=cursor if cursor >= 0 else self.row_count - 1, animate=False)
+        finally:
+            self._filling = False
         self.post_message(self.Paged(self))
 
     # Reading pages ----------------------------------------------------------------------
@@ -347,7 +357,7 @@ class PagedTable(RecordTable):
         self._read(self.start, "first")
 
     def _near_edges(self) -> None:
-        if not self._rows:
+        if not self._rows or self._filling:
             return
         if self.cursor_row >= len(self._rows) - self.NEAR and self.window_end < self.total:
             self._read(self.window_end, "append")
