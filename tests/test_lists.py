@@ -5,6 +5,7 @@ and the overdue ones, each with its own count, on the first screen at 80x24."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -72,6 +73,11 @@ def build_world(db: Database, today: dt.date) -> World:
         },
     )
     ctx = Context(db, worker.id)
+    rng = random.Random(15)  # the same ids every time: rows tied on a day keep their order
+
+    def new_id() -> uuid.UUID:
+        return uuid.UUID(int=rng.getrandbits(128), version=4)
+
     ids: list[uuid.UUID] = []
     for i in range(40):
         person = person_data(
@@ -85,7 +91,7 @@ def build_world(db: Database, today: dt.date) -> World:
         ids.append(persons.register_intake(ctx, intake_data(person), allow_likely=True).person_id)
     follow_ups = [
         {
-            "id": uuid.uuid4(),
+            "id": new_id(),
             "person_id": ids[i % len(ids)],
             "worker_id": worker.id,
             "due_on": today - dt.timedelta(days=1 + i // 3),
@@ -95,7 +101,7 @@ def build_world(db: Database, today: dt.date) -> World:
         for i in range(LATE)
     ] + [
         {
-            "id": uuid.uuid4(),
+            "id": new_id(),
             "person_id": ids[i % len(ids)],
             "worker_id": worker.id,
             "due_on": today,
@@ -107,7 +113,7 @@ def build_world(db: Database, today: dt.date) -> World:
     start = dt.datetime.combine(today, dt.time(9), tzinfo=dt.UTC) - dt.timedelta(days=30)
     events = [
         {
-            "id": uuid.uuid4(),
+            "id": new_id(),
             "at": start + dt.timedelta(minutes=i),
             "worker_id": worker.id,
             "action": "view",
@@ -120,7 +126,7 @@ def build_world(db: Database, today: dt.date) -> World:
     ]
     pairs = [
         {
-            "id": uuid.uuid4(),
+            "id": new_id(),
             "person_a": min(a, b),
             "person_b": max(a, b),
             "score": round(0.5 + (n % 50) / 100, 4),
