@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from casework.errors import NotAllowed
-from casework.models import AuditEvent, Person, Worker
+from casework.models import AuditEvent, Case, Person, Worker
 from casework.models.enums import Role
 from casework.services import gate, paging
 from casework.services.context import Context
@@ -110,11 +110,13 @@ def _events(
         stmt = stmt.where(AuditEvent.action == action)
     if since is not None:
         stmt = stmt.where(AuditEvent.at >= since)
-    in_scope = scope.persons() if scope is not None else None
-    if scope is not None and in_scope is not None:
-        stmt = stmt.where(
-            sa.or_(AuditEvent.person_id.in_(in_scope), Worker.programme_id == scope.programme_id)
+    if scope is not None and scope.programme_id is not None:
+        # Scope.persons() as a check per event (the index ix_case_person_programme):
+        # counting the whole trail no longer lists every case of the programme.
+        about_theirs = sa.exists().where(
+            Case.person_id == AuditEvent.person_id, Case.programme_id == scope.programme_id
         )
+        stmt = stmt.where(sa.or_(about_theirs, Worker.programme_id == scope.programme_id))
     order = [(AuditEvent.at, True), (AuditEvent.id, True)]
     page = paging.fetch(session, stmt, order, offset=offset, limit=limit)
     return page.mapped(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from casework.matching import DEFAULT_THRESHOLD, MatchResult, Reason
-from casework.models import MatchPair, Person
+from casework.models import Case, MatchPair, Person
 from casework.models.base import utcnow
 from casework.models.enums import Role
 from casework.services import gate, paging
@@ -111,12 +111,21 @@ def queue(
     A page of ``limit`` pairs from ``offset`` (services/paging.py: ``total`` counts every
     pending pair in scope)."""
     with ctx.db.read() as session:
-        in_scope = gate.supervision(session, ctx).persons()
+        scope = gate.supervision(session, ctx)
         stmt = sa.select(MatchPair).where(
             MatchPair.status == "pending", MatchPair.score >= min_score
         )
-        if in_scope is not None:
-            stmt = stmt.where(MatchPair.person_a.in_(in_scope), MatchPair.person_b.in_(in_scope))
+        if scope.programme_id is not None:
+            # Scope.persons() as a check per pair (the index ix_case_person_programme):
+            # counting the whole queue no longer lists every case of the programme twice.
+            stmt = stmt.where(
+                *(
+                    sa.exists().where(
+                        Case.person_id == side, Case.programme_id == scope.programme_id
+                    )
+                    for side in (MatchPair.person_a, MatchPair.person_b)
+                )
+            )
         order = [(MatchPair.score, True), (MatchPair.found_at, False), (MatchPair.id, False)]
         page = paging.fetch(session, stmt, order, offset=offset, limit=limit)
         rows = [r[0] for r in page]

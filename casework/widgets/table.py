@@ -340,6 +340,7 @@ class PagedTable(RecordTable):
             if drop:
                 self.start += drop
                 self._rows = rows[drop:]
+                self._records = {k: self._records[k] for k, _ in self._rows if k in self._records}
                 self.refill(self._rows)
             else:
                 self._rows = rows
@@ -348,6 +349,7 @@ class PagedTable(RecordTable):
         elif then == "prepend" and page.offset + len(page.rows) == self.start:
             rows = fresh + self._rows
             self._rows = rows[: self.MAX_WINDOW]
+            self._records = {k: self._records[k] for k, _ in self._rows if k in self._records}
             self.start = page.offset
             self.refill(self._rows)  # the cursor stays on its record
         self.post_message(self.Paged(self))
