@@ -132,13 +132,14 @@ Fetch = Callable[[int, int], RowsPage]
 function, calling its services and formatting the rows."""
 
 PAGING_BINDINGS: Final = [
-    Binding("pagedown", "focused.list_page_down", "key.lists_page_down", show=False),
-    Binding("pageup", "focused.list_page_up", "key.lists_page_up", show=False),
-    Binding("home", "focused.list_first", "key.lists_first", show=False),
-    Binding("end", "focused.list_last", "key.lists_last", show=False),
+    Binding("pagedown", "list_page_down", "key.lists_page_down", show=False),
+    Binding("pageup", "list_page_up", "key.lists_page_up", show=False),
+    Binding("home", "list_first", "key.lists_first", show=False),
+    Binding("end", "list_last", "key.lists_last", show=False),
 ]
 """The paging keys of a :class:`PagedTable`, for the screens that hold one: the table
-handles the keys itself; listed on the screen, they appear in F1 help and the palette."""
+handles the keys itself; listed on the screen, they appear in F1 help. (Not through the
+"focused." namespace: with nothing focused, as under a modal, Textual raises for it.)"""
 
 
 class PagedTable(RecordTable):
