@@ -29,6 +29,8 @@ class Case(IdMixin, VersionMixin, Base):
         ),
         sa.Index("ix_case_worker_status", "worker_id", "status", "last_activity_at"),
         sa.Index("ix_case_programme_status", "programme_id", "status"),
+        # A supervisor's scope, checked row by row when a list is counted (0015).
+        sa.Index("ix_case_person_programme", "person_id", "programme_id"),
     )
 
     person_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("person.id"), index=True)

@@ -26,10 +26,13 @@ from casework.services.audit_log import AuditRow
 from casework.services.context import Context
 from casework.services.desk import PERSON_DETAILS, TrailPage
 from casework.widgets import (
-    RecordTable,
+    PAGING_BINDINGS,
+    PagedTable,
+    RowsPage,
     code_label,
     destination_name,
     error_text,
+    fmt_count,
     fmt_date,
     fmt_datetime,
     parse_date,
@@ -37,7 +40,8 @@ from casework.widgets import (
 )
 from casework.widgets.rights_text import ROW_ORDER, ground_name, records_text, right_name
 
-LIMIT = 500
+PAGE = 200
+"""Rows of the trail read at once; the table reads on as the cursor goes (widgets/table.py)."""
 
 
 @dataclass(frozen=True)
@@ -166,8 +170,9 @@ def details_text(row: AuditRow, names: Mapping[uuid.UUID, str]) -> str:
     return " · ".join(parts)
 
 
-def load_events(ctx: Context, chosen: AuditFilter) -> TrailPage:
-    """Read the filter as typed; a wrong person, user or date is a message, not a crash."""
+def load_events(ctx: Context, chosen: AuditFilter, offset: int = 0, limit: int = PAGE) -> TrailPage:
+    """Read the filter as typed; a wrong person, user or date is a message, not a crash.
+    One page of ``limit`` rows from ``offset`` (-1: the last page)."""
     since: dt.date | str | None
     try:
         since = parse_date(chosen.since)
@@ -179,8 +184,37 @@ def load_events(ctx: Context, chosen: AuditFilter) -> TrailPage:
         worker=chosen.worker,
         action=action_key(chosen.action),
         since=since,
-        limit=LIMIT,
+        offset=offset,
+        limit=limit,
     )
+
+
+def trail_rows(data: TrailPage) -> RowsPage:
+    """A page of the trail as rows of the table, each with its event."""
+    return RowsPage(
+        [
+            (
+                str(row.id),
+                (
+                    fmt_datetime(row.at),
+                    row.worker or "—",
+                    action_label(row.action),
+                    entity_label(row.entity),
+                    "—" if row.person_id is None else person_name(data.names, row.person_id),
+                    details_text(row, data.names),
+                ),
+            )
+            for row in data.rows
+        ],
+        data.rows.total,
+        data.rows.offset,
+        list(data.rows),
+    )
+
+
+def read_trail(ctx: Context, chosen: AuditFilter, offset: int, limit: int) -> RowsPage:
+    """The next page of the trail as filtered (in the table's worker)."""
+    return trail_rows(load_events(ctx, chosen, offset, limit))
 
 
 class AuditScreen(CaseworkScreen):
@@ -192,13 +226,12 @@ class AuditScreen(CaseworkScreen):
     BINDINGS = [
         Binding("escape", "back", "key.back", id="back"),
         Binding("ctrl+r", "reload", "key.filter", id="filter"),
+        *PAGING_BINDINGS,
     ]
 
     def __init__(self, person_id: uuid.UUID | None = None) -> None:
         super().__init__()
         self.person_id = person_id
-        self.rows: list[AuditRow] = []
-        self.names: dict[uuid.UUID, str] = {}
         self.person_named: str | None = None
         """The name shown in the person filter for ``person_id`` (never its id)."""
 
@@ -220,11 +253,17 @@ class AuditScreen(CaseworkScreen):
             yield Label(t("protection.audit.since"))
             yield Input(id="since", placeholder=t("ui.date_hint"), compact=True)
         yield Static("", id="status", classes="help-text")
-        yield RecordTable(id="events")
+        yield PagedTable(id="events", page_size=PAGE)
         yield Footer()
 
+    @property
+    def rows(self) -> list[AuditRow]:
+        """The events of the rows held by the table, in order."""
+        table = self.query_one(PagedTable)
+        return [table.record(key) for key, _ in table.held]
+
     def on_mount(self) -> None:
-        self.query_one(RecordTable).add_columns(
+        self.query_one(PagedTable).add_columns(
             t("ui.col.when"),
             t("ui.col.worker"),
             t("protection.audit.col_action"),
@@ -244,10 +283,12 @@ class AuditScreen(CaseworkScreen):
         return chosen
 
     def action_reload(self) -> None:
+        chosen = self.current_filter()
+        self.query_one(PagedTable).fetch = lambda o, n: read_trail(self.ctx, chosen, o, n)
         self.call_service(
             load_events,
             self.ctx,
-            self.current_filter(),
+            chosen,
             on_done=self._show,
             on_error=self._failed,
             group="audit",
@@ -261,36 +302,22 @@ class AuditScreen(CaseworkScreen):
     def _failed(self, exc: BaseException) -> None:
         self.query_one("#status", Static).update(error_text(exc))
 
-    def person_text(self, row: AuditRow) -> str:
-        if row.person_id is None:
-            return "—"
-        return person_name(self.names, row.person_id)
-
     def _show(self, data: TrailPage) -> None:
-        self.rows = data.rows
-        self.names = data.names
         if self.person_id is not None and self.person_named is None:
             field = self.query_one("#person", Input)
             name = data.names.get(self.person_id) or ""
             if not field.value and name:
                 field.value = self.person_named = name
-        self.query_one(RecordTable).refill(
-            (
-                (
-                    str(row.id),
-                    (
-                        fmt_datetime(row.at),
-                        row.worker or "—",
-                        action_label(row.action),
-                        entity_label(row.entity),
-                        self.person_text(row),
-                        details_text(row, data.names),
-                    ),
-                )
-                for row in data.rows
-            ),
-        )
-        self.query_one("#status", Static).update(t("protection.audit.count", count=len(data.rows)))
+        self.query_one(PagedTable).show_page(trail_rows(data))
+
+    @on(PagedTable.Paged)
+    def _count_line(self, event: PagedTable.Paged) -> None:
+        """The true count of the trail as filtered, and which rows are held."""
+        table = event.table
+        text = t("protection.audit.count", count=fmt_count(table.total))
+        if table.total > table.row_count:
+            text += " · " + table.position_text()
+        self.query_one("#status", Static).update(text)
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -15,8 +15,19 @@ from casework import refdata
 from casework.i18n import t
 from casework.screens.base import CaseworkScreen
 from casework.services import reports
+from casework.services.paging import Page
 from casework.services.reports import CaseloadReport, DrillRow
-from casework.widgets import RecordTable, code_label, destination_name, fmt_date, parse_date
+from casework.widgets import (
+    PAGING_BINDINGS,
+    PagedTable,
+    RecordTable,
+    RowsPage,
+    code_label,
+    destination_name,
+    fmt_count,
+    fmt_date,
+    parse_date,
+)
 
 BAR = "█"
 
@@ -200,50 +211,89 @@ def drill_detail(metric: str, detail: str) -> str:
     return detail
 
 
+DRILL_PAGE = 200
+"""Rows of a drill-down read at once; the table reads on as the cursor goes."""
+
+
+def drill_rows(page: Page[DrillRow], metric: str) -> RowsPage:
+    """A page of the drill-down as rows, keyed by their place in the list."""
+    return RowsPage(
+        [
+            (
+                str(page.offset + i),
+                (fmt_date(r.when), r.person, drill_detail(metric, r.detail)[:80]),
+            )
+            for i, r in enumerate(page)
+        ],
+        page.total,
+        page.offset,
+        list(page),
+    )
+
+
 class DrillScreen(CaseworkScreen):
-    BINDINGS = [Binding("escape", "back", "key.back", id="back")]
+    BINDINGS = [Binding("escape", "back", "key.back", id="back"), *PAGING_BINDINGS]
 
     def __init__(self, metric: str, worker_id: uuid.UUID | None, report: CaseloadReport) -> None:
         super().__init__()
         self.metric = metric
         self.worker_id = worker_id
         self.report = report
-        self.rows: list[DrillRow] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(
             t("ui.caseload.drill_title", metric=t(f"metric.{self.metric}")), classes="title"
         )
-        yield RecordTable(id="drill")
+        yield Static("", id="drill-count", classes="help-text")
+        yield PagedTable(id="drill", fetch=self._read, page_size=DRILL_PAGE)
         yield Footer()
 
-    def on_mount(self) -> None:
-        table = self.query_one(RecordTable)
-        table.add_columns(t("ui.col.when"), t("ui.col.person"), t("ui.col.detail"))
-        self.call_service(
-            reports.drill,
-            self.ctx,
+    def _read(self, offset: int, limit: int) -> RowsPage:
+        """A page of the drill-down (in a worker)."""
+        return drill_rows(
+            reports.drill(
+                self.ctx,
+                self.metric,
+                self.worker_id,
+                self.report.date_from,
+                self.report.date_to,
+                offset=offset,
+                limit=limit,
+            ),
             self.metric,
-            self.worker_id,
-            self.report.date_from,
-            self.report.date_to,
-            on_done=self._show,
         )
 
-    def _show(self, rows: list[DrillRow]) -> None:
-        self.rows = rows
-        table = self.query_one(RecordTable)
-        table.refill(
-            (str(i), (fmt_date(r.when), r.person, drill_detail(self.metric, r.detail)[:80]))
-            for i, r in enumerate(rows)
-        )
+    def on_mount(self) -> None:
+        table = self.query_one(PagedTable)
+        table.add_columns(t("ui.col.when"), t("ui.col.person"), t("ui.col.detail"))
+        self.call_service(self._read, 0, DRILL_PAGE, on_done=self._show)
+
+    def _show(self, page: RowsPage) -> None:
+        table = self.query_one(PagedTable)
+        table.show_page(page, cursor=0)
         table.focus()
 
-    @on(RecordTable.RowSelected)
-    def _open(self, event: RecordTable.RowSelected) -> None:
-        if event.row_key.value is not None:
-            self.casework.open_person(self.rows[int(event.row_key.value)].person_id)
+    @on(PagedTable.Paged)
+    def _count_line(self, event: PagedTable.Paged) -> None:
+        """The figure itself (the true count), and which rows are held."""
+        table = event.table
+        text = t("lists.drill", count=fmt_count(table.total))
+        if table.total > table.row_count:
+            text += " · " + table.position_text()
+        self.query_one("#drill-count", Static).update(text)
+
+    @property
+    def rows(self) -> list[DrillRow]:
+        """The rows held by the table, in order."""
+        table = self.query_one(PagedTable)
+        return [table.record(key) for key, _ in table.held]
+
+    @on(PagedTable.RowSelected)
+    def _open(self, event: PagedTable.RowSelected) -> None:
+        row = self.query_one(PagedTable).record(event.row_key.value)
+        if row is not None:
+            self.casework.open_person(row.person_id)
 
     def action_back(self) -> None:
         self.app.pop_screen()

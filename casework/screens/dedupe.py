@@ -18,7 +18,7 @@ from casework.services import duplicate_queue, merge
 from casework.services.duplicate_queue import QueuedPair
 from casework.services.merge import MERGE_FIELDS, Comparison, MergePreview, MergeResult
 from casework.services.person_file import PersonDetail
-from casework.widgets import RecordTable
+from casework.widgets import PAGING_BINDINGS, PagedTable, RecordTable, RowsPage, fmt_count
 
 
 class DedupeQueueScreen(CaseworkScreen):
@@ -27,21 +27,49 @@ class DedupeQueueScreen(CaseworkScreen):
         Binding("enter", "compare", "key.compare", id="compare"),
         Binding("s", "scan", "key.scan", id="scan"),
         Binding("m", "recent_merges", "key.merge_recent", id="merge-recent"),
+        *PAGING_BINDINGS,
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.pairs: list[QueuedPair] = []
+    PAGE = 200
+    """Pairs read at once; the table reads on as the cursor goes (widgets/table.py)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(t("ui.dedupe.title"), classes="title")
         yield Static("", id="status", classes="help-text")
-        yield RecordTable(id="pairs")
+        yield PagedTable(id="pairs", fetch=self._read, page_size=self.PAGE)
         yield Footer()
 
+    @property
+    def pairs(self) -> list[QueuedPair]:
+        """The pairs held by the table, in order."""
+        table = self.query_one(PagedTable)
+        return [table.record(key) for key, _ in table.held]
+
+    def _read(self, offset: int, limit: int) -> RowsPage:
+        """A page of the queue as rows (in a worker)."""
+        page = duplicate_queue.queue(self.ctx, offset=offset, limit=limit)
+        lang = current_language()
+        return RowsPage(
+            [
+                (
+                    str(p.id),
+                    (
+                        f"{round(p.score * 100)}%",
+                        p.a.name,
+                        p.b.name,
+                        ", ".join(describe(r, lang) for r in p.reasons[:3]),
+                    ),
+                )
+                for p in page
+            ],
+            page.total,
+            page.offset,
+            list(page),
+        )
+
     def on_mount(self) -> None:
-        self.query_one(RecordTable).add_columns(
+        self.query_one(PagedTable).add_columns(
             t("ui.col.score"), t("ui.col.person"), t("ui.col.person"), t("ui.col.why")
         )
         self.reload()
@@ -51,28 +79,23 @@ class DedupeQueueScreen(CaseworkScreen):
 
     def reload(self) -> None:
         self.call_service(
-            duplicate_queue.queue, self.ctx, on_done=self._show, group="queue", exclusive=True
+            self._read, 0, self.PAGE, on_done=self._show, group="queue", exclusive=True
         )
 
-    def _show(self, pairs: list[QueuedPair]) -> None:
-        self.pairs = pairs
-        table = self.query_one(RecordTable)
-        lang = current_language()
-        table.refill(
-            (
-                str(i),
-                (
-                    f"{round(p.score * 100)}%",
-                    p.a.name,
-                    p.b.name,
-                    ", ".join(describe(r, lang) for r in p.reasons[:3]),
-                ),
-            )
-            for i, p in enumerate(pairs)
-        )
-        key = "ui.dedupe.count" if pairs else "ui.dedupe.none_yet"
-        self.query_one("#status", Static).update(t(key, count=len(pairs)))
+    def _show(self, page: RowsPage) -> None:
+        table = self.query_one(PagedTable)
+        table.show_page(page)
         table.focus()
+
+    @on(PagedTable.Paged)
+    def _count_line(self, event: PagedTable.Paged) -> None:
+        """The true number of pairs waiting ("1.148 pares"), and which rows are held."""
+        table = event.table
+        key = "ui.dedupe.count" if table.total else "ui.dedupe.none_yet"
+        text = t(key, count=fmt_count(table.total))
+        if table.total > table.row_count:
+            text += " · " + table.position_text()
+        self.query_one("#status", Static).update(text)
 
     def action_scan(self) -> None:
         self.query_one("#status", Static).update(t("ui.dedupe.scanning"))
@@ -92,10 +115,10 @@ class DedupeQueueScreen(CaseworkScreen):
         self.action_compare()
 
     def action_compare(self) -> None:
-        table = self.query_one(RecordTable)
-        if not self.pairs or table.row_count == 0:
-            return
-        self.app.push_screen(CompareScreen(self.pairs[table.cursor_row]))
+        table = self.query_one(PagedTable)
+        pair = table.record(table.cursor_key)
+        if isinstance(pair, QueuedPair):
+            self.app.push_screen(CompareScreen(pair))
 
     def action_recent_merges(self) -> None:
         self.app.push_screen(RecentMergesScreen())

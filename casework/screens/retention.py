@@ -15,7 +15,17 @@ from casework.screens.forms import FormModal
 from casework.services import desk, permissions, retention
 from casework.services.desk import RetentionReview
 from casework.services.retention import QueueItem
-from casework.widgets import ConfirmModal, RecordTable, error_slot, error_text, fmt_date, parse_date
+from casework.widgets import (
+    PAGING_BINDINGS,
+    ConfirmModal,
+    PagedTable,
+    RecordTable,
+    error_slot,
+    error_text,
+    fmt_count,
+    fmt_date,
+    parse_date,
+)
 
 
 class KeepModal(FormModal):
@@ -84,6 +94,7 @@ class RetentionScreen(CaseworkScreen):
         Binding("enter", "open", "key.open_person", id="open"),
         Binding("p", "period", "key.set_period", id="period"),
         Binding("r", "refresh", "key.refresh", id="refresh"),
+        *PAGING_BINDINGS,
     ]
 
     def __init__(self) -> None:
@@ -95,7 +106,8 @@ class RetentionScreen(CaseworkScreen):
         yield Header()
         yield Static(t("protection.retention.title"), classes="title")
         yield Static("", id="status", classes="help-text")
-        yield RecordTable(id="queue")
+        # The whole queue is read (no cap); a PagedTable for Home/End on rows.
+        yield PagedTable(id="queue")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -139,7 +151,7 @@ class RetentionScreen(CaseworkScreen):
             )
         table.refill(rows)
         status = (
-            t("protection.retention.count", count=len(self.items), months=self.months)
+            t("protection.retention.count", count=fmt_count(len(self.items)), months=self.months)
             if self.items
             else t("protection.retention.empty")
         )

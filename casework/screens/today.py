@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -13,16 +15,23 @@ from casework import clock
 from casework.i18n import t
 from casework.models.enums import Role
 from casework.screens.base import CaseworkScreen
-from casework.services import assignment, desk
+from casework.services import assignment, desk, followups, persons, referrals
+from casework.services.context import Context
 from casework.services.desk import DayView
 from casework.services.followups import FollowUpOut
+from casework.services.paging import Page
+from casework.services.referrals import ReferralOut
 from casework.widgets import (
+    PAGING_BINDINGS,
+    PagedTable,
     RecordTable,
+    RowsPage,
     age_text,
     code_label,
     country_name,
     destination_name,
     doc_text,
+    fmt_count,
     fmt_date,
     fmt_datetime,
 )
@@ -33,8 +42,111 @@ def load_day(screen: TodayScreen) -> DayView:
     return desk.day(screen.ctx)
 
 
+def due_rows(page: Page[FollowUpOut], late: bool) -> RowsPage:
+    """Follow-ups as rows: due date (red when late), person, what to check."""
+    return RowsPage(
+        [
+            (
+                str(f.id),
+                (
+                    Text(fmt_date(f.due_on), style="bold red" if late else ""),
+                    f.person_name,
+                    f.what,
+                ),
+            )
+            for f in page
+        ],
+        page.total,
+        page.offset,
+        list(page),
+    )
+
+
+def waiting_rows(page: Page[ReferralOut], names: dict[str, str], today: dt.date) -> RowsPage:
+    """Referrals as rows: requested (yellow when it waited long), person, destination, status."""
+    return RowsPage(
+        [
+            (
+                str(r.id),
+                (
+                    Text(
+                        fmt_date(r.requested_at.date() if r.requested_at else None),
+                        style="yellow" if desk.waited_long(r, today) else "",
+                    ),
+                    names.get(str(r.person_id), ""),
+                    destination_name(r.destination_key),
+                    code_label_status(r.status),
+                ),
+            )
+            for r in page
+        ],
+        page.total,
+        page.offset,
+        list(page),
+    )
+
+
+def read_today(ctx: Context, offset: int, limit: int) -> RowsPage:
+    """The next page of today's follow-ups (in the table's worker)."""
+    today = clock.today()
+    return due_rows(
+        followups.due_for_worker(ctx, since=today, until=today, offset=offset, limit=limit), False
+    )
+
+
+def read_late(ctx: Context, offset: int, limit: int) -> RowsPage:
+    """The next page of the overdue follow-ups (in the table's worker)."""
+    until = clock.today() - dt.timedelta(days=1)
+    return due_rows(followups.due_for_worker(ctx, until=until, offset=offset, limit=limit), True)
+
+
+def read_waiting(ctx: Context, offset: int, limit: int) -> RowsPage:
+    """The next page of the referrals waiting, with their persons' names."""
+    page = referrals.waiting(ctx, offset=offset, limit=limit)
+    names = persons.names(ctx, {r.person_id for r in page})
+    return waiting_rows(page, {str(k): v for k, v in names.items()}, clock.today())
+
+
+def day_columns(width: int) -> dict[str, list[tuple[str, int]]]:
+    """Column widths of the day's tables for a screen ``width`` cells wide: the columns
+    that tell rows apart (due date, person, what) always; at 80 the destination narrows and
+    the last contact gives way, wider screens give the room to the text columns."""
+    room = max(60, width - 2)  # the scroll bar
+    person = 28 if width < 100 else 32
+
+    def rest(*fixed: int) -> int:
+        # Each shown column takes two cells of padding besides its width.
+        return max(12, room - sum(fixed) - 2 * (len(fixed) + 1))
+
+    due = [("ui.col.due", 10), ("ui.col.person", person)]
+    waiting = [("ui.col.requested", 10), ("ui.col.person", person)]
+    status = 12 if width < 100 else 14
+    recent_last = 16 if width >= 100 else 0
+    nationality = 12 if width < 100 else 14
+    document = 16 if width < 100 else 18
+    recent = [
+        ("ui.col.person", person),
+        ("ui.col.age", 4),
+        ("ui.col.nationality", nationality),
+        ("ui.col.document", document),
+        ("ui.col.last_contact", recent_last),
+    ]
+    shown = [w for _, w in recent if w]
+    recent[0] = ("ui.col.person", person + max(0, room - sum(shown) - 2 * len(shown)))
+    return {
+        "due": [*due, ("ui.col.what", rest(10, person))],
+        "waiting": [
+            *waiting,
+            ("ui.col.destination", rest(10, person, status)),
+            ("ui.col.status", status),
+        ],
+        "recent": recent,
+    }
+
+
 class TodayScreen(CaseworkScreen):
-    """ "Hoy": what needs doing today, oldest first."""
+    """ "Hoy": today's follow-ups, then the overdue ones (oldest first), each list with its
+    true count, then the referrals waiting and the persons seen recently."""
 
     BINDINGS = [
         Binding("enter", "open", "key.open_person", id="open"),
@@ -46,7 +158,12 @@ class TodayScreen(CaseworkScreen):
         Binding("b", "drafts", "key.intake_drafts", id="intake-drafts", show=False),
         Binding("ctrl+o", "sign_out", "key.session_sign_out", id="today-sign-out"),
         Binding("t", "transfers", "key.assign_transfers", id="assign-transfers", show=False),
+        *PAGING_BINDINGS,
     ]
+
+    PAGED = ("due", "late", "waiting")
+    """The tables read page by page, with the count line above each."""
+    TITLES = {"due": "lists.today", "late": "lists.late", "waiting": "lists.waiting"}
 
     def __init__(self) -> None:
         super().__init__()
@@ -64,12 +181,14 @@ class TodayScreen(CaseworkScreen):
             yield Static("", id="assign-transfers-line", classes="warning-banner")
             yield Static("", id="rights-title", classes="section")
             yield RecordTable(id="rights")
-            yield Static(t("ui.today.due"), id="due-title", classes="section")
-            yield RecordTable(id="due")
+            yield Static(t("lists.today", count=""), id="due-title", classes="section")
+            yield PagedTable(id="due", fetch=lambda o, n: read_today(self.ctx, o, n))
+            yield Static(t("lists.late", count=""), id="late-title", classes="section")
+            yield PagedTable(id="late", fetch=lambda o, n: read_late(self.ctx, o, n))
             yield Static(t("ui.today.waiting"), id="waiting-title", classes="section")
-            yield RecordTable(id="waiting")
+            yield PagedTable(id="waiting", fetch=lambda o, n: read_waiting(self.ctx, o, n))
             yield Static(t("ui.today.recent"), id="recent-title", classes="section")
-            yield RecordTable(id="recent")
+            yield PagedTable(id="recent")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -82,32 +201,7 @@ class TodayScreen(CaseworkScreen):
             t("ui.col.person"),
             t("protection.rights.col_kind"),
         )
-        # Fixed widths: the day reads the same every time it is drawn, whatever arrives.
-        for table_id, columns in (
-            ("due", (("ui.col.due", 10), ("ui.col.person", 32), ("ui.col.what", 70))),
-            (
-                "waiting",
-                (
-                    ("ui.col.requested", 10),
-                    ("ui.col.person", 32),
-                    ("ui.col.destination", 44),
-                    ("ui.col.status", 14),
-                ),
-            ),
-            (
-                "recent",
-                (
-                    ("ui.col.person", 32),
-                    ("ui.col.age", 4),
-                    ("ui.col.nationality", 13),
-                    ("ui.col.document", 17),
-                    ("ui.col.last_contact", 16),
-                ),
-            ),
-        ):
-            table = self.query_one(f"#{table_id}", RecordTable)
-            for label, width in columns:
-                table.add_column(t(label), width=width)
+        self._fit_columns(self.size.width or self.app.size.width)
         worker = self.casework.worker
         today = clock.today()
         weekday = t(f"ui.weekday.{today.weekday()}")
@@ -119,6 +213,23 @@ class TodayScreen(CaseworkScreen):
             )
         )
         self.action_refresh()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_columns(event.size.width)
+
+    def _fit_columns(self, width: int) -> None:
+        """Widths from the screen's width: at 80 the columns that tell rows apart stay and
+        the rest give way; wider, every column, the text ones taking the room."""
+        columns = day_columns(width)
+        for table_id, kind in (
+            ("due", "due"),
+            ("late", "due"),
+            ("waiting", "waiting"),
+            ("recent", "recent"),
+        ):
+            self.query_one(f"#{table_id}", PagedTable).set_columns(
+                [(t(label), w) for label, w in columns[kind]]
+            )
 
     def on_return(self) -> None:
         self.action_refresh()
@@ -144,42 +255,15 @@ class TodayScreen(CaseworkScreen):
 
     def _show(self, data: DayView) -> None:
         self.data = data
-        due = self.query_one("#due", RecordTable)
-        due.refill(
-            (
-                str(f.id),
-                (
-                    Text(fmt_date(f.due_on), style="bold red" if f.id in data.overdue else ""),
-                    f.person_name,
-                    f.what,
-                ),
-            )
-            for f in data.due
-        )
-        self.query_one("#due-title", Static).update(
-            t("ui.today.due_count", count=len(data.due), overdue=data.overdue_count)
-        )
-        waiting = self.query_one("#waiting", RecordTable)
-        waiting.refill(
-            (
-                str(r.id),
-                (
-                    Text(
-                        fmt_date(r.requested_at.date() if r.requested_at else None),
-                        style="yellow" if r.id in data.waiting_long else "",
-                    ),
-                    data.names.get(str(r.person_id), ""),
-                    destination_name(r.destination_key),
-                    code_label_status(r.status),
-                ),
-            )
-            for r in data.waiting
-        )
-        self.query_one("#waiting-title", Static).update(
-            t("ui.today.waiting_count", count=len(data.waiting))
-        )
-        recent = self.query_one("#recent", RecordTable)
-        recent.refill(
+        today = clock.today()
+        tables = {
+            "due": due_rows(data.due_today, False),
+            "late": due_rows(data.late, True),
+            "waiting": waiting_rows(data.waiting, data.names, today),
+        }
+        for table_id, page in tables.items():
+            self.query_one(f"#{table_id}", PagedTable).show_page(page)
+        recent = [
             (
                 str(p.id),
                 (
@@ -191,13 +275,33 @@ class TodayScreen(CaseworkScreen):
                 ),
             )
             for p in data.recent
-        )
+        ]
+        self.query_one("#recent", PagedTable).show_page(RowsPage(recent, len(recent), 0))
         self._show_rights(data)
         self._count_transfers()
-        if not data.due and not data.waiting:
-            self.query_one("#recent", RecordTable).focus()
-        else:
-            (due if data.due else waiting).focus()
+        if not isinstance(self.focused, RecordTable) or not self.focused.row_count:
+            first = next(
+                (
+                    self.query_one(f"#{table_id}", PagedTable)
+                    for table_id in self.PAGED
+                    if self.query_one(f"#{table_id}", PagedTable).row_count
+                ),
+                self.query_one("#recent", PagedTable),
+            )
+            first.focus()
+
+    @on(PagedTable.Paged)
+    def _count_line(self, event: PagedTable.Paged) -> None:
+        """The count line over a paged table: its true count, and which rows are held when
+        they are not all of them ("Atrasados: 1.071 · 1–100 de 1.071")."""
+        table = event.table
+        key = self.TITLES.get(table.id or "")
+        if key is None:
+            return
+        text = t(key, count=fmt_count(table.total))
+        if table.total > table.row_count:
+            text += " · " + table.position_text()
+        self.query_one(f"#{table.id}-title", Static).update(text)
 
     def _count_transfers(self) -> None:
         """A supervisor's line of transfers waiting for their programme (T lists them)."""
@@ -248,13 +352,12 @@ class TodayScreen(CaseworkScreen):
         return (table.id or "", table.cursor_key or "")
 
     def _person_for(self, table: str, key: str) -> str | None:
-        if self.data is None:
-            return None
-        if table == "due":
-            return next((str(f.person_id) for f in self.data.due if str(f.id) == key), None)
-        if table == "waiting":
-            return next((str(r.person_id) for r in self.data.waiting if str(r.id) == key), None)
+        if table in self.PAGED:
+            record = self.query_one(f"#{table}", PagedTable).record(key)
+            return str(record.person_id) if record is not None else None
         if table == "rights":
+            if self.data is None:
+                return None
             return next((str(r.person_id) for r in self.data.rights if str(r.id) == key), None)
         return key
 
@@ -274,10 +377,11 @@ class TodayScreen(CaseworkScreen):
 
     def _follow_up(self) -> FollowUpOut | None:
         chosen = self._selected()
-        if chosen is None or chosen[0] != "due" or self.data is None:
+        if chosen is None or chosen[0] not in ("due", "late"):
             self.notify(t("ui.today.choose_follow_up"), severity="warning")
             return None
-        return next((f for f in self.data.due if str(f.id) == chosen[1]), None)
+        record = self.query_one(f"#{chosen[0]}", PagedTable).record(chosen[1])
+        return record if isinstance(record, FollowUpOut) else None
 
     def action_done(self) -> None:
         self._close_follow_up("done")

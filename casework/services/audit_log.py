@@ -21,10 +21,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from casework.errors import NotAllowed
-from casework.models import AuditEvent, Person, Worker
+from casework.models import AuditEvent, Case, Person, Worker
 from casework.models.enums import Role
-from casework.services import gate
+from casework.services import gate, paging
 from casework.services.context import Context
+from casework.services.paging import Page
 from casework.services.schemas import Output
 
 
@@ -47,18 +48,20 @@ def events(
     worker_id: uuid.UUID | None = None,
     action: str | None = None,
     since: dt.datetime | None = None,
-    limit: int = 500,
-) -> list[AuditRow]:
+    offset: int = 0,
+    limit: int | None = None,
+) -> Page[AuditRow]:
     """Newest first, in the reader's scope (module docstring); reading the trail is not
-    itself audited (it holds no personal values)."""
+    itself audited (it holds no personal values). A page of ``limit`` rows from ``offset``
+    (services/paging.py: ``total`` is the count of the whole trail as filtered)."""
     with ctx.db.read() as session:
         reader = ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
         if reader.role == Role.ADMIN.value:
-            return _events(session, person_id, worker_id, action, since, limit)
+            return _events(session, person_id, worker_id, action, since, offset, limit)
         scope = gate.supervision(session, ctx)
         if person_id is not None and not scope.covers(session, person_id):
             raise NotAllowed("other_programme")
-        return _events(session, person_id, worker_id, action, since, limit, scope)
+        return _events(session, person_id, worker_id, action, since, offset, limit, scope)
 
 
 def person_names(ctx: Context, person_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
@@ -92,14 +95,12 @@ def _events(
     worker_id: uuid.UUID | None,
     action: str | None,
     since: dt.datetime | None,
-    limit: int,
+    offset: int,
+    limit: int | None,
     scope: gate.Scope | None = None,
-) -> list[AuditRow]:
-    stmt = (
-        sa.select(AuditEvent, Worker.full_name)
-        .outerjoin(Worker, Worker.id == AuditEvent.worker_id)
-        .order_by(AuditEvent.at.desc())
-        .limit(limit)
+) -> Page[AuditRow]:
+    stmt = sa.select(AuditEvent, Worker.full_name).outerjoin(
+        Worker, Worker.id == AuditEvent.worker_id
     )
     if person_id is not None:
         stmt = stmt.where(AuditEvent.person_id == person_id)
@@ -109,12 +110,15 @@ def _events(
         stmt = stmt.where(AuditEvent.action == action)
     if since is not None:
         stmt = stmt.where(AuditEvent.at >= since)
-    in_scope = scope.persons() if scope is not None else None
-    if scope is not None and in_scope is not None:
-        stmt = stmt.where(
-            sa.or_(AuditEvent.person_id.in_(in_scope), Worker.programme_id == scope.programme_id)
+    if scope is not None and scope.programme_id is not None:
+        # Scope.persons() as a check per event (the index ix_case_person_programme):
+        # counting the whole trail no longer lists every case of the programme.
+        about_theirs = sa.exists().where(
+            Case.person_id == AuditEvent.person_id, Case.programme_id == scope.programme_id
         )
-    return [
-        AuditRow.model_validate(ev).model_copy(update={"worker": name or ""})
-        for ev, name in session.execute(stmt).all()
-    ]
+        stmt = stmt.where(sa.or_(about_theirs, Worker.programme_id == scope.programme_id))
+    order = [(AuditEvent.at, True), (AuditEvent.id, True)]
+    page = paging.fetch(session, stmt, order, offset=offset, limit=limit)
+    return page.mapped(
+        AuditRow.model_validate(ev).model_copy(update={"worker": name or ""}) for ev, name in page
+    )

@@ -34,6 +34,7 @@ from casework.services.audit_log import AuditRow
 from casework.services.catalogue import LocalDestinationOut
 from casework.services.context import Context
 from casework.services.followups import FollowUpOut
+from casework.services.paging import Page
 from casework.services.referrals import ReferralOut
 from casework.services.retention import QueueItem
 from casework.services.schemas import PersonSummary, RightsRequestOut, WorkerOut
@@ -49,15 +50,21 @@ RECENT: Final = 15
 """How many persons seen recently the day lists."""
 
 
+DAY_PAGE: Final = 100
+"""Rows of each list of the day read at once (the screen reads the next pages as needed)."""
+
+
 @dataclass(frozen=True)
 class DayView:
-    """The worker's day: follow-ups due, referrals waiting, persons seen recently and, for
-    supervisors, the rights requests falling due."""
+    """The worker's day: follow-ups due today and overdue (first pages, with the true counts),
+    referrals waiting, persons seen recently and, for supervisors, the rights requests
+    falling due."""
 
-    due: list[FollowUpOut]
-    overdue: frozenset[uuid.UUID]
-    """Ids of the follow-ups in ``due`` that are past their day."""
-    waiting: list[ReferralOut]
+    due_today: Page[FollowUpOut]
+    """Pending follow-ups due today."""
+    late: Page[FollowUpOut]
+    """Pending follow-ups past their day, oldest first."""
+    waiting: Page[ReferralOut]
     waiting_long: frozenset[uuid.UUID]
     """Ids of the referrals in ``waiting`` requested more than WAITING_LONG_DAYS ago."""
     names: dict[str, str]
@@ -67,8 +74,19 @@ class DayView:
     """Supervisors: open rights requests due within RIGHTS_DAYS, or overdue."""
 
     @property
+    def due(self) -> list[FollowUpOut]:
+        """The rows read of both lists, overdue first."""
+        return [*self.late, *self.due_today]
+
+    @property
+    def overdue(self) -> frozenset[uuid.UUID]:
+        """Ids of the overdue follow-ups read."""
+        return frozenset(f.id for f in self.late)
+
+    @property
     def overdue_count(self) -> int:
-        return len(self.overdue)
+        """How many follow-ups are overdue (all of them, not only those read)."""
+        return self.late.total
 
 
 def _signed_in(ctx: Context) -> WorkerOut:
@@ -88,19 +106,21 @@ def referral_moves(status: str) -> list[ReferralStatus]:
     return [s for s in ReferralStatus if referral_can_move(current, s)]
 
 
-def day(ctx: Context) -> DayView:
-    """What needs doing today, oldest first (services/followups.py ``due_for_worker``,
-    services/referrals.py ``waiting``, services/persons.py ``recent_persons``)."""
-    due = followups.due_for_worker(ctx)
-    waiting = referrals.waiting(ctx)
+def day(ctx: Context, limit: int = DAY_PAGE) -> DayView:
+    """What needs doing today: the first ``limit`` rows of each list with its true count
+    (services/followups.py ``due_for_worker``, services/referrals.py ``waiting``,
+    services/persons.py ``recent_persons``)."""
+    today = clock.today()
+    due_today = followups.due_for_worker(ctx, since=today, until=today, limit=limit)
+    late = followups.due_for_worker(ctx, until=today - dt.timedelta(days=1), limit=limit)
+    waiting = referrals.waiting(ctx, limit=limit)
     requests: list[RightsRequestOut] = []
     if permissions.sees_rights_due(_signed_in(ctx)):  # they handle the requests
         requests = [r for r in rights.due(ctx) if r.days_left <= RIGHTS_DAYS]
     names = persons.names(ctx, {r.person_id for r in waiting} | {r.person_id for r in requests})
-    today = clock.today()
     return DayView(
-        due=due,
-        overdue=frozenset(f.id for f in due if f.overdue(today)),
+        due_today=due_today,
+        late=late,
         waiting=waiting,
         waiting_long=frozenset(r.id for r in waiting if waited_long(r, today)),
         names={str(k): v for k, v in names.items()},
@@ -173,9 +193,14 @@ PERSON_DETAILS: Final = ("into", "merged", "related_person")
 """Details of a trail row that hold the id of another person (a merge, a household link)."""
 
 
+TRAIL_PAGE: Final = 200
+"""Rows of the trail read at once (the screen reads the next pages as needed)."""
+
+
 @dataclass(frozen=True)
 class TrailPage:
-    rows: list[AuditRow]
+    rows: Page[AuditRow]
+    """The page read, with the count of the whole trail as filtered (``rows.total``)."""
     names: dict[uuid.UUID, str]
     """Names of the persons the rows are about (erased persons have none)."""
 
@@ -196,7 +221,8 @@ def trail_page(
     worker: str = "",
     action: str | None = None,
     since: dt.date | str | None = None,
-    limit: int = 500,
+    offset: int = 0,
+    limit: int | None = TRAIL_PAGE,
 ) -> TrailPage:
     """A page of the trail, filtered as typed; a wrong person, user or date is an
     ``InvalidInput`` naming the field (checked in that order). The person is found as in a
@@ -220,6 +246,12 @@ def trail_page(
         raise InvalidInput([FieldError("since", "bad_date")])
     start = None if since is None else dt.datetime.combine(since, dt.time()).astimezone(dt.UTC)
     rows = audit_log.events(
-        ctx, person_id=person_id, worker_id=worker_id, action=action, since=start, limit=limit
+        ctx,
+        person_id=person_id,
+        worker_id=worker_id,
+        action=action,
+        since=start,
+        offset=offset,
+        limit=limit,
     )
     return TrailPage(rows, audit_log.person_names(ctx, _person_ids(rows)))

@@ -13,14 +13,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from casework.matching import DEFAULT_THRESHOLD, MatchResult, Reason
-from casework.models import DedupeScan, MatchPair, Person
+from casework.models import Case, DedupeScan, MatchPair, Person
 from casework.models.base import utcnow
 from casework.models.enums import Role
-from casework.services import gate
+from casework.services import gate, paging
 from casework.services.candidates import remember_frequencies
 from casework.services.context import Context, audit, get_or_404
 from casework.services.locking import advisory_lock, queue_lock
 from casework.services.match_records import load_records
+from casework.services.paging import Page
 from casework.services.persons import _summaries
 from casework.services.schemas import PersonSummary
 
@@ -265,19 +266,32 @@ class QueuedPair:
     b: PairSide
 
 
-def queue(ctx: Context, min_score: float = 0.0, limit: int = 500) -> list[QueuedPair]:
+def queue(
+    ctx: Context, min_score: float = 0.0, *, offset: int = 0, limit: int | None = None
+) -> Page[QueuedPair]:
     """Pending pairs, most likely first: for a programme supervisor the pairs whose two
-    persons both have a case in their programme; for an office-wide supervisor every pair."""
+    persons both have a case in their programme; for an office-wide supervisor every pair.
+    A page of ``limit`` pairs from ``offset`` (services/paging.py: ``total`` counts every
+    pending pair in scope)."""
     with ctx.db.read() as session:
-        in_scope = gate.supervision(session, ctx).persons()
+        scope = gate.supervision(session, ctx)
         stmt = sa.select(MatchPair).where(
             MatchPair.status == "pending", MatchPair.score >= min_score
         )
-        if in_scope is not None:
-            stmt = stmt.where(MatchPair.person_a.in_(in_scope), MatchPair.person_b.in_(in_scope))
-        rows = session.scalars(
-            stmt.order_by(MatchPair.score.desc(), MatchPair.found_at).limit(limit)
-        ).all()
+        if scope.programme_id is not None:
+            # Scope.persons() as a check per pair (the index ix_case_person_programme):
+            # counting the whole queue no longer lists every case of the programme twice.
+            stmt = stmt.where(
+                *(
+                    sa.exists().where(
+                        Case.person_id == side, Case.programme_id == scope.programme_id
+                    )
+                    for side in (MatchPair.person_a, MatchPair.person_b)
+                )
+            )
+        order = [(MatchPair.score, True), (MatchPair.found_at, False), (MatchPair.id, False)]
+        page = paging.fetch(session, stmt, order, offset=offset, limit=limit)
+        rows = [r[0] for r in page]
         ids = sorted({p for r in rows for p in (r.person_a, r.person_b)})
         summaries = {s.id: s for s in _summaries(session, ids)}
         refs = dict(
@@ -290,7 +304,7 @@ def queue(ctx: Context, min_score: float = 0.0, limit: int = 500) -> list[Queued
             s = summaries[pid]
             return PairSide(pid, s.full_name, tuple(refs.get(pid) or ()), s)
 
-        return [
+        return page.mapped(
             QueuedPair(
                 r.id,
                 r.score,
@@ -300,7 +314,7 @@ def queue(ctx: Context, min_score: float = 0.0, limit: int = 500) -> list[Queued
             )
             for r in rows
             if r.person_a in summaries and r.person_b in summaries
-        ]
+        )
 
 
 def not_same(ctx: Context, pair_id: uuid.UUID) -> None:

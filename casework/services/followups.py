@@ -14,11 +14,12 @@ from casework.errors import EditConflict, FieldConflict, FieldError, InvalidInpu
 from casework.models import AuditEvent, FollowUp, Person, Worker
 from casework.models.base import utcnow
 from casework.models.enums import FollowUpStatus
-from casework.services import gate
+from casework.services import gate, paging
 from casework.services.context import Context, audit, remember, replayed, validate
 from casework.services.edits import FieldChange, apply_changes, lock, same
 from casework.services.gate import AccessReason, Read, person_read
 from casework.services.live_person import live_person
+from casework.services.paging import Page
 from casework.services.schemas import FollowUpCloseIn, FollowUpIn, Output, local_today
 
 
@@ -242,9 +243,13 @@ def due_for_worker(
     worker_id: uuid.UUID | None = None,
     *,
     until: dt.date | None = None,
-    limit: int = 500,
-) -> list[FollowUpOut]:
-    """Pending follow-ups due up to ``until`` (default today), oldest first: overdue ones lead."""
+    since: dt.date | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> Page[FollowUpOut]:
+    """Pending follow-ups due from ``since`` (default: any day) up to ``until`` (default
+    today), oldest first: overdue ones lead. A page of ``limit`` rows from ``offset``
+    (services/paging.py: ``total`` is the whole list's count)."""
     until = until or local_today()
     with ctx.db.read() as session:
         worker_id = gate.colleague(session, ctx, worker_id)
@@ -256,10 +261,12 @@ def due_for_worker(
                 FollowUp.status == FollowUpStatus.PENDING.value,
                 FollowUp.due_on <= until,
             )
-            .order_by(FollowUp.due_on, FollowUp.created_at)
-            .limit(limit)
         )
-        return _out([tuple(r) for r in session.execute(stmt)])  # type: ignore[misc]
+        if since is not None:
+            stmt = stmt.where(FollowUp.due_on >= since)
+        order = [(FollowUp.due_on, False), (FollowUp.created_at, False), (FollowUp.id, False)]
+        page = paging.fetch(session, stmt, order, offset=offset, limit=limit)
+        return page.mapped(_out([tuple(r) for r in page]))
 
 
 @person_read

@@ -31,12 +31,13 @@ from casework.models.enums import (
     ReferralStatus,
     referral_can_move,
 )
-from casework.services import catalogue, gate, permissions
+from casework.services import catalogue, gate, paging, permissions
 from casework.services.context import Context, audit, get_or_404, remember, replayed, validate
 from casework.services.edits import lock, same
 from casework.services.followups import add_follow_up
 from casework.services.gate import AccessReason, Read, person_read
 from casework.services.live_person import live_person
+from casework.services.paging import Page
 from casework.services.persons import has_consent, open_case, record_consent_row
 from casework.services.schemas import FollowUpIn, Output, ReferralIn, ReferralMoveIn, local_today
 
@@ -371,18 +372,23 @@ def load_for_person(session: Session, person_id: uuid.UUID) -> list[ReferralOut]
     return [ReferralOut.model_validate(r) for r in rows]
 
 
-def waiting(ctx: Context, worker_id: uuid.UUID | None = None) -> list[ReferralOut]:
+def waiting(
+    ctx: Context,
+    worker_id: uuid.UUID | None = None,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+) -> Page[ReferralOut]:
     """Referrals waiting for an answer from their destination, oldest request first: the
     signed-in worker's own, or another worker's for their supervisor
-    (:func:`casework.services.gate.colleague`)."""
+    (:func:`casework.services.gate.colleague`). A page of ``limit`` rows from ``offset``
+    (services/paging.py: ``total`` is the whole list's count)."""
     with ctx.db.read() as session:
         wid = gate.colleague(session, ctx, worker_id)
-        stmt = (
-            sa.select(Referral)
-            .where(
-                Referral.status.in_([s.value for s in REFERRAL_WAITING]),
-                Referral.worker_id == wid,
-            )
-            .order_by(Referral.requested_at)
+        stmt = sa.select(Referral).where(
+            Referral.status.in_([s.value for s in REFERRAL_WAITING]),
+            Referral.worker_id == wid,
         )
-        return [ReferralOut.model_validate(r) for r in session.scalars(stmt.limit(500))]
+        order = [(Referral.requested_at, False), (Referral.id, False)]
+        page = paging.fetch(session, stmt, order, offset=offset, limit=limit)
+        return page.mapped(ReferralOut.model_validate(r[0]) for r in page)

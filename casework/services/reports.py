@@ -30,8 +30,9 @@ from casework.models import (
     Worker,
 )
 from casework.models.enums import REFERRAL_WAITING
-from casework.services import gate
+from casework.services import gate, paging
 from casework.services.context import Context
+from casework.services.paging import Page
 
 WAITING_DAYS = 14
 IDLE_DAYS = 30
@@ -337,9 +338,12 @@ def drill(
     worker_id: uuid.UUID | None = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
-    limit: int = 500,
-) -> list[DrillRow]:
-    """The cases and persons behind one figure of the caseload summary."""
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+) -> Page[DrillRow]:
+    """The cases and persons behind one figure of the caseload summary, oldest first. A page
+    of ``limit`` rows from ``offset`` (services/paging.py: ``total`` is the figure itself)."""
     date_from, date_to = period(date_from, date_to)
     start, end = _bounds(date_from, date_to)
     table, conditions, worker_col = _metric_filters(metric, start, end, clock.today())
@@ -354,20 +358,18 @@ def drill(
         stmt = stmt.where(*conditions, worker_col.in_(scope))
         if worker_id is not None:
             stmt = stmt.where(worker_col == worker_id)
-        out = []
-        for row, given, first, second in session.execute(stmt.limit(limit)):
-            name = " ".join(p for p in (given, first, second) if p)
-            out.append(
-                DrillRow(
-                    row.person_id,
-                    name,
-                    getattr(row, "case_id", None) or (row.id if table is Case else None),
-                    _detail(metric, row),
-                    _when(metric, row),
-                )
+        order = [(getattr(table, _WHEN[metric]), False), (table.id, False)]
+        page = paging.fetch(session, stmt, order, offset=offset, limit=limit)
+        return page.mapped(
+            DrillRow(
+                row.person_id,
+                " ".join(p for p in (given, first, second) if p),
+                getattr(row, "case_id", None) or (row.id if table is Case else None),
+                _detail(metric, row),
+                _when(metric, row),
             )
-        out.sort(key=lambda r: r.when or dt.date.min)
-        return out
+            for row, given, first, second in page
+        )
 
 
 def _detail(metric: str, row: Any) -> str:
@@ -380,15 +382,18 @@ def _detail(metric: str, row: Any) -> str:
     return str(row.status)
 
 
+_WHEN: dict[str, str] = {
+    "due_soon": "due_on",
+    "overdue": "due_on",
+    "waiting_referrals": "requested_at",
+    "intakes": "occurred_at",
+    "contacts": "occurred_at",
+    "open_cases": "opened_at",
+    "idle_cases": "last_activity_at",
+}
+"""The day a row of each drill-down is listed by."""
+
+
 def _when(metric: str, row: Any) -> dt.date | None:
-    value = {
-        "due_soon": "due_on",
-        "overdue": "due_on",
-        "waiting_referrals": "requested_at",
-        "intakes": "occurred_at",
-        "contacts": "occurred_at",
-        "open_cases": "opened_at",
-        "idle_cases": "last_activity_at",
-    }[metric]
-    at = getattr(row, value)
+    at = getattr(row, _WHEN[metric])
     return at.date() if isinstance(at, dt.datetime) else at

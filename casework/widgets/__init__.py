@@ -28,16 +28,25 @@ from casework.widgets.formats import (
     route_name,
 )
 from casework.widgets.person_picker import PersonPicker
-from casework.widgets.table import RecordTable
+from casework.widgets.table import (
+    PAGING_BINDINGS,
+    PagedTable,
+    RecordTable,
+    RowsPage,
+    fmt_count,
+)
 
 __all__ = [
+    "PAGING_BINDINGS",
     "TEXTUAL_DESCRIPTIONS",
     "ConfirmModal",
     "DateInput",
     "DocumentInput",
     "FieldError",
+    "PagedTable",
     "PersonPicker",
     "RecordTable",
+    "RowsPage",
     "age_text",
     "code_label",
     "commune_name",
@@ -47,6 +56,7 @@ __all__ = [
     "error_slot",
     "error_text",
     "field_errors",
+    "fmt_count",
     "fmt_date",
     "fmt_datetime",
     "item_text",
