@@ -31,6 +31,10 @@ def _intake_name(draft_id: Any) -> str:
     return f"intake-{draft_id}"
 
 
+KEY_NAMES = frozenset({"home", "end", "pageup", "pagedown", "delete"})
+"""Keys whose display name is translated (spanish.key_name in the catalogues)."""
+
+
 class CaseworkApp(App[int]):
     """casework's desk: the worker's day, search, intake and the person file."""
 
@@ -81,6 +85,12 @@ class CaseworkApp(App[int]):
         self.background_scan = BackgroundScan(self)
         """The duplicate scan the desk runs by itself when one is due (screens/background.py)."""
         self._init_idle_lock()
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Keys by the names the office's keyboards print (Inicio, Fin, RePág, AvPág, Supr)."""
+        if not binding.key_display and binding.key in KEY_NAMES:
+            return t(f"spanish.key_name.{binding.key}")
+        return super().get_key_display(binding)
 
     def _describe_keys_for_role(self) -> None:
         """F1 help and the palette list the global keys this worker can use: the

@@ -32,7 +32,8 @@ class ScreenActions(Provider):
                         continue
                     seen.add(binding.action)
                     where = screen.__class__.__name__ if node is screen else "casework"
-                    yield f"{binding.description} ({binding.key})", where, binding
+                    key = self.app.get_key_display(binding)
+                    yield f"{binding.description} ({key})", where, binding
 
     async def _run(self, binding: Binding, target: object) -> None:
         await self.app.run_action(binding.action, target)  # type: ignore[arg-type]

@@ -204,7 +204,7 @@ SIGNS_IN: dict[str, tuple[str, Args]] = {
         lambda o, t: ["worker", "add", "zoe", "--name", "Zoe Nueva", "--programme", "OFMIG"],
     ),
     "worker list": ("walt", lambda o, t: ["worker", "list"]),
-    "worker deactivate": ("ana", lambda o, t: ["worker", "deactivate", "walt"]),
+    "worker deactivate": ("ana", lambda o, t: ["worker", "deactivate", "walt", "--to", "sara"]),
     "worker reactivate": ("ana", lambda o, t: ["worker", "reactivate", "walt"]),
     "worker unlock": ("ana", lambda o, t: ["worker", "unlock", "walt"]),
     "programme add": ("ana", lambda o, t: ["programme", "add", "OMIL", "--name", "Intermediación"]),

@@ -234,7 +234,7 @@ async def test_a_completed_referral_leaves_the_day_list(
         await settle(pilot)
         today = app.screen
         assert isinstance(today, TodayScreen)
-        due = today.query_one("#due", RecordTable)
+        due = today.query_one("#late", RecordTable)  # its day has passed: overdue
         assert due.row_count == 1
         referrals.move(ctx, rid, {"to": "accepted"})
         referrals.move(ctx, rid, {"to": "completed", "outcome": "resolved"})

@@ -31,12 +31,19 @@ def register(sub: Any) -> None:
     add_signin_options(listing)
     listing.set_defaults(func=cmd_list)
     for name, help_text in (
-        ("deactivate", "a worker who left: no more sign-in; their cases stay"),
+        ("deactivate", "a worker who left: no more sign-in; --to names who takes their open work"),
         ("reactivate", "let a deactivated worker sign in again"),
         ("unlock", "lift a lock-out after failed sign-ins"),
     ):
         change = actions.add_parser(name, help=help_text)
         change.add_argument("username")
+        if name == "deactivate":
+            change.add_argument(
+                "--to",
+                metavar="USERNAME",
+                help="the colleague of the same programme who takes their open cases and "
+                "pending follow-ups (needed when they have any)",
+            )
         add_db_option(change)
         add_passphrase_option(change)
         add_signin_options(change)
@@ -113,8 +120,16 @@ def cmd_change(args: argparse.Namespace) -> int:
             raise NotFound("not_found", what=args.username)
         if args.change == "unlock":
             staff.unlock(admin, target.id)
+        elif args.change == "reactivate":
+            staff.set_active(admin, target.id, True)
         else:
-            staff.set_active(admin, target.id, args.change == "reactivate")
+            receiver = None
+            if getattr(args, "to", None):
+                taker = staff.find_worker(admin, args.to.strip().lower())
+                if taker is None:
+                    raise NotFound("not_found", what=args.to)
+                receiver = taker.id
+            staff.set_active(admin, target.id, False, receiver=receiver)
         done = {"unlock": "unlocked", "deactivate": "worker_deactivated"}.get(
             args.change, "worker_reactivated"
         )
