@@ -31,7 +31,7 @@ def _intake_name(draft_id: Any) -> str:
     return f"intake-{draft_id}"
 
 
-KEY_NAMES = frozenset({"home", "end", "pageup", "pagedown", "delete"})
+KEY_NAMES = frozenset({"home", "end", "pageup", "pagedown", "delete", "space", "tab"})
 """Keys whose display name is translated (spanish.key_name in the catalogues)."""
 
 
@@ -87,10 +87,19 @@ class CaseworkApp(App[int]):
         self._init_idle_lock()
 
     def get_key_display(self, binding: Binding) -> str:
-        """Keys by the names the office's keyboards print (Inicio, Fin, RePág, AvPág, Supr)."""
-        if not binding.key_display and binding.key in KEY_NAMES:
-            return t(f"spanish.key_name.{binding.key}")
-        return super().get_key_display(binding)
+        """Keys by the names the office's keyboards print (Inicio, Fin, RePág, AvPág, Supr,
+        Espacio, Mayús+Tab)."""
+        if binding.key_display:
+            return binding.key_display
+        modifiers, key = binding.parse_key()
+        if key not in KEY_NAMES and "shift" not in modifiers:
+            return super().get_key_display(binding)
+        name = t(f"spanish.key_name.{key}") if key in KEY_NAMES else key.capitalize()
+        if "ctrl" in modifiers:
+            name = f"^{name}"
+        if "shift" in modifiers:
+            name = f"{t('spanish.key_name.shift')}+{name}"
+        return name
 
     def _describe_keys_for_role(self) -> None:
         """F1 help and the palette list the global keys this worker can use: the

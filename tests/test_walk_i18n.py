@@ -364,6 +364,7 @@ STOPS = [
     Stop("caseload drill", keys("f5", "enter")),
     Stop("dedupe", keys("f6")),
     Stop("recent merges", keys("f6", "m")),
+    Stop("compare pair", keys("f6", "enter")),
     Stop("panel", keys("f4")),
     Stop("rights", keys("f7")),
     Stop("new rights request", keys("f7", "n")),

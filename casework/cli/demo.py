@@ -11,7 +11,7 @@ from casework.cli.init import admin_unless_empty
 from casework.cli.signin import add_signin_options
 from casework.db import Database, remove_side_files, resolve_url
 from casework.errors import CaseworkError
-from casework.i18n import t
+from casework.i18n import fmt_count, t
 from casework.services.context import Context
 
 
@@ -60,8 +60,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(
         t(
             "cli.demo_done",
-            people=f"{report.people:,}",
-            duplicates=f"{report.duplicates:,}",
+            people=fmt_count(report.people),
+            duplicates=fmt_count(report.duplicates),
             seconds=f"{report.seconds:.1f}",
             db=database.describe(),
         )

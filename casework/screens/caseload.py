@@ -74,7 +74,7 @@ class CaseloadScreen(CaseworkScreen):
     BINDINGS = [
         Binding("escape", "back", "key.back", id="back"),
         Binding("enter", "drill", "key.drill", id="drill"),
-        Binding("ctrl+r", "reload", "key.refresh", id="reload-caseload"),
+        Binding("ctrl+r", "reload", "key.refresh", id="reload-caseload", show=False),
         Binding("w", "move_work", "key.assign_work", id="assign-work"),
         Binding("t", "transfers", "key.assign_transfers", id="assign-transfers"),
     ]
@@ -143,7 +143,7 @@ class CaseloadScreen(CaseworkScreen):
             style = "" if row.worker_id else "bold"
             cells = [
                 Text(
-                    str(row.counts[m]),
+                    fmt_count(row.counts[m]),
                     style="bold red" if m == "overdue" and row.counts[m] else style,
                 )
                 for m in reports.METRICS

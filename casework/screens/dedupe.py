@@ -138,7 +138,7 @@ class CompareScreen(CaseworkScreen):
     BINDINGS = [
         Binding("escape", "back", "key.back", id="back"),
         Binding("space", "take_field", "key.take_field", id="take-field"),
-        Binding("x", "swap", "key.swap_sides", id="swap-sides"),
+        Binding("x", "swap", "key.swap_sides", id="swap-sides", show=False),
         Binding("ctrl+s", "merge", "key.merge", id="merge"),
         Binding("n", "not_same", "key.not_same", id="not-same"),
     ]

@@ -1,6 +1,7 @@
 """Reusable pieces of the desk's screens: fields, tables, pickers, dialogs, and the pure
 formats they show. Widgets post messages; they never call services."""
 
+from casework.i18n import fmt_count
 from casework.widgets.bindings import TEXTUAL_DESCRIPTIONS, translate_bindings
 from casework.widgets.confirm import ConfirmModal
 from casework.widgets.fields import (
@@ -33,7 +34,6 @@ from casework.widgets.table import (
     PagedTable,
     RecordTable,
     RowsPage,
-    fmt_count,
 )
 
 __all__ = [

@@ -16,14 +16,20 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import CursorType, RowDoesNotExist
 from textual.worker import Worker, WorkerState
 
-from casework.i18n import current_language, t
+from casework.i18n import fmt_count, t
 from casework.widgets.formats import error_text
 
 
 class RecordTable(DataTable[Any]):
     """A row-cursor, striped table of records (a page of results, a queue, a register):
     ``refill`` puts a new page in, keyed by record id, keeping the cursor on the same
-    record. Keys, paging (PgUp/PgDn, Home/End) and messages are DataTable's."""
+    record. Keys, paging (PgUp/PgDn) and messages are DataTable's; Home/End go to the first
+    and last row (DataTable's own scroll sideways, which moved no cursor)."""
+
+    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
+        Binding("home", "first_row", "key.lists_first", show=False),
+        Binding("end", "last_row", "key.lists_last", show=False),
+    ]
 
     def __init__(
         self,
@@ -37,6 +43,14 @@ class RecordTable(DataTable[Any]):
             id=id, cursor_type=cursor_type, zebra_stripes=zebra_stripes, classes=classes
         )
         self._wrap_width = 0
+
+    def action_first_row(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=0)
+
+    def action_last_row(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=self.row_count - 1)
 
     @property
     def cursor_key(self) -> str | None:
@@ -103,12 +117,6 @@ class RecordTable(DataTable[Any]):
                 self.move_to(key)
         else:
             self.refill(rows, height=None)
-
-
-def fmt_count(n: int) -> str:
-    """A count as the desk reads it: 1.148 in Spanish (the Chilean way), 1,148 in English."""
-    text = f"{n:,}"
-    return text.replace(",", ".") if current_language() == "es" else text
 
 
 Row = tuple[str, Sequence[Any]]
