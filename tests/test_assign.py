@@ -428,3 +428,74 @@ def test_erasing_a_person_erases_their_transfers_and_reasons(office: Office) -> 
     rights.erase(office.sup, req.id)
     with office.db.read() as s:
         assert s.get(CaseTransfer, tid) is None
+
+
+def _referral(db: Database, person_id: uuid.UUID, worker_id: uuid.UUID, status: str) -> uuid.UUID:
+    """An open (or settled) referral followed by ``worker_id``, written as it stands."""
+    from casework.models import Referral
+
+    with db.write() as s:
+        row = Referral(
+            person_id=person_id,
+            worker_id=worker_id,
+            service_area="health",
+            destination_key="cesfam",
+            reason="Control de salud",
+            status=status,
+            requested_at=None if status == "draft" else dt.datetime(2026, 1, 5, tzinfo=dt.UTC),
+            completed_at=dt.datetime(2026, 1, 9, tzinfo=dt.UTC) if status == "completed" else None,
+        )
+        s.add(row)
+        s.flush()
+        return row.id
+
+
+def _referrals_of(db: Database, worker_id: uuid.UUID | None) -> dict[str, int]:
+    from casework.models import Referral
+
+    with db.read() as s:
+        got = s.execute(
+            sa.select(Referral.status, sa.func.count())
+            .where(Referral.worker_id == worker_id)
+            .group_by(Referral.status)
+        ).all()
+        return {status: int(n) for status, n in got}
+
+
+def test_deactivation_moves_the_open_referrals_too(office: Office) -> None:
+    """Fix 1: open referrals left with an inactive worker wait on nobody's list."""
+    pid, _cid = office.person(follow_ups=0)
+    desk_id, other_id = office.desk.actor_id, office.other.actor_id
+    assert desk_id is not None and other_id is not None
+    for status in ("draft", "requested", "accepted", "in-progress", "on-hold", "completed"):
+        _referral(office.db, pid, desk_id, status)
+    load = assignment.workload(office.admin, desk_id)
+    assert (load.open_cases, load.pending_follow_ups, load.open_referrals) == (1, 0, 5)
+    with pytest.raises(Conflict) as refused:
+        staff.set_active(office.admin, desk_id, False)
+    assert "5 derivación(es)" in refused.value.message("es")
+    assert "5 open referral(s)" in refused.value.message("en")
+    staff.set_active(office.admin, desk_id, False, receiver=other_id)
+    assert _referrals_of(office.db, desk_id) == {"completed": 1}  # settled: stays hers
+    assert sum(_referrals_of(office.db, other_id).values()) == 5
+    with office.db.read() as s:
+        rows = s.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "reassign_referral")
+        ).all()
+        assert len(rows) == 5 and all(r.person_id == pid for r in rows)
+        summary = s.scalars(sa.select(AuditEvent).where(AuditEvent.action == "reassign_work")).one()
+        assert summary.details["referrals"] == 5 and summary.details["reason"] == "deactivate"
+
+
+def test_a_worker_with_only_open_referrals_is_not_deactivated_alone(office: Office) -> None:
+    pid, _cid = office.person(follow_ups=0)
+    third = office.third.actor_id
+    assert third is not None
+    _referral(office.db, pid, third, "requested")
+    assert not assignment.workload(office.admin, third).empty
+    with pytest.raises(Conflict):
+        staff.set_active(office.admin, third, False)
+    moved = assignment.reassign_work(office.sup, third, {"to_worker_id": office.other.actor_id})
+    assert (moved.cases, moved.follow_ups, moved.referrals) == (0, 0, 1)
+    assert _referrals_of(office.db, third) == {}
+    assert assignment.workload(office.admin, third).empty

@@ -14,7 +14,7 @@ from textual.widgets import Input, OptionList, Static
 
 from casework.app import make_app
 from casework.db import Database
-from casework.models import Case, CaseTransfer, FollowUp
+from casework.models import Case, CaseTransfer, FollowUp, Referral
 from casework.screens.admin import AdminScreen
 from casework.screens.assign import (
     AcceptTransferModal,
@@ -146,6 +146,18 @@ async def test_a_desk_worker_is_not_offered_the_reassignment(office: Desk) -> No
 
 
 async def test_deactivation_asks_who_takes_the_open_work(office: Desk) -> None:
+    with office.db.write() as s:
+        s.add(
+            Referral(
+                person_id=office.person_id,
+                worker_id=office.desk_id,
+                service_area="health",
+                destination_key="cesfam",
+                reason="Control de salud",
+                status="requested",
+                requested_at=dt.datetime(2026, 11, 2, tzinfo=dt.UTC),
+            )
+        )
     app = make_app(office.db)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in_as(pilot, "Ana Admin")
@@ -161,7 +173,7 @@ async def test_deactivation_asks_who_takes_the_open_work(office: Desk) -> None:
         modal = app.screen
         assert isinstance(modal, MoveWorkModal)
         counts = str(modal.query_one("#work-counts", Static).render())
-        assert "1 caso(s) abierto(s) y 1 seguimiento(s)" in counts
+        assert "Se moverán 1 caso(s), 1 seguimiento(s) y 1 derivación(es)." in counts
         # Escape: nothing happens, she stays active with her work.
         await pilot.press("escape")
         await settle(pilot)
@@ -172,10 +184,13 @@ async def test_deactivation_asks_who_takes_the_open_work(office: Desk) -> None:
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, AdminScreen)
-        assert any("dfuentes" in n for n in notices(app))
+        # The message names who took the work.
+        assert any("dfuentes" in n and "pasó a Javier Muñoz" in n for n in notices(app))
     found = staff.find_worker(Context(office.db), "dfuentes")
     assert found is not None and not found.active
     assert _holder(office.db, office.case_id)[0] == office.other_id
+    with office.db.read() as s:  # her open referral went with the rest
+        assert s.scalars(sa.select(Referral.worker_id)).all() == [office.other_id]
 
 
 async def test_a_transfer_is_requested_then_accepted(office: Desk) -> None:
@@ -210,6 +225,7 @@ async def test_a_transfer_is_requested_then_accepted(office: Desk) -> None:
         # The day tells the receiving supervisor, and T opens the list from there.
         line = app.screen.query_one("#assign-transfers-line", Static)
         assert line.display and "esperando su respuesta: 1" in str(line.render())
+        assert "· t los muestra" in str(line.render())  # the key as it works: lowercase
         await pilot.press("t")
         await settle(pilot)
         screen = app.screen

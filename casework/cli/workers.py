@@ -123,13 +123,16 @@ def cmd_change(args: argparse.Namespace) -> int:
         elif args.change == "reactivate":
             staff.set_active(admin, target.id, True)
         else:
-            receiver = None
+            receiver, taker = None, None
             if getattr(args, "to", None):
                 taker = staff.find_worker(admin, args.to.strip().lower())
                 if taker is None:
                     raise NotFound("not_found", what=args.to)
                 receiver = taker.id
             staff.set_active(admin, target.id, False, receiver=receiver)
+            if taker is not None:  # says who took the work
+                print(t("fix1.deactivated_to", username=target.username, name=taker.full_name))
+                return 0
         done = {"unlock": "unlocked", "deactivate": "worker_deactivated"}.get(
             args.change, "worker_reactivated"
         )

@@ -140,6 +140,8 @@ class MoveWorkModal(_AssignModal):
         self.work = work
         self.deactivate = deactivate
         self.keys_text = "assign.deactivate_keys" if deactivate else "assign.work_keys"
+        self.receiver_name = ""
+        """Who was chosen to take the work (the deactivation's message names them)."""
 
     def head(self) -> ComposeResult:
         title = "assign.deactivate_title" if self.deactivate else "assign.work_title"
@@ -149,6 +151,7 @@ class MoveWorkModal(_AssignModal):
                 "assign.work_counts",
                 cases=self.work.open_cases,
                 follow_ups=self.work.pending_follow_ups,
+                referrals=self.work.open_referrals,
             ),
             id="work-counts",
         )
@@ -162,6 +165,7 @@ class MoveWorkModal(_AssignModal):
         if to is None:
             self.failed(t("assign.no_receivers"))
             return
+        self.receiver_name = next((c.full_name for c in self.work.receivers if c.id == to), "")
         if self.deactivate:
             self.run(staff.set_active, self.ctx, self.work.worker_id, False, receiver=to)
         else:
@@ -490,17 +494,28 @@ def open_move_work(
                         "assign.work_moved",
                         cases=result.cases,
                         follow_ups=result.follow_ups,
+                        referrals=result.referrals,
                         name=result.to_worker,
                     )
                 )
             else:
-                screen.notify(t("admin.worker_deactivated", username=result.username))
+                screen.notify(
+                    t(
+                        "fix1.deactivated_to",
+                        username=result.username,
+                        name=modal.receiver_name,
+                        cases=work.open_cases,
+                        follow_ups=work.pending_follow_ups,
+                        referrals=work.open_referrals,
+                    )
+                )
             then()
 
         if not work.receivers:
             screen.notify(t("assign.no_receivers"), severity="warning")
             return
-        screen.app.push_screen(MoveWorkModal(work, deactivate=deactivate), done)
+        modal = MoveWorkModal(work, deactivate=deactivate)
+        screen.app.push_screen(modal, done)
 
     screen.call_service(assignment.workload, screen.ctx, worker_id, on_done=ask)
 

@@ -24,7 +24,7 @@ from casework.screens.base import CaseworkScreen
 from casework.services import desk
 from casework.services.audit_log import AuditRow
 from casework.services.context import Context
-from casework.services.desk import PERSON_DETAILS, TrailPage
+from casework.services.desk import PERSON_DETAILS, STAFF_DETAILS, TrailPage
 from casework.widgets import (
     PAGING_BINDINGS,
     PagedTable,
@@ -82,7 +82,7 @@ def action_key(typed: str) -> str | None:
     return text
 
 
-HIDDEN_DETAILS = ("case_id", "review_id")
+HIDDEN_DETAILS = ("case_id", "review_id", "transfer")
 """Internal ids with nothing for a reader to recognise."""
 
 
@@ -90,7 +90,12 @@ def _field_label(name: str) -> str:
     return _message("protection.readable.field", name) or name
 
 
-def _value(key: str, value: Any, names: Mapping[uuid.UUID, str]) -> str:
+def _value(
+    key: str,
+    value: Any,
+    names: Mapping[uuid.UUID, str],
+    staff: Mapping[uuid.UUID, str] | None = None,
+) -> str:
     if isinstance(value, bool):
         return t("ui.yes") if value else t("ui.no")
     if isinstance(value, list):
@@ -126,6 +131,12 @@ def _value(key: str, value: Any, names: Mapping[uuid.UUID, str]) -> str:
             return fmt_date(dt.date.fromisoformat(text))
         except ValueError:
             return text
+    if key in STAFF_DETAILS:
+        try:
+            named = uuid.UUID(text)
+        except ValueError:
+            return text  # a programme's code (a change of programme)
+        return (staff or {}).get(named) or t("fix1.audit.unknown_staff")
     if key in PERSON_DETAILS:
         try:
             person = uuid.UUID(text)
@@ -144,7 +155,9 @@ def person_name(names: Mapping[uuid.UUID, str], person: uuid.UUID) -> str:
     return name or t("protection.audit.hidden_person")
 
 
-def details_text(row: AuditRow, names: Mapping[uuid.UUID, str]) -> str:
+def details_text(
+    row: AuditRow, names: Mapping[uuid.UUID, str], staff: Mapping[uuid.UUID, str] | None = None
+) -> str:
     """The details of an event as short text: "fuera de su carga · motivo: colega pidió
     ayuda", "campos: Teléfono, Comuna", "2 casos, 3 atenciones, 1 ficha"."""
     parts: list[str] = []
@@ -164,7 +177,7 @@ def details_text(row: AuditRow, names: Mapping[uuid.UUID, str]) -> str:
                 or _message("spanish.audit.detail", key)
                 or key
             )
-            parts.append(f"{label}: {_value(key, value, names)}")
+            parts.append(f"{label}: {_value(key, value, names, staff)}")
     if counts:
         parts.insert(0, records_text(counts))
     return " · ".join(parts)
@@ -201,7 +214,7 @@ def trail_rows(data: TrailPage) -> RowsPage:
                     action_label(row.action),
                     entity_label(row.entity),
                     "—" if row.person_id is None else person_name(data.names, row.person_id),
-                    details_text(row, data.names),
+                    details_text(row, data.names, data.staff),
                 ),
             )
             for row in data.rows

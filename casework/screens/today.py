@@ -304,7 +304,7 @@ class TodayScreen(CaseworkScreen):
         self.query_one(f"#{table.id}-title", Static).update(text)
 
     def _count_transfers(self) -> None:
-        """A supervisor's line of transfers waiting for their programme (T lists them)."""
+        """A supervisor's line of transfers waiting for their programme (t lists them)."""
         worker = self.casework.worker
         if worker is None or worker.role != Role.SUPERVISOR.value:
             return

@@ -16,7 +16,10 @@ Rules:
   At most one transfer of a case waits at a time (a partial unique index).
 
 Every move is one transaction with one ``reassign`` / ``transfer_*`` audit row per case
-(with the person), and for a whole worker's work one summary row of the worker too.
+(with the person), and for a whole worker's work one ``reassign_referral`` row per open
+referral and one summary row of the worker too. A worker's whole work is their open cases,
+their pending follow-ups and their open referrals (:data:`REFERRAL_OPEN`): a referral left
+with someone who no longer signs in waits on nobody's list.
 
 Races (PostgreSQL, READ COMMITTED; SQLite runs one write at a time): every write locks the
 workers involved first (id order, ``FOR NO KEY UPDATE``: a desk inserting a row that points
@@ -44,9 +47,18 @@ from pydantic import Field
 from sqlalchemy.orm import Session
 
 from casework.errors import Conflict, EditConflict, FieldError, InvalidInput, NotAllowed, NotFound
-from casework.models import AuditEvent, Case, CaseTransfer, FollowUp, Person, Programme, Worker
+from casework.models import (
+    AuditEvent,
+    Case,
+    CaseTransfer,
+    FollowUp,
+    Person,
+    Programme,
+    Referral,
+    Worker,
+)
 from casework.models.base import utcnow
-from casework.models.enums import CaseStatus, FollowUpStatus, Role
+from casework.models.enums import REFERRAL_OPEN, CaseStatus, FollowUpStatus, Role
 from casework.models.transfer import TransferState
 from casework.services import gate
 from casework.services.context import Context, validate
@@ -121,10 +133,12 @@ class Workload(Output):
     open_cases: int
     pending_follow_ups: int
     receivers: list[Colleague]
+    open_referrals: int = 0
+    """Referrals not yet settled (:data:`REFERRAL_OPEN`) the worker follows."""
 
     @property
     def empty(self) -> bool:
-        return not (self.open_cases or self.pending_follow_ups)
+        return not (self.open_cases or self.pending_follow_ups or self.open_referrals)
 
 
 class Moved(Output):
@@ -133,6 +147,7 @@ class Moved(Output):
     cases: int
     follow_ups: int
     to_worker: str
+    referrals: int = 0
 
 
 # Inputs -------------------------------------------------------------------------------------
@@ -446,7 +461,14 @@ def _may_move_work(actor: Worker, worker: Worker) -> bool:
     return worker.programme_id is not None and _supervises(actor, worker.programme_id)
 
 
-def _counts(session: Session, worker_id: uuid.UUID) -> tuple[int, int]:
+OPEN_REFERRALS = tuple(sorted(s.value for s in REFERRAL_OPEN))
+
+
+def _open_referrals(worker_id: uuid.UUID) -> sa.ColumnElement[bool]:
+    return sa.and_(Referral.worker_id == worker_id, Referral.status.in_(OPEN_REFERRALS))
+
+
+def _counts(session: Session, worker_id: uuid.UUID) -> tuple[int, int, int]:
     cases = session.scalar(
         sa.select(sa.func.count()).where(
             Case.worker_id == worker_id, Case.status.in_(OPEN_STATUSES)
@@ -461,7 +483,8 @@ def _counts(session: Session, worker_id: uuid.UUID) -> tuple[int, int]:
             sa.or_(FollowUp.worker_id == worker_id, FollowUp.case_id.in_(open_cases)),
         )
     )
-    return int(cases or 0), int(follow_ups or 0)
+    referrals = session.scalar(sa.select(sa.func.count()).where(_open_referrals(worker_id)))
+    return int(cases or 0), int(follow_ups or 0), int(referrals or 0)
 
 
 def workload(ctx: Context, worker_id: uuid.UUID) -> Workload:
@@ -474,12 +497,13 @@ def workload(ctx: Context, worker_id: uuid.UUID) -> Workload:
             raise NotFound("not_found", what="worker")
         if not _may_move_work(actor, row):
             raise NotAllowed("role_required", role=f"{Role.SUPERVISOR.value}/{Role.ADMIN.value}")
-        cases, follow_ups = _counts(session, worker_id)
+        cases, follow_ups, referrals = _counts(session, worker_id)
         return Workload(
             worker_id=row.id,
             full_name=row.full_name,
             open_cases=cases,
             pending_follow_ups=follow_ups,
+            open_referrals=referrals,
             receivers=_colleagues(session, row.programme_id, row.id),
         )
 
@@ -566,18 +590,58 @@ def move_work(
         .where(FollowUp.worker_id == worker.id, FollowUp.status == FollowUpStatus.PENDING.value)
         .values(worker_id=to.id),
     )
+    # Open referrals: whoever follows them answers the destination; left with someone who
+    # no longer signs in, they wait on nobody's list. Locked like the cases; their version
+    # is left alone (what they say did not change: a desk moving one meanwhile is not refused).
+    referrals = session.execute(
+        sa.select(Referral.id, Referral.person_id)
+        .where(_open_referrals(worker.id))
+        .order_by(Referral.id)
+        .with_for_update()
+    ).all()
+    ref_ids = [r for r, _ in referrals]
+    for start in range(0, len(ref_ids), CHUNK):
+        _updated(
+            session,
+            sa.update(Referral)
+            .where(Referral.id.in_(ref_ids[start : start + CHUNK]))
+            .values(worker_id=to.id),
+        )
+    if referrals:
+        session.execute(
+            sa.insert(AuditEvent),
+            [
+                {
+                    "worker_id": ctx.actor_id,
+                    "action": "reassign_referral",
+                    "entity": "referral",
+                    "entity_id": ref_id,
+                    "person_id": person_id,
+                    "details": {
+                        "from_worker": str(worker.id),
+                        "to_worker": str(to.id),
+                        "reason": why,
+                    },
+                }
+                for ref_id, person_id in referrals
+            ],
+        )
     _record(
         session,
         ctx,
         "reassign_work",
         "worker",
         worker.id,
+        from_worker=worker.id,
         to_worker=to.id,
         cases=len(cases),
         follow_ups=follow_ups,
+        referrals=len(referrals),
         reason=why,
     )
-    return Moved(cases=len(cases), follow_ups=follow_ups, to_worker=to.full_name)
+    return Moved(
+        cases=len(cases), follow_ups=follow_ups, referrals=len(referrals), to_worker=to.full_name
+    )
 
 
 def reassign_work(
@@ -599,11 +663,15 @@ def reassign_work(
 
 def refuse_orphans(session: Session, worker: Worker) -> None:
     """Before a deactivation without a receiving worker: refuse when the worker has open
-    cases or pending follow-ups (nothing is written)."""
-    cases, follow_ups = _counts(session, worker.id)
-    if cases or follow_ups:
+    cases, pending follow-ups or open referrals (nothing is written)."""
+    cases, follow_ups, referrals = _counts(session, worker.id)
+    if cases or follow_ups or referrals:
         raise Conflict(
-            "assign_needs_receiver", name=worker.full_name, cases=cases, follow_ups=follow_ups
+            "assign_needs_receiver",
+            name=worker.full_name,
+            cases=cases,
+            follow_ups=follow_ups,
+            referrals=referrals,
         )
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from casework.errors import NotAllowed
-from casework.models import AuditEvent, Case, Person, Worker
+from casework.models import AuditEvent, Case, Person, Programme, Worker
 from casework.models.enums import Role
 from casework.services import gate, paging
 from casework.services.context import Context
@@ -87,6 +87,26 @@ def person_names(ctx: Context, person_ids: set[uuid.UUID]) -> dict[uuid.UUID, st
             stmt = stmt.where(Person.id.in_(in_scope))
         rows = session.execute(stmt).all()
         return hidden | {r[0]: " ".join(p for p in r[1:] if p) for r in rows}
+
+
+def staff_names(ctx: Context, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Names of the workers and programmes a page of the trail names by id (moves of work,
+    transfers): the office's own staff, shown to whoever reads the trail."""
+    with ctx.db.read() as session:
+        ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
+        if not ids:
+            return {}
+        found = dict(
+            session.execute(sa.select(Worker.id, Worker.full_name).where(Worker.id.in_(ids))).all()
+        )
+        found.update(
+            dict(
+                session.execute(
+                    sa.select(Programme.id, Programme.name).where(Programme.id.in_(ids))
+                ).all()
+            )
+        )
+        return found
 
 
 def _events(

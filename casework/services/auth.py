@@ -120,7 +120,10 @@ def authenticate(
             audit(session, Context(ctx.db, row.id), "sign_in", "worker", row.id, **extra)
             return WorkerOut.model_validate(row)
         who = row.id if row is not None and row.active else None
-        audit(session, Context(ctx.db), "sign_in_failed", "worker", who, reason=reason, **extra)
+        # A signed-in worker failing their own password (the lock screen) is the event's
+        # worker too; a sign-in is nobody's until it succeeds.
+        by = Context(ctx.db, who) if who is not None and ctx.actor_id == who else Context(ctx.db)
+        audit(session, by, "sign_in_failed", "worker", who, reason=reason, **extra)
     raise failure
 
 

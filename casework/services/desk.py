@@ -203,6 +203,23 @@ class TrailPage:
     """The page read, with the count of the whole trail as filtered (``rows.total``)."""
     names: dict[uuid.UUID, str]
     """Names of the persons the rows are about (erased persons have none)."""
+    staff: dict[uuid.UUID, str] = field(default_factory=dict)
+    """Names of the workers and programmes the rows' details name by id
+    (:data:`STAFF_DETAILS`)."""
+
+
+STAFF_DETAILS: Final = ("from_worker", "to_worker", "from_programme", "to_programme")
+"""Details of a trail row that hold the id of a worker or a programme (moves of work,
+transfers; a change of programme keeps codes there, shown as they are)."""
+
+
+def _staff_ids(rows: list[AuditRow]) -> set[uuid.UUID]:
+    ids: set[uuid.UUID] = set()
+    for row in rows:
+        for key in STAFF_DETAILS:
+            with contextlib.suppress(KeyError, ValueError):
+                ids.add(uuid.UUID(str(row.details[key])))
+    return ids
 
 
 def _person_ids(rows: list[AuditRow]) -> set[uuid.UUID]:
@@ -254,4 +271,8 @@ def trail_page(
         offset=offset,
         limit=limit,
     )
-    return TrailPage(rows, audit_log.person_names(ctx, _person_ids(rows)))
+    return TrailPage(
+        rows,
+        audit_log.person_names(ctx, _person_ids(rows)),
+        audit_log.staff_names(ctx, _staff_ids(rows)),
+    )

@@ -41,7 +41,8 @@ def unlock(ctx: Context, password: str) -> WorkerOut:
         has_password = row.password_hash is not None
     if not has_password:
         return staff.sign_in(Context(ctx.db), worker_id)
-    worker = auth.authenticate(Context(ctx.db), username, password)
+    # With the worker as actor: a wrong password here is recorded as theirs.
+    worker = auth.authenticate(Context(ctx.db, worker_id), username, password)
     if worker.id != worker_id:  # a username cannot change hands; checked all the same
         raise NotAllowed("bad_credentials")
     return worker
