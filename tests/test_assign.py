@@ -16,7 +16,7 @@ from casework.db import Database
 from casework.errors import CaseworkError, Conflict, EditConflict, InvalidInput, NotAllowed
 from casework.i18n import t
 from casework.models import AuditEvent, Case, CaseTransfer, FollowUp
-from casework.services import assignment, person_file, persons, staff
+from casework.services import assignment, person_file, persons, referrals, staff
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
@@ -125,6 +125,22 @@ def test_a_supervisor_reassigns_one_case_with_its_follow_ups(office: Office) -> 
     entries = person_file.timeline(office.sup, pid)
     shown = [e for e in entries if e.kind == "assign_reassign"]
     assert shown and shown[0].data["to_worker"] == "Persona otra"
+
+
+def test_a_reassigned_case_takes_its_open_referrals_along(office: Office) -> None:
+    pid, cid = office.person()
+    rid = referrals.create(
+        office.desk, pid, {"destination": "cesfam", "reason": "Control", "consent_given": True}
+    )
+    assignment.reassign_case(
+        office.sup,
+        cid,
+        {"to_worker_id": office.other.actor_id, "base_worker_id": office.desk.actor_id},
+    )
+    # The receiving worker now waits on it; the one who handed the case on no longer does.
+    waiting = {r.id for r in referrals.waiting(office.other)}
+    assert rid in waiting
+    assert rid not in {r.id for r in referrals.waiting(office.desk)}
 
 
 def test_only_a_supervisor_of_the_programme_reassigns(office: Office) -> None:

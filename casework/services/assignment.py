@@ -300,6 +300,17 @@ def _move_case(
         )
         .values(worker_id=to.id),
     )
+    # The case's open referrals the old worker followed go with it (else nobody waits on them).
+    referrals_moved = _updated(
+        session,
+        sa.update(Referral)
+        .where(
+            Referral.case_id == case.id,
+            Referral.worker_id == old,
+            Referral.status.in_(OPEN_REFERRALS),
+        )
+        .values(worker_id=to.id),
+    )
     case.worker_id = to.id
     if programme_id is not None:
         case.programme_id = programme_id
@@ -313,6 +324,7 @@ def _move_case(
         from_worker=old,
         to_worker=to.id,
         follow_ups=moved,
+        referrals=referrals_moved,
         **details,
     )
     return moved
