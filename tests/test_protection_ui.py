@@ -357,3 +357,29 @@ def test_the_trail_never_calls_a_person_out_of_view_erased() -> None:
     assert person_name(names, seen) == "Yesenia Rondón"
     assert person_name(names, hidden) == "(nombre no visible para usted)"
     assert person_name(names, erased) == "(ficha suprimida)"
+
+
+async def test_an_administrator_sets_the_period_on_f9_without_a_refusal(
+    ctx: Context, database: Database, admin: WorkerOut
+) -> None:
+    _closed_case(ctx, database, "Marisol", "RT0000003")
+    app = make_app(database)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_as(pilot, "Ana Admin")
+        await settle(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, RetentionScreen)
+        # The periods are theirs; the queue's names are the supervisors': said, not refused.
+        assert "hacen los supervisores" in text_of(screen.query_one("#status", Static))
+        assert not any("requiere el rol" in n.message for n in app._notifications)
+        await pilot.press("p")
+        await settle(pilot)
+        app.screen.query_one("#months", Input).value = "12"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        shown = [n.message for n in app._notifications]
+        assert "Guardado." in shown and not any("requiere el rol" in m for m in shown), shown
+        assert "12 meses" in text_of(screen.query_one("#status", Static))

@@ -150,11 +150,14 @@ class RetentionScreen(CaseworkScreen):
                 )
             )
         table.refill(rows)
-        status = (
-            t("protection.retention.count", count=fmt_count(len(self.items)), months=self.months)
-            if self.items
-            else t("protection.retention.empty")
-        )
+        if not review.reads_queue:
+            status = t("protection.retention.periods_only", months=self.months)
+        elif self.items:
+            status = t(
+                "protection.retention.count", count=fmt_count(len(self.items)), months=self.months
+            )
+        else:
+            status = t("protection.retention.empty")
         self.query_one("#status", Static).update(status)
         table.focus()
 
@@ -209,6 +212,7 @@ class RetentionScreen(CaseworkScreen):
 
         def saved(ok: bool | None) -> None:
             if ok:
+                self.notify(t("ui.saved"))
                 self.action_refresh()
 
         self.app.push_screen(PeriodModal(self.months), saved)

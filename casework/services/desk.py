@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from casework import clock
-from casework.errors import FieldError, InvalidInput
+from casework.errors import FieldError, InvalidInput, NotAllowed
 from casework.models.enums import ReferralStatus, referral_can_move
 from casework.services import (
     audit_log,
@@ -153,12 +153,18 @@ class RetentionReview:
     queue: list[QueueItem]
     months: int
     """The period closed cases are kept, in months (the first policy)."""
+    reads_queue: bool = True
+    """False for an administrator: they set the periods, the supervisors read the queue."""
 
 
 def retention_review(ctx: Context) -> RetentionReview:
     """Closed cases past their retention period, and the period itself."""
-    queue = retention.review_queue(ctx)
-    return RetentionReview(queue, retention.policies(ctx)[0].months)
+    months = retention.policies(ctx)[0].months
+    try:
+        queue = retention.review_queue(ctx)
+    except NotAllowed:  # an administrator: the periods only (the names are not theirs)
+        return RetentionReview([], months, reads_queue=False)
+    return RetentionReview(queue, months)
 
 
 # Administration (F10) ------------------------------------------------------------------------
