@@ -11,23 +11,32 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Header, Input, Label, Static
 
+from casework import refdata
 from casework.disclosure import Release
 from casework.i18n import t
 from casework.screens.base import CaseworkScreen
 from casework.services import desk, panel
 from casework.services.panel import ExportResult, Prepared
+from casework.widgets import commune_name, country_name
 
 
-def _catalogued(prefix: str, code: str | None) -> str | None:
+def _catalogued(prefix: str, code: str | None, k: int = 0) -> str | None:
     key = f"{prefix}.{code}"
-    text = t(key)
+    text = t(key, k=k)
     return None if code is None or text == key else text
 
 
-def dim_label(code: str) -> str:
-    """A category of the panel's tables ("no_informa", "18-29") as the desk reads it;
-    country and commune codes stay as published."""
-    return _catalogued("spanish.panel", code) or code
+def dim_label(code: str, k: int = 0) -> str:
+    """A category of the panel's tables ("no_informa", "18-29", "VEN", "13101") as the desk
+    reads it: countries and communes by their names (the published files keep the codes)."""
+    found = _catalogued("spanish.panel", code, k=k)
+    if found:
+        return found
+    if len(code) == 3 and code.isalpha() and code.isupper() and refdata.country(code):
+        return country_name(code)
+    if code.isdigit() and refdata.commune(code):
+        return commune_name(code)
+    return code
 
 
 def preview_text(release: Release) -> Text:
@@ -36,7 +45,9 @@ def preview_text(release: Release) -> Text:
     # Why each hidden cell is hidden, in the UI language (the release says it in Spanish,
     # the language of the published files).
     reasons = {
-        (table_id, dims): _catalogued("spanish.panel_reason", release.reasons.get((table_id, dims)))
+        (table_id, dims): _catalogued(
+            "spanish.panel_reason", release.reasons.get((table_id, dims)), k=release.k
+        )
         or why
         for table_id, dims, why in release.explain()
     }
@@ -44,7 +55,7 @@ def preview_text(release: Release) -> Text:
         title = _catalogued("spanish.panel_table", table.table_id) or table.table_id
         text.append(f"{title}\n", style="bold")
         for cell in table.cells:
-            label = " · ".join(map(dim_label, cell.dims))
+            label = " · ".join(dim_label(d, release.k) for d in cell.dims)
             if cell.count is None:
                 text.append(f"  {label:<46} ", style="dim")
                 text.append(t("ui.panel.hidden"), style="yellow")
