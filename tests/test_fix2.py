@@ -4,7 +4,7 @@ summary line goes once its fields are fixed."""
 
 from __future__ import annotations
 
-import datetime as dt
+import threading
 from typing import Any
 
 import pytest
@@ -13,10 +13,15 @@ from textual.widgets import Input, Select, Static
 from casework.app import make_app
 from casework.db import Database
 from casework.screens.admin import AdminScreen, NewWorkerModal, OfficeSettingsModal
-from casework.services import staff
+from casework.screens import person as person_module
+from casework.screens.person import EntryViewerModal, PersonScreen, load_person
+from casework.screens.search import SearchScreen
+from casework.services import persons
 from casework.services.context import Context
+from casework.widgets import RecordTable
 from casework.services.schemas import WorkerOut
 
+from .factories import intake_data
 from .test_desk import settle, sign_in_as
 
 DESK = (80, 24)
@@ -27,29 +32,19 @@ def screen_text(app: Any) -> str:
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
+
 @pytest.fixture
-def desk(desk_database: Database, frozen_clock: dt.datetime) -> Database:
+def database(desk_database: Database) -> Database:
+    """The desk is driven on SQLite; the services under it run on both backends."""
     return desk_database
 
 
-@pytest.fixture
-def office(desk: Database) -> tuple[WorkerOut, WorkerOut]:
-    admin = staff.first_run(
-        Context(desk),
-        {"code": "OFMIG", "name": "Oficina de Migrantes"},
-        {"username": "admin", "full_name": "Ana Admin"},
-    )
-    desk_worker = staff.create_worker(
-        Context(desk, admin.id),
-        {"username": "dfuentes", "full_name": "Daniela Fuentes", "programme_code": "OFMIG"},
-    )
-    return admin, desk_worker
-
-
 async def test_the_new_worker_form_fits_at_80x24_and_shows_its_first_error(
-    desk: Database, office: tuple[WorkerOut, WorkerOut]
+    database: Database, admin: WorkerOut, worker: WorkerOut
 ) -> None:
-    app = make_app(desk)
+    app = make_app(database)
     async with app.run_test(size=DESK) as pilot:
         await sign_in_as(pilot, "Ana Admin")
         await pilot.press("f10")
@@ -86,3 +81,45 @@ async def test_the_new_worker_form_fits_at_80x24_and_shows_its_first_error(
         assert "Este rol necesita un programa:" in shown and "tenerlo)." in shown
         assert form.focused is form.query_one("#programme", Select)
         assert "Revise los campos marcados" in shown
+
+
+async def test_the_person_file_opens_with_the_cursor_on_its_timeline(
+    database: Database, ctx: Context, worker: WorkerOut, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pid = persons.register_intake(ctx, intake_data()).person_id
+    for text in ("Primera nota", "Segunda nota", "Tercera nota"):
+        persons.add_note(ctx, pid, {"text": text})
+    # A file that takes its time to read (a busy office server): the keys pressed meanwhile
+    # go to the timeline, not to the identity panel beside it.
+    read = threading.Event()
+
+    def slow_load(screen: PersonScreen) -> Any:
+        read.wait(5)
+        return load_person(screen)
+
+    monkeypatch.setattr(person_module, "load_person", slow_load)
+    app = make_app(database)
+    async with app.run_test(size=DESK) as pilot:
+        await sign_in_as(pilot, "Daniela Fuentes")
+        await pilot.press("ctrl+f")
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+        await pilot.press(*"Yesenia")
+        await settle(pilot)
+        await pilot.press("enter")  # to the results
+        await pilot.press("enter")  # opens the file
+        await pilot.pause()
+        person = app.screen
+        assert isinstance(person, PersonScreen)
+        timeline = person.query_one("#timeline", RecordTable)
+        assert person.focused is timeline  # while the file is still being read
+        read.set()
+        await settle(pilot)
+        assert person.focused is timeline
+        assert timeline.row_count >= 4
+
+        # Down Down Enter reads the third entry at once.
+        await pilot.press("down", "down", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, EntryViewerModal)
+        assert timeline.cursor_row == 2
