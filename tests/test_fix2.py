@@ -16,7 +16,8 @@ from casework.screens.admin import AdminScreen, NewWorkerModal, OfficeSettingsMo
 from casework.screens import person as person_module
 from casework.screens.person import EntryViewerModal, PersonScreen, load_person
 from casework.screens.search import SearchScreen
-from casework.services import persons
+from casework.screens.today import TodayScreen
+from casework.services import persons, referrals
 from casework.services.context import Context
 from casework.widgets import RecordTable
 from casework.services.schemas import WorkerOut
@@ -123,3 +124,22 @@ async def test_the_person_file_opens_with_the_cursor_on_its_timeline(
         await settle(pilot)
         assert isinstance(app.screen, EntryViewerModal)
         assert timeline.cursor_row == 2
+
+
+async def test_the_day_says_which_lists_a_follow_up_key_acts_on(
+    database: Database, ctx: Context, worker: WorkerOut
+) -> None:
+    pid = persons.register_intake(ctx, intake_data()).person_id
+    referrals.create(ctx, pid, {"destination": "cesfam", "reason": "Salud", "consent_given": True})
+    app = make_app(database)
+    async with app.run_test(size=DESK) as pilot:
+        await sign_in_as(pilot, "Daniela Fuentes")
+        await settle(pilot)
+        assert isinstance(app.screen, TodayScreen)
+        waiting = app.screen.query_one("#waiting", RecordTable)
+        assert waiting.row_count == 1
+        waiting.focus()
+        await pilot.press("x")
+        await settle(pilot)
+        said = [n.message for n in app._notifications]
+        assert said == ["Elija un seguimiento de las listas Hoy o Atrasados."]
