@@ -12,15 +12,15 @@ from textual.widgets import Input, Select, Static
 
 from casework.app import make_app
 from casework.db import Database
-from casework.screens.admin import AdminScreen, NewWorkerModal, OfficeSettingsModal
 from casework.screens import person as person_module
+from casework.screens.admin import AdminScreen, NewWorkerModal, OfficeSettingsModal
 from casework.screens.person import EntryViewerModal, PersonScreen, load_person
 from casework.screens.search import SearchScreen
 from casework.screens.today import TodayScreen
 from casework.services import persons, referrals
 from casework.services.context import Context
-from casework.widgets import RecordTable
 from casework.services.schemas import WorkerOut
+from casework.widgets import RecordTable
 
 from .factories import intake_data
 from .test_desk import settle, sign_in_as
@@ -143,3 +143,36 @@ async def test_the_day_says_which_lists_a_follow_up_key_acts_on(
         await settle(pilot)
         said = [n.message for n in app._notifications]
         assert said == ["Elija un seguimiento de las listas Hoy o Atrasados."]
+
+
+async def test_the_summary_line_goes_once_the_marked_field_is_fixed(
+    database: Database, admin: WorkerOut
+) -> None:
+    app = make_app(database)
+    async with app.run_test(size=DESK) as pilot:
+        await sign_in_as(pilot, "Ana Admin")
+        await pilot.press("f10")
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, OfficeSettingsModal)
+        minutes = form.query_one("#minutes", Input)
+        assert form.focused is minutes
+        await pilot.press("end", "backspace", "backspace", "backspace", "9", "9", "9")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        shown = screen_text(app)
+        assert "Revise los campos marcados; nada se perdió." in shown
+        assert form.query_one("#error-minutes", Static).display
+
+        # The worker types a good number: the field's message and the summary both go.
+        await pilot.press("backspace", "backspace", "backspace", "1", "5")
+        await pilot.pause()
+        assert not form.query_one("#error-minutes", Static).display
+        assert "Revise los campos marcados" not in screen_text(app)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is not form
+        assert app.idle_minutes == 15
