@@ -83,6 +83,16 @@ async def test_the_new_worker_form_fits_at_80x24_and_shows_its_first_error(
         assert form.focused is form.query_one("#programme", Select)
         assert "Revise los campos marcados" in shown
 
+        # The programme chosen from the list: its message and the summary go; Ctrl+S saves.
+        await pilot.press("enter", "down", "enter")
+        await settle(pilot)
+        assert form.query_one("#programme", Select).value == "OFMIG"
+        assert not slot.display
+        assert "Revise los campos marcados" not in screen_text(app)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is not form
+
 
 async def test_the_person_file_opens_with_the_cursor_on_its_timeline(
     database: Database, ctx: Context, worker: WorkerOut, monkeypatch: pytest.MonkeyPatch

@@ -11,7 +11,7 @@ from typing import Any, Protocol, TypeVar
 
 from textual import events
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Input
+from textual.widgets import Input, Select
 from textual.worker import Worker, WorkerState
 
 from casework.db import Database
@@ -22,7 +22,7 @@ from casework.services.context import Context
 from casework.services.drafts import Draft
 from casework.services.schemas import WorkerOut
 from casework.widgets.bindings import translate_bindings
-from casework.widgets.feedback import SummaryBar
+from casework.widgets.feedback import SummaryBar, field_of
 from casework.widgets.fields import FieldError
 from casework.widgets.formats import error_text
 
@@ -101,6 +101,21 @@ class CaseworkMixin:
                 slot.display = False
             if hidden:
                 self._field_errors_gone()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        # The same for a choice the worker makes in a flagged list (its slot may be named
+        # after the service's field, not the Select's id: it is the slot right after it).
+        select = event.select
+        if event.value is Select.NULL or not (select.has_focus_within or select.expanded):
+            return
+        node: Any = self
+        hidden = False
+        for slot in node.query(FieldError):
+            if slot.display and field_of(slot, node) is select:
+                slot.display = False
+                hidden = True
+        if hidden:
+            self._field_errors_gone()
 
     def _field_errors_gone(self) -> None:
         """Once no field shows a message, the summary saying "check the marked fields" no
