@@ -117,6 +117,17 @@ def _password_fields() -> ComposeResult:
     yield error_slot("password_repeat")
 
 
+def _pair(*columns: tuple[str, Input | Select[str], str], classes: str = "") -> ComposeResult:
+    """Two fields side by side, each with its label above and its error slot below: a form
+    of eight fields in one column is taller than 24 lines."""
+    with Horizontal(classes=f"pair {classes}".strip()):
+        for label, field, error in columns:
+            with Vertical():
+                yield Label(label)
+                yield field
+                yield error_slot(error)
+
+
 class NewWorkerModal(AdminForm):
     TITLE_KEY = "admin.new_worker_title"
 
@@ -125,14 +136,12 @@ class NewWorkerModal(AdminForm):
         self.programmes = programmes
 
     def fields(self) -> ComposeResult:
-        yield Label(t("admin.username"))
-        yield Input(id="username", compact=True)
-        yield error_slot("username")
-        yield Label(t("admin.full_name"))
-        yield Input(id="full_name", compact=True)
-        yield error_slot("full_name")
-        yield Label(t("admin.role"))
-        yield Select(
+        # Two fields a row, so the whole form and its messages fit at 80x24.
+        yield from _pair(
+            (t("admin.username"), Input(id="username", compact=True), "username"),
+            (t("admin.full_name"), Input(id="full_name", compact=True), "full_name"),
+        )
+        role = Select(
             _role_options(),
             prompt=t("ui.select_prompt"),
             value=Role.WORKER.value,
@@ -140,12 +149,29 @@ class NewWorkerModal(AdminForm):
             id="role",
             compact=True,
         )
-        yield Label(t("admin.programme"))
-        yield Select(_programme_options(self.programmes), prompt="—", id="programme", compact=True)
-        yield error_slot("programme_code")
+        programme = Select(
+            _programme_options(self.programmes), prompt="—", id="programme", compact=True
+        )
+        yield from _pair(
+            (t("admin.role"), role, "role"),
+            (t("admin.programme"), programme, "programme_code"),
+        )
         yield Checkbox(t("admin.office_wide"), id="office_wide", compact=True)
         yield error_slot("office_wide")
-        yield from _password_fields()
+        length = auth.MIN_PASSWORD_LENGTH
+        yield from _pair(
+            (
+                t("admin.password", length=length),
+                Input(id="password", password=True, compact=True),
+                "password",
+            ),
+            (
+                t("admin.password_repeat"),
+                Input(id="password_repeat", password=True, compact=True),
+                "password_repeat",
+            ),
+            classes="passwords",
+        )
 
     def action_save(self) -> None:
         for slot in self.query(".field-error"):

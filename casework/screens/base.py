@@ -11,16 +11,19 @@ from typing import Any, Protocol, TypeVar
 
 from textual import events
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Input
+from textual.widgets import Input, Select
 from textual.worker import Worker, WorkerState
 
 from casework.db import Database
 from casework.errors import CaseworkError
+from casework.i18n import t
 from casework.logs import Code
 from casework.services.context import Context
 from casework.services.drafts import Draft
 from casework.services.schemas import WorkerOut
 from casework.widgets.bindings import translate_bindings
+from casework.widgets.feedback import SummaryBar, field_of
+from casework.widgets.fields import FieldError
 from casework.widgets.formats import error_text
 
 R = TypeVar("R")
@@ -92,8 +95,47 @@ class CaseworkMixin:
         # no longer describes what is there; the next save judges the field again. (A field
         # the form itself empties, such as a mistyped repeated password, keeps its message.)
         if event.value and event.input.has_focus and event.input.id:
+            hidden = False
             for slot in self.query(f"#error-{event.input.id}"):  # type: ignore[attr-defined]
+                hidden = hidden or bool(slot.display)
                 slot.display = False
+            if hidden:
+                self._field_errors_gone()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        # The same for a choice the worker makes in a flagged list (its slot may be named
+        # after the service's field, not the Select's id: it is the slot right after it).
+        select = event.select
+        if event.value is Select.NULL or not (select.has_focus_within or select.expanded):
+            return
+        node: Any = self
+        hidden = False
+        for slot in node.query(FieldError):
+            if slot.display and field_of(slot, node) is select:
+                slot.display = False
+                hidden = True
+        if hidden:
+            self._field_errors_gone()
+
+    def _field_errors_gone(self) -> None:
+        """Once no field shows a message, the summary saying "check the marked fields" no
+        longer describes the form: it goes (what else it said, such as a conflict's hint,
+        stays). Both kinds of summary: a screen's SummaryBar and a FormModal's line."""
+        node: Any = self
+        if any(slot.display for slot in node.query(FieldError)):
+            return
+        fix = t("ui.form.fix_fields")
+        for bar in node.query(SummaryBar):
+            if bar.message.startswith(fix) and not bar.has_class("-info"):
+                rest = bar.message.removeprefix(fix).strip()
+                if rest:
+                    bar.show(rest)
+                else:
+                    bar.clear()
+        for line in node.query("#form-error"):
+            text = str(line.render())
+            if text.startswith(fix):
+                line.update(text.removeprefix(fix).strip())
 
     def call_service(
         self,

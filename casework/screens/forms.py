@@ -31,6 +31,7 @@ from casework.widgets import (
     labelled,
     parse_date,
 )
+from casework.widgets.feedback import field_of
 
 
 def _options(codes: tuple[Any, ...]) -> list[tuple[str, str]]:
@@ -171,6 +172,11 @@ class FormModal(CaseworkModal[bool]):
         error = shown[0]
         name = (error.id or "").removeprefix("error-")
         fields = [w for w in self.query(f"#{name}") if w is not error and w.focusable]
+        if not fields:
+            # A slot named after the service's field, not the widget's id (the new worker's
+            # programme_code under the programme Select): the field just before it.
+            before = field_of(error, self)
+            fields = [before] if before is not None else []
         if fields:
             fields[0].focus(scroll_visible=False)
         self.call_after_refresh(self._scroll_into_view, error, fields[0] if fields else None)

@@ -124,6 +124,9 @@ def fmt_date_iso(value: str | None) -> str:
 
 
 class PersonScreen(CaseworkScreen):
+    AUTO_FOCUS = "#timeline"
+    """The cursor is on the timeline from the first frame, also while the file is being
+    read: Up/Down/Enter act on it at once (not on the identity panel beside it)."""
     BINDINGS = [
         Binding("escape", "back", "key.back", id="back"),
         Binding("c", "contact", "key.contact", id="contact"),
