@@ -355,6 +355,9 @@ MATRIX: dict[str, Cell] = {
     "audit_log.person_names": Cell(
         "RRRRAAAA", lambda c, w, _: audit_log.person_names(c, {w.person_id})
     ),
+    "audit_log.staff_names": Cell(
+        "RRRRAAAA", lambda c, w, _: audit_log.staff_names(c, {w.person_id})
+    ),
     # Signing in: before anyone is signed in, by nature.
     "auth.authenticate": Cell(
         OPEN, lambda c, w, name: auth.authenticate(c, name, PASSWORD), _staff_with_password
@@ -637,7 +640,8 @@ MATRIX: dict[str, Cell] = {
     # The screens' read models: what the calls they assemble allow.
     "desk.day": Cell(SIGNED_IN, lambda c, w, _: desk.day(c)),
     "desk.rights_register": Cell(SUPERVISORS, lambda c, w, _: desk.rights_register(c)),
-    "desk.retention_review": Cell(SUPERVISORS, lambda c, w, _: desk.retention_review(c)),
+    # An administrator reads the period only (the queue's names are the supervisors').
+    "desk.retention_review": Cell("RRRRAAAA", lambda c, w, _: desk.retention_review(c)),
     "desk.staff_lists": Cell(ADMIN, lambda c, w, _: desk.staff_lists(c)),
     "desk.trail_page": Cell("RRRRARAA", lambda c, w, _: desk.trail_page(c, person="VE1234567")),
     # Recognising a person: any signed-in worker, nobody else.

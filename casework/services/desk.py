@@ -163,6 +163,8 @@ def retention_review(ctx: Context) -> RetentionReview:
     try:
         queue = retention.review_queue(ctx)
     except NotAllowed:  # an administrator: the periods only (the names are not theirs)
+        if not permissions.may_set_retention_periods(_signed_in(ctx)):
+            raise
         return RetentionReview([], months, reads_queue=False)
     return RetentionReview(queue, months)
 
