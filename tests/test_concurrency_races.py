@@ -112,7 +112,7 @@ def test_two_imports_of_one_file_at_once_create_each_row_once(
         )
         for report in reports:
             assert not isinstance(report, BaseException), repr(report)
-            assert report.rows == rows and report.errors == []
+            assert report.rows == rows and report.problems == []
             assert report.created + report.already == rows  # its normal summary
         assert sorted(r.created for r in reports) == [0, rows]
     assert _count(database, sa.select(Person.id)) == 5 * rows

@@ -261,16 +261,19 @@ def test_import_csv_reports_bad_rows_and_never_creates_twice(
     path = tmp_path / "lista.csv"
     path.write_text(CSV, encoding="utf-8")
     report = import_persons(ctx, path)
-    assert (report.rows, report.created) == (5, 3)
-    assert [line for line, _ in report.errors] == [4, 5]
-    assert "dd-mm" in report.errors[0][1] or "Fecha" in report.errors[0][1]
-    assert "dígito verificador" in report.errors[1][1]
+    # Every row names a person: an impossible date or a RUN with a wrong check digit is
+    # left empty with a warning, and the person is kept.
+    assert (report.rows, report.created, report.refused) == (5, 5, 0)
+    warned = {p.line: " ".join(i.message("es") for i in p.issues) for p in report.problems}
+    assert sorted(warned) == [4, 5]
+    assert "Fecha de nacimiento" in warned[4] and "31-02-1990" in warned[4]
+    assert "12.345.678-9" in warned[5]
     assert report.likely_duplicates == 1
     again = import_persons(ctx, path)
-    assert (again.created, again.already) == (0, 3)
+    assert (again.created, again.already) == (0, 5)
     with database.read() as s:
         refs = sorted(r for refs in s.scalars(sa.select(Person.external_refs)) for r in refs)
-        assert refs == ["A-1", "A-2", "A-5"]
+        assert refs == ["A-1", "A-2", "A-3", "A-4", "A-5"]
         assert s.scalar(sa.select(sa.func.count()).select_from(MatchPair)) == 1
         nat = s.scalar(sa.select(Person.nationality).where(Person.given_names == "Marie"))
         assert nat == "HTI"

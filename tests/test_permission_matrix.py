@@ -590,6 +590,7 @@ MATRIX: dict[str, Cell] = {
     "importing.import_persons": Cell(
         SIGNED_IN, lambda c, w, path: importing.import_persons(c, path), _csv
     ),
+    "importing.preview": Cell(SIGNED_IN, lambda c, w, path: importing.preview(c, path), _csv),
     "persons.add_document": Cell(
         GATED,
         lambda c, w, _: persons.add_document(

@@ -31,15 +31,16 @@ def cmd_import(args: argparse.Namespace) -> int:
         # New persons may be duplicates of each other or of those on record: the scan runs
         # now (unless another desk's is running), so the supervisors' queue is true.
         scanned = duplicate_queue.auto_scan(ctx, "import") if report.created else None
-    for line, message in report.errors:
-        print(t("cli.import_bad_row", line=line, message=message))
+    for problem in report.problems:
+        message = "; ".join(i.message() for i in problem.issues)
+        print(t("cli.import_bad_row", line=problem.line, message=message))
     print(
         t(
             "cli.import_done",
             rows=report.rows,
             created=report.created,
             already=report.already,
-            errors=len(report.errors),
+            errors=report.refused,
             duplicates=report.likely_duplicates,
         )
     )

@@ -13,90 +13,32 @@ creates is audited as an ``import`` by who ran it (the command line signs them i
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import hashlib
-import io
+import threading
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from casework import refdata
-from casework.errors import CaseworkError, InvalidInput
-from casework.i18n import t
+from casework.errors import InvalidInput
 from casework.matching import DEFAULT_THRESHOLD
 from casework.models import ImportRef, MatchPair, Person
 from casework.services import candidates, keys, locking, match_records
 from casework.services.context import Context, audit, validate
+from casework.services.import_read import open_source
+from casework.services.import_types import (
+    ImportFileError,
+    ImportReport,
+    Issue,
+    Problem,
+    Progress,
+    ReadOptions,
+    RowResult,
+)
 from casework.services.persons import _apply_person
 from casework.services.schemas import PersonIn
-from casework.text import fold
 
-HEADERS: dict[str, tuple[str, ...]] = {
-    "ref": ("ref", "referencia", "id", "codigo", "código", "folio"),
-    "given_names": ("given_names", "nombres", "nombre", "given names"),
-    "first_surname": (
-        "first_surname",
-        "primer_apellido",
-        "apellido_paterno",
-        "apellido1",
-        "primer apellido",
-        "apellido paterno",
-        "apellido",
-    ),
-    "second_surname": (
-        "second_surname",
-        "segundo_apellido",
-        "apellido_materno",
-        "apellido2",
-        "segundo apellido",
-        "apellido materno",
-    ),
-    "sex": ("sex", "sexo"),
-    "date_of_birth": (
-        "date_of_birth",
-        "fecha_nacimiento",
-        "fecha_de_nacimiento",
-        "nacimiento",
-        "birth_date",
-        "fecha de nacimiento",
-        "dob",
-    ),
-    "nationality": ("nationality", "nacionalidad", "pais", "país"),
-    "document_type": ("document_type", "tipo_documento", "tipo_doc", "tipo de documento"),
-    "document_number": (
-        "document_number",
-        "numero_documento",
-        "número_documento",
-        "documento",
-        "n_documento",
-        "numero de documento",
-        "número de documento",
-        "rut",
-        "run",
-    ),
-    "phone": ("phone", "telefono", "teléfono", "fono", "celular"),
-    "commune": ("commune", "comuna"),
-}
-SEX = {
-    "f": "F",
-    "femenino": "F",
-    "mujer": "F",
-    "female": "F",
-    "m": "M",
-    "masculino": "M",
-    "hombre": "M",
-    "male": "M",
-    "x": "X",
-    "otro": "X",
-    "other": "X",
-    "no binario": "X",
-}
 IMPORT_NAMESPACE = uuid.UUID("0c5e8f5e-3c2a-4b7e-9d0e-6a1f2b3c4d5e")
 REF_MAX = 200
 """Longer references are held in ``import_ref`` by a digest of their text."""
@@ -109,138 +51,24 @@ def ref_key(ref: str) -> str:
     return f"import:{uuid.uuid5(IMPORT_NAMESPACE, ref)}"
 
 
-class ImportFileError(CaseworkError):
-    code = "import_file"
+ProgressFn = Callable[[Progress], None]
 
 
-@dataclass
-class ImportReport:
-    rows: int = 0
-    created: int = 0
-    already: int = 0
-    likely_duplicates: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
-
-
-def _norm_header(text: str) -> str:
-    return fold(text).strip().replace("-", "_")
-
-
-def _columns(header: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for index, name in enumerate(header):
-        norm = _norm_header(name or "")
-        for column, aliases in HEADERS.items():
-            if norm in {_norm_header(a) for a in aliases} and column not in found:
-                found[column] = index
-    missing = [c for c in ("given_names", "first_surname") if c not in found]
-    if missing:
-        raise ImportFileError("import_missing_columns", columns=", ".join(missing))
-    return found
-
-
-def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, {column: text}) for every data row of a .csv or .xlsx file."""
-    if not path.exists():
-        raise ImportFileError("import_no_file", path=str(path))
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        rows = _xlsx_rows(path)
-    elif suffix in (".csv", ".txt"):
-        rows = _csv_rows(path)
-    else:
-        raise ImportFileError("import_format", path=path.name)
-    try:
-        header = next(rows)
-    except StopIteration:
-        raise ImportFileError("import_empty", path=path.name) from None
-    columns = _columns(header)
-    for line, values in enumerate(rows, start=2):
-        if not any(v.strip() for v in values):
-            continue
-        yield line, {c: (values[i] if i < len(values) else "").strip() for c, i in columns.items()}
-
-
-def _csv_rows(path: Path) -> Iterator[list[str]]:
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "cp1252"):
+def _validated(row: RowResult) -> PersonIn | None:
+    """The row's person, validated as the desk does; a field the desk would refuse is left
+    empty with a warning (the names are the person: without them the row is refused)."""
+    data = dict(row.person or {})
+    for _ in range(len(data) + 1):
         try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    sample = text[:4096]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    yield from csv.reader(io.StringIO(text), dialect)
-
-
-def _xlsx_rows(path: Path) -> Iterator[list[str]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise ImportFileError("import_unreadable", path=path.name) from exc
-    sheet = book.worksheets[0]
-    for row in sheet.iter_rows(values_only=True):
-        yield [
-            ""
-            if v is None
-            else (
-                v.date().isoformat()
-                if isinstance(v, dt.datetime)
-                else v.isoformat()
-                if isinstance(v, dt.date)
-                else str(v)
-            )
-            for v in row
-        ]
-    book.close()
-
-
-def _date(text: str) -> dt.date | None:
-    if not text:
-        return None
-    for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%Y/%m/%d"):
-        try:
-            return dt.datetime.strptime(text[:10], fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(text)
-
-
-def _person(row: dict[str, str]) -> dict[str, Any]:
-    """Row text to PersonIn data; raises ValueError with a message code for bad values."""
-    data: dict[str, Any] = {
-        "given_names": row.get("given_names", ""),
-        "first_surname": row.get("first_surname", ""),
-        "second_surname": row.get("second_surname") or None,
-        "phone": row.get("phone") or None,
-        "commune": row.get("commune") or None,
-        "nationality": row.get("nationality") or None,
-    }
-    sex = row.get("sex", "")
-    if sex:
-        if sex.lower() not in SEX:
-            raise ValueError("import_bad_sex", sex)
-        data["sex"] = SEX[sex.lower()]
-    try:
-        data["birth_date"] = _date(row.get("date_of_birth", ""))
-    except ValueError:
-        raise ValueError("bad_date", row.get("date_of_birth", "")) from None
-    number = row.get("document_number", "")
-    if number:
-        type_text = row.get("document_type", "") or "other"
-        doc_type = refdata.document_type(type_text)
-        if doc_type is None:
-            raise ValueError("unknown_document_type", type_text)
-        data["documents"] = [{"type": doc_type.key, "number": number}]
-    if row.get("ref"):
-        data["external_refs"] = [row["ref"]]
-    return data
+            return validate(PersonIn, data)
+        except InvalidInput as exc:
+            for error in exc.errors:
+                name = error.field.split(".")[0]
+                if name in ("given_names", "first_surname") or name not in data:
+                    row.refused = Issue("invalid_name", name, str(data.get(name, "")))
+                    return None
+                row.warnings.append(Issue("invalid_value", name, str(data.pop(name))))
+    return None
 
 
 def _create(session: Session, ctx: Context, person_in: PersonIn, ref: str) -> Person | None:
@@ -266,8 +94,23 @@ def _create(session: Session, ctx: Context, person_in: PersonIn, ref: str) -> Pe
     return person
 
 
-def import_persons(ctx: Context, path: Path) -> ImportReport:
-    report = ImportReport()
+def preview(ctx: Context, path: Path, options: ReadOptions | None = None) -> ImportReport:
+    """What an import of ``path`` would do, with nothing written."""
+    return import_persons(ctx, path, options, dry_run=True)
+
+
+def import_persons(
+    ctx: Context,
+    path: Path,
+    options: ReadOptions | None = None,
+    *,
+    progress: ProgressFn | None = None,
+    cancel: threading.Event | None = None,
+    dry_run: bool = False,
+    sample: int = 10,
+) -> ImportReport:
+    source = open_source(path, options)
+    report = ImportReport(info=source.info, dry_run=dry_run)
     with ctx.db.write() as session:
         ctx.actor(session)
         known_refs = {
@@ -278,24 +121,33 @@ def import_persons(ctx: Context, path: Path) -> ImportReport:
             for ref in (refs or [])
         }
         created: list[Person] = []
-        for line, row in read_rows(path):
+        for row in source.rows():
+            if cancel is not None and cancel.is_set():
+                report.cancelled = True
+                break
             report.rows += 1
-            ref = row.get("ref", "")
-            token = ref or hashlib.sha256(repr(sorted(row.items())).encode()).hexdigest()
-            key = f"import:{uuid.uuid5(IMPORT_NAMESPACE, token)}"
+            if progress is not None and report.rows % 100 == 0:
+                progress(Progress(report.rows, source.info.total_rows, len(created)))
+            ref = row.ref
+            key = f"import:{uuid.uuid5(IMPORT_NAMESPACE, ref or row.fingerprint)}"
             if (ref and ref in known_refs) or key in known_refs:
                 report.already += 1
                 continue
-            try:
-                data = _person(row)
-                if not ref:
-                    data["external_refs"] = [key]
-                person_in = validate(PersonIn, data)
-            except ValueError as exc:
-                report.errors.append((line, t(f"error.{exc.args[0]}", value=exc.args[-1])))
+            if not ref and row.person is not None:
+                row.person["external_refs"] = [key]
+            person_in = _validated(row) if row.refused is None else None
+            if row.refused is not None or person_in is None:
+                report.refused += 1
+                issues = [row.refused] if row.refused else []
+                report.problems.append(Problem(row.line, row.original, "refused", issues))
                 continue
-            except InvalidInput as exc:
-                report.errors.append((line, exc.message()))
+            if row.warnings:
+                report.warned += 1
+                report.problems.append(Problem(row.line, row.original, "warned", row.warnings))
+            if len(report.sample) < sample:
+                report.sample.append(person_in.model_dump(mode="json", exclude_defaults=True))
+            if dry_run:
+                report.created += 1
                 continue
             held = ref_key(ref or key)
             if session.get(ImportRef, held) is not None:
@@ -307,52 +159,12 @@ def import_persons(ctx: Context, path: Path) -> ImportReport:
                 continue
             known_refs.update(person.external_refs)
             created.append(person)
+        if dry_run:
+            session.rollback()
+            return report
         report.created = len(created)
         session.flush()
-        locking.queue_lock(session, exclusive=False)
-        candidates.forget_frequencies()
-        scorer = candidates.matcher(ctx, session)
-        for person in created:
-            probe = match_records.record_of(
-                person.id,
-                person.given_names,
-                person.first_surname,
-                person.second_surname,
-                person.birth_date,
-                person.sex,
-                person.nationality,
-                ((d.type_key, d.number_norm) for d in person.documents),
-                (person.phone,),
-            )
-            ids = [i for i in candidates.candidate_ids(session, probe) if i != person.id]
-            if not ids:
-                continue
-            best = scorer.rank(
-                probe,
-                match_records.load_records(session, ids),
-                limit=1,
-                min_score=DEFAULT_THRESHOLD,
-            )
-            if not best:
-                continue
-            other = uuid.UUID(best[0].b_id)
-            a, b = sorted((person.id, other))
-            exists = session.scalar(
-                sa.select(MatchPair.id).where(MatchPair.person_a == a, MatchPair.person_b == b)
-            )
-            if exists is None:
-                session.add(
-                    MatchPair(
-                        person_a=a,
-                        person_b=b,
-                        score=round(best[0].score, 4),
-                        reasons=[
-                            {"code": r.code, "params": dict(r.params)} for r in best[0].reasons
-                        ],
-                    )
-                )
-                session.flush()
-                report.likely_duplicates += 1
+        _queue_duplicates(session, ctx, created, report)
         audit(
             session,
             ctx,
@@ -361,9 +173,58 @@ def import_persons(ctx: Context, path: Path) -> ImportReport:
             None,
             rows=report.rows,
             created=report.created,
-            errors=len(report.errors),
+            errors=report.refused,
         )
+    if progress is not None:
+        progress(Progress(report.rows, report.rows, report.created))
     return report
 
 
-__all__ = ["ImportReport", "import_persons", "read_rows"]
+def _queue_duplicates(
+    session: Session, ctx: Context, created: list[Person], report: ImportReport
+) -> None:
+    locking.queue_lock(session, exclusive=False)
+    candidates.forget_frequencies()
+    scorer = candidates.matcher(ctx, session)
+    for person in created:
+        probe = match_records.record_of(
+            person.id,
+            person.given_names,
+            person.first_surname,
+            person.second_surname,
+            person.birth_date,
+            person.sex,
+            person.nationality,
+            ((d.type_key, d.number_norm) for d in person.documents),
+            (person.phone,),
+        )
+        ids = [i for i in candidates.candidate_ids(session, probe) if i != person.id]
+        if not ids:
+            continue
+        best = scorer.rank(
+            probe,
+            match_records.load_records(session, ids),
+            limit=1,
+            min_score=DEFAULT_THRESHOLD,
+        )
+        if not best:
+            continue
+        other = uuid.UUID(best[0].b_id)
+        a, b = sorted((person.id, other))
+        exists = session.scalar(
+            sa.select(MatchPair.id).where(MatchPair.person_a == a, MatchPair.person_b == b)
+        )
+        if exists is None:
+            session.add(
+                MatchPair(
+                    person_a=a,
+                    person_b=b,
+                    score=round(best[0].score, 4),
+                    reasons=[{"code": r.code, "params": dict(r.params)} for r in best[0].reasons],
+                )
+            )
+            session.flush()
+            report.likely_duplicates += 1
+
+
+__all__ = ["ImportFileError", "ImportReport", "import_persons", "preview"]
