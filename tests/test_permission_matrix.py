@@ -47,6 +47,7 @@ from casework.services import (
     followups,
     gate,
     guidance,
+    import_visits,
     importing,
     match_records,
     merge,
@@ -81,6 +82,8 @@ SUPERVISES = "RRRRARAR"
 SUPERVISORS = "RRRRAAAR"
 """A supervisor's list, each in their own scope (another programme's sees its own)."""
 ADMIN = "RRRRRRRA"
+IMPORTERS = "RRRRAAAA"
+"""Bringing in an office's lists: supervisors and the administrator (who sets the office up)."""
 OPEN = "AAAAAAAA"
 """Before signing in: staff lookups and reference data only, no person's data."""
 STATE = "SSSSSSSS"
@@ -591,6 +594,10 @@ MATRIX: dict[str, Cell] = {
         SIGNED_IN, lambda c, w, path: importing.import_persons(c, path), _csv
     ),
     "importing.preview": Cell(SIGNED_IN, lambda c, w, path: importing.preview(c, path), _csv),
+    # Bringing in an office's history: supervisors and the administrator.
+    "import_visits.import_visits": Cell(
+        IMPORTERS, lambda c, w, path: import_visits.import_visits(c, path), _csv
+    ),
     "persons.add_document": Cell(
         GATED,
         lambda c, w, _: persons.add_document(
