@@ -255,12 +255,13 @@ A-5;Marie;Saint-Fleur;;F;;332;;;;Recoleta
 
 
 def test_import_csv_reports_bad_rows_and_never_creates_twice(
-    ctx: Context, database: Database, tmp_path: Path
+    ctx: Context, database: Database, supervisor: WorkerOut, tmp_path: Path
 ) -> None:
     persons.register_intake(ctx, intake_data(YESENIA))
     path = tmp_path / "lista.csv"
     path.write_text(CSV, encoding="utf-8")
-    report = import_persons(ctx, path)
+    sup = Context(database, supervisor.id)
+    report = import_persons(sup, path)
     # Every row names a person: an impossible date or a RUN with a wrong check digit is
     # left empty with a warning, and the person is kept.
     assert (report.rows, report.created, report.refused) == (5, 5, 0)
@@ -268,8 +269,11 @@ def test_import_csv_reports_bad_rows_and_never_creates_twice(
     assert sorted(warned) == [4, 5]
     assert "Fecha de nacimiento" in warned[4] and "31-02-1990" in warned[4]
     assert "12.345.678-9" in warned[5]
-    assert report.likely_duplicates == 1
-    again = import_persons(ctx, path)
+    assert report.likely_duplicates == 1  # counted by a cheap check; queued by the scan
+    with database.read() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(MatchPair)) == 0
+    duplicate_queue.auto_scan(sup, "import")  # what the command line and the desk run next
+    again = import_persons(sup, path)
     assert (again.created, again.already) == (0, 5)
     with database.read() as s:
         refs = sorted(r for refs in s.scalars(sa.select(Person.external_refs)) for r in refs)
@@ -279,7 +283,10 @@ def test_import_csv_reports_bad_rows_and_never_creates_twice(
         assert nat == "HTI"
 
 
-def test_import_xlsx_and_broken_files(ctx: Context, tmp_path: Path) -> None:
+def test_import_xlsx_and_broken_files(
+    database: Database, supervisor: WorkerOut, tmp_path: Path
+) -> None:
+    ctx = Context(database, supervisor.id)
     from openpyxl import Workbook
 
     book = Workbook()

@@ -127,7 +127,7 @@ def test_0010_repairs_cycles_chains_and_queues_the_duplicates(
     assert [x.id for x in persons.search_persons(ctx, "Alba")] == [b]  # found as the survivor
     listed = tmp_path / "lista.csv"
     listed.write_text("ref;nombres;primer_apellido\nR-1;Elsa;Rondón\n", encoding="utf-8")
-    report = import_persons(Context(database, worker.id), listed)
+    report = import_persons(Context(database, supervisor.id), listed)
     assert (report.created, report.already) == (0, 1)
 
 

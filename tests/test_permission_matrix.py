@@ -589,11 +589,11 @@ MATRIX: dict[str, Cell] = {
         lambda c, w, gid: guidance.schedule_deadline(c, gid, "additional_documents"),
         _guidance,
     ),
-    # The import creates new persons only (rows on record are skipped): its own audited act.
+    # Importing a list of persons: supervisors and the administrator.
     "importing.import_persons": Cell(
-        SIGNED_IN, lambda c, w, path: importing.import_persons(c, path), _csv
+        IMPORTERS, lambda c, w, path: importing.import_persons(c, path), _csv
     ),
-    "importing.preview": Cell(SIGNED_IN, lambda c, w, path: importing.preview(c, path), _csv),
+    "importing.preview": Cell(IMPORTERS, lambda c, w, path: importing.preview(c, path), _csv),
     # Bringing in an office's history: supervisors and the administrator.
     "import_visits.import_visits": Cell(
         IMPORTERS, lambda c, w, path: import_visits.import_visits(c, path), _csv

@@ -150,6 +150,8 @@ class ImportReport:
     dry_run: bool = False
     sample: list[dict[str, Any]] = field(default_factory=list)
     """Preview: the first rows as they will be stored (field -> display text)."""
+    duplicates_in_file: int = 0
+    """Rows repeating an earlier row of the same file (same person, nothing created)."""
 
     def groups(self, lang: str | None = None) -> list[tuple[str, int]]:
         """The reasons, most frequent first, each with its count of rows."""

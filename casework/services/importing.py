@@ -1,47 +1,78 @@
 """Bring in a programme's existing list of persons from a CSV or XLSX file.
 
-Import never merges: it creates records and queues the likely duplicates for a supervisor.
-Bad rows are reported by line and skipped; a re-run of the same file creates nothing twice
-(rows are known by their ``ref``, or by their content when they have none), and neither do
-two runs at once: each row's reference is a unique key (``import_ref``).
+Import never merges: it creates records, and counts the likely duplicates for the scan the
+command line and the desk run after it (``duplicate_queue.auto_scan(ctx, "import")``).
 
-An import writes no existing person's file (rows on record are skipped, likely duplicates
-only queued), so the write rule of a file (services/gate.py ``write_person``) has nothing to
-check: it is its own act, open to any signed-in worker as an intake is, and each person it
-creates is audited as an ``import`` by who ran it (the command line signs them in).
+It writes in batches (:data:`BATCH` rows), each its own short transaction, so desks keep
+saving meanwhile, and an import stopped by Ctrl+C, a cancel or a crash leaves whole batches
+only. Each batch is read with a few set look-ups and written with one multi-row insert per
+table (person, identity_document, person_key, name_variant, import_ref, audit_event).
+
+The desk's rules hold: a row is known by its ``ref`` (or, without one, by a digest of its
+cells), held in ``import_ref`` (a unique key), so a re-run or two runs at once create
+nothing twice; the same ``ref`` with other data is a conflict; one file never gives one
+document to two persons; a document a live person on record holds is that person's
+("already") when the names agree, a conflict when they clearly differ.
+
+Who may import: supervisors and the administrator. Each person it creates is audited as an
+``import`` by who ran it, and the file as a whole as ``import_file``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
+from rapidfuzz import fuzz
 from sqlalchemy.orm import Session
 
 from casework.errors import InvalidInput
-from casework.matching import DEFAULT_THRESHOLD
-from casework.models import ImportRef, MatchPair, Person
-from casework.services import candidates, keys, locking, match_records
+from casework.ids import uuid7
+from casework.matching.keys import dob_sorted
+from casework.models import IdentityDocument, ImportRef, Person, PersonKey
+from casework.models.base import Base, utcnow
+from casework.models.enums import Role
+from casework.services import keys, locking, match_records
 from casework.services.context import Context, audit, validate
 from casework.services.import_read import open_source
 from casework.services.import_types import (
     ImportFileError,
     ImportReport,
     Issue,
+    Outcome,
     Problem,
     Progress,
     ReadOptions,
     RowResult,
 )
-from casework.services.persons import _apply_person
 from casework.services.schemas import PersonIn
+from casework.text import fold, tokens
 
 IMPORT_NAMESPACE = uuid.UUID("0c5e8f5e-3c2a-4b7e-9d0e-6a1f2b3c4d5e")
 REF_MAX = 200
 """Longer references are held in ``import_ref`` by a digest of their text."""
+BATCH = 1000
+"""Rows per transaction: short enough that a desk's save waits a moment at most."""
+RETRIES = 5
+"""A batch that lost a race (PostgreSQL: another import claimed a row or a document
+first) is read again and written again, at most this many times."""
+ROW_PREFIX = "row:"
+"""``import_ref`` keys of a referenced row's content: the same ``ref`` with other data is
+told apart from a re-run of the same row."""
+
+_TABLES = Base.metadata.tables
+K = TypeVar("K")
+V = TypeVar("V")
+ProgressFn = Callable[[Progress], None]
+Doc = tuple[str, str]
+"""(document type, normalised number)."""
 
 
 def ref_key(ref: str) -> str:
@@ -51,7 +82,74 @@ def ref_key(ref: str) -> str:
     return f"import:{uuid.uuid5(IMPORT_NAMESPACE, ref)}"
 
 
-ProgressFn = Callable[[Progress], None]
+def fingerprint_key(fingerprint: str) -> str:
+    """The ``import_ref`` key of a row with no ``ref`` (its cells' digest)."""
+    return f"import:{uuid.uuid5(IMPORT_NAMESPACE, fingerprint)}"
+
+
+def content_key(ref: str, fingerprint: str) -> str:
+    """The ``import_ref`` key of a referenced row's content."""
+    return f"{ROW_PREFIX}{uuid.uuid5(IMPORT_NAMESPACE, ref + chr(31) + fingerprint)}"
+
+
+@dataclass
+class Resolution:
+    """What one row came to: its person (on record, created now, or the earlier row of the
+    file it repeats; None when refused or in conflict), the outcome, and the issue that
+    explains a refusal or a conflict."""
+
+    person_id: uuid.UUID | None
+    outcome: Outcome
+    issue: Issue | None = None
+    likely: bool = False
+    """A created person that someone on record or earlier in the file likely is (same
+    folded names and birth date, or the same number as another type of document)."""
+    person: PersonIn | None = field(default=None, repr=False)
+    """The row's person as validated (what is stored when created)."""
+
+
+@dataclass
+class _Seen:
+    person_id: uuid.UUID
+    line: int
+    fingerprint: str = ""
+    names: tuple[str, str] = ("", "")
+
+
+@dataclass
+class FileState:
+    """What earlier batches of one file decided: its references, its rows without one
+    (by fingerprint), its documents and its persons' likely-duplicate keys, each with the
+    person they went to."""
+
+    refs: dict[str, _Seen] = field(default_factory=dict)
+    fingerprints: dict[str, _Seen] = field(default_factory=dict)
+    documents: dict[Doc, _Seen] = field(default_factory=dict)
+    likely: dict[str, uuid.UUID] = field(default_factory=dict)
+
+
+class _Overlay(Generic[K, V]):
+    """A batch's additions over the file's state, written into it only by :meth:`commit`."""
+
+    def __init__(self, base: dict[K, V]) -> None:
+        self.base = base
+        self.new: dict[K, V] = {}
+
+    def get(self, key: K) -> V | None:
+        found = self.new.get(key)
+        return self.base.get(key) if found is None else found
+
+    def __contains__(self, key: K) -> bool:
+        return key in self.new or key in self.base
+
+    def __setitem__(self, key: K, value: V) -> None:
+        self.new[key] = value
+
+    def commit(self) -> None:
+        self.base.update(self.new)
+
+
+# Validation -------------------------------------------------------------------------------
 
 
 def _validated(row: RowResult) -> PersonIn | None:
@@ -67,36 +165,420 @@ def _validated(row: RowResult) -> PersonIn | None:
                 if name in ("given_names", "first_surname") or name not in data:
                     row.refused = Issue("invalid_name", name, str(data.get(name, "")))
                     return None
-                row.warnings.append(Issue("invalid_value", name, str(data.pop(name))))
+                value = data.pop(name)
+                if name == "documents":
+                    value = " ".join(str(d.get("number", "")) for d in value)
+                    row.warnings.append(Issue("invalid_value", "document_number", value))
+                else:
+                    row.warnings.append(Issue("invalid_value", _field(name), str(value)))
     return None
 
 
-def _create(session: Session, ctx: Context, person_in: PersonIn, ref: str) -> Person | None:
-    """One row's person, holding its reference; None when another transaction holds the
-    reference already (two imports of one file at once: the second waits on the unique key
-    until the first commits, then finds the row there). Its documents claim their numbers
-    where no live record does; a number already on record stays a copy, queued below."""
-    try:
-        with session.begin_nested():
-            person = Person(created_by=ctx.actor_id, given_names="", first_surname="", sort_name="")
-            session.add(person)
-            _apply_person(session, person, person_in, claim=False)
-            session.flush()
-            session.add(ImportRef(ref=ref, person_id=person.id))
-            session.flush()
-    except sa.exc.IntegrityError as exc:
-        if locking.violated(exc, locking.IMPORT_REF_KEY):
-            return None
-        raise
-    locking.claim_free(session, person.id)
-    keys.refresh(session, person)
-    audit(session, ctx, "import", "person", person.id, person_id=person.id)
-    return person
+def _field(name: str) -> str:
+    return {"birth_date": "date_of_birth"}.get(name, name)
+
+
+def _names_agree(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    """Whether two (given names, first surname) name one person: folded equal, or close
+    (a typo, an accent, one given name of two)."""
+    if fold(a[0]).split() == fold(b[0]).split() and fold(a[1]) == fold(b[1]):
+        return True
+    if fuzz.ratio(" ".join(tokens(a[1])), " ".join(tokens(b[1]))) < 80:
+        return False
+    given_a, given_b = tokens(a[0]), tokens(b[0])
+    return any(fuzz.ratio(x, y) >= 80 for x in given_a for y in given_b)
+
+
+def _likely_key(person: PersonIn) -> str | None:
+    """Folded first given name, first surname and birth date: the cheap exact check."""
+    if person.birth_date is None:
+        return None
+    return _key_of(person.given_names, person.first_surname, person.birth_date)
+
+
+def _key_of(given: str, first: str, born: dt.date) -> str:
+    return f"{next(iter(tokens(given)), '')}|{' '.join(tokens(first))}|{born.isoformat()}"
+
+
+# One batch --------------------------------------------------------------------------------
+
+
+@dataclass
+class _New:
+    """A person the batch creates."""
+
+    id: uuid.UUID
+    row: RowResult
+    person: PersonIn
+    docs: dict[Doc, tuple[str, str | None]]
+    refs: list[str]
+
+
+@dataclass
+class _Lookups:
+    refs: dict[str, uuid.UUID]
+    documents: dict[str, list[tuple[uuid.UUID, str, bool, str, str]]]
+    """number -> (person, type, live claim, given names, first surname) of live persons."""
+    with_content: set[uuid.UUID]
+    """Persons on record holding a content key (imported since content keys exist)."""
+
+
+def _documents_of(person: PersonIn) -> dict[Doc, tuple[str, str | None]]:
+    """The person's documents, each once: (type, normalised number) -> (number as typed,
+    issuing country)."""
+    out: dict[Doc, tuple[str, str | None]] = {}
+    for doc in person.documents:
+        out.setdefault((doc.type, doc.normalised()), (doc.number, doc.issuing_country))
+    return out
+
+
+def _lookups(
+    session: Session, rows: Sequence[tuple[RowResult, PersonIn, dict[Doc, Any]]]
+) -> _Lookups:
+    wanted: set[str] = set()
+    numbers: set[str] = set()
+    for row, _person, row_docs in rows:
+        if row.ref:
+            wanted |= {ref_key(row.ref), content_key(row.ref, row.fingerprint)}
+        else:
+            wanted.add(fingerprint_key(row.fingerprint))
+        numbers.update(n for _, n in row_docs)
+    found: dict[str, uuid.UUID] = {}
+    ordered = sorted(wanted)
+    for start in range(0, len(ordered), 900):
+        chunk = ordered[start : start + 900]
+        stmt = sa.select(ImportRef.ref, ImportRef.person_id).where(ImportRef.ref.in_(chunk))
+        found.update((ref, pid) for ref, pid in session.execute(stmt))
+    held = {pid for key, pid in found.items() if not key.startswith(ROW_PREFIX)}
+    with_content: set[uuid.UUID] = set()
+    if held:
+        with_content = set(
+            session.scalars(
+                sa.select(ImportRef.person_id).where(
+                    ImportRef.person_id.in_(sorted(held)), ImportRef.ref.like(ROW_PREFIX + "%")
+                )
+            )
+        )
+    documents: dict[str, list[tuple[uuid.UUID, str, bool, str, str]]] = {}
+    ordered = sorted(numbers)
+    for start in range(0, len(ordered), 900):
+        chunk = ordered[start : start + 900]
+        held_by = (
+            sa.select(
+                IdentityDocument.number_norm,
+                IdentityDocument.person_id,
+                IdentityDocument.type_key,
+                IdentityDocument.live_key,
+                Person.given_names,
+                Person.first_surname,
+            )
+            .join(Person, Person.id == IdentityDocument.person_id)
+            .where(IdentityDocument.number_norm.in_(chunk), Person.merged_into_id.is_(None))
+        )
+        for number, pid, type_key, live, given, first in session.execute(held_by):
+            documents.setdefault(number, []).append((pid, type_key, live is not None, given, first))
+    return _Lookups(found, documents, with_content)
+
+
+def _likely_on_record(session: Session, new: Sequence[_New]) -> set[uuid.UUID]:
+    """The new persons someone on record has the same folded names and birth date as
+    (through the matcher's stored "m.dob_sorted" key and an exact check)."""
+    by_key: dict[str, list[uuid.UUID]] = {}
+    dates: set[str] = set()
+    for item in new:
+        key = _likely_key(item.person)
+        if key is not None and item.person.birth_date is not None:
+            by_key.setdefault(key, []).append(item.id)
+            dates.add(dob_sorted(item.person.birth_date))
+    if not by_key:
+        return set()
+    out: set[uuid.UUID] = set()
+    ordered = sorted(dates)
+    for start in range(0, len(ordered), 900):
+        chunk = ordered[start : start + 900]
+        stmt = (
+            sa.select(Person.given_names, Person.first_surname, Person.birth_date)
+            .join(PersonKey, PersonKey.person_id == Person.id)
+            .where(
+                PersonKey.kind == match_records.PREFIX + "dob_sorted",
+                PersonKey.key.in_(chunk),
+                Person.merged_into_id.is_(None),
+            )
+        )
+        for given, first, born in session.execute(stmt):
+            if born is None:
+                continue
+            out.update(by_key.get(_key_of(given, first, born), ()))
+    return out
+
+
+def resolve_persons(
+    session: Session,
+    ctx: Context,
+    rows: Sequence[RowResult],
+    seen: FileState,
+    *,
+    write: bool = True,
+) -> list[Resolution]:
+    """Decide each row of one batch (in the file's order) and, with ``write``, insert the
+    persons it creates inside ``session`` (the caller commits). ``seen`` carries what the
+    file's earlier batches decided; it is updated only once the batch is written, so a
+    batch retried after a lost race starts again from the same state."""
+    validated: list[tuple[RowResult, PersonIn | None, dict[Doc, Any]]] = []
+    for row in rows:
+        person = _validated(row) if row.refused is None else None
+        validated.append((row, person, _documents_of(person) if person else {}))
+    found = _lookups(session, [(r, p, d) for r, p, d in validated if p is not None])
+    refs = _Overlay(seen.refs)
+    prints = _Overlay(seen.fingerprints)
+    docs = _Overlay(seen.documents)
+    likely = _Overlay(seen.likely)
+    out: list[Resolution] = []
+    new: list[_New] = []
+    for row, person, row_docs in validated:
+        if person is None:
+            out.append(Resolution(None, "refused", row.refused or Issue("no_name")))
+            continue
+        resolution = _resolve(row, person, row_docs, found, refs, prints, docs)
+        if resolution is not None:
+            out.append(resolution)
+            continue
+        pid = uuid7()
+        names = (person.given_names, person.first_surname)
+        entry = _Seen(pid, row.line, row.fingerprint, names)
+        held: list[str] = []
+        if row.ref:
+            refs[row.ref] = entry
+            held = [ref_key(row.ref), content_key(row.ref, row.fingerprint)]
+        else:
+            prints[row.fingerprint] = entry
+            held = [fingerprint_key(row.fingerprint)]
+        for doc in row_docs:
+            docs[doc] = entry
+        resolution = Resolution(pid, "created", person=person)
+        key = _likely_key(person)
+        if key is not None:
+            if key in likely:
+                resolution.likely = True
+            else:
+                likely[key] = pid
+        if any(
+            holder[1] != doc_type or not holder[2]
+            for doc_type, number in row_docs
+            for holder in found.documents.get(number, ())
+        ):
+            resolution.likely = True
+        out.append(resolution)
+        new.append(_New(pid, row, person, row_docs, held))
+    if new:
+        on_record = _likely_on_record(session, new)
+        for resolution in out:
+            if resolution.person_id in on_record and resolution.outcome == "created":
+                resolution.likely = True
+        if write:
+            _write(session, ctx, new)
+    for overlay in (refs, prints, docs, likely):
+        overlay.commit()
+    return out
+
+
+def _resolve(
+    row: RowResult,
+    person: PersonIn,
+    row_docs: dict[Doc, Any],
+    found: _Lookups,
+    refs: _Overlay[str, _Seen],
+    prints: _Overlay[str, _Seen],
+    docs: _Overlay[Doc, _Seen],
+) -> Resolution | None:
+    """A row that creates nothing: a repeat, a row on record, a conflict. None: create it."""
+    names = (person.given_names, person.first_surname)
+    if row.ref:
+        earlier = refs.get(row.ref)
+        if earlier is not None:
+            if earlier.fingerprint == row.fingerprint:
+                return Resolution(earlier.person_id, "duplicate_in_file")
+            return Resolution(None, "conflict", Issue("ref_in_file", "ref", str(earlier.line)))
+        pid = found.refs.get(ref_key(row.ref))
+        if pid is not None:
+            if (
+                found.refs.get(content_key(row.ref, row.fingerprint)) == pid
+                or pid not in found.with_content
+            ):
+                return Resolution(pid, "already")
+            return Resolution(None, "conflict", Issue("ref_on_record", "ref", row.ref))
+    else:
+        earlier = prints.get(row.fingerprint)
+        if earlier is not None:
+            return Resolution(earlier.person_id, "duplicate_in_file")
+        pid = found.refs.get(fingerprint_key(row.fingerprint))
+        if pid is not None:
+            return Resolution(pid, "already")
+    for doc_type, number in row_docs:
+        earlier = docs.get((doc_type, number))
+        if earlier is not None:
+            if _names_agree(names, earlier.names):
+                return Resolution(earlier.person_id, "duplicate_in_file")
+            return Resolution(
+                None, "conflict", Issue("document_in_file", "document_number", str(earlier.line))
+            )
+        for pid, type_key, live, given, first in found.documents.get(number, ()):
+            if type_key != doc_type or not live:
+                continue
+            if _names_agree(names, (given, first)):
+                return Resolution(pid, "already")
+            return Resolution(
+                None, "conflict", Issue("document_on_record", "document_number", number)
+            )
+    return None
+
+
+def _write(session: Session, ctx: Context, new: Sequence[_New]) -> None:
+    """The batch's persons, their documents, keys, references and audit events: one
+    multi-row insert per table."""
+    now = utcnow()
+    person_rows: list[dict[str, Any]] = []
+    doc_rows: list[dict[str, Any]] = []
+    key_rows: list[dict[str, Any]] = []
+    ref_rows: list[dict[str, Any]] = []
+    audit_rows: list[dict[str, Any]] = []
+    names: set[str] = set()
+    for item in new:
+        p = item.person
+        refs = sorted(set(p.external_refs) | ({item.refs[0]} if not item.row.ref else set()))
+        person_rows.append(
+            {
+                "id": item.id,
+                "created_at": now,
+                "updated_at": now,
+                "created_by": ctx.actor_id,
+                "merged_into_id": None,
+                "current_status": None,
+                "given_names": p.given_names,
+                "first_surname": p.first_surname,
+                "second_surname": p.second_surname,
+                "social_name": p.social_name,
+                "sex": p.sex.value if p.sex else None,
+                "gender_identity": p.gender_identity,
+                "birth_date": p.birth_date,
+                "birth_date_precision": p.precision.value,
+                "nationality": p.nationality,
+                "birth_country": p.birth_country,
+                "phone": p.phone,
+                "phone2": p.phone2,
+                "email": p.email,
+                "address": p.address,
+                "commune_code": p.commune,
+                "civil_status": p.civil_status,
+                "schooling": p.schooling,
+                "interpreter_needed": p.interpreter_needed,
+                "arrival_date": p.arrival_date,
+                "stats_opt_out": p.stats_opt_out,
+                "sort_name": keys.sort_name(p.first_surname, p.second_surname, p.given_names),
+                "external_refs": refs,
+            }
+        )
+        for (doc_type, number), (original, country) in item.docs.items():
+            doc_rows.append(
+                {
+                    "id": uuid7(),
+                    "created_at": now,
+                    "person_id": item.id,
+                    "type_key": doc_type,
+                    "number": original,
+                    "number_norm": number,
+                    "issuing_country": country,
+                    "expires_on": None,
+                    "live_key": number,
+                }
+            )
+        person_keys = person_key_rows(item.id, p, item.docs)
+        key_rows.extend({"person_id": item.id, "kind": k, "key": v} for k, v in sorted(person_keys))
+        names.update(v for k, v in person_keys if k == keys.NAME)
+        ref_rows.extend({"ref": ref, "person_id": item.id} for ref in item.refs)
+        audit_rows.append(
+            {
+                "id": uuid7(),
+                "at": now,
+                "worker_id": ctx.actor_id,
+                "action": "import",
+                "entity": "person",
+                "entity_id": item.id,
+                "person_id": item.id,
+                "details": {},
+            }
+        )
+    # Unique keys in one order, so two imports at once wait for each other, never deadlock.
+    ref_rows.sort(key=lambda r: r["ref"])
+    doc_rows.sort(key=lambda r: (r["type_key"], r["number_norm"]))
+    _bulk(session, "person", person_rows)
+    _bulk(session, "import_ref", ref_rows)
+    _bulk(session, "identity_document", doc_rows)
+    _bulk(session, "person_key", key_rows)
+    keys.add_vocabulary(session, names)
+    _bulk(session, "audit_event", audit_rows)
+
+
+def _bulk(session: Session, name: str, rows: list[dict[str, Any]]) -> None:
+    """One multi-row insert. On SQLite the rows go to the driver's executemany with each
+    column's own conversion (SQLAlchemy's per-row parameter handling would cost more than
+    the insert); PostgreSQL gets SQLAlchemy's multi-row VALUES."""
+    if not rows:
+        return
+    table = _TABLES[name]
+    conn = session.connection()
+    dialect = conn.dialect
+    if dialect.name != "sqlite":
+        conn.execute(sa.insert(table), rows)
+        return
+    columns = list(rows[0])
+    convert = [
+        (i, fn)
+        for i, c in enumerate(columns)
+        if (fn := table.c[c].type.bind_processor(dialect)) is not None
+    ]
+    params: list[tuple[Any, ...]] = []
+    for row in rows:
+        values = list(row.values())
+        for i, fn in convert:
+            if values[i] is not None:
+                values[i] = fn(values[i])
+        params.append(tuple(values))
+    marks = ", ".join("?" for _ in columns)
+    conn.exec_driver_sql(f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})", params)
+
+
+def person_key_rows(pid: uuid.UUID, p: PersonIn, docs: Iterable[Doc]) -> set[tuple[str, str]]:
+    """What :func:`keys.refresh` writes for this person."""
+    docs = list(docs)
+    rows = keys.person_keys(p.given_names, p.first_surname, p.second_surname, p.social_name, docs)
+    rows |= match_records.stored_keys(
+        match_records.record_of(
+            pid,
+            p.given_names,
+            p.first_surname,
+            p.second_surname,
+            p.birth_date,
+            p.sex.value if p.sex else None,
+            p.nationality,
+            docs,
+            (p.phone, p.phone2),
+        )
+    )
+    return rows
+
+
+# The file -----------------------------------------------------------------------------------
 
 
 def preview(ctx: Context, path: Path, options: ReadOptions | None = None) -> ImportReport:
     """What an import of ``path`` would do, with nothing written."""
     return import_persons(ctx, path, options, dry_run=True)
+
+
+def _batches(rows: Iterator[RowResult], size: int) -> Iterator[list[RowResult]]:
+    while batch := list(itertools.islice(rows, size)):
+        yield batch
 
 
 def import_persons(
@@ -108,123 +590,113 @@ def import_persons(
     cancel: threading.Event | None = None,
     dry_run: bool = False,
     sample: int = 10,
+    batch_size: int = BATCH,
 ) -> ImportReport:
+    """Import the persons of ``path`` batch by batch (see the module's notes); ``cancel``
+    set stops after the batch being written (``report.cancelled``)."""
+    with ctx.db.read() as session:
+        ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
     source = open_source(path, options)
     report = ImportReport(info=source.info, dry_run=dry_run)
-    with ctx.db.write() as session:
-        ctx.actor(session)
-        known_refs = {
-            ref
-            for refs in session.scalars(
-                sa.select(Person.external_refs).where(Person.merged_into_id.is_(None))
+    seen = FileState()
+    started = utcnow()
+    for batch in _batches(source.rows(), batch_size):
+        if cancel is not None and cancel.is_set():
+            report.cancelled = True
+            break
+        resolved = _run_batch(ctx, batch, seen, write=not dry_run)
+        _count(report, batch, resolved, sample)
+        if progress is not None:
+            progress(Progress(report.rows, source.info.total_rows, report.created, started))
+    if not dry_run:
+        with ctx.db.write() as session:
+            audit(
+                session,
+                ctx,
+                "import_file",
+                "person",
+                None,
+                rows=report.rows,
+                created=report.created,
+                errors=report.refused,
+                conflicts=report.conflicts,
+                cancelled=report.cancelled,
             )
-            for ref in (refs or [])
-        }
-        created: list[Person] = []
-        for row in source.rows():
-            if cancel is not None and cancel.is_set():
-                report.cancelled = True
-                break
-            report.rows += 1
-            if progress is not None and report.rows % 100 == 0:
-                progress(Progress(report.rows, source.info.total_rows, len(created)))
-            ref = row.ref
-            key = f"import:{uuid.uuid5(IMPORT_NAMESPACE, ref or row.fingerprint)}"
-            if (ref and ref in known_refs) or key in known_refs:
-                report.already += 1
-                continue
-            if not ref and row.person is not None:
-                row.person["external_refs"] = [key]
-            person_in = _validated(row) if row.refused is None else None
-            if row.refused is not None or person_in is None:
-                report.refused += 1
-                issues = [row.refused] if row.refused else []
-                report.problems.append(Problem(row.line, row.original, "refused", issues))
-                continue
-            if row.warnings:
-                report.warned += 1
-                report.problems.append(Problem(row.line, row.original, "warned", row.warnings))
-            if len(report.sample) < sample:
-                report.sample.append(person_in.model_dump(mode="json", exclude_defaults=True))
-            if dry_run:
-                report.created += 1
-                continue
-            held = ref_key(ref or key)
-            if session.get(ImportRef, held) is not None:
-                report.already += 1
-                continue
-            person = _create(session, ctx, person_in, held)
-            if person is None:  # another import of this file saved the row first
-                report.already += 1
-                continue
-            known_refs.update(person.external_refs)
-            created.append(person)
-        if dry_run:
-            session.rollback()
-            return report
-        report.created = len(created)
-        session.flush()
-        _queue_duplicates(session, ctx, created, report)
-        audit(
-            session,
-            ctx,
-            "import_file",
-            "person",
-            None,
-            rows=report.rows,
-            created=report.created,
-            errors=report.refused,
-        )
-    if progress is not None:
-        progress(Progress(report.rows, report.rows, report.created))
+    if progress is not None and not report.cancelled:
+        progress(Progress(report.rows, report.rows, report.created, started))
     return report
 
 
-def _queue_duplicates(
-    session: Session, ctx: Context, created: list[Person], report: ImportReport
+def _run_batch(
+    ctx: Context, batch: list[RowResult], seen: FileState, *, write: bool
+) -> list[Resolution]:
+    """One batch in its own transaction. A batch that lost a race to another import (a
+    reference or a document claimed meanwhile, or a deadlock PostgreSQL broke) is rolled
+    back and decided again from what is on record then."""
+    if not write:
+        with ctx.db.read() as session:
+            return resolve_persons(session, ctx, batch, seen, write=False)
+    as_read = [(list(row.warnings), row.refused) for row in batch]
+    for attempt in itertools.count():
+        try:
+            with ctx.db.write() as session:
+                return resolve_persons(session, ctx, batch, seen)
+        except sa.exc.DBAPIError as exc:
+            if attempt >= RETRIES or not _lost_race(exc):
+                raise
+        for row, (warnings, refused) in zip(batch, as_read, strict=True):
+            row.warnings, row.refused = list(warnings), refused  # validated again
+    raise AssertionError("unreachable")
+
+
+def _lost_race(exc: sa.exc.DBAPIError) -> bool:
+    if isinstance(exc, sa.exc.IntegrityError):
+        return locking.violated(exc, locking.DOCUMENT_INDEX) or locking.violated(
+            exc, locking.IMPORT_REF_KEY
+        )
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    return code in ("40P01", "40001")  # deadlock detected, serialization failure
+
+
+def _count(
+    report: ImportReport, batch: list[RowResult], resolved: list[Resolution], sample: int
 ) -> None:
-    locking.queue_lock(session, exclusive=False)
-    candidates.forget_frequencies()
-    scorer = candidates.matcher(ctx, session)
-    for person in created:
-        probe = match_records.record_of(
-            person.id,
-            person.given_names,
-            person.first_surname,
-            person.second_surname,
-            person.birth_date,
-            person.sex,
-            person.nationality,
-            ((d.type_key, d.number_norm) for d in person.documents),
-            (person.phone,),
-        )
-        ids = [i for i in candidates.candidate_ids(session, probe) if i != person.id]
-        if not ids:
-            continue
-        best = scorer.rank(
-            probe,
-            match_records.load_records(session, ids),
-            limit=1,
-            min_score=DEFAULT_THRESHOLD,
-        )
-        if not best:
-            continue
-        other = uuid.UUID(best[0].b_id)
-        a, b = sorted((person.id, other))
-        exists = session.scalar(
-            sa.select(MatchPair.id).where(MatchPair.person_a == a, MatchPair.person_b == b)
-        )
-        if exists is None:
-            session.add(
-                MatchPair(
-                    person_a=a,
-                    person_b=b,
-                    score=round(best[0].score, 4),
-                    reasons=[{"code": r.code, "params": dict(r.params)} for r in best[0].reasons],
-                )
-            )
-            session.flush()
-            report.likely_duplicates += 1
+    for row, res in zip(batch, resolved, strict=True):
+        report.rows += 1
+        if row.names_guessed:
+            report.names_guessed += 1
+        if res.outcome == "refused":
+            report.refused += 1
+            issues = [res.issue] if res.issue else []
+            report.problems.append(Problem(row.line, row.original, "refused", issues))
+        elif res.outcome == "conflict":
+            report.conflicts += 1
+            issues = [res.issue] if res.issue else []
+            report.problems.append(Problem(row.line, row.original, "conflict", issues))
+        elif res.outcome == "created":
+            report.created += 1
+            if res.likely:
+                report.likely_duplicates += 1
+            if row.warnings:
+                report.warned += 1
+                report.problems.append(Problem(row.line, row.original, "warned", row.warnings))
+            if len(report.sample) < sample and res.person is not None:
+                shown = res.person.model_dump(mode="json", exclude_defaults=True)
+                shown.pop("external_refs", None)
+                report.sample.append(shown)
+        elif res.outcome == "already":
+            report.already += 1
+        else:
+            report.duplicates_in_file += 1
 
 
-__all__ = ["ImportFileError", "ImportReport", "import_persons", "preview"]
+__all__ = [
+    "BATCH",
+    "FileState",
+    "ImportFileError",
+    "ImportReport",
+    "Resolution",
+    "import_persons",
+    "preview",
+    "resolve_persons",
+]
