@@ -21,6 +21,7 @@ Who may import: supervisors and the administrator. Each person it creates is aud
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import threading
 import uuid
@@ -82,11 +83,13 @@ def ref_key(ref: str) -> str:
     return f"import:{uuid.uuid5(IMPORT_NAMESPACE, ref)}"
 
 
+@functools.lru_cache(maxsize=4096)
 def fingerprint_key(fingerprint: str) -> str:
     """The ``import_ref`` key of a row with no ``ref`` (its cells' digest)."""
     return f"import:{uuid.uuid5(IMPORT_NAMESPACE, fingerprint)}"
 
 
+@functools.lru_cache(maxsize=4096)
 def content_key(ref: str, fingerprint: str) -> str:
     """The ``import_ref`` key of a referenced row's content."""
     return f"{ROW_PREFIX}{uuid.uuid5(IMPORT_NAMESPACE, ref + chr(31) + fingerprint)}"
@@ -538,11 +541,18 @@ def _bulk(session: Session, name: str, rows: list[dict[str, Any]]) -> None:
         if (fn := table.c[c].type.bind_processor(dialect)) is not None
     ]
     params: list[tuple[Any, ...]] = []
+    memo: dict[Any, Any] = {}  # a person's id repeats on each of its keys
     for row in rows:
         values = list(row.values())
         for i, fn in convert:
-            if values[i] is not None:
-                values[i] = fn(values[i])
+            value = values[i]
+            if value is not None:
+                done = memo.get(value) if isinstance(value, uuid.UUID) else None
+                if done is None:
+                    done = fn(value)
+                    if isinstance(value, uuid.UUID):
+                        memo[value] = done
+                values[i] = done
         params.append(tuple(values))
     marks = ", ".join("?" for _ in columns)
     conn.exec_driver_sql(f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})", params)
