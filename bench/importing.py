@@ -178,14 +178,6 @@ def raw_pg(url: str, data: dict[str, tuple[list[str], list[tuple[Any, ...]]]]) -
     return elapsed
 
 
-def _delete_pg_rows(url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as conn:
-        for table in ("audit_event", "import_ref", "person_key", "identity_document", "person"):
-            conn.execute(f"DELETE FROM {table}")
-
-
 def _pg_database(name: str) -> str:
     import psycopg
 
@@ -217,8 +209,9 @@ def run_size(rows: int, folder: Path, pg: bool) -> None:
             raw_db.dispose()
             raw = raw_sqlite(raw_path, data)
         else:
-            _delete_pg_rows(url)
-            raw = raw_pg(url, data)
+            raw_url = _pg_database(f"bench_raw_{rows}_{uuid.uuid4().hex[:6]}")
+            open_database(raw_url).dispose()  # the same schema, empty
+            raw = raw_pg(raw_url, data)
         n = report.rows
         print(
             f"{kind:8} {n:>7,} rows  import {elapsed:7.2f} s = {n / elapsed:8,.0f} rows/s "
