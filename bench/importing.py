@@ -155,7 +155,15 @@ def raw_sqlite(path: Path, data: dict[str, tuple[list[str], list[tuple[Any, ...]
 
 def raw_pg(url: str, data: dict[str, tuple[list[str], list[tuple[Any, ...]]]]) -> float:
     import psycopg
+    from psycopg.types.json import Json
 
+    data = {
+        table: (
+            cols,
+            [tuple(Json(v) if isinstance(v, list | dict) else v for v in r) for r in rows],
+        )
+        for table, (cols, rows) in data.items()
+    }
     conn = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"))
     start = time.perf_counter()
     n = len(data["person"][1])
