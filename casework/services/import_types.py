@@ -150,6 +150,8 @@ class ImportReport:
     dry_run: bool = False
     sample: list[dict[str, Any]] = field(default_factory=list)
     """Preview: the first rows as they will be stored (field -> display text)."""
+    visits_already: int = 0
+    """Visits (``import visits``) found on record already, or repeated in the file."""
 
     def groups(self, lang: str | None = None) -> list[tuple[str, int]]:
         """The reasons, most frequent first, each with its count of rows."""
