@@ -30,6 +30,7 @@ own transaction, with progress and cancel between batches.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import threading
@@ -44,7 +45,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from casework import clock, refdata
+from casework.ids import uuid7
 from casework.models import (
+    AuditEvent,
     Case,
     Contact,
     IdentityDocument,
@@ -59,7 +62,6 @@ from casework.models import (
 )
 from casework.models.enums import CaseStatus, ContactKind, ReferralStatus, Role
 from casework.models.security import RequestStatus, RightKind
-from casework.services import catalogue
 from casework.services.context import Context, audit
 from casework.services.import_read import open_source
 from casework.services.import_types import (
@@ -130,12 +132,18 @@ def _parse_date(text: str) -> dt.date | None:
     return None
 
 
-def _reason_codes(items: Iterable[str]) -> tuple[list[str], list[str]]:
-    """(known codes, pieces not recognised): by key or Spanish or English name."""
+@functools.cache
+def _reasons_by_name() -> dict[str, str]:
     by_name: dict[str, str] = {}
     for entry in refdata.CONTACT_REASONS:
         for name in (entry.key, entry.name_es, entry.name_en):
             by_name[fold(name).strip()] = entry.key
+    return by_name
+
+
+def _reason_codes(items: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(known codes, pieces not recognised): by key or Spanish or English name."""
+    by_name = _reasons_by_name()
     known: list[str] = []
     unknown: list[str] = []
     for item in items:
@@ -221,13 +229,20 @@ class _Destinations:
 
     def __init__(self, session: Session) -> None:
         self.exact: dict[str, str] = {}
+        self.area: dict[str, str] = {}
         heads: dict[str, set[str]] = {}
         local = session.execute(
-            sa.select(LocalDestination.key, LocalDestination.name_es, LocalDestination.name_en)
+            sa.select(
+                LocalDestination.key,
+                LocalDestination.name_es,
+                LocalDestination.name_en,
+                LocalDestination.service_area,
+            )
         ).all()
-        entries = [(d.key, d.name_es, d.name_en) for d in refdata.destinations()]
-        entries += [(k, es, en) for k, es, en in local]
-        for key, name_es, name_en in entries:
+        entries = [(d.key, d.name_es, d.name_en, d.service_area) for d in refdata.destinations()]
+        entries += [(k, es, en, area) for k, es, en, area in local]
+        for key, name_es, name_en, area in entries:
+            self.area.setdefault(key, area)
             for text in (key, name_es, name_en):
                 if text:
                     self.exact.setdefault(fold(text).strip(), key)
@@ -415,25 +430,27 @@ def _blocked(session: Session, person_ids: set[uuid.UUID]) -> set[uuid.UUID]:
 
 
 class _Cases:
-    """The case each visit goes into, per person and programme, within one batch."""
+    """The case each visit of a batch goes into. The batch's persons are locked first (in
+    one order: two runs at once wait for each other rather than each making a history
+    case), and their cases read at once."""
 
-    def __init__(self, session: Session, worker: Worker) -> None:
+    def __init__(self, session: Session, worker: Worker, person_ids: set[uuid.UUID]) -> None:
         self.session = session
         self.worker = worker
-        self.locked: set[uuid.UUID] = set()
+        self.by_person: dict[uuid.UUID, list[Case]] = {p: [] for p in person_ids}
+        if not person_ids:
+            return
+        ordered = sorted(person_ids)
+        session.execute(
+            sa.select(Person.id).where(Person.id.in_(ordered)).order_by(Person.id).with_for_update()
+        )
+        for case in session.scalars(
+            sa.select(Case).where(Case.person_id.in_(ordered)).order_by(Case.opened_at)
+        ):
+            self.by_person[case.person_id].append(case)
 
     def for_visit(self, person_id: uuid.UUID, programme_id: uuid.UUID, at: dt.datetime) -> Case:
-        if person_id not in self.locked:
-            # Two runs at once: the second waits here for the first's history case.
-            self.session.execute(
-                sa.select(Person.id).where(Person.id == person_id).with_for_update()
-            )
-            self.locked.add(person_id)
-        cases = self.session.scalars(
-            sa.select(Case)
-            .where(Case.person_id == person_id, Case.programme_id == programme_id)
-            .order_by(Case.opened_at)
-        ).all()
+        cases = [c for c in self.by_person[person_id] if c.programme_id == programme_id]
         day = at.astimezone().date()
         for case in cases:  # a case open (or on hold) since that day or before
             if (
@@ -450,6 +467,7 @@ class _Cases:
                     case.last_activity_at = at
                 return case
         case = Case(
+            id=uuid7(),
             person_id=person_id,
             programme_id=programme_id,
             worker_id=self.worker.id,
@@ -459,9 +477,10 @@ class _Cases:
             closing_reason=HISTORY_REASON,
             closing_outcome=None,
             last_activity_at=at,
+            flags=[],
         )
         self.session.add(case)
-        self.session.flush()
+        self.by_person[person_id].append(case)
         return case
 
 
@@ -469,52 +488,106 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
-def _write_visit(
-    session: Session, ctx: Context, worker: Worker, cases: _Cases, item: _Pending
+@dataclass
+class _Rows:
+    """A batch's new rows, inserted table by table (one statement each)."""
+
+    contacts: list[dict[str, Any]] = field(default_factory=list)
+    referrals: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    audits: list[dict[str, Any]] = field(default_factory=list)
+
+    def audit(self, ctx: Context, entity: str, entity_id: uuid.UUID, person_id: uuid.UUID) -> None:
+        """As :func:`casework.services.context.audit` writes it (the blocking check was made
+        for the whole batch first: :func:`_blocked`)."""
+        self.audits.append(
+            {
+                "id": uuid7(),
+                "at": clock.now(),
+                "worker_id": ctx.actor_id,
+                "action": "create",
+                "entity": entity,
+                "entity_id": entity_id,
+                "person_id": person_id,
+                "details": {"via": "import"},
+            }
+        )
+
+    def insert(self, session: Session) -> None:
+        for model, rows in (
+            (Contact, self.contacts),
+            (Referral, self.referrals),
+            (ReferralEvent, self.events),
+            (AuditEvent, self.audits),
+        ):
+            if rows:
+                session.execute(sa.insert(model), rows)
+
+
+def _visit_rows(
+    rows: _Rows,
+    ctx: Context,
+    worker: Worker,
+    item: _Pending,
+    case_id: uuid.UUID,
+    destinations: _Destinations,
 ) -> None:
+    """The visit's contact (and referral), with their audit rows."""
     assert item.person_id is not None and item.visit.date is not None
     at = _noon(item.visit.date)
-    case = cases.for_visit(item.person_id, item.programme_id, at)
-    contact = Contact(
-        person_id=item.person_id,
-        case_id=case.id,
-        worker_id=worker.id,
-        programme_id=item.programme_id,
-        kind=ContactKind.FOLLOW_UP.value,
-        channel=CHANNEL,
-        occurred_at=at,
-        reasons=list(item.visit.reasons),
-        note=item.note,
+    now = clock.now()
+    contact_id = uuid7()
+    rows.contacts.append(
+        {
+            "id": contact_id,
+            "created_at": now,
+            "person_id": item.person_id,
+            "case_id": case_id,
+            "worker_id": worker.id,
+            "programme_id": item.programme_id,
+            "kind": ContactKind.FOLLOW_UP.value,
+            "channel": CHANNEL,
+            "occurred_at": at,
+            "reasons": list(item.visit.reasons),
+            "note": item.note,
+            "interpreter_language": None,
+        }
     )
-    session.add(contact)
-    session.flush()
-    audit(session, ctx, "create", "contact", contact.id, person_id=item.person_id, via="import")
+    rows.audit(ctx, "contact", contact_id, item.person_id)
     if item.destination is None:
         return
-    dest = catalogue.lookup(session, item.destination)
-    assert dest is not None
-    ref = Referral(
-        person_id=item.person_id,
-        case_id=case.id,
-        worker_id=worker.id,
-        service_area=dest.service_area,
-        destination_key=dest.key,
-        reason=_referral_reason(item.visit),
-        status=ReferralStatus.COMPLETED.value,
-        outcome=REFERRAL_OUTCOME,
-        requested_at=at,
-        completed_at=at,
-        created_at=at,
-        updated_at=at,
+    referral_id = uuid7()
+    rows.referrals.append(
+        {
+            "id": referral_id,
+            "created_at": at,
+            "version": 1,
+            "person_id": item.person_id,
+            "case_id": case_id,
+            "worker_id": worker.id,
+            "service_area": destinations.area[item.destination],
+            "destination_key": item.destination,
+            "reason": _referral_reason(item.visit),
+            "urgency": "normal",
+            "status": ReferralStatus.COMPLETED.value,
+            "outcome": REFERRAL_OUTCOME,
+            "requested_at": at,
+            "completed_at": at,
+            "updated_at": at,
+        }
     )
-    ref.events.append(
-        ReferralEvent(
-            from_status=None, to_status=ReferralStatus.COMPLETED.value, worker_id=worker.id, at=at
-        )
+    rows.events.append(
+        {
+            "id": uuid7(),
+            "referral_id": referral_id,
+            "from_status": None,
+            "to_status": ReferralStatus.COMPLETED.value,
+            "at": at,
+            "worker_id": worker.id,
+            "note": None,
+        }
     )
-    session.add(ref)
-    session.flush()
-    audit(session, ctx, "create", "referral", ref.id, person_id=item.person_id, via="import")
+    rows.audit(ctx, "referral", referral_id, item.person_id)
 
 
 def _referral_reason(visit: VisitFields) -> str:
@@ -664,14 +737,21 @@ class _Run:
                     self._sample(item, programmes)
             return
         owned = _claim(session, {p.key: p.person_id for p in fresh if p.person_id})
-        cases = _Cases(session, worker)
-        for item in fresh:
-            if item.key not in owned:
-                self.report.visits_already += 1
-                continue
-            _write_visit(session, self.ctx, worker, cases, item)
+        mine = [p for p in fresh if p.key in owned]
+        self.report.visits_already += len(fresh) - len(mine)
+        cases = _Cases(session, worker, {p.person_id for p in mine if p.person_id})
+        case_of = [
+            cases.for_visit(p.person_id, p.programme_id, _noon(p.visit.date))
+            for p in mine
+            if p.person_id is not None and p.visit.date is not None
+        ]
+        session.flush()
+        new = _Rows()
+        for item, case in zip(mine, case_of, strict=True):
+            _visit_rows(new, self.ctx, worker, item, case.id, destinations)
             self.report.visits_created += 1
             self._sample(item, programmes)
+        new.insert(session)
 
     def _sample(self, item: _Pending, programmes: _Programmes) -> None:
         if len(self.report.sample) >= self.sample:
