@@ -338,3 +338,57 @@ def test_two_imports_at_once_create_each_visit_once(
     assert count(database, Contact) == 96
     assert count(database, Case) == 48
     assert count(database, Referral) == 32
+
+
+def test_a_blocked_person_gets_no_imported_visit_and_the_rest_go_in(
+    database: Database, ctx: Context, sup: Context, tmp_path: Path
+) -> None:
+    from casework.services import rights
+
+    run = a_run(3)
+    known = persons.register_intake(
+        ctx, intake_data(person_data(documents=[{"type": "run", "number": run}]))
+    )
+    rights.register(sup, {"person_id": known.person_id, "kind": "blocking"})
+    path = sheet(tmp_path, f"Y;R;run;{run};01-01-2019;;;;", "Ana;Soto;;;02-01-2019;;;;")
+    report = import_visits(sup, path, options())
+    assert (report.visits_created, report.refused) == (1, 1)
+    assert report.problems[0].issues[0].code == "visit_person_blocked"
+    assert count(database, Contact, Contact.person_id == known.person_id) == 1  # the intake
+
+
+def test_the_readers_final_shape_is_read_as_well() -> None:
+    """import_read is being rewritten: a dated visit with reason codes reads the same."""
+    from casework.services.import_types import RowResult, SourceInfo
+    from casework.services.import_visits import _visit_fields
+
+    info = SourceInfo(path=Path("x.csv"), format="csv", columns=["fecha"])
+    info.mapping = {"visit_date": 0}
+    final = RowResult(
+        line=2,
+        original={"fecha": "45123"},
+        person={},
+        visit={
+            "date": dt.date(2023, 7, 16),
+            "reasons": ["health", "work"],
+            "reasons_text": "Salud; Trabajo",
+            "programme": "OFMIG",
+            "destination": "cesfam",
+            "note": "",
+        },
+    )
+    today = RowResult(
+        line=2,
+        original={"fecha": "45123"},
+        person={},
+        visit={
+            "visit_date": "45123",
+            "reasons": "Salud; Trabajo",
+            "programme": "OFMIG",
+            "destination": "cesfam",
+            "note": "",
+        },
+    )
+    a, b = _visit_fields(final, info), _visit_fields(today, info)
+    assert a == b
+    assert (a.date, a.reasons, a.date_text) == (dt.date(2023, 7, 16), ["health", "work"], "45123")
