@@ -29,6 +29,7 @@ own transaction, with progress and cancel between batches.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -798,8 +799,7 @@ def import_visits(
             default = _Programmes(session).find(programme)
             if default is None:
                 raise ImportFileError("import_unknown_programme", programme=programme)
-    options = options or ReadOptions()
-    options.kind = "visits"
+    options = dataclasses.replace(options or ReadOptions(), kind="visits")
     source = open_source(path, options)
     report = ImportReport(info=source.info, dry_run=dry_run)
     run = _Run(ctx, source.info, report, default, FileState(dry_run=dry_run), sample)
