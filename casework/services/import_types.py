@@ -152,6 +152,8 @@ class ImportReport:
     """Preview: the first rows as they will be stored (field -> display text)."""
     duplicates_in_file: int = 0
     """Rows repeating an earlier row of the same file (same person, nothing created)."""
+    visits_already: int = 0
+    """Visits (``import visits``) found on record already, or repeated in the file."""
 
     def groups(self, lang: str | None = None) -> list[tuple[str, int]]:
         """The reasons, most frequent first, each with its count of rows."""
