@@ -232,7 +232,7 @@ def test_a_visit_goes_into_a_case_open_since_before_it(
         ctx, intake_data(person_data(documents=[{"type": "run", "number": run}]))
     )
     today = dt.date.today().strftime("%d-%m-%Y")
-    path = sheet(tmp_path, f"Y;R;run;{run};01-01-2019;;;;", f"Y;R;run;{run};{today};;;;")
+    path = sheet(tmp_path, f"Yesenia;Rondón;run;{run};01-01-2019;;;;", f"Yesenia;Rondón;run;{run};{today};;;;")
     assert import_visits(sup, path, options()).visits_created == 2
     with database.read() as s:
         statuses = s.execute(
@@ -350,7 +350,7 @@ def test_a_blocked_person_gets_no_imported_visit_and_the_rest_go_in(
         ctx, intake_data(person_data(documents=[{"type": "run", "number": run}]))
     )
     rights.register(sup, {"person_id": known.person_id, "kind": "blocking"})
-    path = sheet(tmp_path, f"Y;R;run;{run};01-01-2019;;;;", "Ana;Soto;;;02-01-2019;;;;")
+    path = sheet(tmp_path, f"Yesenia;Rondón;run;{run};01-01-2019;;;;", "Ana;Soto;;;02-01-2019;;;;")
     report = import_visits(sup, path, options())
     assert (report.visits_created, report.refused) == (1, 1)
     assert report.problems[0].issues[0].code == "visit_person_blocked"
@@ -392,3 +392,19 @@ def test_the_readers_final_shape_is_read_as_well() -> None:
     a, b = _visit_fields(final, info), _visit_fields(today, info)
     assert a == b
     assert (a.date, a.reasons, a.date_text) == (dt.date(2023, 7, 16), ["health", "work"], "45123")
+
+
+def test_a_document_on_record_under_other_names_is_a_conflict_not_their_visit(
+    database: Database, ctx: Context, sup: Context, tmp_path: Path
+) -> None:
+    """A RUN on record with names that clearly differ is most likely a mistyped RUN: the
+    visit is not put on that person's timeline; the row is reported."""
+    run = a_run(4)
+    known = persons.register_intake(
+        ctx, intake_data(person_data(documents=[{"type": "run", "number": run}]))
+    )
+    path = sheet(tmp_path, f"Pedro;Gómez;run;{run};01-01-2019;;;;")
+    report = import_visits(sup, path, options())
+    assert (report.visits_created, report.refused) == (0, 1)
+    assert report.problems[0].issues[0].code == "document_on_record"
+    assert count(database, Contact, Contact.person_id == known.person_id) == 1  # the intake

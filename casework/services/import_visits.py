@@ -33,13 +33,14 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
+import itertools
 import re
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -51,7 +52,6 @@ from casework.models import (
     AuditEvent,
     Case,
     Contact,
-    IdentityDocument,
     ImportRef,
     LocalDestination,
     Person,
@@ -63,6 +63,7 @@ from casework.models import (
 )
 from casework.models.enums import CaseStatus, ContactKind, ReferralStatus, Role
 from casework.models.security import RequestStatus, RightKind
+from casework.services import importing
 from casework.services.context import Context, audit
 from casework.services.import_read import open_source
 from casework.services.import_types import (
@@ -75,7 +76,6 @@ from casework.services.import_types import (
     RowResult,
     SourceInfo,
 )
-from casework.services.importing import IMPORT_NAMESPACE, _create, _validated, ref_key
 from casework.text import fold
 
 BATCH = 500
@@ -265,106 +265,41 @@ class _Destinations:
 @dataclass
 class FileState:
     """What this run has settled so far: the persons of the rows seen (repeated rows of one
-    person find them here) and the history cases in use."""
+    person find them there) and which of them this run created."""
 
-    by_ref: dict[str, uuid.UUID] = field(default_factory=dict)
-    by_fingerprint: dict[str, uuid.UUID] = field(default_factory=dict)
-    by_document: dict[tuple[str, str], uuid.UUID] = field(default_factory=dict)
+    persons: importing.FileState = field(default_factory=importing.FileState)
     created: set[uuid.UUID] = field(default_factory=set)
     found: set[uuid.UUID] = field(default_factory=set)
+    counted: set[uuid.UUID] = field(default_factory=set)
     dry_run: bool = False
     """Nothing is created: a new person gets an id of its own here only."""
 
 
-@dataclass
-class Resolution:
-    person_id: uuid.UUID | None
-    outcome: Literal["created", "already", "duplicate_in_file", "refused"]
-    issue: Issue | None = None
-
-
-def _fingerprint_key(row: RowResult) -> str:
-    return f"import:{uuid.uuid5(IMPORT_NAMESPACE, row.fingerprint)}"
-
-
 def _resolve_persons(
     session: Session, ctx: Context, rows: Sequence[RowResult], state: FileState
-) -> list[Resolution]:
-    """Each row's person: on record when identity is certain, the one an earlier row of this
-    file settled, or a new one (created unless ``state.dry_run``). The same shape as the
-    writer's ``importing.resolve_persons``, to be swapped for it."""
-    validated = [_validated(r) if r.refused is None else None for r in rows]
-    refs = {ref_key(r.ref) for r in rows if r.ref} | {_fingerprint_key(r) for r in rows}
-    held: dict[str, uuid.UUID] = dict(
-        session.execute(
-            sa.select(ImportRef.ref, ImportRef.person_id).where(ImportRef.ref.in_(refs))
-        ).all()
-    )
-    wanted = {(d.type, d.normalised()) for p in validated if p is not None for d in p.documents}
-    live: dict[tuple[str, str], uuid.UUID] = {}
-    if wanted:
-        for type_key, number, holder in session.execute(
-            sa.select(IdentityDocument.type_key, IdentityDocument.live_key, Person.id)
-            .join(Person, Person.id == IdentityDocument.person_id)
-            .where(
-                IdentityDocument.live_key.in_({n for _, n in wanted}),
-                Person.merged_into_id.is_(None),
-            )
-        ):
-            if number is not None:
-                live[(type_key, number)] = holder
-    out: list[Resolution] = []
-    for row, person_in in zip(rows, validated, strict=True):
-        if person_in is None:
-            out.append(Resolution(None, "refused", row.refused or Issue("no_name")))
-            continue
-        docs = [(d.type, d.normalised()) for d in person_in.documents]
-        fkey = _fingerprint_key(row)
-        pid: uuid.UUID | None = (
-            (state.by_ref.get(row.ref) if row.ref else None)
-            or state.by_fingerprint.get(row.fingerprint)
-            or next((state.by_document[d] for d in docs if d in state.by_document), None)
-        )
-        if pid is not None:
-            outcome: Literal["created", "already", "duplicate_in_file"] = "duplicate_in_file"
-        else:
-            pid = (
-                (held.get(ref_key(row.ref)) if row.ref else None)
-                or held.get(fkey)
-                or next((live[d] for d in docs if d in live), None)
-            )
-            outcome = "already"
-            if pid is None:
-                outcome = "created"
-                if state.dry_run:
-                    pid = uuid.uuid4()
-                else:
-                    pid = _new_person(session, ctx, row, person_in, fkey)
-                    if pid is None:  # another run created it meanwhile
-                        outcome = "already"
-                        pid = session.scalar(
-                            sa.select(ImportRef.person_id).where(
-                                ImportRef.ref == ref_key(row.ref or fkey)
-                            )
-                        )
-            assert pid is not None
-            (state.created if outcome == "created" else state.found).add(pid)
-        if row.ref:
-            state.by_ref.setdefault(row.ref, pid)
-        state.by_fingerprint.setdefault(row.fingerprint, pid)
-        for d in docs:
-            state.by_document.setdefault(d, pid)
-        out.append(Resolution(pid, outcome))
+) -> list[importing.Resolution]:
+    """Each row's person, decided as ``import persons`` decides (one person per document
+    and per reference, on record when identity is certain), except that a known ``ref`` is
+    its person even when the person's cells differ from one visit's row to the next. Lost
+    a race to another import (a person it was creating saved there first): decided again,
+    from what is on record then."""
+    as_read = [(list(row.warnings), row.refused) for row in rows]
+    for attempt in itertools.count():
+        try:
+            with session.begin_nested():
+                out = importing.resolve_persons(
+                    session, ctx, rows, state.persons, write=not state.dry_run, ref_identifies=True
+                )
+            break
+        except sa.exc.DBAPIError as exc:
+            if attempt >= importing.RETRIES or not importing.lost_race(exc):
+                raise
+        for row, (warnings, refused) in zip(rows, as_read, strict=True):
+            row.warnings, row.refused = list(warnings), refused
+    for res in out:
+        if res.person_id is not None:
+            (state.created if res.outcome == "created" else state.found).add(res.person_id)
     return out
-
-
-def _new_person(
-    session: Session, ctx: Context, row: RowResult, person_in: Any, fkey: str
-) -> uuid.UUID | None:
-    if not row.ref:
-        person_in = person_in.model_copy(update={"external_refs": (fkey,)})
-    person = _create(session, ctx, person_in, ref_key(row.ref or fkey))
-    return None if person is None else person.id
 
 
 # Visits ----------------------------------------------------------------------------------
@@ -705,8 +640,9 @@ class _Run:
             item.person_id = res.person_id
             if res.outcome == "created":
                 self.report.created += 1
-            elif res.outcome == "already" and res.person_id not in self.state.created:
-                self.report.already += 1
+            elif res.outcome == "already" and res.person_id not in self.state.counted:
+                self.report.already += 1  # a person on record, counted once however many visits
+            self.state.counted.add(res.person_id)
             ready.append(item)
         blocked = _blocked(session, {p.person_id for p in ready if p.person_id})
         fresh: list[_Pending] = []
@@ -835,4 +771,4 @@ def import_visits(
     return report
 
 
-__all__ = ["BATCH", "FileState", "Resolution", "import_visits"]
+__all__ = ["BATCH", "FileState", "import_visits"]

@@ -322,9 +322,12 @@ def resolve_persons(
     seen: FileState,
     *,
     write: bool = True,
+    ref_identifies: bool = False,
 ) -> list[Resolution]:
     """Decide each row of one batch (in the file's order) and, with ``write``, insert the
-    persons it creates inside ``session`` (the caller commits). ``seen`` carries what the
+    persons it creates inside ``session`` (the caller commits). With ``ref_identifies`` (a
+    sheet of visits, where one person's rows may differ a little), a known ``ref`` is that
+    person even when the row's other cells differ. ``seen`` carries what the
     file's earlier batches decided; it is updated only once the batch is written, so a
     batch retried after a lost race starts again from the same state."""
     validated: list[tuple[RowResult, PersonIn | None, dict[Doc, Any]]] = []
@@ -342,7 +345,7 @@ def resolve_persons(
         if person is None:
             out.append(Resolution(None, "refused", row.refused or Issue("no_name")))
             continue
-        resolution = _resolve(row, person, row_docs, found, refs, prints, docs)
+        resolution = _resolve(row, person, row_docs, found, refs, prints, docs, ref_identifies)
         if resolution is not None:
             out.append(resolution)
             continue
@@ -393,13 +396,14 @@ def _resolve(
     refs: _Overlay[str, _Seen],
     prints: _Overlay[str, _Seen],
     docs: _Overlay[Doc, _Seen],
+    ref_identifies: bool = False,
 ) -> Resolution | None:
     """A row that creates nothing: a repeat, a row on record, a conflict. None: create it."""
     names = (person.given_names, person.first_surname)
     if row.ref:
         earlier = refs.get(row.ref)
         if earlier is not None:
-            if earlier.fingerprint == row.fingerprint:
+            if earlier.fingerprint == row.fingerprint or ref_identifies:
                 return Resolution(earlier.person_id, "duplicate_in_file")
             return Resolution(None, "conflict", Issue("ref_in_file", "ref", str(earlier.line)))
         pid = found.refs.get(ref_key(row.ref))
@@ -407,6 +411,7 @@ def _resolve(
             if (
                 found.refs.get(content_key(row.ref, row.fingerprint)) == pid
                 or pid not in found.with_content
+                or ref_identifies
             ):
                 return Resolution(pid, "already")
             return Resolution(None, "conflict", Issue("ref_on_record", "ref", row.ref))
@@ -652,14 +657,14 @@ def _run_batch(
             with ctx.db.write() as session:
                 return resolve_persons(session, ctx, batch, seen)
         except sa.exc.DBAPIError as exc:
-            if attempt >= RETRIES or not _lost_race(exc):
+            if attempt >= RETRIES or not lost_race(exc):
                 raise
         for row, (warnings, refused) in zip(batch, as_read, strict=True):
             row.warnings, row.refused = list(warnings), refused  # validated again
     raise AssertionError("unreachable")
 
 
-def _lost_race(exc: sa.exc.DBAPIError) -> bool:
+def lost_race(exc: sa.exc.DBAPIError) -> bool:
     if isinstance(exc, sa.exc.IntegrityError):
         return locking.violated(exc, locking.DOCUMENT_INDEX) or locking.violated(
             exc, locking.IMPORT_REF_KEY
