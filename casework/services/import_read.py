@@ -60,6 +60,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
         "id",
         "codigo",
         "folio",
+        "ficha",
         "n ficha",
         "nro ficha",
         "numero ficha",
@@ -380,14 +381,15 @@ class Source:
     def rows(self) -> Iterator[RowResult]:
         header_key = self._header_key
         width = len(header_key)
+        first = self.info.columns[0].casefold() if self.info.columns else ""
         skipped = self.info.skipped_headers
         for line, values in self._rows:
             if not any(v.strip() for v in values):
                 continue
             if (
                 values
-                and values[0].strip()
-                and fold(values[0]) == header_key[0]
+                and values[0].strip().casefold() == first
+                and first
                 and tuple(fold(v) for v in values[:width]) == header_key[: len(values)]
             ):
                 skipped.append(line)
@@ -411,6 +413,10 @@ def open_source(path: Path, options: ReadOptions | None = None) -> Source:
         raw, lines = _csv_rows(path, info, options)
     else:
         raise ImportFileError("import_format", path=path.name)
+    valid = _valid_fields(options)
+    for target in options.mapping.values():
+        if target and target not in valid:
+            raise ImportFileError("import_map_field", field=target, fields=", ".join(valid))
     numbered = enumerate(raw, start=1)
     head = list(itertools.islice(numbered, HEADER_SEARCH))
     if not any(any(c.strip() for c in cells) for _, cells in head):
@@ -747,9 +753,9 @@ class _Unreadable(ValueError):
 
 
 @lru_cache(maxsize=65536)
-def _read_date(text: str, birth: bool) -> tuple[dt.date, DatePrecision | None]:
-    """A date as offices type it (raises _Unreadable); the precision when it is partial."""
-    today = clock.today()
+def _read_date(text: str, birth: bool, today: dt.date) -> tuple[dt.date, DatePrecision | None]:
+    """A date as offices type it (raises _Unreadable); the precision when it is partial.
+    A two-digit year is this century's unless that is after ``today``."""
     try:
         if m := _YMD.fullmatch(text):
             return dt.date(int(m[1]), int(m[3]), int(m[4])), None
@@ -775,6 +781,11 @@ def _read_date(text: str, birth: bool) -> tuple[dt.date, DatePrecision | None]:
     except (ValueError, OverflowError):
         raise _Unreadable(text) from None
     raise _Unreadable(text)
+
+
+@lru_cache(maxsize=1024)
+def _sex_code(text: str) -> str | None:
+    return SEX.get(fold(text))
 
 
 @lru_cache(maxsize=4096)
@@ -866,6 +877,8 @@ def split_surnames(text: str) -> tuple[str, str]:
 
 # --------------------------------------------------------------------------- one row
 
+_FINGERPRINT_FIELDS = tuple(f for f in MAP_FIELDS if f != "ref")
+
 
 def interpret(line: int, values: list[str], info: SourceInfo) -> RowResult:
     """One data row: its cells by field, read into PersonIn data (and visit data)."""
@@ -885,7 +898,7 @@ def interpret(line: int, values: list[str], info: SourceInfo) -> RowResult:
         if len(cell) > CELL_LIMIT:
             original[key] = cell[:CELL_LIMIT]
     fingerprint = hashlib.sha256(
-        "\x1f".join([row.get(f, "") for f in MAP_FIELDS if f != "ref"]).encode()
+        "\x1f".join([row.get(f, "") for f in _FINGERPRINT_FIELDS]).encode()
     ).hexdigest()
     result = RowResult(
         line=line,
@@ -953,14 +966,14 @@ def _person_fields(
 ) -> None:
     warn = result.warnings.append
     if sex := row.get("sex"):
-        code = SEX.get(fold(sex))
+        code = _sex_code(sex)
         if code is None:
             warn(Issue("bad_sex", "sex", sex))
         else:
             data["sex"] = code
     if born := row.get("date_of_birth"):
         try:
-            day, precision = _read_date(born, True)
+            day, precision = _read_date(born, True, clock.today())
         except _Unreadable:
             warn(Issue("bad_date", "date_of_birth", born))
         else:
@@ -1007,6 +1020,8 @@ def _looks_like_email(text: str) -> bool:
     return bool(at and local and "." in domain and not domain.endswith("."))
 
 
+_NOT_DIGIT = re.compile(r"\D+")
+_LETTER = re.compile(r"[^\W\d_]")
 _PHONE_SPLIT = re.compile(r"\s*(?:/|;|,|\s-\s|\s+y\s+|\s+o\s+)\s*")
 
 
@@ -1016,8 +1031,8 @@ def _phones(text: str, data: dict[str, Any], result: RowResult) -> None:
     parts = [p for p in _PHONE_SPLIT.split(text) if p]
     kept: list[str] = []
     for part in parts[:2]:
-        digits = sum(ch.isdigit() for ch in part)
-        if any(ch.isalpha() for ch in part) or not 8 <= digits <= 15:
+        digits = len(_NOT_DIGIT.sub("", part))
+        if _LETTER.search(part) or not 8 <= digits <= 15:
             result.warnings.append(Issue("bad_phone", "phone", part))
         else:
             kept.append(part)
@@ -1047,14 +1062,13 @@ def _document(
     else:
         key, checked = "other", False
     if checked:
-        compact = alnum_upper(number)
-        has_separator = "-" in number or (compact[-1:] == "K")
         parts = rut.split(number)
         if parts is None:
             warn(Issue("bad_run", "document_number", number))
             return
         if rut.check_digit(parts[0]) != parts[1]:
-            if not has_separator and compact.isdigit() and 7 <= len(compact) <= 8:
+            compact = alnum_upper(number)
+            if "-" not in number and compact.isdigit() and 7 <= len(compact) <= 8:
                 warn(Issue("run_no_check_digit", "document_number", number))
             else:
                 warn(Issue("run_bad_check_digit", "document_number", number))
@@ -1072,7 +1086,7 @@ def _visit(row: dict[str, str], result: RowResult) -> dict[str, Any]:
     day: dt.date | None = None
     if text := row.get("visit_date"):
         try:
-            day, _ = _read_date(text, False)
+            day, _ = _read_date(text, False, clock.today())
         except _Unreadable:
             result.warnings.append(Issue("bad_date", "visit_date", text))
     reasons_text = row.get("reasons", "")
