@@ -55,7 +55,15 @@ def accepted(row: RowResult) -> PersonIn:
 
 @pytest.mark.parametrize(
     ("encoding", "expected"),
-    [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("cp1252", "cp1252"), ("utf-16", "utf-16")],
+    [
+        ("utf-8", "utf-8"),
+        ("utf-8-sig", "utf-8-sig"),
+        ("cp1252", "cp1252"),
+        ("latin-1", "cp1252"),
+        ("utf-16", "utf-16"),
+        ("utf-16-le", "utf_16_le"),  # no BOM: the detector finds it
+        ("cp850", "cp850"),  # an old DOS export
+    ],
 )
 def test_encodings_are_detected_and_recorded(tmp_path: Path, encoding: str, expected: str) -> None:
     text = f"{HEADER}\nMaría;Núñez;Peña;03-04-1990;Perú;Ñuñoa\n"
@@ -79,6 +87,13 @@ def test_a_latin1_accent_far_into_a_utf8_looking_file_is_read(tmp_path: Path) ->
     assert rows[-1].person["given_names"] == "José"
     assert rows[-1].person["commune"] == "13119"
     assert info.total_rows == 30001
+
+
+def test_a_non_latin_file_keeps_the_detectors_encoding(tmp_path: Path) -> None:
+    text = "Nombres;Primer apellido\n" + "Иван;Петров\nОльга;Смирнова\nДмитрий;Кузнецов\n" * 20
+    rows, info = read(write(tmp_path, text, "cp1251"))
+    assert info.encoding == "cp1251"
+    assert accepted(rows[0]).first_surname == "Петров"
 
 
 def test_binary_data_named_csv_is_refused_with_a_message(tmp_path: Path) -> None:
@@ -170,6 +185,13 @@ def test_header_row_option_and_missing_name_column(tmp_path: Path) -> None:
     message = caught.value.message("es")
     assert "No se encontró una columna con el nombre" in message
     assert "«Sexo», «Comuna»" in message
+
+
+def test_a_header_row_further_down_than_the_search(tmp_path: Path) -> None:
+    text = "nota\n" * 40 + "Nombres;Primer apellido\nAna;Soto\n"
+    rows, info = read(write(tmp_path, text), header_row=41)
+    assert info.header_line == 41
+    assert [r.person["given_names"] for r in rows if r.person] == ["Ana"]
 
 
 def test_mapping_overrides_and_their_errors(tmp_path: Path) -> None:
@@ -402,12 +424,16 @@ def test_phones_as_typed_two_in_one_cell_and_letters_warned(tmp_path: Path) -> N
         "Nombres;Primer apellido;Teléfono\n"
         "Ana;Soto;9 1234 5678 / 2 2345 6789\n"
         "Luis;Rojas;llamar a la vecina\n"
+        "Eva;Díaz;2234567 / +509 3712 3456\n"
     )
     rows, _ = read(write(tmp_path, text))
     first = accepted(rows[0])
     assert (first.phone, first.phone2) == ("+56912345678", "+56223456789")
     assert accepted(rows[1]).phone is None
     assert messages(rows[1]) == ["Teléfono no válido y quedó fuera: «llamar a la vecina»."]
+    third = accepted(rows[2])
+    assert (third.phone, third.phone2) == ("+50937123456", None)
+    assert messages(rows[2]) == ["Teléfono no válido y quedó fuera: «2234567»."]
 
 
 def test_fingerprint_ignores_the_ref_and_the_visit(tmp_path: Path) -> None:

@@ -418,7 +418,7 @@ def open_source(path: Path, options: ReadOptions | None = None) -> Source:
         if target and target not in valid:
             raise ImportFileError("import_map_field", field=target, fields=", ".join(valid))
     numbered = enumerate(raw, start=1)
-    head = list(itertools.islice(numbered, HEADER_SEARCH))
+    head = list(itertools.islice(numbered, max(HEADER_SEARCH, options.header_row or 0)))
     if not any(any(c.strip() for c in cells) for _, cells in head):
         raise ImportFileError("import_empty", path=path.name)
     header_at = _find_header(head, options)
@@ -607,13 +607,16 @@ def _count_lines(handle: io.BufferedReader, first: bytes, width: int = 1) -> int
     return lines
 
 
-_LATIN = ("cp125", "iso8859", "latin", "mac_", "cp437", "cp850", "windows")
+_SPANISH_LETTERS = frozenset("áéíóúüñÁÉÍÓÚÜÑ")
+_SINGLE_BYTE = ("cp1252", "cp850", "mac_roman")
+"""What Excel and old DOS programs write in Chile, tried when the detector's guess
+spells fewer Spanish letters."""
 
 
 def _detect(sample: bytes, nul: bool, path: Path) -> str:
-    """The encoding of a file that is not UTF-8: charset-normalizer's guess; a Latin
-    single-byte guess is read as Windows-1252 (what Excel writes in Chile) when that
-    decodes the sample."""
+    """The encoding of a file that is not UTF-8: charset-normalizer's guess, unless one
+    of the single-byte encodings Chilean offices use reads more Spanish letters from the
+    sample (short Spanish files fool any detector: "Núñez" in cp850 looks like Big5)."""
     from charset_normalizer import from_bytes
 
     best = from_bytes(sample).best()
@@ -622,18 +625,26 @@ def _detect(sample: bytes, nul: bool, path: Path) -> str:
         if guess is None or not guess.startswith(("utf_16", "utf_32")):
             raise ImportFileError("import_binary", path=path.name)
         return guess
-    if guess is None or guess.startswith(_LATIN) or guess.startswith("utf_8"):
+    scores: dict[str, int] = {}
+    for candidate in (*_SINGLE_BYTE, guess):
+        if candidate is None or candidate in scores:
+            continue
         try:
-            text = sample.decode("cp1252")
-            guess = "cp1252"
-        except UnicodeDecodeError:
-            if guess is None or guess.startswith("utf_8"):
-                guess = "latin-1"
-            text = sample.decode(guess, errors="replace")
+            text = sample.decode(candidate)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        foreign = [ch for ch in text if ch > "\x7f"]
+        spanish = sum(1 for ch in foreign if ch in _SPANISH_LETTERS)
+        # Counts only when most of the non-ASCII text is Spanish letters.
+        scores[candidate] = spanish if spanish * 2 >= len(foreign) else 0
+    if guess in scores and (scores[guess] >= max(scores.values()) or not any(scores.values())):
+        chosen = guess
+    elif scores and any(scores.values()):
+        chosen = max(scores, key=lambda c: scores[c])  # the first best: cp1252 on a tie
     else:
-        text = sample.decode(guess, errors="replace")
-    _check_text(text, path)
-    return guess
+        chosen = guess or "latin-1"
+    _check_text(sample.decode(chosen, errors="replace"), path)
+    return chosen
 
 
 def _check_text(text: str, path: Path) -> None:
@@ -647,7 +658,7 @@ def _check_text(text: str, path: Path) -> None:
 def _delimiter(sample: str) -> str:
     """`,` `;` or tab: the one that splits the first lines into the same number (> 1) of
     cells most often (quoted cells are parsed, so "Pérez, Ana" does not count)."""
-    lines = sample.splitlines()[:40]
+    lines = sample.splitlines()[:500]
     if len(sample) >= 64 * 1024 and len(lines) > 1:
         lines = lines[:-1]  # the last one may be cut
     best, best_score = ",", (0, 0)
@@ -827,7 +838,7 @@ def _units(words: list[str]) -> list[list[str]]:
     i = len(words)
     while i > 0:
         j = i - 1
-        while j > 0 and fold(words[j - 1]) in _NAME_PARTICLES:
+        while j > 0 and words[j - 1].lower() in _NAME_PARTICLES:
             j -= 1
         units.insert(0, words[j:i])
         i = j
@@ -854,7 +865,7 @@ def split_full_name(text: str) -> tuple[str, str, str] | None:
         return " ".join(given_words), " ".join(units[-2]), " ".join(units[-1])
     if len(units) == 2:
         first_unit = units[0]
-        if len(first_unit) > 1 and fold(first_unit[0]) not in _NAME_PARTICLES:
+        if len(first_unit) > 1 and first_unit[0].lower() not in _NAME_PARTICLES:
             return first_unit[0], " ".join(first_unit[1:]), " ".join(units[1])
         return " ".join(units[0]), " ".join(units[1]), ""
     unit = units[0]  # "Ana de la Cruz" read as one unit: the first word is the given name
@@ -1032,7 +1043,10 @@ def _phones(text: str, data: dict[str, Any], result: RowResult) -> None:
     kept: list[str] = []
     for part in parts[:2]:
         digits = len(_NOT_DIGIT.sub("", part))
-        if _LETTER.search(part) or not 8 <= digits <= 15:
+        international = part.lstrip("( ").startswith(("+", "00"))
+        # Without a country code it is read as Chilean: nine digits (or 56 and nine).
+        low = 8 if international else 9
+        if _LETTER.search(part) or not low <= digits <= (15 if international else 11):
             result.warnings.append(Issue("bad_phone", "phone", part))
         else:
             kept.append(part)
