@@ -519,3 +519,101 @@ def test_xlsx_unknown_sheet_lists_the_sheets(tmp_path: Path) -> None:
         "La hoja «Atenciones» no existe en lista.xlsx. "
         "Hojas del archivo: «Resumen», «Personas 2024»."
     )
+
+
+def _hand_made_xlsx(path: Path) -> Path:
+    """A workbook as Excel writes it (shared strings, styles for dates), not as openpyxl
+    does: the reader's own XML path must read the same values as openpyxl."""
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    files = {
+        "[Content_Types].xml": (
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'content-types"><Default Extension="rels" ContentType="application/vnd.openxml'
+            'formats-package.relationships+xml"/><Default Extension="xml" ContentType='
+            '"application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override '
+            'PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxml'
+            'formats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/'
+            'styles.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+            'spreadsheetml.styles+xml"/><Override PartName="/xl/sharedStrings.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
+            'sharedStrings+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+            'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.'
+            'openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+            'Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'<?xml version="1.0"?><workbook xmlns="{ns}" xmlns:r="{rel}"><sheets>'
+            '<sheet name="Hoja1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+            f'package/2006/relationships"><Relationship Id="rId1" Type="{rel}/worksheet" '
+            f'Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{rel}/styles" '
+            f'Target="styles.xml"/><Relationship Id="rId3" Type="{rel}/sharedStrings" '
+            'Target="sharedStrings.xml"/></Relationships>'
+        ),
+        "xl/styles.xml": (
+            f'<?xml version="1.0"?><styleSheet xmlns="{ns}"><fonts count="1"><font/></fonts>'
+            '<fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
+            '<borders count="1"><border/></borders>'
+            '<cellStyleXfs count="1"><xf/></cellStyleXfs><cellXfs count="2">'
+            '<xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/></cellXfs>'
+            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+            "</styleSheet>"
+        ),
+        "xl/sharedStrings.xml": (
+            f'<?xml version="1.0"?><sst xmlns="{ns}" count="6" uniqueCount="6">'
+            "<si><t>Nombre completo</t></si><si><t>Fecha nac.</t></si><si><t>RUN</t></si>"
+            "<si><t>Nota</t></si><si><r><t>Ana </t></r><r><rPr><b/></rPr><t>Soto &amp; Cía"
+            '</t></r><rPh sb="0" eb="1"><t>ソト</t></rPh></si><si><t>Luis Rojas</t></si></sst>'
+        ),
+        "xl/worksheets/sheet1.xml": (
+            f'<?xml version="1.0"?><worksheet xmlns="{ns}"><sheetData>'
+            '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c>'
+            '<c r="C1" t="s"><v>2</v></c><c r="D1" t="s"><v>3</v></c></row>'
+            '<row r="2"><c r="A2" t="s"><v>4</v></c><c r="B2" s="1"><v>32966</v></c>'
+            '<c r="C2"><v>12345678</v></c><c r="D2" t="str"><f>"=x"&amp;1</f><v>=x1</v></c>'
+            "</row>"
+            '<row r="4"><c r="A4" t="s"><v>5</v></c><c r="C4"><v>1.5E+7</v></c>'
+            '<c r="D4" t="inlineStr"><is><t xml:space="preserve"> a &lt;b&gt; </t></is></c>'
+            '<c r="E4" t="b"><v>1</v></c><c r="F4" t="e"><v>#N/A</v></c></row>'
+            "</sheetData></worksheet>"
+        ),
+    }
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return path
+
+
+def test_xlsx_as_excel_writes_it_reads_like_openpyxl(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from casework.services.import_read import _cell_text
+
+    path = _hand_made_xlsx(tmp_path / "excel.xlsx")
+    rows, info = read(path)
+    assert info.columns == ["Nombre completo", "Fecha nac.", "RUN", "Nota"]
+    assert [r.line for r in rows] == [2, 4]
+    assert rows[0].original == {
+        "Nombre completo": "Ana Soto & Cía",
+        "Fecha nac.": "1990-04-03",
+        "RUN": "12345678",
+        "Nota": "=x1",
+    }
+    assert rows[1].original["RUN"] == "15000000"
+    assert rows[1].original["Nota"] == " a <b> "
+    book = load_workbook(path, read_only=True, data_only=True)
+    expected = [
+        [_cell_text(v) for v in row]
+        for row in book.worksheets[0].iter_rows(values_only=True)
+        if any(v is not None for v in row)
+    ]
+    book.close()
+    got = [list(r.original.values()) for r in rows]
+    assert [row[:4] for row in expected[1:]] == got

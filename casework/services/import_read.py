@@ -704,12 +704,123 @@ def _xlsx_rows(
 
     def rows() -> Iterator[list[str]]:
         try:
-            for row in sheet.iter_rows(values_only=True):
-                yield [_cell_text(v) for v in row]
+            try:
+                lean = _LeanSheet(book, sheet)
+            except AttributeError:  # another openpyxl: its own (slower) parser
+                for row in sheet.iter_rows(values_only=True):
+                    yield [_cell_text(v) for v in row]
+            else:
+                yield from lean.rows()
         finally:
             book.close()
 
     return rows(), lines if isinstance(lines, int) else None
+
+
+_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_ROW, _CELL, _VALUE, _INLINE = f"{_NS}row", f"{_NS}c", f"{_NS}v", f"{_NS}is"
+_TEXT, _PHONETIC = f"{_NS}t", f"{_NS}rPh"
+_SHEET_DATA = f"{_NS}sheetData"
+
+
+class _LeanSheet:
+    """The values of a read-only sheet, straight from its XML: openpyxl's own parser
+    builds an object per cell and reads about 3,000 rows/s; this reads the same values
+    (shared strings, numbers, dates by their cell style, booleans, a formula's cached
+    value) several times faster. openpyxl still opens the workbook and its styles."""
+
+    def __init__(self, book: Any, sheet: Any) -> None:
+        self.archive = book._archive
+        self.path: str = sheet._worksheet_path
+        self.strings: Any = sheet._shared_strings
+        self.dates: Any = book._date_formats
+        self.epoch: Any = book.epoch
+        self.columns: dict[str, int] = {}
+
+    def _column(self, ref: str) -> int:
+        letters = ref.rstrip("0123456789")
+        index = self.columns.get(letters)
+        if index is None:
+            index = 0
+            for ch in letters:
+                index = index * 26 + ord(ch.upper()) - 64
+            index -= 1
+            self.columns[letters] = index
+        return index
+
+    def _value(self, cell: Any) -> str:
+        kind = cell.get("t", "n")
+        if kind == "inlineStr":
+            inline = cell.find(_INLINE)
+            return "" if inline is None else _rich_text(inline)
+        found = cell.findtext(_VALUE)
+        if found is None:
+            return ""
+        text = str(found)
+        if kind == "s":
+            return str(self.strings[int(text)])
+        if kind == "n":
+            style = cell.get("s")
+            if style and int(style) in self.dates:
+                from openpyxl.utils.datetime import from_excel
+
+                try:
+                    return _cell_text(from_excel(float(text), self.epoch))
+                except (OverflowError, ValueError):
+                    return text
+            try:
+                return str(int(text))
+            except ValueError:
+                try:
+                    return _cell_text(float(text))
+                except ValueError:
+                    return text
+        if kind == "b":
+            return "1" if text == "1" else "0"
+        if kind == "e":
+            return ""
+        return text  # "str" (a formula's text result), "d" (ISO date)
+
+    def rows(self) -> Iterator[list[str]]:
+        from xml.etree.ElementTree import XMLPullParser
+
+        expected = 1
+        parser: Any = XMLPullParser(events=("end",))
+        with self.archive.open(self.path) as source:
+            while chunk := source.read(1 << 16):
+                parser.feed(chunk)
+                element: Any
+                for _, element in parser.read_events():
+                    if element.tag != _ROW:
+                        continue
+                    number = int(element.get("r") or expected)
+                    while expected < number:  # rows left out of the file are empty
+                        yield []
+                        expected += 1
+                    values: list[str] = []
+                    for cell in element:
+                        if cell.tag != _CELL:
+                            continue
+                        ref = cell.get("r")
+                        index = self._column(ref) if ref else len(values)
+                        if index > len(values):
+                            values.extend([""] * (index - len(values)))
+                        values.append(self._value(cell))
+                    element.clear()
+                    yield values
+                    expected = number + 1
+        parser.close()
+
+
+def _rich_text(inline: Any) -> str:
+    """An inline string's text: its runs' texts, without phonetic guides."""
+    parts: list[str] = []
+    for child in inline:
+        if child.tag == _TEXT:
+            parts.append(child.text or "")
+        elif child.tag != _PHONETIC:
+            parts.extend(t.text or "" for t in child.iter(_TEXT))
+    return "".join(parts)
 
 
 def _sheet(wanted: str | None, names: list[str]) -> str | None:
