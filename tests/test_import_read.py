@@ -617,3 +617,14 @@ def test_xlsx_as_excel_writes_it_reads_like_openpyxl(tmp_path: Path) -> None:
     book.close()
     got = [list(r.original.values()) for r in rows]
     assert [row[:4] for row in expected[1:]] == got
+
+
+def test_every_commune_by_its_name_and_an_empty_file(tmp_path: Path) -> None:
+    from casework import refdata
+
+    for commune in refdata.communes():
+        found = refdata.match_commune(commune.name.upper() + ", Chile")
+        assert found is not None and found.code == commune.code, commune.name
+    with pytest.raises(ImportFileError) as caught:
+        open_source(write(tmp_path, "\n\n"))
+    assert caught.value.message("es") == "f.csv está vacío."
