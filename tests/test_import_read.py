@@ -269,8 +269,25 @@ def test_a_split_name_is_flagged_and_one_word_is_refused(tmp_path: Path) -> None
         "Nombres y apellidos separados por convención, revíselos: «María José / Pérez / González»."
     ]
     assert rows[1].person is None and rows[1].refused is not None
-    assert rows[1].refused.code == "no_name"
-    assert rows[2].refused is not None and rows[2].refused.code == "no_name"
+    assert rows[1].refused.message("es") == (
+        "Falta el apellido (la fila solo trae «Madonna»): la ficha necesita nombres y "
+        "primer apellido; la fila no se importó."
+    )
+    assert rows[2].refused is not None
+    assert rows[2].refused.message("es") == (
+        "Sin nombre ni apellido: la fila no identifica a una persona."
+    )
+
+
+def test_a_row_with_half_a_name_is_refused_saying_what_is_missing(tmp_path: Path) -> None:
+    text = "Nombres;Primer apellido;Segundo apellido\n;Soto;Rojas\nAna;;\n"
+    rows, _ = read(write(tmp_path, text))
+    assert [r.refused.message("es") if r.refused else "" for r in rows] == [
+        "Faltan los nombres (la fila solo trae «Soto Rojas»): la ficha necesita nombres y "
+        "primer apellido; la fila no se importó.",
+        "Falta el apellido (la fila solo trae «Ana»): la ficha necesita nombres y "
+        "primer apellido; la fila no se importó.",
+    ]
 
 
 def test_a_lone_nombre_column_is_the_full_name(tmp_path: Path) -> None:
@@ -295,6 +312,7 @@ def test_a_lone_nombre_column_is_the_full_name(tmp_path: Path) -> None:
         ("1990-04-03", dt.date(1990, 4, 3)),
         ("1990/04/03", dt.date(1990, 4, 3)),
         ("1990-04-03 00:00:00", dt.date(1990, 4, 3)),
+        ("19900403", dt.date(1990, 4, 3)),
     ],
 )
 def test_birth_dates_as_offices_type_them(tmp_path: Path, cell: str, expected: dt.date) -> None:

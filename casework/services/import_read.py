@@ -68,6 +68,8 @@ HEADERS: dict[str, tuple[str, ...]] = {
         "n registro",
         "nro registro",
         "external id",
+        "rec id",
+        "record id",
     ),
     "full_name": (
         "full_name",
@@ -865,6 +867,7 @@ _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
 _DMY = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})" + _TIME)
 _YMD = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})" + _TIME)
 _MY = re.compile(r"(\d{1,2})[-/.](\d{4})")
+_COMPACT = re.compile(r"(19\d{2}|20\d{2})(\d{2})(\d{2})")
 _SERIAL = re.compile(r"(\d{4,5})(?:\.\d+)?")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _RUN_LIKE = re.compile(r"(?:\d{1,2}\.?\d{3}\.?\d{3}|\d{6,8})\s*-\s*[\dkK]")
@@ -892,6 +895,8 @@ def _read_date(text: str, birth: bool, today: dt.date) -> tuple[dt.date, DatePre
                     pass
                 return dt.date(full, month, day), None
             return dt.date(int(year), month, day), None
+        if m := _COMPACT.fullmatch(text):  # yyyymmdd, as some systems export it
+            return dt.date(int(m[1]), int(m[2]), int(m[3])), None
         if m := _SERIAL.fullmatch(text):
             number = int(m[1])
             if birth and len(m[1]) == 4 and "." not in text and 1900 <= number <= today.year:
@@ -1063,7 +1068,17 @@ def _names(row: dict[str, str], data: dict[str, Any], result: RowResult) -> bool
             given, first, second = split
             result.names_guessed = True
     if not given or not first:
-        result.refused = Issue("no_name", "full_name" if full else None, full)
+        # The desk needs given names and a first surname (PersonIn): a row with one of
+        # them is refused with what it has, so that it can be completed and imported.
+        if not given and not first and not full:
+            result.refused = Issue("no_name")
+        elif full and not (given and first) and not (row.get("given_names") or surnames):
+            result.refused = Issue("no_surname", "full_name", full)
+        elif not given:
+            has = " ".join(p for p in (first, second) if p)
+            result.refused = Issue("no_given_names", "given_names", has)
+        else:
+            result.refused = Issue("no_surname", "first_surname", given)
         return False
     for name, value, limit in (
         ("given_names", given, 120),
