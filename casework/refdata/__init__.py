@@ -43,10 +43,17 @@ from casework.refdata.communes import (
     commune,
     communes,
     find_commune,
+    match_commune,
     regions,
     search_communes,
 )
-from casework.refdata.countries import Country, countries, country, search_countries
+from casework.refdata.countries import (
+    Country,
+    countries,
+    country,
+    match_country,
+    search_countries,
+)
 from casework.refdata.destinations import Destination, destination, destinations
 from casework.refdata.document_types import DocumentType, document_type, document_types
 from casework.refdata.languages import Language, language, languages
@@ -105,6 +112,8 @@ __all__ = [
     "label",
     "language",
     "languages",
+    "match_commune",
+    "match_country",
     "regions",
     "reload",
     "reviewed_on",

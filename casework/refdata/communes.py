@@ -81,3 +81,67 @@ def regions() -> tuple[Region, ...]:
     """The 16 regions, ordered by code."""
     seen = {c.region_code: c.region for c in communes()}
     return tuple(Region(code, name) for code, name in sorted(seen.items()))
+
+
+@cached
+def _commune_by_alias() -> dict[str, Commune]:
+    """Names, aliases and the desk abbreviations of commune_aliases.csv, folded with their
+    spaces removed ("P.A.C." and "PAC" are one key)."""
+    by_code = _commune_by_code()
+    out: dict[str, Commune] = {}
+    for text, found in _commune_by_name().items():
+        out.setdefault(text.replace(" ", ""), found)
+    for row in read_csv("commune_aliases.csv"):
+        code = row["cut"].zfill(5)
+        if code not in by_code:
+            raise ValueError(f"commune_aliases.csv: unknown CUT code {code!r} ({row['alias']})")
+        key = fold(row["alias"]).replace(" ", "")
+        if key:
+            out.setdefault(key, by_code[code])
+    return out
+
+
+_REGION_SUFFIXES = (
+    "region metropolitana de santiago",
+    "region metropolitana",
+    "metropolitana",
+    "region",
+    "rm",
+    "r m",
+    "chile",
+    "santiago",
+    "stgo",
+)
+_PREFIXES = ("comuna de ", "comuna ")
+
+
+def match_commune(text: str) -> Commune | None:
+    """Commune as desks type it: CUT code, name, alias or abbreviation ("Stgo Centro",
+    "Est. Central", "PAC"), ignoring accents, case, punctuation and spaces, and a trailing
+    region ("La Florida, RM", "Maipú (Región Metropolitana)")."""
+    text = text.strip()
+    if not text:
+        return None
+    found = find_commune(text)
+    if found is not None:
+        return found
+    index_ = _commune_by_alias()
+    candidates = [text]
+    if "," in text:
+        candidates.append(text.split(",", 1)[0])
+    for candidate in candidates:
+        folded = fold(candidate)
+        for prefix in _PREFIXES:
+            if folded.startswith(prefix):
+                folded = folded[len(prefix) :]
+        while True:
+            hit = index_.get(folded.replace(" ", ""))
+            if hit is not None:
+                return hit
+            for suffix in _REGION_SUFFIXES:
+                if folded.endswith(" " + suffix):
+                    folded = folded[: -len(suffix) - 1].strip()
+                    break
+            else:
+                break
+    return None

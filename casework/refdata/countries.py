@@ -75,3 +75,27 @@ def search_countries(text: str, limit: int = 10) -> list[Country]:
         ((a, c) for c in countries() for a in c.aliases),
         limit,
     )
+
+
+@cached
+def _nationality_index() -> dict[str, Country]:
+    by_alpha3 = {c.alpha3: c for c in countries()}
+    out: dict[str, Country] = {}
+    for row in read_csv("nationality_aliases.csv"):
+        code = row["alpha3"].upper()
+        if code not in by_alpha3:
+            raise ValueError(f"nationality_aliases.csv: unknown code {code!r} ({row['alias']})")
+        key = fold(row["alias"])
+        if key:
+            out.setdefault(key, by_alpha3[code])
+    return out
+
+
+def match_country(text: str) -> Country | None:
+    """Country as a spreadsheet gives a nationality: ISO code, Spanish or English name,
+    alias or demonym ("venezolana", "haitian"; nationality_aliases.csv), ignoring accents,
+    case and punctuation."""
+    found = country(text)
+    if found is not None:
+        return found
+    return _nationality_index().get(fold(text))

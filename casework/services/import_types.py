@@ -84,6 +84,13 @@ class SourceInfo:
     """Fields mapped by the user, not guessed."""
     total_rows: int | None = None
     """Data rows in the file (estimate for progress; None when unknown)."""
+    skipped_headers: list[int] = field(default_factory=list)
+    """Lines that repeat the header mid-file: skipped (filled while the rows are read)."""
+    kind: Literal["persons", "visits"] = "persons"
+    original_keys: list[str] = field(default_factory=list)
+    """The keys of ``RowResult.original``: the columns, made unique ("Nombre (4)")."""
+    doc_type_by_header: str = ""
+    """The document type the number column's header names ("RUT" -> "run"), or ""."""
 
     def unused_columns(self) -> list[str]:
         used = set(self.mapping.values())
