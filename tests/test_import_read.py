@@ -261,32 +261,38 @@ def test_full_name_split_by_the_two_surname_convention(
     assert split_full_name(text) == expected
 
 
-def test_a_split_name_is_flagged_and_one_word_is_refused(tmp_path: Path) -> None:
+def test_a_split_name_is_flagged_and_one_word_is_kept_to_complete(tmp_path: Path) -> None:
     text = "Nombre completo;Sexo\nMaría José Pérez González;F\nMadonna;F\n;F\n"
     rows, _ = read(write(tmp_path, text))
     assert rows[0].names_guessed
     assert messages(rows[0]) == [
         "Nombres y apellidos separados por convención, revíselos: «María José / Pérez / González»."
     ]
-    assert rows[1].person is None and rows[1].refused is not None
-    assert rows[1].refused.message("es") == (
-        "Falta el apellido (la fila solo trae «Madonna»): la ficha necesita nombres y "
-        "primer apellido; la fila no se importó."
-    )
+    assert rows[1].person is not None and rows[1].refused is None
+    assert (rows[1].person["given_names"], rows[1].person["first_surname"]) == ("Madonna", "")
+    assert messages(rows[1]) == [
+        "Falta el apellido (la fila solo trae «Madonna»): la persona quedó registrada sin "
+        "apellido; complételo en su ficha."
+    ]
     assert rows[2].refused is not None
     assert rows[2].refused.message("es") == (
         "Sin nombre ni apellido: la fila no identifica a una persona."
     )
 
 
-def test_a_row_with_half_a_name_is_refused_saying_what_is_missing(tmp_path: Path) -> None:
+def test_a_row_with_half_a_name_keeps_its_person_saying_what_is_missing(tmp_path: Path) -> None:
     text = "Nombres;Primer apellido;Segundo apellido\n;Soto;Rojas\nAna;;\n"
     rows, _ = read(write(tmp_path, text))
-    assert [r.refused.message("es") if r.refused else "" for r in rows] == [
-        "Faltan los nombres (la fila solo trae «Soto Rojas»): la ficha necesita nombres y "
-        "primer apellido; la fila no se importó.",
-        "Falta el apellido (la fila solo trae «Ana»): la ficha necesita nombres y "
-        "primer apellido; la fila no se importó.",
+    assert [r.refused for r in rows] == [None, None]
+    assert [messages(r) for r in rows] == [
+        [
+            "Faltan los nombres (la fila solo trae «Soto Rojas»): la persona quedó registrada "
+            "sin nombres; complételos en su ficha."
+        ],
+        [
+            "Falta el apellido (la fila solo trae «Ana»): la persona quedó registrada sin "
+            "apellido; complételo en su ficha."
+        ],
     ]
 
 

@@ -232,7 +232,11 @@ def test_a_visit_goes_into_a_case_open_since_before_it(
         ctx, intake_data(person_data(documents=[{"type": "run", "number": run}]))
     )
     today = dt.date.today().strftime("%d-%m-%Y")
-    path = sheet(tmp_path, f"Yesenia;Rondón;run;{run};01-01-2019;;;;", f"Yesenia;Rondón;run;{run};{today};;;;")
+    path = sheet(
+        tmp_path,
+        f"Yesenia;Rondón;run;{run};01-01-2019;;;;",
+        f"Yesenia;Rondón;run;{run};{today};;;;",
+    )
     assert import_visits(sup, path, options()).visits_created == 2
     with database.read() as s:
         statuses = s.execute(

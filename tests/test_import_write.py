@@ -250,3 +250,18 @@ def test_two_files_sharing_a_document_at_once_give_it_to_one_person(
             IdentityDocument.number_norm == shared
         )
         assert _count(database, holders) == 1
+
+
+def test_a_row_with_half_a_name_is_a_person_to_complete(
+    database: Database, supervisor: WorkerOut, tmp_path: Path
+) -> None:
+    """FEBRL-like rows missing a given name or a surname are kept (the issue counted them as
+    people lost); the missing half is empty, the report says to complete it."""
+    sup = Context(database, supervisor.id)
+    path = tmp_path / "mitades.csv"
+    path.write_text("nombres;primer_apellido\n;Soto\nAna;\n;\n", encoding="utf-8")
+    report = import_persons(sup, path)
+    assert (report.created, report.refused, report.warned) == (2, 0, 2)  # ";" is a blank line
+    with database.read() as s:
+        names = sorted(s.execute(sa.select(Person.given_names, Person.first_surname)).all())
+    assert names == [("", "Soto"), ("Ana", "")]

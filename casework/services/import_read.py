@@ -1067,19 +1067,20 @@ def _names(row: dict[str, str], data: dict[str, Any], result: RowResult) -> bool
         if split is not None:
             given, first, second = split
             result.names_guessed = True
-    if not given or not first:
-        # The desk needs given names and a first surname (PersonIn): a row with one of
-        # them is refused with what it has, so that it can be completed and imported.
-        if not given and not first and not full:
+    if not given and not first:
+        if not full:
             result.refused = Issue("no_name")
-        elif full and not (given and first) and not (row.get("given_names") or surnames):
-            result.refused = Issue("no_surname", "full_name", full)
-        elif not given:
+            return False
+        given = full  # one word: a name all the same; the surname is left to complete
+    if not given or not first:
+        # The desk asks for both, but a row naming one person by half a name still is that
+        # person: kept with the other half empty and a warning, to complete in the file.
+        if not given:
             has = " ".join(p for p in (first, second) if p)
-            result.refused = Issue("no_given_names", "given_names", has)
+            result.warnings.append(Issue("no_given_names", "given_names", has))
         else:
-            result.refused = Issue("no_surname", "first_surname", given)
-        return False
+            field_name = "full_name" if full and not row.get("given_names") else "first_surname"
+            result.warnings.append(Issue("no_surname", field_name, given))
     for name, value, limit in (
         ("given_names", given, 120),
         ("first_surname", first, 80),

@@ -159,9 +159,12 @@ def _validated(row: RowResult) -> PersonIn | None:
     """The row's person, validated as the desk does; a field the desk would refuse is left
     empty with a warning (the names are the person: without them the row is refused)."""
     data = dict(row.person or {})
+    # Half a name (the reader warned): checked with a stand-in, stored empty.
+    missing = {n: "" for n in ("given_names", "first_surname") if not data.get(n)}
+    data.update(dict.fromkeys(missing, "N"))
     for _ in range(len(data) + 1):
         try:
-            return validate(PersonIn, data)
+            return validate(PersonIn, data).model_copy(update=missing)
         except InvalidInput as exc:
             for error in exc.errors:
                 name = error.field.split(".")[0]
