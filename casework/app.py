@@ -167,6 +167,7 @@ class CaseworkApp(App[int]):
         location = where.name if where is not None else self.database.url.database or ""
         self.sub_title = f"{self.worker.full_name} · {location}"
         self.switch_to_base(TodayScreen())
+        self._close_import()  # another worker's, had the desk not been left by signing out
         self.background_scan.start(self.ctx)
         self._watch_idle()
 

@@ -194,6 +194,8 @@ async def test_preview_change_a_column_run_and_read_the_report(
         assert report.exists()
         assert str(report) in summary
         assert "filas/s" in text_of(app, "#import-progress-text")
+        # Then the office's duplicate scan, as after an import on the command line.
+        assert "Búsqueda de duplicados terminada" in text_of(app, "#import-scan")
 
         # Ctrl+L: the report's rows, here in the desk.
         await pilot.press("ctrl+l")

@@ -36,7 +36,8 @@ from casework.errors import field_label
 from casework.i18n import fmt_count, t
 from casework.screens.base import CaseworkModal, CaseworkScreen
 from casework.screens.import_path import PathInput
-from casework.services import import_report, import_visits, importing, staff
+from casework.services import duplicate_queue, import_report, import_visits, importing, staff
+from casework.services.duplicate_queue import ScanReport
 from casework.services.import_types import (
     PERSON_FIELDS,
     VISIT_FIELDS,
@@ -204,6 +205,7 @@ class ImportScreen(CaseworkScreen):
         self._started = 0.0
         self._last_progress = 0.0
         self._programmes: list[tuple[str, str]] = []
+        self._scan_fraction = 0.0
 
     # Layout -----------------------------------------------------------------------------
 
@@ -249,6 +251,7 @@ class ImportScreen(CaseworkScreen):
         with Horizontal(id="import-progress"):
             yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="import-bar")
             yield Static("", id="import-progress-text")
+        yield Static("", id="import-scan")
         with TabbedContent(id="import-tabs"):
             with TabPane(t("import_screen.tab_summary"), id="tab-summary"):
                 yield VerticalScroll(Static("", id="import-summary"), id="import-summary-box")
@@ -262,6 +265,7 @@ class ImportScreen(CaseworkScreen):
 
     def on_mount(self) -> None:
         self.query_one("#import-progress").display = False
+        self.query_one("#import-scan").display = False
         self._show_programme()
         columns = self.query_one("#import-columns", DataTable)
         columns.add_columns(
@@ -529,6 +533,7 @@ class ImportScreen(CaseworkScreen):
         self._last_progress = 0.0
         total = self.report.info.total_rows if self.report and self.report.info else None
         self.query_one("#import-progress").display = True
+        self.query_one("#import-scan").display = False
         self.query_one("#import-bar", ProgressBar).update(total=total, progress=0)
         self.query_one("#import-progress-text", Static).update(t("import_screen.starting"))
         self._status(t("import_screen.running", name=path.name))
@@ -617,11 +622,47 @@ class ImportScreen(CaseworkScreen):
             return None
 
     def _scan_duplicates(self) -> None:
-        """As the command line does: the office's duplicate scan after an import (the
-        desk's background scan, shown in its strip above the footer)."""
-        scan = getattr(self.app, "background_scan", None)
-        if scan is not None:
-            scan.start(self.ctx, "import")
+        """As the command line does: the office's duplicate scan after an import, in a
+        thread, its progress on the progress line (the worker may leave the screen: it
+        goes on, and its end is told wherever the worker is)."""
+        ctx = self.ctx
+        self._scan_fraction = 0.0
+        line = self.query_one("#import-scan", Static)
+        line.update(t("followthrough.scan.progress", percent=0))
+        line.display = True
+
+        def progress(_stage: str, fraction: float) -> None:  # in the scan's thread
+            self._scan_fraction = fraction
+
+        timer = self.set_interval(0.2, self._show_scan)
+
+        def done(report: ScanReport | None) -> None:
+            timer.stop()
+            new = report.new_pairs if report is not None else 0
+            message = t("followthrough.scan.done", new=new)
+            self.query_one("#import-scan", Static).update(message)
+            self.notify(message)
+
+        def failed(exc: BaseException) -> None:
+            timer.stop()
+            message = t("followthrough.scan.failed", error=error_text(exc))
+            self.query_one("#import-scan", Static).update(Text(message, style="red"))
+
+        self.call_service(
+            duplicate_queue.auto_scan,
+            ctx,
+            "import",
+            progress=progress,
+            on_done=done,
+            on_error=failed,
+            group="import-scan",
+        )
+
+    def _show_scan(self) -> None:
+        percent = max(0, min(100, int(self._scan_fraction * 100)))
+        self.query_one("#import-scan", Static).update(
+            t("followthrough.scan.progress", percent=percent)
+        )
 
     # Leaving, stopping, the report ----------------------------------------------------------
 
