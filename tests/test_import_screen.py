@@ -333,3 +333,40 @@ async def test_the_screen_is_kept_while_away_and_forgotten_on_sign_out(
         app._end_session("sign_out")
         await settle(pilot)
         assert not app.is_screen_installed(IMPORT_SCREEN)
+
+
+async def test_a_workbook_s_sheets_are_listed_once_read_and_one_is_chosen(
+    database: Database, supervisor: WorkerOut, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = tmp_path / "oficina.xlsx"
+    book.write_bytes(b"PK")  # what is in it is the reader's business: here, its answer
+    asked: list[str | None] = []
+
+    def read(ctx: Any, path: Path, options: Any = None, **kw: Any) -> ImportReport:
+        asked.append(options.sheet)
+        sheet = options.sheet or "Personas"
+        info = SourceInfo(
+            path=path, format="xlsx", sheet=sheet, sheets=["Personas", "Atenciones 2025"]
+        )
+        return ImportReport(info=info, rows=5 if sheet == "Personas" else 9, dry_run=True)
+
+    monkeypatch.setattr(importing, "preview", read)
+    app = make_app(database)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_import(pilot, supervisor)
+        await type_path(pilot, screen, str(book))
+        await pilot.press("enter")
+        await settle(pilot)
+        sheet = screen.query_one("#import-sheet", Select)
+        assert [str(p) for p, _ in sheet._options if _ is not Select.NULL] == [
+            "Personas",
+            "Atenciones 2025",
+        ]
+        assert sheet.value == "Personas"
+        assert "hoja «Personas»" in text_of(app, "#import-summary")
+        sheet.focus()
+        await pilot.press("enter", "down", "enter")  # open the list, the second sheet
+        await settle(pilot)
+        assert asked == [None, "Atenciones 2025"]
+        assert "hoja «Atenciones 2025»" in text_of(app, "#import-summary")
+        assert persons_in(database) == []

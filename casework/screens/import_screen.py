@@ -565,6 +565,8 @@ class ImportScreen(CaseworkScreen):
             self._show(report)
             key = "import_screen.cancelled" if report.cancelled else "import_screen.finished"
             self._status(t(key, created=fmt_count(report.created)))
+            if self.app.screen is not self:  # the worker went on elsewhere in the desk
+                self.notify(t(key, created=fmt_count(report.created)))
             self.query_one("#import-tabs", TabbedContent).active = "tab-summary"
             if report.created:
                 self._scan_duplicates()
@@ -574,7 +576,10 @@ class ImportScreen(CaseworkScreen):
             self.cancel = None
             self.previewed = None
             self.query_one("#import-progress").display = False
-            self._status(t("import_screen.failed", error=error_text(exc)), error=True)
+            message = t("import_screen.failed", error=error_text(exc))
+            self._status(message, error=True)
+            if self.app.screen is not self:
+                self.notify(message, severity="error", timeout=10)
 
         self.call_service(work, on_done=done, on_error=failed, group="import-run")
 
