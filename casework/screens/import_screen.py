@@ -564,9 +564,11 @@ class ImportScreen(CaseworkScreen):
             self.written = self._write_report(report, path)
             self._show(report)
             key = "import_screen.cancelled" if report.cancelled else "import_screen.finished"
-            self._status(t(key, created=fmt_count(report.created)))
+            message = t(key, created=fmt_count(report.created))
+            hint = f" {t('import_screen.report_hint')}" if report.problems else ""
+            self._status(message + hint)
             if self.app.screen is not self:  # the worker went on elsewhere in the desk
-                self.notify(t(key, created=fmt_count(report.created)))
+                self.notify(message)
             self.query_one("#import-tabs", TabbedContent).active = "tab-summary"
             if report.created:
                 self._scan_duplicates()
