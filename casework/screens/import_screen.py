@@ -123,8 +123,11 @@ def summary_text(report: ImportReport, visits: bool, written: Path | None) -> Te
         ("refused", report.refused),
         ("conflicts", report.conflicts),
     ]
+    if report.duplicates_in_file:
+        counts.append(("duplicates_in_file", report.duplicates_in_file))
     if visits:
-        counts.append(("visits", report.visits_created))
+        counts.append(("visits_preview" if report.dry_run else "visits", report.visits_created))
+        counts.append(("visits_already", getattr(report, "visits_already", 0)))
     if report.names_guessed:
         counts.append(("names_guessed", report.names_guessed))
     for key, count in counts:
