@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from textual import events
 from textual.app import App
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.worker import Worker
 
 from casework import clock
@@ -30,6 +31,9 @@ def _intake_name(draft_id: Any) -> str:
     """The name an unfinished intake form is installed under (kept while it is a draft)."""
     return f"intake-{draft_id}"
 
+
+IMPORT_SCREEN = "import"
+"""The name the import screen is installed under (F3)."""
 
 KEY_NAMES = frozenset({"home", "end", "pageup", "pagedown", "delete", "space", "tab"})
 """Keys whose display name is translated (spanish.key_name in the catalogues)."""
@@ -53,6 +57,7 @@ class CaseworkApp(App[int]):
         Binding("ctrl+t", "today", "key.today", id="today", show=False),
         Binding("ctrl+f", "find", "key.find", id="find", show=False),
         Binding("ctrl+n", "new_intake", "key.new_intake", id="new-intake", show=False),
+        Binding("f3", "import_file", "key.import", id="import", show=False),
         Binding("f5", "caseload", "key.caseload", id="caseload", show=False),
         Binding("f6", "dedupe", "key.dedupe", id="dedupe", show=False),
         Binding("f4", "panel", "key.panel", id="panel-export", show=False),
@@ -162,6 +167,7 @@ class CaseworkApp(App[int]):
         location = where.name if where is not None else self.database.url.database or ""
         self.sub_title = f"{self.worker.full_name} · {location}"
         self.switch_to_base(TodayScreen())
+        self._close_import()  # another worker's, had the desk not been left by signing out
         self.background_scan.start(self.ctx)
         self._watch_idle()
 
@@ -298,6 +304,39 @@ class CaseworkApp(App[int]):
         from casework.screens.dedupe import DedupeQueueScreen
 
         self.push_screen(DedupeQueueScreen())
+
+    def action_import_file(self) -> None:
+        """Import a spreadsheet of persons or attentions (F3, supervisors and the
+        administrator; screens/import_screen.py)."""
+        if not self._may_open(permissions.IMPORT, "import_screen.supervisors_only"):
+            return
+        from casework.screens.import_screen import ImportScreen
+
+        if isinstance(self.screen, ImportScreen):
+            return
+        # Installed: a running import goes on (with its progress) while the worker uses
+        # the rest of the desk, and F3 comes back to it as it was left.
+        if not self.is_screen_installed(IMPORT_SCREEN):
+            self.install_screen(ImportScreen(), name=IMPORT_SCREEN)
+        screen = self.get_screen(IMPORT_SCREEN)
+        if screen in self.screen_stack:
+            while self.screen is not screen:
+                self.pop_screen()
+            return
+        self.push_screen(IMPORT_SCREEN)
+
+    def _close_import(self) -> None:
+        """Leaving the desk: the import screen is the worker's own (its file, its rows);
+        a running import stops after the batch in hand (what was saved stays)."""
+        screen = self._installed_screens.get(IMPORT_SCREEN)
+        if screen is None or screen in self.screen_stack:
+            return
+        self.uninstall_screen(IMPORT_SCREEN)
+        stop = getattr(screen, "stop", None)
+        if callable(stop):
+            stop()
+        if isinstance(screen, Screen) and screen.is_mounted:
+            screen.remove()
 
     def action_supervise(self, which: str) -> None:
         """Data protection: rights requests (F7), the audit trail (F8), retention review (F9),
@@ -510,6 +549,7 @@ class CaseworkApp(App[int]):
         self.clear_notifications()
         while len(self.screen_stack) > 1:
             self.pop_screen()
+        self._close_import()
         self.push_screen(SignInScreen())
         message = "session.switch_hint" if how == "switch_user" else "session.signed_out"
         self.notify(t(message))

@@ -17,6 +17,7 @@ from casework.services.permissions import (
     AUDIT,
     CASELOAD,
     DEDUPE,
+    IMPORT,
     PANEL,
     RETENTION,
     RIGHTS,
@@ -54,6 +55,7 @@ OPENS = {
     AUDIT: (False, False, True, True, True),
     RETENTION: (False, False, True, True, True),
     ADMIN: (False, False, False, False, True),
+    IMPORT: (False, False, True, True, True),
     "today": (False, True, True, True, True),
     "find": (False, True, True, True, True),
 }

@@ -394,6 +394,9 @@ STOPS = [
     Stop("switch user", keys("ctrl+g")),
     Stop("office settings", keys("f10", "o"), as_="admin", allow=USERNAMES),
     Stop("admin move work", keys("f10", "w"), as_="admin", allow=USERNAMES),
+    Stop("import", keys("f3")),
+    Stop("import (admin)", keys("f3"), as_="admin"),
+    Stop("import refused", keys("f3"), as_="demo", opens=False),
 ]
 """Every screen and dialog of the desk: one line each."""
 

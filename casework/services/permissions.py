@@ -31,14 +31,15 @@ RIGHTS: Final = "rights"
 AUDIT: Final = "audit"
 RETENTION: Final = "retention"
 ADMIN: Final = "admin"
+IMPORT: Final = "import"
 """The supervisors' and administrator's screens, by the id of the F-key that opens them."""
 
-SUPERVISOR_SCREENS: Final = frozenset({CASELOAD, DEDUPE, PANEL, RIGHTS, AUDIT, RETENTION})
-"""F4–F9: supervisors open all of them."""
-ADMIN_SCREENS: Final = frozenset({PANEL, AUDIT, RETENTION, ADMIN})
+SUPERVISOR_SCREENS: Final = frozenset({CASELOAD, DEDUPE, PANEL, RIGHTS, AUDIT, RETENTION, IMPORT})
+"""F3 and F4–F9: supervisors open all of them."""
+ADMIN_SCREENS: Final = frozenset({PANEL, AUDIT, RETENTION, ADMIN, IMPORT})
 """What an administrator opens: the anonymised Panel release, the trail (ids only), the
-retention periods, and F10. The caseload, the duplicates and the rights requests list
-persons: supervisors only (services/gate.py ``supervision``)."""
+retention periods, the import of a spreadsheet (F3), and F10. The caseload, the duplicates
+and the rights requests list persons: supervisors only (services/gate.py ``supervision``)."""
 RESTRICTED_SCREENS: Final = SUPERVISOR_SCREENS | ADMIN_SCREENS
 """Screens not every signed-in worker opens; any other screen is for everyone signed in."""
 
