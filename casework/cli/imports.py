@@ -1,49 +1,493 @@
-"""`casework import persons FILE`: bring in a programme's existing list (CSV or XLSX)."""
+"""`casework import persons|visits FILE`: bring in an office's existing lists (CSV or XLSX).
+
+``--dry-run`` shows the preview (the file as read, the mapping, the first rows as they will
+be stored, the counts) and stores nothing. Otherwise a progress bar runs on stderr (at a
+terminal), then the counts, the reasons grouped with their counts, and the report file of
+the rows to check. Ctrl+C stops after the current batch (a second one aborts at once); the
+same command run again continues where it stopped.
+
+Exit status: 0 the import ran (also with refused rows, or with nothing new); 1 the file had
+rows and not one could be imported (every row refused); 2 a mistake in the command or a
+file that cannot be read (nothing stored); 130 interrupted with Ctrl+C.
+"""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import signal
+import sys
+import threading
+import time
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from types import FrameType
+from typing import Any, TextIO
 
 from casework.cli import add_db_option, add_passphrase_option
 from casework.cli.signin import add_signin_options, opened, signed_in
-from casework.i18n import t
-from casework.services import duplicate_queue
-from casework.services.importing import import_persons
+from casework.errors import CaseworkError
+from casework.i18n import current_language, t
+from casework.services import duplicate_queue, import_read, import_visits, importing
+from casework.services.import_report import REPORT_SUFFIXES, default_report_path, write_report
+from casework.services.import_types import (
+    PERSON_FIELDS,
+    VISIT_FIELDS,
+    ImportFileError,
+    ImportReport,
+    Progress,
+    ReadOptions,
+)
+
+MAX_REASONS = 12
+"""Reasons listed on the terminal; the rest are counted in one line (all are in the report)."""
+SAMPLE_ROWS = 5
+WIDTH = 80
+
+EXIT_HELP = (
+    "exit status: 0 the import ran (also with refused rows); 1 every row was refused; "
+    "2 a mistake in the command or an unreadable file (nothing stored); 130 Ctrl+C "
+    "(stops after the current batch; run the same command again to continue)"
+)
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("import", help="bring in existing lists")
+    parser = sub.add_parser("import", help="bring in existing lists (persons, visits)")
     kinds = parser.add_subparsers(dest="import_kind", metavar="WHAT", required=True)
-    persons = kinds.add_parser("persons", help="persons from a .csv or .xlsx file")
-    persons.add_argument("file", type=Path, metavar="FILE")
-    add_db_option(persons)
-    add_passphrase_option(persons)
-    add_signin_options(persons)
-    persons.set_defaults(func=cmd_import)
+    persons = kinds.add_parser(
+        "persons", help="persons from a .csv or .xlsx file", epilog=EXIT_HELP
+    )
+    _common(persons)
+    persons.set_defaults(func=cmd_import, kind="persons")
+    visits = kinds.add_parser(
+        "visits",
+        help="attentions (one row per visit) onto the persons' timelines",
+        epilog=EXIT_HELP,
+    )
+    _common(visits)
+    visits.add_argument(
+        "--programme", metavar="NAME", help="the programme of the rows that name none"
+    )
+    visits.set_defaults(func=cmd_import, kind="visits")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, metavar="FILE")
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show the file as read, the column mapping, the first rows and the counts; "
+        "store nothing",
+    )
+    parser.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="COLUMN=FIELD",
+        help="read COLUMN (its header in the file) as FIELD; FIELD empty or - leaves the "
+        "column out (repeatable)",
+    )
+    parser.add_argument("--sheet", metavar="NAME|N", help="the XLSX sheet (default: the first)")
+    parser.add_argument(
+        "--header-row", type=int, metavar="N", help="the header's line (default: found)"
+    )
+    parser.add_argument("--encoding", metavar="ENC", help="the CSV's encoding (default: detected)")
+    parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="PATH",
+        help="where to write the rows to check (.csv or .xlsx; default: FILE's folder, "
+        "<name>-informe.csv)",
+    )
+    add_db_option(parser)
+    add_passphrase_option(parser)
+    add_signin_options(parser)
+
+
+# Options -----------------------------------------------------------------------------------
+
+
+def read_options(args: argparse.Namespace) -> ReadOptions:
+    """The reader's options from the command line; a wrong ``--map`` is refused here."""
+    fields = PERSON_FIELDS + (VISIT_FIELDS if args.kind == "visits" else ())
+    mapping: dict[str, str] = {}
+    for text in args.map:
+        column, sep, field = text.partition("=")
+        column, field = column.strip(), field.strip()
+        if not sep or not column:
+            raise CaseworkError("import_map_syntax", text=text)
+        if field in ("", "-"):
+            field = ""
+        elif field not in fields:
+            raise CaseworkError("import_map_field", text=text, field=field, valid=", ".join(fields))
+        mapping[column] = field
+    if args.header_row is not None and args.header_row < 1:
+        raise CaseworkError("import_map_syntax", text=f"--header-row {args.header_row}")
+    return ReadOptions(
+        sheet=args.sheet,
+        header_row=args.header_row,
+        mapping=mapping,
+        encoding=args.encoding,
+        kind=args.kind,
+    )
+
+
+def _check_report_arg(path: Path | None) -> None:
+    if path is None:
+        return
+    if path.suffix.lower() not in REPORT_SUFFIXES:
+        raise CaseworkError("import_report_suffix", path=str(path))
+    folder = path.expanduser().resolve().parent
+    if not folder.is_dir():
+        raise CaseworkError("import_report_folder", path=str(path), folder=str(folder))
+
+
+@contextmanager
+def readable(path: Path) -> Iterator[None]:
+    """A file the reader chokes on is one clear line (exit 2), never a traceback."""
+    try:
+        yield
+    except (ImportFileError, CaseworkError):
+        raise
+    except csv.Error as exc:
+        if "field limit" in str(exc):
+            limit = csv.field_size_limit()
+            raise CaseworkError("import_cell_too_big", path=path.name, limit=limit) from None
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise CaseworkError("import_bad_cells", path=path.name, reason=reason) from None
+    except (UnicodeError, zipfile.BadZipFile, EOFError) as exc:
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise CaseworkError("import_bad_cells", path=path.name, reason=reason) from None
+
+
+def check_file(path: Path, options: ReadOptions) -> None:
+    """Before anyone signs in: the file exists and its header can be read."""
+    if path.is_dir():
+        raise CaseworkError("import_is_folder", path=str(path))
+    with readable(path):
+        import_read.open_source(path, options)
+
+
+# The command -------------------------------------------------------------------------------
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    options = read_options(args)
+    _check_report_arg(args.report)
+    check_file(args.file, options)
+    lang = current_language()
     with opened(args) as database:
         ctx = signed_in(args, database)
-        report = import_persons(ctx, args.file)
-        # New persons may be duplicates of each other or of those on record: the scan runs
-        # now (unless another desk's is running), so the supervisors' queue is true.
-        scanned = duplicate_queue.auto_scan(ctx, "import") if report.created else None
-    for problem in report.problems:
-        message = "; ".join(i.message() for i in problem.issues)
-        print(t("cli.import_bad_row", line=problem.line, message=message))
-    print(
-        t(
-            "cli.import_done",
-            rows=report.rows,
-            created=report.created,
-            already=report.already,
-            errors=report.refused,
-            duplicates=report.likely_duplicates,
-        )
-    )
+        if args.dry_run:
+            with readable(args.file):
+                report = _run(ctx, args, options, dry_run=True)
+            print_preview(report, sys.stdout)
+            if args.report is not None and report.problems:
+                path = write_report(report, args.report.expanduser(), lang)
+                print(t("importcli.report", path=path))
+            print(t("importcli.hint_preview"))
+            return 0
+        cancel = threading.Event()
+        bar = ProgressBar(sys.stderr)
+        try:
+            with stop_on_sigint(cancel), readable(args.file):
+                report = _run(ctx, args, options, progress=bar, cancel=cancel)
+        except KeyboardInterrupt:
+            bar.clear()
+            print(t("importcli.aborted"), file=sys.stderr)
+            print(t("importcli.continue"), file=sys.stderr)
+            return 130
+        bar.clear()
+        scanned = None
+        if report.created and not report.cancelled:
+            # New persons may be duplicates of each other or of those on record: the scan
+            # runs now (unless another desk's is running), so the supervisors' queue is true.
+            print(t("importcli.scan"), file=sys.stderr)
+            scanned = duplicate_queue.auto_scan(ctx, "import", ScanProgress(sys.stderr))
+            if scanned is None:
+                print(t("importcli.scan_busy"), file=sys.stderr)
+    print_summary(report, sys.stdout)
     if scanned is not None:
         print(t("followthrough.scan.done", new=scanned.new_pairs))
+    if report.problems:
+        target = args.report.expanduser() if args.report else default_report_path(args.file)
+        path = write_report(report, target, lang)
+        print(t("importcli.report", path=path))
+        print(t("importcli.hint"))
+    if report.cancelled:
+        print(t("importcli.stopped", created=report.created, rows=report.rows), file=sys.stderr)
+        print(t("importcli.continue"), file=sys.stderr)
+        return 130
+    if report.rows and report.refused == report.rows:
+        print(t("importcli.nothing"), file=sys.stderr)
+        return 1
     return 0
+
+
+def _run(
+    ctx: Any,
+    args: argparse.Namespace,
+    options: ReadOptions,
+    *,
+    dry_run: bool = False,
+    progress: Callable[[Progress], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> ImportReport:
+    if args.kind == "visits":
+        return import_visits.import_visits(
+            ctx,
+            args.file,
+            options,
+            programme=args.programme,
+            progress=progress,
+            cancel=cancel,
+            dry_run=dry_run,
+        )
+    if dry_run:
+        return importing.preview(ctx, args.file, options)
+    return importing.import_persons(
+        ctx, args.file, options, progress=progress, cancel=cancel, dry_run=False
+    )
+
+
+@contextmanager
+def stop_on_sigint(cancel: threading.Event) -> Iterator[None]:
+    """The first Ctrl+C asks the import to stop after its current batch; the second
+    raises KeyboardInterrupt at once (the service rolls the open batch back)."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if cancel.is_set():
+            raise KeyboardInterrupt
+        cancel.set()
+        print("\n" + t("importcli.stopping"), file=sys.stderr, flush=True)
+
+    try:
+        previous = signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread: Ctrl+C keeps its default
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+# Progress ----------------------------------------------------------------------------------
+
+
+class ProgressBar:
+    """Rows done / total, rows/s and the time left on ``stream``: redrawn in place with
+    ``\\r`` at most :attr:`every` seconds apart at a terminal; elsewhere one line every
+    10 % (nothing when the total is unknown)."""
+
+    every = 0.1
+
+    def __init__(self, stream: TextIO, clock: Callable[[], float] = time.monotonic) -> None:
+        self.stream = stream
+        self.clock = clock
+        self.started = clock()
+        self.tty = _isatty(stream)
+        self.last_draw = -1.0
+        self.last_tenth = 0
+        self.drawn = False
+
+    def __call__(self, progress: Progress) -> None:
+        now = self.clock()
+        done, total = progress.done, progress.total
+        if self.tty:
+            final = total is not None and done >= total
+            if now - self.last_draw < self.every and not final:
+                return
+            self.last_draw = now
+            self.stream.write("\r" + self.line(done, total, now).ljust(WIDTH - 1))
+            self.stream.flush()
+            self.drawn = True
+            return
+        if not total:
+            return
+        tenth = min(10, done * 10 // total)
+        if tenth > self.last_tenth:
+            self.last_tenth = tenth
+            self.stream.write(
+                t("importcli.progress_line", percent=tenth * 10, done=done, total=total) + "\n"
+            )
+            self.stream.flush()
+
+    def line(self, done: int, total: int | None, now: float) -> str:
+        elapsed = max(now - self.started, 1e-6)
+        rate = done / elapsed
+        if not total:
+            return t("importcli.progress_open", done=_n(done), rate=_n(round(rate)))
+        share = min(1.0, done / total)
+        width = 20
+        filled = round(share * width)
+        bar = "[" + "#" * filled + "-" * (width - filled) + "]"
+        left = (total - done) / rate if rate > 0 else 0.0
+        text = t(
+            "importcli.progress",
+            bar=bar,
+            done=_n(done),
+            total=_n(total),
+            rate=_n(round(rate)),
+            eta=_duration(left),
+        )
+        return text[: WIDTH - 1]
+
+    def clear(self) -> None:
+        if self.tty and self.drawn:
+            self.stream.write("\r" + " " * (WIDTH - 1) + "\r")
+            self.stream.flush()
+            self.drawn = False
+
+
+class ScanProgress:
+    """The duplicate scan's progress (a label and a share), redrawn at a terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = _isatty(stream)
+        self.last = -1
+
+    def __call__(self, label: str, share: float) -> None:
+        percent = int(share * 100)
+        if not self.tty or percent == self.last:
+            return
+        self.last = percent
+        end = "\n" if percent >= 100 else ""
+        self.stream.write("\r" + t("importcli.scan_progress", percent=percent) + end)
+        self.stream.flush()
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _n(value: int) -> str:
+    return f"{value:,}".replace(",", ".") if current_language() == "es" else f"{value:,}"
+
+
+def _duration(seconds: float) -> str:
+    total = int(seconds + 0.5)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
+
+
+# What the user reads -----------------------------------------------------------------------
+
+
+def print_preview(report: ImportReport, out: TextIO) -> None:
+    info = report.info
+    if info is not None:
+        print(t("importcli.file", path=info.path), file=out)
+        if info.format == "xlsx":
+            print(t("importcli.format_xlsx", sheet=info.sheet or "?"), file=out)
+            if len(info.sheets) > 1:
+                print(t("importcli.sheets", sheets=", ".join(info.sheets)), file=out)
+        else:
+            delimiter = {"\t": "TAB", ",": "«,»", ";": "«;»"}.get(
+                info.delimiter or "", repr(info.delimiter)
+            )
+            print(
+                t("importcli.format_csv", encoding=info.encoding or "?", delimiter=delimiter),
+                file=out,
+            )
+        if info.total_rows is not None:
+            print(t("importcli.header", line=info.header_line, rows=info.total_rows), file=out)
+        else:
+            print(t("importcli.header_unknown_rows", line=info.header_line), file=out)
+        print(t("importcli.mapping"), file=out)
+        by_index = {index: field for field, index in info.mapping.items()}
+        for index, column in enumerate(info.columns):
+            field = by_index.get(index)
+            if field is None:
+                continue
+            key = "importcli.mapped_by_you" if field in info.overridden else "importcli.mapped"
+            print(t(key, column=column or f"#{index + 1}", field=_field(field)), file=out)
+        unused = info.unused_columns()
+        if unused:
+            print(t("importcli.unused", columns=", ".join(c or "«»" for c in unused)), file=out)
+        else:
+            print(t("importcli.unused_none"), file=out)
+    print(file=out)
+    print_sample(report.sample[:SAMPLE_ROWS], out)
+    print(file=out)
+    print(t("importcli.counts_preview"), file=out)
+    _counts(report, out)
+    _reasons(report, out)
+
+
+def print_sample(sample: list[dict[str, Any]], out: TextIO) -> None:
+    """The first rows as they will be stored: one short block per row, each line within
+    80 columns (a table of 14 fields does not fit a terminal)."""
+    if not sample:
+        print(t("importcli.sample_none"), file=out)
+        return
+    print(t("importcli.sample"), file=out)
+    for n, row in enumerate(sample, start=1):
+        print(t("importcli.sample_row", n=n), file=out)
+        cells = [(_field(k), _show(v)) for k, v in row.items() if _show(v)]
+        width = max((len(label) for label, _ in cells), default=0)
+        for label, value in cells:
+            text = f"  {label.ljust(width)}  {value}"
+            print(text if len(text) < WIDTH else text[: WIDTH - 2] + "…", file=out)
+
+
+def _field(name: str) -> str:
+    aliases = {
+        "birth_date": "date_of_birth",
+        "documents": "document_number",
+        "external_refs": "ref",
+    }
+    key = f"import.field.{aliases.get(name, name)}"
+    text = t(key)
+    return name if text == key else text
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(_show(v) for v in value if _show(v))
+    if isinstance(value, dict):
+        return " ".join(_show(v) for v in value.values() if _show(v))
+    return " ".join(str(value).split())
+
+
+def print_summary(report: ImportReport, out: TextIO) -> None:
+    print(t("importcli.counts_stopped" if report.cancelled else "importcli.counts_done"), file=out)
+    _counts(report, out)
+    _reasons(report, out)
+
+
+def _counts(report: ImportReport, out: TextIO) -> None:
+    print(t("importcli.count_rows", count=report.rows), file=out)
+    print(t("importcli.count_created", count=report.created), file=out)
+    shown = (
+        ("visits", report.visits_created),
+        ("already", report.already),
+        ("duplicates", report.likely_duplicates),
+        ("warned", report.warned),
+        ("refused", report.refused),
+        ("conflicts", report.conflicts),
+        ("guessed", report.names_guessed),
+    )
+    for key, count in shown:
+        if count or key in ("already", "refused"):
+            print(t(f"importcli.count_{key}", count=count), file=out)
+
+
+def _reasons(report: ImportReport, out: TextIO) -> None:
+    groups = report.groups()
+    if not groups:
+        return
+    print(t("importcli.reasons"), file=out)
+    for reason, count in groups[:MAX_REASONS]:
+        print(t("importcli.reason", count=count, reason=reason), file=out)
+    if len(groups) > MAX_REASONS:
+        print(t("importcli.reasons_more", count=len(groups) - MAX_REASONS), file=out)

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
+from casework import cli
 from casework import db as dbmod
 from casework.cli import (
     add_db_option,
@@ -24,7 +27,14 @@ from casework.cli import (
     passphrase_arg,
     terminal_prompt,
 )
-from casework.cli.signin import add_signin_options, check_credentials, opened, sign_in, signed_in
+from casework.cli.signin import (
+    add_signin_options,
+    check_credentials,
+    opened,
+    read_password_file,
+    sign_in,
+    signed_in,
+)
 from casework.db import Database, resolve_url
 from casework.errors import CaseworkError, Conflict, NotAllowed
 from casework.i18n import t
@@ -42,6 +52,30 @@ def register(sub: Any) -> None:
     init.add_argument(
         "--encrypt", action="store_true", help="keep the SQLite file encrypted (SQLCipher)"
     )
+    init.add_argument(
+        "--admin",
+        metavar="USERNAME",
+        help="also create the first programme and this administrator (no desk needed); "
+        "the password from --password-file or --password-stdin",
+    )
+    init.add_argument("--name", metavar="FULL_NAME", help="the administrator's full name")
+    init.add_argument(
+        "--programme",
+        metavar="NAME",
+        help=f"the first programme's name (default: {t('ui.first_run.programme_default', 'es')})",
+    )
+    init.add_argument(
+        "--programme-code",
+        metavar="CODE",
+        default=FIRST_PROGRAMME_CODE,
+        help=f"the first programme's code (default: {FIRST_PROGRAMME_CODE})",
+    )
+    init.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="with --admin: read the administrator's password from the first line of "
+        "standard input",
+    )
     add_db_option(init)
     add_passphrase_option(init)
     add_signin_options(init)
@@ -51,24 +85,50 @@ def register(sub: Any) -> None:
         "password", help="set a worker's password (an administrator), or change your own"
     )
     pw.add_argument("username")
+    add_new_password_options(pw)
     add_db_option(pw)
     add_passphrase_option(pw)
     add_signin_options(pw)
     pw.set_defaults(func=cmd_password, tokens=False)
 
 
+def add_new_password_options(parser: argparse.ArgumentParser) -> None:
+    """Where a script gives the password being set (``--password-file`` is the password
+    of whoever signs in)."""
+    parser.add_argument(
+        "--new-password-file",
+        metavar="FILE",
+        help="the new password in a file only you can read (chmod 600), for scripts",
+    )
+    parser.add_argument(
+        "--new-password-stdin",
+        action="store_true",
+        help="read the new password from the first line of standard input",
+    )
+
+
 def cmd_init(args: argparse.Namespace) -> int:
+    """Create the database; with ``--admin``, also its first programme and administrator
+    (the desk's first-run screen, without the desk), on a new or still empty database."""
+    first = _first_admin(args)
     # A missing file is created; an empty or foreign one is refused, never overwritten.
     check_db_arg(args.db, create=True)
     url = sa.make_url(resolve_url(args.db))
     path = Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
     exists = path is not None and path.exists() and path.stat().st_size > 0
+    if first is not None and exists and args.encrypt:
+        raise CaseworkError("init_admin_encrypt_existing")
     if not args.encrypt:
-        if exists:
+        if exists and first is None:
             raise CaseworkError("database_exists", path=str(path))
-        database = open_cli_database(args.db, create=True)
-        print(t("security.cli.initialised", path=database.describe(), encrypted=""))
-        database.dispose()
+        database = open_cli_database(args.db, create=True, passphrase=passphrase_arg(args))
+        try:
+            if not exists:
+                print(t("security.cli.initialised", path=database.describe(), encrypted=""))
+            if first is not None:
+                _set_up(database, first)
+        finally:
+            database.dispose()
         return 0
     if path is None:
         raise CaseworkError("not_sqlite")
@@ -87,16 +147,107 @@ def cmd_init(args: argparse.Namespace) -> int:
         return 0
     passphrase = passphrase or _new_passphrase()
     database = open_cli_database(args.db, create=True, passphrase=passphrase)
-    backup.created_encrypted(database)
+    try:
+        backup.created_encrypted(database)
+        print(
+            t(
+                "security.cli.initialised",
+                path=database.describe(),
+                encrypted=t("security.cli.initialised_encrypted"),
+            )
+        )
+        if first is not None:
+            _set_up(database, first)
+    finally:
+        database.dispose()
+    return 0
+
+
+FIRST_PROGRAMME_CODE = "OFMIG"
+
+
+@dataclass(frozen=True)
+class FirstAdmin:
+    username: str
+    full_name: str
+    programme: str
+    code: str
+    password: str = field(repr=False)
+
+
+def _first_admin(args: argparse.Namespace) -> FirstAdmin | None:
+    """``--admin`` and its companions, checked before anything is created: the name, a
+    password from a file or standard input (never a prompt a script cannot answer), long
+    enough by the desk's rule."""
+    if not args.admin and not args.password_stdin and args.name is None:
+        return None
+    if not args.admin or not (args.name or "").strip():
+        raise CaseworkError("init_admin_needs")
+    username = args.admin.strip().lower()
+    password = new_password(
+        args.password_file,
+        args.password_stdin,
+        username,
+        both="init_password_both",
+        missing="init_password_source",
+    )
+    auth.check_strength(password)
+    return FirstAdmin(
+        username=username,
+        full_name=args.name.strip(),
+        programme=(args.programme or t("ui.first_run.programme_default")).strip(),
+        code=args.programme_code.strip(),
+        password=password,
+    )
+
+
+def _set_up(database: Database, first: FirstAdmin) -> None:
+    """The first programme and administrator (``staff.first_run``, as the desk's first-run
+    screen does), and the administrator's own password; refused when workers exist."""
+    ctx = Context(database)
+    if not staff.is_empty(ctx):
+        raise CaseworkError("init_has_workers")
+    admin = staff.first_run(
+        ctx,
+        {"code": first.code, "name": first.programme},
+        {"username": first.username, "full_name": first.full_name},
+    )
+    auth.choose_first_password(ctx, admin.id, first.password)
     print(
         t(
-            "security.cli.initialised",
-            path=database.describe(),
-            encrypted=t("security.cli.initialised_encrypted"),
+            "importcli.init_admin",
+            username=admin.username,
+            programme=first.programme,
+            code=first.code,
         )
     )
-    database.dispose()
-    return 0
+
+
+def new_password(
+    password_file: str | None,
+    from_stdin: bool,
+    username: str,
+    *,
+    both: str,
+    missing: str,
+) -> str:
+    """A password to set, for scripts: from an owner-only file or the first line of
+    standard input; else asked twice at the terminal; else refused naming the flags."""
+    if password_file and from_stdin:
+        raise CaseworkError(both)
+    if password_file:
+        return read_password_file(Path(password_file).expanduser())
+    if from_stdin:
+        line = sys.stdin.readline().rstrip("\r\n") if sys.stdin is not None else ""
+        if not line:
+            raise CaseworkError("password_stdin_empty")
+        return line
+    if not cli.stdin_is_terminal():  # looked up on the package, where tests replace it
+        raise CaseworkError(missing, username=username)
+    return ask_twice(
+        t("security.cli.password_for", username=username),
+        t("security.cli.password_repeat"),
+    )
 
 
 def _new_passphrase() -> str:
@@ -132,9 +283,12 @@ def cmd_password(args: argparse.Namespace) -> int:
         target = staff.find_worker(ctx, args.username.strip().lower())
         if target is None:
             raise NotAllowed("bad_credentials")
-        new = ask_twice(
-            t("security.cli.password_for", username=target.username),
-            t("security.cli.password_repeat"),
+        new = new_password(
+            args.new_password_file,
+            args.new_password_stdin,
+            target.username,
+            both="new_password_both",
+            missing="new_password_source",
         )
         auth.set_password(ctx, target.id, new, current_password=current)
         print(t("security.cli.password_done", username=target.username))

@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from casework.cli import add_db_option, add_passphrase_option, ask_twice
+from casework.cli import add_db_option, add_passphrase_option
+from casework.cli.init import add_new_password_options, new_password
 from casework.cli.signin import add_signin_options, opened, signed_in
 from casework.errors import NotFound
 from casework.i18n import t
@@ -21,6 +22,7 @@ def register(sub: Any) -> None:
     add.add_argument("--name", required=True, help="full name")
     add.add_argument("--role", choices=("worker", "supervisor", "admin"), default="worker")
     add.add_argument("--programme", metavar="CODE", help="programme code (e.g. OFMIG)")
+    add_new_password_options(add)
     add_db_option(add)
     add_passphrase_option(add)
     add_signin_options(add)
@@ -72,6 +74,14 @@ def register(sub: Any) -> None:
 def cmd_add(args: argparse.Namespace) -> int:
     with opened(args) as database:
         admin = signed_in(args, database)
+        password = new_password(
+            args.new_password_file,
+            args.new_password_stdin,
+            args.username.strip().lower(),
+            both="new_password_both",
+            missing="new_password_source",
+        )
+        auth.check_strength(password)
         created = staff.create_worker(
             admin,
             {
@@ -80,10 +90,6 @@ def cmd_add(args: argparse.Namespace) -> int:
                 "role": args.role,
                 "programme_code": args.programme,
             },
-        )
-        password = ask_twice(
-            t("security.cli.password_for", username=created.username),
-            t("security.cli.password_repeat"),
         )
         auth.set_password(admin, created.id, password)
         print(t("cli.worker_added", username=created.username, role=created.role))

@@ -1,45 +1,85 @@
 """The report file of an import: every refused, warned or conflicting row with its line, its
-original cells and the reasons, ready to correct and import again (CSV or XLSX by the
-suffix; cells are formula-safe)."""
+status and the reasons, then its original cells under the file's own headers -- so the
+office corrects the rows in the report and imports the report itself again.
+
+The report's own columns (:func:`report_columns`: "Informe: línea", "Informe: estado",
+"Informe: motivos") are named so that no reader alias maps them: a re-import leaves them
+out as unused columns. CSV is UTF-8 with a BOM and ``;`` (what Excel opens in a Spanish
+locale); XLSX by the suffix. Cells are formula-safe (``casework.spreadsheet``). The report
+is as sensitive as the list it comes from: the file is its owner's only.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 from pathlib import Path
 
+from casework import paths
 from casework.i18n import t
-from casework.private_files import write_private
+from casework.private_files import private_dir, write_private
 from casework.services.import_types import ImportReport
 from casework.spreadsheet import safe_row
 
+REPORT_SUFFIXES = (".csv", ".xlsx")
+XLSX_CELL_MAX = 32_767
+"""Excel's limit on one cell's text: longer cells are cut (with a mark) in an XLSX report."""
+
+
+def report_columns(lang: str | None = None) -> list[str]:
+    """The report's own leading headers (the reader must not map them)."""
+    return [t(f"import.report_file.{k}", lang) for k in ("line", "status", "reasons")]
+
+
+def default_report_path(source: Path, suffix: str = ".csv") -> Path:
+    """Beside the imported file (``<stem>-informe.csv``), or in the user's data folder when
+    the file's folder cannot be written."""
+    name = f"{source.stem}{t('import.report_file.stem_suffix')}{suffix}"
+    folder = source.resolve().parent
+    if os.access(folder, os.W_OK | os.X_OK):
+        return folder / name
+    return private_dir(paths.data_dir() / "informes", own=True) / name
+
 
 def write_report(report: ImportReport, path: Path, lang: str | None = None) -> Path:
+    """Write the report of ``report`` at ``path`` (.csv or .xlsx, owner only); the path."""
     columns = list(report.info.columns) if report.info else []
-    head = [t("import.report.line", lang), t("import.report.status", lang)]
-    head += [t("import.report.reasons", lang), *columns]
-    rows = [head]
+    if not columns:
+        for problem in report.problems:
+            columns += [c for c in problem.original if c not in columns]
+    rows: list[list[str]] = [[*report_columns(lang), *columns]]
     for problem in report.problems:
-        reasons = " | ".join(i.message(lang) for i in problem.issues)
+        reasons = "; ".join(i.message(lang) for i in problem.issues)
         status = t(f"import.report.{problem.status}", lang)
-        rows.append(
-            [str(problem.line), status, reasons, *(problem.original.get(c, "") for c in columns)]
-        )
+        cells = [problem.original.get(c, "") for c in columns]
+        rows.append([str(problem.line), status, reasons, *cells])
     if path.suffix.lower() == ".xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet(t("import.report.sheet", lang))
-        for row in rows:
-            sheet.append(safe_row(row))
-        buffer = io.BytesIO()
-        book.save(buffer)
-        return write_private(path, buffer.getvalue())
+        return write_private(path, _xlsx(rows, lang))
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     for row in rows:
         writer.writerow(safe_row(row))
     return write_private(path, "\ufeff" + out.getvalue())
 
 
-__all__ = ["write_report"]
+def _xlsx(rows: list[list[str]], lang: str | None) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(t("import.report.sheet", lang)[:31])
+    for row in rows:
+        sheet.append(
+            [v if len(v) <= XLSX_CELL_MAX else v[: XLSX_CELL_MAX - 1] + "…" for v in safe_row(row)]
+        )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+__all__ = [
+    "REPORT_SUFFIXES",
+    "default_report_path",
+    "report_columns",
+    "write_report",
+]
