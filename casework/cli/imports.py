@@ -478,7 +478,7 @@ def _counts(report: ImportReport, out: TextIO) -> None:
         ("guessed", report.names_guessed),
     )
     for key, count in shown:
-        if count or key in ("already", "refused"):
+        if count or key not in ("visits", "guessed"):
             print(t(f"importcli.count_{key}", count=count), file=out)
 
 
