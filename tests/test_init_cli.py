@@ -156,8 +156,13 @@ def office(tmp_path: Path, password_file: Callable[[str], Path]) -> tuple[str, s
     return path, secret
 
 
-def test_no_command_prompts_without_a_terminal(tmp_path: Path, office: tuple[str, str]) -> None:
+def test_no_command_prompts_without_a_terminal(
+    tmp_path: Path, office: tuple[str, str], password_file: Callable[[str], Path]
+) -> None:
     path, secret = office
+    encrypted = str(tmp_path / "cifrada-ya.db")
+    key = str(password_file("clave de cifrado de prueba"))
+    assert main(["init", "--encrypt", "--db", encrypted, "--passphrase-file", key]) == 0
     signed = ["--db", path, "--user", "ana", "--password-file", secret]
     listed = tmp_path / "lista.csv"
     listed.write_text("nombres;apellido_paterno\nAna;Soto\n", encoding="utf-8")
@@ -172,6 +177,9 @@ def test_no_command_prompts_without_a_terminal(tmp_path: Path, office: tuple[str
         ("signin", "--db", path, "--user", "ana"): "--password-file ARCHIVO",
         ("init", "--db", str(tmp_path / "nueva.db"), *ADMIN): "--password-stdin",
         ("init", "--encrypt", "--db", str(tmp_path / "cifrada.db")): "--passphrase-file",
+        ("worker", "list", "--db", encrypted, "--user", "ana", "--password-file", secret): (
+            "--passphrase-file"
+        ),
     }
     for command, expected in cases.items():
         result = run(*command)
