@@ -162,6 +162,9 @@ def test_every_row_refused_exits_1(
         (["--map", "nombres"], "use COLUMNA=CAMPO"),
         (["--report", "informe.pdf"], "el informe se escribe en .csv o .xlsx"),
         (["--report", "/no/such/folder/x.csv"], "la carpeta /no/such/folder no existe"),
+        (["--report", "SOURCE"], "es el archivo que importa"),
+        (["--encoding", "klingon"], "codificación desconocida"),
+        (["--header-row", "0"], "--header-row 0: indique la línea del encabezado"),
     ],
 )
 def test_a_wrong_option_is_one_clear_line(
@@ -172,6 +175,7 @@ def test_a_wrong_option_is_one_clear_line(
     expected: str,
 ) -> None:
     listed = _write(tmp_path / "lista.csv", ["A1;Ana;Soto;;F;;"])
+    extra = [str(listed) if a == "SOURCE" else a for a in extra]
     assert cli.main(["import", "persons", str(listed), *extra, *office]) == 2
     err = capsys.readouterr().err
     assert expected in err and "Traceback" not in err

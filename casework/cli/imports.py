@@ -14,6 +14,7 @@ file that cannot be read (nothing stored); 130 interrupted with Ctrl+C.
 from __future__ import annotations
 
 import argparse
+import codecs
 import csv
 import signal
 import sys
@@ -123,8 +124,13 @@ def read_options(args: argparse.Namespace) -> ReadOptions:
         elif field not in fields:
             raise CaseworkError("import_map_field", text=text, field=field, valid=", ".join(fields))
         mapping[column] = field
+    if args.encoding:
+        try:
+            codecs.lookup(args.encoding)
+        except LookupError:
+            raise CaseworkError("import_encoding_unknown", encoding=args.encoding) from None
     if args.header_row is not None and args.header_row < 1:
-        raise CaseworkError("import_map_syntax", text=f"--header-row {args.header_row}")
+        raise CaseworkError("import_header_row", value=args.header_row)
     return ReadOptions(
         sheet=args.sheet,
         header_row=args.header_row,
@@ -134,9 +140,11 @@ def read_options(args: argparse.Namespace) -> ReadOptions:
     )
 
 
-def _check_report_arg(path: Path | None) -> None:
+def _check_report_arg(path: Path | None, source: Path) -> None:
     if path is None:
         return
+    if path.expanduser().resolve() == source.expanduser().resolve():
+        raise CaseworkError("import_report_is_source", path=str(path))
     if path.suffix.lower() not in REPORT_SUFFIXES:
         raise CaseworkError("import_report_suffix", path=str(path))
     folder = path.expanduser().resolve().parent
@@ -175,7 +183,7 @@ def check_file(path: Path, options: ReadOptions) -> None:
 
 def cmd_import(args: argparse.Namespace) -> int:
     options = read_options(args)
-    _check_report_arg(args.report)
+    _check_report_arg(args.report, args.file)
     check_file(args.file, options)
     lang = current_language()
     with opened(args) as database:
@@ -199,7 +207,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(t("importcli.aborted"), file=sys.stderr)
             print(t("importcli.continue"), file=sys.stderr)
             return 130
-        bar.clear()
+        finally:
+            bar.clear()
         scanned = None
         if report.created and not report.cancelled:
             # New persons may be duplicates of each other or of those on record: the scan
