@@ -47,7 +47,11 @@ def register(sub: Any) -> None:
     # Every command that opens an encrypted database asks for its key at the terminal.
     dbmod.set_passphrase_prompt(terminal_prompt)
     init = sub.add_parser(
-        "init", help="create the database (or with --encrypt, encrypt an existing plain one)"
+        "init",
+        help="create the database (or with --encrypt, encrypt an existing plain one)",
+        epilog="With --admin, --password-file holds the new administrator's password (the "
+        "database has nobody yet to sign in). Example: casework init --admin ana --name "
+        '"Ana Pizarro" --password-stdin < clave.txt',
     )
     init.add_argument(
         "--encrypt", action="store_true", help="keep the SQLite file encrypted (SQLCipher)"
