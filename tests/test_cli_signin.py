@@ -108,7 +108,7 @@ def office_template(tmp_path_factory: pytest.TempPathFactory, sqlite_template: P
     kept = backup.backup(db, folder / "kept.db")
     db.dispose()
     listed = folder / "lista.csv"
-    listed.write_text("nombres;primer_apellido\nRosa;Rojas\n", encoding="utf-8")
+    listed.write_text("nombres;primer_apellido;fecha\nRosa;Rojas;02-03-2026\n", encoding="utf-8")
     return Office(
         folder,
         str(person),
@@ -164,8 +164,11 @@ SIGNS_IN: dict[str, tuple[str, Args]] = {
     "catalogue deactivate": ("ana", lambda o, t: ["catalogue", "deactivate", "ong_prueba"]),
     "dedupe scan": ("sara", lambda o, t: ["dedupe", "scan"]),
     "demo": ("ana", lambda o, t: ["demo", "--replace", "--people", "5"]),
-    "import persons": ("walt", lambda o, t: ["import", "persons", o.csv]),
-    "import visits": ("sara", lambda o, t: ["import", "visits", o.csv]),
+    "import persons": ("sara", lambda o, t: ["import", "persons", o.csv]),
+    "import visits": (
+        "sara",
+        lambda o, t: ["import", "visits", o.csv, "--map", "fecha=visit_date"],
+    ),
     "init": ("ana", lambda o, t: ["init", "--encrypt", "--passphrase-file", str(t / "key.txt")]),
     "password": ("walt", lambda o, t: ["password", "walt"]),
     "export panel": (
@@ -426,7 +429,6 @@ def test_with_a_password_file_the_command_acts_as_the_signed_in_worker(
         "export panel",
         "worker reactivate",  # walt is active: nothing to change
         "worker unlock",  # nor locked
-        "import visits",  # placeholder service today: writes nothing yet (lead: drop on merge)
     ):
         assert len(rows) > 1, rows  # and it did write in their name
 

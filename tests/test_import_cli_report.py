@@ -148,3 +148,12 @@ def test_the_report_corrected_and_imported_again_brings_in_the_corrected_rows(
     out_text = capsys.readouterr().out
     assert "  2 personas nuevas" in out_text and "  1 ya estaban" in out_text
     assert _names(desk_database) == ["Ana Soto", "Luis Pérez", "Marta Vera", "Rosa Rojas"]
+
+
+def test_two_columns_of_one_name_keep_their_own_cells(tmp_path: Path) -> None:
+    info = SourceInfo(path=tmp_path / "l.csv", format="csv", columns=["Nombre", "Nombre"])
+    info.original_keys = ["Nombre", "Nombre (2)"]
+    problem = Problem(2, {"Nombre": "Ana", "Nombre (2)": "Rosa"}, "refused", [Issue("no_name")])
+    path = write_report(ImportReport(info=info, problems=[problem]), tmp_path / "r.csv")
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig")), delimiter=";"))
+    assert rows[0][3:] == ["Nombre", "Nombre"] and rows[1][3:] == ["Ana", "Rosa"]

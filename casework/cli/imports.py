@@ -34,8 +34,6 @@ from casework.i18n import current_language, t
 from casework.services import duplicate_queue, import_read, import_visits, importing
 from casework.services.import_report import REPORT_SUFFIXES, default_report_path, write_report
 from casework.services.import_types import (
-    PERSON_FIELDS,
-    VISIT_FIELDS,
     ImportFileError,
     ImportReport,
     Progress,
@@ -111,26 +109,23 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def read_options(args: argparse.Namespace) -> ReadOptions:
-    """The reader's options from the command line; a wrong ``--map`` is refused here."""
-    fields = PERSON_FIELDS + (VISIT_FIELDS if args.kind == "visits" else ())
+    """The reader's options from the command line; a ``--map`` without ``=`` is refused."""
     mapping: dict[str, str] = {}
     for text in args.map:
         column, sep, field = text.partition("=")
         column, field = column.strip(), field.strip()
         if not sep or not column:
             raise CaseworkError("import_map_syntax", text=text)
-        if field in ("", "-"):
-            field = ""
-        elif field not in fields:
-            raise CaseworkError("import_map_field", text=text, field=field, valid=", ".join(fields))
-        mapping[column] = field
+        # An unknown field or column is the reader's to refuse (it knows every field and
+        # the file's headers): check_file opens the file before anyone signs in.
+        mapping[column] = "" if field in ("", "-") else field
     if args.encoding:
         try:
             codecs.lookup(args.encoding)
         except LookupError:
             raise CaseworkError("import_encoding_unknown", encoding=args.encoding) from None
     if args.header_row is not None and args.header_row < 1:
-        raise CaseworkError("import_header_row", value=args.header_row)
+        raise CaseworkError("cli_header_row", value=args.header_row)
     return ReadOptions(
         sheet=args.sheet,
         header_row=args.header_row,
@@ -479,7 +474,9 @@ def _counts(report: ImportReport, out: TextIO) -> None:
     print(t("importcli.count_created", count=report.created), file=out)
     shown = (
         ("visits", report.visits_created),
+        ("visits_already", report.visits_already),
         ("already", report.already),
+        ("in_file", report.duplicates_in_file),
         ("duplicates", report.likely_duplicates),
         ("warned", report.warned),
         ("refused", report.refused),
@@ -487,11 +484,15 @@ def _counts(report: ImportReport, out: TextIO) -> None:
         ("guessed", report.names_guessed),
     )
     for key, count in shown:
-        if count or key not in ("visits", "guessed"):
+        if count or key not in ("visits", "visits_already", "in_file", "guessed"):
             print(t(f"importcli.count_{key}", count=count), file=out)
 
 
 def _reasons(report: ImportReport, out: TextIO) -> None:
+    skipped = report.info.skipped_headers if report.info else []
+    if skipped:
+        lines = ", ".join(str(n) for n in skipped[:5]) + (" …" if len(skipped) > 5 else "")
+        print(t("importcli.skipped_headers", count=len(skipped), lines=lines), file=out)
     groups = report.groups()
     if not groups:
         return

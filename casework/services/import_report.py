@@ -45,14 +45,20 @@ def default_report_path(source: Path, suffix: str = ".csv") -> Path:
 def write_report(report: ImportReport, path: Path, lang: str | None = None) -> Path:
     """Write the report of ``report`` at ``path`` (.csv or .xlsx, owner only); the path."""
     columns = list(report.info.columns) if report.info else []
+    # The cells are keyed by the columns made unique ("Nombre (4)"); the header keeps the
+    # file's own names, so the corrected report maps as the file did.
+    keys = list(report.info.original_keys) if report.info else []
+    if len(keys) != len(columns):
+        keys = columns
     if not columns:
         for problem in report.problems:
             columns += [c for c in problem.original if c not in columns]
+        keys = columns
     rows: list[list[str]] = [[*report_columns(lang), *columns]]
     for problem in report.problems:
         reasons = "; ".join(i.message(lang) for i in problem.issues)
         status = t(f"import.report.{problem.status}", lang)
-        cells = [problem.original.get(c, "") for c in columns]
+        cells = [problem.original.get(k, "") for k in keys]
         rows.append([str(problem.line), status, reasons, *cells])
     if path.suffix.lower() == ".xlsx":
         return write_private(path, _xlsx(rows, lang))
