@@ -181,11 +181,23 @@ def test_no_command_prompts_without_a_terminal(
             "--passphrase-file"
         ),
     }
-    for command, expected in cases.items():
-        result = run(*command)
-        assert result.returncode == 2, (command, result.stderr)
-        assert "Traceback" not in result.stderr and "EOFError" not in result.stderr
-        assert expected in result.stderr, (command, result.stderr)
+    env = dict(os.environ, LANG="es_CL.UTF-8")
+    started = {  # all at once: each is mostly Python starting up
+        command: subprocess.Popen(
+            [sys.executable, "-m", "casework", *command],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for command in cases
+    }
+    for command, proc in started.items():
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 2, (command, err)
+        assert "Traceback" not in err and "EOFError" not in err
+        assert cases[command] in err, (command, err)
     # Nobody was added without a password.
     db = open_database(path)
     try:
