@@ -32,6 +32,7 @@ from casework.cli.signin import add_signin_options, opened, signed_in
 from casework.errors import CaseworkError
 from casework.i18n import current_language, t
 from casework.services import duplicate_queue, import_read, import_visits, importing
+from casework.services.context import Context
 from casework.services.import_report import REPORT_SUFFIXES, default_report_path, write_report
 from casework.services.import_types import (
     ImportFileError,
@@ -231,7 +232,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _run(
-    ctx: Any,
+    ctx: Context,
     args: argparse.Namespace,
     options: ReadOptions,
     *,
