@@ -56,7 +56,7 @@ def test_dry_run_shows_the_file_the_mapping_the_rows_and_the_counts_and_stores_n
         [
             "A1;Yesenia;Rondón;Pérez;F;17-04-1991;llamar",
             "A2;Marcos;Quispe;;M;1988-02-01;",
-            "A3;;Soto;;F;;",  # no given name: refused
+            "A3;;;;F;;",  # no name at all: refused
         ],
     )
     command = ["import", "persons", str(listed), "--dry-run", "--map", "observacion=-"]
@@ -69,7 +69,7 @@ def test_dry_run_shows_the_file_the_mapping_the_rows_and_the_counts_and_stores_n
     assert "Primeras filas tal como se guardarán:" in out
     assert "Yesenia" in out and "Rondón" in out and "1991-04-17" in out
     assert "  2 personas nuevas" in out and "  1 rechazadas" in out
-    assert "        1  Sin nombres (fila no importada)" in out
+    assert "        1  Sin nombre ni apellido" in out
     assert "No se guardó nada (--dry-run)" in out
     assert max(len(line) for line in out.splitlines() if not line.startswith("Archivo")) <= 80
     assert _persons(desk_database) == []  # nothing stored
@@ -97,7 +97,7 @@ def test_import_prints_counts_and_reasons_grouped_and_writes_the_report_beside_t
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     bad = [f"B{i};Persona{i};Soto;;zz;fecha mala;" for i in range(300)]
-    refused = [f"C{i};;Soto;;F;;" for i in range(40)]
+    refused = [f"C{i};;;;F;;" for i in range(40)]
     listed = _write(tmp_path / "lista.csv", ["A1;Yesenia;Rondón;;F;17-04-1991;", *bad, *refused])
     assert cli.main(["import", "persons", str(listed), *office]) == 0
     captured = capsys.readouterr()
@@ -108,7 +108,7 @@ def test_import_prints_counts_and_reasons_grouped_and_writes_the_report_beside_t
     # One line per reason, with its count: never one line per row.
     assert "      300  Sexo no reconocido (quedó vacío)" in out
     assert "      300  Fecha de nacimiento ilegible (quedó vacía)" in out
-    assert "       40  Sin nombres (fila no importada)" in out
+    assert "       40  Sin nombre ni apellido" in out
     assert len(out.splitlines()) < 20
     report = tmp_path / "lista-informe.csv"
     assert f"Informe de las filas por revisar: {report}" in out
@@ -148,11 +148,11 @@ def test_english_and_a_report_where_asked(
 def test_every_row_refused_exits_1(
     tmp_path: Path, office: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    listed = _write(tmp_path / "lista.csv", ["A1;;Soto;;F;;", "A2;;Rojas;;M;;"])
+    listed = _write(tmp_path / "lista.csv", ["A1;;;;F;;", "A2;;;;M;;"])
     assert cli.main(["import", "persons", str(listed), *office]) == 1
     captured = capsys.readouterr()
     assert "Ninguna fila se pudo importar." in captured.err
-    assert "        2  Sin nombres (fila no importada)" in captured.out
+    assert "        2  Sin nombre ni apellido" in captured.out
 
 
 @pytest.mark.parametrize(

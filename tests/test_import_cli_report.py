@@ -115,8 +115,8 @@ def test_the_report_corrected_and_imported_again_brings_in_the_corrected_rows(
         [
             ["ref", "nombres", "primer_apellido", "sexo", "nota"],
             ["L1", "Ana", "Soto", "F", ""],
-            ["L2", "", "Rojas", "M", LINK],  # no given name: refused
-            ["L3", "", "Pérez", "F", "llamar"],  # refused
+            ["L2", "", "", "M", LINK],  # no name: refused
+            ["L3", "", "", "F", "llamar"],  # refused
             ["L4", "Marta", "Vera", "zz", ""],  # kept, sex left empty
         ]
     )
@@ -128,13 +128,15 @@ def test_the_report_corrected_and_imported_again_brings_in_the_corrected_rows(
     rows = list(csv.reader(io.StringIO(report.read_text(encoding="utf-8-sig")), delimiter=";"))
     assert [r[0] for r in rows[1:]] == ["3", "4", "5"]
     assert rows[1][-1].startswith("'=HYPERLINK(")  # as text, never run
-    # The office fills in the given names the list lacked, and saves.
+    # The office fills in the names the list lacked, and saves.
     head = rows[0]
     for row in rows[1:]:
         if row[head.index("ref")] == "L2":
             row[head.index("nombres")] = "Rosa"
+            row[head.index("primer_apellido")] = "Rojas"
         if row[head.index("ref")] == "L3":
             row[head.index("nombres")] = "Luis"
+            row[head.index("primer_apellido")] = "Pérez"
     out = io.StringIO()
     csv.writer(out, delimiter=";").writerows(rows)
     report.write_text("\ufeff" + out.getvalue(), encoding="utf-8")
