@@ -70,3 +70,29 @@ def test_an_invalid_input_names_fields_by_their_label_never_by_their_location() 
     for raw in ("person.", "documents.0", "username:", "internal_thing"):
         assert raw not in spanish
     assert error.message("en").startswith("Document number: ")
+
+
+def test_no_key_is_written_in_two_catalogue_files() -> None:
+    """Catalogues are merged by key: a key in two files would silently win in one of them
+    (an import error once came out with its raw ``{field}`` placeholder that way)."""
+    import tomllib
+    from importlib import resources
+
+    from casework.i18n import _flatten
+
+    folder = resources.files("casework.i18n")
+    for lang in ("es", "en"):
+        owner: dict[str, str] = {}
+        twice: list[str] = []
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+            if not (entry.name == f"{lang}.toml" or entry.name.startswith(f"{lang}-")):
+                continue
+            if not entry.name.endswith(".toml"):
+                continue
+            keys: dict[str, str] = {}
+            _flatten("", tomllib.loads(entry.read_text(encoding="utf-8")), keys)
+            for key in keys:
+                if key in owner:
+                    twice.append(f"{key}: {owner[key]} and {entry.name}")
+                owner[key] = entry.name
+        assert twice == []

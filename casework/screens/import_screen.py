@@ -54,7 +54,6 @@ UNMAPPED = ""
 PROGRESS_EVERY = 0.1
 """Seconds between two progress redraws asked from the import's thread."""
 CELL_WIDTH = 28
-REPORT_SUFFIX = "-informe"
 """The report's name beside its file: ``<stem>-informe.csv`` (the office's language)."""
 
 
@@ -70,8 +69,9 @@ def field_name(field: str) -> str:
 
 
 def report_path(source: Path) -> Path:
-    """Where the report of ``source`` is written: beside it, ``<stem>-informe.csv``."""
-    return source.with_name(f"{source.stem}{REPORT_SUFFIX}.csv")
+    """Where the report of ``source`` is written: beside it, ``<stem>-informe.csv``, or in
+    the user's data folder when that folder cannot be written."""
+    return import_report.default_report_path(source)
 
 
 def _cell(value: Any) -> str:

@@ -1007,6 +1007,9 @@ def split_surnames(text: str) -> tuple[str, str]:
 _FINGERPRINT_FIELDS = tuple(f for f in MAP_FIELDS if f != "ref")
 
 
+_FORMULA_STARTS = frozenset("=+-@")
+
+
 def interpret(line: int, values: list[str], info: SourceInfo) -> RowResult:
     """One data row: its cells by field, read into PersonIn data (and visit data)."""
     keys = info.original_keys or info.columns
@@ -1016,6 +1019,8 @@ def interpret(line: int, values: list[str], info: SourceInfo) -> RowResult:
     row: dict[str, str] = {}
     for name, index in info.mapping.items():
         cell = values[index].strip() if index < count else ""
+        if cell[:1] == "'" and cell[1:2] in _FORMULA_STARTS:
+            cell = cell[1:]  # a report's formula-safe cell ("'+56 9…") read back as typed
         if len(cell) > CELL_LIMIT:
             warnings.append(Issue("cell_too_long", _field_label(name), cell[:80]))
             original[keys[index]] = cell[:CELL_LIMIT]
