@@ -28,7 +28,7 @@ import itertools
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -654,7 +654,7 @@ def preview(ctx: Context, path: Path, options: ReadOptions | None = None) -> Imp
     return import_persons(ctx, path, options, dry_run=True)
 
 
-def _batches(rows: Iterator[RowResult], size: int) -> Iterator[list[RowResult]]:
+def _batches(rows: Iterator[RowResult], size: int) -> Generator[list[RowResult], None, None]:
     """The file's rows, ``size`` at a time, each batch read and handled with Python's cycle
     collector paused (see :func:`_collector_paused`)."""
     while True:
