@@ -7,7 +7,9 @@ abbreviation), imports it into a fresh SQLite file database (and PostgreSQL with
 with ``importing.import_persons`` as a supervisor, then writes the same persons' rows
 (person, identity_document, person_key, import_ref, audit_event) into another fresh
 database with one raw ``executemany`` per table through sqlite3 / psycopg directly: what
-the database alone costs. Prints rows/s for both, their ratio, and the peak RSS.
+the database alone costs (with the app's PRAGMAs). Prints rows/s for both, their ratio,
+a batch's wall time (median and longest) and the import's peak RSS (each size runs in a
+process of its own, measured before the raw run).
 Asserts nothing; never runs in the test suite.
 
 Usage: python bench/importing.py [--quick] [--pg] [--sizes 5000,30000,100000]
@@ -20,6 +22,9 @@ import datetime as dt
 import random
 import resource
 import sqlite3
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -27,11 +32,11 @@ from pathlib import Path
 from typing import Any
 
 from casework import refdata
-from casework.db import Database, open_database
+from casework.db import CACHE_KIB, Database, open_database
 from casework.ids import uuid7
 from casework.services import staff
 from casework.services.context import Context
-from casework.services.importing import import_persons
+from casework.services.importing import BATCH, import_persons
 from casework.synthetic.documents import run_text
 from casework.synthetic.population import NATIONALITY_WEIGHTS, demo_person, weighted
 
@@ -102,13 +107,17 @@ def supervisor(db: Database) -> Context:
     return Context(db, admin.id)
 
 
-def timed_import(db: Database, csv: Path) -> tuple[float, float, Any]:
-    """Wall time, this process's CPU time (a loaded machine inflates the first) and the
-    report."""
+def timed_import(db: Database, csv: Path) -> tuple[float, float, Any, list[float]]:
+    """Wall time, this process's CPU time (a loaded machine inflates the first), the report
+    and each batch's wall time (reading it, deciding and writing it: how long a desk's save
+    may wait behind it)."""
     ctx = supervisor(db)
+    marks: list[float] = []
     start, cpu = time.perf_counter(), time.process_time()
-    report = import_persons(ctx, csv)
-    return time.perf_counter() - start, time.process_time() - cpu, report
+    report = import_persons(ctx, csv, progress=lambda _p: marks.append(time.perf_counter()))
+    elapsed = time.perf_counter() - start
+    batches = [b - a for a, b in zip([start, *marks], marks[:-1], strict=False)]
+    return elapsed, time.process_time() - cpu, report, batches
 
 
 def raw_rows(db: Database) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]:
@@ -130,56 +139,67 @@ def raw_rows(db: Database) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]
     return out
 
 
-def raw_sqlite(path: Path, data: dict[str, tuple[list[str], list[tuple[Any, ...]]]]) -> float:
-    """One executemany per table into a fresh schema, batches of 1,000 rows committed each."""
+Batches = list[list[tuple[str, list[str], list[tuple[Any, ...]]]]]
+
+
+def raw_batches(data: dict[str, tuple[list[str], list[tuple[Any, ...]]]]) -> Batches:
+    """The rows in the import's batches (its persons, BATCH at a time, with their rows of
+    each table), made before the clock starts."""
+    cols, persons = data["person"]
+    key = cols.index("id")
+    batch_of = {r[key]: i // BATCH for i, r in enumerate(persons)}
+    out: Batches = [[] for _ in range(-(-len(persons) // BATCH))]
+    for table, (cols, rows) in data.items():
+        pid = cols.index("id" if table == "person" else "person_id")
+        for batch in out:
+            batch.append((table, cols, []))
+        for r in rows:
+            out[batch_of[r[pid]]][-1][2].append(r)
+    return out
+
+
+def raw_sqlite(path: Path, batches: Batches) -> float:
+    """One executemany per table into a fresh schema, a batch's rows committed each, with
+    the app's PRAGMAs (but no foreign key checks)."""
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = OFF")
+    conn.execute(f"PRAGMA cache_size = {CACHE_KIB}")
     start = time.perf_counter()
-    n = len(data["person"][1])
-    for lo in range(0, n, 1000):
-        ids = {r[0] for r in data["person"][1][lo : lo + 1000]}
-        for table, (cols, rows) in data.items():
-            pid = cols.index("id" if table == "person" else "person_id")
-            chunk = (
-                [r for r in rows if r[pid] in ids] if table != "person" else rows[lo : lo + 1000]
-            )
+    for batch in batches:
+        for table, cols, rows in batch:
             marks = ",".join("?" * len(cols))
-            conn.executemany(f"INSERT INTO {table} ({','.join(cols)}) VALUES ({marks})", chunk)
+            conn.executemany(f"INSERT INTO {table} ({','.join(cols)}) VALUES ({marks})", rows)
         conn.commit()
     elapsed = time.perf_counter() - start
     conn.close()
     return elapsed
 
 
-def raw_pg(url: str, data: dict[str, tuple[list[str], list[tuple[Any, ...]]]]) -> float:
+def raw_pg(url: str, batches: Batches) -> float:
     import psycopg
     from psycopg.types.json import Json
 
-    data = {
-        table: (
-            cols,
-            [tuple(Json(v) if isinstance(v, list | dict) else v for v in r) for r in rows],
-        )
-        for table, (cols, rows) in data.items()
-    }
+    batches = [
+        [
+            (
+                table,
+                cols,
+                [tuple(Json(v) if isinstance(v, list | dict) else v for v in r) for r in rows],
+            )
+            for table, cols, rows in batch
+        ]
+        for batch in batches
+    ]
     conn = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"))
     start = time.perf_counter()
-    n = len(data["person"][1])
     with conn.cursor() as cur:
         cur.execute("SET session_replication_role = replica")  # no FK checks: raw
-        for lo in range(0, n, 1000):
-            ids = {r[0] for r in data["person"][1][lo : lo + 1000]}
-            for table, (cols, rows) in data.items():
-                pid = cols.index("id" if table == "person" else "person_id")
-                chunk = (
-                    [r for r in rows if r[pid] in ids]
-                    if table != "person"
-                    else rows[lo : lo + 1000]
-                )
+        for batch in batches:
+            for table, cols, rows in batch:
                 marks = ",".join(["%s"] * len(cols))
-                cur.executemany(f"INSERT INTO {table} ({','.join(cols)}) VALUES ({marks})", chunk)
+                cur.executemany(f"INSERT INTO {table} ({','.join(cols)}) VALUES ({marks})", rows)
             conn.commit()
     elapsed = time.perf_counter() - start
     conn.close()
@@ -208,8 +228,9 @@ def run_size(rows: int, folder: Path, pg: bool) -> None:
         targets.append(("postgres", _pg_database(f"bench_import_{rows}_{uuid.uuid4().hex[:6]}")))
     for kind, url in targets:
         db = open_database(url)
-        elapsed, cpu, report = timed_import(db, csv)
-        data = raw_rows(db)
+        elapsed, cpu, report, batches = timed_import(db, csv)
+        rss = peak_rss_mb()  # the import's (each size runs in a process of its own)
+        data = raw_batches(raw_rows(db))
         db.dispose()
         if kind == "sqlite":
             raw_path = folder / f"raw-{rows}.db"
@@ -227,7 +248,8 @@ def run_size(rows: int, folder: Path, pg: bool) -> None:
             f"(created {report.created:,}, warned {report.warned:,}, refused {report.refused:,}, "
             f"likely {report.likely_duplicates:,})  raw executemany {raw:6.2f} s = "
             f"{n / raw:9,.0f} rows/s  ratio {elapsed / raw:5.1f}x  "
-            f"peak RSS {peak_rss_mb():,.0f} MB",
+            f"batch {statistics.median(batches):.2f} s (longest {max(batches):.2f} s)  "
+            f"import's peak RSS {rss:,.0f} MB",
             flush=True,
         )
 
@@ -237,11 +259,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="5,000 rows only")
     parser.add_argument("--pg", action="store_true", help="also PostgreSQL at 127.0.0.1")
     parser.add_argument("--sizes", default="5000,30000,100000")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # one size, in a child
     args = parser.parse_args()
+    if args.one:
+        with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
+            run_size(args.one, Path(tmp), args.pg)
+        return
     sizes = [5000] if args.quick else [int(s) for s in args.sizes.split(",")]
-    with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
-        for rows in sizes:
-            run_size(rows, Path(tmp), args.pg)
+    for rows in sizes:
+        # A process per size: its peak RSS is that import's alone.
+        pg = ["--pg"] if args.pg else []
+        subprocess.run([sys.executable, __file__, "--one", str(rows), *pg], check=True)
 
 
 if __name__ == "__main__":

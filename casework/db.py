@@ -195,6 +195,12 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path.expanduser().resolve()}"
 
 
+CACHE_KIB = -65536
+"""SQLite's page cache per connection (negative: KiB), 64 MB instead of its 2 MB default:
+an import's index inserts into person_key (and a search's look-ups) stay in memory up to
+about 100,000 persons instead of re-reading the same pages. Only what is used is taken."""
+
+
 def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     # Let SQLAlchemy emit BEGIN itself (see _sqlite_on_begin): pysqlite's own handling
     # would start transactions late and break IMMEDIATE writes.
@@ -204,6 +210,7 @@ def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys = ON")
     cur.execute("PRAGMA journal_mode = WAL")
     cur.execute("PRAGMA synchronous = NORMAL")
+    cur.execute(f"PRAGMA cache_size = {CACHE_KIB}")
     cur.close()
 
 

@@ -141,8 +141,8 @@ class Prepared:
 
     def __init__(self, rec: PersonRecord) -> None:
         self.id = rec.id
-        gtoks = name_tokens(rec.given_names or "")
-        self.given: Unit | None = Unit(gtoks, particle_joined(rec.given_names)) if gtoks else None
+        self.given: Unit | None = _unit(rec.given_names or "")
+        gtoks = self.given.tokens if self.given is not None else ()
         self.sur_opts = _surname_options(rec.first_surname or "", rec.second_surname or "")
         # first sounds of the first given name and of each surname (a cheap filter before
         # looking for given names and surnames typed into each other's fields)
@@ -164,7 +164,10 @@ def _fold(text: str) -> str:
     return strip_accents(text).lower()
 
 
+@lru_cache(maxsize=65536)
 def _unit(text: str) -> Unit | None:
+    """A name field's unit (names repeat a lot: one Unit per distinct text, never
+    changed once made)."""
     toks = name_tokens(text)
     return Unit(toks, particle_joined(text)) if toks else None
 
@@ -172,6 +175,7 @@ def _unit(text: str) -> Unit | None:
 SurOpt = tuple[Unit | None, Unit | None]
 
 
+@lru_cache(maxsize=65536)
 def _surname_options(first: str, second: str) -> tuple[SurOpt, ...]:
     """(first, second) surname readings. Besides the fields as typed, a two-word first surname
     with no second one is also read as both surnames typed into one field ("González Pérez")."""

@@ -143,9 +143,10 @@ def _keys(p: Prepared) -> set[Key]:
     return keys
 
 
-def match_keys(rec: PersonRecord) -> set[Key]:
-    """(kind, key) rows to store for a saved person."""
-    return _keys(prepare(rec))
+def match_keys(rec: PersonRecord, *, remember: bool = True) -> set[Key]:
+    """(kind, key) rows to store for a saved person. ``remember=False`` (a bulk load, whose
+    records are each seen once) leaves the record's features out of `prepare`'s cache."""
+    return _keys(prepare(rec) if remember else Prepared(rec))
 
 
 def query_keys(partial: PersonRecord) -> set[Key]:

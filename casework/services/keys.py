@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable
 
@@ -37,10 +38,16 @@ def person_keys(
     """(kind, key) rows for one person; documents are (type, normalised number) pairs."""
     keys: set[tuple[str, str]] = set()
     for part in (given_names, first_surname, second_surname or "", social_name or ""):
-        keys.update((NAME, tok[:KEY_MAX]) for tok in tokens(part))
+        keys.update(_name_keys(part))
     for type_key, number in documents:
         keys.update((DOC, key) for key in doc_keys(type_key, number))
     return keys
+
+
+@functools.lru_cache(maxsize=32768)
+def _name_keys(part: str) -> frozenset[tuple[str, str]]:
+    """One name field's keys (names repeat: remembered)."""
+    return frozenset((NAME, tok[:KEY_MAX]) for tok in tokens(part))
 
 
 def doc_keys(type_key: str, number: str) -> set[str]:

@@ -48,9 +48,14 @@ def record_of(
     )
 
 
-def stored_keys(rec: PersonRecord) -> set[tuple[str, str]]:
-    """The matcher's keys this person gets in person_key."""
-    return {(PREFIX + kind, key[:120]) for kind, key in match_keys(rec) if kind in STORED_KINDS}
+def stored_keys(rec: PersonRecord, *, remember: bool = True) -> set[tuple[str, str]]:
+    """The matcher's keys this person gets in person_key (``remember``: see
+    :func:`casework.matching.match_keys`)."""
+    return {
+        (PREFIX + kind, key[:120])
+        for kind, key in match_keys(rec, remember=remember)
+        if kind in STORED_KINDS
+    }
 
 
 def load_records(session: Session, ids: Sequence[uuid.UUID] | None = None) -> list[PersonRecord]:
