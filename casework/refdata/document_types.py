@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from casework.refdata.loader import aliases, as_bool, cached, fold, index, read_csv, unique
@@ -48,6 +49,7 @@ def _document_index() -> dict[str, DocumentType]:
     )
 
 
+@functools.lru_cache(maxsize=512)
 def document_type(code_or_key_or_alias: str) -> DocumentType | None:
     """Identifier type by CL Core code ("05", "5"), our key ("passport") or an alias
     ("pasaporte", "rut", "dni", "cedula", "otro")."""
