@@ -260,3 +260,18 @@ def test_an_empty_postgresql_database_is_created_only_by_init(
         assert main(["catalogue", "list", "--db", url]) == 0
     finally:
         pg_server.drop(url)
+
+
+def test_db_given_before_the_command_is_the_one_used(tmp_path: Path) -> None:
+    """`casework --db X init` once created the default database instead of X."""
+    from casework import cli
+
+    first = tmp_path / "antes.db"
+    second = tmp_path / "despues.db"
+    assert cli.main(["--lang", "es", "--db", str(first), "init"]) == 0
+    assert first.exists()
+    assert cli.main(["--lang", "es", "init", "--db", str(second)]) == 0
+    assert second.exists()
+    assert cli.build_parser().parse_args(["--db", "x.db", "worker", "list"]).db == "x.db"
+    assert cli.build_parser().parse_args(["worker", "list", "--db", "y.db"]).db == "y.db"
+    assert cli.build_parser().parse_args(["worker", "list"]).db is None

@@ -42,10 +42,13 @@ DEMO_PEOPLE = 300
 _log = logging.getLogger(__name__)
 
 
-def add_db_option(parser: argparse.ArgumentParser) -> None:
+def add_db_option(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    """``--db`` on the program (``casework --db X init``) and on each command (``casework
+    init --db X``); a command's own default never hides the one given before it."""
     parser.add_argument(
         "--db",
         metavar="PATH",
+        default=None if top else argparse.SUPPRESS,
         help="SQLite file or database URL (default: CASEWORK_DATABASE_URL or the user data dir)",
     )
 
@@ -99,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help=f"open a demo database ({DEMO_PEOPLE} synthetic persons; created if missing)",
     )
-    add_db_option(parser)
+    add_db_option(parser, top=True)
     parser.set_defaults(func=cmd_app)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in command_modules():
