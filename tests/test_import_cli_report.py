@@ -148,7 +148,7 @@ def test_the_report_corrected_and_imported_again_brings_in_the_corrected_rows(
     assert "Informe: motivos" in unused
     assert cli.main(["import", "persons", str(report), *office]) == 0
     out_text = capsys.readouterr().out
-    assert "  2 personas nuevas" in out_text and "  1 ya estaban" in out_text
+    assert "  2 personas nuevas" in out_text and "  1 persona ya estaba" in out_text
     assert _names(desk_database) == ["Ana Soto", "Luis Pérez", "Marta Vera", "Rosa Rojas"]
 
 
@@ -159,3 +159,28 @@ def test_two_columns_of_one_name_keep_their_own_cells(tmp_path: Path) -> None:
     path = write_report(ImportReport(info=info, problems=[problem]), tmp_path / "r.csv")
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig")), delimiter=";"))
     assert rows[0][3:] == ["Nombre", "Nombre"] and rows[1][3:] == ["Ana", "Rosa"]
+
+
+def test_an_xlsx_report_keeps_phones_as_typed_and_formulas_as_text(tmp_path: Path) -> None:
+    """In an XLSX cell only ``=`` would be stored as a formula: "+56 9…" stays as typed
+    (no stray apostrophe), "=HYPERLINK(…)" is text; reasons read as sentences."""
+    from openpyxl import load_workbook
+
+    from casework.services.import_report import write_report
+    from casework.services.import_types import ImportReport, Issue, Problem, SourceInfo
+
+    info = SourceInfo(path=tmp_path / "x.csv", format="csv", columns=["nombre", "fono"])
+    report = ImportReport(info=info)
+    report.problems.append(
+        Problem(
+            2,
+            {"nombre": '=HYPERLINK("x")', "fono": "+56 9 8471 4297"},
+            "warned",
+            [Issue("bad_sex", "sex", "zz"), Issue("bad_date", "date_of_birth", "x")],
+        )
+    )
+    path = write_report(report, tmp_path / "informe.xlsx", "es")
+    sheet = load_workbook(path).worksheets[0]
+    row = [c.value for c in next(sheet.iter_rows(min_row=2, max_row=2))]
+    assert row[3:] == ['\'=HYPERLINK("x")', "+56 9 8471 4297"]
+    assert ".; " not in row[2] and row[2].count(".") >= 2

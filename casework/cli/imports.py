@@ -205,22 +205,27 @@ def cmd_import(args: argparse.Namespace) -> int:
             return 130
         finally:
             bar.clear()
-        scanned = None
+        # The summary and the report first: they stay whatever happens to the scan.
+        print_summary(report, sys.stdout)
+        if report.problems:
+            target = args.report.expanduser() if args.report else default_report_path(args.file)
+            path = write_report(report, target, lang)
+            print(t("importcli.report", path=path))
+            print(t("importcli.hint"))
         if report.created and not report.cancelled:
             # New persons may be duplicates of each other or of those on record: the scan
             # runs now (unless another desk's is running), so the supervisors' queue is true.
             print(t("importcli.scan"), file=sys.stderr)
-            scanned = duplicate_queue.auto_scan(ctx, "import", ScanProgress(sys.stderr))
+            try:
+                scanned = duplicate_queue.auto_scan(ctx, "import", ScanProgress(sys.stderr))
+            except KeyboardInterrupt:
+                print(file=sys.stderr)
+                print(t("importcli.scan_interrupted"), file=sys.stderr)
+                return 130
             if scanned is None:
                 print(t("importcli.scan_busy"), file=sys.stderr)
-    print_summary(report, sys.stdout)
-    if scanned is not None:
-        print(t("followthrough.scan.done", new=scanned.new_pairs))
-    if report.problems:
-        target = args.report.expanduser() if args.report else default_report_path(args.file)
-        path = write_report(report, target, lang)
-        print(t("importcli.report", path=path))
-        print(t("importcli.hint"))
+            else:
+                print(t("followthrough.scan.done", new=scanned.new_pairs))
     if report.cancelled:
         print(t("importcli.stopped", created=report.created, rows=report.rows), file=sys.stderr)
         print(t("importcli.continue"), file=sys.stderr)
@@ -470,9 +475,16 @@ def print_summary(report: ImportReport, out: TextIO) -> None:
     _reasons(report, out)
 
 
+def _count(key: str, count: int) -> str:
+    """A count line, its number as the language writes it, in the singular for one."""
+    one = f"importcli.count_{key}_one"
+    name = one if count == 1 and t(one) != one else f"importcli.count_{key}"
+    return t(name, count=_n(count))
+
+
 def _counts(report: ImportReport, out: TextIO) -> None:
-    print(t("importcli.count_rows", count=report.rows), file=out)
-    print(t("importcli.count_created", count=report.created), file=out)
+    print(_count("rows", report.rows), file=out)
+    print(_count("created", report.created), file=out)
     shown = (
         ("visits", report.visits_created),
         ("visits_already", report.visits_already),
@@ -486,7 +498,7 @@ def _counts(report: ImportReport, out: TextIO) -> None:
     )
     for key, count in shown:
         if count or key not in ("visits", "visits_already", "in_file", "guessed"):
-            print(t(f"importcli.count_{key}", count=count), file=out)
+            print(_count(key, count), file=out)
 
 
 def _reasons(report: ImportReport, out: TextIO) -> None:

@@ -54,9 +54,13 @@ def write_report(report: ImportReport, path: Path, lang: str | None = None) -> P
         for problem in report.problems:
             columns += [c for c in problem.original if c not in columns]
         keys = columns
+    # A corrected report imported again: its own columns are not copied a second time.
+    own = {c for language in ("es", "en") for c in report_columns(language)}
+    kept = [(c, k) for c, k in zip(columns, keys, strict=True) if c not in own]
+    columns, keys = [c for c, _ in kept], [k for _, k in kept]
     rows: list[list[str]] = [[*report_columns(lang), *columns]]
     for problem in report.problems:
-        reasons = "; ".join(i.message(lang) for i in problem.issues)
+        reasons = " ".join(_sentence(i.message(lang)) for i in problem.issues)
         status = t(f"import.report.{problem.status}", lang)
         cells = [problem.original.get(k, "") for k in keys]
         rows.append([str(problem.line), status, reasons, *cells])
@@ -69,6 +73,15 @@ def write_report(report: ImportReport, path: Path, lang: str | None = None) -> P
     return write_private(path, "\ufeff" + out.getvalue())
 
 
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def _xlsx_safe(value: str) -> str:
+    """An XLSX cell holds text as text; only ``=`` makes the writer store a formula."""
+    return "'" + value if value.startswith("=") else value
+
+
 def _xlsx(rows: list[list[str]], lang: str | None) -> bytes:
     from openpyxl import Workbook
 
@@ -76,7 +89,10 @@ def _xlsx(rows: list[list[str]], lang: str | None) -> bytes:
     sheet = book.create_sheet(t("import.report.sheet", lang)[:31])
     for row in rows:
         sheet.append(
-            [v if len(v) <= XLSX_CELL_MAX else v[: XLSX_CELL_MAX - 1] + "…" for v in safe_row(row)]
+            [
+                v if len(v) <= XLSX_CELL_MAX else v[: XLSX_CELL_MAX - 1] + "…"
+                for v in map(_xlsx_safe, row)
+            ]
         )
     buffer = io.BytesIO()
     book.save(buffer)

@@ -819,10 +819,14 @@ def _count(
                 shown = res.person.model_dump(mode="json", exclude_defaults=True)
                 shown.pop("external_refs", None)
                 report.sample.append(shown)
-        elif res.outcome == "already":
-            report.already += 1
         else:
-            report.duplicates_in_file += 1
+            if res.outcome == "already":
+                report.already += 1
+            else:
+                report.duplicates_in_file += 1
+            if row.warnings:  # stored without those cells, now or by an earlier run
+                report.warned += 1
+                report.problems.append(Problem(row.line, row.original, "warned", row.warnings))
 
 
 __all__ = [
