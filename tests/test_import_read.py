@@ -652,3 +652,37 @@ def test_every_commune_by_its_name_and_an_empty_file(tmp_path: Path) -> None:
     with pytest.raises(ImportFileError) as caught:
         open_source(write(tmp_path, "\n\n"))
     assert caught.value.message("es") == "f.csv está vacío."
+
+
+def test_map_takes_the_fields_names_as_shown_and_a_formula_is_flagged(tmp_path: Path) -> None:
+    """``--map "N°=Referencia"`` as the preview names the field; a cell such as
+    =HYPERLINK("x") is kept as text with a warning to check it."""
+    path = write(tmp_path, 'N°;Nombres;Apellido\n7;=HYPERLINK("x");Pérez\n')
+    source = open_source(path, ReadOptions(mapping={"N°": "Referencia"}))
+    assert source.info.mapping["ref"] == 0
+    row = next(source.rows())
+    assert row.ref == "7" and row.person is not None
+    assert row.person["given_names"] == '=HYPERLINK("x")'
+    assert [i.code for i in row.warnings] == ["formula_text"]
+    assert "fórmula" in row.warnings[0].message("es")
+
+
+def test_a_workbook_whose_list_is_on_another_sheet_says_so(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    first.title = "Resumen 2024"
+    first.append(["Total", 3])
+    other = book.create_sheet("Personas")
+    other.append(["Nombres", "Primer apellido"])
+    other.append(["Ana", "Soto"])
+    path = tmp_path / "libro.xlsx"
+    book.save(path)
+    with pytest.raises(ImportFileError) as err:
+        open_source(path, ReadOptions())
+    text = err.value.message("es")
+    assert "«Resumen 2024»" in text and "«Personas»" in text and "--sheet" in text
+    assert "full_name" not in text
+    assert open_source(path, ReadOptions(sheet="Personas")).info.sheet == "Personas"

@@ -22,7 +22,7 @@ import io
 import itertools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
@@ -416,6 +416,7 @@ def open_source(path: Path, options: ReadOptions | None = None) -> Source:
     else:
         raise ImportFileError("import_format", path=path.name)
     valid = _valid_fields(options)
+    options = replace(options, mapping=_mapping_by_name(options.mapping, valid))
     for target in options.mapping.values():
         if target and target not in valid:
             raise ImportFileError("import_map_field", field=target, fields=", ".join(valid))
@@ -423,7 +424,15 @@ def open_source(path: Path, options: ReadOptions | None = None) -> Source:
     head = list(itertools.islice(numbered, max(HEADER_SEARCH, options.header_row or 0)))
     if not any(any(c.strip() for c in cells) for _, cells in head):
         raise ImportFileError("import_empty", path=path.name)
-    header_at = _find_header(head, options)
+    try:
+        header_at = _find_header(head, options)
+    except ImportFileError as exc:
+        others = [n for n in info.sheets if n != info.sheet]
+        if exc.code != "import_no_name_column" or not others:
+            raise
+        raise ImportFileError(
+            "import_no_name_column_sheets", sheet=info.sheet, sheets=_list(others), **exc.params
+        ) from None
     _, header = head[header_at]
     info.header_line = head[header_at][0]
     info.columns = [c.strip() for c in header]
@@ -504,6 +513,18 @@ def _find_header(head: list[tuple[int, list[str]]], options: ReadOptions) -> int
     raise ImportFileError(
         "import_no_name_column", lines=HEADER_SEARCH, columns=_list(c for c in first if c)
     )
+
+
+def _mapping_by_name(mapping: dict[str, str], valid: Any) -> dict[str, str]:
+    """``--map`` targets may be written as the fields are shown ("Referencia", "Fecha de
+    nacimiento", in either language) as well as by their keys (ref, date_of_birth)."""
+    from casework.i18n import t
+
+    names = {fold(f): f for f in valid}
+    for name in valid:
+        for lang in ("es", "en"):
+            names.setdefault(fold(t(f"import.field.{name}", lang)), name)
+    return {c: names.get(fold(v), v) if v else v for c, v in mapping.items()}
 
 
 def _list(items: Any, limit: int = 25) -> str:
@@ -1021,6 +1042,8 @@ def interpret(line: int, values: list[str], info: SourceInfo) -> RowResult:
         cell = values[index].strip() if index < count else ""
         if cell[:1] == "'" and cell[1:2] in _FORMULA_STARTS:
             cell = cell[1:]  # a report's formula-safe cell ("'+56 9…") read back as typed
+        if cell[:1] == "=" and len(cell) > 1:
+            warnings.append(Issue("formula_text", _field_label(name), cell))
         if len(cell) > CELL_LIMIT:
             warnings.append(Issue("cell_too_long", _field_label(name), cell[:80]))
             original[keys[index]] = cell[:CELL_LIMIT]
