@@ -33,7 +33,12 @@ from casework.errors import CaseworkError
 from casework.i18n import current_language, t
 from casework.services import duplicate_queue, import_read, import_visits, importing
 from casework.services.context import Context
-from casework.services.import_report import REPORT_SUFFIXES, default_report_path, write_report
+from casework.services.import_report import (
+    REPORT_SUFFIXES,
+    default_report_path,
+    sample_view,
+    write_report,
+)
 from casework.services.import_types import (
     ImportFileError,
     ImportReport,
@@ -441,7 +446,7 @@ def print_sample(sample: list[dict[str, Any]], out: TextIO) -> None:
     print(t("importcli.sample"), file=out)
     for n, row in enumerate(sample, start=1):
         print(t("importcli.sample_row", n=n), file=out)
-        cells = [(_field(k), _show(v)) for k, v in row.items() if _show(v)]
+        cells = sample_view(row)
         width = max((len(label) for label, _ in cells), default=0)
         for label, value in cells:
             text = f"  {label.ljust(width)}  {value}"
@@ -457,16 +462,6 @@ def _field(name: str) -> str:
     key = f"import.field.{aliases.get(name, name)}"
     text = t(key)
     return name if text == key else text
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ", ".join(_show(v) for v in value if _show(v))
-    if isinstance(value, dict):
-        return " ".join(_show(v) for v in value.values() if _show(v))
-    return " ".join(str(value).split())
 
 
 def print_summary(report: ImportReport, out: TextIO) -> None:
@@ -505,7 +500,8 @@ def _reasons(report: ImportReport, out: TextIO) -> None:
     skipped = report.info.skipped_headers if report.info else []
     if skipped:
         lines = ", ".join(str(n) for n in skipped[:5]) + (" …" if len(skipped) > 5 else "")
-        print(t("importcli.skipped_headers", count=len(skipped), lines=lines), file=out)
+        key = "importcli.skipped_headers" + ("_one" if len(skipped) == 1 else "")
+        print(t(key, count=len(skipped), lines=lines), file=out)
     groups = report.groups()
     if not groups:
         return
@@ -513,4 +509,6 @@ def _reasons(report: ImportReport, out: TextIO) -> None:
     for reason, count in groups[:MAX_REASONS]:
         print(t("importcli.reason", count=count, reason=reason), file=out)
     if len(groups) > MAX_REASONS:
-        print(t("importcli.reasons_more", count=len(groups) - MAX_REASONS), file=out)
+        more = len(groups) - MAX_REASONS
+        key = "importcli.reasons_more" + ("_one" if more == 1 else "")
+        print(t(key, count=more), file=out)

@@ -15,9 +15,10 @@ import csv
 import io
 import os
 from pathlib import Path
+from typing import Any
 
-from casework import paths
-from casework.i18n import t
+from casework import paths, refdata
+from casework.i18n import current_language, t
 from casework.private_files import private_dir, write_private
 from casework.services.import_types import ImportReport
 from casework.spreadsheet import safe_row
@@ -40,6 +41,52 @@ def default_report_path(source: Path, suffix: str = ".csv") -> Path:
     if os.access(folder, os.W_OK | os.X_OK):
         return folder / name
     return private_dir(paths.data_dir() / "informes", own=True) / name
+
+
+_FIELD_NAMES = {
+    "birth_date": "date_of_birth",
+    "documents": "document_number",
+    "external_refs": "ref",
+    "commune": "commune",
+}
+
+
+def sample_view(row: dict[str, Any], lang: str | None = None) -> list[tuple[str, str]]:
+    """A previewed row as a worker reads it: (field label, value), with countries,
+    communes and document types by name ("Haití (HTI)", "Renca (13128)", "RUN 12.…")."""
+    out: list[tuple[str, str]] = []
+    for name, value in row.items():
+        if name == "external_refs" or value in (None, "", [], False):
+            continue
+        if name in ("nationality", "birth_country"):
+            found = refdata.country(str(value))
+            named = found and (found.name_es if _spanish(lang) else found.name_en)
+            text = f"{named} ({value})" if named else str(value)
+        elif name == "commune":
+            place = refdata.commune(str(value))
+            text = f"{place.name} ({value})" if place else str(value)
+        elif name == "documents":
+            text = ", ".join(_document(d, lang) for d in value)
+        elif isinstance(value, list):
+            text = ", ".join(str(v) for v in value)
+        else:
+            text = " ".join(str(value).split())
+        key = f"import.field.{_FIELD_NAMES.get(name, name)}"
+        label = t(key, lang)
+        out.append((name if label == key else label, text))
+    return out
+
+
+def _spanish(lang: str | None) -> bool:
+    return (lang or current_language()) == "es"
+
+
+def _document(doc: Any, lang: str | None) -> str:
+    if not isinstance(doc, dict):
+        return str(doc)
+    kind = refdata.document_type(str(doc.get("type", "")))
+    named = (kind.name_es if _spanish(lang) else kind.name_en) if kind else ""
+    return " ".join(p for p in (named, str(doc.get("number", ""))) if p)
 
 
 def write_report(report: ImportReport, path: Path, lang: str | None = None) -> Path:
@@ -103,5 +150,6 @@ __all__ = [
     "REPORT_SUFFIXES",
     "default_report_path",
     "report_columns",
+    "sample_view",
     "write_report",
 ]
