@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import DataTable, Footer, Input, Select, Static
 
 from casework.app import IMPORT_SCREEN, CaseworkApp, make_app
 from casework.db import Database
@@ -21,7 +21,7 @@ from casework.errors import NotAllowed
 from casework.models import Person
 from casework.screens import import_screen
 from casework.screens.import_path import PathInput, complete
-from casework.screens.import_screen import FieldModal, ImportScreen
+from casework.screens.import_screen import FieldModal, ImportScreen, tn
 from casework.services import import_visits, importing
 from casework.services.import_types import ImportFileError, ImportReport, Progress, SourceInfo
 from casework.services.schemas import WorkerOut
@@ -100,6 +100,108 @@ def test_completion_offers_folders_and_tables_only(tmp_path: Path) -> None:
     assert complete(base + "nada") is None
 
 
+def test_an_import_s_report_is_offered_after_the_files_it_came_from(tmp_path: Path) -> None:
+    (tmp_path / "grande.csv").write_text("x")
+    (tmp_path / "grande-informe.csv").write_text("x")
+    (tmp_path / "solo-informe.xlsx").write_text("x")
+    base = f"{tmp_path}/"
+    assert complete(base + "gr") == base + "grande.csv"
+    assert complete(base + "grande") == base + "grande.csv"
+    assert complete(base + "grande-") == base + "grande-informe.csv"  # asked for by name
+    assert complete(base + "so") == base + "solo-informe.xlsx"  # nothing else is there
+
+
+def test_messages_with_one_say_it_in_the_singular() -> None:
+    assert tn("import_screen.finished", 1) == "Importación terminada: 1 persona nueva."
+    assert tn("import_screen.finished", 2) == "Importación terminada: 2 personas nuevas."
+    assert tn("import_screen.n.rows_read", 1) == "1 fila leída"
+    assert tn("import_screen.n.rows", 1_500) == "1.500 filas"
+
+
+async def test_enter_opens_the_file_shown_in_grey_and_a_missing_one_clears_the_last(
+    database: Database, supervisor: WorkerOut, tmp_path: Path
+) -> None:
+    source = write_csv(tmp_path / "grande.csv", ROWS)
+    (tmp_path / "grande-informe.csv").write_text("Línea;Estado\n")
+    app = make_app(database)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_import(pilot, supervisor)
+        field = screen.query_one("#import-path", PathInput)
+        await type_path(pilot, screen, f"{tmp_path}/", typed="gra")
+        assert field.suggestion == str(source)
+        await pilot.press("enter")  # the file in grey is the one meant
+        await settle(pilot)
+        assert field.value == str(source)
+        assert "Vista previa lista" in text_of(app, "#import-status")
+        assert "grande.csv" in text_of(app, "#import-summary")
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        problems = screen.query_one("#import-problems", DataTable)
+        assert problems.has_focus
+        assert problems.size.height == problems.parent.size.height  # the tab's whole height
+
+        # A file that is not there: the last file's summary and tables go.
+        await type_path(pilot, screen, f"{tmp_path}/otra.csv")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "No se encontró el archivo" in text_of(app, "#import-status")
+        assert text_of(app, "#import-summary") == ""
+        assert screen.query_one("#import-columns", DataTable).row_count == 0
+        assert screen.query_one("#import-problems", DataTable).row_count == 0
+        assert not screen.query_one("#import-progress").display
+
+        # Another kind: what was read as persons is not shown for attentions.
+        await type_path(pilot, screen, str(source))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "grande.csv" in text_of(app, "#import-summary")
+        screen.query_one("#import-kind", Select).value = "visits"
+        await settle(pilot)
+        assert text_of(app, "#import-summary") == ""
+        assert screen.query_one("#import-sample", DataTable).row_count == 0
+
+
+async def test_the_chosen_field_shows_at_once_while_the_file_is_read_again(
+    database: Database, supervisor: WorkerOut, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = write_csv(tmp_path / "personas.csv", ROWS)
+    release = threading.Event()
+    real_preview = importing.preview
+
+    def held(*args: Any, **kw: Any) -> ImportReport:
+        if args[2].mapping:  # the second read, with the worker's choice: held
+            release.wait(5)
+        return real_preview(*args, **kw)
+
+    monkeypatch.setattr(importing, "preview", held)
+    app = make_app(database)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_import(pilot, supervisor)
+        await type_path(pilot, screen, str(source))
+        await pilot.press("enter")
+        await settle(pilot)
+        columns = screen.query_one("#import-columns", DataTable)
+        await pilot.press("f2")
+        columns.move_cursor(row=4)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, FieldModal)
+        app.screen.query_one(Select).value = "date_of_birth"
+        await pilot.pause()
+        try:
+            assert "Leyendo" in text_of(app, "#import-status")
+            assert [str(c) for c in columns.get_row("4")] == [
+                "fnac",
+                "Fecha de nacimiento",
+                "elegido por usted",
+            ]
+        finally:
+            release.set()
+        await settle(pilot)
+        assert "Vista previa lista" in text_of(app, "#import-status")
+        assert [str(c) for c in columns.get_row("4")][1] == "Fecha de nacimiento"
+
+
 async def test_a_desk_worker_is_told_the_screen_is_for_supervisors(
     database: Database, worker: WorkerOut
 ) -> None:
@@ -154,6 +256,13 @@ async def test_preview_change_a_column_run_and_read_the_report(
         assert [str(c) for c in columns.get_row("4")] == ["fnac", "(no importar)", ""]
         sample = screen.query_one("#import-sample", DataTable)
         assert sample.row_count == 3
+        problems = screen.query_one("#import-problems", DataTable)
+        # Before the import, the report's rows say what will happen, and to whom.
+        assert [str(c) for c in problems.get_row_at(0)][:3] == [
+            "4",
+            "Yulimar Rondón",
+            "Se importará con advertencias",
+        ]
 
         # F2, the column's row, Enter: its field chosen from the list; the preview re-runs.
         await pilot.press("f2")
@@ -180,7 +289,13 @@ async def test_preview_change_a_column_run_and_read_the_report(
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmModal)
-        assert "3 filas leídas" in str(app.screen.query_one("#question", Static).render())
+        question = str(app.screen.query_one("#question", Static).render())
+        assert "3 filas leídas" in question and "crea 3 personas" in question
+        assert "Enter importa; Esc vuelve" in question
+        # The dialog's own footer: the keys that answer it, not the screen's behind.
+        assert app.screen.query_one(Footer)
+        shown = {k: b.binding.description for k, b in app.screen.active_bindings.items()}
+        assert shown.get("enter") and shown.get("escape") and "ctrl+s" not in shown
         await pilot.press("enter")
         await settle(pilot)
         await settle(pilot)
@@ -200,11 +315,11 @@ async def test_preview_change_a_column_run_and_read_the_report(
         # Ctrl+L: the report's rows, here in the desk.
         await pilot.press("ctrl+l")
         await settle(pilot)
-        problems = screen.query_one("#import-problems", DataTable)
         assert problems.has_focus
         assert problems.row_count == 1
-        line, status, reasons = (str(c) for c in problems.get_row_at(0))
+        line, name, status, reasons = (str(c) for c in problems.get_row_at(0))
         assert line == "4"
+        assert name == "Yulimar Rondón"
         assert status == "Importada con advertencias"
         assert "«zz»" in reasons
 
@@ -245,6 +360,9 @@ async def test_progress_is_shown_while_it_runs_and_escape_stops_it(
                 break
         assert "100 de 300 filas" in text_of(app, "#import-progress-text")
         assert screen.running
+        # Escape stops the run: the footer says so, not "Volver".
+        assert screen.active_bindings["escape"].binding.action == "stop_run"
+        assert screen.active_bindings["escape"].binding.description == "Detener"
         await pilot.press("f2")  # the keys still answer during the run
         await pilot.pause()
         assert screen.query_one("#import-columns", DataTable).has_focus
@@ -257,6 +375,7 @@ async def test_progress_is_shown_while_it_runs_and_escape_stops_it(
         assert stopped == [True]
         assert app.screen is screen and not screen.running
         assert "Importación detenida" in text_of(app, "#import-summary")
+        assert screen.active_bindings["escape"].binding.action == "back"
 
 
 async def test_refusals_show_in_view_and_nothing_typed_is_lost(

@@ -80,3 +80,30 @@ def test_import_columns_and_field_dialog(  # type: ignore[no-untyped-def]
         await _settle(pilot)
 
     assert snap_compare(_app(demo_db), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_import_report_rows_and_the_question_before_importing(  # type: ignore[no-untyped-def]
+    snap_compare, demo_db: Database, in_folder: Path
+) -> None:
+    """The report's rows of the preview (who, what will happen) fill the tab; Ctrl+S asks,
+    and its footer shows the keys that answer."""
+
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _preview(pilot, demo_db)
+        await pilot.press("ctrl+l")
+        await _settle(pilot)
+        await pilot.press("ctrl+s")
+        await _settle(pilot)
+
+    assert snap_compare(_app(demo_db), terminal_size=(80, 24), run_before=run_before)
+
+
+def test_import_report_rows_at_120x40(  # type: ignore[no-untyped-def]
+    snap_compare, demo_db: Database, in_folder: Path
+) -> None:
+    async def run_before(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _preview(pilot, demo_db)
+        await pilot.press("ctrl+l")
+        await _settle(pilot)
+
+    assert snap_compare(_app(demo_db), terminal_size=(120, 40), run_before=run_before)

@@ -14,6 +14,13 @@ SUFFIXES = (".csv", ".txt", ".xlsx")
 """The files an import reads (folders are offered too, to go down into)."""
 LISTED = 500
 """A folder's first names looked at (a huge folder does not stall the typing)."""
+REPORT_ENDINGS = ("-informe.csv", "-informe.xlsx")
+"""The reports an import writes beside its file: offered only when nothing else matches."""
+
+
+def is_report(name: str) -> bool:
+    """Whether ``name`` is an import's report (``<stem>-informe.csv``), not a source file."""
+    return name.lower().endswith(REPORT_ENDINGS)
 
 
 def _entries(folder: Path) -> list[tuple[str, bool]]:
@@ -32,7 +39,7 @@ def _entries(folder: Path) -> list[tuple[str, bool]]:
                     out.append((entry.name, is_dir))
     except OSError:
         return []
-    return sorted(out)
+    return sorted(out, key=lambda entry: (is_report(entry[0]), entry[0]))
 
 
 def _shared_start(names: list[str]) -> str:
@@ -59,6 +66,8 @@ def complete(value: str) -> str | None:
         for name, is_dir in _entries(folder)
         if name.startswith(prefix) and (prefix.startswith(".") or not name.startswith("."))
     ]
+    sources = [(name, is_dir) for name, is_dir in matches if is_dir or not is_report(name)]
+    matches = sources or matches  # a report only when nothing else is there
     if not matches:
         return None
     if len(matches) == 1:
@@ -96,6 +105,19 @@ class PathInput(Input):
         """The completion shown in grey ("" when none)."""
         return self._suggestion
 
+    async def action_submit(self) -> None:
+        """Enter: a file shown in grey is what is meant (accepted first, then submitted)."""
+        shown = self._suggestion
+        if (
+            shown
+            and len(shown) > len(self.value)
+            and shown.startswith(self.value)
+            and Path(shown).expanduser().is_file()
+        ):
+            self.value = shown
+            self.cursor_position = len(shown)
+        await super().action_submit()
+
     def action_accept_or_next(self) -> None:
         if self._suggestion and len(self._suggestion) > len(self.value):
             self.value = self._suggestion
@@ -104,4 +126,4 @@ class PathInput(Input):
             self.screen.focus_next()
 
 
-__all__ = ["PathInput", "PathSuggester", "complete"]
+__all__ = ["PathInput", "PathSuggester", "complete", "is_report"]

@@ -54,7 +54,15 @@ UNMAPPED = ""
 PROGRESS_EVERY = 0.1
 """Seconds between two progress redraws asked from the import's thread."""
 CELL_WIDTH = 28
-"""The report's name beside its file: ``<stem>-informe.csv`` (the office's language)."""
+"""The widest cell of the first rows (longer text ends in "…")."""
+NAME_FIELDS = ("full_name", "given_names", "first_surname", "second_surname")
+"""The fields whose original cells name a listed row's person."""
+
+
+def tn(key: str, count: int, **params: Any) -> str:
+    """A message with a count: ``<key>_one`` for 1, ``<key>`` otherwise (the count is
+    given to it as ``{count}``, formatted)."""
+    return t(f"{key}_one" if count == 1 else key, count=fmt_count(count), **params)
 
 
 def field_name(field: str) -> str:
@@ -99,7 +107,7 @@ def source_text(info: SourceInfo) -> str:
         parts.append(t("import_screen.sheet_is", sheet=info.sheet))
     parts.append(t("import_screen.header_at", line=info.header_line))
     if info.total_rows is not None:
-        parts.append(t("import_screen.rows_in_file", count=fmt_count(info.total_rows)))
+        parts.append(tn("import_screen.rows_in_file", info.total_rows))
     return " · ".join(parts)
 
 
@@ -145,6 +153,38 @@ def summary_text(report: ImportReport, visits: bool, written: Path | None) -> Te
     return out
 
 
+def row_name(problem: Problem, info: SourceInfo | None) -> str:
+    """Who a listed row is about: the names and surnames as in the file's cells."""
+    if info is None:
+        return ""
+    keys = info.original_keys or info.columns
+    parts: list[str] = []
+    for field in NAME_FIELDS:
+        index = info.mapping.get(field)
+        if index is None or index >= len(keys):
+            continue
+        value = (problem.original.get(keys[index]) or "").strip()
+        if value and value not in parts:
+            parts.append(value)
+    return " ".join(parts)
+
+
+def status_text(problem: Problem, dry_run: bool) -> str:
+    """A listed row's status: what will happen in a preview, what happened after."""
+    if dry_run:
+        return t(f"import_screen.status_preview.{problem.status}")
+    return t(f"import.report.{problem.status}")
+
+
+class AskModal(ConfirmModal):
+    """The import's yes-or-no questions, with the keys that answer them in the footer
+    (the screen's own footer behind would show its keys, which do not answer)."""
+
+    def compose(self) -> ComposeResult:
+        yield from super().compose()
+        yield Footer()
+
+
 class FieldModal(CaseworkModal[str | None]):
     """Which field a file's column fills ("(no importar)" leaves it out): the Select is
     opened on Enter; choosing closes the dialog with the field."""
@@ -169,6 +209,7 @@ class FieldModal(CaseworkModal[str | None]):
                 allow_blank=False,
                 id="import-field",
             )
+        yield Footer()  # its own keys, not those of the screen behind
 
     def on_mount(self) -> None:
         self.query_one("#import-field", Select).focus()
@@ -187,6 +228,7 @@ class ImportScreen(CaseworkScreen):
 
     BINDINGS = [
         Binding("escape", "back", "key.back", id="back"),
+        Binding("escape", "stop_run", "key.import_stop", id="import-stop"),
         Binding("ctrl+r", "preview", "key.import_preview", id="import-preview"),
         Binding("ctrl+s", "run", "key.import_run", id="import-run"),
         Binding("f2", "columns", "key.import_columns", id="import-columns"),
@@ -209,6 +251,9 @@ class ImportScreen(CaseworkScreen):
         self._last_progress = 0.0
         self._programmes: list[tuple[str, str]] = []
         self._scan_fraction = 0.0
+        self._field_column: Any = None
+        self._how_column: Any = None
+        """The keys of the Columnas table's "Campo" and "Cómo" columns."""
 
     # Layout -----------------------------------------------------------------------------
 
@@ -271,12 +316,17 @@ class ImportScreen(CaseworkScreen):
         self.query_one("#import-scan").display = False
         self._show_programme()
         columns = self.query_one("#import-columns", DataTable)
-        columns.add_columns(
+        keys = columns.add_columns(
             t("import_screen.col_column"), t("import_screen.col_field"), t("import_screen.col_how")
         )
+        self._field_column = keys[1]
+        self._how_column = keys[2]
         problems = self.query_one("#import-problems", DataTable)
         problems.add_columns(
-            t("import.report.line"), t("import.report.status"), t("import.report.reasons")
+            t("import.report.line"),
+            t("import_screen.col_name"),
+            t("import.report.status"),
+            t("import.report.reasons"),
         )
         self.query_one("#import-path", Input).focus()
 
@@ -298,10 +348,36 @@ class ImportScreen(CaseworkScreen):
         self.query_one("#import-programme").display = visits
         self.query_one("#import-programme-label").display = visits
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Escape goes back, or stops the import while one runs (the footer says which).
+        if action == "back":
+            return not self.running
+        if action == "stop_run":
+            return self.running
+        return True
+
+    def _set_running(self, running: bool) -> None:
+        self.running = running
+        self.refresh_bindings()
+
+    def _clear(self) -> None:
+        """Nothing of an earlier file or kind stays on the tabs (until the next preview)."""
+        self.report = None
+        self.previewed = None
+        self.written = None
+        self.query_one("#import-summary", Static).update("")
+        self.query_one("#import-progress").display = False
+        self.query_one("#import-scan").display = False
+        self.query_one("#import-columns", DataTable).clear()
+        self.query_one("#import-sample", DataTable).clear(columns=True)
+        self.query_one("#import-problems", DataTable).clear()
+
     @on(Select.Changed, "#import-kind")
     def _kind_changed(self) -> None:
         self._show_programme()
         self.mapping.clear()
+        if not self.running:
+            self._clear()
 
     @on(Select.Changed, "#import-sheet")
     def _sheet_changed(self, event: Select.Changed) -> None:
@@ -334,15 +410,15 @@ class ImportScreen(CaseworkScreen):
         text = self._path_text()
         if not text:
             self._status(t("import_screen.no_path"), error=True)
-            return None
-        path = Path(text).expanduser()
-        if path.is_dir():
+        elif (path := Path(text).expanduser()).is_dir():
             self._status(t("import_screen.is_folder", path=text), error=True)
-            return None
-        if not path.is_file():
+        elif not path.is_file():
             self._status(t("import_screen.not_found", path=text), error=True)
-            return None
-        return path
+        else:
+            return path
+        if not self.running:
+            self._clear()
+        return None
 
     def _options(self) -> ReadOptions | None:
         sheet = self.query_one("#import-sheet", Select).value
@@ -391,6 +467,11 @@ class ImportScreen(CaseworkScreen):
         programme = self._programme()
         ctx = self.ctx
         self._status(t("import_screen.reading", name=path.name))
+        self.query_one("#import-progress").display = False
+        self.query_one("#import-scan").display = False
+        shown = self.report.info if self.report is not None else None
+        if shown is None or shown.path.resolve() != path.resolve() or shown.kind != options.kind:
+            self._clear()  # another file or kind: nothing of the last one stays
 
         def work() -> ImportReport:
             if visits:
@@ -410,6 +491,7 @@ class ImportScreen(CaseworkScreen):
 
         def failed(exc: BaseException) -> None:
             self._status(error_text(exc), error=True)
+            self._clear()
 
         self.call_service(work, on_done=done, on_error=failed, group="import", exclusive=True)
 
@@ -433,7 +515,7 @@ class ImportScreen(CaseworkScreen):
                 columns.move_cursor(row=min(row, columns.row_count - 1))
             self._fill_sheets(info)
         self._fill_sample(report)
-        self._fill_problems(report.problems)
+        self._fill_problems(report)
 
     def _fill_sheets(self, info: SourceInfo) -> None:
         sheet = self.query_one("#import-sheet", Select)
@@ -458,12 +540,17 @@ class ImportScreen(CaseworkScreen):
         for row in report.sample:
             table.add_row(*(_cell(row.get(k)) for k in keys))
 
-    def _fill_problems(self, problems: list[Problem]) -> None:
+    def _fill_problems(self, report: ImportReport) -> None:
         table = self.query_one("#import-problems", DataTable)
         table.clear()
-        for problem in problems:
+        for problem in report.problems:
             reasons = " | ".join(issue.message() for issue in problem.issues)
-            table.add_row(str(problem.line), t(f"import.report.{problem.status}"), reasons or "—")
+            table.add_row(
+                str(problem.line),
+                row_name(problem, report.info) or "—",
+                status_text(problem, report.dry_run),
+                reasons or "—",
+            )
 
     # Changing a column's field ------------------------------------------------------------
 
@@ -485,6 +572,11 @@ class ImportScreen(CaseworkScreen):
             if field is None:
                 return
             self.mapping[column] = field
+            table = self.query_one("#import-columns", DataTable)
+            key = str(index)
+            if key in table.rows:  # shown at once; the preview re-reads the file
+                table.update_cell(key, self._field_column, field_name(field))
+                table.update_cell(key, self._how_column, t("import_screen.chosen"))
             self.action_preview()
 
         self.app.push_screen(FieldModal(column, current, fields), chosen)
@@ -511,12 +603,12 @@ class ImportScreen(CaseworkScreen):
         question = t(
             "import_screen.confirm_body",
             name=report.info.path.name,
-            rows=fmt_count(report.rows),
-            created=fmt_count(report.created),
-            refused=fmt_count(report.refused),
+            rows=tn("import_screen.n.rows_read", report.rows),
+            created=tn("import_screen.n.persons", report.created),
+            refused=tn("import_screen.n.rows", report.refused),
         )
         self.app.push_screen(
-            ConfirmModal(t("import_screen.confirm_title"), question),
+            AskModal(t("import_screen.confirm_title"), question),
             lambda yes: self._start() if yes else None,
         )
 
@@ -530,7 +622,7 @@ class ImportScreen(CaseworkScreen):
         ctx = self.ctx
         cancel = threading.Event()
         self.cancel = cancel
-        self.running = True
+        self._set_running(True)
         self.written = None
         self._started = time.monotonic()
         self._last_progress = 0.0
@@ -559,7 +651,7 @@ class ImportScreen(CaseworkScreen):
             return importing.import_persons(ctx, path, options, progress=progress, cancel=cancel)
 
         def done(report: ImportReport) -> None:
-            self.running = False
+            self._set_running(False)
             self.cancel = None
             self.previewed = None  # a second run of the same file is previewed again
             self.report = report
@@ -567,7 +659,7 @@ class ImportScreen(CaseworkScreen):
             self.written = self._write_report(report, path)
             self._show(report)
             key = "import_screen.cancelled" if report.cancelled else "import_screen.finished"
-            message = t(key, created=fmt_count(report.created))
+            message = tn(key, report.created)
             hint = f" {t('import_screen.report_hint')}" if report.problems else ""
             self._status(message + hint)
             if self.app.screen is not self:  # the worker went on elsewhere in the desk
@@ -577,7 +669,7 @@ class ImportScreen(CaseworkScreen):
                 self._scan_duplicates()
 
         def failed(exc: BaseException) -> None:
-            self.running = False
+            self._set_running(False)
             self.cancel = None
             self.previewed = None
             self.query_one("#import-progress").display = False
@@ -597,11 +689,15 @@ class ImportScreen(CaseworkScreen):
             text = t(
                 "import_screen.progress",
                 done=fmt_count(step.done),
-                total=fmt_count(step.total),
+                total=tn("import_screen.n.rows", step.total),
                 rate=fmt_count(rate),
             )
         else:
-            text = t("import_screen.progress_open", done=fmt_count(step.done), rate=fmt_count(rate))
+            text = t(
+                "import_screen.progress_open",
+                done=tn("import_screen.n.rows", step.done),
+                rate=fmt_count(rate),
+            )
         self.query_one("#import-progress-text", Static).update(text)
 
     def _finish_progress(self, report: ImportReport) -> None:
@@ -611,7 +707,7 @@ class ImportScreen(CaseworkScreen):
             bar.update(total=max(report.rows, 1), progress=max(report.rows, 1))
         text = t(
             "import_screen.progress_done",
-            done=fmt_count(report.rows),
+            done=tn("import_screen.n.rows", report.rows),
             seconds=f"{elapsed:.1f}",
             rate=fmt_count(int(report.rows / elapsed)),
         )
@@ -685,6 +781,9 @@ class ImportScreen(CaseworkScreen):
         self.query_one("#import-tabs", TabbedContent).active = "tab-report"
         self.query_one("#import-problems", DataTable).focus()
 
+    def action_stop_run(self) -> None:
+        self.action_back()
+
     def action_back(self) -> None:
         if not self.running:
             self.app.pop_screen()
@@ -698,7 +797,7 @@ class ImportScreen(CaseworkScreen):
                 self._status(t("import_screen.stopping"))
 
         self.app.push_screen(
-            ConfirmModal(t("import_screen.stop_title"), t("import_screen.stop_body")), stop
+            AskModal(t("import_screen.stop_title"), t("import_screen.stop_body")), stop
         )
 
     def stop(self) -> None:
@@ -711,4 +810,12 @@ class ImportScreen(CaseworkScreen):
         self.stop()
 
 
-__all__ = ["FieldModal", "ImportScreen", "field_name", "report_path", "summary_text"]
+__all__ = [
+    "AskModal",
+    "FieldModal",
+    "ImportScreen",
+    "field_name",
+    "report_path",
+    "row_name",
+    "summary_text",
+]
