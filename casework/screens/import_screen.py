@@ -538,7 +538,9 @@ class ImportScreen(CaseworkScreen):
             return
         table.add_columns(*(field_name(k) for k in keys))
         for row in report.sample:
-            table.add_row(*(_cell(row.get(k)) for k in keys))
+            # Countries, communes and document types by name, as the command line shows them.
+            named = import_report.sample_texts(row)
+            table.add_row(*(_cell(named.get(k, row.get(k))) for k in keys))
 
     def _fill_problems(self, report: ImportReport) -> None:
         table = self.query_one("#import-problems", DataTable)

@@ -51,26 +51,33 @@ _FIELD_NAMES = {
 }
 
 
-def sample_view(row: dict[str, Any], lang: str | None = None) -> list[tuple[str, str]]:
-    """A previewed row as a worker reads it: (field label, value), with countries,
-    communes and document types by name ("Haití (HTI)", "Renca (13128)", "RUN 12.…")."""
-    out: list[tuple[str, str]] = []
+def sample_texts(row: dict[str, Any], lang: str | None = None) -> dict[str, str]:
+    """A previewed row's values as a worker reads them, by field: countries, communes and
+    document types by name ("Haití (HTI)", "Renca (13128)", "RUN … 12.345.678-5")."""
+    out: dict[str, str] = {}
     for name, value in row.items():
         if name == "external_refs" or value in (None, "", [], False):
             continue
         if name in ("nationality", "birth_country"):
             found = refdata.country(str(value))
             named = found and (found.name_es if _spanish(lang) else found.name_en)
-            text = f"{named} ({value})" if named else str(value)
+            out[name] = f"{named} ({value})" if named else str(value)
         elif name == "commune":
             place = refdata.commune(str(value))
-            text = f"{place.name} ({value})" if place else str(value)
+            out[name] = f"{place.name} ({value})" if place else str(value)
         elif name == "documents":
-            text = ", ".join(_document(d, lang) for d in value)
+            out[name] = ", ".join(_document(d, lang) for d in value)
         elif isinstance(value, list):
-            text = ", ".join(str(v) for v in value)
+            out[name] = ", ".join(str(v) for v in value)
         else:
-            text = " ".join(str(value).split())
+            out[name] = " ".join(str(value).split())
+    return out
+
+
+def sample_view(row: dict[str, Any], lang: str | None = None) -> list[tuple[str, str]]:
+    """(field label, value) lines of a previewed row, for the command line."""
+    out: list[tuple[str, str]] = []
+    for name, text in sample_texts(row, lang).items():
         key = f"import.field.{_FIELD_NAMES.get(name, name)}"
         label = t(key, lang)
         out.append((name if label == key else label, text))
@@ -150,6 +157,7 @@ __all__ = [
     "REPORT_SUFFIXES",
     "default_report_path",
     "report_columns",
+    "sample_texts",
     "sample_view",
     "write_report",
 ]
