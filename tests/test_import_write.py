@@ -3,6 +3,7 @@ on references and documents, the keys search reads, and two imports at once."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from functools import partial
 from pathlib import Path
@@ -265,3 +266,83 @@ def test_a_row_with_half_a_name_is_a_person_to_complete(
     with database.read() as s:
         names = sorted(s.execute(sa.select(Person.given_names, Person.first_surname)).all())
     assert names == [("", "Soto"), ("Ana", "")]
+
+
+CORRECTED_HEADER = (
+    "ref;nombres;primer_apellido;fecha_nacimiento;comuna;tipo_documento;numero_documento\n"
+)
+
+
+def test_a_corrected_report_fills_what_the_first_import_left_empty(
+    database: Database, supervisor: WorkerOut, tmp_path: Path
+) -> None:
+    """The issue's promise: the report, corrected and imported again, brings the corrected
+    cells in. Empty fields are filled (audited as an update); nothing filled is overwritten
+    (a changed name stays a conflict); a re-run of the corrected file changes nothing."""
+    sup = Context(database, supervisor.id)
+    run = a_run(4242)
+    first = tmp_path / "lista.csv"
+    first.write_text(
+        CORRECTED_HEADER
+        + "K1;Ana;Soto;31-02-1990;Stgo Centro;;\n"
+        + f"K2;Luis;Mora;01-01-1980;Marte;run;{run[:-2]}\n"
+        + "K3;Eva;Paz;02-02-1970;Renca;;\n",
+        encoding="utf-8",
+    )
+    report = import_persons(sup, first)
+    assert (report.created, report.warned) == (3, 2)
+    corrected = tmp_path / "lista-corregida.csv"
+    corrected.write_text(
+        CORRECTED_HEADER
+        + "K1;Ana;Soto;28-02-1990;Stgo Centro;;\n"
+        + f"K2;Luis;Mora;01-01-1980;Ñuñoa;run;{run}\n"
+        + "K3;Eva;Pazos;02-02-1970;Renca;;\n",
+        encoding="utf-8",
+    )
+    again = import_persons(sup, corrected)
+    assert (again.created, again.completed, again.conflicts) == (0, 2, 1)
+    assert [p.issues[0].code for p in again.problems] == ["ref_on_record"]
+    with database.read() as s:
+        ana = s.scalars(sa.select(Person).where(Person.given_names == "Ana")).one()
+        luis = s.scalars(sa.select(Person).where(Person.given_names == "Luis")).one()
+        eva = s.scalars(sa.select(Person).where(Person.given_names == "Eva")).one()
+        assert ana.birth_date == dt.date(1990, 2, 28)
+        assert luis.commune_code == "13120" and [d.live_key for d in luis.documents] == [
+            run.replace(".", "")
+        ]
+        assert eva.first_surname == "Paz"  # never overwritten
+        updates = s.scalars(
+            sa.select(AuditEvent).where(
+                AuditEvent.action == "update", AuditEvent.entity == "person"
+            )
+        ).all()
+        assert sorted(u.person_id for u in updates) == sorted([ana.id, luis.id])
+        assert all(u.details.get("via") == "import" for u in updates)
+    assert [p.id for p in persons.search_persons(sup, run)] == [luis.id]
+    third = import_persons(sup, corrected)
+    assert (third.created, third.completed, third.already, third.conflicts) == (0, 0, 2, 1)
+
+
+def test_two_imports_of_one_correction_at_once_fill_it_once(
+    database: Database, supervisor: WorkerOut, tmp_path: Path
+) -> None:
+    sup = Context(database, supervisor.id)
+    for n in range(3):
+        first = tmp_path / f"l{n}.csv"
+        first.write_text(CORRECTED_HEADER + f"R{n};Ana{n};Soto;fecha;Renca;;\n", encoding="utf-8")
+        import_persons(sup, first)
+        fixed = tmp_path / f"c{n}.csv"
+        fixed.write_text(
+            CORRECTED_HEADER + f"R{n};Ana{n};Soto;0{n + 1}-01-1990;Renca;;\n", encoding="utf-8"
+        )
+        reports = at_once(partial(import_persons, sup, fixed), partial(import_persons, sup, fixed))
+        for r in reports:
+            assert not isinstance(r, BaseException), repr(r)
+        assert sorted((r.completed, r.already) for r in reports) == [(0, 1), (1, 0)]
+    with database.read() as s:
+        updates = s.scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "update", AuditEvent.entity == "person")
+        )
+    assert updates == 3

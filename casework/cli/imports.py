@@ -484,6 +484,7 @@ def _counts(report: ImportReport, out: TextIO) -> None:
         ("visits", report.visits_created),
         ("visits_already", report.visits_already),
         ("already", report.already),
+        ("completed", report.completed),
         ("in_file", report.duplicates_in_file),
         ("duplicates", report.likely_duplicates),
         ("warned", report.warned),
@@ -492,7 +493,7 @@ def _counts(report: ImportReport, out: TextIO) -> None:
         ("guessed", report.names_guessed),
     )
     for key, count in shown:
-        if count or key not in ("visits", "visits_already", "in_file", "guessed"):
+        if count or key not in ("visits", "visits_already", "in_file", "guessed", "completed"):
             print(_count(key, count), file=out)
 
 

@@ -133,6 +133,8 @@ def summary_text(report: ImportReport, visits: bool, written: Path | None) -> Te
     ]
     if report.duplicates_in_file:
         counts.append(("duplicates_in_file", report.duplicates_in_file))
+    if report.completed:
+        counts.append(("completed", report.completed))
     if visits:
         counts.append(("visits_preview" if report.dry_run else "visits", report.visits_created))
         counts.append(("visits_already", getattr(report, "visits_already", 0)))

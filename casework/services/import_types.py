@@ -119,7 +119,7 @@ class RowResult:
     """The names came from one "nombre completo" column split by convention."""
 
 
-Outcome = Literal["created", "already", "conflict", "refused", "duplicate_in_file"]
+Outcome = Literal["created", "already", "conflict", "refused", "duplicate_in_file", "completed"]
 
 
 @dataclass
@@ -161,6 +161,8 @@ class ImportReport:
     """Rows repeating an earlier row of the same file (same person, nothing created)."""
     visits_already: int = 0
     """Visits (``import visits``) found on record already, or repeated in the file."""
+    completed: int = 0
+    """Persons on record whose empty fields a row filled (a corrected report re-imported)."""
 
     def groups(self, lang: str | None = None) -> list[tuple[str, int]]:
         """The reasons, most frequent first, each with its count of rows."""

@@ -43,8 +43,9 @@ from casework.matching.keys import dob_sorted
 from casework.models import IdentityDocument, ImportRef, Person, PersonKey
 from casework.models.base import Base, utcnow
 from casework.models.enums import Role
-from casework.services import keys, locking, match_records
-from casework.services.context import Context, audit, validate
+from casework.services import gate, keys, locking, match_records
+from casework.services.context import Context, audit, open_blocking, validate
+from casework.services.gate import AccessReason
 from casework.services.import_read import open_source
 from casework.services.import_types import (
     ImportFileError,
@@ -410,6 +411,7 @@ def resolve_persons(
             resolution.likely = True
         out.append(resolution)
         new.append(_New(pid, row, person, row_docs, held))
+    _complete(session, ctx, rows, out, write=write)
     if new:
         on_record = _likely_on_record(session, new)
         for resolution in out:
@@ -420,6 +422,150 @@ def resolve_persons(
     for overlay in (refs, prints, docs, likely):
         overlay.commit()
     return out
+
+
+COMPLETABLE = (
+    "given_names",
+    "first_surname",
+    "second_surname",
+    "sex",
+    "birth_date",
+    "nationality",
+    "phone",
+    "phone2",
+    "email",
+    "address",
+    "commune",
+)
+"""A person's fields an import may fill when they are empty on record (never overwrite)."""
+_COLUMN = {"commune": "commune_code"}
+
+
+def _complete(
+    session: Session,
+    ctx: Context,
+    rows: Sequence[RowResult],
+    out: list[Resolution],
+    *,
+    write: bool,
+) -> None:
+    """Rows of persons on record that bring what the record lacks (a corrected report:
+    the date, commune or document the first import left empty) fill those empty fields,
+    audited as an update of the person; nothing on record is overwritten. A referenced row
+    that would change a filled field stays a conflict; a row found by its document whose
+    other cells differ is simply "already"."""
+    wanted = [
+        i
+        for i, r in enumerate(out)
+        if r.person is not None and r.outcome in ("completed", "already")
+    ]
+    if not wanted:
+        return
+    ids = sorted({pid for i in wanted if (pid := out[i].person_id) is not None})
+    on_record = locking.lock_persons(session, ids) if write else _read_persons(session, ids)
+    worker = ctx.actor(session)
+    done: set[uuid.UUID] = set()
+    for i in wanted:
+        res, row = out[i], rows[i]
+        record = on_record.get(res.person_id) if res.person_id else None
+        referenced = res.outcome == "completed"
+        fallback = res.issue
+        res.issue = None
+        if record is None or record.merged_into_id is not None:
+            res.outcome, res.person = "already", None
+            continue
+        fills, clash = _fills(record, res.person)
+        if clash and referenced:
+            res.outcome, res.person_id, res.issue = "conflict", None, fallback
+            continue
+        if not fills or record.id in done or open_blocking(session, record.id) is not None:
+            res.outcome = "already"
+            if referenced and write and not clash:
+                _hold(session, content_key(row.ref, row.fingerprint), record.id)
+            continue
+        res.outcome = "completed"
+        done.add(record.id)
+        if not write:
+            continue
+        details = gate.write_person(session, worker, record.id, AccessReason.OTHER)
+        _apply_fills(session, record, fills)
+        if referenced:
+            _hold(session, content_key(row.ref, row.fingerprint), record.id)
+        audit(
+            session,
+            ctx,
+            "update",
+            "person",
+            record.id,
+            person_id=record.id,
+            fields=sorted(fills),
+            via="import",
+            **details,
+        )
+
+
+def _read_persons(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Person]:
+    return {p.id: p for p in session.scalars(sa.select(Person).where(Person.id.in_(ids)))}
+
+
+def _fills(record: Person, person: PersonIn | None) -> tuple[dict[str, Any], bool]:
+    """What the row adds to the record's empty fields, and whether it differs from a
+    filled one."""
+    fills: dict[str, Any] = {}
+    clash = False
+    if person is None:
+        return fills, clash
+    for name in COMPLETABLE:
+        new = getattr(person, name)
+        if new in (None, ""):
+            continue
+        if hasattr(new, "value"):
+            new = new.value
+        old = getattr(record, _COLUMN.get(name, name))
+        if old in (None, ""):
+            fills[name] = new
+        elif name in ("given_names", "first_surname", "second_surname"):
+            clash = clash or fold(str(old)) != fold(str(new))
+        else:
+            clash = clash or old != new
+    if "birth_date" in fills:
+        fills["birth_date_precision"] = person.precision.value
+    have = {(d.type_key, d.number_norm) for d in record.documents}
+    docs = [d for d in person.documents if (d.type, d.normalised()) not in have]
+    if docs:
+        fills["documents"] = docs
+    return fills, clash
+
+
+def _apply_fills(session: Session, record: Person, fills: dict[str, Any]) -> None:
+    for name, value in fills.items():
+        if name != "documents":
+            setattr(record, _COLUMN.get(name, name), value)
+    if {"given_names", "first_surname", "second_surname"} & fills.keys():
+        record.sort_name = keys.sort_name(
+            record.first_surname, record.second_surname, record.given_names
+        )
+    for doc in fills.get("documents", ()):
+        record.documents.append(
+            IdentityDocument(
+                type_key=doc.type,
+                number=doc.number,
+                number_norm=doc.normalised(),
+                live_key=None,
+                issuing_country=doc.issuing_country,
+            )
+        )
+    session.flush()
+    if "documents" in fills:
+        locking.claim_free(session, record.id)
+    keys.refresh(session, record)
+
+
+def _hold(session: Session, key: str, person_id: uuid.UUID) -> None:
+    """The corrected row's content key, so a re-run finds it "already"."""
+    if session.get(ImportRef, key) is None:
+        session.add(ImportRef(ref=key, person_id=person_id))
+        session.flush()
 
 
 def _resolve(
@@ -448,7 +594,11 @@ def _resolve(
                 or ref_identifies
             ):
                 return Resolution(pid, "already")
-            return Resolution(None, "conflict", Issue("ref_on_record", "ref", row.ref))
+            # A corrected row (the report imported again): it may complete what the first
+            # import left empty; anything it would overwrite makes it a conflict.
+            return Resolution(
+                pid, "completed", Issue("ref_on_record", "ref", row.ref), person=person
+            )
     else:
         earlier = prints.get(row.fingerprint)
         if earlier is not None:
@@ -468,7 +618,8 @@ def _resolve(
             if type_key != doc_type or not live:
                 continue
             if _names_agree(names, (given, first)):
-                return Resolution(pid, "already")
+                # The same person: what the row adds to an empty field is taken.
+                return Resolution(pid, "already", person=None if ref_identifies else person)
             return Resolution(
                 None, "conflict", Issue("document_on_record", "document_number", number)
             )
@@ -822,6 +973,8 @@ def _count(
         else:
             if res.outcome == "already":
                 report.already += 1
+            elif res.outcome == "completed":
+                report.completed += 1
             else:
                 report.duplicates_in_file += 1
             if row.warnings:  # stored without those cells, now or by an earlier run
