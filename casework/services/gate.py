@@ -52,9 +52,9 @@ tests/test_permission_matrix.py proves each public service call for every kind o
 Writes to one person's file (issue #12, "no way around a rule") pass :func:`write_person`:
 the same standing as a read, and outside it the reason the file was opened with, recorded
 in the write's audit row. Administrators write under that rule like anyone else. The import
-of a programme's list (services/importing.py) only creates new persons -- rows already on
-record are skipped, likely duplicates queued for a supervisor, never merged -- so it writes
-no existing person's file and is its own audited act (one ``import`` row per person made).
+of a programme's list (services/importing.py) creates new persons as its own audited act
+(one ``import`` row per person made; likely duplicates queued, never merged); a row that
+completes a person on record (empty fields only) is a write to that file and passes here.
 """
 
 from __future__ import annotations

@@ -12,7 +12,10 @@ The desk's rules hold: a row is known by its ``ref`` (or, without one, by a dige
 cells), held in ``import_ref`` (a unique key), so a re-run or two runs at once create
 nothing twice; the same ``ref`` with other data is a conflict; one file never gives one
 document to two persons; a document a live person on record holds is that person's
-("already") when the names agree, a conflict when they clearly differ.
+("already") when the names agree, a conflict when they clearly differ. A row of a person on
+record (its ``ref``, or its document) that brings what the record lacks -- the report,
+corrected and imported again -- fills those empty fields and nothing else
+(:func:`_complete`): a write to that person's file, through ``gate.write_person`` as any.
 
 Who may import: supervisors and the administrator. Each person it creates is audited as an
 ``import`` by who ran it, and the file as a whole as ``import_file``.
