@@ -104,7 +104,7 @@ def test_import_prints_counts_and_reasons_grouped_and_writes_the_report_beside_t
     out = captured.out
     assert "Importación terminada:" in out
     assert "  341 filas leídas" in out and "  301 personas nuevas" in out
-    assert "  300 con advertencias (guardadas sin esos datos)" in out and "  40 rechazadas" in out
+    assert "  300 con advertencias (datos que quedaron fuera" in out and "  40 rechazadas" in out
     # One line per reason, with its count: never one line per row.
     assert "      300  Sexo no reconocido (quedó vacío)" in out
     assert "      300  Fecha de nacimiento ilegible (quedó vacía)" in out

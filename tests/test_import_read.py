@@ -686,3 +686,12 @@ def test_a_workbook_whose_list_is_on_another_sheet_says_so(tmp_path: Path) -> No
     assert "«Resumen 2024»" in text and "«Personas»" in text and "--sheet" in text
     assert "full_name" not in text
     assert open_source(path, ReadOptions(sheet="Personas")).info.sheet == "Personas"
+
+
+def test_a_field_given_to_another_column_is_taken_from_the_guessed_one(tmp_path: Path) -> None:
+    """``--map Comuna=Teléfono``: Comuna is read as the phone, the Teléfono column is left out
+    (once the field went to the guessed column and the choice was silently dropped)."""
+    path = write(tmp_path, "Nombres;Apellido;Teléfono;Comuna\nAna;Soto;x;987654321\n")
+    info = open_source(path, ReadOptions(mapping={"Comuna": "Teléfono"})).info
+    assert info.mapping["phone"] == 3
+    assert info.unused_columns() == ["Teléfono"]

@@ -442,13 +442,16 @@ async def test_the_screen_is_kept_while_away_and_forgotten_on_sign_out(
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_import(pilot, supervisor)
         await type_path(pilot, screen, f"{tmp_path}/a.csv")
+        screen.query_one("#import-columns").focus()  # left from elsewhere on the screen
         await pilot.press("escape")
         await settle(pilot)
         assert not isinstance(app.screen, ImportScreen)
         await pilot.press("f3")
         await settle(pilot)
         assert app.screen is screen
-        assert screen.query_one("#import-path", Input).value == f"{tmp_path}/a.csv"
+        path = screen.query_one("#import-path", Input)
+        assert path.value == f"{tmp_path}/a.csv"
+        assert path.has_focus  # back in the file field, ready for another file
         app._end_session("sign_out")
         await settle(pilot)
         assert not app.is_screen_installed(IMPORT_SCREEN)

@@ -511,5 +511,6 @@ def _reasons(report: ImportReport, out: TextIO) -> None:
         print(t("importcli.reason", count=count, reason=reason), file=out)
     if len(groups) > MAX_REASONS:
         more = len(groups) - MAX_REASONS
-        key = "importcli.reasons_more" + ("_one" if more == 1 else "")
+        key = "importcli.reasons_more" + ("_preview" if report.dry_run else "")
+        key += "_one" if more == 1 else ""
         print(t(key, count=more), file=out)

@@ -313,6 +313,11 @@ class ImportScreen(CaseworkScreen):
                 yield DataTable(id="import-problems", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
+    def on_screen_resume(self) -> None:
+        # Back with F3: the file field, ready for another file (unless one is importing).
+        if not self.running:
+            self.query_one("#import-path", PathInput).focus()
+
     def on_mount(self) -> None:
         self.query_one("#import-progress").display = False
         self.query_one("#import-scan").display = False

@@ -469,11 +469,15 @@ def _valid_fields(options: ReadOptions) -> tuple[str, ...]:
 def _guess(header: list[str], options: ReadOptions) -> dict[str, int]:
     found: dict[str, int] = {}
     valid = set(_valid_fields(options))
+    # The user's choices first: a field given to one column is taken from the column that
+    # would have been guessed for it (which is then left out).
+    for index, name in enumerate(header):
+        target = options.mapping.get(name.strip())
+        if target:
+            found.setdefault(target, index)
     for index, name in enumerate(header):
         name = name.strip()
         if name in options.mapping:
-            if options.mapping[name]:
-                found.setdefault(options.mapping[name], index)
             continue
         column = _HEADER_INDEX.get(fold(name))
         if column is not None and column in valid and column not in found:
