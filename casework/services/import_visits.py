@@ -47,6 +47,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from casework import clock, refdata
+from casework.i18n import current_language
 from casework.ids import uuid7
 from casework.models import (
     AuditEvent,
@@ -705,7 +706,7 @@ class _Run:
                     refdata.label(refdata.CONTACT_REASONS, r) for r in item.visit.reasons
                 ),
                 "programme": programmes.names.get(item.programme_id, ""),
-                "destination": item.destination or "",
+                "destination": _destination_name(item.destination),
                 "note": item.note or "",
             }
         )
@@ -769,6 +770,14 @@ def import_visits(
                 cancelled=report.cancelled,
             )
     return report
+
+
+def _destination_name(key: str | None) -> str:
+    """A referral destination as the desk names it ("Servicio Nacional de Migraciones")."""
+    found = refdata.destination(key) if key else None
+    if found is None:
+        return key or ""
+    return found.name_en if current_language() == "en" else found.name_es
 
 
 __all__ = ["BATCH", "FileState", "import_visits"]
