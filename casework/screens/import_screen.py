@@ -55,7 +55,7 @@ PROGRESS_EVERY = 0.1
 """Seconds between two progress redraws asked from the import's thread."""
 CELL_WIDTH = 28
 """The widest cell of the first rows (longer text ends in "…")."""
-NAME_FIELDS = ("full_name", "given_names", "first_surname", "second_surname")
+NAME_FIELDS = ("full_name", "given_names", "surnames", "first_surname", "second_surname")
 """The fields whose original cells name a listed row's person."""
 
 
