@@ -290,7 +290,7 @@ async def test_preview_change_a_column_run_and_read_the_report(
         await settle(pilot)
         assert isinstance(app.screen, ConfirmModal)
         question = str(app.screen.query_one("#question", Static).render())
-        assert "3 filas leídas" in question and "se crearán 3 personas" in question
+        assert "3 filas leídas" in question and "por crear: 3 personas" in question
         assert "Enter importa; Esc vuelve" in question
         # The dialog's own footer: the keys that answer it, not the screen's behind.
         assert app.screen.query_one(Footer)
