@@ -670,8 +670,6 @@ DOCUMENT_COLUMNS = (
     "expires_on",
     "live_key",
 )
-COPIED = frozenset({"person_key"})
-"""Tables PostgreSQL is given by COPY (no unique key a race could break, no JSON)."""
 AUDIT_COLUMNS = ("id", "at", "worker_id", "action", "entity", "entity_id", "person_id", "details")
 
 
@@ -746,34 +744,37 @@ def _write(session: Session, ctx: Context, new: Sequence[_New]) -> None:
 def _bulk(
     session: Session, name: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> None:
-    """One multi-row insert. On SQLite the rows go to the driver's executemany, each
-    column converted by its type once per distinct value (SQLAlchemy's per-row parameter
-    handling would cost more than the insert); PostgreSQL gets SQLAlchemy's multi-row
-    VALUES."""
+    """One bulk insert, each column converted by its type once per distinct value
+    (SQLAlchemy's per-row parameter handling would cost more than the insert). SQLite:
+    the driver's executemany. PostgreSQL: COPY, a fraction of the server's cost of
+    inserting the same rows one statement at a time; unique keys are checked as by an
+    INSERT, and a violation (a lost race) is raised as SQLAlchemy's IntegrityError."""
     if not rows:
         return
     table = _TABLES[name]
     conn = session.connection()
     dialect = conn.dialect
-    if dialect.name == "postgresql" and name in COPIED:
-        # The largest table by far, of plain columns: COPY costs the server a fraction of
-        # the multi-row INSERT's parsing and planning.
+    by_column: list[Sequence[Any]] = list(zip(*rows, strict=True))
+    for i, column in enumerate(columns):
+        # As the ORM binds it (JSON in psycopg's Json, dumped with the same json).
+        fn = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+        if fn is not None:
+            by_column[i] = _converted(by_column[i], fn)
+    if dialect.name == "postgresql":
         raw: Any = conn.connection.dbapi_connection  # psycopg's own connection
-        with (
-            raw.cursor() as cur,
-            cur.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
+        statement = f"COPY {name} ({', '.join(columns)}) FROM STDIN"
+        try:
+            with raw.cursor() as cur, cur.copy(statement) as copy:
+                for row in zip(*by_column, strict=True):
+                    copy.write_row(row)
+        except dialect.loaded_dbapi.Error as exc:
+            raise sa.exc.DBAPIError.instance(
+                statement, None, exc, dialect.loaded_dbapi.Error, dialect=dialect
+            ) from exc
         return
     if dialect.name != "sqlite":
         conn.execute(sa.insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
         return
-    by_column: list[Sequence[Any]] = list(zip(*rows, strict=True))
-    for i, column in enumerate(columns):
-        fn = table.c[column].type.bind_processor(dialect)
-        if fn is not None:
-            by_column[i] = _converted(by_column[i], fn)
     marks = ", ".join("?" for _ in columns)
     conn.exec_driver_sql(
         f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})",
