@@ -29,6 +29,7 @@ own transaction, with progress and cancel between batches.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
@@ -37,7 +38,7 @@ import itertools
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -546,17 +547,6 @@ def _note(visit: VisitFields, unknown_destination: bool) -> str | None:
 # The import ------------------------------------------------------------------------------
 
 
-def _batches(rows: Iterator[RowResult], size: int) -> Iterator[list[RowResult]]:
-    batch: list[RowResult] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 class _Run:
     """One import: what it decided so far and what it tells the caller."""
 
@@ -741,19 +731,21 @@ def import_visits(
     report = ImportReport(info=source.info, dry_run=dry_run)
     run = _Run(ctx, source.info, report, default, FileState(dry_run=dry_run), sample)
     started = clock.now()
-    for rows in _batches(source.rows(), BATCH):
-        if cancel is not None and cancel.is_set():
-            report.cancelled = True
-            break
-        report.rows += len(rows)
-        if dry_run:
-            with ctx.db.read() as session:
-                run.batch(session, rows)
-        else:
-            with ctx.db.write() as session:
-                run.batch(session, rows)
-        if progress is not None:
-            progress(Progress(report.rows, source.info.total_rows, report.visits_created, started))
+    with contextlib.closing(importing.batches(source.rows(), BATCH)) as chunks:
+        for rows in chunks:
+            if cancel is not None and cancel.is_set():
+                report.cancelled = True
+                break
+            report.rows += len(rows)
+            if dry_run:
+                with ctx.db.read() as session:
+                    run.batch(session, rows)
+            else:
+                with ctx.db.write() as session:
+                    run.batch(session, rows)
+            if progress is not None:
+                done = Progress(report.rows, source.info.total_rows, report.visits_created, started)
+                progress(done)
     if not dry_run:
         with ctx.db.write() as session:
             audit(

@@ -822,7 +822,7 @@ def preview(ctx: Context, path: Path, options: ReadOptions | None = None) -> Imp
     return import_persons(ctx, path, options, dry_run=True)
 
 
-def _batches(rows: Iterator[RowResult], size: int) -> Generator[list[RowResult], None, None]:
+def batches(rows: Iterator[RowResult], size: int) -> Generator[list[RowResult], None, None]:
     """The file's rows, ``size`` at a time, each batch read and handled with Python's cycle
     collector paused (see :func:`_collector_paused`)."""
     while True:
@@ -872,8 +872,8 @@ def import_persons(
     seen = FileState()
     started = utcnow()
     analysed = 0
-    with contextlib.closing(_batches(source.rows(), batch_size)) as batches:
-        for batch in batches:
+    with contextlib.closing(batches(source.rows(), batch_size)) as chunks:
+        for batch in chunks:
             if cancel is not None and cancel.is_set():
                 report.cancelled = True
                 break
@@ -992,6 +992,7 @@ __all__ = [
     "ImportFileError",
     "ImportReport",
     "Resolution",
+    "batches",
     "import_persons",
     "preview",
     "resolve_persons",
