@@ -44,7 +44,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from casework import clock, refdata
@@ -65,7 +64,7 @@ from casework.models import (
 )
 from casework.models.enums import CaseStatus, ContactKind, ReferralStatus, Role
 from casework.models.security import RequestStatus, RightKind
-from casework.services import importing
+from casework.services import importing, locking
 from casework.services.context import Context, audit
 from casework.services.import_read import open_source
 from casework.services.import_types import (
@@ -340,9 +339,7 @@ def _claim(session: Session, keys: dict[str, uuid.UUID]) -> set[str]:
     if not keys:
         return set()
     rows = [{"ref": k, "person_id": p} for k, p in keys.items()]
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(ImportRef).on_conflict_do_nothing(index_elements=["ref"])
+    stmt = locking.insert_skipping(session, ImportRef)
     got: set[str] = set()
     for chunk in range(0, len(rows), 200):
         part = rows[chunk : chunk + 200]

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from casework.matching.normalise import normalise_document
 from casework.models import NameVariant, Person, PersonKey
-from casework.services.locking import advisory_lock
+from casework.services.locking import advisory_lock, insert_skipping
 from casework.services.match_records import record_of, stored_keys
 from casework.text import alnum_upper, deletions, fold, tokens
 
@@ -145,15 +145,10 @@ def add_vocabulary(session: Session, names: Iterable[str]) -> None:
 
 def insert_variants(session: Session, rows: list[tuple[str, str]]) -> None:
     """Insert (variant, token) rows, skipping those already there (SQLite and PostgreSQL)."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    postgres = session.get_bind().dialect.name == "postgresql"
+    stmt = insert_skipping(session, NameVariant)
     for start in range(0, len(rows), 500):
         chunk = [{"variant": v, "token": tok} for v, tok in rows[start : start + 500]]
-        if postgres:
-            session.execute(postgresql.insert(NameVariant).on_conflict_do_nothing(), chunk)
-        else:
-            session.execute(sqlite.insert(NameVariant).on_conflict_do_nothing(), chunk)
+        session.execute(stmt, chunk)
 
 
 def forget_unused(session: Session, names: Iterable[str]) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -59,6 +60,15 @@ def lock_persons(
         if row is not None:
             out[pid] = row
     return out
+
+
+def insert_skipping(session: Session, model: type[Any]) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING`` for ``model`` on this session's database (SQLite
+    or PostgreSQL): rows another transaction holds already are skipped, never doubled."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model).on_conflict_do_nothing()
 
 
 def advisory_lock(session: Session, key: int, *, exclusive: bool = True) -> None:
