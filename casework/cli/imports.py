@@ -30,7 +30,7 @@ from typing import Any, TextIO
 from casework.cli import add_db_option, add_passphrase_option
 from casework.cli.signin import add_signin_options, opened, signed_in
 from casework.errors import CaseworkError
-from casework.i18n import current_language, t
+from casework.i18n import current_language, fmt_count, t, tn
 from casework.services import duplicate_queue, import_read, import_visits, importing
 from casework.services.context import Context
 from casework.services.import_report import (
@@ -334,7 +334,7 @@ class ProgressBar:
         elapsed = max(now - self.started, 1e-6)
         rate = done / elapsed
         if not total:
-            return t("importcli.progress_open", done=_n(done), rate=_n(round(rate)))
+            return t("importcli.progress_open", done=fmt_count(done), rate=fmt_count(round(rate)))
         share = min(1.0, done / total)
         width = 20
         filled = round(share * width)
@@ -343,9 +343,9 @@ class ProgressBar:
         text = t(
             "importcli.progress",
             bar=bar,
-            done=_n(done),
-            total=_n(total),
-            rate=_n(round(rate)),
+            done=fmt_count(done),
+            total=fmt_count(total),
+            rate=fmt_count(round(rate)),
             eta=_duration(left),
         )
         return text[: WIDTH - 1]
@@ -380,10 +380,6 @@ def _isatty(stream: TextIO) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
-
-
-def _n(value: int) -> str:
-    return f"{value:,}".replace(",", ".") if current_language() == "es" else f"{value:,}"
 
 
 def _duration(seconds: float) -> str:
@@ -472,9 +468,7 @@ def print_summary(report: ImportReport, out: TextIO) -> None:
 
 def _count(key: str, count: int) -> str:
     """A count line, its number as the language writes it, in the singular for one."""
-    one = f"importcli.count_{key}_one"
-    name = one if count == 1 and t(one) != one else f"importcli.count_{key}"
-    return t(name, count=_n(count))
+    return tn(f"importcli.count_{key}", count)
 
 
 def _counts(report: ImportReport, out: TextIO) -> None:
@@ -501,8 +495,7 @@ def _reasons(report: ImportReport, out: TextIO) -> None:
     skipped = report.info.skipped_headers if report.info else []
     if skipped:
         lines = ", ".join(str(n) for n in skipped[:5]) + (" …" if len(skipped) > 5 else "")
-        key = "importcli.skipped_headers" + ("_one" if len(skipped) == 1 else "")
-        print(t(key, count=len(skipped), lines=lines), file=out)
+        print(tn("importcli.skipped_headers", len(skipped), lines=lines), file=out)
     groups = report.groups()
     if not groups:
         return
@@ -512,5 +505,4 @@ def _reasons(report: ImportReport, out: TextIO) -> None:
     if len(groups) > MAX_REASONS:
         more = len(groups) - MAX_REASONS
         key = "importcli.reasons_more" + ("_preview" if report.dry_run else "")
-        key += "_one" if more == 1 else ""
-        print(t(key, count=more), file=out)
+        print(tn(key, more), file=out)

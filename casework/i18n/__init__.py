@@ -81,6 +81,14 @@ def t(key: str, lang: str | None = None, **params: Any) -> str:
     return text
 
 
+def tn(key: str, count: int, lang: str | None = None, **params: Any) -> str:
+    """A message with a count: ``<key>_one`` for one (where the catalogue has it), ``<key>``
+    otherwise; ``{count}`` is given formatted (1.148)."""
+    one = f"{key}_one"
+    chosen = one if count == 1 and one in catalogue(lang or _current) else key
+    return t(chosen, lang, count=fmt_count(count), **params)
+
+
 def fmt_count(n: int) -> str:
     """A count as the desk reads it: 1.148 in Spanish (the Chilean way), 1,148 in English."""
     text = f"{n:,}"

@@ -33,7 +33,7 @@ from textual.widgets import (
 )
 
 from casework.errors import field_label
-from casework.i18n import fmt_count, t
+from casework.i18n import fmt_count, t, tn
 from casework.screens.base import CaseworkModal, CaseworkScreen
 from casework.screens.import_path import PathInput
 from casework.services import duplicate_queue, import_report, import_visits, importing, staff
@@ -57,12 +57,6 @@ CELL_WIDTH = 28
 """The widest cell of the first rows (longer text ends in "…")."""
 NAME_FIELDS = ("full_name", "given_names", "surnames", "first_surname", "second_surname")
 """The fields whose original cells name a listed row's person."""
-
-
-def tn(key: str, count: int, **params: Any) -> str:
-    """A message with a count: ``<key>_one`` for 1, ``<key>`` otherwise (the count is
-    given to it as ``{count}``, formatted)."""
-    return t(f"{key}_one" if count == 1 else key, count=fmt_count(count), **params)
 
 
 def field_name(field: str) -> str:
