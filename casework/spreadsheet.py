@@ -22,6 +22,15 @@ def formula_safe(value: Any) -> Any:
     return value
 
 
+def xlsx_safe(value: Any) -> Any:
+    """``value`` for a cell written with openpyxl: a typed text cell stays text in Excel
+    whatever it starts with ("+56 9…" keeps no stray quote); only a leading ``=`` would be
+    stored as a formula, so only that text gets the ``'``."""
+    if isinstance(value, str) and value.startswith("="):
+        return "'" + value
+    return value
+
+
 def safe_row(values: Iterable[Any]) -> list[Any]:
     return [formula_safe(v) for v in values]
 

@@ -39,6 +39,7 @@ from casework.services.import_types import (
     RowResult,
     SourceInfo,
 )
+from casework.spreadsheet import FORMULA_STARTS
 from casework.text import alnum_upper
 
 CELL_LIMIT: Final = 128 * 1024
@@ -1032,9 +1033,6 @@ def split_surnames(text: str) -> tuple[str, str]:
 _FINGERPRINT_FIELDS = tuple(f for f in MAP_FIELDS if f != "ref")
 
 
-_FORMULA_STARTS = frozenset("=+-@")
-
-
 def interpret(line: int, values: list[str], info: SourceInfo) -> RowResult:
     """One data row: its cells by field, read into PersonIn data (and visit data)."""
     keys = info.original_keys or info.columns
@@ -1044,7 +1042,7 @@ def interpret(line: int, values: list[str], info: SourceInfo) -> RowResult:
     row: dict[str, str] = {}
     for name, index in info.mapping.items():
         cell = values[index].strip() if index < count else ""
-        if cell[:1] == "'" and cell[1:2] in _FORMULA_STARTS:
+        if cell[:1] == "'" and cell[1:2] in FORMULA_STARTS:
             cell = cell[1:]  # a report's formula-safe cell ("'+56 9…") read back as typed
         if cell[:1] == "=" and len(cell) > 1:
             warnings.append(Issue("formula_text", _field_label(name), cell))

@@ -21,7 +21,7 @@ from casework import paths, refdata
 from casework.i18n import current_language, t
 from casework.private_files import private_dir, write_private
 from casework.services.import_types import ImportReport
-from casework.spreadsheet import safe_row
+from casework.spreadsheet import safe_row, xlsx_safe
 
 REPORT_SUFFIXES = (".csv", ".xlsx")
 XLSX_CELL_MAX = 32_767
@@ -131,11 +131,6 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "?", "!")) else text + "."
 
 
-def _xlsx_safe(value: str) -> str:
-    """An XLSX cell holds text as text; only ``=`` makes the writer store a formula."""
-    return "'" + value if value.startswith("=") else value
-
-
 def _xlsx(rows: list[list[str]], lang: str | None) -> bytes:
     from openpyxl import Workbook
 
@@ -145,7 +140,7 @@ def _xlsx(rows: list[list[str]], lang: str | None) -> bytes:
         sheet.append(
             [
                 v if len(v) <= XLSX_CELL_MAX else v[: XLSX_CELL_MAX - 1] + "…"
-                for v in map(_xlsx_safe, row)
+                for v in map(xlsx_safe, row)
             ]
         )
     buffer = io.BytesIO()
