@@ -485,6 +485,7 @@ def test_visits_read_date_reasons_and_texts(tmp_path: Path) -> None:
     assert rows[0].visit == {
         "date": dt.date(2024, 4, 3),
         "reasons": ["health", "housing"],
+        "unknown_reasons": ["trámite raro"],
         "reasons_text": "Salud, Vivienda y trámite raro",
         "programme": "Migrantes",
         "destination": "CESFAM",

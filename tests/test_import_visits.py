@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import threading
 from functools import partial
@@ -361,41 +362,34 @@ def test_a_blocked_person_gets_no_imported_visit_and_the_rest_go_in(
     assert count(database, Contact, Contact.person_id == known.person_id) == 1  # the intake
 
 
-def test_the_readers_final_shape_is_read_as_well() -> None:
-    """import_read is being rewritten: a dated visit with reason codes reads the same."""
-    from casework.services.import_types import RowResult, SourceInfo
+def test_a_visit_is_read_as_the_reader_gives_it(tmp_path: Path) -> None:
+    """The visit's date and reason codes come from import_read (one date reader, one reason
+    list); the date cell is kept as typed for the messages."""
+    from casework.services.import_read import open_source
     from casework.services.import_visits import _visit_fields
 
-    info = SourceInfo(path=Path("x.csv"), format="csv", columns=["fecha"])
-    info.mapping = {"visit_date": 0}
-    final = RowResult(
-        line=2,
-        original={"fecha": "45123"},
-        person={},
-        visit={
-            "date": dt.date(2023, 7, 16),
-            "reasons": ["health", "work"],
-            "reasons_text": "Salud; Trabajo",
-            "programme": "OFMIG",
-            "destination": "cesfam",
-            "note": "",
-        },
-    )
-    today = RowResult(
-        line=2,
-        original={"fecha": "45123"},
-        person={},
-        visit={
-            "visit_date": "45123",
-            "reasons": "Salud; Trabajo",
-            "programme": "OFMIG",
-            "destination": "cesfam",
-            "note": "",
-        },
-    )
-    a, b = _visit_fields(final, info), _visit_fields(today, info)
-    assert a == b
+    path = sheet(tmp_path, "Ana;Soto;;;45123;Salud, Trabajo;OFMIG;cesfam;")
+    source = open_source(path, dataclasses.replace(options(), kind="visits"))
+    row = next(source.rows())
+    a = _visit_fields(row, source.info)
     assert (a.date, a.reasons, a.date_text) == (dt.date(2023, 7, 16), ["health", "work"], "45123")
+
+
+def test_an_unrecognised_reason_is_kept_in_the_visits_note(
+    database: Database, sup: Context, tmp_path: Path
+) -> None:
+    """The reader's warning says the reason stays with the attention: it does (it was once
+    dropped between the reader and the visits import)."""
+    path = sheet(tmp_path, "Ana;Soto;;;01-03-2019;Salud, trámite raro;;;Vino sola")
+    report = import_visits(sup, path, options())
+    assert report.visits_created == 1
+    assert [i.code for p in report.problems for i in p.issues] == ["bad_reason"]
+    with database.read() as s:
+        contact = s.scalars(sa.select(Contact).where(Contact.kind != "intake")).one()
+    assert contact.reasons == ["health"]
+    assert (
+        contact.note is not None and "trámite raro" in contact.note and "Vino sola" in contact.note
+    )
 
 
 def test_a_document_on_record_under_other_names_is_a_conflict_not_their_visit(

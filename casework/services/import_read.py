@@ -1262,9 +1262,9 @@ def _visit(row: dict[str, str], result: RowResult) -> dict[str, Any]:
             result.warnings.append(Issue("bad_date", "visit_date", text))
     reasons_text = row.get("reasons", "")
     reasons: list[str] = []
+    unknown: list[str] = []
     if reasons_text:
         index = _reason_index()
-        unknown: list[str] = []
         for part in _REASON_SPLIT.split(reasons_text):
             if not part.strip():
                 continue
@@ -1278,6 +1278,7 @@ def _visit(row: dict[str, str], result: RowResult) -> dict[str, Any]:
     return {
         "date": day,
         "reasons": reasons,
+        "unknown_reasons": unknown,
         "reasons_text": reasons_text,
         "programme": row.get("programme", ""),
         "destination": row.get("destination", ""),

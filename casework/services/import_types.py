@@ -113,8 +113,8 @@ class RowResult:
     """Digest of the person's cells (not the visit's): the row's key when it has no ref,
     and how a changed row with the same ref is told apart."""
     visit: dict[str, Any] | None = None
-    """For visits: {"date": dt.date | None, "reasons": [codes], "programme": text,
-    "destination": text, "note": text}."""
+    """For visits: {"date": dt.date | None, "reasons": [codes], "unknown_reasons": [texts],
+    "reasons_text": text, "programme": text, "destination": text, "note": text}."""
     names_guessed: bool = False
     """The names came from one "nombre completo" column split by convention."""
 

@@ -32,13 +32,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import functools
 import hashlib
 import itertools
 import re
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,7 +98,7 @@ ProgressFn = Callable[[Progress], None]
 
 @dataclass
 class VisitFields:
-    """One row's visit, read defensively from either shape of ``RowResult.visit``."""
+    """One row's visit, from ``RowResult.visit``."""
 
     date: dt.date | None
     date_text: str
@@ -112,54 +111,6 @@ class VisitFields:
     note: str
 
 
-_SPLIT = re.compile(r"\s*[,;/|+\n]\s*")
-_DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%Y/%m/%d", "%d-%m-%y", "%d/%m/%y", "%d.%m.%Y")
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
-
-
-def _parse_date(text: str) -> dt.date | None:
-    """A visit date as offices type it; None when unreadable (nothing after the date)."""
-    text = text.strip()
-    if not text:
-        return None
-    if text.isdigit() and 20_000 <= int(text) <= 80_000:  # an Excel serial
-        return _EXCEL_EPOCH + dt.timedelta(days=int(text))
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}[ T]00:00(:00)?", text):
-        text = text[:10]
-    for fmt in _DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
-@functools.cache
-def _reasons_by_name() -> dict[str, str]:
-    by_name: dict[str, str] = {}
-    for entry in refdata.CONTACT_REASONS:
-        for name in (entry.key, entry.name_es, entry.name_en):
-            by_name[fold(name).strip()] = entry.key
-    return by_name
-
-
-def _reason_codes(items: Iterable[str]) -> tuple[list[str], list[str]]:
-    """(known codes, pieces not recognised): by key or Spanish or English name."""
-    by_name = _reasons_by_name()
-    known: list[str] = []
-    unknown: list[str] = []
-    for item in items:
-        item = item.strip()
-        if not item:
-            continue
-        code = by_name.get(fold(item))
-        if code is None:
-            unknown.append(item)
-        elif code not in known:
-            known.append(code)
-    return known, unknown
-
-
 def _cell(row: RowResult, info: SourceInfo, name: str) -> str:
     index = info.mapping.get(name)
     if index is None or index >= len(info.columns):
@@ -168,31 +119,15 @@ def _cell(row: RowResult, info: SourceInfo, name: str) -> str:
 
 
 def _visit_fields(row: RowResult, info: SourceInfo) -> VisitFields:
-    """The row's visit from the reader's final shape (``date``: a date, ``reasons``: codes,
-    ``reasons_text``) or today's (``visit_date`` and ``reasons`` as raw text)."""
-    visit: dict[str, Any] = dict(row.visit or {})
-    date_text = _cell(row, info, "visit_date") or str(visit.get("visit_date") or "")
-    raw_date = visit.get("date", visit.get("visit_date"))
-    if isinstance(raw_date, dt.datetime):
-        date: dt.date | None = raw_date.date()
-    elif isinstance(raw_date, dt.date):
-        date = raw_date
-    elif isinstance(raw_date, str):
-        date = _parse_date(raw_date)
-    else:
-        date = None
-    reasons = visit.get("reasons") or []
-    reasons_text = str(visit.get("reasons_text") or "")
-    if isinstance(reasons, str):
-        reasons_text = reasons_text or reasons
-        reasons = _SPLIT.split(reasons)
-    known, unknown = _reason_codes(str(r) for r in reasons)
+    """The row's visit as the reader gave it (``import_read``: the date read, reason codes,
+    the reasons it did not recognise), with the date cell as typed for messages."""
+    visit: dict[str, Any] = row.visit or {}
     return VisitFields(
-        date=date,
-        date_text=date_text,
-        reasons=known,
-        unknown_reasons=unknown,
-        reasons_text=reasons_text.strip(),
+        date=visit.get("date"),
+        date_text=_cell(row, info, "visit_date"),
+        reasons=list(visit.get("reasons") or []),
+        unknown_reasons=list(visit.get("unknown_reasons") or []),
+        reasons_text=str(visit.get("reasons_text") or "").strip(),
         programme=str(visit.get("programme") or "").strip(),
         destination=str(visit.get("destination") or "").strip(),
         note=str(visit.get("note") or "").strip(),
@@ -594,9 +529,8 @@ class _Run:
         else:
             self.refuse(row, Issue("visit_no_programme", "programme"))
             return None
-        warnings: list[Issue] = [
-            Issue("visit_unknown_reason", "reasons", r) for r in visit.unknown_reasons
-        ]
+        # Reasons it did not recognise: the reader warned; the note keeps them (_note).
+        warnings: list[Issue] = []
         destination: str | None = None
         if visit.destination:
             destination = destinations.find(visit.destination)
