@@ -6,6 +6,10 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
 
 _lock = threading.Lock()
 _last_ms = 0
@@ -65,3 +69,81 @@ class Uuid7Sequence:
         self._next = n + 1
         hi, lo = (n >> 62) & 0xFFF, n & ((1 << 62) - 1)
         return f"{(self._ms << 80) | (0x7 << 76) | (hi << 64) | (0b10 << 62) | lo:032x}"
+
+
+# The ids of one offline-desk command (issue #17) ----------------------------------------
+
+
+class IdPlan:
+    """The ids one service command creates, by key, so the office server gives its rows
+    the ids the desk gave them.
+
+    A row's key is its table and its place among that table's new rows in the command
+    (``case#0``, ``contact#0``), and for an audit row its action, entity and entity id
+    (``audit_event:create:contact:<id>#0``): keyed by kind, not by overall creation order,
+    so a server that skips a row the desk made (an open case it already has) still hands
+    every other row its desk id. On the desk (``given`` empty) each new id is recorded;
+    on the server a planned key takes its id, and a row the desk never made gets a new one.
+    """
+
+    def __init__(self, given: dict[str, str] | None = None) -> None:
+        self.given = dict(given or {})
+        self.made: dict[str, str] = {}
+        self._counts: dict[str, int] = {}
+
+    def take(self, table: str, params: dict[str, object] | None) -> uuid.UUID:
+        base = table
+        if table == "audit_event" and params is not None:
+            base = (
+                f"{table}:{params.get('action')}:{params.get('entity')}:{params.get('entity_id')}"
+            )
+        n = self._counts.get(base, 0)
+        self._counts[base] = n + 1
+        key = f"{base}#{n}"
+        planned = self.given.get(key)
+        new = uuid.UUID(planned) if planned is not None else uuid7()
+        self.made[key] = str(new)
+        return new
+
+
+_plan: ContextVar[IdPlan | None] = ContextVar("casework_id_plan", default=None)
+
+
+@contextmanager
+def planned(plan: IdPlan | None) -> Iterator[IdPlan | None]:
+    """Within this block, new rows take their ids from ``plan`` (None: plain UUIDv7s)."""
+    token = _plan.set(plan)
+    try:
+        yield plan
+    finally:
+        _plan.reset(token)
+
+
+def current_plan() -> IdPlan | None:
+    return _plan.get()
+
+
+def row_id(context: Any) -> uuid.UUID:
+    """The id column's default: a UUIDv7, or the planned id inside :func:`planned`."""
+    plan = _plan.get()
+    if plan is None or context is None:
+        return uuid7()
+    column = getattr(context, "current_column", None)
+    table = column.table.name if column is not None else "?"
+    params = getattr(context, "current_parameters", None)
+    if table == "audit_event" and params is not None:
+        entity_id = params.get("entity_id")
+        params = {
+            "action": params.get("action"),
+            "entity": params.get("entity"),
+            "entity_id": _hex(entity_id),
+        }
+    return plan.take(table, params)
+
+
+def _hex(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    return str(value).replace("-", "")

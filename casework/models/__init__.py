@@ -30,6 +30,7 @@ from casework.models.security import (
 )
 from casework.models.settings import OfficeSetting
 from casework.models.signin import SignInToken
+from casework.models.sync import SyncApplied, SyncConflict, SyncDesk, SyncOutbox
 from casework.models.transfer import CaseTransfer, TransferState
 
 __all__ = [
@@ -67,6 +68,10 @@ __all__ = [
     "RetentionReview",
     "RightsRequest",
     "SignInToken",
+    "SyncApplied",
+    "SyncConflict",
+    "SyncDesk",
+    "SyncOutbox",
     "Tombstone",
     "TransferState",
     "Worker",
