@@ -16,8 +16,8 @@ from casework import clock
 from casework.commands import CaseworkPalette, ScreenActions, system_commands
 from casework.db import Database
 from casework.errors import NotAllowed
-from casework.i18n import t
-from casework.services import auth, catalogue, permissions, sessions, settings, staff
+from casework.i18n import t, tn
+from casework.services import auth, catalogue, outbox, permissions, sessions, settings, staff
 from casework.services.context import Context
 from casework.services.drafts import Draft, DraftBook
 from casework.services.schemas import WorkerOut
@@ -34,6 +34,10 @@ def _intake_name(draft_id: Any) -> str:
 
 IMPORT_SCREEN = "import"
 """The name the import screen is installed under (F3)."""
+
+DESK_REFRESH_SECONDS = 1.0
+"""How often an offline desk's header re-counts the changes waiting (after each save, the
+count is at most this late; on a database that is not a desk nothing is counted)."""
 
 KEY_NAMES = frozenset({"home", "end", "pageup", "pagedown", "delete", "space", "tab"})
 """Keys whose display name is translated (spanish.key_name in the catalogues)."""
@@ -127,6 +131,7 @@ class CaseworkApp(App[int]):
 
     def on_mount(self) -> None:
         self.title = "casework"
+        self._watch_desk()
         ctx = Context(self.database)
         if staff.is_empty(ctx):
             from casework.screens.first_run import FirstRunScreen
@@ -173,6 +178,26 @@ class CaseworkApp(App[int]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         self.background_scan.state_changed(event)
+
+    # The offline desk's header (issue #17) ---------------------------------------------------
+
+    def _watch_desk(self) -> None:
+        """An offline desk says so in the header, with its changes waiting and its open
+        conflicts, re-counted every :data:`DESK_REFRESH_SECONDS` (so after each save)."""
+        if self.show_desk_status():
+            self.set_interval(DESK_REFRESH_SECONDS, self.show_desk_status, name="desk-status")
+
+    def show_desk_status(self) -> bool:
+        """Put the desk's status in the title every screen's header shows (first, so at 80
+        columns it is the part that stays); False when the database is not a desk."""
+        status = outbox.desk_status(self.database)
+        if status is None:
+            return False
+        text = tn("syncdesk.header.offline", status.waiting)
+        if status.conflicts:
+            text += " · " + tn("syncdesk.header.conflicts", status.conflicts)
+        self.title = text
+        return True
 
     def switch_to_base(self, screen: Any) -> None:
         """Make ``screen`` the only screen on the stack (besides the default one)."""

@@ -394,3 +394,17 @@ def _checkpoint(new: Database) -> None:
 def _remove_with_side_files(path: Path) -> None:
     path.unlink(missing_ok=True)
     remove_side_files(path)
+
+
+def waiting_by_kind(db: Database) -> dict[str, int]:
+    """The desk's unsent commands, counted by command name (``casework sync status``):
+    counts only, no person named."""
+    table = SyncOutbox.__table__
+    with db.read() as session:
+        rows = session.execute(
+            sa.select(table.c.command, sa.func.count())
+            .where(table.c.state == "pending")
+            .group_by(table.c.command)
+            .order_by(table.c.command)
+        ).all()
+    return {command: int(count) for command, count in rows}
