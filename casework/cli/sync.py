@@ -142,8 +142,7 @@ def _desk_passphrase(args: argparse.Namespace, desk: Path, kind: str) -> str | N
 
 
 def _first_copy(ctx: Any, desk: Path, passphrase: str | None, name: str | None) -> int:
-    print(t("syncdesk.cli.first_copy", path=desk), file=sys.stderr)
-    bar = _bar(sys.stderr)
+    bar = _bar(sys.stderr, t("syncdesk.cli.first_copy", path=desk))
     try:
         summary = sync_pull.copy_office(
             ctx, desk, passphrase=passphrase, name=name, progress=bar.rows
@@ -160,8 +159,7 @@ def _sync(server: Database, desk: Path, passphrase: str | None) -> int:
     try:
         if not outbox.is_desk(desk_db):
             raise CaseworkError("sync_not_a_desk", path=str(desk))
-        print(t("syncdesk.cli.pushing"), file=sys.stderr)
-        bar = _bar(sys.stderr)
+        bar = _bar(sys.stderr, t("syncdesk.cli.pushing"))
         try:
             pushed = sync_push.push(desk_db, server, progress=bar.rows)
         except sync_push.PushInterrupted as cut:
@@ -178,8 +176,7 @@ def _sync(server: Database, desk: Path, passphrase: str | None) -> int:
     finally:
         desk_db.dispose()
     print_push(pushed, sys.stdout)
-    print(t("syncdesk.cli.pulling"), file=sys.stderr)
-    bar = _bar(sys.stderr)
+    bar = _bar(sys.stderr, t("syncdesk.cli.pulling"))
     try:
         pulled = sync_pull.pull(desk, server, passphrase=passphrase, progress=bar.rows)
     finally:
@@ -192,10 +189,15 @@ def _sync(server: Database, desk: Path, passphrase: str | None) -> int:
 class _bar(ProgressBar):
     """The import's progress bar, fed ``(done, total)`` as the sync services report it."""
 
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, heading: str) -> None:
         super().__init__(stream)
+        self.heading: str | None = heading
+        """Said once the work has started (a refused sign-in or role says only why)."""
 
     def rows(self, done: int, total: int) -> None:
+        if self.heading is not None:
+            print(self.heading, file=self.stream)
+            self.heading = None
         self(Progress(done=done, total=total))
 
 
