@@ -135,7 +135,9 @@ def test_sync_pushes_then_pulls_and_says_what_happened(
         desk_db: Database, server_db: Database, *, progress: object = None
     ) -> sync_push.PushSummary:
         pushed.append((desk_db, server_db))
-        return sync_push.PushSummary(sent=4, applied=2, already=1, duplicates=1, conflicts=1, waiting=2)
+        return sync_push.PushSummary(
+            sent=4, applied=2, already=1, duplicates=1, conflicts=1, waiting=2
+        )
 
     monkeypatch.setattr(sync_push, "push", fake_push)
     assert first_copy(server, desk, signin) == 0

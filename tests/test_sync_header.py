@@ -81,7 +81,8 @@ async def test_a_desk_shows_its_changes_waiting_and_counts_each_save(
             from casework.services import persons
 
             persons.register_intake(
-                Context(desk, worker.id), intake_data(person_data(given_names="Yelitza", documents=[]))
+                Context(desk, worker.id),
+                intake_data(person_data(given_names="Yelitza", documents=[])),
             )
             await pilot.pause(1.3)
             assert "Puesto sin conexión · 2 cambios por enviar" in header_text(app)
@@ -127,9 +128,7 @@ async def test_a_database_that_is_not_a_desk_shows_no_desk_status(
         assert "sin conexión" not in header_text(app)
 
 
-async def test_the_english_desk_says_offline_desk(
-    database: Database, worker: WorkerOut
-) -> None:
+async def test_the_english_desk_says_offline_desk(database: Database, worker: WorkerOut) -> None:
     from casework.i18n import set_language
 
     path = a_desk(database, worker)

@@ -60,7 +60,10 @@ def test_the_first_copy_holds_every_table_of_the_server(
     office(database)
     seen: list[tuple[int, int]] = []
     summary = sync_pull.pull(
-        desk_path, database, name="Operativo Bajos de Mena", progress=lambda d, t: seen.append((d, t))
+        desk_path,
+        database,
+        name="Operativo Bajos de Mena",
+        progress=lambda d, t: seen.append((d, t)),
     )
     assert summary.first and summary.persons == 25 and summary.rows > 25
     assert seen[-1] == (summary.rows, summary.rows)
@@ -155,9 +158,7 @@ def test_an_encrypted_desk_stays_encrypted(database: Database, desk_path: Path) 
         desk.dispose()
 
 
-def test_a_pull_cut_half_way_leaves_the_old_desk_whole(
-    database: Database, desk_path: Path
-) -> None:
+def test_a_pull_cut_half_way_leaves_the_old_desk_whole(database: Database, desk_path: Path) -> None:
     office(database, 10)
     sync_pull.pull(desk_path, database, name="Puesto 1")
     before = file_hash(desk_path)

@@ -218,9 +218,7 @@ def print_push(summary: sync_push.PushSummary, out: TextIO) -> None:
 
 
 def print_pull(summary: sync_pull.PullSummary, out: TextIO) -> None:
-    print(
-        tn("syncdesk.cli.copied", summary.rows, persons=fmt_count(summary.persons)), file=out
-    )
+    print(tn("syncdesk.cli.copied", summary.rows, persons=fmt_count(summary.persons)), file=out)
     if summary.carried:
         print(tn("syncdesk.cli.carried", summary.carried), file=out)
     if summary.encrypted:

@@ -30,7 +30,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -53,9 +53,12 @@ from casework.services.context import Context, audit
 
 log = logging.getLogger(__name__)
 
+DESK_TABLE = cast(sa.Table, SyncDesk.__table__)
+OUTBOX_TABLE = cast(sa.Table, SyncOutbox.__table__)
+
 BATCH = 5_000
 """Rows per read and per ``executemany``: memory stays bounded whatever the office's size."""
-DESK_LOCAL = frozenset({SyncDesk.__tablename__, SyncOutbox.__tablename__})
+DESK_LOCAL = frozenset({DESK_TABLE.name, OUTBOX_TABLE.name})
 """Tables that belong to the desk file alone: never copied from the server."""
 PULLING_SUFFIX = ".pulling"
 """The new copy is built beside the desk file under this suffix, then renamed over it."""
@@ -131,9 +134,7 @@ def pull(
         _remove_with_side_files(tmp)
         raise
     summary.seconds = time.perf_counter() - started
-    log.info(
-        "pull: %d rows, %d carried, %.1f s", summary.rows, summary.carried, summary.seconds
-    )
+    log.info("pull: %d rows, %d carried, %.1f s", summary.rows, summary.carried, summary.seconds)
     return summary
 
 
@@ -185,7 +186,7 @@ def _read_old_desk(path: Path, passphrase: str | None) -> _OldDesk | None:
         raise EncryptionError("sync_desk_encrypted", path=str(path))
     db = Database(sqlite_url(path), passphrase=passphrase if kind == "encrypted" else None)
     try:
-        desk_table, outbox = SyncDesk.__table__, SyncOutbox.__table__
+        desk_table, outbox = DESK_TABLE, OUTBOX_TABLE
         with db.engine.connect() as conn:
             names = set(sa.inspect(conn).get_table_names())
             if not {desk_table.name, outbox.name} <= names:
@@ -224,7 +225,10 @@ def _copy_tables(server: Database, new: Database, progress: Progress | None) -> 
         # no fsync until the end.
         raw.execute("PRAGMA foreign_keys = OFF")
         raw.execute("PRAGMA synchronous = OFF")
-        counts = {t.name: src.execute(sa.select(sa.func.count()).select_from(t)).scalar_one() for t in tables}
+        counts = {
+            t.name: src.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+            for t in tables
+        }
         total = sum(counts.values())
         if progress is not None:
             progress(0, total)
@@ -295,9 +299,7 @@ def _batches(
         assert raw is not None
         cursor = raw.cursor()
         try:
-            cursor.execute(
-                f"SELECT {', '.join(_q(c.name) for c in columns)} FROM {_q(table.name)}"
-            )
+            cursor.execute(f"SELECT {', '.join(_q(c.name) for c in columns)} FROM {_q(table.name)}")
             while rows := cursor.fetchmany(BATCH):
                 yield rows
         finally:
@@ -339,7 +341,7 @@ def _write_desk(
         desk_name = (name or socket.gethostname() or "desk").strip()[:NAME_MAX]
     with new.engine.begin() as conn:
         conn.execute(
-            SyncDesk.__table__.insert(),
+            DESK_TABLE.insert(),
             {
                 "id": desk_id,
                 "name": desk_name,
@@ -358,7 +360,7 @@ def _carry_outbox(new: Database, pending: list[dict[str, Any]]) -> int:
     from casework.services import outbox as outbox_service
 
     with new.engine.begin() as conn:
-        conn.execute(SyncOutbox.__table__.insert(), pending)
+        conn.execute(OUTBOX_TABLE.insert(), pending)
         applied = {
             row[0]
             for row in conn.execute(
@@ -380,7 +382,11 @@ def _carry_outbox(new: Database, pending: list[dict[str, Any]]) -> int:
         try:
             outbox_service.replay(Context(new, row["worker_id"]), command, mark_applied=False)
         except (CaseworkError, sa.exc.IntegrityError) as exc:
-            log.info("pull: carried command %s not applied on the copy: %s", row["id"], type(exc).__name__)
+            log.info(
+                "pull: carried command %s not applied on the copy: %s",
+                row["id"],
+                type(exc).__name__,
+            )
             continue
         reapplied += 1
     return reapplied
@@ -399,7 +405,7 @@ def _remove_with_side_files(path: Path) -> None:
 def waiting_by_kind(db: Database) -> dict[str, int]:
     """The desk's unsent commands, counted by command name (``casework sync status``):
     counts only, no person named."""
-    table = SyncOutbox.__table__
+    table = OUTBOX_TABLE
     with db.read() as session:
         rows = session.execute(
             sa.select(table.c.command, sa.func.count())
