@@ -110,6 +110,26 @@ def test_encrypt_makes_an_sqlcipher_desk(
     assert "Cambios por enviar: 0" in capsys.readouterr().out
 
 
+def test_a_plain_desk_becomes_encrypted_at_its_next_sync(
+    server: Database,
+    desk: Path,
+    cli_user: Callable[[Database, str], list[str]],
+    password_file: Callable[[str], Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    signin = cli_user(server, "creyes")
+    assert first_copy(server, desk, signin) == 0
+    assert desk.read_bytes().startswith(SQLITE_MAGIC)
+    monkeypatch.setattr(sync_push, "push", lambda *a, **k: sync_push.PushSummary())
+    key = password_file(PASSPHRASE)
+    assert first_copy(server, desk, signin, "--encrypt", "--passphrase-file", str(key)) == 0
+    assert "cifrado" in capsys.readouterr().out
+    assert not desk.read_bytes().startswith(SQLITE_MAGIC)
+    assert first_copy(server, desk, signin, "--passphrase-file", str(key)) == 0
+    assert not desk.read_bytes().startswith(SQLITE_MAGIC)
+
+
 def test_sync_pushes_then_pulls_and_says_what_happened(
     server: Database,
     desk: Path,

@@ -103,7 +103,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
         ctx = signed_in(on_server, server)
         if kind == "missing":
             return _first_copy(ctx, desk, passphrase, args.name)
-        return _sync(server, desk, passphrase)
+        # A plain desk asked to --encrypt is opened plain for the push; the pull's new
+        # copy is the one made under the passphrase.
+        current = passphrase if kind == "encrypted" else None
+        return _sync(server, desk, passphrase, current)
     finally:
         server.dispose()
 
@@ -153,9 +156,9 @@ def _first_copy(ctx: Any, desk: Path, passphrase: str | None, name: str | None) 
     return 0
 
 
-def _sync(server: Database, desk: Path, passphrase: str | None) -> int:
+def _sync(server: Database, desk: Path, passphrase: str | None, current: str | None) -> int:
     started = time.perf_counter()
-    desk_db = open_database(str(desk), passphrase=passphrase)
+    desk_db = open_database(str(desk), passphrase=current)
     try:
         if not outbox.is_desk(desk_db):
             raise CaseworkError("sync_not_a_desk", path=str(desk))
