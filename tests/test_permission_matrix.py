@@ -823,6 +823,10 @@ outcome per column of :data:`COLUMNS`."""
 NOT_CALLED = {
     "candidates.matcher": "a helper taking the caller's open session (the term frequencies of "
     "the office), called inside other services after their own check",
+    "outbox.refuse_offline": "the offline check itself, called first by the online-only calls "
+    "(tests/test_sync_offline.py)",
+    "outbox.replay": "applies a command the desk already recorded, as the worker who ran it "
+    "there: the command's own service checks the worker (tests/test_sync_push.py)",
 }
 
 
