@@ -206,11 +206,11 @@ def test_a_cut_before_the_server_answers_resumes_without_double_applies(
 def test_the_same_field_edited_on_desk_and_server_is_a_conflict_nothing_half_applied(
     world: World,
 ) -> None:
-    edit(world.on_server, world.person_id, phone=("987654321", "911112222"))
+    edit(world.on_server, world.person_id, phone=("+56987654321", "911112222"))
     edit(
         world.on_desk,
         world.person_id,
-        phone=("987654321", "933334444"),
+        phone=("+56987654321", "933334444"),
         address=(None, "Pasaje Los Aromos 123"),
     )
     summary = sync_push.push(world.desk, world.server)
@@ -231,7 +231,7 @@ def test_the_same_field_edited_on_desk_and_server_is_a_conflict_nothing_half_app
 
 
 def test_different_fields_edited_on_desk_and_server_both_stand(world: World) -> None:
-    edit(world.on_server, world.person_id, phone=("987654321", "911112222"))
+    edit(world.on_server, world.person_id, phone=("+56987654321", "911112222"))
     edit(world.on_desk, world.person_id, address=(None, "Pasaje Los Aromos 123"))
     summary = sync_push.push(world.desk, world.server)
     assert (summary.applied, summary.conflicts) == (1, 0)
@@ -240,8 +240,8 @@ def test_different_fields_edited_on_desk_and_server_both_stand(world: World) -> 
 
 
 def test_later_commands_on_the_same_record_wait_behind_a_conflict(world: World) -> None:
-    edit(world.on_server, world.person_id, phone=("987654321", "911112222"))
-    edit(world.on_desk, world.person_id, phone=("987654321", "933334444"))
+    edit(world.on_server, world.person_id, phone=("+56987654321", "911112222"))
+    edit(world.on_desk, world.person_id, phone=("+56987654321", "933334444"))
     persons.add_note(world.on_desk, world.person_id, {"text": "Después del cambio."})
     persons.add_note(world.on_desk, world.other_id, {"text": "Otra persona."})
     summary = sync_push.push(world.desk, world.server)
@@ -255,19 +255,26 @@ def test_later_commands_on_the_same_record_wait_behind_a_conflict(world: World) 
 
 
 def test_an_offline_intake_of_someone_on_record_is_applied_and_queued(world: World) -> None:
-    # The same passport as the person the office has: a second record, one pair queued.
-    made = persons.register_intake(
-        world.on_desk,
-        intake_data(person_data(given_names="Yesenia", phone="999990000")),
-        allow_likely=True,
+    # The office registers her meanwhile; the desk, offline, registers her with the same
+    # passport: two records, one pair queued, nothing merged.
+    data = person_data(
+        given_names="Luz Marina",
+        first_surname="Castañeda",
+        second_surname="Rojas",
+        birth_date="1990-06-11",
+        nationality="COL",
+        phone="944440000",
+        documents=[{"type": "passport", "number": "CO4445556"}],
     )
+    made = persons.register_intake(world.on_desk, intake_data(data))
+    office = persons.register_intake(world.on_server, intake_data(dict(data, phone="977770000")))
     summary = sync_push.push(world.desk, world.server)
     assert (summary.applied, summary.duplicates) == (1, 1)
     with world.server.read() as session:
         pairs = session.scalars(sa.select(MatchPair)).all()
         assert session.get(Person, made.person_id) is not None
     assert len(pairs) == 1
-    assert {pairs[0].person_a, pairs[0].person_b} == {made.person_id, world.person_id}
+    assert {pairs[0].person_a, pairs[0].person_b} == {made.person_id, office.person_id}
     assert pairs[0].status == "pending" and pairs[0].reasons
     assert outbox_rows(world.desk)[0].result == "duplicate"
 

@@ -32,6 +32,7 @@ from pydantic_core import to_jsonable_python
 from sqlalchemy.orm import Session
 
 from casework.db import Database
+from casework.ids import uuid7
 from casework.errors import Busy, CaseworkError, Conflict, EditConflict, InvalidInput, NotAllowed
 from casework.models import (
     AuditEvent,
@@ -245,6 +246,10 @@ def apply_command(db: Database, cmd: outbox.Replay, **overrides: Any) -> int:
         outbox.replay(ctx, cmd, mark_applied=True, **overrides)
         return 0
     cmd = _intake_ready(db, cmd)
+    declared = (cmd.payload.get("kwargs") or {}).get("not_same_as")
+    if declared and "not_same_as" not in overrides:
+        # outbox.replay passes a Collection[UUID] through as JSON text: ids, please.
+        overrides["not_same_as"] = sorted(_uuids(declared))
     result = outbox.replay(ctx, cmd, mark_applied=True, allow_likely=True, **overrides)
     return queue_duplicates(db, result.person_id, cmd.worker_id)
 
@@ -481,6 +486,7 @@ def record_conflict(
     behind ``blocked_by``, audited in the same transaction."""
     with db.write() as session:
         row = SyncConflict(
+            id=uuid7(),
             command_id=cmd.command_id,
             seq=seq,
             desk_id=cmd.desk_id,
