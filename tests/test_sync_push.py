@@ -100,7 +100,9 @@ def outbox_rows(db: Database) -> list[SyncOutbox]:
 def notes(db: Database, person_id: uuid.UUID) -> list[str]:
     with db.read() as session:
         return list(
-            session.scalars(sa.select(Note.text).where(Note.person_id == person_id).order_by(Note.id))
+            session.scalars(
+                sa.select(Note.text).where(Note.person_id == person_id).order_by(Note.id)
+            )
         )
 
 
@@ -290,4 +292,3 @@ def test_a_declared_not_the_same_person_is_not_queued(world: World) -> None:
     with world.server.read() as session:
         statuses = list(session.scalars(sa.select(MatchPair.status)))
     assert statuses == ["not_same"]
-

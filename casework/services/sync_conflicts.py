@@ -171,12 +171,12 @@ def _outs(session: Session, rows: list[SyncConflict]) -> list[ConflictOut]:
             what=what(r.command),
             person_id=r.person_id,
             person_name=people.get(r.person_id) if r.person_id else None,
-            kind=r.kind,  # type: ignore[arg-type]
+            kind=r.kind,
             reason=reason(r),
             fields=[_field(f) for f in r.fields or []],
             occurred_at=r.occurred_at,
             created_at=r.created_at,
-            status=r.status,  # type: ignore[arg-type]
+            status=r.status,
             blocked_by=r.blocked_by,
             version=r.version,
         )

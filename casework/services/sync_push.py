@@ -32,8 +32,8 @@ from pydantic_core import to_jsonable_python
 from sqlalchemy.orm import Session
 
 from casework.db import Database
-from casework.ids import uuid7
 from casework.errors import Busy, CaseworkError, Conflict, EditConflict, InvalidInput, NotAllowed
+from casework.ids import uuid7
 from casework.models import (
     AuditEvent,
     Case,
