@@ -23,6 +23,7 @@ what a service does.
 
 from __future__ import annotations
 
+import collections.abc
 import functools
 import importlib
 import inspect
@@ -588,6 +589,9 @@ def _arguments(fn: Callable[..., Any], payload: Mapping[str, Any]) -> dict[str, 
 
 @functools.cache
 def _adapter(hint: Any) -> TypeAdapter[Any] | None:
+    if typing.get_origin(hint) is collections.abc.Collection:
+        (item,) = typing.get_args(hint) or (Any,)
+        hint = list[item]  # type: ignore[valid-type]
     try:
         return TypeAdapter(hint)
     except Exception:  # a type pydantic cannot build (EllipsisType): passed as it is

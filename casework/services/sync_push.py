@@ -246,10 +246,6 @@ def apply_command(db: Database, cmd: outbox.Replay, **overrides: Any) -> int:
         outbox.replay(ctx, cmd, mark_applied=True, **overrides)
         return 0
     cmd = _intake_ready(db, cmd)
-    declared = (cmd.payload.get("kwargs") or {}).get("not_same_as")
-    if declared and "not_same_as" not in overrides:
-        # outbox.replay passes a Collection[UUID] through as JSON text: ids, please.
-        overrides["not_same_as"] = sorted(_uuids(declared))
     result = outbox.replay(ctx, cmd, mark_applied=True, allow_likely=True, **overrides)
     return queue_duplicates(db, result.person_id, cmd.worker_id)
 
