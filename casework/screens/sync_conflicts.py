@@ -89,8 +89,7 @@ def detail_of(c: ConflictOut, blocker: ConflictOut | None) -> RenderableType:
             desk=c.desk_name,
             worker=c.worker_name,
             when=fmt_datetime(c.occurred_at),
-        )
-        + "\n",
+        ),
         style="dim",
     )
     parts: list[RenderableType] = [head]
@@ -100,7 +99,7 @@ def detail_of(c: ConflictOut, blocker: ConflictOut | None) -> RenderableType:
         )
         parts.append(Text(behind + " " + t("syncui.detail_waiting_hint"), style="italic"))
     else:
-        head.append(t("syncui.detail_why") + " ", style="bold")
+        head.append("\n" + t("syncui.detail_why") + " ", style="bold")
         head.append(c.reason)
         if c.kind == "waiting":
             head.append(" " + t("syncui.detail_waiting_hint"), style="italic")
