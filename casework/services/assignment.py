@@ -64,6 +64,7 @@ from casework.services import gate
 from casework.services.context import Context, validate
 from casework.services.gate import AccessReason, Read, person_read
 from casework.services.locking import violated
+from casework.services.outbox import online_only
 from casework.services.schemas import Input, Output, Text
 
 PENDING_INDEX = "uq_case_transfer_pending"
@@ -439,6 +440,7 @@ def case_assignment(
         )
 
 
+@online_only("assignment.reassign_case")
 def reassign_case(ctx: Context, case_id: uuid.UUID, data: ReassignIn | Mapping[str, Any]) -> Moved:
     """Give one case, with its pending follow-ups, to a colleague of its programme
     (supervisors of the programme, or office-wide)."""
@@ -656,6 +658,7 @@ def move_work(
     )
 
 
+@online_only("assignment.reassign_work")
 def reassign_work(
     ctx: Context, worker_id: uuid.UUID, data: MoveWorkIn | Mapping[str, Any]
 ) -> Moved:
@@ -695,6 +698,7 @@ def lock_worker(session: Session, worker_id: uuid.UUID) -> Worker | None:
 # Transfers ----------------------------------------------------------------------------------
 
 
+@online_only("assignment.request_transfer")
 def request_transfer(
     ctx: Context, case_id: uuid.UUID, data: TransferIn | Mapping[str, Any]
 ) -> uuid.UUID:
@@ -801,6 +805,7 @@ def _decided(session: Session, row: CaseTransfer, version: int) -> None:
     )
 
 
+@online_only("assignment.accept_transfer")
 def accept_transfer(
     ctx: Context, transfer_id: uuid.UUID, data: AcceptIn | Mapping[str, Any]
 ) -> Moved:
@@ -844,6 +849,7 @@ def accept_transfer(
         return Moved(cases=1, follow_ups=n, to_worker=to.full_name)
 
 
+@online_only("assignment.decline_transfer")
 def decline_transfer(
     ctx: Context, transfer_id: uuid.UUID, data: DeclineIn | Mapping[str, Any]
 ) -> None:
@@ -874,6 +880,7 @@ def decline_transfer(
         session.flush()
 
 
+@online_only("assignment.withdraw_transfer")
 def withdraw_transfer(ctx: Context, transfer_id: uuid.UUID, version: int) -> None:
     """The requester (or a supervisor of the case's programme) withdraws a waiting request."""
     with ctx.db.write() as session:

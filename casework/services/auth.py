@@ -21,6 +21,7 @@ from casework.models import SignInToken, Worker
 from casework.models.base import utcnow
 from casework.models.enums import Role
 from casework.services.context import Context, audit
+from casework.services.outbox import online_only
 from casework.services.schemas import WorkerOut
 
 MAX_FAILURES = 5
@@ -163,6 +164,7 @@ def can_choose_first_password(ctx: Context, worker_id: uuid.UUID) -> bool:
         )
 
 
+@online_only("auth.choose_first_password")
 def choose_first_password(ctx: Context, worker_id: uuid.UUID, password: str) -> WorkerOut:
     """Set the first admin's password (see :func:`can_choose_first_password`) and sign in."""
     new_hash = hash_password(password)
@@ -184,6 +186,7 @@ def choose_first_password(ctx: Context, worker_id: uuid.UUID, password: str) -> 
         return WorkerOut.model_validate(row)
 
 
+@online_only("auth.set_password")
 def set_password(
     ctx: Context,
     worker_id: uuid.UUID,

@@ -43,6 +43,7 @@ from casework.services.context import Context, audit, validate
 from casework.services.edits import lock
 from casework.services.gate import AccessReason, Read, person_read
 from casework.services.live_person import live_person
+from casework.services.outbox import online_only
 from casework.services.schemas import Input, OptText, Output, Text, local_today
 
 NOTE_MAX = 1000
@@ -321,6 +322,7 @@ def _record(
     return ChangeOut(case_id=case.id, status=to.value, **counts)
 
 
+@online_only("case_lifecycle.close")
 def close(
     ctx: Context,
     case_id: uuid.UUID,
@@ -383,6 +385,7 @@ def close(
         )
 
 
+@online_only("case_lifecycle.reopen")
 def reopen(
     ctx: Context,
     case_id: uuid.UUID,
@@ -431,6 +434,7 @@ def reopen(
         )
 
 
+@online_only("case_lifecycle.hold")
 def hold(
     ctx: Context,
     case_id: uuid.UUID,
@@ -457,6 +461,7 @@ def hold(
         )
 
 
+@online_only("case_lifecycle.resume")
 def resume(
     ctx: Context,
     case_id: uuid.UUID,

@@ -30,6 +30,7 @@ from casework.services.context import Context, audit, validate
 from casework.services.edits import lock
 from casework.services.gate import AccessReason, Read, person_read
 from casework.services.live_person import live_person
+from casework.services.outbox import offline_command
 from casework.services.schemas import Input, Output
 
 CASE_FLAGS: Final = tuple(code.key for code in refdata.code_list("case_flags"))
@@ -130,6 +131,7 @@ def current_case(
         return _out(session, reader, best)
 
 
+@offline_command("cases.set_flags")
 def set_flags(
     ctx: Context,
     case_id: uuid.UUID,

@@ -20,6 +20,7 @@ from casework.models import LocalDestination
 from casework.models.base import utcnow
 from casework.models.enums import Role
 from casework.services.context import Context, audit, validate
+from casework.services.outbox import online_only
 from casework.services.schemas import Input, OptText, Output, Text
 from casework.text import tokens
 
@@ -184,6 +185,7 @@ def _values(dest_in: DestinationIn) -> dict[str, Any]:
     return values
 
 
+@online_only("catalogue.add_destination")
 def add_destination(
     ctx: Context, data: NewDestinationIn | Mapping[str, Any]
 ) -> LocalDestinationOut:
@@ -207,6 +209,7 @@ def _row(session: Session, key: str) -> LocalDestination:
     return row
 
 
+@online_only("catalogue.update_destination")
 def update_destination(
     ctx: Context, key: str, data: DestinationIn | Mapping[str, Any]
 ) -> LocalDestinationOut:
@@ -226,6 +229,7 @@ def update_destination(
         return LocalDestinationOut.model_validate(row)
 
 
+@online_only("catalogue.set_destination_active")
 def set_destination_active(ctx: Context, key: str, active: bool) -> LocalDestinationOut:
     """Deactivate (no longer offered; referrals keep it) or reactivate a local destination."""
     with ctx.db.write() as session:

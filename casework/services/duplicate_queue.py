@@ -21,6 +21,7 @@ from casework.services.candidates import remember_frequencies
 from casework.services.context import Context, audit, get_or_404
 from casework.services.locking import advisory_lock, queue_lock
 from casework.services.match_records import load_records
+from casework.services.outbox import is_desk, online_only
 from casework.services.paging import Page
 from casework.services.persons import _summaries
 from casework.services.schemas import PersonSummary
@@ -46,6 +47,7 @@ SCAN_CLAIM_LOCK = 0x7363616E  # "scan"
 Progress = Callable[[str, float], None]
 
 
+@online_only("duplicate_queue.scan")
 def scan(
     ctx: Context,
     min_score: float = DEFAULT_THRESHOLD,
@@ -143,9 +145,12 @@ def auto_scan(
 ) -> ScanReport | None:
     """The scan a desk runs by itself -- on start-up when one is due, after an import --
     unless another desk's is running (then None). Any signed-in worker's desk may run it:
-    it only fills the supervisors' queue and tells the desk counts, no names."""
+    it only fills the supervisors' queue and tells the desk counts, no names. An offline
+    desk does not scan its copy: the office server does, and the queue comes with a pull."""
     with ctx.db.read() as session:
         ctx.actor(session)
+    if is_desk(ctx.db):
+        return None
     run_id = _claim(ctx, trigger, force=trigger == "import")
     if run_id is None:
         return None
@@ -317,6 +322,7 @@ def queue(
         )
 
 
+@online_only("duplicate_queue.not_same")
 def not_same(ctx: Context, pair_id: uuid.UUID) -> None:
     """A supervisor judged the two records to be different people: never shown again."""
     with ctx.db.write() as session:

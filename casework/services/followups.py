@@ -19,6 +19,7 @@ from casework.services.context import Context, audit, remember, replayed, valida
 from casework.services.edits import FieldChange, apply_changes, lock, same
 from casework.services.gate import AccessReason, Read, person_read
 from casework.services.live_person import live_person
+from casework.services.outbox import offline_command
 from casework.services.paging import Page
 from casework.services.schemas import FollowUpCloseIn, FollowUpIn, Output, local_today
 
@@ -95,6 +96,7 @@ def _not_in_the_past(due_on: dt.date) -> None:
         raise InvalidInput([FieldError("due_on", "due_in_past")])
 
 
+@offline_command("followups.schedule")
 def schedule(
     ctx: Context,
     person_id: uuid.UUID,
@@ -119,6 +121,7 @@ def schedule(
         return row.id
 
 
+@offline_command("followups.close")
 def close(
     ctx: Context,
     follow_up_id: uuid.UUID,
@@ -201,6 +204,7 @@ def closed_by(session: Session, row: FollowUp, typed: Mapping[str, Any]) -> Edit
 _LABELS = {"status": "fu"}
 
 
+@offline_command("followups.reschedule")
 def reschedule(
     ctx: Context,
     follow_up_id: uuid.UUID,

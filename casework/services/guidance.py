@@ -22,6 +22,7 @@ from casework.services.followups import add_follow_up
 from casework.services.gate import AccessReason, Read, person_read
 from casework.services.live_person import live_person
 from casework.services.locking import lock_persons
+from casework.services.outbox import offline_command
 from casework.services.persons import open_case
 from casework.services.schemas import (
     FollowUpIn,
@@ -134,6 +135,7 @@ class RouteOpened(Output):
     since: dt.datetime
 
 
+@offline_command("guidance.start")
 def start(
     ctx: Context,
     person_id: uuid.UUID,
@@ -146,6 +148,7 @@ def start(
     return open_route(ctx, person_id, data, request_id=request_id, reason=reason).id
 
 
+@offline_command("guidance.open_route")
 def open_route(
     ctx: Context,
     person_id: uuid.UUID,
@@ -236,6 +239,7 @@ def open_route(
         return RouteOpened(id=row.id, resumed=False, since=row.created_at)
 
 
+@offline_command("guidance.set_item")
 def set_item(
     ctx: Context,
     guidance_id: uuid.UUID,
@@ -282,6 +286,7 @@ def set_item(
             )
 
 
+@offline_command("guidance.set_application")
 def set_application(
     ctx: Context,
     guidance_id: uuid.UUID,
@@ -400,6 +405,7 @@ def add_deadline(
     return fu.id
 
 
+@offline_command("guidance.schedule_deadline")
 def schedule_deadline(
     ctx: Context,
     guidance_id: uuid.UUID,

@@ -76,6 +76,7 @@ from casework.services.import_types import (
     RowResult,
     SourceInfo,
 )
+from casework.services.outbox import online_only
 from casework.text import fold
 
 BATCH = 500
@@ -633,6 +634,7 @@ class _Run:
         )
 
 
+@online_only("import_visits.import_visits")
 def import_visits(
     ctx: Context,
     path: Path,

@@ -60,6 +60,7 @@ from casework.services.import_types import (
     ReadOptions,
     RowResult,
 )
+from casework.services.outbox import online_only
 from casework.services.schemas import PersonIn
 from casework.text import fold, tokens
 
@@ -817,6 +818,7 @@ def person_key_rows(pid: uuid.UUID, p: PersonIn, docs: Iterable[Doc]) -> set[tup
 # The file -----------------------------------------------------------------------------------
 
 
+@online_only("importing.preview")
 def preview(ctx: Context, path: Path, options: ReadOptions | None = None) -> ImportReport:
     """What an import of ``path`` would do, with nothing written."""
     return import_persons(ctx, path, options, dry_run=True)
@@ -852,6 +854,7 @@ def _collector_paused() -> Iterator[None]:
             gc.collect(1)
 
 
+@online_only("importing.import_persons")
 def import_persons(
     ctx: Context,
     path: Path,

@@ -37,6 +37,7 @@ from casework.services import gate, keys
 from casework.services.context import Context, audit
 from casework.services.gate import AccessReason, Read, person_read
 from casework.services.locking import claim_free, lock_persons, queue_lock, reclaim, release
+from casework.services.outbox import online_only
 from casework.services.person_file import PersonDetail, detail_as_seen
 
 MERGE_FIELDS = (
@@ -275,6 +276,7 @@ class MergeResult:
     fields_from_merged: tuple[str, ...]
 
 
+@online_only("merge.merge")
 def merge(
     ctx: Context,
     survivor_id: uuid.UUID,
@@ -545,6 +547,7 @@ def _ids(values: Iterable[str]) -> list[uuid.UUID]:
     return [uuid.UUID(v) for v in values]
 
 
+@online_only("merge.undo")
 def undo(ctx: Context, merge_id: uuid.UUID) -> UndoResult:
     """Undo a merge: the merged person is live again with everything that was theirs (the
     rows, documents and claims, languages, import references, household links and records

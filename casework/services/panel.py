@@ -27,6 +27,7 @@ from casework.models import Contact, MigrationStatusRecord, PanelRelease, Person
 from casework.models.enums import Role
 from casework.private_files import private_dir, write_private
 from casework.services.context import Context, audit
+from casework.services.outbox import online_only
 
 DEFAULT_MUNICIPALITY = "13101"
 OUTCOME_GROUP = {
@@ -184,6 +185,7 @@ class Prepared:
     """Identical to the last release of the period: re-writing the same bytes."""
 
 
+@online_only("panel.prepare")
 def prepare(
     ctx: Context,
     period_text: str,
@@ -229,6 +231,7 @@ class ExportResult:
     unchanged: bool
 
 
+@online_only("panel.export")
 def export(
     ctx: Context,
     period_text: str,

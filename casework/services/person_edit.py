@@ -46,6 +46,7 @@ from casework.services.context import Context, audit, remember, replayed, valida
 from casework.services.edits import FieldChange, changes_of, check_changes, same, stored_form
 from casework.services.gate import AccessReason, Read, person_read
 from casework.services.live_person import live_person
+from casework.services.outbox import offline_command
 from casework.services.schemas import (
     ConsentIn,
     Country,
@@ -625,6 +626,7 @@ def _apply_consents(
     return acts
 
 
+@offline_command("person_edit.save")
 def save(
     ctx: Context,
     person_id: uuid.UUID,

@@ -42,6 +42,7 @@ from casework.services.context import (
 from casework.services.edits import apply_changes, changes_of, lock
 from casework.services.live_person import live_person
 from casework.services.match_records import record_of
+from casework.services.outbox import offline_command
 from casework.services.schemas import (
     ConsentIn,
     ContactIn,
@@ -215,6 +216,7 @@ def _status_record(data: MigrationStatusIn, worker_id: uuid.UUID) -> MigrationSt
     return MigrationStatusRecord(recorded_by=worker_id, **data.model_dump())
 
 
+@offline_command("persons.register_intake")
 def register_intake(
     ctx: Context,
     data: IntakeIn | Mapping[str, Any],
@@ -400,6 +402,7 @@ def _contact_row(
     )
 
 
+@offline_command("persons.record_contact")
 def record_contact(
     ctx: Context,
     person_id: uuid.UUID,
@@ -449,6 +452,7 @@ def settle_edited(person: Person) -> None:
     )
 
 
+@offline_command("persons.update_person")
 def update_person(
     ctx: Context,
     person_id: uuid.UUID,
@@ -494,6 +498,7 @@ _PERSON_LABELS = {"sex": "sex", "civil_status": "codes:civil_statuses"}
 """Where the display names of a person's coded values are, for a conflict message."""
 
 
+@offline_command("persons.add_document")
 def add_document(
     ctx: Context,
     person_id: uuid.UUID,
@@ -526,6 +531,7 @@ def add_document(
         audit(session, ctx, "create", "identity_document", row.id, person_id=person.id, **details)
 
 
+@offline_command("persons.change_status")
 def change_status(
     ctx: Context,
     person_id: uuid.UUID,
@@ -553,6 +559,7 @@ def change_status(
         return record.id
 
 
+@offline_command("persons.add_note")
 def add_note(
     ctx: Context,
     person_id: uuid.UUID,
@@ -602,6 +609,7 @@ def _consent_row(data: ConsentIn, worker_id: uuid.UUID) -> Consent:
     )
 
 
+@offline_command("persons.record_consent")
 def record_consent(
     ctx: Context,
     person_id: uuid.UUID,
@@ -633,6 +641,7 @@ def record_consent(
         return row.id
 
 
+@offline_command("persons.revoke_consent")
 def revoke_consent(ctx: Context, consent_id: uuid.UUID, *, reason: str | None = None) -> None:
     """Revocation counts from now on; what was shared before stays lawful. A consent another
     desk revoked meanwhile stays revoked as it was (its time and audit row are not doubled).

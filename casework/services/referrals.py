@@ -37,6 +37,7 @@ from casework.services.edits import lock, same
 from casework.services.followups import add_follow_up
 from casework.services.gate import AccessReason, Read, person_read
 from casework.services.live_person import live_person
+from casework.services.outbox import offline_command
 from casework.services.paging import Page
 from casework.services.persons import has_consent, open_case, record_consent_row
 from casework.services.schemas import FollowUpIn, Output, ReferralIn, ReferralMoveIn, local_today
@@ -228,6 +229,7 @@ def _settle_follow_ups(
         )
 
 
+@offline_command("referrals.create")
 def create(
     ctx: Context,
     person_id: uuid.UUID,
@@ -286,6 +288,7 @@ def create(
         return ref.id
 
 
+@offline_command("referrals.move")
 def move(
     ctx: Context,
     referral_id: uuid.UUID,

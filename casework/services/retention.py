@@ -36,6 +36,7 @@ from casework.models.enums import CaseStatus, Role
 from casework.models.security import RetentionDecision
 from casework.services import gate, rights
 from casework.services.context import Context, audit, validate
+from casework.services.outbox import online_only
 from casework.services.schemas import Input, Output, Text, local_today
 
 CLOSED_CASE: Final = "closed_case"
@@ -94,6 +95,7 @@ def policies(ctx: Context) -> list[PolicyOut]:
         ]
 
 
+@online_only("retention.set_policy")
 def set_policy(ctx: Context, data: PolicyIn | Mapping[str, Any]) -> PolicyOut:
     """An admin sets the period of one record type."""
     policy = validate(PolicyIn, data)
@@ -245,6 +247,7 @@ class KeepIn(Input):
     keep_until: dt.date | None = None
 
 
+@online_only("retention.keep")
 def keep(
     ctx: Context, case_id: uuid.UUID, reason: str, keep_until: dt.date | None = None
 ) -> dt.date:
@@ -286,6 +289,7 @@ class AnonymiseReport(Output):
     rows: dict[str, int]
 
 
+@online_only("retention.anonymise")
 def anonymise(ctx: Context, case_id: uuid.UUID) -> AnonymiseReport:
     """Erase the personal data of the case's person, when none of their other cases is
     open or inside its period; a tombstone and the decision keep ids and counts only."""

@@ -28,6 +28,7 @@ from casework.private_files import private_dir, write_private
 from casework.services import catalogue, gate, keys, locking, person_file, persons
 from casework.services.context import Context, audit, get_or_404, open_blocking, validate
 from casework.services.gate import AccessReason, Read, person_read
+from casework.services.outbox import online_only
 from casework.services.schemas import (
     OPEN_STATUSES,
     Input,
@@ -155,6 +156,7 @@ def find_person(ctx: Context, who: str) -> uuid.UUID:
     return found[0].id
 
 
+@online_only("rights.register")
 def register(ctx: Context, data: RightsRequestIn | Mapping[str, Any]) -> RightsRequestOut:
     """Record a request and its legal deadline. Any signed-in worker may take one; only a
     supervisor of the person (:func:`confirm_identity`) may record it as identity-checked."""
@@ -223,6 +225,7 @@ def _in_scope(scope: gate.Scope) -> sa.ColumnElement[bool]:
     return sa.or_(RightsRequest.person_id.in_(persons_in), sa.and_(gone, taken_here))
 
 
+@online_only("rights.confirm_identity")
 def confirm_identity(ctx: Context, request_id: uuid.UUID) -> None:
     """The requester's identity was checked: a supervisor handling the request says so
     (audited); after it the request can be answered, and an erasure carried out."""
@@ -232,6 +235,7 @@ def confirm_identity(ctx: Context, request_id: uuid.UUID) -> None:
         audit(session, ctx, "identity_checked", "rights_request", row.id, person_id=row.person_id)
 
 
+@online_only("rights.extend")
 def extend(ctx: Context, request_id: uuid.UUID) -> RightsRequestOut:
     """Extend the answer deadline once by 30 days (not for blocking)."""
     with ctx.db.write() as session:
@@ -261,6 +265,7 @@ def due(ctx: Context, *, include_closed: bool = False) -> list[RightsRequestOut]
         return [RightsRequestOut.model_validate(r) for r in session.scalars(stmt)]
 
 
+@online_only("rights.refuse")
 def refuse(ctx: Context, request_id: uuid.UUID, data: RefusalIn | Mapping[str, Any]) -> None:
     """A reasoned refusal resting on one of the exceptions the law allows."""
     refusal = validate(RefusalIn, data)
@@ -332,6 +337,7 @@ def answered_with_edit(kind: str) -> bool:
     return RightKind(kind) is RightKind.RECTIFICATION
 
 
+@online_only("rights.answer")
 def answer(
     ctx: Context, request_id: uuid.UUID, data: AnswerIn | Mapping[str, Any]
 ) -> RightsRequestOut:
@@ -383,6 +389,7 @@ def answer_rectification(
     _mark_answered(session, ctx, row, worker, note)
 
 
+@online_only("rights.lift_block")
 def lift_block(
     ctx: Context, request_id: uuid.UUID, data: AnswerIn | Mapping[str, Any]
 ) -> RightsRequestOut:
@@ -395,6 +402,7 @@ def lift_block(
     return answer(ctx, request_id, data)
 
 
+@online_only("rights.acting_on")
 def acting_on(ctx: Context, request_id: uuid.UUID) -> Context:
     """A context for carrying out an open rectification request (a supervisor's, identity
     checked): the person-file services called with it may correct a blocked person's data,
@@ -424,6 +432,7 @@ def _jsonable(value: Any) -> Any:
 
 
 @person_read
+@online_only("rights.answer_access")
 def answer_access(ctx: Context, request_id: uuid.UUID) -> tuple[dict[str, Any], str]:
     """The person's whole file as JSON and as a readable document; the request is answered
     and the hash of what was sent is kept as proof of its content."""
@@ -441,6 +450,7 @@ def default_answer_folder() -> Path:
 
 
 @person_read
+@online_only("rights.answer_access_to")
 def answer_access_to(
     ctx: Context, request_id: uuid.UUID, folder: Path, *, name: str | None = None
 ) -> AnswerFiles:
@@ -860,6 +870,7 @@ def readable(
 # Erasure ----------------------------------------------------------------------------------
 
 
+@online_only("rights.erase")
 def erase(ctx: Context, request_id: uuid.UUID) -> ErasureReport:
     """Erase the person's personal data for real (and every record merged into it), keep a
     tombstone with counts only, and compact the database so no copy stays in free pages.
@@ -953,6 +964,7 @@ def _rowcount(session: Session, stmt: sa.Delete) -> int:
     return int(result.rowcount)
 
 
+@online_only("rights.compact")
 def compact(ctx: Context) -> None:
     """Rewrite the file without the freed pages (SQLite VACUUM, then empty the WAL), or
     VACUUM the person tables on PostgreSQL. A signed-in worker's act (after an erasure)."""

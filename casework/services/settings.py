@@ -18,6 +18,7 @@ from casework.models.base import utcnow
 from casework.models.enums import Role
 from casework.services import locking
 from casework.services.context import Context, audit, validate
+from casework.services.outbox import online_only
 from casework.services.schemas import Input, Output
 
 IDLE_LOCK_KEY = "idle_lock_minutes"
@@ -63,6 +64,7 @@ def office_settings(ctx: Context) -> OfficeSettingsOut:
         )
 
 
+@online_only("settings.set_idle_lock")
 def set_idle_lock(ctx: Context, data: IdleLockIn | dict[str, int]) -> OfficeSettingsOut:
     """Set the idle lock's minutes (administrators only). Refused with ``EditConflict``
     when another administrator changed it since ``version`` was read."""

@@ -18,6 +18,7 @@ from casework.models.base import utcnow
 from casework.models.enums import Role
 from casework.services import assignment, auth
 from casework.services.context import Context, audit, validate
+from casework.services.outbox import online_only
 from casework.services.schemas import (
     Input,
     OptText,
@@ -36,6 +37,7 @@ def is_empty(ctx: Context) -> bool:
         return session.scalar(sa.select(sa.func.count()).select_from(Worker)) == 0
 
 
+@online_only("staff.first_run")
 def first_run(
     ctx: Context,
     programme: ProgrammeIn | Mapping[str, Any],
@@ -64,6 +66,7 @@ def first_run(
         return WorkerOut.model_validate(row)
 
 
+@online_only("staff.create_programme")
 def create_programme(ctx: Context, data: ProgrammeIn | Mapping[str, Any]) -> ProgrammeOut:
     prog_in = validate(ProgrammeIn, data)
     with ctx.db.write() as session:
@@ -77,6 +80,7 @@ def create_programme(ctx: Context, data: ProgrammeIn | Mapping[str, Any]) -> Pro
         return ProgrammeOut.model_validate(prog)
 
 
+@online_only("staff.create_worker")
 def create_worker(ctx: Context, data: WorkerIn | Mapping[str, Any]) -> WorkerOut:
     worker_in = validate(WorkerIn, data)
     with ctx.db.write() as session:
@@ -309,6 +313,7 @@ def _programme_id(session: Session, code: str | None) -> uuid.UUID | None:
     return prog_id
 
 
+@online_only("staff.add_worker")
 def add_worker(ctx: Context, data: NewWorkerIn | Mapping[str, Any]) -> StaffOut:
     """A new colleague with a temporary password, in one transaction (administrators only)."""
     worker_in = validate(NewWorkerIn, data)
@@ -358,6 +363,7 @@ def _target(session: Session, worker_id: uuid.UUID) -> Worker:
     return row
 
 
+@online_only("staff.change_worker")
 def change_worker(
     ctx: Context, worker_id: uuid.UUID, data: WorkerChangeIn | Mapping[str, Any]
 ) -> StaffOut:
@@ -417,6 +423,7 @@ def change_worker(
         return _staff(row)
 
 
+@online_only("staff.set_active")
 def set_active(
     ctx: Context, worker_id: uuid.UUID, active: bool, *, receiver: uuid.UUID | None = None
 ) -> StaffOut:
@@ -450,6 +457,7 @@ def set_active(
         return _staff(row)
 
 
+@online_only("staff.reset_password")
 def reset_password(
     ctx: Context, worker_id: uuid.UUID, data: PasswordIn | Mapping[str, Any]
 ) -> StaffOut:
@@ -466,6 +474,7 @@ def reset_password(
         return _staff(row)
 
 
+@online_only("staff.unlock")
 def unlock(ctx: Context, worker_id: uuid.UUID) -> StaffOut:
     """Lift a lock-out after failed sign-ins before it runs out."""
     with ctx.db.write() as session:
@@ -478,6 +487,7 @@ def unlock(ctx: Context, worker_id: uuid.UUID) -> StaffOut:
         return _staff(row)
 
 
+@online_only("staff.rename_programme")
 def rename_programme(
     ctx: Context, programme_id: uuid.UUID, data: ProgrammeNameIn | Mapping[str, Any]
 ) -> ProgrammeOut:
