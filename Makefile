@@ -37,7 +37,7 @@ lint: $(VENV)/.installed-dev
 test: $(VENV)/.installed-dev
 	# Twice the 2 CPUs of CI's machine: many tests wait (screens, locks, PostgreSQL), so four
 	# workers finish the suite in about 8.5 minutes where two take 10.7.
-	$(BIN)/pytest -n 4
+	$(BIN)/pytest -n 4 --dist loadgroup
 
 check: lint test
 

@@ -61,6 +61,7 @@ class CaseworkApp(App[int]):
         Binding("ctrl+t", "today", "key.today", id="today", show=False),
         Binding("ctrl+f", "find", "key.find", id="find", show=False),
         Binding("ctrl+n", "new_intake", "key.new_intake", id="new-intake", show=False),
+        Binding("f2", "sync_conflicts", "key.sync_conflicts", id="sync-conflicts", show=False),
         Binding("f3", "import_file", "key.import", id="import", show=False),
         Binding("f5", "caseload", "key.caseload", id="caseload", show=False),
         Binding("f6", "dedupe", "key.dedupe", id="dedupe", show=False),
@@ -329,6 +330,16 @@ class CaseworkApp(App[int]):
         from casework.screens.dedupe import DedupeQueueScreen
 
         self.push_screen(DedupeQueueScreen())
+
+    def action_sync_conflicts(self) -> None:
+        """The offline desks' commands the server refused, to resolve (F2, supervisors
+        only: screens/sync_conflicts.py)."""
+        if not self._may_open(permissions.SYNC_CONFLICTS, "protection.supervisors_only"):
+            return
+        from casework.screens.sync_conflicts import SyncConflictsScreen
+
+        if not isinstance(self.screen, SyncConflictsScreen):
+            self.push_screen(SyncConflictsScreen())
 
     def action_import_file(self) -> None:
         """Import a spreadsheet of persons or attentions (F3, supervisors and the

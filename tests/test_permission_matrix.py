@@ -62,6 +62,7 @@ from casework.services import (
     sessions,
     settings,
     staff,
+    sync_conflicts,
 )
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
@@ -250,6 +251,33 @@ def _pair(w: World) -> uuid.UUID:
     a, b = w.person()[0], w.person()[0]
     with w.database.write() as s:
         row = MatchPair(person_a=min(a, b), person_b=max(a, b), score=0.9, reasons=[])
+        s.add(row)
+        s.flush()
+        return row.id
+
+
+def _sync_conflict(w: World) -> uuid.UUID:
+    """An open sync conflict: a note the desk worker wrote offline, refused by the server."""
+    from casework.ids import uuid7
+    from casework.models import SyncConflict
+
+    pid = w.person()[0]
+    with w.database.write() as s:
+        row = SyncConflict(
+            id=uuid7(),
+            command_id=uuid7(),
+            seq=1,
+            desk_id=uuid7(),
+            desk_name="Operativo",
+            worker_id=w.desk.actor_id,
+            command="persons.add_note",
+            payload={"kwargs": {"person_id": str(pid), "data": {"text": "Nota."}}},
+            records=[str(pid)],
+            person_id=pid,
+            kind="conflict",
+            code="person_blocked",
+            occurred_at=NOW,
+        )
         s.add(row)
         s.flush()
         return row.id
@@ -526,6 +554,17 @@ MATRIX: dict[str, Cell] = {
     ),
     "duplicate_queue.not_same": Cell(
         SUPERVISES, lambda c, w, pair: duplicate_queue.not_same(c, pair), _pair
+    ),
+    "sync_conflicts.open_conflicts": Cell(
+        SUPERVISORS, lambda c, w, _: sync_conflicts.open_conflicts(c)
+    ),
+    "sync_conflicts.get": Cell(
+        SUPERVISES, lambda c, w, cid: sync_conflicts.get(c, cid), _sync_conflict
+    ),
+    "sync_conflicts.resolve": Cell(
+        SUPERVISES,
+        lambda c, w, cid: sync_conflicts.resolve(c, cid, {"action": "theirs"}),
+        _sync_conflict,
     ),
     "merge.compare": Cell(
         GATED,

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from casework.cli import open_database
 from casework.db import Database
 from casework.errors import CaseworkError, NotAllowed
-from casework.models import AuditEvent, Person, SyncApplied, SyncOutbox
+from casework.models import AuditEvent, Contact, Person, SyncApplied, SyncOutbox
 from casework.services import merge, outbox, persons, staff
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
@@ -149,3 +149,35 @@ def test_an_office_database_records_no_outbox(database: Database, worker: Worker
     persons.register_intake(Context(database, worker.id), intake_data())
     assert _outbox(database) == []
     assert outbox.desk_status(database) is None
+
+
+def _replay_all(desk: Database, server: Database, worker_id: uuid.UUID) -> list[object]:
+    done: list[object] = []
+    with server.read() as session:
+        applied = set(session.scalars(sa.select(SyncApplied.command_id)))
+    for row in _outbox(desk):
+        if row.id in applied:
+            continue
+        cmd = outbox.Replay(row.id, row.desk_id, row.worker_id, row.command, row.payload, row.ids)
+        done.append(outbox.replay(Context(server, worker_id), cmd))
+    return done
+
+
+def test_an_append_to_a_person_merged_meanwhile_follows_the_merge(
+    desk: Database, database: Database, worker: WorkerOut, supervisor: WorkerOut
+) -> None:
+    on_desk = Context(desk, worker.id)
+    keep = persons.register_intake(on_desk, intake_data()).person_id
+    gone = persons.register_intake(
+        on_desk,
+        intake_data(person_data(documents=[{"type": "passport", "number": "VE7654321"}])),
+        allow_likely=True,
+    ).person_id
+    _replay_all(desk, database, worker.id)
+    merge.merge(Context(database, supervisor.id), keep, gone)  # at the office, meanwhile
+    contact_id = persons.record_contact(on_desk, gone, {"reasons": ["regularization"]})
+    (landed,) = _replay_all(desk, database, worker.id)
+    assert landed == contact_id  # the desk's id
+    with database.read() as session:
+        contact = session.get(Contact, contact_id)
+        assert contact is not None and contact.person_id == keep

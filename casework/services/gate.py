@@ -385,6 +385,12 @@ NOT_PERSON_READS: Final[Mapping[str, str]] = {
     "reports.drill": _ACROSS + " (the cases behind a figure of the caseload report)",
     "retention.review_queue": _ACROSS + " (cases past their retention period)",
     "duplicate_queue.queue": _ACROSS + " (pairs of possible duplicates)",
+    "sync_conflicts.open_conflicts": _ACROSS + " (the supervisors' queue of sync conflicts, "
+    "in their scope, as duplicate_queue.queue: names to recognise the persons, the values "
+    "the desk and the server disagree on)",
+    "sync_conflicts.get": "one entry of the supervisors' queue of sync conflicts, as "
+    "sync_conflicts.open_conflicts shows it, in the same scope",
+    "sync_conflicts.resolve": _WRITE + ": whether it was applied, and counts",
     # The screens' read models (services/desk.py): the calls above, assembled.
     "desk.day": _ACROSS + " (the worker's day: followups.due_for_worker, referrals.waiting, "
     "rights.due, persons.names and persons.recent_persons)",

@@ -23,6 +23,7 @@ what a service does.
 
 from __future__ import annotations
 
+import collections.abc
 import functools
 import importlib
 import inspect
@@ -42,7 +43,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from casework import clock
 from casework.db import Database
-from casework.errors import NotAllowed
+from casework.errors import NotAllowed, NotFound
 from casework.i18n import t
 from casework.ids import IdPlan, planned, uuid7
 from casework.models import SyncApplied, SyncDesk, SyncOutbox
@@ -451,7 +452,9 @@ def _flushed(session: Session, _context: Any) -> None:
 
 def _before_commit(session: Session) -> None:
     running = _running.get()
-    if running is None or running.done or session.get_bind().pool is not running.db.engine.pool:
+    if running is None or running.done:
+        return
+    if getattr(session.get_bind(), "pool", None) is not running.db.engine.pool:
         return
     session.flush()
     if not running.wrote and not running.plan.made:
@@ -514,6 +517,39 @@ def replay(ctx: Context, cmd: Replay, *, mark_applied: bool = True, **overrides:
     found = command(cmd.command)
     kwargs = _arguments(found.fn, cmd.payload)
     kwargs.update(overrides)
+    for _ in range(10):  # a chain of merges is short
+        try:
+            return _replay_once(ctx, cmd, found, kwargs, mark_applied)
+        except NotFound as exc:
+            survivor = exc.params.get("survivor")
+            if exc.code != "person_merged" or cmd.command not in FOLLOW_MERGE or not survivor:
+                raise
+            # An append to a person merged meanwhile goes to the surviving record.
+            kwargs["person_id"] = uuid.UUID(str(survivor))
+    raise NotFound("person_merged")
+
+
+FOLLOW_MERGE: Final = frozenset(
+    {
+        "persons.record_contact",
+        "persons.add_note",
+        "persons.change_status",
+        "persons.record_consent",
+        "persons.add_document",
+        "referrals.create",
+        "followups.schedule",
+        "guidance.start",
+        "guidance.open_route",
+    }
+)
+"""Commands that add to a person's file: on a person merged meanwhile they follow the merge
+to the surviving record. An edit of a merged person's fields does not (its base is another
+record's): it is a conflict for a supervisor."""
+
+
+def _replay_once(
+    ctx: Context, cmd: Replay, found: Command, kwargs: dict[str, Any], mark_applied: bool
+) -> Any:
     running = _Running(
         db=ctx.db,
         plan=IdPlan(cmd.ids),
@@ -553,6 +589,9 @@ def _arguments(fn: Callable[..., Any], payload: Mapping[str, Any]) -> dict[str, 
 
 @functools.cache
 def _adapter(hint: Any) -> TypeAdapter[Any] | None:
+    if typing.get_origin(hint) is collections.abc.Collection:
+        (item,) = typing.get_args(hint) or (Any,)
+        hint = list[item]  # type: ignore[valid-type]
     try:
         return TypeAdapter(hint)
     except Exception:  # a type pydantic cannot build (EllipsisType): passed as it is

@@ -32,10 +32,13 @@ AUDIT: Final = "audit"
 RETENTION: Final = "retention"
 ADMIN: Final = "admin"
 IMPORT: Final = "import"
+SYNC_CONFLICTS: Final = "sync-conflicts"
 """The supervisors' and administrator's screens, by the id of the F-key that opens them."""
 
-SUPERVISOR_SCREENS: Final = frozenset({CASELOAD, DEDUPE, PANEL, RIGHTS, AUDIT, RETENTION, IMPORT})
-"""F3 and F4–F9: supervisors open all of them."""
+SUPERVISOR_SCREENS: Final = frozenset(
+    {CASELOAD, DEDUPE, PANEL, RIGHTS, AUDIT, RETENTION, IMPORT, SYNC_CONFLICTS}
+)
+"""F2 (the sync conflicts of offline desks), F3 and F4–F9: supervisors open all of them."""
 ADMIN_SCREENS: Final = frozenset({PANEL, AUDIT, RETENTION, ADMIN, IMPORT})
 """What an administrator opens: the anonymised Panel release, the trail (ids only), the
 retention periods, the import of a spreadsheet (F3), and F10. The caseload, the duplicates

@@ -1,0 +1,162 @@
+"""The supervisors' queue of sync conflicts (issue #17): keep theirs, apply mine, edit and
+apply, the commands waiting behind released, scope, and two supervisors racing."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from casework.errors import CaseworkError, EditConflict, NotAllowed
+from casework.models import AuditEvent, SyncConflict
+from casework.services import persons, staff, sync_conflicts, sync_push
+from casework.services.context import Context
+from casework.services.schemas import WorkerOut
+
+from . import test_sync_push
+from .test_sync_push import World, edit, notes, person
+
+world = test_sync_push.world
+"""The push tests' server and desk (a fixture)."""
+
+
+def _conflicted(world: World) -> uuid.UUID:
+    """The desk changed the phone the office changed meanwhile, then added a note behind it."""
+    edit(world.on_server, world.person_id, phone=("+56987654321", "911112222"))
+    edit(world.on_desk, world.person_id, phone=("+56987654321", "933334444"))
+    persons.add_note(world.on_desk, world.person_id, {"text": "Después del cambio."})
+    summary = sync_push.push(world.desk, world.server)
+    assert (summary.conflicts, summary.waiting) == (1, 1)
+    return uuid.UUID(summary.conflict_ids[0])
+
+
+def _sup(world: World) -> Context:
+    return Context(world.server, world.supervisor.id)
+
+
+def test_the_queue_shows_what_the_desk_wanted_and_why(world: World) -> None:
+    cid = _conflicted(world)
+    page = sync_conflicts.open_conflicts(_sup(world))
+    assert [c.kind for c in page] == ["conflict", "waiting"]
+    out = sync_conflicts.get(_sup(world), cid)
+    assert out.desk_name == "Operativo Lo Valledor" and out.worker_name == "Daniela Fuentes"
+    assert out.person_name and "Yesenia" in out.person_name
+    assert out.what == "Corregir datos de la persona"
+    assert "Teléfono" in out.reason
+    (field,) = out.fields
+    assert (field.label, field.current_text, field.typed_text) == (
+        "Teléfono",
+        "+56911112222",
+        "+56933334444",
+    )
+    assert "detrás" in page[1].reason
+
+
+def test_keep_theirs_drops_the_command_and_releases_what_waited(world: World) -> None:
+    cid = _conflicted(world)
+    result = sync_conflicts.resolve(_sup(world), cid, {"action": "theirs"})
+    assert (result.status, result.released, result.still_waiting) == ("discarded", 1, 0)
+    assert person(world.server, world.person_id).phone == "+56911112222"
+    assert notes(world.server, world.person_id) == ["Después del cambio."]
+    assert sync_conflicts.open_conflicts(_sup(world)) == []
+    with world.server.read() as session:
+        trail = session.scalars(
+            sa.select(AuditEvent.details).where(AuditEvent.action == "resolve")
+        ).all()
+    assert sorted(d["resolution"] for d in trail) == ["after", "theirs"]
+    # A later push of the same desk finds it settled: nothing sent again.
+    assert sync_push.push(world.desk, world.server).sent == 0
+
+
+def test_apply_mine_writes_the_desk_value_over_the_current_one(world: World) -> None:
+    cid = _conflicted(world)
+    result = sync_conflicts.resolve(_sup(world), cid, {"action": "mine", "version": 1})
+    assert (result.status, result.released) == ("applied", 1)
+    assert person(world.server, world.person_id).phone == "+56933334444"
+    assert notes(world.server, world.person_id) == ["Después del cambio."]
+    with world.server.read() as session:
+        row = session.get(SyncConflict, cid)
+        assert row is not None and (row.status, row.resolution) == ("applied", "mine")
+    with pytest.raises(EditConflict):
+        sync_conflicts.resolve(_sup(world), cid, {"action": "theirs"})
+
+
+def test_edit_and_apply_writes_the_corrected_value(world: World) -> None:
+    cid = _conflicted(world)
+    sync_conflicts.resolve(_sup(world), cid, {"action": "edited", "values": {"phone": "955556666"}})
+    assert person(world.server, world.person_id).phone == "+56955556666"
+
+
+def test_a_waiting_command_is_not_resolved_on_its_own(world: World) -> None:
+    _conflicted(world)
+    waiting = sync_conflicts.open_conflicts(_sup(world))[1]
+    with pytest.raises(CaseworkError) as refused:
+        sync_conflicts.resolve(_sup(world), waiting.id, {"action": "mine"})
+    assert refused.value.code == "waits_behind"
+
+
+def test_only_supervisors_in_scope_see_or_resolve(world: World, admin: WorkerOut) -> None:
+    cid = _conflicted(world)
+    with pytest.raises(NotAllowed):
+        sync_conflicts.open_conflicts(world.on_server)
+    with pytest.raises(NotAllowed):
+        sync_conflicts.resolve(world.on_server, cid, {"action": "theirs"})
+    staff.create_programme(Context(world.server, admin.id), {"code": "OMIL", "name": "OMIL"})
+    other = staff.create_worker(
+        Context(world.server, admin.id),
+        {
+            "username": "omilsup",
+            "full_name": "Otra Sup",
+            "role": "supervisor",
+            "programme_code": "OMIL",
+        },
+    )
+    assert sync_conflicts.open_conflicts(Context(world.server, other.id)) == []
+    with pytest.raises(NotAllowed):
+        sync_conflicts.get(Context(world.server, other.id), cid)
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_two_supervisors_racing_resolve_it_once(
+    world: World, admin: WorkerOut, round_: int
+) -> None:
+    cid = _conflicted(world)
+    second = staff.create_worker(
+        Context(world.server, admin.id),
+        {
+            "username": f"sup{round_}",
+            "full_name": "Segunda Sup",
+            "role": "supervisor",
+            "programme_code": "OFMIG",
+        },
+    )
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def go(actor: uuid.UUID, action: str) -> None:
+        barrier.wait()
+        try:
+            sync_conflicts.resolve(
+                Context(world.server, actor), cid, {"action": action, "version": 1}
+            )
+            outcomes.append("won")
+        except EditConflict:
+            outcomes.append("lost")
+
+    threads = [
+        threading.Thread(target=go, args=(world.supervisor.id, "mine")),
+        threading.Thread(target=go, args=(second.id, "mine" if round_ else "theirs")),
+    ]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert sorted(outcomes) == ["lost", "won"]
+    assert notes(world.server, world.person_id) == ["Después del cambio."]  # released once
+    with world.server.read() as session:
+        resolved = session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "resolve", AuditEvent.entity_id == cid)
+        ).all()
+    assert len(resolved) == 1
