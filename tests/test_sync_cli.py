@@ -211,3 +211,32 @@ def test_mistakes_are_one_line_and_exit_2(
     assert "no es un puesto sin conexión" in capsys.readouterr().err
     assert main(["--lang", "en", "sync", "status", "--db", str(tmp_path / "none.db")]) == 2
     assert capsys.readouterr().err.startswith("casework: ")
+
+
+def test_a_real_sync_sends_the_desks_intake_and_a_second_sends_nothing(
+    server: Database,
+    desk: Path,
+    cli_user: Callable[[Database, str], list[str]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from casework.models import Person
+
+    signin = cli_user(server, "creyes")
+    assert first_copy(server, desk, signin) == 0
+    desk_db = open_database(str(desk))
+    try:
+        worker = worker_id(desk_db, "dfuentes")
+        made = persons.register_intake(Context(desk_db, worker.id), intake_data()).person_id
+    finally:
+        desk_db.dispose()
+    capsys.readouterr()
+    assert first_copy(server, desk, signin) == 0
+    out = capsys.readouterr().out
+    assert "Enviado: 1" in out and "Aplicado: 1" in out, out
+    with server.read() as s:
+        assert s.get(Person, made) is not None  # on the server, with the desk's id
+    assert main(["sync", "status", "--db", str(desk)]) == 0
+    status = capsys.readouterr().out
+    assert "Cambios por enviar: 0" in status and "Último envío: nunca" not in status
+    assert first_copy(server, desk, signin) == 0
+    assert "Enviados: 0" in capsys.readouterr().out
