@@ -182,7 +182,7 @@ def test_a_file_that_is_not_a_desk_is_never_replaced(
     before = file_hash(other)
     with pytest.raises(CaseworkError) as refused:
         sync_pull.pull(other, database)
-    assert refused.value.code == "sync_not_a_desk"
+    assert refused.value.code == "sync_file_not_desk"
     assert file_hash(other) == before
 
 

@@ -161,7 +161,7 @@ def _sync(server: Database, desk: Path, passphrase: str | None, current: str | N
     desk_db = open_database(str(desk), passphrase=current)
     try:
         if not outbox.is_desk(desk_db):
-            raise CaseworkError("sync_not_a_desk", path=str(desk))
+            raise CaseworkError("sync_file_not_desk", path=str(desk))
         bar = _bar(sys.stderr, t("syncdesk.cli.pushing"))
         try:
             pushed = sync_push.push(desk_db, server, progress=bar.rows)
@@ -235,7 +235,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     try:
         status = outbox.desk_status(database)
         if status is None:
-            raise CaseworkError("sync_not_a_desk", path=str(desk))
+            raise CaseworkError("sync_file_not_desk", path=str(desk))
         kinds = sync_pull.waiting_by_kind(database)
     finally:
         database.dispose()

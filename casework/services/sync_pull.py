@@ -190,10 +190,10 @@ def _read_old_desk(path: Path, passphrase: str | None) -> _OldDesk | None:
         with db.engine.connect() as conn:
             names = set(sa.inspect(conn).get_table_names())
             if not {desk_table.name, outbox.name} <= names:
-                raise CaseworkError("sync_not_a_desk", path=str(path))
+                raise CaseworkError("sync_file_not_desk", path=str(path))
             desk = conn.execute(sa.select(desk_table)).first()
             if desk is None:
-                raise CaseworkError("sync_not_a_desk", path=str(path))
+                raise CaseworkError("sync_file_not_desk", path=str(path))
             pending = [
                 dict(row._mapping)
                 for row in conn.execute(
