@@ -325,7 +325,7 @@ class CaseworkApp(App[int]):
 
     def action_dedupe(self) -> None:
         """The supervisor's queue of possible duplicates (supervisors only)."""
-        if not self._may_open(permissions.DEDUPE, "ui.caseload.supervisors_only"):
+        if not self._may_open(permissions.DEDUPE, "protection.supervisors_only"):
             return
         from casework.screens.dedupe import DedupeQueueScreen
 
