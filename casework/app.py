@@ -14,7 +14,7 @@ from textual.worker import Worker
 
 from casework import clock
 from casework.commands import CaseworkPalette, ScreenActions, system_commands
-from casework.db import Database
+from casework.db import Database, hold_open, release
 from casework.errors import NotAllowed
 from casework.i18n import t, tn
 from casework.services import auth, catalogue, outbox, permissions, sessions, settings, staff
@@ -126,12 +126,18 @@ class CaseworkApp(App[int]):
                 for b in items
             ]
 
+    def on_unmount(self) -> None:
+        release(getattr(self, "_in_use", None))
+
     @property
     def ctx(self) -> Context:
         return Context(self.database, self.worker.id if self.worker else None)
 
     def on_mount(self) -> None:
         self.title = "casework"
+        if self.database.file_path is not None:
+            # ``casework sync`` will not replace a desk file while it is open here.
+            self._in_use = hold_open(self.database.file_path)
         self._watch_desk()
         ctx = Context(self.database)
         if staff.is_empty(ctx):

@@ -490,3 +490,53 @@ def open_database(
     if upgrade:
         database.upgrade()
     return database
+
+
+# A desk file open in the app (issue #17) --------------------------------------------------
+
+IN_USE_SUFFIX = ".inuse"
+
+
+def _lock_file(path: Path, exclusive: bool) -> int | None:
+    """An advisory lock on ``<file>.inuse`` (POSIX ``flock``; elsewhere no lock): the fd
+    holding it, or None where there is no locking. Raises BlockingIOError when taken."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no advisory locks
+        return None
+    fd = os.open(str(path) + IN_USE_SUFFIX, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise
+    return fd
+
+
+def hold_open(path: Path) -> int | None:
+    """Mark a database file as open in the app for as long as the process runs (a shared
+    lock: several windows may have it open; ``casework sync`` waits for none of them)."""
+    try:
+        return _lock_file(path, exclusive=False)
+    except BlockingIOError:  # a sync is replacing it right now: the app opened the old file
+        return None
+
+
+def release(fd: int | None) -> None:
+    """Give up what :func:`hold_open` took (the app closing)."""
+    if fd is not None:
+        os.close(fd)
+
+
+@contextmanager
+def not_open_elsewhere(path: Path) -> Iterator[None]:
+    """While a sync replaces a desk file: refused (``DatabaseProblem("desk_in_use")``)
+    when the app has the file open, which would go on writing to the replaced file."""
+    try:
+        fd = _lock_file(path, exclusive=True)
+    except BlockingIOError:
+        raise DatabaseProblem("desk_in_use", path=str(path)) from None
+    try:
+        yield
+    finally:
+        release(fd)

@@ -155,6 +155,8 @@ Args = Callable[[Office, Path], list[str]]
 SIGNS_IN: dict[str, tuple[str, Args]] = {
     # command: (who may run it here, its arguments on the office)
     "audit": ("sara", lambda o, t: ["audit", "--person", o.person]),
+    # The office is the server here; the desk file is made by the command (a first copy).
+    "sync": ("sara", lambda o, t: ["sync", "--server", str(t / "office.db")]),
     "backup": ("ana", lambda o, t: ["backup", "--out", str(t / "out" / "copy.db")]),
     "restore": ("ana", lambda o, t: ["restore", o.kept_backup]),
     "catalogue add": (
@@ -375,6 +377,16 @@ def test_with_a_password_file_the_command_acts_as_the_signed_in_worker(
     monkeypatch.setattr("builtins.input", lambda _prompt: pytest.fail("asked a username"))
     _, seen = _state(office)
     signed = ["--user", who, "--password-file", str(pw_file(who))]
+    if command == "sync":
+        # ``--db`` names the desk: the office (the server) keeps the audit of the first copy.
+        desk = tmp_path / "desk.db"
+        assert main([*args(office_template, tmp_path), "--db", str(desk), *signed]) == 0, (
+            capsys.readouterr().err
+        )
+        rows = _audit_since(office, seen)
+        assert [r[:2] for r in rows] == [(who, "sign_in"), (who, "desk_copy")], rows
+        assert desk.exists()
+        return
     assert main([*args(office_template, tmp_path), "--db", str(office), *signed]) == 0, (
         capsys.readouterr().err
     )

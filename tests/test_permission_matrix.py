@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
+import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -63,6 +64,7 @@ from casework.services import (
     settings,
     staff,
     sync_conflicts,
+    sync_pull,
 )
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
@@ -849,6 +851,10 @@ MATRIX: dict[str, Cell] = {
         ADMIN, lambda c, w, wid: staff.reset_password(c, wid, {"password": PASSWORD}), _new_staff
     ),
     "staff.unlock": Cell(ADMIN, lambda c, w, wid: staff.unlock(c, wid), _new_staff),
+    # A new desk's first copy of the whole office: supervisors and administrators.
+    "sync_pull.copy_office": Cell(
+        IMPORTERS, lambda c, w, _: sync_pull.copy_office(c, Path(tempfile.mkdtemp()) / "d.db")
+    ),
     "staff.rename_programme": Cell(
         ADMIN,
         lambda c, w, _: staff.rename_programme(

@@ -4,6 +4,7 @@ that pushes then pulls with its summary, a push cut by the network, and the desk
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ import sqlalchemy as sa
 from casework.cli import main
 from casework.db import SQLITE_MAGIC, Database, open_database
 from casework.models import AuditEvent
-from casework.services import persons, staff, sync_push
+from casework.services import outbox, persons, staff, sync_push
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 from casework.synthetic import demo
@@ -147,7 +148,7 @@ def test_sync_pushes_then_pulls_and_says_what_happened(
     capsys.readouterr()
     assert main(["sync", "status", "--db", str(desk)]) == 0
     status = capsys.readouterr().out
-    assert "Cambio por enviar: 1" in status and "persons.register_intake: 1" in status
+    assert "Cambio por enviar: 1" in status and "Registrar persona: 1" in status
 
     pushed: list[tuple[Database, Database]] = []
 
@@ -240,3 +241,33 @@ def test_a_real_sync_sends_the_desks_intake_and_a_second_sends_nothing(
     assert "Cambios por enviar: 0" in status and "Último envío: nunca" not in status
     assert first_copy(server, desk, signin) == 0
     assert "Enviados: 0" in capsys.readouterr().out
+
+
+def test_a_desk_open_in_the_app_is_not_synced_and_nothing_is_lost(
+    server: Database,
+    desk: Path,
+    cli_user: Callable[[Database, str], list[str]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from casework.db import hold_open
+
+    signin = cli_user(server, "creyes")
+    assert first_copy(server, desk, signin) == 0
+    desk_db = open_database(str(desk))
+    worker = worker_id(desk_db, "dfuentes")
+    persons.register_intake(Context(desk_db, worker.id), intake_data())
+    held = hold_open(desk)  # the desk app has the file open
+    assert held is not None
+    before = desk.read_bytes()
+    capsys.readouterr()
+    try:
+        assert first_copy(server, desk, signin) != 0
+        err = capsys.readouterr().err
+        assert "está abierto en casework" in err and "No se envió ni se cambió nada" in err, err
+        assert desk.read_bytes() == before  # not replaced, nothing marked sent
+        assert outbox.desk_status(desk_db).waiting == 1  # type: ignore[union-attr]
+    finally:
+        os.close(held)
+        desk_db.dispose()
+    assert first_copy(server, desk, signin) == 0  # closed: the sync goes through
+    assert "Enviado: 1" in capsys.readouterr().out

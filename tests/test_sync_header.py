@@ -142,3 +142,24 @@ async def test_the_english_desk_says_offline_desk(database: Database, worker: Wo
     finally:
         set_language("es")
         desk.dispose()
+
+
+async def test_a_sync_is_refused_while_the_desk_is_open_in_the_app(
+    database: Database, worker: WorkerOut
+) -> None:
+    from casework.db import DatabaseProblem, not_open_elsewhere
+
+    path = a_desk(database, worker)
+    desk = open_database(str(path))
+    app = make_app(desk)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            with pytest.raises(DatabaseProblem) as refused:
+                with not_open_elsewhere(path):
+                    pass
+            assert refused.value.code == "desk_in_use"
+        with not_open_elsewhere(path):  # the app is closed: a sync may replace the file
+            pass
+    finally:
+        desk.dispose()

@@ -42,11 +42,12 @@ from casework.db import (
     Database,
     ask_passphrase,
     file_kind,
+    not_open_elsewhere,
     open_database,
 )
 from casework.errors import CaseworkError
 from casework.i18n import fmt_count, t, tn
-from casework.services import outbox, sync_pull, sync_push
+from casework.services import outbox, sync_conflicts, sync_pull, sync_push
 from casework.services.import_types import Progress
 
 EXIT_CUT = 1
@@ -157,6 +158,13 @@ def _first_copy(ctx: Any, desk: Path, passphrase: str | None, name: str | None) 
 
 
 def _sync(server: Database, desk: Path, passphrase: str | None, current: str | None) -> int:
+    with not_open_elsewhere(desk):
+        return _push_then_pull(server, desk, passphrase, current)
+
+
+def _push_then_pull(
+    server: Database, desk: Path, passphrase: str | None, current: str | None
+) -> int:
     started = time.perf_counter()
     desk_db = open_database(str(desk), passphrase=current)
     try:
@@ -236,7 +244,6 @@ def cmd_status(args: argparse.Namespace) -> int:
         status = outbox.desk_status(database)
         if status is None:
             raise CaseworkError("sync_file_not_desk", path=str(desk))
-        kinds = sync_pull.waiting_by_kind(database)
     finally:
         database.dispose()
     out = sys.stdout
@@ -245,8 +252,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(t("syncdesk.status.copied", when=_when(status.copied_at)), file=out)
     print(t("syncdesk.status.pushed", when=_when(status.pushed_at)), file=out)
     print(tn("syncdesk.status.waiting", status.waiting), file=out)
-    for command, count in kinds.items():
-        print(f"  {_command_name(command)}: {fmt_count(count)}", file=out)
+    for command, count in sorted(status.waiting_by_command.items()):
+        print(f"  {sync_conflicts.what(command)}: {fmt_count(count)}", file=out)
     print(tn("syncdesk.status.conflicts", status.conflicts), file=out)
     return 0
 
@@ -255,10 +262,3 @@ def _when(value: Any) -> str:
     if value is None:
         return t("syncdesk.status.never")
     return str(value.astimezone().strftime("%Y-%m-%d %H:%M"))
-
-
-def _command_name(command: str) -> str:
-    """A command as the desk names it (``persons.add_note`` -> "Nota"), else its code."""
-    key = f"syncdesk.command.{command}"
-    text = t(key)
-    return command if text == key else text

@@ -100,6 +100,7 @@ _STAFF = "sync.what.staff"
 _IMPORT = "sync.what.import"
 _PANEL = "sync.what.panel"
 _CASES = "sync.what.cases"
+_COPY = "sync.what.copy"
 
 ONLINE_ONLY: Final[Mapping[str, str]] = {
     "merge.merge": _MERGE,
@@ -150,10 +151,12 @@ ONLINE_ONLY: Final[Mapping[str, str]] = {
     "case_lifecycle.reopen": _CASES,
     "case_lifecycle.hold": _CASES,
     "case_lifecycle.resume": _CASES,
+    "sync_pull.copy_office": _COPY,
 }
 """Public service calls refused on a desk, each with the i18n key of what it is (for the
 message): merges and duplicate decisions, rights requests, retention, staff and catalogue
-administration, imports, the Panel, and moving or closing cases."""
+administration, imports, the Panel, moving or closing cases, and copying the office onto a
+new desk (a desk's copy comes from the server)."""
 
 _READ = "reads the desk's own copy (its view rows reach the server at the next push)"
 

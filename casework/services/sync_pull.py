@@ -49,7 +49,9 @@ from casework.errors import CaseworkError, Conflict
 from casework.ids import uuid7
 from casework.models import Base, SyncApplied, SyncConflict, SyncDesk, SyncOutbox
 from casework.models.enums import Role
+from casework.services import outbox
 from casework.services.context import Context, audit
+from casework.services.outbox import online_only
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +140,7 @@ def pull(
     return summary
 
 
+@online_only("sync_pull.copy_office")
 def copy_office(
     ctx: Context,
     desk_path: Path,
@@ -186,10 +189,10 @@ def _read_old_desk(path: Path, passphrase: str | None) -> _OldDesk | None:
         raise EncryptionError("sync_desk_encrypted", path=str(path))
     db = Database(sqlite_url(path), passphrase=passphrase if kind == "encrypted" else None)
     try:
-        desk_table, outbox = DESK_TABLE, OUTBOX_TABLE
+        desk_table, outbox_table = DESK_TABLE, OUTBOX_TABLE
         with db.engine.connect() as conn:
             names = set(sa.inspect(conn).get_table_names())
-            if not {desk_table.name, outbox.name} <= names:
+            if not {desk_table.name, outbox_table.name} <= names:
                 raise CaseworkError("sync_file_not_desk", path=str(path))
             desk = conn.execute(sa.select(desk_table)).first()
             if desk is None:
@@ -197,7 +200,9 @@ def _read_old_desk(path: Path, passphrase: str | None) -> _OldDesk | None:
             pending = [
                 dict(row._mapping)
                 for row in conn.execute(
-                    sa.select(outbox).where(outbox.c.state == "pending").order_by(outbox.c.seq)
+                    sa.select(outbox_table)
+                    .where(outbox_table.c.state == "pending")
+                    .order_by(outbox_table.c.seq)
                 )
             ]
         return _OldDesk(desk.id, desk.name, desk.pushed_at, pending)
@@ -357,8 +362,6 @@ def _carry_outbox(new: Database, pending: list[dict[str, Any]]) -> int:
     copy (the worker still sees it) unless the server already has it; a command the copy
     refuses stays in the outbox, unapplied, for the push to settle. Returns how many were
     applied again."""
-    from casework.services import outbox as outbox_service
-
     with new.engine.begin() as conn:
         conn.execute(OUTBOX_TABLE.insert(), pending)
         applied = {
@@ -371,7 +374,7 @@ def _carry_outbox(new: Database, pending: list[dict[str, Any]]) -> int:
     for row in pending:
         if row["id"] in applied:
             continue  # the server has it (an interrupted push): its rows are in the copy
-        command = outbox_service.Replay(
+        command = outbox.Replay(
             command_id=row["id"],
             desk_id=row["desk_id"],
             worker_id=row["worker_id"],
@@ -380,7 +383,7 @@ def _carry_outbox(new: Database, pending: list[dict[str, Any]]) -> int:
             ids=row["ids"] or {},
         )
         try:
-            outbox_service.replay(Context(new, row["worker_id"]), command, mark_applied=False)
+            outbox.replay(Context(new, row["worker_id"]), command, mark_applied=False)
         except (CaseworkError, sa.exc.IntegrityError) as exc:
             log.info(
                 "pull: carried command %s not applied on the copy: %s",
@@ -400,17 +403,3 @@ def _checkpoint(new: Database) -> None:
 def _remove_with_side_files(path: Path) -> None:
     path.unlink(missing_ok=True)
     remove_side_files(path)
-
-
-def waiting_by_kind(db: Database) -> dict[str, int]:
-    """The desk's unsent commands, counted by command name (``casework sync status``):
-    counts only, no person named."""
-    table = OUTBOX_TABLE
-    with db.read() as session:
-        rows = session.execute(
-            sa.select(table.c.command, sa.func.count())
-            .where(table.c.state == "pending")
-            .group_by(table.c.command)
-            .order_by(table.c.command)
-        ).all()
-    return {command: int(count) for command, count in rows}
