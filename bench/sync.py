@@ -4,9 +4,9 @@ each beside a raw baseline measured in the same run.
 Push: a desk (a fresh copy of a small office) runs N commands offline -- a mix of intakes,
 contacts, notes and person edits, through the real services, so each lands in the desk's
 outbox -- then ``sync_push.push`` sends them to the server (a SQLite file, and PostgreSQL
-with --pg). Baseline: the rows those commands wrote on the desk, inserted with one raw
-``executemany`` per table into a copy of the desk as it was before them (what the database
-alone costs for the same rows).
+with --pg). Baselines: the rows those commands wrote on the desk, inserted by the database
+alone (Core ``executemany``, foreign keys off) into an empty database of the server's kind
+-- in one transaction, and spread over one transaction per command, as the push commits.
 
 Pull: an office of --persons persons (default 100,000; built fast with the demo's bulk
 generator), copied with ``sync_pull.pull`` into a new desk file. Baseline: the same tables
@@ -29,6 +29,7 @@ import sqlite3
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -129,38 +130,59 @@ def run_commands(desk: Database, worker: uuid.UUID, commands: int, seed: int = 1
     return done
 
 
-def raw_insert_of_new_rows(before: Path, after: Path, folder: Path) -> tuple[float, int]:
-    """The rows ``after`` has that ``before`` lacks, inserted raw into a copy of ``before``."""
-    target = folder / "raw-push.db"
-    shutil.copy(before, target)
-    src = sqlite3.connect(after)
-    src.execute("ATTACH DATABASE ? AS old", (str(before),))
-    batches: list[tuple[str, list[tuple[Any, ...]]]] = []
-    for table in Base.metadata.sorted_tables:
-        if table.name in sync_pull.DESK_LOCAL:
-            continue
-        cols = ", ".join(f'"{c.name}"' for c in table.c)
-        rows = src.execute(
-            f'SELECT {cols} FROM main."{table.name}" EXCEPT SELECT {cols} FROM old."{table.name}"'
-        ).fetchall()
-        if not rows:
-            continue
-        marks = ", ".join("?" for _ in table.c)
-        # INSERT OR REPLACE: an updated row (an edit) is written again, as the server does.
-        batches.append((f'INSERT OR REPLACE INTO "{table.name}" ({cols}) VALUES ({marks})', rows))
-    src.close()
-    conn = sqlite3.connect(target, isolation_level=None)
-    conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA foreign_keys = OFF")
-    started = time.perf_counter()
-    conn.execute("BEGIN")
-    for sql, rows in batches:
-        conn.executemany(sql, rows)
-    conn.execute("COMMIT")
-    seconds = time.perf_counter() - started
-    conn.close()
-    return seconds, sum(len(r) for _, r in batches)
+def new_rows(before: Path, after: Path) -> list[tuple[sa.Table, list[dict[str, Any]]]]:
+    """The rows the commands wrote on the desk (new, or changed by an edit), typed as
+    SQLAlchemy reads them, per table in FK order."""
+    out: list[tuple[sa.Table, list[dict[str, Any]]]] = []
+    old = sa.create_engine(f"sqlite:///{before}")
+    new = sa.create_engine(f"sqlite:///{after}")
+    with old.connect() as a, new.connect() as b:
+        for table in Base.metadata.sorted_tables:
+            if table.name in sync_pull.DESK_LOCAL:
+                continue
+            seen = {repr(tuple(r)) for r in a.execute(sa.select(table))}
+            rows = [
+                dict(r._mapping) for r in b.execute(sa.select(table)) if repr(tuple(r)) not in seen
+            ]
+            if rows:
+                out.append((table, rows))
+    old.dispose()
+    new.dispose()
+    return out
+
+
+def raw_push_baselines(
+    rows: list[tuple[sa.Table, list[dict[str, Any]]]],
+    fresh_target: Callable[[], str],
+    commits: int,
+) -> tuple[float, float]:
+    """The same rows inserted by the database alone into a database of the server's kind
+    (SQLite: a copy of the desk before the commands, rows replaced by key; PostgreSQL: an
+    empty one, foreign keys off): in one transaction, and spread over ``commits``
+    transactions (one per command, as the push commits). Seconds for each."""
+    results = []
+    for spread in (1, commits):
+        url = fresh_target()
+        pg = url.startswith("postgresql")
+        if pg:
+            open_database(url).dispose()  # migrated, empty
+            engine = sa.create_engine(url)
+        else:  # the desk's own settings, foreign keys off
+            engine = sa.create_engine(f"sqlite:///{url}")
+            sa.event.listen(engine, "connect", _raw_sqlite_settings)
+        started = time.perf_counter()
+        for k in range(spread):
+            with engine.begin() as conn:
+                if pg:
+                    conn.exec_driver_sql("SET session_replication_role = replica")
+                for table, all_rows in rows:
+                    part = all_rows[k::spread]
+                    if part:
+                        insert = table.insert() if pg else table.insert().prefix_with("OR REPLACE")
+                        conn.execute(insert, part)
+        results.append(time.perf_counter() - started)
+        engine.dispose()
+    return results[0], results[1]
 
 
 def bench_push(server_url: str, label: str, commands: int, folder: Path) -> None:
@@ -186,18 +208,44 @@ def bench_push(server_url: str, label: str, commands: int, folder: Path) -> None
         return
     seconds = time.perf_counter() - started
     desk.dispose()
-    raw_seconds, raw_rows = raw_insert_of_new_rows(pristine, desk_path, folder)
+    rows = new_rows(pristine, desk_path)
+    raw_rows = sum(len(r) for _, r in rows)
+    one_tx, per_command = raw_push_baselines(
+        rows, lambda: raw_target(server_url, pristine, folder), ran
+    )
     print(
         f"  push: {seconds:.1f} s, {ran / seconds:,.0f} commands/s "
-        f"({seconds / ran * 1000:.1f} ms a command); applied {summary.applied}, "
-        f"duplicates {summary.duplicates}, conflicts {summary.conflicts}"
+        f"({seconds / ran * 1000:.1f} ms a command, {raw_rows / seconds:,.0f} rows/s); "
+        f"applied {summary.applied}, duplicates {summary.duplicates}, "
+        f"conflicts {summary.conflicts}"
     )
     print(
-        f"  raw insert of the same {raw_rows:,} rows (SQLite executemany): {raw_seconds:.3f} s, "
-        f"{raw_rows / max(raw_seconds, 1e-9):,.0f} rows/s; push / raw = "
-        f"{seconds / max(raw_seconds, 1e-9):,.0f}x"
+        f"  raw insert of the same {raw_rows:,} rows into {label}, one transaction: "
+        f"{one_tx:.2f} s ({raw_rows / max(one_tx, 1e-9):,.0f} rows/s); push / raw = "
+        f"{seconds / max(one_tx, 1e-9):,.0f}x"
+    )
+    print(
+        f"  raw insert of the same rows, one transaction per command ({ran:,}): "
+        f"{per_command:.2f} s ({per_command / ran * 1000:.2f} ms a command); push / raw = "
+        f"{seconds / max(per_command, 1e-9):.1f}x"
     )
     server.dispose()
+
+
+def _raw_sqlite_settings(dbapi: Any, _record: Any) -> None:
+    dbapi.execute("PRAGMA journal_mode = WAL")
+    dbapi.execute("PRAGMA synchronous = NORMAL")
+
+
+def raw_target(server_url: str, pristine: Path, folder: Path) -> str:
+    """A database of the server's kind for the raw baseline (see raw_push_baselines)."""
+    if server_url.startswith("postgresql"):
+        return _pg_database("casework_bench_raw")
+    target = folder / "raw-push.db"
+    for side in ("", "-wal", "-shm"):
+        Path(f"{target}{side}").unlink(missing_ok=True)
+    shutil.copy(pristine, target)
+    return str(target)
 
 
 # Pull -------------------------------------------------------------------------------------
@@ -308,6 +356,12 @@ def main() -> None:
             url = _pg_database("casework_bench_pull")
             bench_pull(url, "PostgreSQL", args.persons, folder, template)
     shutil.rmtree(folder, ignore_errors=True)
+    if args.pg:
+        admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            for name in ("casework_bench_push", "casework_bench_pull", "casework_bench_raw"):
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 if __name__ == "__main__":
