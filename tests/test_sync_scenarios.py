@@ -465,7 +465,8 @@ def test_the_encrypted_desk_stays_encrypted_after_pull_and_shows_its_conflicts(d
     status = outbox.desk_status(day.desk2)
     assert status is not None and status.name == "Operativo terreno"
     assert status.waiting == 0
-    assert status.conflicts == 4  # edit, two referral moves, the note waiting behind the edit
+    assert status.conflicts == 3  # the edit and the two referral moves
+    assert status.held == 1  # the note waiting behind the edit
 
 
 def test_a_supervisor_resolves_and_the_waiting_note_goes_through(day: Day) -> None:

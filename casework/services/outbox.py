@@ -278,7 +278,9 @@ class DeskStatus:
     waiting: int
     """Commands in the outbox not yet sent."""
     conflicts: int
-    """Open sync conflicts in this copy (conflict or waiting) of this desk."""
+    """Open sync conflicts of this desk in this copy (commands the server refused)."""
+    held: int = 0
+    """This desk's commands waiting behind one of those conflicts."""
     waiting_by_command: dict[str, int] = field(default_factory=dict)
 
 
@@ -298,10 +300,12 @@ def desk_status(db: Database) -> DeskStatus | None:
                 .group_by(SyncOutbox.command)
             ).all()
         )
-        conflicts = session.scalar(
-            sa.select(sa.func.count())
-            .select_from(SyncConflict)
-            .where(SyncConflict.desk_id == desk.id, SyncConflict.status == "open")
+        kinds = dict(
+            session.execute(
+                sa.select(SyncConflict.kind, sa.func.count())
+                .where(SyncConflict.desk_id == desk.id, SyncConflict.status == "open")
+                .group_by(SyncConflict.kind)
+            ).all()
         )
         return DeskStatus(
             desk.id,
@@ -310,7 +314,8 @@ def desk_status(db: Database) -> DeskStatus | None:
             desk.copied_at,
             desk.pushed_at,
             sum(by_command.values()),
-            conflicts or 0,
+            kinds.get("conflict", 0),
+            kinds.get("waiting", 0),
             by_command,
         )
 
