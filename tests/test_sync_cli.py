@@ -91,6 +91,8 @@ def test_a_desk_worker_may_not_copy_the_whole_office(
     assert first_copy(server, desk, cli_user(server, "dfuentes")) == 2
     err = capsys.readouterr().err
     assert err.startswith("casework: ") and err.count("\n") == 1
+    # Told who makes it (not only a list of roles).
+    assert "la hacen los supervisores y administradores" in err, err
     assert not desk.exists()
     assert sorted(p.name for p in desk.parent.iterdir() if p.name.startswith("desk")) == []
 
@@ -169,7 +171,8 @@ def test_sync_pushes_then_pulls_and_says_what_happened(
         "Aplicados: 2",
         "Ya aplicado antes: 1",
         "En la cola de posibles duplicados: 1",
-        "Conflicto: 1 (y 2 en espera",
+        "Conflicto: 1 (2 en espera)",
+        "Un supervisor los resuelve con F2",
         "Filas copiadas",
         "Cambio sin enviar conservado en la copia: 1",
     ):
@@ -206,7 +209,7 @@ def test_a_push_cut_by_the_network_says_how_far_it_got_and_to_run_again(
 def test_mistakes_are_one_line_and_exit_2(
     server: Database, desk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["sync", "--db", str(desk)]) == 2
+    assert main(["sync", "--db", str(desk)]) == 2  # no desk yet: the first copy needs it
     assert "--server" in capsys.readouterr().err
     assert main(["sync", "status", "--db", str(server.file_path)]) == 2
     assert "no es un puesto sin conexión" in capsys.readouterr().err
@@ -232,8 +235,12 @@ def test_a_real_sync_sends_the_desks_intake_and_a_second_sends_nothing(
         desk_db.dispose()
     capsys.readouterr()
     assert first_copy(server, desk, signin) == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert "Enviado: 1" in out and "Aplicado: 1" in out, out
+    # The push's progress counts changes; the copy's, rows.
+    assert "100%: 1/1 cambios" in captured.err, captured.err
+    assert "1/1 filas" not in captured.err
     with server.read() as s:
         assert s.get(Person, made) is not None  # on the server, with the desk's id
     assert main(["sync", "status", "--db", str(desk)]) == 0
@@ -271,3 +278,141 @@ def test_a_desk_open_in_the_app_is_not_synced_and_nothing_is_lost(
         desk_db.dispose()
     assert first_copy(server, desk, signin) == 0  # closed: the sync goes through
     assert "Enviado: 1" in capsys.readouterr().out
+
+
+# The desk's own server (a desk of one office never syncs into another) -------------------
+
+
+def test_a_desk_syncs_with_the_server_it_keeps_without_naming_it(
+    server: Database,
+    desk: Path,
+    cli_user: Callable[[Database, str], list[str]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    signin = cli_user(server, "creyes")
+    assert first_copy(server, desk, signin) == 0
+    desk_db = open_database(str(desk))
+    try:
+        made = persons.register_intake(
+            Context(desk_db, worker_id(desk_db, "dfuentes").id), intake_data()
+        ).person_id
+    finally:
+        desk_db.dispose()
+    capsys.readouterr()
+    assert main(["sync", "--db", str(desk), *signin]) == 0  # no --server
+    out = capsys.readouterr().out
+    assert "Enviado: 1" in out and "Aplicado: 1" in out, out
+    from casework.models import Person
+
+    with server.read() as s:
+        assert s.get(Person, made) is not None
+    # The same server written another way (its URL instead of its path) is the same one.
+    url = f"sqlite:///{server.file_path}"
+    assert main(["sync", "--db", str(desk), "--server", url, *signin]) == 0
+    assert "Enviados: 0" in capsys.readouterr().out
+
+
+def test_another_offices_server_is_refused_naming_both_and_nothing_happens(
+    server: Database,
+    desk: Path,
+    tmp_path: Path,
+    sqlite_template: Path,
+    cli_user: Callable[[Database, str], list[str]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    signin = cli_user(server, "creyes")
+    assert first_copy(server, desk, signin) == 0
+    desk_db = open_database(str(desk))
+    try:
+        persons.register_intake(Context(desk_db, worker_id(desk_db, "dfuentes").id), intake_data())
+    finally:
+        desk_db.dispose()
+    other = tmp_path / "otra-oficina.db"
+    shutil.copy(sqlite_template, other)
+    before_desk, before_other = desk.read_bytes(), other.read_bytes()
+    capsys.readouterr()
+
+    assert main(["sync", "--db", str(desk), "--server", str(other), *signin]) == 2
+    captured = capsys.readouterr()
+    err = captured.err
+    assert err.startswith("casework: ") and err.count("\n") == 1, err
+    assert f"sqlite:///{server.file_path}" in err and f"sqlite:///{other}" in err, err
+    assert "no se envió ni se cambió nada" in err
+    assert captured.out == ""
+    assert desk.read_bytes() == before_desk and other.read_bytes() == before_other
+    assert main(["sync", "status", "--db", str(desk)]) == 0
+    assert "Cambio por enviar: 1" in capsys.readouterr().out  # still waiting, not sent
+
+
+def test_a_server_that_asks_for_a_password_still_needs_server(
+    server: Database,
+    desk: Path,
+    cli_user: Callable[[Database, str], list[str]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    signin = cli_user(server, "creyes")
+    assert first_copy(server, desk, signin) == 0
+    desk_db = open_database(str(desk))
+    try:  # the same desk, as if copied from a PostgreSQL server with a password
+        outbox.make_desk(
+            desk_db, name="Operativo", server="postgresql://casework:secreto@oficina/casework"
+        )
+    finally:
+        desk_db.dispose()
+    capsys.readouterr()
+    assert main(["sync", "status", "--db", str(desk)]) == 0
+    assert "secreto" not in capsys.readouterr().out  # never kept
+
+    assert main(["sync", "--db", str(desk), *signin]) == 2
+    err = capsys.readouterr().err
+    assert "pide una contraseña" in err and "--server" in err, err
+    assert "secreto" not in err
+
+    elsewhere = "postgresql://casework:secreto@otra-oficina/casework"
+    assert main(["sync", "--db", str(desk), "--server", elsewhere, *signin]) == 2
+    err = capsys.readouterr().err
+    assert "postgresql://casework:***@oficina/casework" in err, err
+    assert "postgresql://casework:***@otra-oficina/casework" in err and "secreto" not in err
+
+
+def test_status_and_summary_count_conflicts_and_those_on_hold_apart(
+    server: Database,
+    desk: Path,
+    cli_user: Callable[[Database, str], list[str]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import datetime as dt
+    import uuid
+
+    from casework.models import SyncConflict
+
+    assert first_copy(server, desk, cli_user(server, "creyes")) == 0
+    desk_db = open_database(str(desk))
+    try:
+        status = outbox.desk_status(desk_db)
+        assert status is not None
+        first = uuid.uuid4()
+        with desk_db.write() as session:
+            for seq, kind in enumerate(("conflict", "waiting", "waiting"), start=1):
+                session.add(
+                    SyncConflict(
+                        id=first if kind == "conflict" else uuid.uuid4(),
+                        command_id=uuid.uuid4(),
+                        seq=seq,
+                        desk_id=status.desk_id,
+                        desk_name=status.name,
+                        command="persons.update_person",
+                        payload={},
+                        kind=kind,
+                        code="edit_conflict" if kind == "conflict" else "waits_behind",
+                        blocked_by=None if kind == "conflict" else first,
+                        occurred_at=dt.datetime.now(dt.UTC),
+                    )
+                )
+                session.flush()
+    finally:
+        desk_db.dispose()
+    capsys.readouterr()
+    assert main(["sync", "status", "--db", str(desk)]) == 0
+    out = capsys.readouterr().out
+    assert "Conflicto abierto: 1 (2 en espera)" in out, out

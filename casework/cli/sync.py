@@ -1,13 +1,16 @@
 """`casework sync`: an offline desk sends its work to the office server, then takes a fresh
 copy of it (issue #17).
 
-``casework sync --db DESK --server URL`` signs a worker in on the server, sends the desk's
-waiting commands (services/sync_push.py), then replaces the desk file by a fresh copy of
-the server with the unsent commands carried over (services/sync_pull.py). On a desk file
-that does not exist yet it only makes the first copy -- a supervisor's or an
-administrator's (a full copy of every person), audited on the server; ``--encrypt`` makes
-it an SQLCipher file (the passphrase from ``--passphrase-file``, ``CASEWORK_PASSPHRASE`` or
-asked twice).
+``casework sync --db DESK [--server URL]`` signs a worker in on the server, sends the
+desk's waiting commands (services/sync_push.py), then replaces the desk file by a fresh copy
+of the server with the unsent commands carried over (services/sync_pull.py). An existing
+desk syncs with the server it was copied from (the one it keeps, without any password):
+``--server`` is needed only when that server asks for a password, and a ``--server`` naming
+another server is refused (a desk of one office never pushes into another's). On a desk
+file that does not exist yet it only makes the first copy, from ``--server`` -- a
+supervisor's or an administrator's (a full copy of every person), audited on the server;
+``--encrypt`` makes it an SQLCipher file (the passphrase from ``--passphrase-file``,
+``CASEWORK_PASSPHRASE`` or asked twice).
 
 ``casework sync status --db DESK`` shows the desk's name, its server, the last copy and
 the last push, the commands waiting by kind and the open conflicts (counts only: no one
@@ -27,6 +30,8 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+import sqlalchemy as sa
+
 from casework.cli import (
     add_db_option,
     add_passphrase_option,
@@ -35,7 +40,7 @@ from casework.cli import (
     open_cli_database,
     passphrase_arg,
 )
-from casework.cli.imports import ProgressBar
+from casework.cli.imports import WIDTH, ProgressBar, _duration
 from casework.cli.signin import add_signin_options, check_credentials, signed_in
 from casework.db import (
     ENV_PASSPHRASE,
@@ -44,8 +49,9 @@ from casework.db import (
     file_kind,
     not_open_elsewhere,
     open_database,
+    resolve_url,
 )
-from casework.errors import CaseworkError
+from casework.errors import CaseworkError, NotAllowed
 from casework.i18n import fmt_count, t, tn
 from casework.services import outbox, sync_conflicts, sync_pull, sync_push
 from casework.services.import_types import Progress
@@ -71,7 +77,11 @@ def register(sub: Any) -> None:
         metavar="status",
         help="only show what the desk has waiting (no sign-in, nothing sent)",
     )
-    parser.add_argument("--server", metavar="URL", help="the office server (a database URL)")
+    parser.add_argument(
+        "--server",
+        metavar="URL",
+        help="the office server (a database URL); an existing desk uses the one it keeps",
+    )
     parser.add_argument(
         "--encrypt",
         action="store_true",
@@ -90,26 +100,85 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if args.what == "status":
         return cmd_status(args)
     desk = _desk_path(args)
-    if not args.server:
-        raise CaseworkError("sync_server_needed")
     # The worker signs in on the server: it is the office's authority, and a desk that
-    # does not exist yet has no one to sign in against.
-    on_server = argparse.Namespace(**{**vars(args), "db": args.server})
-    check_db_arg(args.server)
-    check_credentials(on_server)
+    # does not exist yet has no one to sign in against. Credentials are checked before
+    # anything is opened (the desk's own server once the desk has said which it is).
+    if args.server:
+        check_credentials(_on(args, args.server))
     kind = file_kind(desk)
     passphrase = _desk_passphrase(args, desk, kind)
-    server = open_cli_database(args.server)
+    # A plain desk asked to --encrypt is opened plain for the push; the pull's new copy is
+    # the one made under the passphrase.
+    current = passphrase if kind == "encrypted" else None
+    server_url = _server_url(args, desk, kind, current)
+    on_server = _on(args, server_url)
+    check_db_arg(server_url)
+    if not args.server:
+        check_credentials(on_server)
+    server = open_cli_database(server_url)
     try:
         ctx = signed_in(on_server, server)
         if kind == "missing":
             return _first_copy(ctx, desk, passphrase, args.name)
-        # A plain desk asked to --encrypt is opened plain for the push; the pull's new
-        # copy is the one made under the passphrase.
-        current = passphrase if kind == "encrypted" else None
         return _sync(server, desk, passphrase, current)
     finally:
         server.dispose()
+
+
+def _on(args: argparse.Namespace, server_url: str) -> argparse.Namespace:
+    """The command's arguments as the sign-in reads them: its database is the server."""
+    return argparse.Namespace(**{**vars(args), "db": server_url})
+
+
+def _server_url(args: argparse.Namespace, desk: Path, kind: str, current: str | None) -> str:
+    """The server this sync talks to: ``--server`` for a first copy; for an existing desk
+    the one it keeps, which ``--server`` may only repeat (with its password)."""
+    if kind == "missing":
+        if not args.server:
+            raise CaseworkError("sync_server_needed")
+        return str(args.server)
+    kept = _kept_server(desk, current)
+    if args.server:
+        given = outbox.server_text(resolve_url(args.server))
+        if _server_key(given) != _server_key(kept):
+            raise CaseworkError("sync_other_server", path=str(desk), kept=kept, given=given)
+        return str(args.server)
+    url = sa.make_url(kept)
+    if url.password is not None:  # kept as "***": the desk never stores it
+        raise CaseworkError("sync_server_password", server=kept)
+    return kept
+
+
+def _kept_server(desk: Path, current: str | None) -> str:
+    """The server the desk file was copied from, as it keeps it (no password)."""
+    database = open_cli_database(str(desk), passphrase=current, upgrade=False)
+    try:
+        status = outbox.desk_status(database)
+    finally:
+        database.dispose()
+    if status is None:
+        raise CaseworkError("sync_file_not_desk", path=str(desk))
+    return status.server
+
+
+def _server_key(text: str) -> tuple[object, ...]:
+    """What makes two server URLs the same server: the kind of database, the user, the
+    host and port (PostgreSQL's default port when none is written), the database (a SQLite
+    file by its full path); not the password, the driver or the options."""
+    try:
+        url = sa.make_url(text)
+    except sa.exc.ArgumentError:
+        return (text,)
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        database = url.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            database = str(Path(database).expanduser().resolve())
+        return (backend, database)
+    port = url.port
+    if port is None and backend == "postgresql":
+        port = 5432
+    return (backend, url.username, (url.host or "").lower(), port, url.database)
 
 
 def _desk_path(args: argparse.Namespace) -> Path:
@@ -151,6 +220,10 @@ def _first_copy(ctx: Any, desk: Path, passphrase: str | None, name: str | None) 
         summary = sync_pull.copy_office(
             ctx, desk, passphrase=passphrase, name=name, progress=bar.rows
         )
+    except NotAllowed as refused:
+        if refused.code == "role_required":  # said for this command, not as a role list
+            raise NotAllowed("sync_copy_supervisors") from None
+        raise
     finally:
         bar.clear()
     print_pull(summary, sys.stdout)
@@ -170,7 +243,7 @@ def _push_then_pull(
     try:
         if not outbox.is_desk(desk_db):
             raise CaseworkError("sync_file_not_desk", path=str(desk))
-        bar = _bar(sys.stderr, t("syncdesk.cli.pushing"))
+        bar = _bar(sys.stderr, t("syncdesk.cli.pushing"), unit="syncdesk.progress.changes")
         try:
             pushed = sync_push.push(desk_db, server, progress=bar.rows)
         except sync_push.PushInterrupted as cut:
@@ -198,18 +271,51 @@ def _push_then_pull(
 
 
 class _bar(ProgressBar):
-    """The import's progress bar, fed ``(done, total)`` as the sync services report it."""
+    """The import's progress bar, fed ``(done, total)`` as the sync services report it, in
+    the sync's own unit: the push counts changes, the copy counts rows."""
 
-    def __init__(self, stream: TextIO, heading: str) -> None:
+    def __init__(
+        self, stream: TextIO, heading: str, *, unit: str = "syncdesk.progress.rows"
+    ) -> None:
         super().__init__(stream)
         self.heading: str | None = heading
         """Said once the work has started (a refused sign-in or role says only why)."""
+        self.unit = unit
+        """The i18n keys' prefix: ``<unit>.bar``, ``<unit>.open``, ``<unit>.line``."""
 
     def rows(self, done: int, total: int) -> None:
         if self.heading is not None:
             print(self.heading, file=self.stream)
             self.heading = None
-        self(Progress(done=done, total=total))
+        if self.tty:
+            self(Progress(done=done, total=total))
+            return
+        if not total:
+            return
+        tenth = min(10, done * 10 // total)
+        if tenth > self.last_tenth:
+            self.last_tenth = tenth
+            line = t(f"{self.unit}.line", percent=tenth * 10, done=done, total=total)
+            self.stream.write(line + "\n")
+            self.stream.flush()
+
+    def line(self, done: int, total: int | None, now: float) -> str:
+        elapsed = max(now - self.started, 1e-6)
+        rate = fmt_count(round(done / elapsed))
+        if not total:
+            return t(f"{self.unit}.open", done=fmt_count(done), rate=rate)
+        share = min(1.0, done / total)
+        filled = round(share * 20)
+        left = (total - done) / (done / elapsed) if done else 0.0
+        text = t(
+            f"{self.unit}.bar",
+            bar="[" + "#" * filled + "-" * (20 - filled) + "]",
+            done=fmt_count(done),
+            total=fmt_count(total),
+            rate=rate,
+            eta=_duration(left),
+        )
+        return text[: WIDTH - 1]
 
 
 # What the user reads -----------------------------------------------------------------------
@@ -220,12 +326,16 @@ def print_push(summary: sync_push.PushSummary, out: TextIO) -> None:
     print(tn("syncdesk.cli.applied", summary.applied), file=out)
     print(tn("syncdesk.cli.already", summary.already), file=out)
     print(tn("syncdesk.cli.duplicates", summary.duplicates), file=out)
-    print(
-        tn("syncdesk.cli.conflicts", summary.conflicts, waiting=fmt_count(summary.waiting)),
-        file=out,
-    )
+    held = held_text(summary.waiting)
+    print(tn("syncdesk.cli.conflicts", summary.conflicts) + held, file=out)
     if summary.conflicts or summary.waiting:
         print(t("syncdesk.cli.conflicts_hint"), file=out)
+
+
+def held_text(held: int) -> str:
+    """ " (2 en espera)": the desk's commands waiting behind its conflicts, said the same
+    way after the conflicts in the summary, ``sync status`` and the desk's header."""
+    return " " + tn("syncdesk.held", held) if held else ""
 
 
 def print_pull(summary: sync_pull.PullSummary, out: TextIO) -> None:
@@ -254,7 +364,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(tn("syncdesk.status.waiting", status.waiting), file=out)
     for command, count in sorted(status.waiting_by_command.items()):
         print(f"  {sync_conflicts.what(command)}: {fmt_count(count)}", file=out)
-    print(tn("syncdesk.status.conflicts", status.conflicts), file=out)
+    held = held_text(status.held)
+    print(tn("syncdesk.status.conflicts", status.conflicts) + held, file=out)
     return 0
 
 
