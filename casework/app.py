@@ -39,6 +39,39 @@ DESK_REFRESH_SECONDS = 1.0
 """How often an offline desk's header re-counts the changes waiting (after each save, the
 count is at most this late; on a database that is not a desk nothing is counted)."""
 
+HEADER_CHROME = 18
+"""Columns of the header that are not its title (Textual's icon, 8, and clock space, 10)."""
+
+
+def desk_header(status: outbox.DeskStatus, width: int) -> str:
+    """The desk's status as the header says it: "Puesto sin conexión · 0 cambios por enviar ·
+    1 conflicto (2 en espera)" -- the commands the server refused, and this desk's waiting
+    behind them (as ``casework sync status`` and the sync's summary count them); said
+    shorter ("Sin conexión · 0 cambios por enviar · ...", then "Sin conexión · 0 por enviar
+    · ...") when that does not fit in ``width``."""
+    conflicts = ""
+    if status.conflicts or status.held:
+        conflicts = " · " + tn("syncdesk.header.conflicts", status.conflicts)
+        if status.held:
+            conflicts += " " + tn("syncdesk.held", status.held)
+    for form in ("offline", "medium"):
+        text = tn(f"syncdesk.header.{form}", status.waiting) + conflicts
+        if len(text) <= width:
+            return text
+    return tn("syncdesk.header.short", status.waiting) + conflicts
+
+
+OFFLINE_REFUSED: dict[str, str] = {
+    permissions.IMPORT: outbox.ONLINE_ONLY["importing.import_persons"],
+    permissions.PANEL: outbox.ONLINE_ONLY["panel.export"],
+    permissions.DEDUPE: outbox.ONLINE_ONLY["merge.merge"],
+    permissions.RIGHTS: outbox.ONLINE_ONLY["rights.register"],
+    permissions.RETENTION: outbox.ONLINE_ONLY["retention.anonymise"],
+}
+"""Screens whose point is an act only the office server does (import, the Panel export,
+merging, rights requests, retention): on an offline desk their key refuses at once, with
+the message the service would give at the save (services/outbox.py), and what it is."""
+
 KEY_NAMES = frozenset({"home", "end", "pageup", "pagedown", "delete", "space", "tab"})
 """Keys whose display name is translated (spanish.key_name in the catalogues)."""
 
@@ -200,10 +233,7 @@ class CaseworkApp(App[int]):
         status = outbox.desk_status(self.database)
         if status is None:
             return False
-        text = tn("syncdesk.header.offline", status.waiting)
-        if status.conflicts:
-            text += " · " + tn("syncdesk.header.conflicts", status.conflicts)
-        self.title = text
+        self.title = desk_header(status, max(0, self.size.width - HEADER_CHROME))
         return True
 
     def switch_to_base(self, screen: Any) -> None:
@@ -221,12 +251,18 @@ class CaseworkApp(App[int]):
         return True
 
     def _may_open(self, screen: str, refusal_key: str) -> bool:
-        """Signed in as someone who opens ``screen`` (services/permissions.py); otherwise
-        say so (``refusal_key``) before any screen opens."""
+        """Signed in as someone who opens ``screen`` (services/permissions.py), and -- on an
+        offline desk -- not a screen only the server serves (:data:`OFFLINE_REFUSED`);
+        otherwise say so (``refusal_key``, or the offline refusal) before any screen opens."""
         if not self._signed_in():
             return False
         if not permissions.may_open(self.worker, screen):
             self.notify(t(refusal_key), severity="warning")
+            return False
+        what = OFFLINE_REFUSED.get(screen)
+        if what is not None and outbox.is_desk(self.database):
+            refused = NotAllowed("offline_refused", what=t(what))
+            self.notify(refused.message(), severity="warning")
             return False
         return True
 

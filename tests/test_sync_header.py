@@ -1,6 +1,7 @@
 """An offline desk says so in its header (issue #17), visibly at 80x24: "Puesto sin
-conexión · N cambios por enviar", with its open conflicts, re-counted after each save; a
-database that is not a desk shows none of it."""
+conexión · N cambios por enviar", with its open conflicts and the changes on hold behind
+them, re-counted after each save; a database that is not a desk shows none of it. On a
+desk, the supervisors' screens only the office server serves refuse at once."""
 
 from __future__ import annotations
 
@@ -155,11 +156,79 @@ async def test_a_sync_is_refused_while_the_desk_is_open_in_the_app(
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
-            with pytest.raises(DatabaseProblem) as refused:
-                with not_open_elsewhere(path):
-                    pass
+            with pytest.raises(DatabaseProblem) as refused, not_open_elsewhere(path):
+                pass
             assert refused.value.code == "desk_in_use"
         with not_open_elsewhere(path):  # the app is closed: a sync may replace the file
             pass
+    finally:
+        desk.dispose()
+
+
+def add_conflicts(desk: Database, conflicts: int, held: int) -> None:
+    """``conflicts`` refused commands of this desk, and ``held`` waiting behind the first."""
+    status = outbox.desk_status(desk)
+    assert status is not None
+    first = uuid.uuid4()
+    with desk.write() as session:
+        for seq in range(1, conflicts + held + 1):
+            kind = "conflict" if seq <= conflicts else "waiting"
+            session.add(
+                SyncConflict(
+                    id=first if seq == 1 else uuid.uuid4(),
+                    command_id=uuid.uuid4(),
+                    seq=seq,
+                    desk_id=status.desk_id,
+                    desk_name="Operativo",
+                    command="persons.update_person",
+                    payload={},
+                    kind=kind,
+                    code="edit_conflict" if kind == "conflict" else "waits_behind",
+                    blocked_by=None if kind == "conflict" else first,
+                    occurred_at=dt.datetime.now(dt.UTC),
+                )
+            )
+            session.flush()
+
+
+async def test_the_header_counts_conflicts_and_those_on_hold_apart_within_80_columns(
+    database: Database, worker: WorkerOut
+) -> None:
+    from textual.widgets._header import HeaderTitle
+
+    path = a_desk(database, worker)
+    desk = open_database(str(path))
+    add_conflicts(desk, 1, 2)
+    app = make_app(desk)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_in(pilot, worker.username)
+            assert header_text(app).startswith(
+                "Sin conexión · 1 cambio por enviar · 1 conflicto (2 en espera)"
+            ), header_text(app)
+            width = app.screen.query_one(HeaderTitle).size.width
+            assert len(app.title) <= width, (app.title, width)
+
+            # Larger counts: said shorter, still whole at 80 columns.
+            add_conflicts(desk, 12, 140)
+            await pilot.pause(1.3)
+            assert app.title.startswith("Sin conexión · 1 por enviar · 13 conflictos"), app.title
+            assert app.title.endswith("(142 en espera)")
+            assert len(app.title) <= width, (app.title, width)
+    finally:
+        desk.dispose()
+
+
+async def test_a_wide_desk_keeps_the_whole_wording(database: Database, worker: WorkerOut) -> None:
+    path = a_desk(database, worker)
+    desk = open_database(str(path))
+    add_conflicts(desk, 12, 140)
+    app = make_app(desk)
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            await pilot.pause()
+            assert app.title == (
+                "Puesto sin conexión · 1 cambio por enviar · 12 conflictos (140 en espera)"
+            )
     finally:
         desk.dispose()
