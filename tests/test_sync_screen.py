@@ -212,7 +212,9 @@ async def test_an_empty_queue_says_so(office: Database, monkeypatch: pytest.Monk
     app = make_app(office)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_queue(pilot)
-        assert "No hay conflictos de sincronización" in drawn_text(app)
+        # Not "everything was applied": a supervisor may have discarded some.
+        assert "No hay conflictos de sincronización abiertos." in drawn_text(app)
+        assert "se aplicó" not in drawn_text(app)
         await pilot.press("m")
         await settle(pilot)
         assert queue.calls == []
@@ -374,6 +376,36 @@ async def test_a_refusal_is_shown_in_view_and_the_selection_stays(
         assert len(screen.conflicts) == 2
 
 
+@pytest.mark.parametrize("lang", ["es", "en"])
+async def test_the_generic_edit_conflict_is_said_to_the_supervisor(
+    office: Database, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    from casework.errors import FieldConflict
+    from casework.i18n import set_language
+
+    set_language(lang)
+    try:
+        generic = EditConflict([FieldConflict("phone", "+56911110000", "+56922220000", "1")])
+        edited = phone_conflict(reason=generic.message())
+        blocked = phone_conflict(
+            person_name="Juan Pérez", reason=Conflict("person_blocked").message(), fields=[]
+        )
+        fake(monkeypatch, [edited, blocked])
+        app = make_app(office)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_queue(pilot)
+            drawn = " ".join(drawn_text(app).split())
+            assert t("syncui.reason_edit_conflict") in drawn, drawn
+            assert t("error.edit_conflict")[:30] not in drawn
+            assert t("syncui.reason_edit_conflict")[:8] in rows(screen.query_one(PagedTable))[0]
+            # A specific reason is kept as the service says it.
+            await pilot.press("down")
+            await settle(pilot)
+            assert blocked.reason in " ".join(drawn_text(app).split())
+    finally:
+        set_language("es")
+
+
 # Who opens it ------------------------------------------------------------------------------
 
 
@@ -493,6 +525,9 @@ async def test_keep_theirs_on_the_real_service_settles_the_row(office: Database)
         drawn = drawn_text(app)
         for value in ("+56911110000", "+56922220000", "+56933330000", "terreno-1"):
             assert value in drawn, value
+        # Why, in a supervisor's words (the service's reason is the desk worker's).
+        assert "Mientras el puesto trabajaba sin conexión, en la oficina" in drawn, drawn
+        assert "mientras usted lo editaba" not in drawn
         await pilot.press("s")
         await settle(pilot)
         await pilot.press("enter")
@@ -525,3 +560,54 @@ async def test_resolved_meanwhile_by_another_supervisor_on_the_real_service(
         assert line.has_class("-refused")
         assert str(line.render())[:40] in drawn_text(app)
         assert screen.selected() is not None and screen.selected().id == conflict_id  # type: ignore[union-attr]
+
+
+# On an offline desk: the screens only the office server serves ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "what"),
+    [
+        ("f3", "sync.what.import"),
+        ("f4", "sync.what.panel"),
+        ("f6", "sync.what.merge"),
+        ("f7", "sync.what.rights"),
+        ("f9", "sync.what.retention"),
+    ],
+)
+async def test_on_a_desk_the_server_only_screens_refuse_at_once(
+    office: Database, key: str, what: str
+) -> None:
+    from casework.errors import NotAllowed
+    from casework.services import outbox
+
+    outbox.make_desk(office, name="terreno-1", server="postgresql://oficina/casework")
+    expected = NotAllowed("offline_refused", what=t(what)).message()
+    app = make_app(office)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await sign_in_as(pilot, "Carolina Reyes")
+        app.clear_notifications()
+        await settle(pilot)
+        before = app.screen
+        await pilot.press(key)
+        await settle(pilot)
+        assert app.screen is before  # no form to fill only to be refused at Ctrl+S
+        assert [n.message for n in app._notifications] == [expected]
+        drawn = " ".join(drawn_text(app).split())
+        assert "Este puesto trabaja sin conexión" in drawn, drawn
+        # What stays local still opens: the audit trail (F8) reads the desk's copy.
+        await pilot.press("f8")
+        await settle(pilot)
+        assert app.screen is not before
+
+
+async def test_off_a_desk_the_same_key_opens_its_screen(office: Database) -> None:
+    from casework.screens.rights import RightsScreen
+
+    app = make_app(office)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in_as(pilot, "Carolina Reyes")
+        await pilot.press("f7")
+        await settle(pilot)
+        assert isinstance(app.screen, RightsScreen)
+        assert not app._notifications

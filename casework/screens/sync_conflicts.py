@@ -64,13 +64,29 @@ def _person(c: ConflictOut) -> str:
     return c.person_name or "—"
 
 
+_EDIT_CONFLICT_HEADS = ("error.record_changed", "error.edit_conflict")
+"""The generic edit conflict's headlines: said to the worker who was editing ("mientras
+usted lo editaba"), not to a supervisor reading the queue."""
+
+
+def reason_for_supervisor(c: ConflictOut) -> str:
+    """Why the server refused ``c``, as a supervisor reads it: the generic edit conflict as
+    what happened at the office meanwhile (its per-field lines are the detail's grid);
+    anything specific -- a blocked person, a state that moved on -- as the service says."""
+    if c.kind == "conflict":
+        for key in _EDIT_CONFLICT_HEADS:
+            if c.reason.startswith(t(key)):
+                return t("syncui.reason_edit_conflict")
+    return c.reason
+
+
 def conflict_row(c: ConflictOut) -> tuple[str, tuple[str | Text, ...]]:
     """One row of the queue: a waiting command says so, under what it waits behind."""
     if c.kind == "waiting":
         what: str | Text = Text("↳ " + c.what, style="dim")
         why: str | Text = Text(t("syncui.waiting_short"), style="dim italic")
     else:
-        what, why = c.what, c.reason
+        what, why = c.what, reason_for_supervisor(c)
     return (
         str(c.id),
         (short_when(c.occurred_at), c.desk_name, c.worker_name, what, _person(c), why),
@@ -100,7 +116,7 @@ def detail_of(c: ConflictOut, blocker: ConflictOut | None) -> RenderableType:
         parts.append(Text(behind + " " + t("syncui.detail_waiting_hint"), style="italic"))
     else:
         head.append("\n" + t("syncui.detail_why") + " ", style="bold")
-        head.append(c.reason)
+        head.append(reason_for_supervisor(c))
         if c.kind == "waiting":
             head.append(" " + t("syncui.detail_waiting_hint"), style="italic")
     if c.fields:
