@@ -4,6 +4,7 @@ what needs the office server is refused with a clear message, writing nothing.""
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import uuid
 from pathlib import Path
@@ -11,10 +12,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from casework import clock
 from casework.cli import open_database
 from casework.db import Database
 from casework.errors import CaseworkError, NotAllowed
-from casework.models import AuditEvent, Contact, Person, SyncApplied, SyncOutbox
+from casework.models import AuditEvent, Contact, Note, Person, SyncApplied, SyncOutbox
 from casework.services import merge, outbox, persons, staff
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
@@ -181,3 +183,41 @@ def test_an_append_to_a_person_merged_meanwhile_follows_the_merge(
     with database.read() as session:
         contact = session.get(Contact, contact_id)
         assert contact is not None and contact.person_id == keep
+
+
+def test_a_replayed_command_keeps_the_day_the_desk_did_it(
+    desk: Database, database: Database, worker: WorkerOut
+) -> None:
+    outreach = dt.datetime(2026, 11, 16, 14, 30, tzinfo=dt.UTC)  # Monday, in the field
+    synced = dt.datetime(2026, 11, 18, 12, 0, tzinfo=dt.UTC)  # Wednesday, back at the office
+    clock.freeze(outreach)
+    try:
+        made = persons.register_intake(Context(desk, worker.id), intake_data())
+        note = persons.add_note(Context(desk, worker.id), made.person_id, {"text": "En terreno."})
+        clock.freeze(synced)
+        for row in _outbox(desk):
+            cmd = outbox.Replay(
+                row.id,
+                row.desk_id,
+                row.worker_id,
+                row.command,
+                row.payload,
+                row.ids,
+                occurred_at=row.created_at,
+            )
+            outbox.replay(Context(database, worker.id), cmd)
+    finally:
+        clock.freeze(None)
+    with database.read() as session:
+        person = session.get(Person, made.person_id)
+        written = session.get(Note, note)
+        contact = session.get(Contact, made.contact_id)
+        ats = set(
+            session.scalars(sa.select(AuditEvent.at).where(AuditEvent.person_id == made.person_id))
+        )
+        applied = session.scalars(sa.select(SyncApplied.applied_at)).all()
+    assert person is not None and person.created_at == outreach
+    assert written is not None and written.created_at == outreach
+    assert contact is not None and contact.occurred_at == outreach
+    assert ats == {outreach}
+    assert applied and all(a > outreach for a in applied)  # when it reached the server

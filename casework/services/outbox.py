@@ -24,6 +24,7 @@ what a service does.
 from __future__ import annotations
 
 import collections.abc
+import datetime as dt
 import functools
 import importlib
 import inspect
@@ -494,6 +495,7 @@ def _applied_row(running: _Running) -> SyncApplied:
         desk_id=running.desk_id,
         worker_id=running.worker_id,
         command=running.command,
+        applied_at=dt.datetime.now(dt.UTC),  # when it reached the server, not clock.as_of's
     )
 
 
@@ -512,6 +514,9 @@ class Replay:
     command: str
     payload: dict[str, Any]
     ids: dict[str, str]
+    occurred_at: dt.datetime | None = None
+    """When the worker made it on the desk: the replay is dated then (casework/clock.py
+    ``as_of``), so an outreach day's work keeps its day."""
 
 
 def replay(ctx: Context, cmd: Replay, *, mark_applied: bool = True, **overrides: Any) -> Any:
@@ -571,7 +576,7 @@ def _replay_once(
     )
     token = _running.set(running)
     try:
-        with planned(running.plan):
+        with planned(running.plan), clock.as_of(cmd.occurred_at):
             result = found.fn(ctx, **kwargs)
     finally:
         _running.reset(token)

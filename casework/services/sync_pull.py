@@ -381,6 +381,7 @@ def _carry_outbox(new: Database, pending: list[dict[str, Any]]) -> int:
             command=row["command"],
             payload=row["payload"],
             ids=row["ids"] or {},
+            occurred_at=row["created_at"],
         )
         try:
             outbox.replay(Context(new, row["worker_id"]), command, mark_applied=False)

@@ -179,6 +179,7 @@ def replay_of(row: SyncOutbox | SyncConflict) -> outbox.Replay:
         command=row.command,
         payload=copy.deepcopy(dict(row.payload or {})),
         ids=dict(row.ids or {}),
+        occurred_at=row.created_at if isinstance(row, SyncOutbox) else row.occurred_at,
     )
 
 
