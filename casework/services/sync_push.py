@@ -55,6 +55,7 @@ from casework.services.match_records import load_records
 from casework.services.schemas import IntakeIn
 
 INTAKE = "persons.register_intake"
+RESOLVE = "sync_conflicts.resolve"
 BUSY_TRIES = 5
 """A command the server answers "busy" is tried this many times before the push stops."""
 BUSY_PAUSE = 0.2
@@ -72,6 +73,9 @@ class PushSummary:
     """Intakes applied and queued as a possible duplicate."""
     conflicts: int = 0
     waiting: int = 0
+    decided: int = 0
+    """Conflicts this desk resolved offline that the office had resolved first: the
+    office's decision stands, the desk's is dropped (not a new conflict)."""
     audit_rows: int = 0
     """Audit rows of the desk's reads copied to the server."""
     conflict_ids: list[str] = field(default_factory=list)
@@ -120,6 +124,8 @@ def push(desk: Database, server: Database, *, progress: Progress | None = None) 
                 summary.conflicts += 1
             elif result == "waiting":
                 summary.waiting += 1
+            elif result == "decided":
+                summary.decided += 1
             if conflict_id is not None:
                 summary.conflict_ids.append(str(conflict_id))
             if progress is not None:
@@ -217,11 +223,28 @@ def _send(server: Database, desk_name: str, row: SyncOutbox) -> tuple[str, uuid.
     except Busy:
         raise
     except CaseworkError as exc:
+        if row.command == RESOLVE and exc.code == "sync_conflict_resolved":
+            _settle_decided(server, cmd)
+            return "decided", None, 0
         conflict_id = record_conflict(
             server, cmd, desk_name, row.seq, row.created_at, list(row.records or []), error=exc
         )
         return "conflict", conflict_id, 0
     return ("duplicate" if queued else "applied"), None, queued
+
+
+def _settle_decided(server: Database, cmd: outbox.Replay) -> None:
+    """A resolution the office already made: settled, so it is never sent again."""
+    with server.write() as session:
+        if session.get(SyncApplied, cmd.command_id) is None:
+            session.add(
+                SyncApplied(
+                    command_id=cmd.command_id,
+                    desk_id=cmd.desk_id,
+                    worker_id=cmd.worker_id,
+                    command=cmd.command,
+                )
+            )
 
 
 def _mark(desk: Database, command_id: uuid.UUID, result: str) -> None:
