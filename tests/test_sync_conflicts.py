@@ -180,3 +180,26 @@ def test_a_conflict_resolved_on_the_desk_and_at_the_office_is_decided_once(
     assert sync_conflicts.open_conflicts(_sup(world)) == []  # no new, meaningless conflict
     assert person(world.server, world.person_id).phone == "+56911112222"  # the office's stands
     assert sync_push.push(world.desk, world.server).sent == 0
+
+
+def test_work_held_behind_a_conflict_still_shows_on_the_desk_after_the_pull(
+    world: World,
+) -> None:
+    cid = _conflicted(world)
+    path = world.desk.file_path
+    assert path is not None
+    world.desk.dispose()
+    pulled = sync_pull.pull(path, world.server)
+    assert pulled.held == 1
+    world.desk = open_database(str(path))
+    # The note the worker wrote offline is still on the person's file on the desk...
+    assert notes(world.desk, world.person_id) == ["Después del cambio."]
+    assert notes(world.server, world.person_id) == []  # ...and still waits on the server.
+    # Resolved on the desk, the note is not written twice there.
+    result = sync_conflicts.resolve(
+        Context(world.desk, world.supervisor.id), cid, {"action": "theirs"}
+    )
+    assert result.released == 1
+    assert notes(world.desk, world.person_id) == ["Después del cambio."]
+    sync_push.push(world.desk, world.server)
+    assert notes(world.server, world.person_id) == ["Después del cambio."]

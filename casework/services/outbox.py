@@ -524,10 +524,15 @@ def replay(ctx: Context, cmd: Replay, *, mark_applied: bool = True, **overrides:
     command's worker), with the desk's ids (:func:`casework.ids.planned`), and -- when
     ``mark_applied`` -- a ``sync_applied`` row for its id in the same transaction as what it
     wrote. ``overrides`` replace keyword arguments of the call (a replayed intake runs with
-    ``allow_likely=True``). Returns the service's result; the service's own errors
+    ``allow_likely=True``). Returns the service's result (None when ``mark_applied`` and the
+    command is applied already: nothing is done twice); the service's own errors
     (EditConflict, Conflict, NotAllowed, NotFound, InvalidInput) pass through with
     nothing written."""
     found = command(cmd.command)
+    if mark_applied:
+        with ctx.db.read() as session:
+            if session.get(SyncApplied, cmd.command_id) is not None:
+                return None  # applied already (its sync_applied row says so)
     kwargs = _arguments(found.fn, cmd.payload)
     kwargs.update(overrides)
     for _ in range(10):  # a chain of merges is short

@@ -271,6 +271,8 @@ def apply_command(db: Database, cmd: outbox.Replay, **overrides: Any) -> int:
         return 0
     cmd = _intake_ready(db, cmd)
     result = outbox.replay(ctx, cmd, mark_applied=True, allow_likely=True, **overrides)
+    if result is None:  # applied already
+        return 0
     return queue_duplicates(db, result.person_id, cmd.worker_id)
 
 
