@@ -270,7 +270,14 @@ def apply_command(db: Database, cmd: outbox.Replay, **overrides: Any) -> int:
         outbox.replay(ctx, cmd, mark_applied=True, **overrides)
         return 0
     cmd = _intake_ready(db, cmd)
-    result = outbox.replay(ctx, cmd, mark_applied=True, allow_likely=True, **overrides)
+    try:
+        result = outbox.replay(ctx, cmd, mark_applied=True, allow_likely=True, **overrides)
+    except Conflict as exc:
+        if exc.code != "document_on_record":
+            raise
+        # Another desk's intake claimed the number at the same moment: kept as a copy too.
+        cmd = _intake_ready(db, cmd)
+        result = outbox.replay(ctx, cmd, mark_applied=True, allow_likely=True, **overrides)
     if result is None:  # applied already
         return 0
     return queue_duplicates(db, result.person_id, cmd.worker_id)
