@@ -30,8 +30,7 @@ import importlib
 import inspect
 import typing
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Final, ParamSpec, TypeVar
@@ -651,26 +650,3 @@ def records_of(command: str, payload: Mapping[str, Any], ids: Mapping[str, str])
     if command == "persons.register_intake" and "person#0" in ids:
         add(ids["person#0"])
     return found
-
-
-@contextmanager
-def recording_nothing() -> Iterator[None]:
-    """Within this block, commands on a desk run as plain calls (a pull re-applying the
-    unsent commands it carried over, which are in the outbox already)."""
-    token = _running.set(
-        _Running(
-            db=None,  # type: ignore[arg-type]
-            plan=IdPlan(),
-            command="",
-            command_id=uuid7(),
-            worker_id=None,
-            payload={},
-            desk_id=None,
-            record=False,
-            done=True,
-        )
-    )
-    try:
-        yield
-    finally:
-        _running.reset(token)

@@ -355,7 +355,7 @@ def _release(ctx: Context, conflict_id: uuid.UUID) -> tuple[int, int]:
         )
     released = still = 0
     for w in waiting:
-        records = sync_push._uuids(w.records or [])
+        records = sync_push.uuids_of(w.records or [])
         with ctx.db.read() as session:
             blocker = sync_push.blocker_of(
                 session, w.desk_id, records, w.seq, exclude=[conflict_id, w.id]

@@ -192,7 +192,7 @@ def replay_of(row: SyncOutbox | SyncConflict) -> outbox.Replay:
 def _send(server: Database, desk_name: str, row: SyncOutbox) -> tuple[str, uuid.UUID | None, int]:
     """One command on the server: (result, the conflict row it became, pairs queued)."""
     cmd = replay_of(row)
-    records = _uuids(row.records or [])
+    records = uuids_of(row.records or [])
     with server.read() as session:
         settled = session.get(SyncApplied, row.id) is not None or (
             session.scalar(sa.select(SyncConflict.id).where(SyncConflict.command_id == row.id))
@@ -410,7 +410,8 @@ def _document_holders(session: Session, person_id: uuid.UUID) -> set[str]:
 # Conflicts -------------------------------------------------------------------------------
 
 
-def _uuids(values: Iterable[Any]) -> set[uuid.UUID]:
+def uuids_of(values: Iterable[Any]) -> set[uuid.UUID]:
+    """The values that are ids (a row's ``records`` or ``ids``), as UUIDs."""
     out: set[uuid.UUID] = set()
     for value in values:
         try:
@@ -444,7 +445,7 @@ def blocker_of(
     for cid, kind, blocked_by, recs in rows:
         if cid in exclude:
             continue
-        if _uuids(recs or []) & records:
+        if uuids_of(recs or []) & records:
             return blocked_by if kind == "waiting" and blocked_by is not None else cid
     return None
 
@@ -525,7 +526,7 @@ def record_conflict(
             payload=cmd.payload,
             ids=cmd.ids,
             records=[str(r) for r in records],
-            person_id=person_of(session, sorted(_uuids(records))),
+            person_id=person_of(session, sorted(uuids_of(records))),
             kind=kind,
             code=error.code if error is not None else "waits_behind",
             params=error_params(error) if error is not None else {},
@@ -560,7 +561,7 @@ def _copy_reads(desk: Database, server: Database, copied_at: Any) -> int:
     with desk.read() as session:
         made: set[uuid.UUID] = set()
         for (ids,) in session.execute(sa.select(SyncOutbox.ids)):
-            made |= _uuids((ids or {}).values())
+            made |= uuids_of((ids or {}).values())
         rows = [
             r
             for r in session.scalars(
