@@ -221,3 +221,63 @@ def test_a_replayed_command_keeps_the_day_the_desk_did_it(
     assert contact is not None and contact.occurred_at == outreach
     assert ats == {outreach}
     assert applied and all(a > outreach for a in applied)  # when it reached the server
+
+
+def test_ids_go_by_kind_a_case_the_server_has_already_does_not_shift_them(
+    desk: Database, database: Database, worker: WorkerOut, admin: WorkerOut
+) -> None:
+    """The desk opens a case for its contact; meanwhile a colleague at the office opened
+    one in the same programme. The server uses its case, and the contact and its audit row
+    still get the desk's ids (handing ids back by creation order would shift them)."""
+    a = Context(database, admin.id)
+    staff.create_programme(a, {"code": "OMIL", "name": "Oficina de Intermediación Laboral"})
+    omil = staff.create_worker(
+        a, {"username": "lvera", "full_name": "Luis Vera", "programme_code": "OMIL"}
+    )
+    colleague = staff.create_worker(
+        a, {"username": "mpaz", "full_name": "Marta Paz", "programme_code": "OFMIG"}
+    )
+    # The person is OMIL's, on both copies (registered at the office, copied to the desk).
+    person_id = persons.register_intake(
+        Context(database, omil.id),
+        intake_data(person_data(documents=[{"type": "passport", "number": "VE5550001"}])),
+    ).person_id
+    _mirror(database, desk)
+    contact_id = persons.record_contact(
+        Context(desk, worker.id), person_id, {"reasons": ["regularization"]}, reason="desk_visit"
+    )
+    office_case = persons.record_contact(
+        Context(database, colleague.id), person_id, {"reasons": ["health"]}, reason="desk_visit"
+    )
+    (row,) = [r for r in _outbox(desk) if r.command == "persons.record_contact"]
+    assert "case_file#0" in row.ids  # the desk opened a case of its own
+    cmd = outbox.Replay(row.id, row.desk_id, row.worker_id, row.command, row.payload, row.ids)
+    assert outbox.replay(Context(database, worker.id), cmd) == contact_id
+    with database.read() as session:
+        contact = session.get(Contact, contact_id)
+        theirs = session.get(Contact, office_case)
+        assert contact is not None and theirs is not None
+        assert contact.case_id == theirs.case_id != uuid.UUID(row.ids["case_file#0"])
+        audit_ids = {str(i) for i in session.scalars(sa.select(AuditEvent.id))}
+    assert row.ids[f"audit_event:create:contact:{contact_id.hex}#0"] in audit_ids
+
+
+def _mirror_person(
+    src: Database, dst: Database, person_id: uuid.UUID, worker_id: uuid.UUID
+) -> None:
+    """The person's rows (and their worker) copied to the desk with the same ids."""
+    from casework.models import Base
+
+    names = {"worker", "programme", "person", "identity_document", "case_file", "contact"}
+    with src.engine.connect() as a, dst.engine.begin() as b:
+        for table in Base.metadata.sorted_tables:
+            if table.name not in names:
+                continue
+            for row in a.execute(sa.select(table)).mappings():
+                exists = b.execute(
+                    sa.select(sa.func.count())
+                    .select_from(table)
+                    .where(*[c == row[c.name] for c in table.primary_key.columns])
+                ).scalar()
+                if not exists:
+                    b.execute(table.insert().values(**row))
