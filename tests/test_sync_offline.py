@@ -262,10 +262,9 @@ def test_ids_go_by_kind_a_case_the_server_has_already_does_not_shift_them(
     assert row.ids[f"audit_event:create:contact:{contact_id.hex}#0"] in audit_ids
 
 
-def _mirror_person(
-    src: Database, dst: Database, person_id: uuid.UUID, worker_id: uuid.UUID
-) -> None:
-    """The person's rows (and their worker) copied to the desk with the same ids."""
+def _mirror(src: Database, dst: Database) -> None:
+    """The office's workers, persons, documents, cases and contacts the desk lacks, copied
+    to it with the same ids (what a pull would bring)."""
     from casework.models import Base
 
     names = {"worker", "programme", "person", "identity_document", "case_file", "contact"}
