@@ -119,10 +119,6 @@ def planned(plan: IdPlan | None) -> Iterator[IdPlan | None]:
         _plan.reset(token)
 
 
-def current_plan() -> IdPlan | None:
-    return _plan.get()
-
-
 def row_id(context: Any) -> uuid.UUID:
     """The id column's default: a UUIDv7, or the planned id inside :func:`planned`."""
     plan = _plan.get()

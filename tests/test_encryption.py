@@ -152,3 +152,26 @@ def test_the_engine_url_never_holds_the_passphrase(tmp_path: Path) -> None:
     assert PASSPHRASE not in db.alembic_config().get_main_option("sqlalchemy.url", "")
     db.dispose()
     shutil.rmtree(tmp_path / "backups", ignore_errors=True)
+
+
+def test_the_desk_opens_an_encrypted_file_with_a_passphrase_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "puesto.db"
+    db = open_database(str(path), passphrase=PASSPHRASE)
+    _fill(db)
+    db.dispose()
+    key = tmp_path / "clave.txt"
+    key.write_text(PASSPHRASE + "\n")
+    key.chmod(0o600)
+    opened: list[bool] = []
+
+    def run_app(database: Database, demo: bool = False) -> int:
+        opened.append(database.encrypted and not staff.is_empty(Context(database)))
+        return 0
+
+    monkeypatch.setattr("casework.app.run_app", run_app)
+    monkeypatch.setattr("casework.cli.require_terminal", lambda _code: None)
+    monkeypatch.delenv("CASEWORK_PASSPHRASE", raising=False)
+    assert main(["--db", str(path), "--passphrase-file", str(key)]) == 0
+    assert opened == [True]  # opened with the key, no prompt

@@ -9,9 +9,10 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from casework.db import open_database
 from casework.errors import CaseworkError, EditConflict, NotAllowed
 from casework.models import AuditEvent, SyncConflict
-from casework.services import persons, staff, sync_conflicts, sync_push
+from casework.services import persons, staff, sync_conflicts, sync_pull, sync_push
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
@@ -160,3 +161,45 @@ def test_two_supervisors_racing_resolve_it_once(
             sa.select(AuditEvent).where(AuditEvent.action == "resolve", AuditEvent.entity_id == cid)
         ).all()
     assert len(resolved) == 1
+
+
+def test_a_conflict_resolved_on_the_desk_and_at_the_office_is_decided_once(
+    world: World,
+) -> None:
+    cid = _conflicted(world)
+    path = world.desk.file_path
+    assert path is not None
+    world.desk.dispose()
+    sync_pull.pull(path, world.server)  # the desk's new copy holds its conflict
+    world.desk = open_database(str(path))
+    on_desk = Context(world.desk, world.supervisor.id)
+    sync_conflicts.resolve(on_desk, cid, {"action": "mine"})  # offline, on the desk
+    sync_conflicts.resolve(_sup(world), cid, {"action": "theirs"})  # at the office, first
+    summary = sync_push.push(world.desk, world.server)
+    assert (summary.sent, summary.decided, summary.conflicts) == (1, 1, 0)
+    assert sync_conflicts.open_conflicts(_sup(world)) == []  # no new, meaningless conflict
+    assert person(world.server, world.person_id).phone == "+56911112222"  # the office's stands
+    assert sync_push.push(world.desk, world.server).sent == 0
+
+
+def test_work_held_behind_a_conflict_still_shows_on_the_desk_after_the_pull(
+    world: World,
+) -> None:
+    cid = _conflicted(world)
+    path = world.desk.file_path
+    assert path is not None
+    world.desk.dispose()
+    pulled = sync_pull.pull(path, world.server)
+    assert pulled.held == 1
+    world.desk = open_database(str(path))
+    # The note the worker wrote offline is still on the person's file on the desk...
+    assert notes(world.desk, world.person_id) == ["Después del cambio."]
+    assert notes(world.server, world.person_id) == []  # ...and still waits on the server.
+    # Resolved on the desk, the note is not written twice there.
+    result = sync_conflicts.resolve(
+        Context(world.desk, world.supervisor.id), cid, {"action": "theirs"}
+    )
+    assert result.released == 1
+    assert notes(world.desk, world.person_id) == ["Después del cambio."]
+    sync_push.push(world.desk, world.server)
+    assert notes(world.server, world.person_id) == ["Después del cambio."]

@@ -4,6 +4,7 @@ what needs the office server is refused with a clear message, writing nothing.""
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import uuid
 from pathlib import Path
@@ -11,10 +12,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from casework import clock
 from casework.cli import open_database
 from casework.db import Database
 from casework.errors import CaseworkError, NotAllowed
-from casework.models import AuditEvent, Contact, Person, SyncApplied, SyncOutbox
+from casework.models import AuditEvent, Contact, Note, Person, SyncApplied, SyncOutbox
 from casework.services import merge, outbox, persons, staff
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
@@ -181,3 +183,100 @@ def test_an_append_to_a_person_merged_meanwhile_follows_the_merge(
     with database.read() as session:
         contact = session.get(Contact, contact_id)
         assert contact is not None and contact.person_id == keep
+
+
+def test_a_replayed_command_keeps_the_day_the_desk_did_it(
+    desk: Database, database: Database, worker: WorkerOut
+) -> None:
+    outreach = dt.datetime(2026, 11, 16, 14, 30, tzinfo=dt.UTC)  # Monday, in the field
+    synced = dt.datetime(2026, 11, 18, 12, 0, tzinfo=dt.UTC)  # Wednesday, back at the office
+    clock.freeze(outreach)
+    try:
+        made = persons.register_intake(Context(desk, worker.id), intake_data())
+        note = persons.add_note(Context(desk, worker.id), made.person_id, {"text": "En terreno."})
+        clock.freeze(synced)
+        for row in _outbox(desk):
+            cmd = outbox.Replay(
+                row.id,
+                row.desk_id,
+                row.worker_id,
+                row.command,
+                row.payload,
+                row.ids,
+                occurred_at=row.created_at,
+            )
+            outbox.replay(Context(database, worker.id), cmd)
+    finally:
+        clock.freeze(None)
+    with database.read() as session:
+        person = session.get(Person, made.person_id)
+        written = session.get(Note, note)
+        contact = session.get(Contact, made.contact_id)
+        ats = set(
+            session.scalars(sa.select(AuditEvent.at).where(AuditEvent.person_id == made.person_id))
+        )
+        applied = session.scalars(sa.select(SyncApplied.applied_at)).all()
+    assert person is not None and person.created_at == outreach
+    assert written is not None and written.created_at == outreach
+    assert contact is not None and contact.occurred_at == outreach
+    assert ats == {outreach}
+    assert applied and all(a > outreach for a in applied)  # when it reached the server
+
+
+def test_ids_go_by_kind_a_case_the_server_has_already_does_not_shift_them(
+    desk: Database, database: Database, worker: WorkerOut, admin: WorkerOut
+) -> None:
+    """The desk opens a case for its contact; meanwhile a colleague at the office opened
+    one in the same programme. The server uses its case, and the contact and its audit row
+    still get the desk's ids (handing ids back by creation order would shift them)."""
+    a = Context(database, admin.id)
+    staff.create_programme(a, {"code": "OMIL", "name": "Oficina de Intermediación Laboral"})
+    omil = staff.create_worker(
+        a, {"username": "lvera", "full_name": "Luis Vera", "programme_code": "OMIL"}
+    )
+    colleague = staff.create_worker(
+        a, {"username": "mpaz", "full_name": "Marta Paz", "programme_code": "OFMIG"}
+    )
+    # The person is OMIL's, on both copies (registered at the office, copied to the desk).
+    person_id = persons.register_intake(
+        Context(database, omil.id),
+        intake_data(person_data(documents=[{"type": "passport", "number": "VE5550001"}])),
+    ).person_id
+    _mirror(database, desk)
+    contact_id = persons.record_contact(
+        Context(desk, worker.id), person_id, {"reasons": ["regularization"]}, reason="desk_visit"
+    )
+    office_case = persons.record_contact(
+        Context(database, colleague.id), person_id, {"reasons": ["health"]}, reason="desk_visit"
+    )
+    (row,) = [r for r in _outbox(desk) if r.command == "persons.record_contact"]
+    assert "case_file#0" in row.ids  # the desk opened a case of its own
+    cmd = outbox.Replay(row.id, row.desk_id, row.worker_id, row.command, row.payload, row.ids)
+    assert outbox.replay(Context(database, worker.id), cmd) == contact_id
+    with database.read() as session:
+        contact = session.get(Contact, contact_id)
+        theirs = session.get(Contact, office_case)
+        assert contact is not None and theirs is not None
+        assert contact.case_id == theirs.case_id != uuid.UUID(row.ids["case_file#0"])
+        audit_ids = {str(i) for i in session.scalars(sa.select(AuditEvent.id))}
+    assert row.ids[f"audit_event:create:contact:{contact_id.hex}#0"] in audit_ids
+
+
+def _mirror(src: Database, dst: Database) -> None:
+    """The office's workers, persons, documents, cases and contacts the desk lacks, copied
+    to it with the same ids (what a pull would bring)."""
+    from casework.models import Base
+
+    names = {"worker", "programme", "person", "identity_document", "case_file", "contact"}
+    with src.engine.connect() as a, dst.engine.begin() as b:
+        for table in Base.metadata.sorted_tables:
+            if table.name not in names:
+                continue
+            for row in a.execute(sa.select(table)).mappings():
+                exists = b.execute(
+                    sa.select(sa.func.count())
+                    .select_from(table)
+                    .where(*[c == row[c.name] for c in table.primary_key.columns])
+                ).scalar()
+                if not exists:
+                    b.execute(table.insert().values(**row))

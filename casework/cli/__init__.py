@@ -103,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"open a demo database ({DEMO_PEOPLE} synthetic persons; created if missing)",
     )
     add_db_option(parser, top=True)
+    add_passphrase_option(parser)  # the desk on an encrypted file (a laptop's offline desk)
     parser.set_defaults(func=cmd_app)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in command_modules():
@@ -244,7 +245,9 @@ def cmd_app(args: argparse.Namespace) -> int:
             demo.generate(Context(database), DEMO_PEOPLE)
     else:
         # The desk's first run creates the office's file on the default path only.
-        database = open_cli_database(target, create=default_location(target))
+        database = open_cli_database(
+            target, create=default_location(target), passphrase=passphrase_arg(args)
+        )
     try:
         return run_app(database, demo=args.demo)
     finally:

@@ -24,7 +24,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from casework.models.base import Base, VersionMixin, in_list, utcnow
 
 OUTBOX_STATES = ("pending", "sent")
-SEND_RESULTS = ("applied", "already", "duplicate", "conflict", "waiting")
+SEND_RESULTS = ("applied", "already", "duplicate", "conflict", "waiting", "decided")
+"""``decided``: a conflict this desk resolved offline that the office had already resolved
+(the office's decision stands)."""
 CONFLICT_KINDS = ("conflict", "waiting")
 """``conflict``: the server refused the command; ``waiting``: it waits behind an open
 conflict of the same desk on the same record, so the desk's own order is kept."""

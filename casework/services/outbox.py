@@ -24,13 +24,13 @@ what a service does.
 from __future__ import annotations
 
 import collections.abc
+import datetime as dt
 import functools
 import importlib
 import inspect
 import typing
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Final, ParamSpec, TypeVar
@@ -494,6 +494,7 @@ def _applied_row(running: _Running) -> SyncApplied:
         desk_id=running.desk_id,
         worker_id=running.worker_id,
         command=running.command,
+        applied_at=dt.datetime.now(dt.UTC),  # when it reached the server, not clock.as_of's
     )
 
 
@@ -512,6 +513,9 @@ class Replay:
     command: str
     payload: dict[str, Any]
     ids: dict[str, str]
+    occurred_at: dt.datetime | None = None
+    """When the worker made it on the desk: the replay is dated then (casework/clock.py
+    ``as_of``), so an outreach day's work keeps its day."""
 
 
 def replay(ctx: Context, cmd: Replay, *, mark_applied: bool = True, **overrides: Any) -> Any:
@@ -519,10 +523,15 @@ def replay(ctx: Context, cmd: Replay, *, mark_applied: bool = True, **overrides:
     command's worker), with the desk's ids (:func:`casework.ids.planned`), and -- when
     ``mark_applied`` -- a ``sync_applied`` row for its id in the same transaction as what it
     wrote. ``overrides`` replace keyword arguments of the call (a replayed intake runs with
-    ``allow_likely=True``). Returns the service's result; the service's own errors
+    ``allow_likely=True``). Returns the service's result (None when ``mark_applied`` and the
+    command is applied already: nothing is done twice); the service's own errors
     (EditConflict, Conflict, NotAllowed, NotFound, InvalidInput) pass through with
     nothing written."""
     found = command(cmd.command)
+    if mark_applied:
+        with ctx.db.read() as session:
+            if session.get(SyncApplied, cmd.command_id) is not None:
+                return None  # applied already (its sync_applied row says so)
     kwargs = _arguments(found.fn, cmd.payload)
     kwargs.update(overrides)
     for _ in range(10):  # a chain of merges is short
@@ -571,7 +580,7 @@ def _replay_once(
     )
     token = _running.set(running)
     try:
-        with planned(running.plan):
+        with planned(running.plan), clock.as_of(cmd.occurred_at):
             result = found.fn(ctx, **kwargs)
     finally:
         _running.reset(token)
@@ -641,26 +650,3 @@ def records_of(command: str, payload: Mapping[str, Any], ids: Mapping[str, str])
     if command == "persons.register_intake" and "person#0" in ids:
         add(ids["person#0"])
     return found
-
-
-@contextmanager
-def recording_nothing() -> Iterator[None]:
-    """Within this block, commands on a desk run as plain calls (a pull re-applying the
-    unsent commands it carried over, which are in the outbox already)."""
-    token = _running.set(
-        _Running(
-            db=None,  # type: ignore[arg-type]
-            plan=IdPlan(),
-            command="",
-            command_id=uuid7(),
-            worker_id=None,
-            payload={},
-            desk_id=None,
-            record=False,
-            done=True,
-        )
-    )
-    try:
-        yield
-    finally:
-        _running.reset(token)

@@ -25,6 +25,7 @@ desk's copy shows the result at once and the server repeats it at the next push.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Mapping
@@ -303,14 +304,7 @@ def _apply_mine(
 
 
 def _with_payload(cmd: Any, payload: dict[str, Any]) -> Any:
-    return type(cmd)(
-        command_id=cmd.command_id,
-        desk_id=cmd.desk_id,
-        worker_id=cmd.worker_id,
-        command=cmd.command,
-        payload=payload,
-        ids=cmd.ids,
-    )
+    return dataclasses.replace(cmd, payload=payload)
 
 
 def _settle(
@@ -361,7 +355,7 @@ def _release(ctx: Context, conflict_id: uuid.UUID) -> tuple[int, int]:
         )
     released = still = 0
     for w in waiting:
-        records = sync_push._uuids(w.records or [])
+        records = sync_push.uuids_of(w.records or [])
         with ctx.db.read() as session:
             blocker = sync_push.blocker_of(
                 session, w.desk_id, records, w.seq, exclude=[conflict_id, w.id]

@@ -52,6 +52,7 @@ from casework.models.enums import Role
 from casework.services import outbox
 from casework.services.context import Context, audit
 from casework.services.outbox import online_only
+from casework.services.sync_push import replay_of
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,8 @@ class PullSummary:
     persons: int = 0
     carried: int = 0
     """Unsent commands carried over to the new copy."""
+    held: int = 0
+    """This desk's commands waiting behind a conflict, shown on the new copy."""
     encrypted: bool = False
     seconds: float = 0.0
     reapplied: int = 0
@@ -123,6 +126,7 @@ def pull(
             if old is not None and old.pending:
                 summary.carried = len(old.pending)
                 summary.reapplied = _carry_outbox(new, old.pending)
+            summary.held = _show_held(new, desk_id)
             _checkpoint(new)
         finally:
             new.dispose()
@@ -357,6 +361,33 @@ def _write_desk(
         )
 
 
+def _show_held(new: Database, desk_id: uuid.UUID) -> int:
+    """This desk's commands waiting behind one of its conflicts, applied on the new copy
+    (settled there, so resolving the conflict on the desk does not apply them twice): the
+    worker still sees the note they wrote, the server keeps them waiting. Returns how many."""
+    with new.read() as session:
+        held = list(
+            session.scalars(
+                sa.select(SyncConflict)
+                .where(
+                    SyncConflict.desk_id == desk_id,
+                    SyncConflict.status == "open",
+                    SyncConflict.kind == "waiting",
+                )
+                .order_by(SyncConflict.seq)
+            )
+        )
+    shown = 0
+    for row in held:
+        try:
+            outbox.replay(Context(new, row.worker_id), replay_of(row), mark_applied=True)
+        except (CaseworkError, sa.exc.IntegrityError) as exc:
+            log.info("pull: held command %s not shown on the copy: %s", row.command_id, exc)
+            continue
+        shown += 1
+    return shown
+
+
 def _carry_outbox(new: Database, pending: list[dict[str, Any]]) -> int:
     """The old desk's unsent commands into the new copy's outbox, each applied again on the
     copy (the worker still sees it) unless the server already has it; a command the copy
@@ -381,6 +412,7 @@ def _carry_outbox(new: Database, pending: list[dict[str, Any]]) -> int:
             command=row["command"],
             payload=row["payload"],
             ids=row["ids"] or {},
+            occurred_at=row["created_at"],
         )
         try:
             outbox.replay(Context(new, row["worker_id"]), command, mark_applied=False)

@@ -55,6 +55,7 @@ from casework.services.match_records import load_records
 from casework.services.schemas import IntakeIn
 
 INTAKE = "persons.register_intake"
+RESOLVE = "sync_conflicts.resolve"
 BUSY_TRIES = 5
 """A command the server answers "busy" is tried this many times before the push stops."""
 BUSY_PAUSE = 0.2
@@ -72,6 +73,9 @@ class PushSummary:
     """Intakes applied and queued as a possible duplicate."""
     conflicts: int = 0
     waiting: int = 0
+    decided: int = 0
+    """Conflicts this desk resolved offline that the office had resolved first: the
+    office's decision stands, the desk's is dropped (not a new conflict)."""
     audit_rows: int = 0
     """Audit rows of the desk's reads copied to the server."""
     conflict_ids: list[str] = field(default_factory=list)
@@ -120,6 +124,8 @@ def push(desk: Database, server: Database, *, progress: Progress | None = None) 
                 summary.conflicts += 1
             elif result == "waiting":
                 summary.waiting += 1
+            elif result == "decided":
+                summary.decided += 1
             if conflict_id is not None:
                 summary.conflict_ids.append(str(conflict_id))
             if progress is not None:
@@ -179,13 +185,14 @@ def replay_of(row: SyncOutbox | SyncConflict) -> outbox.Replay:
         command=row.command,
         payload=copy.deepcopy(dict(row.payload or {})),
         ids=dict(row.ids or {}),
+        occurred_at=row.created_at if isinstance(row, SyncOutbox) else row.occurred_at,
     )
 
 
 def _send(server: Database, desk_name: str, row: SyncOutbox) -> tuple[str, uuid.UUID | None, int]:
     """One command on the server: (result, the conflict row it became, pairs queued)."""
     cmd = replay_of(row)
-    records = _uuids(row.records or [])
+    records = uuids_of(row.records or [])
     with server.read() as session:
         settled = session.get(SyncApplied, row.id) is not None or (
             session.scalar(sa.select(SyncConflict.id).where(SyncConflict.command_id == row.id))
@@ -216,11 +223,28 @@ def _send(server: Database, desk_name: str, row: SyncOutbox) -> tuple[str, uuid.
     except Busy:
         raise
     except CaseworkError as exc:
+        if row.command == RESOLVE and exc.code == "sync_conflict_resolved":
+            _settle_decided(server, cmd)
+            return "decided", None, 0
         conflict_id = record_conflict(
             server, cmd, desk_name, row.seq, row.created_at, list(row.records or []), error=exc
         )
         return "conflict", conflict_id, 0
     return ("duplicate" if queued else "applied"), None, queued
+
+
+def _settle_decided(server: Database, cmd: outbox.Replay) -> None:
+    """A resolution the office already made: settled, so it is never sent again."""
+    with server.write() as session:
+        if session.get(SyncApplied, cmd.command_id) is None:
+            session.add(
+                SyncApplied(
+                    command_id=cmd.command_id,
+                    desk_id=cmd.desk_id,
+                    worker_id=cmd.worker_id,
+                    command=cmd.command,
+                )
+            )
 
 
 def _mark(desk: Database, command_id: uuid.UUID, result: str) -> None:
@@ -246,7 +270,16 @@ def apply_command(db: Database, cmd: outbox.Replay, **overrides: Any) -> int:
         outbox.replay(ctx, cmd, mark_applied=True, **overrides)
         return 0
     cmd = _intake_ready(db, cmd)
-    result = outbox.replay(ctx, cmd, mark_applied=True, allow_likely=True, **overrides)
+    try:
+        result = outbox.replay(ctx, cmd, mark_applied=True, allow_likely=True, **overrides)
+    except Conflict as exc:
+        if exc.code != "document_on_record":
+            raise
+        # Another desk's intake claimed the number at the same moment: kept as a copy too.
+        cmd = _intake_ready(db, cmd)
+        result = outbox.replay(ctx, cmd, mark_applied=True, allow_likely=True, **overrides)
+    if result is None:  # applied already
+        return 0
     return queue_duplicates(db, result.person_id, cmd.worker_id)
 
 
@@ -377,7 +410,8 @@ def _document_holders(session: Session, person_id: uuid.UUID) -> set[str]:
 # Conflicts -------------------------------------------------------------------------------
 
 
-def _uuids(values: Iterable[Any]) -> set[uuid.UUID]:
+def uuids_of(values: Iterable[Any]) -> set[uuid.UUID]:
+    """The values that are ids (a row's ``records`` or ``ids``), as UUIDs."""
     out: set[uuid.UUID] = set()
     for value in values:
         try:
@@ -411,7 +445,7 @@ def blocker_of(
     for cid, kind, blocked_by, recs in rows:
         if cid in exclude:
             continue
-        if _uuids(recs or []) & records:
+        if uuids_of(recs or []) & records:
             return blocked_by if kind == "waiting" and blocked_by is not None else cid
     return None
 
@@ -492,7 +526,7 @@ def record_conflict(
             payload=cmd.payload,
             ids=cmd.ids,
             records=[str(r) for r in records],
-            person_id=person_of(session, sorted(_uuids(records))),
+            person_id=person_of(session, sorted(uuids_of(records))),
             kind=kind,
             code=error.code if error is not None else "waits_behind",
             params=error_params(error) if error is not None else {},
@@ -527,7 +561,7 @@ def _copy_reads(desk: Database, server: Database, copied_at: Any) -> int:
     with desk.read() as session:
         made: set[uuid.UUID] = set()
         for (ids,) in session.execute(sa.select(SyncOutbox.ids)):
-            made |= _uuids((ids or {}).values())
+            made |= uuids_of((ids or {}).values())
         rows = [
             r
             for r in session.scalars(

@@ -49,7 +49,7 @@ def upgrade() -> None:
     sa.Column('state', sa.String(length=10), nullable=False),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('result', sa.String(length=10), nullable=True),
-    sa.CheckConstraint("result IS NULL OR result IN ('applied', 'already', 'duplicate', 'conflict', 'waiting')", name=op.f('ck_sync_outbox_result')),
+    sa.CheckConstraint("result IS NULL OR result IN ('applied', 'already', 'duplicate', 'conflict', 'waiting', 'decided')", name=op.f('ck_sync_outbox_result')),
     sa.CheckConstraint("state IN ('pending', 'sent')", name=op.f('ck_sync_outbox_state')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sync_outbox')),
     sa.UniqueConstraint('seq', name=op.f('uq_sync_outbox_seq'))
