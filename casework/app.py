@@ -67,10 +67,12 @@ OFFLINE_REFUSED: dict[str, str] = {
     permissions.DEDUPE: outbox.ONLINE_ONLY["merge.merge"],
     permissions.RIGHTS: outbox.ONLINE_ONLY["rights.register"],
     permissions.RETENTION: outbox.ONLINE_ONLY["retention.anonymise"],
+    permissions.ADMIN: outbox.ONLINE_ONLY["staff.create_worker"],
 }
 """Screens whose point is an act only the office server does (import, the Panel export,
-merging, rights requests, retention): on an offline desk their key refuses at once, with
-the message the service would give at the save (services/outbox.py), and what it is."""
+merging, rights requests, retention, staff administration): on an offline desk their key
+refuses at once, with the message the service would give at the save (services/outbox.py),
+and what it is."""
 
 KEY_NAMES = frozenset({"home", "end", "pageup", "pagedown", "delete", "space", "tab"})
 """Keys whose display name is translated (spanish.key_name in the catalogues)."""

@@ -386,9 +386,12 @@ async def test_the_generic_edit_conflict_is_said_to_the_supervisor(
     set_language(lang)
     try:
         generic = EditConflict([FieldConflict("phone", "+56911110000", "+56922220000", "1")])
-        edited = phone_conflict(reason=generic.message())
+        edited = phone_conflict(reason=generic.message(), code=generic.code)
         blocked = phone_conflict(
-            person_name="Juan Pérez", reason=Conflict("person_blocked").message(), fields=[]
+            person_name="Juan Pérez",
+            reason=Conflict("person_blocked").message(),
+            code="person_blocked",
+            fields=[],
         )
         fake(monkeypatch, [edited, blocked])
         app = make_app(office)
@@ -611,3 +614,21 @@ async def test_off_a_desk_the_same_key_opens_its_screen(office: Database) -> Non
         await settle(pilot)
         assert isinstance(app.screen, RightsScreen)
         assert not app._notifications
+
+
+async def test_on_a_desk_staff_administration_refuses_at_once(office: Database) -> None:
+    from casework.errors import NotAllowed
+    from casework.services import outbox
+
+    outbox.make_desk(office, name="terreno-1", server="postgresql://oficina/casework")
+    expected = NotAllowed("offline_refused", what=t("sync.what.staff")).message()
+    app = make_app(office)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await sign_in_as(pilot, "Ana Admin")
+        app.clear_notifications()
+        await settle(pilot)
+        before = app.screen
+        await pilot.press("f10")
+        await settle(pilot)
+        assert app.screen is before
+        assert [n.message for n in app._notifications] == [expected]

@@ -328,6 +328,8 @@ def print_push(summary: sync_push.PushSummary, out: TextIO) -> None:
     print(tn("syncdesk.cli.duplicates", summary.duplicates), file=out)
     held = held_text(summary.waiting)
     print(tn("syncdesk.cli.conflicts", summary.conflicts) + held, file=out)
+    if summary.decided:
+        print(tn("syncdesk.cli.decided", summary.decided), file=out)
     if summary.conflicts or summary.waiting:
         print(t("syncdesk.cli.conflicts_hint"), file=out)
 

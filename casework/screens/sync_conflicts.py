@@ -64,8 +64,8 @@ def _person(c: ConflictOut) -> str:
     return c.person_name or "—"
 
 
-_EDIT_CONFLICT_HEADS = ("error.record_changed", "error.edit_conflict")
-"""The generic edit conflict's headlines: said to the worker who was editing ("mientras
+_EDIT_CONFLICT_CODES = ("record_changed", "edit_conflict")
+"""The generic edit conflict: its message is said to the worker who was editing ("mientras
 usted lo editaba"), not to a supervisor reading the queue."""
 
 
@@ -73,10 +73,8 @@ def reason_for_supervisor(c: ConflictOut) -> str:
     """Why the server refused ``c``, as a supervisor reads it: the generic edit conflict as
     what happened at the office meanwhile (its per-field lines are the detail's grid);
     anything specific -- a blocked person, a state that moved on -- as the service says."""
-    if c.kind == "conflict":
-        for key in _EDIT_CONFLICT_HEADS:
-            if c.reason.startswith(t(key)):
-                return t("syncui.reason_edit_conflict")
+    if c.kind == "conflict" and c.code in _EDIT_CONFLICT_CODES:
+        return t("syncui.reason_edit_conflict")
     return c.reason
 
 

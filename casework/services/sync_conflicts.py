@@ -78,6 +78,8 @@ class ConflictOut(Output):
     person_id: uuid.UUID | None
     person_name: str | None
     kind: Literal["conflict", "waiting"]
+    code: str = ""
+    """The refusal's message code (``edit_conflict``, ``person_blocked``, ``waits_behind``)."""
     reason: str
     """Why, in the UI language (the refusal's message)."""
     fields: list[ConflictField]
@@ -173,6 +175,7 @@ def _outs(session: Session, rows: list[SyncConflict]) -> list[ConflictOut]:
             person_id=r.person_id,
             person_name=people.get(r.person_id) if r.person_id else None,
             kind=r.kind,
+            code=r.code,
             reason=reason(r),
             fields=[_field(f) for f in r.fields or []],
             occurred_at=r.occurred_at,
