@@ -513,6 +513,17 @@ def _lock_file(path: Path, exclusive: bool) -> int | None:
     return fd
 
 
+def refuse_while_replaced(path: Path) -> None:
+    """Before the app opens a desk file: refused (``DatabaseProblem("desk_syncing")``)
+    while ``casework sync`` is replacing it -- what the app wrote into the old file would
+    be lost with it."""
+    try:
+        fd = _lock_file(path, exclusive=False)
+    except BlockingIOError:
+        raise DatabaseProblem("desk_syncing", path=str(path)) from None
+    release(fd)
+
+
 def hold_open(path: Path) -> int | None:
     """Mark a database file as open in the app for as long as the process runs (a shared
     lock: several windows may have it open; ``casework sync`` waits for none of them)."""

@@ -416,3 +416,48 @@ def test_status_and_summary_count_conflicts_and_those_on_hold_apart(
     assert main(["sync", "status", "--db", str(desk)]) == 0
     out = capsys.readouterr().out
     assert "Conflicto abierto: 1 (2 en espera)" in out, out
+
+
+def test_a_cut_never_prints_the_statement_or_a_persons_data(
+    server: Database,
+    desk: Path,
+    cli_user: Callable[[Database, str], list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    signin = cli_user(server, "creyes")
+    assert first_copy(server, desk, signin) == 0
+    dropped = sa.exc.OperationalError(
+        "INSERT INTO person (given_names, phone) VALUES (?, ?)",
+        ("Yesenia", "+56987654321"),
+        Exception("server closed the connection unexpectedly\nThis probably means..."),
+    )
+
+    def cut(desk_db: Database, server_db: Database, *, progress: object = None) -> None:
+        raise sync_push.PushInterrupted(sync_push.PushSummary(sent=2, applied=2), dropped)
+
+    monkeypatch.setattr(sync_push, "push", cut)
+    capsys.readouterr()
+    assert first_copy(server, desk, signin) == 1
+    err = capsys.readouterr().err
+    assert "server closed the connection unexpectedly" in err
+    for leak in ("Yesenia", "+56987654321", "INSERT", "sqlalche.me"):
+        assert leak not in err, err
+
+
+def test_the_desk_does_not_open_while_a_sync_replaces_it(
+    desk: Path,
+    server: Database,
+    cli_user: Callable[[Database, str], list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from casework.db import not_open_elsewhere
+
+    assert first_copy(server, desk, cli_user(server, "creyes")) == 0
+    monkeypatch.setattr("casework.cli.require_terminal", lambda _code: None)
+    monkeypatch.setattr("casework.app.run_app", lambda *a, **k: pytest.fail("opened"))
+    capsys.readouterr()
+    with not_open_elsewhere(desk):  # casework sync, replacing it right now
+        assert main(["--db", str(desk)]) == 2
+    assert "reemplazando el puesto" in capsys.readouterr().err

@@ -203,3 +203,87 @@ def test_work_held_behind_a_conflict_still_shows_on_the_desk_after_the_pull(
     assert notes(world.desk, world.person_id) == ["Después del cambio."]
     sync_push.push(world.desk, world.server)
     assert notes(world.server, world.person_id) == ["Después del cambio."]
+
+
+def test_after_a_pull_the_desks_new_edit_still_waits_behind_its_old_conflict(
+    world: World,
+) -> None:
+    cid = _conflicted(world)
+    path = world.desk.file_path
+    assert path is not None
+    world.desk.dispose()
+    sync_pull.pull(path, world.server)  # a new outbox: the desk's order must go on
+    world.desk = open_database(str(path))
+    now = person(world.desk, world.person_id).phone
+    edit(world.on_desk, world.person_id, phone=(now, "955556666"))
+    summary = sync_push.push(world.desk, world.server)
+    assert (summary.applied, summary.waiting) == (0, 1)
+    result = sync_conflicts.resolve(_sup(world), cid, {"action": "mine"})
+    assert result.released == 2  # the note, then the newer edit
+    # The desk's older value went first; its newer edit, made from the value the office had,
+    # is now a conflict of its own for the supervisor -- not applied before the older one
+    # and then silently overwritten by it.
+    assert person(world.server, world.person_id).phone == "+56933334444"
+    (newer,) = [c for c in sync_conflicts.open_conflicts(_sup(world)) if c.kind == "conflict"]
+    assert [f.typed for f in newer.fields] == ["+56955556666"]
+    sync_conflicts.resolve(_sup(world), newer.id, {"action": "mine"})
+    assert person(world.server, world.person_id).phone == "+56955556666"
+
+
+def test_a_release_cut_part_way_is_finished_later_nothing_stays_stuck(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cid = _conflicted(world)
+    real = sync_push.apply_command
+
+    def cut(*args: object, **kwargs: object) -> int:
+        raise ConnectionError("network cut")
+
+    monkeypatch.setattr(sync_push, "apply_command", cut)
+    with pytest.raises(ConnectionError):
+        sync_conflicts.resolve(_sup(world), cid, {"action": "theirs"})
+    monkeypatch.setattr(sync_push, "apply_command", real)
+    assert notes(world.server, world.person_id) == []
+    assert sync_conflicts.release_stranded(world.server) == 1  # what casework sync runs first
+    assert notes(world.server, world.person_id) == ["Después del cambio."]
+    assert sync_conflicts.open_conflicts(_sup(world)) == []
+
+
+def test_a_resolution_made_on_the_desk_reaches_the_server_with_its_audit_ids_once(
+    world: World,
+) -> None:
+    cid = _conflicted(world)
+    path = world.desk.file_path
+    assert path is not None
+    world.desk.dispose()
+    sync_pull.pull(path, world.server)
+    world.desk = open_database(str(path))
+    sync_conflicts.resolve(Context(world.desk, world.supervisor.id), cid, {"action": "theirs"})
+    with world.desk.read() as session:
+        desk_rows = set(
+            session.scalars(sa.select(AuditEvent.id).where(AuditEvent.action == "resolve"))
+        )
+    sync_push.push(world.desk, world.server)
+    with world.server.read() as session:
+        trail = session.execute(
+            sa.select(AuditEvent.id, AuditEvent.details).where(AuditEvent.action == "resolve")
+        ).all()
+    assert sorted(d["resolution"] for _, d in trail) == ["after", "theirs"]  # not twice
+    assert {i for i, _ in trail} == desk_rows  # the desk's ids, both of them
+
+
+def test_edit_and_apply_on_a_whole_refusal_says_there_is_nothing_to_edit(world: World) -> None:
+    from casework.services import rights
+
+    rights.register(
+        Context(world.server, world.worker.id), {"person_id": world.person_id, "kind": "blocking"}
+    )
+    persons.add_note(world.on_desk, world.person_id, {"text": "Bloqueada entretanto."})
+    summary = sync_push.push(world.desk, world.server)
+    (cid,) = summary.conflict_ids
+    with pytest.raises(CaseworkError) as refused:
+        sync_conflicts.resolve(
+            _sup(world), uuid.UUID(cid), {"action": "edited", "values": {"x": 1}}
+        )
+    assert refused.value.code == "sync_nothing_to_edit"
+    assert "nada que corregir" in refused.value.message("es")

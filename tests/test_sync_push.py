@@ -292,3 +292,28 @@ def test_a_declared_not_the_same_person_is_not_queued(world: World) -> None:
     with world.server.read() as session:
         statuses = list(session.scalars(sa.select(MatchPair.status)))
     assert statuses == ["not_same"]
+
+
+def test_a_command_the_database_itself_refuses_is_a_conflict_and_the_push_goes_on(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A unique rule of the server's database (the same route opened at the same moment on
+    another desk): the command becomes a conflict; the commands after it still go."""
+    persons.add_note(world.on_desk, world.person_id, {"text": "Primera."})
+    persons.add_note(world.on_desk, world.other_id, {"text": "Segunda."})
+    real = sync_push.apply_command
+    calls = {"n": 0}
+
+    def refused_once(db: Database, cmd: object, **kw: object) -> int:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise sa.exc.IntegrityError("INSERT ...", {}, Exception("unique"))
+        return real(db, cmd, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sync_push, "apply_command", refused_once)
+    summary = sync_push.push(world.desk, world.server)
+    assert (summary.sent, summary.conflicts, summary.applied) == (2, 1, 1)
+    assert notes(world.server, world.other_id) == ["Segunda."]
+    with world.server.read() as session:
+        (code,) = session.scalars(sa.select(SyncConflict.code)).all()
+    assert code == "sync_refused_by_database"

@@ -29,6 +29,7 @@ from casework.db import (
     file_kind,
     open_database,
     read_passphrase_file,
+    refuse_while_replaced,
     resolve_url,
 )
 from casework.errors import CaseworkError
@@ -244,6 +245,9 @@ def cmd_app(args: argparse.Namespace) -> int:
             print(t("cli.demo_creating", people=DEMO_PEOPLE), file=sys.stderr)
             demo.generate(Context(database), DEMO_PEOPLE)
     else:
+        path = Path(target).expanduser() if target and "://" not in target else None
+        if path is not None and path.exists():
+            refuse_while_replaced(path)
         # The desk's first run creates the office's file on the default path only.
         database = open_cli_database(
             target, create=default_location(target), passphrase=passphrase_arg(args)

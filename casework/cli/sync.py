@@ -243,6 +243,7 @@ def _push_then_pull(
     try:
         if not outbox.is_desk(desk_db):
             raise CaseworkError("sync_file_not_desk", path=str(desk))
+        sync_conflicts.release_stranded(server)  # a release an earlier cut left half-done
         bar = _bar(sys.stderr, t("syncdesk.cli.pushing"), unit="syncdesk.progress.changes")
         try:
             pushed = sync_push.push(desk_db, server, progress=bar.rows)
@@ -250,7 +251,11 @@ def _push_then_pull(
             bar.clear()
             print_push(cut.summary, sys.stdout)
             print(
-                t("syncdesk.cli.cut", sent=fmt_count(cut.summary.sent), reason=cut.cause),
+                t(
+                    "syncdesk.cli.cut",
+                    sent=fmt_count(cut.summary.sent),
+                    reason=cut_reason(cut.cause),
+                ),
                 file=sys.stderr,
             )
             print(t("syncdesk.cli.resume"), file=sys.stderr)
@@ -268,6 +273,17 @@ def _push_then_pull(
     pulled.seconds = time.perf_counter() - started
     print_pull(pulled, sys.stdout)
     return 0
+
+
+def cut_reason(cause: BaseException) -> str:
+    """Why the push stopped, in one short line: the driver's first line, never the SQL
+    statement or its parameters (they hold a person's data)."""
+    if isinstance(cause, CaseworkError):
+        return cause.message()
+    inner = getattr(cause, "orig", None) or cause
+    lines = str(inner).strip().splitlines()
+    first = " ".join(lines[0].split()) if lines else type(inner).__name__
+    return first[:160]
 
 
 class _bar(ProgressBar):

@@ -46,7 +46,7 @@ from casework.db import Database
 from casework.errors import NotAllowed, NotFound
 from casework.i18n import t
 from casework.ids import IdPlan, planned, uuid7
-from casework.models import SyncApplied, SyncDesk, SyncOutbox
+from casework.models import SyncApplied, SyncConflict, SyncDesk, SyncOutbox
 from casework.services.context import Context
 
 P = ParamSpec("P")
@@ -287,8 +287,6 @@ class DeskStatus:
 def desk_status(db: Database) -> DeskStatus | None:
     """The desk's status, or None when ``db`` is not a desk. No worker needed: it names
     no person (counts only)."""
-    from casework.models import SyncConflict
-
     if not is_desk(db):
         return None
     with db.read() as session:
@@ -460,21 +458,31 @@ def _flushed(session: Session, _context: Any) -> None:
 
 def _before_commit(session: Session) -> None:
     running = _running.get()
-    if running is None or running.done:
+    if running is None:
         return
     if getattr(session.get_bind(), "pool", None) is not running.db.engine.pool:
+        return
+    if running.done:
+        if running.record:
+            # A command that writes in more than one transaction: its outbox row names
+            # every id it made, or the server would give the later rows other ids.
+            session.flush()
+            session.execute(
+                sa.update(SyncOutbox)
+                .where(SyncOutbox.id == running.command_id)
+                .values(ids=dict(running.plan.made))
+            )
         return
     session.flush()
     if not running.wrote and not running.plan.made:
         return
     running.done = True
     if running.record:
-        seq = session.scalar(sa.select(sa.func.coalesce(sa.func.max(SyncOutbox.seq), 0)))
         assert running.desk_id is not None
         session.add(
             SyncOutbox(
                 id=running.command_id,
-                seq=(seq or 0) + 1,
+                seq=_next_seq(session, running.desk_id),
                 desk_id=running.desk_id,
                 worker_id=running.worker_id,
                 command=running.command,
@@ -485,6 +493,18 @@ def _before_commit(session: Session) -> None:
         )
     elif running.mark_applied:
         session.add(_applied_row(running))
+
+
+def _next_seq(session: Session, desk_id: uuid.UUID) -> int:
+    """The desk's next place in its order: after its outbox and after every conflict of
+    this desk the copy holds (a pull starts a new outbox, the order goes on)."""
+    last = session.scalar(sa.select(sa.func.coalesce(sa.func.max(SyncOutbox.seq), 0)))
+    conflicts = session.scalar(
+        sa.select(sa.func.coalesce(sa.func.max(SyncConflict.seq), 0)).where(
+            SyncConflict.desk_id == desk_id
+        )
+    )
+    return max(last or 0, conflicts or 0) + 1
 
 
 def _applied_row(running: _Running) -> SyncApplied:

@@ -32,8 +32,10 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 from sqlalchemy.orm import Session
 
+from casework.db import Database
 from casework.errors import (
     CaseworkError,
     EditConflict,
@@ -266,12 +268,24 @@ def resolve(
         if row.status != "open" or (wanted.version is not None and wanted.version != row.version):
             raise _lost()
         if row.kind == "waiting":
-            raise CaseworkError("waits_behind")
+            blocker = session.get(SyncConflict, row.blocked_by) if row.blocked_by else None
+            if blocker is not None and blocker.status == "open":
+                raise CaseworkError("waits_behind")
+            stranded = row.blocked_by
+        else:
+            stranded = None
         if wanted.action == "edited" and not wanted.values:
             raise InvalidInput([FieldError("values", "required")])
+        if wanted.action == "edited" and not row.fields:
+            # Refused whole (a blocked person, a state that moved on): no value to correct.
+            raise CaseworkError("sync_nothing_to_edit")
         cmd = sync_push.replay_of(row)
         fields = list(row.fields or [])
         version = row.version
+    if stranded is not None:
+        # What it waited behind is resolved but the release was cut short: release it now.
+        released, still = _release(ctx, stranded)
+        return ResolveResult(status="applied", released=released, still_waiting=still)
     if wanted.action == "theirs":
         _settle(ctx, conflict_id, version, "discarded", "theirs", keep=True)
         status: Literal["applied", "discarded"] = "discarded"
@@ -339,6 +353,37 @@ def _settle(
             audit(session, ctx, "resolve", "sync_conflict", row.id, resolution=resolution)
     except sa.exc.IntegrityError:
         raise _lost() from None
+
+
+def release_stranded(db: Database) -> int:
+    """Waiting commands whose conflict is resolved but that were never released (a release
+    cut part-way by the network or a crash): released now, in their order. ``casework
+    sync`` runs it before each push, so nothing stays stuck behind a closed conflict."""
+    with db.read() as session:
+        blocker = sa.orm.aliased(SyncConflict)
+        rows = session.execute(
+            sa.select(SyncConflict.blocked_by, sa.func.min(SyncConflict.seq))
+            .join(blocker, blocker.id == SyncConflict.blocked_by)
+            .where(
+                SyncConflict.status == "open",
+                SyncConflict.kind == "waiting",
+                blocker.status != "open",
+            )
+            .group_by(SyncConflict.blocked_by)
+            .order_by(sa.func.min(SyncConflict.seq))
+        ).all()
+        resolver: dict[uuid.UUID, uuid.UUID | None] = dict(
+            session.execute(
+                sa.select(SyncConflict.id, SyncConflict.resolved_by).where(
+                    SyncConflict.id.in_([r[0] for r in rows])
+                )
+            ).all()
+        )
+    released = 0
+    for conflict_id, _ in rows:
+        if conflict_id is not None:
+            released += _release(Context(db, resolver.get(conflict_id)), conflict_id)[0]
+    return released
 
 
 def _release(ctx: Context, conflict_id: uuid.UUID) -> tuple[int, int]:

@@ -222,6 +222,22 @@ def _send(server: Database, desk_name: str, row: SyncOutbox) -> tuple[str, uuid.
         queued = apply_command(server, cmd)
     except Busy:
         raise
+    except sa.exc.IntegrityError:
+        with server.read() as session:
+            if session.get(SyncApplied, row.id) is not None:
+                return "already", None, 0  # the same command, sent at the same moment
+        # A rule of the database itself refused it (a record made at the same moment by
+        # another desk): a conflict for a supervisor, not a push that stops here for good.
+        conflict_id = record_conflict(
+            server,
+            cmd,
+            desk_name,
+            row.seq,
+            row.created_at,
+            list(row.records or []),
+            error=Conflict("sync_refused_by_database"),
+        )
+        return "conflict", conflict_id, 0
     except CaseworkError as exc:
         if row.command == RESOLVE and exc.code == "sync_conflict_resolved":
             _settle_decided(server, cmd)
