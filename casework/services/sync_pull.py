@@ -123,10 +123,12 @@ def pull(
             desk_id = old.desk_id if old is not None else uuid7()
             summary.desk_id = desk_id
             _write_desk(new, server, old, desk_id, name)
+            # The desk's order: what it sent that waits behind a conflict, then what it
+            # has not sent yet.
+            summary.held = _show_held(new, desk_id)
             if old is not None and old.pending:
                 summary.carried = len(old.pending)
                 summary.reapplied = _carry_outbox(new, old.pending)
-            summary.held = _show_held(new, desk_id)
             _checkpoint(new)
         finally:
             new.dispose()
