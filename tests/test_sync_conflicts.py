@@ -33,6 +33,16 @@ def _conflicted(world: World) -> uuid.UUID:
     return uuid.UUID(summary.conflict_ids[0])
 
 
+def _pull(world: World) -> sync_pull.PullSummary:
+    """The desk takes a fresh copy of the server (its file replaced, opened again)."""
+    path = world.desk.file_path
+    assert path is not None
+    world.desk.dispose()
+    pulled = sync_pull.pull(path, world.server)
+    world.desk = open_database(str(path))
+    return pulled
+
+
 def _sup(world: World) -> Context:
     return Context(world.server, world.supervisor.id)
 
@@ -167,11 +177,7 @@ def test_a_conflict_resolved_on_the_desk_and_at_the_office_is_decided_once(
     world: World,
 ) -> None:
     cid = _conflicted(world)
-    path = world.desk.file_path
-    assert path is not None
-    world.desk.dispose()
-    sync_pull.pull(path, world.server)  # the desk's new copy holds its conflict
-    world.desk = open_database(str(path))
+    _pull(world)  # the desk's new copy holds its conflict
     on_desk = Context(world.desk, world.supervisor.id)
     sync_conflicts.resolve(on_desk, cid, {"action": "mine"})  # offline, on the desk
     sync_conflicts.resolve(_sup(world), cid, {"action": "theirs"})  # at the office, first
@@ -186,12 +192,7 @@ def test_work_held_behind_a_conflict_still_shows_on_the_desk_after_the_pull(
     world: World,
 ) -> None:
     cid = _conflicted(world)
-    path = world.desk.file_path
-    assert path is not None
-    world.desk.dispose()
-    pulled = sync_pull.pull(path, world.server)
-    assert pulled.held == 1
-    world.desk = open_database(str(path))
+    assert _pull(world).held == 1
     # The note the worker wrote offline is still on the person's file on the desk...
     assert notes(world.desk, world.person_id) == ["Después del cambio."]
     assert notes(world.server, world.person_id) == []  # ...and still waits on the server.
@@ -209,11 +210,7 @@ def test_after_a_pull_the_desks_new_edit_still_waits_behind_its_old_conflict(
     world: World,
 ) -> None:
     cid = _conflicted(world)
-    path = world.desk.file_path
-    assert path is not None
-    world.desk.dispose()
-    sync_pull.pull(path, world.server)  # a new outbox: the desk's order must go on
-    world.desk = open_database(str(path))
+    _pull(world)  # a new outbox: the desk's order must go on
     now = person(world.desk, world.person_id).phone
     edit(world.on_desk, world.person_id, phone=(now, "955556666"))
     summary = sync_push.push(world.desk, world.server)
@@ -253,11 +250,7 @@ def test_a_resolution_made_on_the_desk_reaches_the_server_with_its_audit_ids_onc
     world: World,
 ) -> None:
     cid = _conflicted(world)
-    path = world.desk.file_path
-    assert path is not None
-    world.desk.dispose()
-    sync_pull.pull(path, world.server)
-    world.desk = open_database(str(path))
+    _pull(world)
     sync_conflicts.resolve(Context(world.desk, world.supervisor.id), cid, {"action": "theirs"})
     with world.desk.read() as session:
         desk_rows = set(
