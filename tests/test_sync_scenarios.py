@@ -453,9 +453,7 @@ def test_every_audit_row_of_the_desk_is_on_the_server_with_its_id(day: Day) -> N
             continue
         settled_ok.extend(v for k, v in cmd.ids.items() if k.startswith("audit_event:"))
     missing = [i for i in settled_ok if i not in server_ids]
-    # The one exception the design allows: a row the server's run did not make (the case the
-    # desk opened for a contact on a person merged meanwhile is the survivor's).
-    assert len(missing) <= 1, missing
+    assert missing == []
     assert len(settled_ok) > 4 * OTHERS_PER_DESK
     assert day.desk1_view_ids and views == set(day.desk1_view_ids)
 
