@@ -43,6 +43,9 @@ class PersonPicker(RecordTable):
         """Show what matched (``SearchResult.matched`` codes) beside the name."""
 
     def on_mount(self) -> None:
+        self._columns()
+
+    def _columns(self) -> None:
         self.add_columns(
             t("ui.col.person"),
             *([t("search.col.matched")] if self.matched else []),
@@ -54,8 +57,11 @@ class PersonPicker(RecordTable):
         )
 
     def show(self, found: Sequence[Any]) -> None:
-        """Replace the rows with ``found`` (``PersonSummary`` rows), in that order."""
-        self.clear()
+        """Replace the rows with ``found`` (``PersonSummary`` rows), in that order. The
+        columns are sized anew for these rows: not kept as wide as an earlier result (a
+        search typed letter by letter) left them."""
+        self.clear(columns=True)
+        self._columns()
         for p in found:
             self.add_row(
                 p.full_name,
