@@ -346,7 +346,7 @@ class ProgressBar:
             done=fmt_count(done),
             total=fmt_count(total),
             rate=fmt_count(round(rate)),
-            eta=_duration(left),
+            eta=duration_text(left),
         )
         return text[: WIDTH - 1]
 
@@ -382,7 +382,7 @@ def _isatty(stream: TextIO) -> bool:
         return False
 
 
-def _duration(seconds: float) -> str:
+def duration_text(seconds: float) -> str:
     total = int(seconds + 0.5)
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)

@@ -40,7 +40,7 @@ from casework.cli import (
     open_cli_database,
     passphrase_arg,
 )
-from casework.cli.imports import WIDTH, ProgressBar, _duration
+from casework.cli.imports import WIDTH, ProgressBar, duration_text
 from casework.cli.signin import add_signin_options, check_credentials, signed_in
 from casework.db import (
     ENV_PASSPHRASE,
@@ -329,7 +329,7 @@ class _bar(ProgressBar):
             done=fmt_count(done),
             total=fmt_count(total),
             rate=rate,
-            eta=_duration(left),
+            eta=duration_text(left),
         )
         return text[: WIDTH - 1]
 

@@ -507,13 +507,27 @@ def _next_seq(session: Session, desk_id: uuid.UUID) -> int:
     return max(last or 0, conflicts or 0) + 1
 
 
+def settled_row(
+    command_id: uuid.UUID,
+    desk_id: uuid.UUID,
+    worker_id: uuid.UUID | None,
+    command: str,
+    **at: dt.datetime,
+) -> SyncApplied:
+    """The server's mark that a desk command is settled (applied, or decided otherwise):
+    it is never applied again."""
+    return SyncApplied(
+        command_id=command_id, desk_id=desk_id, worker_id=worker_id, command=command, **at
+    )
+
+
 def _applied_row(running: _Running) -> SyncApplied:
     assert running.desk_id is not None
-    return SyncApplied(
-        command_id=running.command_id,
-        desk_id=running.desk_id,
-        worker_id=running.worker_id,
-        command=running.command,
+    return settled_row(
+        running.command_id,
+        running.desk_id,
+        running.worker_id,
+        running.command,
         applied_at=dt.datetime.now(dt.UTC),  # when it reached the server, not clock.as_of's
     )
 

@@ -46,9 +46,9 @@ from casework.errors import (
     shown,
 )
 from casework.i18n import t
-from casework.models import SyncApplied, SyncConflict, Worker
+from casework.models import SyncConflict, Worker
 from casework.models.base import utcnow
-from casework.services import gate, paging, sync_push
+from casework.services import gate, outbox, paging, sync_push
 from casework.services.context import Context, audit, get_or_404, validate
 from casework.services.outbox import offline_command
 from casework.services.paging import Page
@@ -338,12 +338,7 @@ def _settle(
                 raise _lost()
             if keep:
                 session.add(
-                    SyncApplied(
-                        command_id=row.command_id,
-                        desk_id=row.desk_id,
-                        worker_id=row.worker_id,
-                        command=row.command,
-                    )
+                    outbox.settled_row(row.command_id, row.desk_id, row.worker_id, row.command)
                 )
                 session.flush()
             row.status = status

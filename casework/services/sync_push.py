@@ -253,14 +253,7 @@ def _settle_decided(server: Database, cmd: outbox.Replay) -> None:
     """A resolution the office already made: settled, so it is never sent again."""
     with server.write() as session:
         if session.get(SyncApplied, cmd.command_id) is None:
-            session.add(
-                SyncApplied(
-                    command_id=cmd.command_id,
-                    desk_id=cmd.desk_id,
-                    worker_id=cmd.worker_id,
-                    command=cmd.command,
-                )
-            )
+            session.add(outbox.settled_row(cmd.command_id, cmd.desk_id, cmd.worker_id, cmd.command))
 
 
 def _mark(desk: Database, command_id: uuid.UUID, result: str) -> None:
