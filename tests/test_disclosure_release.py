@@ -95,7 +95,7 @@ JSON_KEYS = {
     "zeros_suppressed", "municipality", "period", "period_kind", "schema_version",
     "revision_of", "rules", "k", "rounding_base", "min_table_total", "status_map_version",
     "status_map", "description_es", "note_es", "codebook_es", "flags", "content_sha256",
-    "*",
+    "*", "chain", "held_back", "personas", "derivaciones",
 }  # fmt: skip
 
 

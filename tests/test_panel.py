@@ -15,7 +15,7 @@ from casework.db import Database
 from casework.disclosure.codebook import STATUS_MAP
 from casework.errors import InvalidInput
 from casework.models import PanelRelease
-from casework.services import panel, persons, referrals
+from casework.services import panel, panel_side, persons, referrals
 from casework.services.context import Context
 from casework.services.panel import ExportError
 from casework.services.schemas import WorkerOut
@@ -150,14 +150,14 @@ def test_panel_combines_municipalities_and_refuses_weaker_rules(
         tmp_path / "santiago" / "panel-2026-Q3.json",
         tmp_path / "independencia" / "panel-2026-Q3.json",
     ]
-    table = panel.combine_files(files)
+    table = panel_side.combine_files(files)
     assert "13101" in table and "13108" in table
     with pytest.raises(ExportError):
-        panel.combine_files(files, k=15)
+        panel_side.combine_files(files, k=15)
     junk = tmp_path / "junk.json"
     junk.write_text("{}", encoding="utf-8")
     with pytest.raises(ExportError):
-        panel.combine_files([junk])
+        panel_side.combine_files([junk])
 
 
 def test_every_status_on_the_intake_form_has_an_export_category() -> None:

@@ -1,4 +1,4 @@
-"""`casework export panel` and `casework panel combine`: anonymised statistics."""
+"""`casework export panel`: anonymised statistics for the Panel (its side: panel_side.py)."""
 
 from __future__ import annotations
 
@@ -30,13 +30,6 @@ def register(sub: Any) -> None:
     add_signin_options(p)
     p.set_defaults(func=cmd_export)
 
-    side = sub.add_parser("panel", help="the Panel's side")
-    actions = side.add_subparsers(dest="panel_command", metavar="ACTION", required=True)
-    c = actions.add_parser("combine", help="compare several municipalities' exports")
-    c.add_argument("files", type=Path, nargs="+", metavar="FILE.json")
-    c.add_argument("--k", type=int, default=10)
-    c.set_defaults(func=cmd_combine)
-
 
 def cmd_export(args: argparse.Namespace) -> int:
     with opened(args) as database:
@@ -53,9 +46,4 @@ def cmd_export(args: argparse.Namespace) -> int:
         else ("cli.export_revision" if result.revision else "cli.export_done")
     )
     print(t(key, files=len(result.files), out=args.out, hash=result.content_hash[:12]))
-    return 0
-
-
-def cmd_combine(args: argparse.Namespace) -> int:
-    print(panel.combine_files(args.files, args.k), end="")
     return 0

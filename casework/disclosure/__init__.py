@@ -23,13 +23,22 @@ from casework.disclosure.combine import CombinedRow, CombinedTable, Mark, combin
 from casework.disclosure.facts import PersonFacts
 from casework.disclosure.period import Period
 from casework.disclosure.policy import K_FLOOR, Policy
-from casework.disclosure.release import Cell, Release, Table, build_release
+from casework.disclosure.release import (
+    HELD_BACK_UNITS,
+    Cell,
+    ChainLink,
+    Release,
+    Table,
+    build_release,
+)
 
 __all__ = [
+    "HELD_BACK_UNITS",
     "K_FLOOR",
     "SCHEMA_VERSION",
     "TABLES",
     "Cell",
+    "ChainLink",
     "CombinedRow",
     "CombinedTable",
     "Mark",

@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from typing import Any
 
 from casework.disclosure.codebook import (
@@ -88,6 +89,22 @@ class Table:
         raise KeyError(dims)
 
 
+HELD_BACK_UNITS = ("personas", "derivaciones")
+"""Parts of a revision that can keep the earlier release's published values: the person
+tables T1–T5 with the total, and the referral tables T6–T7 (privacy: a revision's
+difference from the earlier release must itself pass the rules, issue #18)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChainLink:
+    """An earlier release of the same office and year that a release was protected against:
+    its identifier (content hash) and its published content (the tables as sent)."""
+
+    period: Period
+    content_hash: str
+    tables: tuple[Table, ...]
+
+
 @dataclass(frozen=True)
 class Release:
     """The published tables of one period of one municipality, plus their metadata."""
@@ -101,6 +118,13 @@ class Release:
     tables: tuple[Table, ...]
     revision_of: str | None = None
     """Content hash of the earlier release of the same period this one replaces."""
+    chain: tuple[ChainLink, ...] = ()
+    """The earlier releases of the same office and year this one was protected against,
+    oldest first (earlier versions of its own period included). Published in the file, so
+    the Panel can check that nothing it holds was left out."""
+    held_back: tuple[str, ...] = ()
+    """For a revision: the units (:data:`HELD_BACK_UNITS`) that keep the earlier release's
+    published values because the difference would reveal who was added or removed."""
     reasons: Mapping[tuple[str, tuple[str, ...]], str] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -118,6 +142,10 @@ class Release:
     @property
     def is_revision(self) -> bool:
         return self.revision_of is not None
+
+    def link(self) -> ChainLink:
+        """This release as a link of a later release's chain."""
+        return ChainLink(self.period, self.content_hash(), self.tables)
 
     def table(self, table_id: str) -> Table:
         for table in self.tables:
@@ -144,24 +172,6 @@ class Release:
     # -- serialisation ---------------------------------------------------------------------
 
     def _payload(self) -> dict[str, Any]:
-        tables = []
-        for table in self.tables:
-            spec = TABLES_BY_ID[table.table_id]
-            cells = []
-            for cell in table.cells:
-                row: dict[str, Any] = dict(zip(table.dimensions, cell.dims, strict=True))
-                row["count"] = cell.count
-                row["flag"] = cell.flag
-                cells.append(row)
-            tables.append(
-                {
-                    "table": table.table_id,
-                    "title_es": spec.title_es,
-                    "dimensions": list(table.dimensions),
-                    "zeros_suppressed": spec.zeros_suppressed,
-                    "cells": cells,
-                }
-            )
         return {
             "metadata": {
                 "municipality": self.municipality,
@@ -169,6 +179,7 @@ class Release:
                 "period_kind": "year" if self.period.is_year else "quarter",
                 "schema_version": self.schema_version,
                 "revision_of": self.revision_of,
+                "held_back": list(self.held_back),
                 "rules": {
                     "k": self.k,
                     "rounding_base": self.rounding_base,
@@ -184,7 +195,15 @@ class Release:
                     FLAG_SUPPRESSED: "cifra suprimida (sin valor)",
                 },
             },
-            "tables": tables,
+            "tables": _tables_payload(self.tables),
+            "chain": [
+                {
+                    "period": link.period.label,
+                    "content_sha256": link.content_hash,
+                    "tables": _tables_payload(link.tables),
+                }
+                for link in self.chain
+            ],
         }
 
     def content_hash(self) -> str:
@@ -267,6 +286,28 @@ class Release:
             ) from exc
 
 
+def _tables_payload(tables: Sequence[Table]) -> list[dict[str, Any]]:
+    out = []
+    for table in tables:
+        spec = TABLES_BY_ID[table.table_id]
+        cells = []
+        for cell in table.cells:
+            row: dict[str, Any] = dict(zip(table.dimensions, cell.dims, strict=True))
+            row["count"] = cell.count
+            row["flag"] = cell.flag
+            cells.append(row)
+        out.append(
+            {
+                "table": table.table_id,
+                "title_es": spec.title_es,
+                "dimensions": list(table.dimensions),
+                "zeros_suppressed": spec.zeros_suppressed,
+                "cells": cells,
+            }
+        )
+    return out
+
+
 def _canonical(payload: Mapping[str, Any]) -> bytes:
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode(
         "utf-8"
@@ -310,10 +351,52 @@ def _release_from_payload(payload: dict[str, Any]) -> Release:
     if not isinstance(schema_version, str):
         raise _bad("schema_version")
     period = Period.parse(meta["period"])
-    tables: list[Table] = []
-    raw_tables = payload["tables"]
+    tables = _tables_from_payload(payload["tables"], k, base)
+    held_back = meta.get("held_back", [])
+    if not isinstance(held_back, list) or any(u not in HELD_BACK_UNITS for u in held_back):
+        raise _bad("held_back")
+    if held_back and revision_of is None:
+        raise _bad("held_back")
+    chain: list[ChainLink] = []
+    for raw_link in payload.get("chain", []):
+        link_period = Period.parse(raw_link["period"])
+        link_hash = raw_link["content_sha256"]
+        if link_period.year != period.year:
+            raise _bad("chain")
+        if not isinstance(link_hash, str) or not _HASH_RE.fullmatch(link_hash):
+            raise _bad("chain")
+        chain.append(
+            ChainLink(link_period, link_hash, _tables_from_payload(raw_link["tables"], None, None))
+        )
+    # A revision names an earlier version its chain holds (files before chains had none).
+    if chain and revision_of is not None and revision_of not in {c.content_hash for c in chain}:
+        raise _bad("revision_of")
+    release = Release(
+        municipality=municipality,
+        period=period,
+        schema_version=schema_version,
+        k=k,
+        rounding_base=base,
+        min_table_total=min_total,
+        tables=tables,
+        revision_of=revision_of,
+        chain=tuple(chain),
+        held_back=tuple(held_back),
+    )
+    if release.content_hash() != claimed:
+        raise _bad("content_sha256")
+    return release
+
+
+def _tables_from_payload(raw_tables: Any, k: int | None, base: int | None) -> tuple[Table, ...]:
+    """The fixed table set as published. ``k``/``base`` None: an earlier release's tables
+    inside a chain, checked for structure and codes (its own rules were checked when it
+    was read as a file of its own)."""
+    if not isinstance(raw_tables, list):
+        raise _bad("tables")
     if [t["table"] for t in raw_tables] != [spec.table_id for spec in TABLES]:
         raise _bad("tables")
+    tables: list[Table] = []
     for raw, spec in zip(raw_tables, TABLES, strict=True):
         dims_names = tuple(raw["dimensions"])
         if dims_names != spec.dimensions:
@@ -322,22 +405,23 @@ def _release_from_payload(payload: dict[str, Any]) -> Release:
         for raw_cell in raw["cells"]:
             dims = tuple(raw_cell[name] for name in dims_names)
             count, flag = raw_cell["count"], raw_cell["flag"]
-            _check_cell(spec.table_id, dims, count, flag, k, base, spec.zeros_suppressed)
+            if k is None or base is None:
+                _check_link_cell(spec.table_id, dims, count, flag)
+            else:
+                _check_cell(spec.table_id, dims, count, flag, k, base, spec.zeros_suppressed)
             cells.append(Cell(dims, count, flag))
         tables.append(Table(spec.table_id, dims_names, tuple(cells)))
-    release = Release(
-        municipality=municipality,
-        period=period,
-        schema_version=schema_version,
-        k=k,
-        rounding_base=base,
-        min_table_total=min_total,
-        tables=tuple(tables),
-        revision_of=revision_of,
-    )
-    if release.content_hash() != claimed:
-        raise _bad("content_sha256")
-    return release
+    return tuple(tables)
+
+
+def _check_link_cell(table_id: str, dims: tuple[str, ...], count: object, flag: object) -> None:
+    if not _valid_code(table_id, dims) or flag not in FLAGS:
+        raise _bad(f"chain cell of {table_id}")
+    if count is None:
+        if flag != FLAG_SUPPRESSED:
+            raise _bad(f"chain cell of {table_id}")
+    elif not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        raise _bad(f"chain cell of {table_id}")
 
 
 _STATIC_CODES = {name: frozenset(labels) - {"*"} for name, labels in LABELS_ES.items()}
@@ -439,6 +523,8 @@ def _render(
     tab: Tabulation,
     supp: Mapping[CellKey, str],
     revision_of: str | None,
+    chain: tuple[ChainLink, ...] = (),
+    held_back: tuple[str, ...] = (),
 ) -> Release:
     flag = FLAG_PUBLISHED if policy.rounding_base > 1 else FLAG_EXACT
     tables = []
@@ -472,6 +558,8 @@ def _render(
         min_table_total=policy.min_table_total,
         tables=tuple(tables),
         revision_of=revision_of,
+        chain=chain,
+        held_back=held_back,
         reasons=reasons,
         exact_counts=exact,
     )
@@ -526,6 +614,8 @@ def build_release(
     policy: Policy,
     municipality: str,
     prior: Sequence[Release] = (),
+    *,
+    today: date | None = None,
 ) -> Release:
     """Tabulate, protect and round the fixed table set for one period.
 
@@ -542,11 +632,21 @@ def build_release(
             an earlier release of the same period is either reproduced byte for byte (same
             data) or revised (``revision_of`` set, its suppressions kept, small visible
             changes suppressed).
+        today: the date of the export. A period that has not ended by then is refused
+            (issue #18: a period in progress is never exported, so no release is protected
+            as if later days could still hold people the Panel knows cannot exist yet).
     """
     if not isinstance(municipality, str) or not _MUNICIPALITY_RE.fullmatch(municipality):
         raise ValueError(
             "El municipio debe ser un código CUT de 5 dígitos. / "
             "The municipality must be a 5-digit CUT code."
+        )
+    if today is not None and today <= period.end:
+        raise ValueError(
+            f"El periodo {period.label} aún no termina (termina el {period.end:%d-%m-%Y}); "
+            f"se puede exportar desde el {period.end + timedelta(days=1):%d-%m-%Y}. / "
+            f"The period {period.label} has not ended yet (it ends on {period.end}); it can "
+            f"be exported from {period.end + timedelta(days=1)}."
         )
     same_year = [r for r in prior if r.period.year == period.year]
     for release in same_year:
@@ -578,6 +678,8 @@ def build_release(
                 tab,
                 _reasons_for(version, forced),
                 version.revision_of,
+                version.chain,
+                version.held_back,
             )
 
     forced = dict(forced)
@@ -611,7 +713,8 @@ def build_release(
         frozenset(r.period.slot for r in same_year if r.period != period),
     )
     revision_of = versions[-1].content_hash() if versions else None
-    return _render(period, municipality, policy, tab, supp, revision_of)
+    chain = tuple(r.link() for r in same_year)
+    return _render(period, municipality, policy, tab, supp, revision_of, chain)
 
 
 def _reasons_for(version: Release, forced: Mapping[CellKey, str]) -> dict[CellKey, str]:

@@ -26,6 +26,9 @@ class PanelRelease(IdMixin, Base):
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     body: Mapped[str] = mapped_column(sa.Text)
     """The release's JSON exactly as written (tables and metadata; no personal data)."""
+    origin: Mapped[str] = mapped_column(sa.String(10), default="export", server_default="export")
+    """``export``: made here, ``body`` is the internal record with exact counts; ``file``:
+    known from a release file given with ``--prior`` (``body`` is its public JSON)."""
     revision_of: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("panel_release.id"))
     released_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     released_by: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("worker.id"))

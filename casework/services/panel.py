@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from casework.disclosure import Period, PersonFacts, Policy, Release, build_release, combine
+from casework.disclosure import Period, PersonFacts, Policy, Release, build_release
 from casework.errors import CaseworkError, FieldError, InvalidInput
 from casework.models import Contact, MigrationStatusRecord, PanelRelease, Person, Referral
 from casework.models.enums import Role
@@ -283,19 +283,3 @@ def export(
     return ExportResult(
         tuple(written), release.content_hash(), release.is_revision, prepared.unchanged
     )
-
-
-def combine_files(paths: Sequence[Path], k: int = 10) -> str:
-    """The Panel's side: several municipalities' JSON files as one comparison table."""
-    releases = []
-    for path in paths:
-        try:
-            releases.append(Release.from_json(path.read_bytes()))
-        except OSError as exc:
-            raise ExportError("export_read", path=str(path), reason=exc.strerror or "") from exc
-        except ValueError as exc:
-            raise ExportError("export_bad_file", path=path.name, reason=str(exc)) from exc
-    try:
-        return combine(releases, make_policy(k)).to_text()
-    except ValueError as exc:
-        raise ExportError("combine_refused", reason=str(exc)) from exc

@@ -247,6 +247,8 @@ def _copy_tables(server: Database, new: Database, progress: Progress | None) -> 
         cursor.execute("BEGIN")
         try:
             for table in tables:
+                # Rows a migration seeded in the new file give way to the server's.
+                cursor.execute(f"DELETE FROM {_q(table.name)}")
                 if not counts[table.name]:
                     continue
                 columns = list(table.c)

@@ -1,0 +1,39 @@
+"""Which physical database this is: a copy, a restored backup or a dump loaded elsewhere
+is another instance even though its rows are the same.
+
+The Panel's ledger (issue #18) needs it: a copy made before releases were sent does not
+know them, so an export from a database whose instance differs from the one recorded
+asks for the releases already sent. SQLite: the file's device and inode (a copy, or a
+restore that replaces the file, is a new inode; moving the file on one disk is not).
+PostgreSQL: the cluster's system identifier and the database's oid (a dump restored
+into another database or server differs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import sqlalchemy as sa
+
+INSTANCE_KEY = "database_instance"
+"""office_setting key holding the instance the ledger was last known complete on."""
+
+
+def identity(conn: sa.Connection) -> str:
+    """A short opaque text naming this physical database (no path, no host)."""
+    if conn.dialect.name == "sqlite":
+        rows = conn.exec_driver_sql("PRAGMA database_list").fetchall()
+        path = next((row[2] for row in rows if row[1] == "main"), "") or ""
+        if not path:
+            raw = "sqlite:memory"
+        else:
+            stat = os.stat(path)
+            raw = f"sqlite:{stat.st_dev}:{stat.st_ino}"
+    else:
+        system = conn.exec_driver_sql("SELECT system_identifier FROM pg_control_system()").scalar()
+        oid = conn.exec_driver_sql(
+            "SELECT oid FROM pg_database WHERE datname = current_database()"
+        ).scalar()
+        raw = f"postgresql:{system}:{oid}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
