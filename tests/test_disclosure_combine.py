@@ -43,7 +43,9 @@ def test_two_municipalities_in_one_comparison_table() -> None:
     ]
     values = [v for row in table.rows for v in row.values]
     assert Mark.SUPPRESSED in values
-    assert all(v == Mark.SUPPRESSED or v == Mark.ABSENT or v % 5 == 0 for v in values)
+    assert all(
+        v in (Mark.SUPPRESSED, Mark.ABSENT) or (isinstance(v, int) and v % 5 == 0) for v in values
+    )
     text = table.to_text()
     assert "2026-Q3" in text
     assert "13108" in text
@@ -81,3 +83,28 @@ def test_mixed_periods_duplicates_and_nothing_are_refused() -> None:
         combine([_export("13101", 1), _export("13101", 3)], Policy())
     with pytest.raises(ValueError, match="no hay archivos"):
         combine([], Policy())
+
+
+def test_a_withheld_municipality_reads_r_in_every_cell() -> None:
+    santiago = _export("13101", 1)
+    table = combine([santiago], Policy(), withheld=["13108"])
+    assert table.municipalities == ("13101", "13108")
+    assert table.withheld == ("13108",)
+    assert {row.values[1] for row in table.rows} == {Mark.WITHHELD}
+    assert all(row.values[0] != Mark.WITHHELD for row in table.rows)
+    rows = list(csv.reader(io.StringIO(table.to_csv().decode())))
+    assert {row[5] for row in rows[1:]} == {"r"}
+    # Santiago's numbers are the same as when it is combined alone.
+    alone = combine([santiago], Policy())
+    assert [row.values[0] for row in table.rows] == [row.values[0] for row in alone.rows]
+    assert "r = retenida: pendiente de un archivo corregido." in table.to_text()
+    assert "r = retenida" not in alone.to_text()
+
+
+def test_every_municipality_withheld_still_gives_a_table_of_the_period() -> None:
+    table = combine([], Policy(), withheld=["13101"], period=Q3)
+    assert table.period == Q3 and table.withheld == ("13101",)
+    with pytest.raises(ValueError, match="no hay archivos"):
+        combine([], Policy(), withheld=["13101"])
+    with pytest.raises(ValueError, match="dos veces"):
+        combine([_export("13101", 1)], Policy(), withheld=["13101"])

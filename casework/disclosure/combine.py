@@ -23,6 +23,9 @@ class Mark(Enum):
     """The municipality suppressed the cell."""
     ABSENT = ""
     """The category is not listed by that municipality (it is inside its "otras")."""
+    WITHHELD = "r"
+    """The municipality's file for the period was flagged by the chain check: its cells are
+    left out until a corrected file arrives (:mod:`casework.disclosure.chain`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +43,20 @@ class CombinedTable:
     municipalities: tuple[str, ...]
     rows: tuple[CombinedRow, ...]
 
+    @property
+    def withheld(self) -> tuple[str, ...]:
+        """Municipalities whose column is withheld (every cell ``r``)."""
+        return tuple(
+            m
+            for i, m in enumerate(self.municipalities)
+            if self.rows and all(row.values[i] == Mark.WITHHELD for row in self.rows)
+        )
+
     def to_csv(self) -> bytes:
         """Wide CSV: ``table, dimensions, category`` then one column per municipality.
 
-        Suppressed cells read ``s``; categories a municipality does not list are empty.
+        Suppressed cells read ``s``; categories a municipality does not list are empty;
+        a withheld municipality's cells read ``r``.
         """
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
@@ -77,8 +90,10 @@ class CombinedTable:
             f"Panel intermunicipal — periodo {self.period.label} — esquema {self.schema_version}",
             "s = suprimida por confidencialidad; · = categoría incluida en «otras» en ese "
             "municipio; cifras redondeadas.",
-            "",
         ]
+        if self.withheld:
+            lines.append("r = retenida: pendiente de un archivo corregido.")
+        lines.append("")
         for line in [header, *body]:
             cells = [
                 text.ljust(width) if i < 2 else text.rjust(width)
@@ -96,16 +111,27 @@ def _refuse(reason_es: str, reason_en: str) -> ValueError:
     return ValueError(f"No se pueden combinar: {reason_es}. / Cannot combine: {reason_en}.")
 
 
-def combine(releases: Sequence[Release], policy: Policy) -> CombinedTable:
+def combine(
+    releases: Sequence[Release],
+    policy: Policy,
+    *,
+    withheld: Sequence[str] = (),
+    period: Period | None = None,
+) -> CombinedTable:
     """Merge releases of one period from different municipalities.
 
     Refuses a different schema version, and any file produced under weaker rules than the
     Panel's own policy (smaller k, smaller rounding base or smaller minimum table size).
+    ``withheld`` municipalities (their file for the period was flagged by the chain check)
+    get a column of :attr:`Mark.WITHHELD`; ``period`` is needed when every one is withheld.
     """
-    if not releases:
+    if not releases and not (withheld and period is not None):
         raise _refuse("no hay archivos", "no files")
-    period = releases[0].period
-    seen: set[str] = set()
+    if period is None:
+        period = releases[0].period
+    seen: set[str] = set(withheld)
+    if len(seen) != len(withheld):
+        raise _refuse("un municipio retenido aparece dos veces", "a withheld office appears twice")
     for release in releases:
         if release.schema_version != policy.schema_version:
             raise _refuse(
@@ -142,14 +168,21 @@ def combine(releases: Sequence[Release], policy: Policy) -> CombinedTable:
             )
         seen.add(release.municipality)
 
-    ordered = sorted(releases, key=lambda r: r.municipality)
+    columns: list[tuple[str, Release | None]] = sorted(
+        [*((r.municipality, r) for r in releases), *((m, None) for m in withheld)],
+        key=lambda column: column[0],
+    )
+    ordered = [r for _, r in columns if r is not None]
     groupings = [grouping_of(r) for r in ordered]
     union = Grouping(
         nationalities=tuple(sorted({c for g in groupings for c in g.nationalities})),
         communes=tuple(sorted({c for g in groupings for c in g.communes})),
         region="",
     )
-    lookups = [{(table_id, cell.dims): cell.count for table_id, cell in r.cells()} for r in ordered]
+    lookups = [
+        None if r is None else {(table_id, cell.dims): cell.count for table_id, cell in r.cells()}
+        for _, r in columns
+    ]
     rows: list[CombinedRow] = []
     for spec in TABLES:
         all_dims = list(union.categories(spec.table_id))
@@ -159,7 +192,9 @@ def combine(releases: Sequence[Release], policy: Policy) -> CombinedTable:
             values: list[int | Mark] = []
             for lookup in lookups:
                 key = (spec.table_id, dims)
-                if key not in lookup:
+                if lookup is None:
+                    values.append(Mark.WITHHELD)
+                elif key not in lookup:
                     values.append(Mark.ABSENT)
                 else:
                     count = lookup[key]
@@ -168,6 +203,6 @@ def combine(releases: Sequence[Release], policy: Policy) -> CombinedTable:
     return CombinedTable(
         period=period,
         schema_version=policy.schema_version,
-        municipalities=tuple(r.municipality for r in ordered),
+        municipalities=tuple(m for m, _ in columns),
         rows=tuple(rows),
     )
