@@ -230,6 +230,10 @@ FREE: dict[str, tuple[str, Args]] = {
         "the Panel's side: other municipalities' aggregated files only",
         lambda o, t: ["panel", "combine", str(t / "none.json")],
     ),
+    "panel check": (
+        "the Panel's side: other municipalities' aggregated files only",
+        lambda o, t: ["panel", "check", str(t / "none.json")],
+    ),
     "catalogue list": (
         "the referral catalogue: no personal data",
         lambda o, t: ["catalogue", "list"],
@@ -326,11 +330,12 @@ def test_free_commands_need_no_sign_in(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     _, args = FREE[command]
-    where = [] if command == "panel combine" else ["--db", str(office)]  # no database there
+    panel = command.startswith("panel ")
+    where = [] if panel else ["--db", str(office)]  # no database there
     code = main([*args(office_template, tmp_path), *where])
     err = capsys.readouterr().err
     assert SIGN_IN_ES not in err
-    assert code == (2 if command == "panel combine" else 0), err  # no such file to combine
+    assert code == (2 if panel else 0), err  # no such file to check or combine
 
 
 def test_demo_init_and_restore_on_a_new_file_need_nobody(
