@@ -349,7 +349,7 @@ def _plan(
     rows = _ledger(session, period.year)
     for row in rows:
         if row.municipality != code:
-            raise ExportError("ledger_other_municipality", ledger=row.municipality, code=code)
+            raise ExportError("ledger_other_municipality", ledger=row.municipality, ours=code)
     known = [(i, _from_row(row)) for i, row in enumerate(rows)]
     hashes = {row.content_hash for row in rows}
     added: dict[str, Release] = {}
@@ -361,7 +361,7 @@ def _plan(
                 "prior_other_municipality",
                 file=item.path.name,
                 other=release.municipality,
-                code=code,
+                ours=code,
             )
         if release.period.year != period.year:
             note_list.append(FileNote(item.path.name, "other_year"))
