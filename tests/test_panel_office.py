@@ -407,3 +407,81 @@ def test_init_sets_the_municipality(tmp_path: Path, capsys: pytest.CaptureFixtur
             assert settings.municipality_on_record(s) == "13101"
     finally:
         db.dispose()
+
+
+async def test_the_screen_says_a_copy_is_refused_and_takes_the_folder_at_80x24(
+    office: Office, tmp_path: Path
+) -> None:
+    from textual.widgets import Input, Static
+
+    from casework.app import make_app
+    from casework.screens.panel import PanelScreen
+
+    from .test_desk import settle, sign_in_as
+
+    copy_path = tmp_path / "copia.db"
+    shutil.copy(office.path, copy_path)
+    sent = tmp_path / "enviadas"
+    _send_quarters(office, sent)
+    copy = office.at(copy_path)
+    try:
+        app = make_app(copy)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_in_as(pilot, "Sara Sup")
+            await pilot.press("f4")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, PanelScreen)
+            place = screen.query_one("#panel-place", Static)
+            assert "13101" in str(place.render())
+            screen.query_one("#period", Input).value = "2026"
+            screen.query_one("#folder", Input).value = str(tmp_path / "salida")
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            status = screen.query_one("#panel-status", Static)
+            assert "copia" in str(status.render())
+            # In view at 80x24: the whole message, not cut off below the screen.
+            assert status.region.height >= 3 and status.region.bottom <= 24 - 1
+            shot = app.export_screenshot()
+            assert "copia" in shot and "escribió" in shot  # its first and last words drawn
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert not (tmp_path / "salida").exists()
+            assert "copia" in str(status.render())
+
+            screen.query_one("#prior", Input).value = str(sent)
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            assert "4 publicaciones ya enviadas" in str(status.render())
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert (tmp_path / "salida" / "2026" / "panel-2026.json").exists()
+    finally:
+        copy.dispose()
+
+
+async def test_the_screen_says_no_municipality_is_on_record(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    from textual.widgets import Static
+
+    from casework.app import make_app
+
+    from .test_desk import settle, sign_in_as
+
+    db, admin, boss, desk = _open(tmp_path / "nueva.db", sqlite_template)
+    clock.freeze(AFTER_THE_YEAR)
+    try:
+        app = make_app(db)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_in_as(pilot, "Sara Sup")
+            await pilot.press("f4")
+            await settle(pilot)
+            place = str(app.screen.query_one("#panel-place", Static).render())
+            status = app.screen.query_one("#panel-status", Static)
+            assert "casework settings municipality" in place
+            assert "casework settings municipality" in str(status.render())
+            assert status.region.bottom <= 23
+            assert "después" in app.export_screenshot()  # the status line's end is drawn
+    finally:
+        db.dispose()
