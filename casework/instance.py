@@ -48,9 +48,12 @@ def stamp(conn: sa.Connection) -> None:
     from casework.models.base import utcnow
 
     value = identity(conn)
-    table = OfficeSetting.__table__
     updated = conn.execute(
-        sa.update(table).where(table.c.key == INSTANCE_KEY).values(value=value, updated_at=utcnow())
+        sa.update(OfficeSetting)
+        .where(OfficeSetting.key == INSTANCE_KEY)
+        .values(value=value, updated_at=utcnow())
     )
     if not updated.rowcount:
-        conn.execute(sa.insert(table).values(key=INSTANCE_KEY, value=value, updated_at=utcnow()))
+        conn.execute(
+            sa.insert(OfficeSetting).values(key=INSTANCE_KEY, value=value, updated_at=utcnow())
+        )

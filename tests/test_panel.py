@@ -55,9 +55,7 @@ def _served(ctx: Context, i: int, **person: object) -> object:
 
 
 @pytest.fixture
-def office(
-    ctx: Context, database: Database, supervisor: WorkerOut, admin: WorkerOut
-) -> Context:
+def office(ctx: Context, database: Database, supervisor: WorkerOut, admin: WorkerOut) -> Context:
     settings.set_municipality(Context(database, admin.id), {"code": "13101", "version": 0})
     for i in range(90):
         pid = _served(ctx, i)

@@ -25,7 +25,6 @@ from casework.services import backup, panel, persons, settings, staff
 from casework.services.context import Context
 from casework.services.panel import ExportError
 
-from .conftest import CLI_PASSWORD
 from .factories import intake_data, person_data
 
 AFTER_THE_YEAR = dt.datetime(2027, 1, 15, 15, 0, tzinfo=dt.UTC)
@@ -309,7 +308,7 @@ def test_the_municipality_cannot_be_typed_per_export(
 def test_without_a_municipality_on_record_the_export_names_the_command(
     tmp_path: Path, sqlite_template: Path
 ) -> None:
-    db, admin, boss, desk = _open(tmp_path / "nueva.db", sqlite_template)
+    db, _admin, boss, _desk = _open(tmp_path / "nueva.db", sqlite_template)
     try:
         assert settings.municipality(boss) is None
         clock.freeze(AFTER_THE_YEAR)
@@ -384,7 +383,7 @@ def test_cli_settings_municipality_shows_and_sets(
     cli_user: Callable[..., list[str]],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    db, admin, boss, desk = _open(tmp_path / "nueva.db", sqlite_template)
+    db, _admin, _boss, _desk = _open(tmp_path / "nueva.db", sqlite_template)
     ana, sara = cli_user(db, "admin"), cli_user(db, "sara")
     db.dispose()
     where = ["--db", str(tmp_path / "nueva.db")]
@@ -469,7 +468,7 @@ async def test_the_screen_says_no_municipality_is_on_record(
 
     from .test_desk import settle, sign_in_as
 
-    db, admin, boss, desk = _open(tmp_path / "nueva.db", sqlite_template)
+    db, _admin, _boss, _desk = _open(tmp_path / "nueva.db", sqlite_template)
     clock.freeze(AFTER_THE_YEAR)
     try:
         app = make_app(db)

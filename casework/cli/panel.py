@@ -47,7 +47,9 @@ def cmd_export(args: argparse.Namespace) -> int:
             signed_in(args, database), args.period, args.out, k=args.k, prior_dir=args.prior
         )
     if result.added:
-        print(t("panelout.cli.prior_added", count=len(result.added), periods=", ".join(result.added)))
+        print(
+            t("panelout.cli.prior_added", count=len(result.added), periods=", ".join(result.added))
+        )
     key = (
         "cli.export_unchanged"
         if result.unchanged

@@ -486,7 +486,10 @@ def _organisation(conn: sa.Connection) -> tuple[dict[str, Any], dict[str, Any]]:
                 ],
             )
     # The demo office is Santiago's: its Panel statistics can be exported at once.
-    if conn.scalar(sa.select(OfficeSetting.value).where(OfficeSetting.key == MUNICIPALITY_KEY)) is None:
+    if (
+        conn.scalar(sa.select(OfficeSetting.value).where(OfficeSetting.key == MUNICIPALITY_KEY))
+        is None
+    ):
         conn.execute(
             sa.insert(OfficeSetting),
             [{"key": MUNICIPALITY_KEY, "value": DEMO_MUNICIPALITY, "updated_at": clock.now()}],
