@@ -37,3 +37,23 @@ def identity(conn: sa.Connection) -> str:
         ).scalar()
         raw = f"postgresql:{system}:{oid}"
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def stamp(conn: sa.Connection) -> None:
+    """Record this database as the instance its ledger is complete on. Only for a database
+    known to hold every release it sent: one just made (the migration does it) or a test's
+    fresh copy of an empty template; a copy or a restore earns it by being given the
+    releases already sent (``casework export panel --prior``)."""
+    from casework.models import OfficeSetting
+    from casework.models.base import utcnow
+
+    value = identity(conn)
+    updated = conn.execute(
+        sa.update(OfficeSetting)
+        .where(OfficeSetting.key == INSTANCE_KEY)
+        .values(value=value, updated_at=utcnow())
+    )
+    if not updated.rowcount:
+        conn.execute(
+            sa.insert(OfficeSetting).values(key=INSTANCE_KEY, value=value, updated_at=utcnow())
+        )

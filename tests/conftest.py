@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
-from casework import clock, logs
+from casework import clock, instance, logs
 from casework.db import Database, open_database
 from casework.i18n import set_language
 from casework.models import Base
@@ -149,13 +149,22 @@ def database(
         path = tmp_path / "casework.db"
         shutil.copy(sqlite_template, path)
         db = open_database(str(path))
+        _stamp(db)
         yield db
         db.dispose()
     else:
         db = request.getfixturevalue("pg_database")
         _truncate(db)
+        _stamp(db)
         yield db
         _truncate(db)
+
+
+def _stamp(db: Database) -> None:
+    """A fresh test database is a whole office, not a copy of one: its (empty) release
+    ledger is complete (the template's copy is another file, hence another instance)."""
+    with db.engine.begin() as conn:
+        instance.stamp(conn)
 
 
 DESK_NOW = dt.datetime(2026, 11, 23, 13, 0, tzinfo=dt.UTC)
@@ -176,6 +185,7 @@ def desk_database(tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
     path = tmp_path / "desk.db"
     shutil.copy(sqlite_template, path)
     db = open_database(str(path))
+    _stamp(db)
     yield db
     db.dispose()
 

@@ -24,7 +24,7 @@ from casework.cli import build_parser, leaf_commands, main
 from casework.db import Database, is_encrypted_file, open_database
 from casework.errors import NotAllowed
 from casework.models import AuditEvent, SignInToken, Worker
-from casework.services import auth, backup, catalogue, persons, rights, staff
+from casework.services import auth, backup, catalogue, persons, rights, settings, staff
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 
@@ -105,6 +105,7 @@ def office_template(tmp_path_factory: pytest.TempPathFactory, sqlite_template: P
     catalogue.add_destination(
         boss, {"key": "ong_prueba", "name_es": "ONG", "service_area": "housing"}
     )
+    settings.set_municipality(boss, {"code": "13108", "version": 0})
     kept = backup.backup(db, folder / "kept.db")
     db.dispose()
     listed = folder / "lista.csv"
@@ -173,10 +174,24 @@ SIGNS_IN: dict[str, tuple[str, Args]] = {
     ),
     "init": ("ana", lambda o, t: ["init", "--encrypt", "--passphrase-file", str(t / "key.txt")]),
     "password": ("walt", lambda o, t: ["password", "walt"]),
+    # A copy of the office's file (another instance): the folder of releases already sent
+    # (none here) vouches for its ledger.
     "export panel": (
         "sara",
-        lambda o, t: ["export", "panel", "--period", "2026", "--out", str(t / "out"), "--k", "5"],
+        lambda o, t: [
+            "export",
+            "panel",
+            "--period",
+            "2025",
+            "--out",
+            str(t / "out"),
+            "--k",
+            "5",
+            "--prior",
+            str(o.folder),
+        ],
     ),
+    "settings municipality": ("ana", lambda o, t: ["settings", "municipality", "13101"]),
     "report caseload": ("sara", lambda o, t: ["report", "caseload"]),
     "retention review": ("sara", lambda o, t: ["retention", "review"]),
     "rights list": ("sara", lambda o, t: ["rights", "list"]),

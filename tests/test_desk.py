@@ -298,9 +298,12 @@ async def test_supervisor_drills_from_a_number_to_the_person(
 
 
 async def test_supervisor_previews_and_exports_the_panel_statistics(
-    sqlite_only: Database, ctx: Context, supervisor: WorkerOut, tmp_path: Path
+    sqlite_only: Database, ctx: Context, supervisor: WorkerOut, admin: WorkerOut, tmp_path: Path
 ) -> None:
     from casework.screens.panel import PanelScreen
+    from casework.services import settings
+
+    settings.set_municipality(Context(sqlite_only, admin.id), {"code": "13101", "version": 0})
 
     for i in range(40):
         data = intake_data(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -12,10 +13,11 @@ import sqlalchemy as sa
 
 from casework import refdata
 from casework.db import Database
+from casework.disclosure import Release
 from casework.disclosure.codebook import STATUS_MAP
 from casework.errors import InvalidInput
 from casework.models import PanelRelease
-from casework.services import panel, panel_side, persons, referrals
+from casework.services import panel, panel_side, persons, referrals, settings
 from casework.services.context import Context
 from casework.services.panel import ExportError
 from casework.services.schemas import WorkerOut
@@ -53,7 +55,8 @@ def _served(ctx: Context, i: int, **person: object) -> object:
 
 
 @pytest.fixture
-def office(ctx: Context, database: Database, supervisor: WorkerOut) -> Context:
+def office(ctx: Context, database: Database, supervisor: WorkerOut, admin: WorkerOut) -> Context:
+    settings.set_municipality(Context(database, admin.id), {"code": "13101", "version": 0})
     for i in range(90):
         pid = _served(ctx, i)
         if i % 4 == 0:
@@ -145,7 +148,12 @@ def test_panel_combines_municipalities_and_refuses_weaker_rules(
     office: Context, tmp_path: Path
 ) -> None:
     panel.export(office, "2026-Q3", tmp_path / "santiago")
-    panel.export(office, "2026-Q3", tmp_path / "independencia", municipality="13108")
+    # Another office's file: the same tables under another municipality (its own hash).
+    ours = Release.from_json((tmp_path / "santiago" / "panel-2026-Q3.json").read_bytes())
+    (tmp_path / "independencia").mkdir()
+    (tmp_path / "independencia" / "panel-2026-Q3.json").write_bytes(
+        dataclasses.replace(ours, municipality="13108").to_json()
+    )
     files = [
         tmp_path / "santiago" / "panel-2026-Q3.json",
         tmp_path / "independencia" / "panel-2026-Q3.json",

@@ -164,6 +164,7 @@ def world(
     # Passwords are hashed dozens of times here: a cheap argon2, the same code around it.
     monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
     admin_ctx = Context(database, admin.id)
+    settings.set_municipality(admin_ctx, {"code": "13101", "version": 0})
     desk = Context(database, worker.id)
     made = persons.register_intake(desk, intake_data())
     staff.create_programme(admin_ctx, {"code": "OMIL", "name": "OMIL"})
@@ -701,9 +702,10 @@ MATRIX: dict[str, Cell] = {
     "persons.names": Cell(SIGNED_IN, lambda c, w, _: persons.names(c, {w.person_id})),
     "rights.find_person": Cell(SIGNED_IN, lambda c, w, _: rights.find_person(c, "VE1234567")),
     # The anonymised Panel release: supervisors and administrators.
-    "panel.prepare": Cell("RRRRAAAA", lambda c, w, _: panel.prepare(c, "2026", k=5)),
+    "panel.prepare": Cell("RRRRAAAA", lambda c, w, _: panel.prepare(c, "2026-Q3", k=5)),
     "panel.export": Cell(
-        "RRRRAAAA", lambda c, w, _: panel.export(c, "2026", w.folder / f"p{next(w.serial)}", k=5)
+        "RRRRAAAA",
+        lambda c, w, _: panel.export(c, "2026-Q3", w.folder / f"p{next(w.serial)}", k=5),
     ),
     # The caseload: supervisors, in their scope; not administrators.
     "reports.caseload": Cell(SUPERVISORS, lambda c, w, _: reports.caseload(c)),
@@ -790,6 +792,13 @@ MATRIX: dict[str, Cell] = {
         lambda w: _staff_with_password(w),
     ),
     "settings.office_settings": Cell(SIGNED_IN, lambda c, w, _: settings.office_settings(c)),
+    "settings.municipality": Cell(SIGNED_IN, lambda c, w, _: settings.municipality(c)),
+    # The municipality set at the world's start (the Panel's releases made here name it).
+    "settings.set_municipality": Cell(
+        ADMIN,
+        lambda c, w, version: settings.set_municipality(c, {"code": "13101", "version": version}),
+        lambda w: settings.office_settings(w.admin).municipality_version,
+    ),
     "settings.set_idle_lock": Cell(
         ADMIN,
         lambda c, w, version: settings.set_idle_lock(

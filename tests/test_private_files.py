@@ -18,7 +18,7 @@ from casework import paths
 from casework.cli import main
 from casework.db import Database, EncryptionError, open_database, read_passphrase_file
 from casework.models import AuditEvent
-from casework.services import backup, panel, persons, rights, staff
+from casework.services import backup, panel, persons, rights, settings, staff
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
 from casework.synthetic import demo
@@ -151,6 +151,7 @@ def test_exports_and_rights_answers_are_owner_only(
     db, admin = _office(paths.default_db_path())
     try:
         ctx = Context(db, admin.id)
+        settings.set_municipality(ctx, {"code": "13101", "version": 0})
         desktop = tmp_path / "Escritorio"
         desktop.mkdir(mode=0o755)
         desktop.chmod(0o755)

@@ -39,7 +39,7 @@ from casework.db import Database, resolve_url
 from casework.errors import CaseworkError, Conflict, NotAllowed
 from casework.i18n import t
 from casework.models.enums import Role
-from casework.services import auth, backup, staff
+from casework.services import auth, backup, settings, staff
 from casework.services.context import Context
 
 
@@ -73,6 +73,12 @@ def register(sub: Any) -> None:
         metavar="CODE",
         default=FIRST_PROGRAMME_CODE,
         help=f"the first programme's code (default: {FIRST_PROGRAMME_CODE})",
+    )
+    init.add_argument(
+        "--municipality",
+        metavar="CODE",
+        help="the municipality's CUT code (5 digits, e.g. 13101) for the Panel statistics; "
+        "later: casework settings municipality",
     )
     init.add_argument(
         "--password-stdin",
@@ -115,6 +121,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     """Create the database; with ``--admin``, also its first programme and administrator
     (the desk's first-run screen, without the desk), on a new or still empty database."""
     first = _first_admin(args)
+    code = settings.check_municipality(args.municipality) if args.municipality else None
     # A missing file is created; an empty or foreign one is refused, never overwritten.
     check_db_arg(args.db, create=True)
     url = sa.make_url(resolve_url(args.db))
@@ -131,6 +138,8 @@ def cmd_init(args: argparse.Namespace) -> int:
                 print(t("security.cli.initialised", path=database.describe(), encrypted=""))
             if first is not None:
                 _set_up(database, first)
+            if code is not None:
+                _set_municipality(database, code)
         finally:
             database.dispose()
         return 0
@@ -138,6 +147,8 @@ def cmd_init(args: argparse.Namespace) -> int:
         raise CaseworkError("not_sqlite")
     if exists and dbmod.is_encrypted_file(path):
         raise Conflict("already_encrypted")
+    if exists and code is not None:
+        raise CaseworkError("init_municipality_existing")
     passphrase = passphrase_arg(args) or os.environ.get(dbmod.ENV_PASSPHRASE)
     if exists:
         plain = open_cli_database(args.db, upgrade=False)
@@ -162,9 +173,16 @@ def cmd_init(args: argparse.Namespace) -> int:
         )
         if first is not None:
             _set_up(database, first)
+        if code is not None:
+            _set_municipality(database, code)
     finally:
         database.dispose()
     return 0
+
+
+def _set_municipality(database: Database, code: str) -> None:
+    settings.first_municipality(database, code)
+    print(t("panelout.cli.municipality_set", code=code))
 
 
 FIRST_PROGRAMME_CODE = "OFMIG"

@@ -15,7 +15,7 @@ from casework import refdata
 from casework.disclosure import Release
 from casework.i18n import t
 from casework.screens.base import CaseworkScreen
-from casework.services import desk, panel
+from casework.services import desk, panel, settings
 from casework.services.panel import ExportResult, Prepared
 from casework.widgets import commune_name, country_name
 
@@ -68,6 +68,39 @@ def preview_text(release: Release) -> Text:
     return text
 
 
+def status_text(prepared: Prepared) -> Text:
+    """The preview's status line: what stops the export (in red, in words), else what the
+    export will do; releases from the given folder, a revision's held-back units, files
+    skipped."""
+    release = prepared.release
+    refusal = prepared.refusal()
+    if refusal is not None:
+        text = Text(refusal.message(), style="red")
+    else:
+        key = (
+            "ui.panel.unchanged"
+            if prepared.unchanged
+            else "ui.panel.revision"
+            if release.is_revision
+            else "ui.panel.ready"
+        )
+        text = Text(t(key, period=release.period.label))
+    if prepared.from_files and refusal is None:
+        periods = ", ".join(r.period.label for r in prepared.from_files)
+        text.append(
+            "\n" + t("panelout.ui.from_files", count=len(prepared.from_files), periods=periods)
+        )
+    if release.held_back:
+        units = ", ".join(t(f"panelout.unit.{u}") for u in release.held_back)
+        text.append("\n" + t("panelout.ui.held_back", units=units), style="yellow")
+    for note in prepared.notes:
+        text.append(
+            "\n" + t("panelout.ui.note", file=note.name, why=t(f"panelout.note.{note.reason}")),
+            style="dim",
+        )
+    return text
+
+
 class PanelScreen(CaseworkScreen):
     BINDINGS = [
         Binding("escape", "back", "key.back", id="back"),
@@ -83,21 +116,48 @@ class PanelScreen(CaseworkScreen):
         yield Header()
         yield Static(t("ui.panel.title"), classes="title")
         yield Static(t("ui.panel.explain"), classes="help-text")
+        yield Static("", id="panel-place", classes="help-text")
         with Horizontal(id="panel-form"):
             yield Label(t("ui.panel.period"))
             yield Input(desk.last_quarter(), id="period", compact=True)
             yield Label(t("ui.panel.folder"))
             yield Input(str(Path.home() / "casework-panel"), id="folder", compact=True)
+        with Horizontal(id="panel-prior-form"):
+            yield Label(t("panelout.ui.prior"))
+            yield Input("", id="prior", compact=True)
         yield Static("", id="panel-status", classes="help-text")
         yield VerticalScroll(Static(id="preview"), id="preview-box")
         yield Footer()
 
     def on_mount(self) -> None:
+        self.call_service(
+            settings.municipality, self.ctx, on_done=self._show_place, group="panel-place"
+        )
         self.action_preview()
 
+    def _show_place(self, code: str | None) -> None:
+        place = self.query_one("#panel-place", Static)
+        if code is None:
+            place.update(Text(t("panelout.ui.no_municipality"), style="yellow"))
+        else:
+            place.update(t("panelout.ui.municipality", name=dim_label(code), code=code))
+
     @on(Input.Submitted, "#period")
+    @on(Input.Submitted, "#prior")
     def _period(self) -> None:
         self.action_preview()
+
+    def _prior_dir(self) -> Path | None:
+        text = self.query_one("#prior", Input).value.strip()
+        return Path(text).expanduser() if text else None
+
+    def _out_dir(self, period: str) -> Path:
+        return Path(self.query_one("#folder", Input).value.strip()).expanduser() / period
+
+    def _show_error(self, exc: BaseException) -> None:
+        from casework.widgets import error_text
+
+        self.query_one("#panel-status", Static).update(Text(error_text(exc), style="red"))
 
     def action_preview(self) -> None:
         period = self.query_one("#period", Input).value.strip()
@@ -105,28 +165,20 @@ class PanelScreen(CaseworkScreen):
 
         def shown(prepared: Prepared) -> None:
             self.prepared = prepared
-            release = prepared.release
-            key = (
-                "ui.panel.unchanged"
-                if prepared.unchanged
-                else "ui.panel.revision"
-                if release.is_revision
-                else "ui.panel.ready"
-            )
-            self.query_one("#panel-status", Static).update(t(key, period=release.period.label))
-            self.query_one("#preview", Static).update(preview_text(release))
+            self.query_one("#panel-status", Static).update(status_text(prepared))
+            self.query_one("#preview", Static).update(preview_text(prepared.release))
 
         def failed(exc: BaseException) -> None:
-            from casework.widgets import error_text
-
             self.prepared = None
-            self.query_one("#panel-status", Static).update(Text(error_text(exc), style="red"))
+            self._show_error(exc)
             self.query_one("#preview", Static).update("")
 
         self.call_service(
             panel.prepare,
             self.ctx,
             period,
+            prior_dir=self._prior_dir(),
+            out_dir=self._out_dir(period),
             on_done=shown,
             on_error=failed,
             group="panel",
@@ -138,14 +190,31 @@ class PanelScreen(CaseworkScreen):
             self.notify(t("ui.panel.preview_first"), severity="warning")
             return
         period = self.prepared.release.period.label
-        folder = Path(self.query_one("#folder", Input).value.strip()).expanduser() / period
+        folder = self._out_dir(period)
 
         def done(result: ExportResult) -> None:
-            self.query_one("#panel-status", Static).update(
-                t("ui.panel.exported", files=len(result.files), out=str(folder))
-            )
+            text = Text(t("ui.panel.exported", files=len(result.files), out=str(folder)))
+            if result.added:
+                text.append(
+                    "\n"
+                    + t(
+                        "panelout.cli.prior_added",
+                        count=len(result.added),
+                        periods=", ".join(result.added),
+                    )
+                )
+            self.query_one("#panel-status", Static).update(text)
 
-        self.call_service(panel.export, self.ctx, period, folder, on_done=done, group="panel")
+        self.call_service(
+            panel.export,
+            self.ctx,
+            period,
+            folder,
+            prior_dir=self._prior_dir(),
+            on_done=done,
+            on_error=self._show_error,
+            group="panel",
+        )
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -4,6 +4,14 @@ This module is the only place where records become statistics: it reads persons 
 a calendar period as :class:`~casework.disclosure.PersonFacts` (no name, document, phone,
 address, free text or date), hands them to ``casework.disclosure`` and keeps every release
 in the ``panel_release`` ledger, whose exact counts protect later releases of the same year.
+
+One office, one release history (issue #18): the municipality is the office's setting,
+never a per-export value; every release of the year is protected against every earlier
+one the office sent, so an export refuses when this database may not know them all (it is
+a copy or a restore, or release files beside the output folder are not in its ledger)
+until it is given the files already sent (``prior_dir``). A period still in progress is
+never exported. Two exports at once run one after the other: the second is protected
+against the first's release.
 """
 
 from __future__ import annotations
@@ -13,23 +21,40 @@ import hashlib
 import hmac
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from casework import clock
 from casework.disclosure import Period, PersonFacts, Policy, Release, build_release
 from casework.errors import CaseworkError, FieldError, InvalidInput
-from casework.models import Contact, MigrationStatusRecord, PanelRelease, Person, Referral
+from casework.instance import INSTANCE_KEY, identity
+from casework.models import (
+    Contact,
+    MigrationStatusRecord,
+    OfficeSetting,
+    PanelRelease,
+    Person,
+    Referral,
+)
+from casework.models.base import utcnow
 from casework.models.enums import Role
 from casework.private_files import private_dir, write_private
+from casework.services import locking
 from casework.services.context import Context, audit
 from casework.services.outbox import online_only
+from casework.services.settings import municipality_on_record
 
-DEFAULT_MUNICIPALITY = "13101"
+PANEL_LOCK = 0x70616E6C  # "panl": one export at a time on PostgreSQL
+"""Two supervisors exporting at once: the second waits, then reads the first's release in
+the ledger and is protected against it (SQLite's write transaction is already alone)."""
+ORIGIN_EXPORT, ORIGIN_FILE = "export", "file"
+SET_MUNICIPALITY = "casework settings municipality CODIGO"
+"""The command that sets the municipality, named in the refusal when none is on record."""
 OUTCOME_GROUP = {
     "completed": "completed",
     "requested": "pending",
@@ -162,27 +187,237 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def _ledger(session: Session, year: int, municipality: str) -> list[PanelRelease]:
-    """Earlier releases of the same municipality and year, oldest first."""
+def _ledger(session: Session, year: int) -> list[PanelRelease]:
+    """Every release of the office for the year, whatever municipality it names, in the
+    order they were recorded."""
     return list(
         session.scalars(
             sa.select(PanelRelease)
-            .where(
-                sa.or_(PanelRelease.period == str(year), PanelRelease.period.like(f"{year}-Q%")),
-                PanelRelease.municipality == municipality,
-            )
+            .where(sa.or_(PanelRelease.period == str(year), PanelRelease.period.like(f"{year}-Q%")))
             .order_by(PanelRelease.released_at)
         )
     )
+
+
+def _from_row(row: PanelRelease) -> Release:
+    data = row.body.encode("utf-8")
+    try:
+        if row.origin == ORIGIN_FILE:
+            return Release.from_json(data)
+        return Release.from_ledger_record(data)
+    except ValueError as exc:
+        raise ExportError("ledger_damaged", period=row.period) from exc
+
+
+@dataclass(frozen=True)
+class FileNote:
+    """A file of the ``prior_dir`` folder that was not used, and why (an i18n code:
+    ``not_release``, ``other_year``, ``unreadable``)."""
+
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReleaseFile:
+    path: Path
+    release: Release
+    data: bytes
+
+
+def _read_folder(
+    folder: Path, pattern: str, *, recursive: bool
+) -> tuple[list[ReleaseFile], list[FileNote]]:
+    found: list[ReleaseFile] = []
+    notes: list[FileNote] = []
+    try:
+        paths = sorted(folder.rglob(pattern) if recursive else folder.glob(pattern))
+    except OSError:
+        return found, notes
+    for path in paths:
+        if not path.is_file():
+            continue
+        name = str(path.relative_to(folder)) if recursive else path.name
+        try:
+            data = path.read_bytes()
+        except OSError:
+            notes.append(FileNote(name, "unreadable"))
+            continue
+        try:
+            found.append(ReleaseFile(path, Release.from_json(data), data))
+        except ValueError:
+            notes.append(FileNote(name, "not_release"))
+    return found, notes
+
+
+def read_prior(prior_dir: Path) -> tuple[list[ReleaseFile], list[FileNote]]:
+    """Every Panel release file under ``prior_dir`` (recursively), each checked (its hash,
+    its structure, its rules); files that are not releases are noted and skipped."""
+    if not prior_dir.is_dir():
+        raise ExportError("prior_not_folder", path=str(prior_dir))
+    return _read_folder(prior_dir, "*.json", recursive=True)
+
+
+def _beside(out_dir: Path) -> list[ReleaseFile]:
+    """Release files in the output folder and its sibling folders (the desk writes each
+    period into ``<folder>/<period>/``): what this office already wrote there."""
+    folders = [out_dir]
+    parent = out_dir.parent
+    try:
+        if parent != out_dir and parent.is_dir():
+            folders += sorted(p for p in parent.iterdir() if p.is_dir() and p != out_dir)
+    except OSError:
+        pass
+    found: list[ReleaseFile] = []
+    for folder in folders:
+        found.extend(_read_folder(folder, "panel-*.json", recursive=False)[0])
+    return found
+
+
+def _order(releases: Iterable[tuple[int, Release]]) -> list[Release]:
+    """Oldest first: a release's chain names every earlier release of its year it knew, so
+    a longer chain is a later release; the ledger's order breaks ties."""
+    return [r for _, r in sorted(releases, key=lambda pair: (len(pair[1].chain), pair[0]))]
 
 
 @dataclass(frozen=True)
 class Prepared:
     release: Release
     previous: uuid.UUID | None
-    """The ledger row this release revises or repeats, if the period was released before."""
+    """The ledger row this release revises or repeats, if the period was released before
+    (None also when that earlier version is only among the ``from_files``)."""
     unchanged: bool
-    """Identical to the last release of the period: re-writing the same bytes."""
+    """Identical to a release already known: re-writing the same bytes."""
+    municipality: str = ""
+    copy: bool = False
+    """This database is a copy or a restore (another instance than the one its ledger was
+    last known complete on) and no folder of releases already sent was given."""
+    unknown_files: tuple[str, ...] = ()
+    """Release files of this municipality and year beside the output folder that the
+    ledger does not hold (sent from elsewhere, or by a copy of this database)."""
+    missing_chain: tuple[str, ...] = ()
+    """Releases named in a given file's chain whose own file was not given ("2026-Q1
+    (1a2b3c4d5e6f)")."""
+    from_files: tuple[Release, ...] = ()
+    """Releases read from the given folder that the ledger lacks: the export records them
+    (origin ``file``) and this release is protected against them."""
+    notes: tuple[FileNote, ...] = field(default=())
+    """Files of the given folder that were not used."""
+
+    def refusal(self) -> ExportError | None:
+        """Why the export must not be written (the preview shows it; export raises it)."""
+        year = str(self.release.period.year)
+        if self.missing_chain:
+            return ExportError("prior_chain_missing", releases=", ".join(self.missing_chain))
+        if self.copy:
+            return ExportError("ledger_copy", year=year)
+        if self.unknown_files:
+            return ExportError(
+                "ledger_unknown_files", year=year, files=", ".join(self.unknown_files)
+            )
+        return None
+
+
+def _plan(
+    session: Session,
+    ctx: Context,
+    period: Period,
+    policy: Policy,
+    prior_files: Sequence[ReleaseFile] | None,
+    notes: Sequence[FileNote],
+    beside: Sequence[ReleaseFile],
+) -> Prepared:
+    """The release of ``period`` as the ledger (and the given files) require it, and what
+    stands in the way of writing it. Reads only."""
+    code = municipality_on_record(session)
+    if code is None:
+        raise ExportError("no_municipality", command=SET_MUNICIPALITY)
+    today = clock.today()
+    if today <= period.end:
+        raise ExportError(
+            "period_in_progress",
+            period=period.label,
+            end=f"{period.end:%d-%m-%Y}",
+            start=f"{period.end + dt.timedelta(days=1):%d-%m-%Y}",
+        )
+    # One salt per database: keys are stable between runs and mean nothing outside it.
+    salt = hashlib.sha256(f"casework-panel:{ctx.db.url.database}".encode()).digest()
+    if period.is_year:
+        period_facts = year_facts = facts(session, [period], salt)[0]
+    else:
+        period_facts, year_facts = facts(session, [period, period.year_period()], salt)
+    rows = _ledger(session, period.year)
+    for row in rows:
+        if row.municipality != code:
+            raise ExportError("ledger_other_municipality", ledger=row.municipality, ours=code)
+    known = [(i, _from_row(row)) for i, row in enumerate(rows)]
+    hashes = {row.content_hash for row in rows}
+    added: dict[str, Release] = {}
+    note_list = list(notes)
+    for item in prior_files or ():
+        release = item.release
+        if release.municipality != code:
+            raise ExportError(
+                "prior_other_municipality",
+                file=item.path.name,
+                other=release.municipality,
+                ours=code,
+            )
+        if release.period.year != period.year:
+            note_list.append(FileNote(item.path.name, "other_year"))
+            continue
+        if release.content_hash() not in hashes:
+            added.setdefault(release.content_hash(), release)
+    every = hashes | set(added)
+    missing: dict[str, str] = {}
+    for release in added.values():
+        for link in release.chain:
+            if link.content_hash not in every:
+                missing[link.content_hash] = f"{link.period.label} ({link.content_hash[:12]})"
+    unknown = sorted(
+        {
+            str(item.path.parent.name + "/" + item.path.name)
+            for item in beside
+            if item.release.municipality == code
+            and item.release.period.year == period.year
+            and item.release.content_hash() not in every
+        }
+    )
+    recorded = session.get(OfficeSetting, INSTANCE_KEY)
+    copy = prior_files is None and (
+        recorded is None or recorded.value != identity(session.connection())
+    )
+    start = len(known)
+    prior = _order([*known, *((start + i, r) for i, r in enumerate(added.values()))])
+    try:
+        release = build_release(
+            period, period_facts, year_facts, policy, code, prior=prior, today=today
+        )
+    except ValueError as exc:
+        raise ExportError("export_refused", reason=str(exc)) from exc
+    by_hash = {row.content_hash: row for row in rows}
+    previous = by_hash.get(release.revision_of or "")
+    if previous is None and release.content_hash() in by_hash:
+        previous = by_hash[release.content_hash()]
+    return Prepared(
+        release=release,
+        previous=previous.id if previous is not None else None,
+        unchanged=release.content_hash() in every,
+        municipality=code,
+        copy=copy,
+        unknown_files=tuple(unknown),
+        missing_chain=tuple(missing.values()),
+        from_files=tuple(added.values()),
+        notes=tuple(note_list),
+    )
+
+
+def _files_for(
+    prior_dir: Path | None, out_dir: Path | None
+) -> tuple[list[ReleaseFile] | None, list[FileNote], list[ReleaseFile]]:
+    prior, notes = read_prior(prior_dir) if prior_dir is not None else (None, [])
+    beside = _beside(out_dir) if out_dir is not None else []
+    return prior, notes, beside
 
 
 @online_only("panel.prepare")
@@ -191,36 +426,20 @@ def prepare(
     period_text: str,
     *,
     k: int = 10,
-    municipality: str = DEFAULT_MUNICIPALITY,
+    prior_dir: Path | None = None,
+    out_dir: Path | None = None,
 ) -> Prepared:
-    """Build (but do not record) the release for a period: the preview. Supervisors and
-    administrators: the release is anonymised statistics of the whole office (no name,
-    document or free text leaves through it), so an administrator may prepare it too."""
+    """Build (but do not record) the release for a period: the preview, with what would
+    stop the export (:meth:`Prepared.refusal`). Writes nothing, not even the files of
+    ``prior_dir`` it reads. Supervisors and administrators: the release is anonymised
+    statistics of the whole office (no name, document or free text leaves through it), so
+    an administrator may prepare it too."""
     period = parse_period(period_text)
     policy = make_policy(k)
+    prior, notes, beside = _files_for(prior_dir, out_dir)
     with ctx.db.read() as session:
         ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
-        # One salt per database: keys are stable between runs and mean nothing outside it.
-        salt = hashlib.sha256(f"casework-panel:{ctx.db.url.database}".encode()).digest()
-        if period.is_year:
-            period_facts = year_facts = facts(session, [period], salt)[0]
-        else:
-            period_facts, year_facts = facts(session, [period, period.year_period()], salt)
-        ledger = _ledger(session, period.year, municipality)
-    prior = []
-    for row in ledger:
-        try:
-            prior.append(Release.from_ledger_record(row.body.encode("utf-8")))
-        except ValueError as exc:
-            raise ExportError("ledger_damaged", period=row.period) from exc
-    try:
-        release = build_release(period, period_facts, year_facts, policy, municipality, prior=prior)
-    except ValueError as exc:
-        raise ExportError("export_refused", reason=str(exc)) from exc
-    same_period = [row for row in ledger if row.period == period.label]
-    previous = same_period[-1] if same_period else None
-    unchanged = previous is not None and previous.content_hash == release.content_hash()
-    return Prepared(release, previous.id if previous else None, unchanged)
+        return _plan(session, ctx, period, policy, prior, notes, beside)
 
 
 @dataclass(frozen=True)
@@ -229,6 +448,9 @@ class ExportResult:
     content_hash: str
     revision: bool
     unchanged: bool
+    added: tuple[str, ...] = ()
+    """Periods of the releases from ``prior_dir`` recorded in the ledger by this export."""
+    held_back: tuple[str, ...] = ()
 
 
 @online_only("panel.export")
@@ -238,37 +460,58 @@ def export(
     out_dir: Path,
     *,
     k: int = 10,
-    municipality: str = DEFAULT_MUNICIPALITY,
+    prior_dir: Path | None = None,
 ) -> ExportResult:
     """Write the release's CSV files and JSON to ``out_dir`` (owner only, a folder made
-    here ``0700``) and record it in the ledger."""
-    prepared = prepare(ctx, period_text, k=k, municipality=municipality)
-    release = prepared.release
-    try:
-        private_dir(out_dir)
-        written = []
-        for name, data in sorted(release.to_csv_files().items()):
-            written.append(write_private(out_dir / name, data))
-        json_path = out_dir / f"panel-{release.period.label}.json"
-        write_private(json_path, release.to_json())
-        written.append(json_path)
-    except OSError as exc:
-        raise ExportError("export_write", path=str(out_dir), reason=exc.strerror or "") from exc
+    here ``0700``) and record it in the ledger, in one transaction: the ledger is read
+    again under the export lock, the files are written before it commits (nothing is
+    recorded when writing fails), and the releases of ``prior_dir`` the ledger lacked are
+    recorded with it. Refused, with nothing written, when the ledger may be incomplete."""
+    period = parse_period(period_text)
+    policy = make_policy(k)
+    prior, notes, beside = _files_for(prior_dir, out_dir)
     with ctx.db.write() as session:
         worker_id = ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN).id
+        locking.advisory_lock(session, PANEL_LOCK)
+        prepared = _plan(session, ctx, period, policy, prior, notes, beside)
+        refusal = prepared.refusal()
+        if refusal is not None:
+            raise refusal
+        release = prepared.release
+        ids: dict[str, uuid.UUID] = {
+            row.content_hash: row.id for row in _ledger(session, period.year)
+        }
+        for earlier in _order(enumerate(prepared.from_files)):
+            row = PanelRelease(
+                period=earlier.period.label,
+                municipality=earlier.municipality,
+                schema_version=earlier.schema_version,
+                k=earlier.k,
+                content_hash=earlier.content_hash(),
+                body=earlier.to_json().decode("utf-8"),
+                origin=ORIGIN_FILE,
+                revision_of=ids.get(earlier.revision_of or ""),
+                released_by=worker_id,
+            )
+            session.add(row)
+            session.flush()
+            ids[row.content_hash] = row.id
         if not prepared.unchanged:
             session.add(
                 PanelRelease(
                     period=release.period.label,
-                    municipality=municipality,
+                    municipality=prepared.municipality,
                     schema_version=release.schema_version,
                     k=release.k,
                     content_hash=release.content_hash(),
                     body=release.ledger_record().decode("utf-8"),
-                    revision_of=prepared.previous,
+                    origin=ORIGIN_EXPORT,
+                    revision_of=ids.get(release.revision_of or ""),
                     released_by=worker_id,
                 )
             )
+        if prior is not None:
+            _vouch(session, worker_id)
         audit(
             session,
             ctx,
@@ -279,7 +522,46 @@ def export(
             hash=release.content_hash(),
             revision=release.is_revision,
             unchanged=prepared.unchanged,
+            held_back=list(release.held_back),
+            prior_files=[r.content_hash()[:12] for r in prepared.from_files],
         )
+        session.flush()
+        written = _write_files(release, out_dir)
     return ExportResult(
-        tuple(written), release.content_hash(), release.is_revision, prepared.unchanged
+        tuple(written),
+        release.content_hash(),
+        release.is_revision,
+        prepared.unchanged,
+        tuple(r.period.label for r in prepared.from_files),
+        release.held_back,
     )
+
+
+def _vouch(session: Session, worker_id: uuid.UUID) -> None:
+    """The operator gave the releases already sent: this instance's ledger is complete."""
+    current = identity(session.connection())
+    row = session.get(OfficeSetting, INSTANCE_KEY)
+    if row is None:
+        session.add(
+            OfficeSetting(
+                key=INSTANCE_KEY, value=current, updated_at=utcnow(), updated_by=worker_id
+            )
+        )
+    elif row.value != current:
+        row.value = current
+        row.updated_at = utcnow()
+        row.updated_by = worker_id
+
+
+def _write_files(release: Release, out_dir: Path) -> list[Path]:
+    try:
+        private_dir(out_dir)
+        written = []
+        for name, data in sorted(release.to_csv_files().items()):
+            written.append(write_private(out_dir / name, data))
+        json_path = out_dir / f"panel-{release.period.label}.json"
+        write_private(json_path, release.to_json())
+        written.append(json_path)
+    except OSError as exc:
+        raise ExportError("export_write", path=str(out_dir), reason=exc.strerror or "") from exc
+    return written

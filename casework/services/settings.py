@@ -1,5 +1,6 @@
-"""The office's settings an administrator chooses (issue #15, point 6): for now how many
-minutes a desk may stay untouched before it locks.
+"""The office's settings an administrator chooses: how many minutes a desk may stay
+untouched before it locks (issue #15, point 6) and the municipality whose statistics the
+office sends to the Panel (issue #18, point 1: one office, one release history).
 
 Read by every desk (the idle lock needs it before anyone opens a file); set by
 administrators only, audited in the same transaction, and safe when two administrators
@@ -9,11 +10,16 @@ second is told the value now on record instead of overwriting it.
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import sqlalchemy as sa
 from pydantic import Field
+from sqlalchemy.orm import Session
 
-from casework.errors import EditConflict
-from casework.models import OfficeSetting
+from casework.db import Database
+from casework.errors import Conflict, EditConflict, FieldError, InvalidInput
+from casework.models import OfficeSetting, PanelRelease
 from casework.models.base import utcnow
 from casework.models.enums import Role
 from casework.services import locking
@@ -32,10 +38,25 @@ SETTINGS_LOCK = 0x73657474  # "sett": serialises settings changes on PostgreSQL
 the first's row (SQLite's write transaction already runs one at a time)."""
 
 
+MUNICIPALITY_KEY = "municipality"
+"""The CUT code (5 digits) of the municipality the office's Panel releases are about."""
+_CUT_RE = re.compile(r"\d{5}")
+
+
 class OfficeSettingsOut(Output):
     idle_lock_minutes: int
     version: int
     """The idle lock row's version (0: never set, the default holds)."""
+    municipality: str | None = None
+    """The municipality on record (None: not set yet; the Panel export refuses)."""
+    municipality_version: int = 0
+    """The municipality row's version (0: never set)."""
+
+
+class MunicipalityIn(Input):
+    code: str
+    version: int = Field(ge=0)
+    """The version the administrator started from (``municipality_version``)."""
 
 
 class IdleLockIn(Input):
@@ -58,10 +79,119 @@ def office_settings(ctx: Context) -> OfficeSettingsOut:
     """The settings as they stand (any signed-in worker: a desk reads them to lock)."""
     with ctx.db.read() as session:
         ctx.actor(session)
-        row = session.get(OfficeSetting, IDLE_LOCK_KEY)
-        return OfficeSettingsOut(
-            idle_lock_minutes=_minutes(row), version=row.version if row is not None else 0
+        return _settings_out(session)
+
+
+def _code(row: OfficeSetting | None) -> str | None:
+    return row.value if row is not None and _CUT_RE.fullmatch(row.value) else None
+
+
+def municipality_on_record(session: Session) -> str | None:
+    """The municipality in this transaction (for the services that export)."""
+    return _code(session.get(OfficeSetting, MUNICIPALITY_KEY))
+
+
+def municipality(ctx: Context) -> str | None:
+    """The municipality on record, or None when nobody set it (any signed-in worker)."""
+    with ctx.db.read() as session:
+        ctx.actor(session)
+        return municipality_on_record(session)
+
+
+def check_municipality(code: str) -> str:
+    """``code`` as a CUT code (5 digits), or the form's error."""
+    code = code.strip()
+    if not _CUT_RE.fullmatch(code):
+        raise InvalidInput([FieldError("municipality", "bad_municipality", {"value": code})])
+    return code
+
+
+def first_municipality(db: Database, code: str) -> None:
+    """``casework init --municipality``: the code of a database just created, before anyone
+    can sign in (audited as done from the command line); refused if one is on record."""
+    code = check_municipality(code)
+    with db.write() as session:
+        if session.get(OfficeSetting, MUNICIPALITY_KEY) is not None:
+            raise Conflict("municipality_on_record")
+        session.add(OfficeSetting(key=MUNICIPALITY_KEY, value=code, updated_at=utcnow()))
+        session.flush()
+        audit(
+            session,
+            Context(db),
+            "update",
+            "office_setting",
+            None,
+            municipality_before=None,
+            municipality_after=code,
+            via="command_line",
         )
+
+
+@online_only("settings.set_municipality")
+def set_municipality(ctx: Context, data: MunicipalityIn | dict[str, Any]) -> OfficeSettingsOut:
+    """Set the municipality's CUT code (administrators only), audited. Refused with
+    ``EditConflict`` when another administrator changed it since ``version`` was read, and
+    with ``Conflict`` when the release ledger already holds releases of another code: an
+    office has one release history, and a second code would start a second one that is
+    protected against nothing already sent."""
+    change = validate(MunicipalityIn, data)
+    check_municipality(change.code)
+    with ctx.db.write() as session:
+        admin = ctx.require_role(session, Role.ADMIN)
+        locking.advisory_lock(session, SETTINGS_LOCK)
+        row = session.scalar(
+            sa.select(OfficeSetting)
+            .where(OfficeSetting.key == MUNICIPALITY_KEY)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        current = row.version if row is not None else 0
+        if current != change.version:
+            raise EditConflict(
+                code="municipality_changed", list_fields=False, code_now=_code(row) or "—"
+            )
+        before = _code(row)
+        if before == change.code:
+            return _settings_out(session)
+        released = session.scalar(
+            sa.select(PanelRelease.municipality)
+            .where(PanelRelease.municipality != change.code)
+            .order_by(PanelRelease.released_at)
+            .limit(1)
+        )
+        if released is not None:
+            raise Conflict("municipality_has_releases", on_record=released, new=change.code)
+        if row is None:
+            row = OfficeSetting(
+                key=MUNICIPALITY_KEY, value=change.code, updated_at=utcnow(), updated_by=admin.id
+            )
+            session.add(row)
+        else:
+            row.value = change.code
+            row.updated_at = utcnow()
+            row.updated_by = admin.id
+        session.flush()
+        audit(
+            session,
+            ctx,
+            "update",
+            "office_setting",
+            None,
+            municipality_before=before,
+            municipality_after=change.code,
+        )
+        return _settings_out(session)
+
+
+def _settings_out(session: Session) -> OfficeSettingsOut:
+    row = session.get(OfficeSetting, IDLE_LOCK_KEY)
+    place = session.get(OfficeSetting, MUNICIPALITY_KEY)
+    return OfficeSettingsOut(
+        idle_lock_minutes=_minutes(row),
+        version=row.version if row is not None else 0,
+        municipality=_code(place),
+        municipality_version=place.version if place is not None else 0,
+    )
 
 
 @online_only("settings.set_idle_lock")

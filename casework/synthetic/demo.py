@@ -35,6 +35,7 @@ from casework.models import (
     IdentityDocument,
     MigrationStatusRecord,
     Note,
+    OfficeSetting,
     Person,
     PersonKey,
     PersonLanguage,
@@ -47,6 +48,7 @@ from casework.models.enums import REFERRAL_TRANSITIONS, ReferralStatus, Role
 from casework.services import keys
 from casework.services.context import Context
 from casework.services.match_records import record_of, stored_keys
+from casework.services.settings import MUNICIPALITY_KEY
 from casework.synthetic import sqlite_bulk
 from casework.synthetic.documents import run_text
 from casework.synthetic.population import (
@@ -435,6 +437,8 @@ def generate(
     return report
 
 
+DEMO_MUNICIPALITY = "13101"
+"""Santiago's CUT code: the demo office's municipality on record."""
 DEMO_PASSWORD = "casework-demo"
 """Password of every demo worker but "demo" itself (synthetic data only)."""
 
@@ -481,6 +485,15 @@ def _organisation(conn: sa.Connection) -> tuple[dict[str, Any], dict[str, Any]]:
                     }
                 ],
             )
+    # The demo office is Santiago's: its Panel statistics can be exported at once.
+    if (
+        conn.scalar(sa.select(OfficeSetting.value).where(OfficeSetting.key == MUNICIPALITY_KEY))
+        is None
+    ):
+        conn.execute(
+            sa.insert(OfficeSetting),
+            [{"key": MUNICIPALITY_KEY, "value": DEMO_MUNICIPALITY, "updated_at": clock.now()}],
+        )
     return prog_ids, worker_ids
 
 

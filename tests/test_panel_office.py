@@ -1,0 +1,486 @@
+"""One office, one release history (issue #18), from the office's side: the municipality is
+the office's setting, an export from a copy or a restored backup of the office refuses until
+it is given the releases already sent (then protects against them and lists them in its
+chain), and a period in progress is never exported. Real SQLite files in ``tmp_path``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from casework import clock, instance
+from casework.cli import main
+from casework.db import Database, open_database
+from casework.errors import Conflict, EditConflict, InvalidInput
+from casework.models import AuditEvent, PanelRelease
+from casework.services import backup, panel, persons, settings, staff
+from casework.services.context import Context
+from casework.services.panel import ExportError
+
+from .factories import intake_data, person_data
+
+AFTER_THE_YEAR = dt.datetime(2027, 1, 15, 15, 0, tzinfo=dt.UTC)
+QUARTERS = ("2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4")
+
+
+@pytest.fixture(autouse=True)
+def thawed() -> Iterator[None]:
+    yield
+    clock.freeze(None)
+
+
+@dataclass
+class Office:
+    path: Path
+    db: Database
+    admin: Context
+    boss: Context
+    desk: Context
+
+    def at(self, path: Path) -> Database:
+        """Another file of this office (a copy, a restore) opened as the office opens it."""
+        return open_database(str(path))
+
+
+def _open(path: Path, template: Path) -> tuple[Database, Context, Context, Context]:
+    shutil.copy(template, path)
+    db = open_database(str(path))
+    with db.engine.begin() as conn:
+        instance.stamp(conn)  # a new office: its (empty) ledger is whole
+    admin = staff.first_run(
+        Context(db),
+        {"code": "OFMIG", "name": "Oficina de Migrantes"},
+        {"username": "admin", "full_name": "Ana Admin"},
+    )
+    a = Context(db, admin.id)
+    sup = staff.create_worker(
+        a,
+        {
+            "username": "sara",
+            "full_name": "Sara Sup",
+            "role": "supervisor",
+            "programme_code": "OFMIG",
+        },
+    )
+    desk = staff.create_worker(
+        a, {"username": "walt", "full_name": "Walt Desk", "programme_code": "OFMIG"}
+    )
+    return db, a, Context(db, sup.id), Context(db, desk.id)
+
+
+def _serve(desk: Context, count: int) -> None:
+    """``count`` synthetic persons, spread over the four quarters of 2026."""
+    nationalities = ["VEN", "VEN", "VEN", "PER", "COL", "HTI"]
+    for i in range(count):
+        quarter = i % 4
+        data = intake_data(
+            person_data(
+                given_names=f"Persona{i}",
+                documents=[],
+                nationality=nationalities[i % len(nationalities)],
+                sex="F" if i % 2 else "M",
+            )
+        )
+        data["contact"] = {
+            "reasons": ["regularization"],
+            "occurred_at": dt.datetime(2026, 1 + 3 * quarter, 10 + i % 15, 14, tzinfo=dt.UTC),
+        }
+        persons.register_intake(desk, data, allow_likely=True)
+
+
+@pytest.fixture
+def office(tmp_path: Path, sqlite_template: Path) -> Iterator[Office]:
+    db, admin, boss, desk = _open(tmp_path / "office.db", sqlite_template)
+    settings.set_municipality(admin, {"code": "13101", "version": 0})
+    _serve(desk, 120)
+    clock.freeze(AFTER_THE_YEAR)
+    yield Office(tmp_path / "office.db", db, admin, boss, desk)
+    db.dispose()
+
+
+def _send_quarters(office: Office, sent: Path) -> dict[str, str]:
+    """The four quarters exported from the office's own file: period -> content hash."""
+    return {q: panel.export(office.boss, q, sent / q).content_hash for q in QUARTERS}
+
+
+def _ledger(db: Database) -> list[tuple[str, str]]:
+    with db.read() as s:
+        return [
+            (r.period, r.origin)
+            for r in s.scalars(sa.select(PanelRelease).order_by(PanelRelease.released_at))
+        ]
+
+
+def test_the_year_from_an_earlier_copy_is_refused_until_given_the_quarters(
+    office: Office, tmp_path: Path
+) -> None:
+    """Leak 1 of the issue: the year exported from a copy made before the quarters were
+    sent would be protected against nothing; it is refused, and with the quarters' folder
+    it is protected against them and names them in its chain."""
+    copy_path = tmp_path / "copia.db"
+    shutil.copy(office.path, copy_path)  # made before the quarters were exported
+    sent = tmp_path / "enviadas"
+    quarters = _send_quarters(office, sent)
+
+    copy = office.at(copy_path)
+    try:
+        boss = Context(copy, office.boss.actor_id)
+        with pytest.raises(ExportError) as refused:
+            panel.export(boss, "2026", tmp_path / "anual")
+        assert refused.value.code == "ledger_copy"
+        assert "copia" in refused.value.message() and "2026" in refused.value.message()
+        assert not (tmp_path / "anual").exists() and _ledger(copy) == []
+        # The preview says the same, and writes nothing even when given the folder.
+        assert panel.prepare(boss, "2026").refusal() is not None
+        preview = panel.prepare(boss, "2026", prior_dir=sent)
+        assert preview.refusal() is None
+        assert sorted(r.period.label for r in preview.from_files) == list(QUARTERS)
+        assert _ledger(copy) == []
+
+        result = panel.export(boss, "2026", tmp_path / "anual", prior_dir=sent)
+        assert sorted(result.added) == list(QUARTERS)
+        payload = json.loads((tmp_path / "anual" / "panel-2026.json").read_bytes())
+        chain = {link["period"]: link["content_sha256"] for link in payload["chain"]}
+        assert chain == quarters
+        assert sorted(_ledger(copy)) == sorted(
+            [(q, "file") for q in QUARTERS] + [("2026", "export")]
+        )
+        # The operator vouched for the history: the next export needs no folder.
+        again = panel.export(boss, "2026", tmp_path / "anual2")
+        assert again.unchanged and again.content_hash == result.content_hash
+    finally:
+        copy.dispose()
+
+
+def test_from_the_office_file_itself_the_year_knows_the_quarters(
+    office: Office, tmp_path: Path
+) -> None:
+    quarters = _send_quarters(office, tmp_path / "enviadas")
+    panel.export(office.boss, "2026", tmp_path / "enviadas" / "2026")
+    payload = json.loads((tmp_path / "enviadas" / "2026" / "panel-2026.json").read_bytes())
+    assert {link["period"]: link["content_sha256"] for link in payload["chain"]} == quarters
+
+
+def test_a_restored_backup_is_refused_until_given_the_quarters_cli(
+    office: Office, tmp_path: Path, cli_user: Callable[..., list[str]]
+) -> None:
+    ana, sara = cli_user(office.db, "admin"), cli_user(office.db, "sara")
+    kept = backup.backup(office.db, tmp_path / "respaldo.db")  # before the quarters
+    sent = tmp_path / "enviadas"
+    quarters = _send_quarters(office, sent)
+    office.db.dispose()
+    where = ["--db", str(office.path)]
+    assert main(["restore", str(kept), *where, *ana]) == 0
+    out = tmp_path / "anual"
+    export = ["export", "panel", "--period", "2026", "--out", str(out), *where, *sara]
+    assert main(export) != 0
+    assert not out.exists()
+    assert main([*export, "--prior", str(sent)]) == 0
+    payload = json.loads((out / "panel-2026.json").read_bytes())
+    assert {link["period"]: link["content_sha256"] for link in payload["chain"]} == quarters
+
+
+def test_the_cli_names_the_refusal_in_words(
+    office: Office,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    cli_user: Callable[..., list[str]],
+) -> None:
+    copy_path = tmp_path / "copia.db"
+    shutil.copy(office.path, copy_path)
+    _send_quarters(office, tmp_path / "enviadas")
+    copy = office.at(copy_path)
+    sara = cli_user(copy, "sara")
+    copy.dispose()
+    args = [
+        "export",
+        "panel",
+        "--period",
+        "2026",
+        "--out",
+        str(tmp_path / "anual"),
+        "--db",
+        str(copy_path),
+        *sara,
+    ]
+    assert main(args) != 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "copia" in err and "--prior" in err and "Traceback" not in err
+    assert main([*args, "--prior", str(tmp_path / "enviadas")]) == 0
+    out = capsys.readouterr().out
+    assert "4 publicaciones ya enviadas" in out
+
+
+def test_release_files_beside_the_folder_that_the_ledger_lacks_are_refused(
+    office: Office, tmp_path: Path, sqlite_template: Path
+) -> None:
+    """Another database of the same office (a second desk's file) wrote a quarter into the
+    folder: its own ledger does not know it."""
+    base = tmp_path / "casework-panel"
+    panel.export(office.boss, "2026-Q1", base / "2026-Q1")
+    db, admin, boss, desk = _open(tmp_path / "otra.db", sqlite_template)
+    try:
+        settings.set_municipality(admin, {"code": "13101", "version": 0})
+        _serve(desk, 40)
+        with pytest.raises(ExportError) as refused:
+            panel.export(boss, "2026-Q2", base / "2026-Q2")
+        assert refused.value.code == "ledger_unknown_files"
+        assert "2026-Q1/panel-2026-Q1.json" in refused.value.message()
+        assert not (base / "2026-Q2").exists()
+        done = panel.export(boss, "2026-Q2", base / "2026-Q2", prior_dir=base)
+        assert done.added == ("2026-Q1",)
+    finally:
+        db.dispose()
+
+
+def test_a_chain_member_missing_from_the_folder_is_named_and_refused(
+    office: Office, tmp_path: Path
+) -> None:
+    copy_path = tmp_path / "copia.db"
+    shutil.copy(office.path, copy_path)
+    sent = tmp_path / "enviadas"
+    _send_quarters(office, sent)
+    shutil.rmtree(sent / "2026-Q1")  # Q2's chain names Q1, whose file is gone
+    (sent / "notas.json").write_text('{"no": "es una publicación"}', encoding="utf-8")
+    copy = office.at(copy_path)
+    try:
+        boss = Context(copy, office.boss.actor_id)
+        preview = panel.prepare(boss, "2026", prior_dir=sent)
+        assert [n.name for n in preview.notes] == ["notas.json"]
+        assert len(preview.missing_chain) == 1 and preview.missing_chain[0].startswith("2026-Q1")
+        with pytest.raises(ExportError) as refused:
+            panel.export(boss, "2026", tmp_path / "anual", prior_dir=sent)
+        assert refused.value.code == "prior_chain_missing" and "2026-Q1" in refused.value.message()
+        assert _ledger(copy) == [] and not (tmp_path / "anual").exists()
+    finally:
+        copy.dispose()
+
+
+def test_a_release_file_of_another_municipality_in_the_folder_is_refused(
+    office: Office, tmp_path: Path, sqlite_template: Path
+) -> None:
+    sent = tmp_path / "enviadas"
+    db, admin, boss, desk = _open(tmp_path / "otra.db", sqlite_template)
+    try:
+        settings.set_municipality(admin, {"code": "13108", "version": 0})
+        _serve(desk, 40)
+        panel.export(boss, "2026-Q1", sent / "independencia")
+    finally:
+        db.dispose()
+    with pytest.raises(ExportError) as refused:
+        panel.export(office.boss, "2026-Q2", tmp_path / "q2", prior_dir=sent)
+    assert refused.value.code == "prior_other_municipality"
+    assert "13108" in refused.value.message() and "13101" in refused.value.message()
+
+
+def test_the_municipality_cannot_be_typed_per_export(
+    office: Office, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert "municipality" not in inspect.signature(panel.export).parameters
+    assert "municipality" not in inspect.signature(panel.prepare).parameters
+    with pytest.raises(SystemExit):
+        main(
+            [
+                "export",
+                "panel",
+                "--period",
+                "2026-Q1",
+                "--out",
+                str(tmp_path / "x"),
+                "--municipality",
+                "13108",
+                "--db",
+                str(office.path),
+            ]
+        )
+    assert "--municipality" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
+def test_without_a_municipality_on_record_the_export_names_the_command(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    db, _admin, boss, _desk = _open(tmp_path / "nueva.db", sqlite_template)
+    try:
+        assert settings.municipality(boss) is None
+        clock.freeze(AFTER_THE_YEAR)
+        with pytest.raises(ExportError) as refused:
+            panel.export(boss, "2026-Q1", tmp_path / "q1")
+        assert refused.value.code == "no_municipality"
+        assert "casework settings municipality" in refused.value.message()
+        assert not (tmp_path / "q1").exists()
+    finally:
+        db.dispose()
+
+
+def test_two_administrators_setting_the_municipality_one_is_told_the_new_value(
+    office: Office,
+) -> None:
+    other = staff.create_worker(
+        office.admin,
+        {"username": "beto", "full_name": "Beto Admin", "role": "admin", "programme_code": "OFMIG"},
+    )
+    version = settings.office_settings(office.admin).municipality_version
+    settings.set_municipality(office.admin, {"code": "13108", "version": version})
+    with pytest.raises(EditConflict) as late:
+        settings.set_municipality(
+            Context(office.db, other.id), {"code": "13110", "version": version}
+        )
+    assert "13108" in late.value.message()
+    assert settings.municipality(office.desk) == "13108"
+    with office.db.read() as s:
+        changes = s.scalars(
+            sa.select(AuditEvent.details).where(AuditEvent.entity == "office_setting")
+        ).all()
+    assert [c["municipality_after"] for c in changes] == ["13101", "13108"]
+
+
+def test_the_municipality_is_checked_and_only_an_administrator_sets_it(office: Office) -> None:
+    version = settings.office_settings(office.admin).municipality_version
+    with pytest.raises(InvalidInput) as bad:
+        settings.set_municipality(office.admin, {"code": "1310", "version": version})
+    assert bad.value.errors[0].code == "bad_municipality" and "5 dígitos" in bad.value.message()
+    from casework.errors import NotAllowed
+
+    with pytest.raises(NotAllowed):
+        settings.set_municipality(office.boss, {"code": "13108", "version": version})
+    assert settings.municipality(office.boss) == "13101"
+
+
+def test_after_a_release_the_municipality_cannot_change(office: Office, tmp_path: Path) -> None:
+    panel.export(office.boss, "2026-Q1", tmp_path / "q1")
+    version = settings.office_settings(office.admin).municipality_version
+    with pytest.raises(Conflict) as refused:
+        settings.set_municipality(office.admin, {"code": "13108", "version": version})
+    assert refused.value.code == "municipality_has_releases" and "13101" in refused.value.message()
+
+
+def test_a_period_in_progress_is_refused(office: Office, tmp_path: Path) -> None:
+    clock.freeze(dt.datetime(2026, 6, 15, 15, 0, tzinfo=dt.UTC))
+    for period in ("2026-Q2", "2026"):
+        with pytest.raises(ExportError) as refused:
+            panel.export(office.boss, period, tmp_path / period)
+        assert refused.value.code == "period_in_progress"
+        assert "aún no termina" in refused.value.message()
+        assert not (tmp_path / period).exists()
+    assert _ledger(office.db) == []
+    clock.freeze(dt.datetime(2026, 7, 1, 15, 0, tzinfo=dt.UTC))
+    panel.export(office.boss, "2026-Q2", tmp_path / "2026-Q2")
+    assert _ledger(office.db) == [("2026-Q2", "export")]
+
+
+def test_cli_settings_municipality_shows_and_sets(
+    tmp_path: Path,
+    sqlite_template: Path,
+    cli_user: Callable[..., list[str]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    db, _admin, _boss, _desk = _open(tmp_path / "nueva.db", sqlite_template)
+    ana, sara = cli_user(db, "admin"), cli_user(db, "sara")
+    db.dispose()
+    where = ["--db", str(tmp_path / "nueva.db")]
+    assert main(["settings", "municipality", *where, *sara]) == 0
+    assert "no registrado" in capsys.readouterr().out
+    assert main(["settings", "municipality", "13108", *where, *sara]) != 0
+    assert main(["settings", "municipality", "13108", *where, *ana]) == 0
+    assert main(["settings", "municipality", *where, *sara]) == 0
+    assert "13108" in capsys.readouterr().out
+
+
+def test_init_sets_the_municipality(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "oficina.db"
+    assert main(["init", "--municipality", "1310", "--db", str(path)]) != 0
+    assert not path.exists()
+    assert main(["init", "--municipality", "13101", "--db", str(path)]) == 0
+    db = open_database(str(path))
+    try:
+        with db.read() as s:
+            assert settings.municipality_on_record(s) == "13101"
+    finally:
+        db.dispose()
+
+
+async def test_the_screen_says_a_copy_is_refused_and_takes_the_folder_at_80x24(
+    office: Office, tmp_path: Path
+) -> None:
+    from textual.widgets import Input, Static
+
+    from casework.app import make_app
+    from casework.screens.panel import PanelScreen
+
+    from .test_desk import settle, sign_in_as
+
+    copy_path = tmp_path / "copia.db"
+    shutil.copy(office.path, copy_path)
+    sent = tmp_path / "enviadas"
+    _send_quarters(office, sent)
+    copy = office.at(copy_path)
+    try:
+        app = make_app(copy)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_in_as(pilot, "Sara Sup")
+            await pilot.press("f4")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, PanelScreen)
+            place = screen.query_one("#panel-place", Static)
+            assert "13101" in str(place.render())
+            screen.query_one("#period", Input).value = "2026"
+            screen.query_one("#folder", Input).value = str(tmp_path / "salida")
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            status = screen.query_one("#panel-status", Static)
+            assert "copia" in str(status.render())
+            # In view at 80x24: the whole message, not cut off below the screen.
+            assert status.region.height >= 3 and status.region.bottom <= 24 - 1
+            shot = app.export_screenshot()
+            assert "copia" in shot and "escribió" in shot  # its first and last words drawn
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert not (tmp_path / "salida").exists()
+            assert "copia" in str(status.render())
+
+            screen.query_one("#prior", Input).value = str(sent)
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            assert "4 publicaciones ya enviadas" in str(status.render())
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert (tmp_path / "salida" / "2026" / "panel-2026.json").exists()
+    finally:
+        copy.dispose()
+
+
+async def test_the_screen_says_no_municipality_is_on_record(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    from textual.widgets import Static
+
+    from casework.app import make_app
+
+    from .test_desk import settle, sign_in_as
+
+    db, _admin, _boss, _desk = _open(tmp_path / "nueva.db", sqlite_template)
+    clock.freeze(AFTER_THE_YEAR)
+    try:
+        app = make_app(db)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await sign_in_as(pilot, "Sara Sup")
+            await pilot.press("f4")
+            await settle(pilot)
+            place = str(app.screen.query_one("#panel-place", Static).render())
+            status = app.screen.query_one("#panel-status", Static)
+            assert "casework settings municipality" in place
+            assert "casework settings municipality" in str(status.render())
+            assert status.region.bottom <= 23
+            assert "después" in app.export_screenshot()  # the status line's end is drawn
+    finally:
+        db.dispose()
