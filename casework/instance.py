@@ -26,16 +26,23 @@ def identity(conn: sa.Connection) -> str:
         rows = conn.exec_driver_sql("PRAGMA database_list").fetchall()
         path = next((row[2] for row in rows if row[1] == "main"), "") or ""
         if not path:
-            raw = "sqlite:memory"
-        else:
-            stat = os.stat(path)
-            raw = f"sqlite:{stat.st_dev}:{stat.st_ino}"
+            return _digest("sqlite:memory")
+        return file_identity(path)
     else:
         system = conn.exec_driver_sql("SELECT system_identifier FROM pg_control_system()").scalar()
         oid = conn.exec_driver_sql(
             "SELECT oid FROM pg_database WHERE datname = current_database()"
         ).scalar()
-        raw = f"postgresql:{system}:{oid}"
+        return _digest(f"postgresql:{system}:{oid}")
+
+
+def file_identity(path: str | os.PathLike[str]) -> str:
+    """The instance of a SQLite file (its device and inode: a rename keeps it)."""
+    stat = os.stat(path)
+    return _digest(f"sqlite:{stat.st_dev}:{stat.st_ino}")
+
+
+def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 

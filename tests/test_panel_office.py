@@ -484,3 +484,23 @@ async def test_the_screen_says_no_municipality_is_on_record(
             assert "después" in app.export_screenshot()  # the status line's end is drawn
     finally:
         db.dispose()
+
+
+def test_encrypting_the_office_file_keeps_it_the_same_database(
+    office: Office, tmp_path: Path
+) -> None:
+    """Encrypting replaces the file but not the office: its ledger stays whole, so the next
+    export needs no folder of releases (a copy would)."""
+    pytest.importorskip("sqlcipher3")
+    panel.export(office.boss, "2026-Q1", tmp_path / "q1")
+    office.db.dispose()
+    backup.encrypt(office.db, "clave larga de prueba")
+    encrypted = open_database(str(office.path), passphrase="clave larga de prueba")
+    try:
+        boss = Context(encrypted, office.boss.actor_id)
+        result = panel.export(boss, "2026-Q2", tmp_path / "q2")
+        payload = json.loads((tmp_path / "q2" / "panel-2026-Q2.json").read_bytes())
+        assert [link["period"] for link in payload["chain"]] == ["2026-Q1"]
+        assert not result.unchanged
+    finally:
+        encrypted.dispose()

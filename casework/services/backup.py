@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from casework import paths
+from casework import instance, paths
 from casework.db import (
     BUSY_TIMEOUT_MS,
     Database,
@@ -360,13 +360,37 @@ def encrypt(db: Database, passphrase: str, *, actor: uuid.UUID | None = None) ->
     copies = sorted(folder.glob(f"{path.stem}-*.db")) if folder.is_dir() else []
     plain_copies = [c for c in copies if not is_encrypted_file(c)]
 
+    # The encrypted file is the same database: if the plain one was the instance the Panel
+    # ledger is complete on, so is the encrypted one (the rename keeps its inode).
+    was_instance = _recorded_instance(path) == instance.file_identity(path)
+    tmp = path.with_name(path.name + ".encrypting")
+
     def audited(conn: Any) -> None:
         _audit_raw(conn, "encrypt", actor, backups=len(plain_copies))
+        if was_instance:
+            conn.execute(
+                "UPDATE office_setting SET value = ? WHERE key = ?",
+                (instance.file_identity(tmp), instance.INSTANCE_KEY),
+            )
 
     _encrypt_file(path, passphrase, before_replace=audited)
     for copy in plain_copies:
         _encrypt_file(copy, passphrase)
     return EncryptReport(path, len(plain_copies))
+
+
+def _recorded_instance(path: Path) -> str | None:
+    """The instance recorded in a plain SQLite file (None when there is none)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        row = conn.execute(
+            "SELECT value FROM office_setting WHERE key = ?", (instance.INSTANCE_KEY,)
+        ).fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+    return row[0] if row else None
 
 
 def created_encrypted(db: Database, *, actor: uuid.UUID | None = None) -> None:
