@@ -44,7 +44,21 @@ Guarantees checked for every cell of every release
   of row nodes. The five families T1..T5 are checked one by one, each with the shared
   totals free: a necessary condition for the joint one, which the tests' audit covers.
 
-V2 and V3 use the values an attacker is assumed to know: true counts of the current
+* **V4 — the year against its four quarters.** When the year's cell and all four quarter
+  cells of a column are known, ``year − Σ quarters`` must not be in 1..k−1: the attacker
+  assumes the year is the sum of its quarters, so a quarter released before a person was
+  added to it (a *stale* quarter, never revised) would show that person as the residual.
+  The residual is computed from the values the attacker knows (true counts of the current
+  release, exact ledger counts of the others) and, when the year was released before and
+  its data changed since, also from the year's current true counts (``year_now``: a later
+  revision of the year must not show it either). Only *positive* residuals are checked: a
+  person served in two quarters makes the year smaller than the sum, so negative
+  residuals are ordinary (measured on ``base_population`` with repeat visits: checking
+  both signs suppressed most of the year's small categories, checking positive ones
+  costs nothing there), and they point at a repeat visit, not at who it was.
+  A violation is fixed by suppressing the current release's cell of that column.
+
+V2, V3 and V4 use the values an attacker is assumed to know: true counts of the current
 release, and for earlier releases their exact counts when they come from the ledger
 (:meth:`Release.ledger_record`), else their published counts (then V2 subtracts the
 rounding slack, and V3 is approximate).
@@ -187,7 +201,7 @@ class _Basis:
 
 
 class _Violation(NamedTuple):
-    kind: str  # "v1" (row sum), "v2" (column sum), "g1" (pinned cell), "v3" (room to move)
+    kind: str  # "v1" row sum, "v2" column sum, "v4" year − Σ quarters, "g1" pinned, "v3" room
     slot: int
     key: CellKey
     family: int = -1
@@ -269,8 +283,10 @@ class _GroupEngine:
         k: int,
         slack: int,
         released: frozenset[int],
+        year_now: Mapping[CellKey, int] | None = None,
     ) -> None:
         self.group = group
+        self.year_now = year_now
         self.released = released | {cur}
         self.cur = cur
         self.true = true
@@ -473,6 +489,18 @@ class _GroupEngine:
             rounded_values = sum(1 for q in known_q if q != cur) + (cur != YEAR_SLOT)
             if residual - self.slack * rounded_values < k:
                 return violation
+        # V4: the year against its four quarters, all known.
+        for key in self.keys:
+            violation = _Violation("v4", YEAR_SLOT, key)
+            if violation in skip or any(self._is_unknown(s, key) for s in range(SLOTS)):
+                continue
+            quarters = sum(self._value(q, key) for q in range(YEAR_SLOT))
+            years = [self._value(YEAR_SLOT, key)]
+            if self.year_now is not None and cur != YEAR_SLOT:
+                years.append(self.year_now[key])
+            spread = self.slack * (4 + (cur == YEAR_SLOT) - 1) if self.slack else 0
+            if any(0 < year - quarters < k + spread for year in years):
+                return violation
         # G1: cells pinned by the published ones (and not already pinned without us).
         # Cells of periods not released yet are no one's secret yet: they only carry cycles.
         unknown = self._unknown_sets()
@@ -509,7 +537,7 @@ class _GroupEngine:
         if violation.kind == "v1":
             fam = set(self.group.families[violation.family])
             return next((c for c in cands if c in fam and self.true[c] > 0), None)
-        if violation.kind == "v2":
+        if violation.kind in ("v2", "v4"):
             return violation.key if violation.key in cands else None
         if violation.kind == "v3":
             return self._open_closed_set(violation.family, cands)
@@ -595,15 +623,18 @@ def protect(
     k: int,
     slack: int,
     released: frozenset[int] = frozenset(),
+    *,
+    year_now: Mapping[CellKey, int] | None = None,
 ) -> dict[CellKey, str]:
     """Suppressed cells of the current release (``cur`` = its slot) with their reasons.
 
     ``prior_known[slot]`` maps the cells published by earlier releases of the same year to
     their published counts (the entry of the current slot is ignored); ``released`` are the
     slots of those earlier releases. ``forced`` are the primary suppressions and those
-    inherited from earlier versions of the period.
+    inherited from earlier versions of the period. ``year_now``: current true counts of
+    the year when the year is an earlier release (V4).
     """
     supp = dict(forced)
     for group in groups_for(grouping):
-        _GroupEngine(group, cur, true, prior_known, supp, k, slack, released).run()
+        _GroupEngine(group, cur, true, prior_known, supp, k, slack, released, year_now).run()
     return supp
