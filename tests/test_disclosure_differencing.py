@@ -187,9 +187,9 @@ def test_back_dated_edit_of_k_persons_gives_a_checked_revision(
     assert revised.is_revision
     assert revised.held_back == ()
     assert revised.revision_of == old_q3.content_hash()
-    assert revised.table(T1.table_id).cell(TOTAL).count != old_q3.table(T1.table_id).cell(
-        TOTAL
-    ).count
+    assert (
+        revised.table(T1.table_id).cell(TOTAL).count != old_q3.table(T1.table_id).cell(TOTAL).count
+    )
     exact_old = old_q3.exact_counts
     assert exact_old is not None
     new_truth = true_counts(new_facts, revised)
@@ -197,7 +197,9 @@ def test_back_dated_edit_of_k_persons_gives_a_checked_revision(
         assert old_cell.dims == new_cell.dims
         assert old_cell.suppressed == new_cell.suppressed, (table_id, old_cell.dims)
         if not new_cell.suppressed:
-            change = new_truth[key_of(table_id, new_cell.dims)] - exact_old[(table_id, old_cell.dims)]
+            change = (
+                new_truth[key_of(table_id, new_cell.dims)] - exact_old[(table_id, old_cell.dims)]
+            )
             assert change == 0 or abs(change) >= 10, (table_id, old_cell.dims)
     # The revised quarter, with the other released quarters, still pins nothing.
     truth[_period(2).label] = new_truth

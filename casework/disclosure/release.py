@@ -751,7 +751,9 @@ def unit_keys(grouping: Grouping, unit: str) -> tuple[CellKey, ...]:
         return tuple(keys)
     if unit == HELD_BACK_UNITS[1]:
         return tuple(
-            (spec.table_id, dims) for spec in (T6, T7) for dims in grouping.categories(spec.table_id)
+            (spec.table_id, dims)
+            for spec in (T6, T7)
+            for dims in grouping.categories(spec.table_id)
         )
     raise KeyError(unit)
 
@@ -776,7 +778,7 @@ def _exact_key(key: CellKey) -> tuple[str, tuple[str, ...]]:
 
 def _small(lo: int, hi: int, k: int) -> bool:
     """Does the integer range lie inside 1..k−1 or −(k−1)..−1 (a pinned small change)?"""
-    return (1 <= lo and hi <= k - 1) or (-(k - 1) <= lo and hi <= -1)
+    return (lo >= 1 and hi <= k - 1) or (-(k - 1) <= lo and hi <= -1)
 
 
 def _difference_passes(
