@@ -45,21 +45,23 @@ Guarantees checked for every cell of every release
   totals free: a necessary condition for the joint one, which the tests' audit covers.
 
 * **V4 — the year against its four quarters.** When the year's cell and all four quarter
-  cells of a column are known, ``year − Σ quarters`` must not be in 1..k−1: the attacker
-  assumes the year is the sum of its quarters, so a quarter released before a person was
-  added to it (a *stale* quarter, never revised) would show that person as the residual.
+  cells of a column are known, the attacker, assuming the year is the sum of its quarters,
+  reads ``year − Σ quarters`` as a count. A quarter changed after its release and never
+  revised (a *stale* quarter: a late registration, an opt-out) shows there as 1 or −1.
   The residual is computed from the values the attacker knows (true counts of the current
-  release, exact ledger counts of the others) and, when the year was released before and
-  its data changed since, also from the year's current true counts (``year_now``: a later
-  revision of the year must not show it either). Only *positive* residuals are checked: a
-  person served in two quarters makes the year smaller than the sum, so negative
-  residuals are ordinary. Measured on ``base_population`` with a fifth of the people
-  served again in another quarter (5 offices each, quarters then year): year cells
+  release, exact ledger counts of the others) and must not be in 1..k−1. A person served
+  in two quarters makes the year smaller than the sum, so negative residuals are ordinary
+  and not checked as such: measured on ``base_population`` with a fifth of the people
+  served again in another quarter (5 offices each, quarters then year), year cells
   suppressed without V4 / positive residuals / both signs = 112 / 112 / 117 of 345 with
-  400 persons, 18 / 18 / 41 of 345 with 1000 persons. So a negative residual of 1..k−1
-  (some repeat visits, or a person added to a quarter after the year was released) is
-  left visible: it tells how many repeat visits a column had, not who made them.
-  A violation is fixed by suppressing the current release's cell of that column.
+  400 persons, 18 / 18 / 41 of 345 with 1000 persons. Instead, when the current true
+  counts of the other periods are given (``now``, exact knowledge only), the *stale* part
+  — the residual the attacker reads minus the one today's data would give (the repeat
+  visits) — must be 0 or at least k in absolute value: this catches a stale change of
+  either sign and costs nothing when nothing is stale. A negative residual of 1..k−1 that
+  only repeat visits explain stays visible: it tells how many repeat visits a column had,
+  not who made them. A violation is fixed by suppressing the current release's cell of
+  that column (even one the quarters determine: the attacker's sum is the old one).
 
 V2, V3 and V4 use the values an attacker is assumed to know: true counts of the current
 release, and for earlier releases their exact counts when they come from the ledger
@@ -286,10 +288,10 @@ class _GroupEngine:
         k: int,
         slack: int,
         released: frozenset[int],
-        year_now: Mapping[CellKey, int] | None = None,
+        now: Sequence[Mapping[CellKey, int] | None] | None = None,
     ) -> None:
         self.group = group
-        self.year_now = year_now
+        self.now = now
         self.released = released | {cur}
         self.cur = cur
         self.true = true
@@ -497,12 +499,14 @@ class _GroupEngine:
             violation = _Violation("v4", YEAR_SLOT, key)
             if violation in skip or any(self._is_unknown(s, key) for s in range(SLOTS)):
                 continue
-            quarters = sum(self._value(q, key) for q in range(YEAR_SLOT))
-            years = [self._value(YEAR_SLOT, key)]
-            if self.year_now is not None and cur != YEAR_SLOT:
-                years.append(self.year_now[key])
-            spread = self.slack * (4 + (cur == YEAR_SLOT) - 1) if self.slack else 0
-            if any(0 < year - quarters < k + spread for year in years):
+            residual = self._value(YEAR_SLOT, key) - sum(
+                self._value(q, key) for q in range(YEAR_SLOT)
+            )
+            spread = self.slack * 4
+            if 0 < residual < k + spread:
+                return violation
+            today = self._today(key)
+            if self.slack == 0 and today is not None and 0 < abs(residual - today) < k:
                 return violation
         # G1: cells pinned by the published ones (and not already pinned without us).
         # Cells of periods not released yet are no one's secret yet: they only carry cycles.
@@ -521,6 +525,19 @@ class _GroupEngine:
             if self.room_to_move(f, unknown, determined) is not None:
                 return violation
         return None
+
+    def _today(self, key: CellKey) -> int | None:
+        """``year − Σ quarters`` of a column in today's data, when every period's current
+        true counts are known (the current release's are)."""
+        if self.now is None:
+            return None
+        values = []
+        for slot in range(SLOTS):
+            counts = self.true if slot == self.cur else self.now[slot]
+            if counts is None:
+                return None
+            values.append(counts[key])
+        return values[YEAR_SLOT] - sum(values[:YEAR_SLOT])
 
     # -- fixes -------------------------------------------------------------------------------
 
@@ -631,17 +648,17 @@ def protect(
     slack: int,
     released: frozenset[int] = frozenset(),
     *,
-    year_now: Mapping[CellKey, int] | None = None,
+    now: Sequence[Mapping[CellKey, int] | None] | None = None,
 ) -> dict[CellKey, str]:
     """Suppressed cells of the current release (``cur`` = its slot) with their reasons.
 
     ``prior_known[slot]`` maps the cells published by earlier releases of the same year to
     their published counts (the entry of the current slot is ignored); ``released`` are the
     slots of those earlier releases. ``forced`` are the primary suppressions and those
-    inherited from earlier versions of the period. ``year_now``: current true counts of
-    the year when the year is an earlier release (V4).
+    inherited from earlier versions of the period. ``now[slot]``: today's true counts of
+    the other released periods, None where unknown (V4).
     """
     supp = dict(forced)
     for group in groups_for(grouping):
-        _GroupEngine(group, cur, true, prior_known, supp, k, slack, released, year_now).run()
+        _GroupEngine(group, cur, true, prior_known, supp, k, slack, released, now).run()
     return supp

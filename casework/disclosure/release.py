@@ -635,10 +635,10 @@ def build_release(
             (issue #18: a period in progress is never exported, so no release is protected
             as if later days could still hold people the Panel knows cannot exist yet).
         current: the facts *today* of the other released periods of the year (the service
-            passes every released period; others are ignored). Used for the year: when
-            the year was released before and its data changed since (a stale year), the
-            quarters must not show the change by subtraction either (see
-            :mod:`casework.disclosure.protect`, V4).
+            passes every period of the year released before; others are ignored). With
+            them, a quarter changed since its release and never revised cannot be read
+            off as the year minus the quarters (:mod:`casework.disclosure.protect`, V4),
+            whichever its sign, while people served in two quarters cost nothing.
 
     Revisions (issue #18, point 4). A period released before whose data changed is
     protected as a new release (against the other periods of the year, keeping the earlier
@@ -708,11 +708,12 @@ def build_release(
         values, exact = _known_values(release)
         all_exact = all_exact and exact
         prior_known[release.period.slot].update(values)
-    year_now: Mapping[CellKey, int] | None = None
-    if current is not None and not period.is_year:
-        year_facts = current.get(period.year_period())
-        if year_facts is not None and any(r.period.is_year for r in same_year):
-            year_now = tabulate(year_facts, grouping).counts
+    now: list[Mapping[CellKey, int] | None] = [None] * SLOTS
+    if current is not None:
+        for release in same_year:
+            facts_now = current.get(release.period)
+            if release.period != period and facts_now is not None:
+                now[release.period.slot] = tabulate(facts_now, grouping).counts
     supp = protect(
         grouping,
         period.slot,
@@ -722,7 +723,7 @@ def build_release(
         policy.k,
         0 if all_exact else policy.rounding_slack,
         frozenset(r.period.slot for r in same_year if r.period != period),
-        year_now=year_now,
+        now=now,
     )
     revision_of = old.content_hash() if old is not None else None
     chain = tuple(r.link() for r in same_year)
