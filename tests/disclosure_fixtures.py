@@ -240,115 +240,27 @@ def interval_audit(
 ) -> dict[tuple[str, CellKey], Interval]:
     """Feasible integer range of every suppressed cell, given everything published.
 
-    ``truth[period_label]`` holds the true counts of each released period: published cells
-    are fixed to them (not to their rounded values). With ``additive_year`` the four
-    quarters and the year of the releases' calendar year are all variables, linked by
-    year = sum of quarters (periods not released are free, non-negative unknowns).
+    One data state (:class:`SequenceAudit` with exact knowledge): ``truth[period_label]``
+    holds the true counts of each released period and published cells are fixed to them
+    (not to their rounded values). With ``additive_year`` the four quarters and the year
+    of the releases' calendar year are all variables, linked by year = sum of quarters
+    (periods not released are free, non-negative unknowns).
 
     Without ``exact`` only whether each range has two integers is decided (one solve when
     the maximum already exceeds the true value); the other end is then the true value.
     """
-    import numpy as np
-    from scipy.optimize import Bounds, LinearConstraint, milp
-
-    year = releases[0].period.year
-    grouping = grouping_of(releases[0])
-    if additive_year:
-        labels = [Period(year, q).label for q in range(1, 5)] + [Period(year).label]
-    else:
-        labels = sorted({r.period.label for r in releases})
-    keys: list[CellKey] = [TOTAL_KEY]
-    for spec in TABLES:
-        keys.extend((spec.table_id, dims) for dims in grouping.categories(spec.table_id))
-    index: dict[tuple[str, CellKey], int] = {}
-    for label in labels:
-        for key in keys:
-            index[(label, key)] = len(index)
-    n = len(index)
-
-    rows: list[dict[int, float]] = []
-    for label in labels:
-        for spec in PERSON_TABLES:
-            row = {
-                index[(label, (spec.table_id, d))]: 1.0 for d in grouping.categories(spec.table_id)
-            }
-            row[index[(label, TOTAL_KEY)]] = -1.0
-            rows.append(row)
-        for area in AREA_CATEGORIES:
-            row = {index[(label, (T7.table_id, (area, o)))]: 1.0 for o in OUTCOME_CATEGORIES}
-            row[index[(label, (T6.table_id, (area,)))]] = -1.0
-            rows.append(row)
-    if additive_year:
-        for key in keys:
-            row = {index[(labels[q], key)]: 1.0 for q in range(4)}
-            row[index[(labels[4], key)]] = -1.0
-            rows.append(row)
-
-    lower = np.zeros(n)
-    upper = np.full(n, np.inf)
-    targets: list[tuple[str, CellKey]] = []
-    for release in releases:
-        label = release.period.label
-        for table_id, cell in release.cells():
-            key = key_of(table_id, cell.dims)
-            i = index[(label, key)]
-            if cell.count is None:
-                targets.append((label, key))
-            else:
-                value = truth[label][key]
-                lower[i] = upper[i] = value
-
-    # Split into independent blocks (variables linked through constraints with free vars).
-    parent = list(range(n))
-
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    fixed = lower == upper
-    for row in rows:
-        free = [i for i in row if not fixed[i]]
-        for a, b in itertools.pairwise(free):
-            parent[find(a)] = find(b)
-
-    a_full = np.zeros((len(rows), n))
-    for r, row in enumerate(rows):
-        for i, coef in row.items():
-            a_full[r, i] = coef
+    audit = SequenceAudit(
+        [Step(r, truth[r.period.label]) for r in releases], additive_year=additive_year
+    )
     out: dict[tuple[str, CellKey], Interval] = {}
-    blocks: dict[int, list[tuple[str, CellKey]]] = {}
-    for target in dict.fromkeys(targets):
-        blocks.setdefault(find(index[target]), []).append(target)
-    for root, block_targets in blocks.items():
-        members = [i for i in range(n) if not fixed[i] and find(i) == root]
-        member_set = set(members)
-        row_ids = [r for r, row in enumerate(rows) if any(i in member_set for i in row)]
-        a = a_full[np.ix_(row_ids, members)]
-        fixed_part = a_full[np.ix_(row_ids, [i for i in range(n) if fixed[i]])]
-        rhs = -fixed_part @ lower[fixed]
-        cons = LinearConstraint(a, rhs, rhs)
-        bounds = Bounds(np.zeros(len(members)), np.full(len(members), np.inf))
-        integrality = np.ones(len(members))
-        position = {i: p for p, i in enumerate(members)}
-        for target in block_targets:
-            c = np.zeros(len(members))
-            c[position[index[target]]] = 1.0
-            true_value = float(truth[target[0]][target[1]])
-            high = milp(-c, constraints=cons, bounds=bounds, integrality=integrality)
-            if high.status == 0:
-                hi = -float(high.fun)
-            else:  # HiGHS may answer "infeasible or unbounded": tell them apart
-                probe = milp(0 * c, constraints=cons, bounds=bounds, integrality=integrality)
-                assert probe.status == 0, f"audit model infeasible for {target}: {probe.message}"
-                hi = float("inf")
-            if not exact and hi >= true_value + 1 - 1e-6:
-                out[target] = Interval(true_value, hi)
-                continue
-            low = milp(c, constraints=cons, bounds=bounds, integrality=integrality)
-            assert low.status == 0, f"audit model infeasible for {target}: {low.message}"
-            out[target] = Interval(float(low.fun), hi)
+    for state, label, key in dict.fromkeys(audit.targets):
+        i = audit.index[(state, label, key)]
+        hi = audit.bound(i, True)
+        true_value = float(truth[label][key])
+        if not exact and hi >= true_value + 1 - 1e-6:
+            out[(label, key)] = Interval(true_value, hi)
+        else:
+            out[(label, key)] = Interval(audit.bound(i, False), hi)
     return out
 
 
