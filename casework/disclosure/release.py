@@ -801,7 +801,10 @@ def _difference_passes(
     With O's exact counts (a ledger record) the checks are exact. With O read from a
     public file only its published counts are known: a cell (or a row's hidden part)
     passes when its published value does not change at all (the Panel sees no change),
-    or when the change is at least k even after subtracting the rounding slack.
+    or when the change is at least k even after subtracting the rounding slack. The slack
+    of a row's hidden part grows with its shown cells, so in practice a revision against
+    a public file keeps the earlier figures of any unit with a suppressed cell in a row
+    that changed (safe, and rare: only a copy without the ledger has no exact counts).
     """
     k = policy.k
     keys = unit_keys(grouping, unit)
