@@ -240,116 +240,299 @@ def interval_audit(
 ) -> dict[tuple[str, CellKey], Interval]:
     """Feasible integer range of every suppressed cell, given everything published.
 
-    ``truth[period_label]`` holds the true counts of each released period: published cells
-    are fixed to them (not to their rounded values). With ``additive_year`` the four
-    quarters and the year of the releases' calendar year are all variables, linked by
-    year = sum of quarters (periods not released are free, non-negative unknowns).
+    One data state (:class:`SequenceAudit` with exact knowledge): ``truth[period_label]``
+    holds the true counts of each released period and published cells are fixed to them
+    (not to their rounded values). With ``additive_year`` the four quarters and the year
+    of the releases' calendar year are all variables, linked by year = sum of quarters
+    (periods not released are free, non-negative unknowns).
 
     Without ``exact`` only whether each range has two integers is decided (one solve when
     the maximum already exceeds the true value); the other end is then the true value.
     """
-    import numpy as np
-    from scipy.optimize import Bounds, LinearConstraint, milp
-
-    year = releases[0].period.year
-    grouping = grouping_of(releases[0])
-    if additive_year:
-        labels = [Period(year, q).label for q in range(1, 5)] + [Period(year).label]
-    else:
-        labels = sorted({r.period.label for r in releases})
-    keys: list[CellKey] = [TOTAL_KEY]
-    for spec in TABLES:
-        keys.extend((spec.table_id, dims) for dims in grouping.categories(spec.table_id))
-    index: dict[tuple[str, CellKey], int] = {}
-    for label in labels:
-        for key in keys:
-            index[(label, key)] = len(index)
-    n = len(index)
-
-    rows: list[dict[int, float]] = []
-    for label in labels:
-        for spec in PERSON_TABLES:
-            row = {
-                index[(label, (spec.table_id, d))]: 1.0 for d in grouping.categories(spec.table_id)
-            }
-            row[index[(label, TOTAL_KEY)]] = -1.0
-            rows.append(row)
-        for area in AREA_CATEGORIES:
-            row = {index[(label, (T7.table_id, (area, o)))]: 1.0 for o in OUTCOME_CATEGORIES}
-            row[index[(label, (T6.table_id, (area,)))]] = -1.0
-            rows.append(row)
-    if additive_year:
-        for key in keys:
-            row = {index[(labels[q], key)]: 1.0 for q in range(4)}
-            row[index[(labels[4], key)]] = -1.0
-            rows.append(row)
-
-    lower = np.zeros(n)
-    upper = np.full(n, np.inf)
-    targets: list[tuple[str, CellKey]] = []
-    for release in releases:
-        label = release.period.label
-        for table_id, cell in release.cells():
-            key = key_of(table_id, cell.dims)
-            i = index[(label, key)]
-            if cell.count is None:
-                targets.append((label, key))
-            else:
-                value = truth[label][key]
-                lower[i] = upper[i] = value
-
-    # Split into independent blocks (variables linked through constraints with free vars).
-    parent = list(range(n))
-
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    fixed = lower == upper
-    for row in rows:
-        free = [i for i in row if not fixed[i]]
-        for a, b in itertools.pairwise(free):
-            parent[find(a)] = find(b)
-
-    a_full = np.zeros((len(rows), n))
-    for r, row in enumerate(rows):
-        for i, coef in row.items():
-            a_full[r, i] = coef
+    audit = SequenceAudit(
+        [Step(r, truth[r.period.label]) for r in releases], additive_year=additive_year
+    )
     out: dict[tuple[str, CellKey], Interval] = {}
-    blocks: dict[int, list[tuple[str, CellKey]]] = {}
-    for target in dict.fromkeys(targets):
-        blocks.setdefault(find(index[target]), []).append(target)
-    for root, block_targets in blocks.items():
-        members = [i for i in range(n) if not fixed[i] and find(i) == root]
-        member_set = set(members)
-        row_ids = [r for r, row in enumerate(rows) if any(i in member_set for i in row)]
-        a = a_full[np.ix_(row_ids, members)]
-        fixed_part = a_full[np.ix_(row_ids, [i for i in range(n) if fixed[i]])]
-        rhs = -fixed_part @ lower[fixed]
-        cons = LinearConstraint(a, rhs, rhs)
-        bounds = Bounds(np.zeros(len(members)), np.full(len(members), np.inf))
-        integrality = np.ones(len(members))
-        position = {i: p for p, i in enumerate(members)}
-        for target in block_targets:
-            c = np.zeros(len(members))
-            c[position[index[target]]] = 1.0
-            true_value = float(truth[target[0]][target[1]])
-            high = milp(-c, constraints=cons, bounds=bounds, integrality=integrality)
-            if high.status == 0:
-                hi = -float(high.fun)
-            else:  # HiGHS may answer "infeasible or unbounded": tell them apart
-                probe = milp(0 * c, constraints=cons, bounds=bounds, integrality=integrality)
-                assert probe.status == 0, f"audit model infeasible for {target}: {probe.message}"
-                hi = float("inf")
-            if not exact and hi >= true_value + 1 - 1e-6:
-                out[target] = Interval(true_value, hi)
-                continue
-            low = milp(c, constraints=cons, bounds=bounds, integrality=integrality)
-            assert low.status == 0, f"audit model infeasible for {target}: {low.message}"
-            out[target] = Interval(float(low.fun), hi)
+    for state, label, key in dict.fromkeys(audit.targets):
+        i = audit.index[(state, label, key)]
+        hi = audit.bound(i, True)
+        true_value = float(truth[label][key])
+        if not exact and hi >= true_value + 1 - 1e-6:
+            out[(label, key)] = Interval(true_value, hi)
+        else:
+            out[(label, key)] = Interval(audit.bound(i, False), hi)
     return out
+
+
+# --- sequences of releases: several data states, exact or rounded knowledge -----------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """One release as the Panel receives it, with the truth it was built from.
+
+    ``state`` names the data state (the database as it was when the release was built):
+    releases of one state share their variables, releases of different states do not (a
+    revision, or a release made after the data changed). Two releases of the same period
+    in different states are *versions*: their cell-by-cell difference is audited too.
+    """
+
+    release: Release
+    truth: Mapping[CellKey, int]
+    state: str = "A"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A suppressed cell (``kind`` "cell") or a difference between two versions of a period
+    (``kind`` "diff", ``state`` = "old>new") whose feasible range gives a small count away."""
+
+    kind: str
+    state: str
+    label: str
+    key: CellKey
+    interval: Interval
+
+
+def held_keys(release: Release) -> set[CellKey]:
+    """Cells of the units a revision holds back (they repeat the earlier version)."""
+    from casework.disclosure.release import unit_keys
+
+    grouping = grouping_of(release)
+    return {key for unit in release.held_back for key in unit_keys(grouping, unit)}
+
+
+class SequenceAudit:
+    """The attacker's integer program over a sequence of releases (see :class:`Step`).
+
+    Variables are per (data state, period, cell). Within a state: every table's rows add up
+    to its total, T7 rows to their T6 cell and (``additive_year``) the year is the sum of
+    its quarters, periods not released in that state being free non-negative unknowns.
+    Knowledge: ``exact`` fixes each published cell to its true count; otherwise a cell
+    published as c > 0 is known to lie in [max(k, c − slack), c + slack] (the attacker
+    knows that only 0 or at least k is ever published) and a published 0 is exact.
+    A release equal to an earlier one (a faithful re-export, or a revision that held
+    everything back) adds nothing; the held-back units of a revision add nothing either.
+    ``empty``: labels of periods the attacker knows hold nobody (quarters after the date of
+    a year-to-date export), fixed at 0 in every state.
+    """
+
+    def __init__(
+        self,
+        steps: Sequence[Step],
+        *,
+        k: int = 10,
+        exact: bool = True,
+        additive_year: bool = True,
+        empty: Sequence[str] = (),
+    ) -> None:
+        import numpy as np
+
+        self.k = k
+        seen: set[str] = set()
+        self.steps: list[Step] = []
+        for step in steps:
+            digest = step.release.content_hash()
+            if digest not in seen:
+                seen.add(digest)
+                self.steps.append(step)
+        first = self.steps[0].release
+        year = first.period.year
+        grouping = grouping_of(first)
+        keys: list[CellKey] = [TOTAL_KEY]
+        for spec in TABLES:
+            keys.extend((spec.table_id, dims) for dims in grouping.categories(spec.table_id))
+        states = list(dict.fromkeys(step.state for step in self.steps))
+        index: dict[tuple[str, str, CellKey], int] = {}
+        self.labels: dict[str, list[str]] = {}
+        for state in states:
+            if additive_year:
+                labels = [Period(year, q).label for q in range(1, 5)] + [Period(year).label]
+            else:
+                labels = sorted({s.release.period.label for s in self.steps if s.state == state})
+            self.labels[state] = labels
+            for label in labels:
+                for key in keys:
+                    index[(state, label, key)] = len(index)
+        n = len(index)
+        rows: list[dict[int, float]] = []
+        for state in states:
+            labels = self.labels[state]
+            for label in labels:
+                for spec in PERSON_TABLES:
+                    row = {
+                        index[(state, label, (spec.table_id, d))]: 1.0
+                        for d in grouping.categories(spec.table_id)
+                    }
+                    row[index[(state, label, TOTAL_KEY)]] = -1.0
+                    rows.append(row)
+                for area in AREA_CATEGORIES:
+                    row = {
+                        index[(state, label, (T7.table_id, (area, o)))]: 1.0
+                        for o in OUTCOME_CATEGORIES
+                    }
+                    row[index[(state, label, (T6.table_id, (area,)))]] = -1.0
+                    rows.append(row)
+            if additive_year:
+                for key in keys:
+                    row = {index[(state, labels[q], key)]: 1.0 for q in range(4)}
+                    row[index[(state, labels[4], key)]] = -1.0
+                    rows.append(row)
+        lower = np.zeros(n)
+        upper = np.full(n, np.inf)
+        for (_state, label, _key), i in index.items():
+            if label in empty:
+                upper[i] = 0.0
+        self.targets: list[tuple[str, str, CellKey]] = []
+        self.skipped: list[set[CellKey]] = []
+        for step in self.steps:
+            release, state = step.release, step.state
+            label = release.period.label
+            skip = held_keys(release)
+            self.skipped.append(skip)
+            slack = release.rounding_base // 2 if release.rounding_base > 1 else 0
+            for table_id, cell in release.cells():
+                key = key_of(table_id, cell.dims)
+                if key in skip:
+                    continue
+                i = index[(state, label, key)]
+                if cell.count is None:
+                    self.targets.append((state, label, key))
+                    continue
+                if exact:
+                    lo = hi = float(step.truth[key])
+                elif cell.count == 0:
+                    lo = hi = 0.0
+                else:
+                    lo, hi = float(max(k, cell.count - slack)), float(cell.count + slack)
+                lower[i] = max(lower[i], lo)
+                upper[i] = min(upper[i], hi)
+        self.index, self.rows, self.lower, self.upper = index, rows, lower, upper
+        self.fixed = lower == upper
+        parent = list(range(n))
+
+        def find(a: int) -> int:
+            while parent[a] != a:
+                parent[a] = parent[parent[a]]
+                a = parent[a]
+            return a
+
+        for row in rows:
+            free = [i for i in row if not self.fixed[i]]
+            for a, b in itertools.pairwise(free):
+                parent[find(a)] = find(b)
+        self.root = [find(i) for i in range(n)]
+        self.a_full = np.zeros((len(rows), n))
+        for r, row in enumerate(rows):
+            for i, coef in row.items():
+                self.a_full[r, i] = coef
+        self._blocks: dict[int, object] = {}
+        self._bounds: dict[tuple[int, bool], float] = {}
+
+    def _block(self, root: int):  # type: ignore[no-untyped-def]
+        import numpy as np
+        from scipy.optimize import Bounds, LinearConstraint
+
+        if root not in self._blocks:
+            n = len(self.lower)
+            members = [i for i in range(n) if not self.fixed[i] and self.root[i] == root]
+            member_set = set(members)
+            row_ids = [r for r, row in enumerate(self.rows) if any(i in member_set for i in row)]
+            a = self.a_full[np.ix_(row_ids, members)]
+            fixed_ids = [i for i in range(n) if self.fixed[i]]
+            rhs = -self.a_full[np.ix_(row_ids, fixed_ids)] @ self.lower[fixed_ids]
+            bounds = Bounds(self.lower[members], self.upper[members])
+            position = {i: p for p, i in enumerate(members)}
+            self._blocks[root] = (LinearConstraint(a, rhs, rhs), bounds, position, len(members))
+        return self._blocks[root]
+
+    def bound(self, i: int, upper: bool) -> float:
+        """Smallest (or largest) integer value variable ``i`` can take."""
+        import numpy as np
+        from scipy.optimize import milp
+
+        if self.fixed[i]:
+            return float(self.lower[i])
+        if (i, upper) in self._bounds:
+            return self._bounds[(i, upper)]
+        cons, bounds, position, size = self._block(self.root[i])
+        c = np.zeros(size)
+        c[position[i]] = -1.0 if upper else 1.0
+        integrality = np.ones(size)
+        result = milp(c, constraints=cons, bounds=bounds, integrality=integrality)
+        if result.status == 0:
+            value = -float(result.fun) if upper else float(result.fun)
+        else:  # HiGHS may answer "infeasible or unbounded": tell them apart
+            probe = milp(0 * c, constraints=cons, bounds=bounds, integrality=integrality)
+            assert probe.status == 0, f"audit model infeasible: {probe.message}"
+            assert upper
+            value = float("inf")
+        self._bounds[(i, upper)] = value
+        return value
+
+    def cell_range(self, state: str, label: str, key: CellKey) -> Interval:
+        i = self.index[(state, label, key)]
+        return Interval(self.bound(i, False), self.bound(i, True))
+
+    def _small(self, lo: float, hi: float) -> bool:
+        k = self.k
+        return (lo >= 1 - 1e-6 and hi <= k - 1 + 1e-6) or (
+            lo >= -(k - 1) - 1e-6 and hi <= -1 + 1e-6
+        )
+
+    def findings(self) -> list[Finding]:
+        """Every suppressed cell, and every difference between two versions of a period,
+        whose feasible range excludes 0 and every value of at least k (in absolute value)."""
+        out: list[Finding] = []
+        for state, label, key in dict.fromkeys(self.targets):
+            i = self.index[(state, label, key)]
+            hi = self.bound(i, True)
+            if hi >= self.k - 1e-6:
+                continue
+            lo = self.bound(i, False)
+            if self._small(lo, hi):
+                out.append(Finding("cell", state, label, key, Interval(lo, hi)))
+        last: dict[str, int] = {}
+        for pos, step in enumerate(self.steps):
+            label = step.release.period.label
+            if label in last and self.steps[last[label]].state != step.state:
+                out.extend(self._differences(self.steps[last[label]], step, pos))
+            last[label] = pos
+        return out
+
+    def _differences(self, old: Step, new: Step, pos: int) -> list[Finding]:
+        label = new.release.period.label
+        out: list[Finding] = []
+        skip = set(self.skipped[pos])
+        for table_id, cell in new.release.cells():
+            key = key_of(table_id, cell.dims)
+            if key in skip:
+                continue
+            skip.add(key)  # the shared total once
+            i_new = self.index[(new.state, label, key)]
+            i_old = self.index[(old.state, label, key)]
+            hi = self.bound(i_new, True) - self.bound(i_old, False)
+            if hi <= -self.k + 1e-6:
+                continue
+            lo = self.bound(i_new, False) - self.bound(i_old, True)
+            if self._small(lo, hi):
+                out.append(
+                    Finding("diff", f"{old.state}>{new.state}", label, key, Interval(lo, hi))
+                )
+        return out
+
+
+def sequence_audit(
+    steps: Sequence[Step],
+    *,
+    k: int = 10,
+    exact: bool = True,
+    additive_year: bool = True,
+    empty: Sequence[str] = (),
+) -> list[Finding]:
+    """Findings of :class:`SequenceAudit` (empty when the sequence gives nothing away)."""
+    audit = SequenceAudit(steps, k=k, exact=exact, additive_year=additive_year, empty=empty)
+    return audit.findings()
 
 
 def hidden_row_sums(release: Release, truth: Mapping[CellKey, int]) -> list[tuple[str, int]]:

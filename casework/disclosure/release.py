@@ -39,7 +39,6 @@ from casework.disclosure.policy import K_FLOOR, Policy
 from casework.disclosure.protect import (
     PRIOR_VERSION,
     REASONS_ES,
-    REVISION,
     SECONDARY,
     SLOTS,
     primary_suppressions,
@@ -616,6 +615,7 @@ def build_release(
     prior: Sequence[Release] = (),
     *,
     today: date | None = None,
+    current: Mapping[Period, Iterable[PersonFacts]] | None = None,
 ) -> Release:
     """Tabulate, protect and round the fixed table set for one period.
 
@@ -630,11 +630,23 @@ def build_release(
         prior: earlier releases from the ledger, oldest first. Those of the same calendar
             year count as published: the quarters and the year constrain each other, and
             an earlier release of the same period is either reproduced byte for byte (same
-            data) or revised (``revision_of`` set, its suppressions kept, small visible
-            changes suppressed).
+            data) or revised (see below).
         today: the date of the export. A period that has not ended by then is refused
             (issue #18: a period in progress is never exported, so no release is protected
             as if later days could still hold people the Panel knows cannot exist yet).
+        current: the facts *today* of the other released periods of the year (the service
+            passes every period of the year released before; others are ignored). With
+            them, a quarter changed since its release and never revised cannot be read
+            off as the year minus the quarters (:mod:`casework.disclosure.protect`, V4),
+            whichever its sign, while people served in two quarters cost nothing.
+
+    Revisions (issue #18, point 4). A period released before whose data changed is
+    protected as a new release (against the other periods of the year, keeping the earlier
+    version's suppressions), then compared unit by unit (:data:`HELD_BACK_UNITS`) with the
+    latest earlier version O: the difference new − old must pass the rules of a release
+    (:func:`_difference_passes`). A unit that fails keeps O's published cells exactly and is
+    named in ``held_back``; if the result equals O in every table, O itself is returned
+    (same bytes: nothing new is published).
     """
     if not isinstance(municipality, str) or not _MUNICIPALITY_RE.fullmatch(municipality):
         raise ValueError(
@@ -683,16 +695,10 @@ def build_release(
             )
 
     forced = dict(forced)
-    slack = 2 * policy.rounding_slack
-    for version in versions:
-        for key in _suppressed(version):
+    old = versions[-1] if versions else None
+    if old is not None:
+        for key in _suppressed(old):
             forced.setdefault(key, PRIOR_VERSION)
-        for key, old in _published(version).items():
-            if key in forced:
-                continue
-            new = policy.round_count(tab.counts[key])
-            if new != old and abs(new - old) - slack < policy.k:
-                forced[key] = REVISION
 
     prior_known: list[dict[CellKey, int]] = [{} for _ in range(SLOTS)]
     all_exact = True
@@ -702,6 +708,12 @@ def build_release(
         values, exact = _known_values(release)
         all_exact = all_exact and exact
         prior_known[release.period.slot].update(values)
+    now: list[Mapping[CellKey, int] | None] = [None] * SLOTS
+    if current is not None:
+        for release in same_year:
+            facts_now = current.get(release.period)
+            if release.period != period and facts_now is not None:
+                now[release.period.slot] = tabulate(facts_now, grouping).counts
     supp = protect(
         grouping,
         period.slot,
@@ -711,10 +723,179 @@ def build_release(
         policy.k,
         0 if all_exact else policy.rounding_slack,
         frozenset(r.period.slot for r in same_year if r.period != period),
+        now=now,
     )
-    revision_of = versions[-1].content_hash() if versions else None
+    revision_of = old.content_hash() if old is not None else None
     chain = tuple(r.link() for r in same_year)
-    return _render(period, municipality, policy, tab, supp, revision_of, chain)
+    candidate = _render(period, municipality, policy, tab, supp, revision_of, chain)
+    if old is None:
+        return candidate
+    held = tuple(
+        unit
+        for unit in HELD_BACK_UNITS
+        if not _difference_passes(unit, grouping, old, tab.counts, supp, policy)
+    )
+    if not held:
+        return candidate
+    revised = _hold_back(candidate, old, held)
+    if revised.tables == old.tables:
+        return old  # nothing new would be published: the earlier version stands, as is
+    return revised
+
+
+def unit_keys(grouping: Grouping, unit: str) -> tuple[CellKey, ...]:
+    """Engine keys of the cells of a hold-back unit (:data:`HELD_BACK_UNITS`)."""
+    if unit == HELD_BACK_UNITS[0]:
+        keys: list[CellKey] = [TOTAL_KEY]
+        for spec in PERSON_TABLES:
+            keys.extend((spec.table_id, dims) for dims in grouping.categories(spec.table_id))
+        return tuple(keys)
+    if unit == HELD_BACK_UNITS[1]:
+        return tuple(
+            (spec.table_id, dims)
+            for spec in (T6, T7)
+            for dims in grouping.categories(spec.table_id)
+        )
+    raise KeyError(unit)
+
+
+def unit_rows(grouping: Grouping, unit: str) -> list[tuple[CellKey, list[CellKey]]]:
+    """``(row total, row cells)`` of a unit: a table's categories against the persons
+    served; a T7 area row against its T6 cell."""
+    if unit == HELD_BACK_UNITS[0]:
+        return [
+            (TOTAL_KEY, [(spec.table_id, d) for d in grouping.categories(spec.table_id)])
+            for spec in PERSON_TABLES
+        ]
+    return [
+        ((T6.table_id, (area,)), [(T7.table_id, (area, o)) for o in OUTCOME_CATEGORIES])
+        for area in AREA_CATEGORIES
+    ]
+
+
+def _exact_key(key: CellKey) -> tuple[str, tuple[str, ...]]:
+    return (PERSON_TABLES[0].table_id, (TOTAL,)) if key == TOTAL_KEY else key
+
+
+def _small(lo: int, hi: int, k: int) -> bool:
+    """Does the integer range lie inside 1..k−1 or −(k−1)..−1 (a pinned small change)?"""
+    return (lo >= 1 and hi <= k - 1) or (-(k - 1) <= lo and hi <= -1)
+
+
+def _difference_passes(
+    unit: str,
+    grouping: Grouping,
+    old: Release,
+    new: Mapping[CellKey, int],
+    supp: Mapping[CellKey, str],
+    policy: Policy,
+) -> bool:
+    """Does the difference table D = new − old of one unit pass the rules of a release?
+
+    (a) the suppression pattern is O's; (b) every cell published in both changes by 0 or
+    by at least k; (c) in every row with a published total the hidden part of D is 0 or at
+    least k in absolute value; (d) no hidden D cell is pinned to a small non-zero change
+    by its row (from the row alone D_i lies in [hD − H_new, hD + H_old] ∩ [−H_old, H_new],
+    H the hidden sums of the row in each version).
+
+    With O's exact counts (a ledger record) the checks are exact. With O read from a
+    public file only its published counts are known: a cell (or a row's hidden part)
+    passes when its published value does not change at all (the Panel sees no change),
+    or when the change is at least k even after subtracting the rounding slack. The slack
+    of a row's hidden part grows with its shown cells, so in practice a revision against
+    a public file keeps the earlier figures of any unit with a suppressed cell in a row
+    that changed (safe, and rare: only a copy without the ledger has no exact counts).
+    """
+    k = policy.k
+    keys = unit_keys(grouping, unit)
+    hidden_old = _suppressed(old)
+    if {key for key in keys if key in supp} != {key for key in keys if key in hidden_old}:
+        return False  # (a)
+    published_old = _published(old)
+    exact = old.exact_counts
+    slack = policy.rounding_slack
+
+    def old_value(key: CellKey) -> int:
+        if exact is not None:
+            return exact[_exact_key(key)]
+        return published_old[key]
+
+    def changed(key: CellKey) -> bool:
+        return policy.round_count(new[key]) != published_old[key]
+
+    for key in keys:  # (b)
+        if key in supp:
+            continue
+        d = new[key] - old_value(key)
+        if exact is not None:
+            if d != 0 and abs(d) < k:
+                return False
+        elif changed(key) and abs(d) - slack < k:
+            return False
+    for total, row in unit_rows(grouping, unit):  # (c), (d)
+        hidden = [key for key in row if key in supp]
+        if total in supp or not hidden:
+            continue
+        shown = [key for key in row if key not in supp]
+        h_new = new[total] - sum(new[key] for key in shown)
+        if exact is not None:
+            h_old = old_value(total) - sum(old_value(key) for key in shown)
+            spread = 0
+        else:
+            h_old = published_old[total] - sum(published_old[key] for key in shown)
+            spread = slack * (len(shown) + 1)
+            if not changed(total) and not any(changed(key) for key in shown):
+                continue  # the Panel sees the same hidden part in both versions
+        hd = h_new - h_old
+        if spread == 0:
+            if hd != 0 and abs(hd) < k:
+                return False
+        elif not (hd - spread >= k or hd + spread <= -k):
+            return False
+        if len(hidden) < 2:
+            continue
+        h_old_hi = h_old + spread
+        for _key in hidden:
+            lo = max(-h_old_hi, hd - spread - h_new)
+            hi = min(h_new, hd + spread + h_old_hi)
+            if _small(lo, hi, k):
+                return False
+    return True
+
+
+def _hold_back(candidate: Release, old: Release, held: tuple[str, ...]) -> Release:
+    """The candidate with the tables of the held-back units taken from O as published."""
+    held_tables = {spec.table_id for spec in PERSON_TABLES} if "personas" in held else set()
+    if "derivaciones" in held:
+        held_tables |= {T6.table_id, T7.table_id}
+    tables = tuple(
+        old.table(t.table_id) if t.table_id in held_tables else t for t in candidate.tables
+    )
+    reasons = {
+        (table_id, dims): reason
+        for (table_id, dims), reason in candidate.reasons.items()
+        if table_id not in held_tables
+    }
+    for table_id in held_tables:
+        for cell in old.table(table_id).cells:
+            if cell.suppressed:
+                reasons[(table_id, cell.dims)] = PRIOR_VERSION
+    assert candidate.exact_counts is not None
+    exact = dict(candidate.exact_counts)
+    for table_id in held_tables:
+        for cell in old.table(table_id).cells:
+            ekey = (table_id, cell.dims)
+            if old.exact_counts is not None:
+                exact[ekey] = old.exact_counts[ekey]
+            elif cell.count is not None:
+                exact[ekey] = cell.count
+    return replace(
+        candidate,
+        tables=tables,
+        held_back=held,
+        reasons=reasons,
+        exact_counts=exact,
+    )
 
 
 def _reasons_for(version: Release, forced: Mapping[CellKey, str]) -> dict[CellKey, str]:
