@@ -115,8 +115,21 @@ def test_same_database_same_bytes_and_one_ledger_row(office: Context, tmp_path: 
 
 def test_a_back_dated_edit_makes_a_revision(office: Context, ctx: Context, tmp_path: Path) -> None:
     first = panel.export(office, "2026-Q3", tmp_path / "a")
+    # One late registration changes every cell it is in by one: publishing that would show
+    # who was added, so nothing new is published.
+    _served(ctx, 499, nationality="PER", sex="F", commune="13101", birth_date=dt.date(1990, 2, 1))
+    small = panel.export(office, "2026-Q3", tmp_path / "small")
+    assert small.unchanged and small.content_hash == first.content_hash
+    # Twelve more alike move their cells by at least k: a revision.
     for i in range(12):
-        _served(ctx, 500 + i, nationality="PER")
+        _served(
+            ctx,
+            501 + 2 * i,
+            nationality="PER",
+            sex="F",
+            commune="13101",
+            birth_date=dt.date(1990, 1, 1 + i),
+        )
     again = panel.export(office, "2026-Q3", tmp_path / "b")
     assert again.revision and not again.unchanged
     meta = json.loads((tmp_path / "b" / "panel-2026-Q3.json").read_bytes())

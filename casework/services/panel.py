@@ -389,9 +389,25 @@ def _plan(
     )
     start = len(known)
     prior = _order([*known, *((start + i, r) for i, r in enumerate(added.values()))])
+    # Today's facts of the periods already released: a quarter changed since its release
+    # (a late registration, an opt-out) must not show in the year minus the quarters.
+    released = sorted({r.period for r in prior} - {period}, key=Period.sort_key)
+    current: dict[Period, list[PersonFacts]] = {period: period_facts}
+    if not period.is_year:
+        current[period.year_period()] = year_facts
+    todo = [p for p in released if p not in current]
+    for each, found in zip(todo, facts(session, todo, salt) if todo else [], strict=True):
+        current[each] = found
     try:
         release = build_release(
-            period, period_facts, year_facts, policy, code, prior=prior, today=today
+            period,
+            period_facts,
+            year_facts,
+            policy,
+            code,
+            prior=prior,
+            today=today,
+            current={p: current[p] for p in released},
         )
     except ValueError as exc:
         raise ExportError("export_refused", reason=str(exc)) from exc
