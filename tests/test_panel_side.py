@@ -101,7 +101,7 @@ def test_a_year_made_from_a_copy_without_the_quarters_is_flagged_and_withheld(
     reason = panel_side.reason(flagged)
     assert reason.startswith(f"2026 ({copy_year.content_hash()[:12]}) no fue protegido contra ")
     assert f"2026-Q2 ({quarters[1].content_hash()[:12]})" in reason
-    assert reason.endswith("que el Panel ya tiene")
+    assert reason.endswith("que la Mesa ya tiene")
 
     files = [_write(tmp_path, f"{i}.json", r) for i, r in enumerate([*quarters, copy_year])]
     combined = panel_side.combine_paths(files, "2026")
@@ -214,10 +214,11 @@ def test_a_directory_is_taken_in_the_order_the_files_were_made(tmp_path: Path) -
         _write(tmp_path / "in", name, r)
         for name, r in zip(names, [year, *reversed(quarters)], strict=True)
     ]
-    # Named one by one in that order, the quarters arrive after the year and are not
-    # protected against it.
+    # Named one by one in that order (a shell glob), the quarters arrive after the year, but
+    # the year's chain names them: the year was made after them and nobody is blamed.
     backwards = panel_side.check_paths(paths)
-    assert [v.accepted for v in backwards.verdicts] == [True, False, False, False, False]
+    assert backwards.all_accepted
+    assert backwards.used[(SANTIAGO, YEAR)] == year
     # As a directory: ordered by year, length of chain and period.
     as_dir = panel_side.check_paths([tmp_path / "in"])
     assert as_dir.all_accepted
@@ -227,6 +228,29 @@ def test_a_directory_is_taken_in_the_order_the_files_were_made(tmp_path: Path) -
         *(q.period for q in quarters),
         YEAR,
     ]
+
+
+def test_whatever_the_order_the_releases_used_are_protected_against_each_other(
+    tmp_path: Path,
+) -> None:
+    """The year from a copy knows no quarter. Named in any order, the releases the Panel
+    uses are protected against each other; in a folder, the copy's year is the one withheld."""
+    office = Office()
+    quarters = office.normal_quarters()
+    careless = office.release(YEAR, [])
+    orders = ([careless, *quarters], [*quarters, careless], [quarters[2], careless, *quarters])
+    for n, order in enumerate(orders):
+        paths = [_write(tmp_path / f"o{n}", f"{i}.json", r) for i, r in enumerate(order)]
+        used = list(panel_side.check_paths(paths).used.values())
+        for a in used:
+            for b in used:
+                if a is not b and (a.period.is_year or b.period.is_year):
+                    named = {link.content_hash for link in a.chain}
+                    named_back = {link.content_hash for link in b.chain}
+                    assert b.content_hash() in named or a.content_hash() in named_back, order
+        as_dir = panel_side.check_paths([tmp_path / f"o{n}"])
+        assert (SANTIAGO, YEAR) in as_dir.withheld
+        assert all(as_dir.used[(SANTIAGO, q.period)] == q for q in quarters)
 
 
 def test_two_offices_one_withheld_the_other_still_combined(tmp_path: Path) -> None:
@@ -266,17 +290,17 @@ def test_check_prints_each_file_and_exits_1_when_one_is_withheld(
     good = [_write(tmp_path, f"q{i}.json", r) for i, r in enumerate(quarters, 1)]
     assert main(["panel", "check", *map(str, good)]) == 0
     out = capsys.readouterr().out
-    assert f"{good[0]}: municipio 13101, período 2026-Q1, huella " in out
+    assert f"{good[0]}: municipio 13101, periodo 2026-Q1, huella " in out
     assert out.count(": aceptado") == 4
     assert "Todos los archivos están protegidos" in out
 
     copy_year = _write(tmp_path, "year.json", office.release(YEAR, []))
     assert main(["panel", "check", *map(str, good), str(copy_year)]) == 1
     out = capsys.readouterr().out
-    assert f"{copy_year}: municipio 13101, período 2026, huella " in out
+    assert f"{copy_year}: municipio 13101, periodo 2026, huella " in out
     assert ": retenido: 2026 (" in out
-    assert "Municipio 13101, período 2026: retenido hasta que llegue un archivo corregido." in out
-    assert "1 archivo(s) retenido(s)" in out
+    assert "Municipio 13101, periodo 2026: retenido hasta que llegue un archivo corregido." in out
+    assert "Archivos retenidos: 1." in out
 
 
 def test_check_shows_what_a_revision_holds_back(
@@ -303,7 +327,7 @@ def test_check_shows_what_a_revision_holds_back(
     _write(tmp_path / "in", "b-original.json", q1)
     assert main(["panel", "check", str(tmp_path / "in")]) == 0
     out = capsys.readouterr().out
-    assert f"Municipio 13101, período 2026-Q1: el Panel usa {revised.content_hash()[:12]}." in out
+    assert f"Municipio 13101, periodo 2026-Q1: la Mesa usa {revised.content_hash()[:12]}." in out
     assert f"revisión de {q1.content_hash()[:12]}; mantiene las cifras ya publicadas en: " in out
     assert "derivaciones" in out
 
@@ -333,9 +357,9 @@ def test_combine_asks_for_a_period_when_the_files_hold_several(
         _write(folder, f"panel-{release.period.label}.json", release)
     assert main(["panel", "combine", str(folder)]) == 2
     err = capsys.readouterr().err
-    assert "varios períodos (2026-Q1, 2026-Q2, 2026-Q3, 2026-Q4, 2026)" in err
+    assert "varios periodos (2026-Q1, 2026-Q2, 2026-Q3, 2026-Q4, 2026)" in err
     assert main(["panel", "combine", str(folder), "--period", "2025-Q1"]) == 2
-    assert "No hay archivos del período 2025-Q1" in capsys.readouterr().err
+    assert "No hay archivos del periodo 2025-Q1" in capsys.readouterr().err
     assert main(["panel", "combine", str(folder), "--period", "2026"]) == 0
     out = capsys.readouterr().out
     assert "periodo 2026 —" in out and "retenida" not in out

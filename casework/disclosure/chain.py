@@ -21,7 +21,9 @@ Semantics (keep them; the README and ``casework panel check`` describe the same)
 * **Accepted or flagged.** Per (municipality, year) the Panel keeps the list of accepted
   releases. A release R is accepted iff
 
-  1. every accepted release S linked to R appears in R's chain (by content hash), and
+  1. every accepted release S linked to R appears in R's chain (by content hash), or S's
+     chain names R exactly (S was made after R and protected against it: files named out of
+     order, such as a shell glob, are not blamed), and
   2. every link of R's chain that names a release the Panel holds (accepted or not) states
      the same period and the same tables as that release, of the same municipality (a
      chain that misstates what was published is flagged too).
@@ -30,8 +32,8 @@ Semantics (keep them; the README and ``casework panel check`` describe the same)
   the links it misstates. A flagged release is not added to the accepted list: later
   releases need not be protected against it (they may be: that is fine).
 * **What the Panel uses.** For each (municipality, period) the Panel uses the latest
-  accepted version in arrival order (its chain holds the earlier accepted versions, by
-  rule 1). If the newest arrival for that period is flagged, the period is **withheld**
+  accepted version: the one no other accepted version's chain names (the last to arrive
+  among several). If the newest arrival for that period is flagged, the period is **withheld**
   for that municipality — its cells are left out until a corrected file arrives — and is
   not silently replaced by an older version.
 """
@@ -166,7 +168,9 @@ def check(received: Sequence[Received]) -> ChainCheck:
         unprotected = tuple(
             Ref(s.release.period, s.content_hash)
             for s in accepted.get(office_year, [])
-            if linked(s.release.period, release.period) and s.content_hash not in in_chain
+            if linked(s.release.period, release.period)
+            and s.content_hash not in in_chain
+            and not _states(s.release, item)
         )
         misstated = tuple(
             Ref(link.period, link.content_hash)
@@ -188,8 +192,33 @@ def check(received: Sequence[Received]) -> ChainCheck:
     used: dict[tuple[str, Period], Release] = {}
     withheld: dict[tuple[str, Period], Withheld] = {}
     for key, verdict in newest.items():
-        if verdict.accepted:
-            used[key] = verdict.release
-        else:
+        if not verdict.accepted:
             withheld[key] = Withheld(key[0], key[1], verdict)
+            continue
+        versions = [
+            r for r in accepted.get((key[0], key[1].year), []) if r.release.period == key[1]
+        ]
+        # The latest version is the one no other version's chain names (files may arrive
+        # out of order); among several such, the last to arrive.
+        latest = [
+            v
+            for v in versions
+            if not any(v.content_hash in _chain_hashes(w.release) for w in versions if w is not v)
+        ]
+        used[key] = (latest or versions)[-1].release
     return ChainCheck(tuple(verdicts), used, withheld)
+
+
+def _chain_hashes(release: Release) -> set[str]:
+    return {link.content_hash for link in release.chain}
+
+
+def _states(later: Release, earlier: Received) -> bool:
+    """Does ``later``'s chain name ``earlier`` as it was published? Then ``later`` was made
+    after it and protected against it, whatever order the Panel received them in."""
+    return any(
+        link.content_hash == earlier.content_hash
+        and link.period == earlier.release.period
+        and link.tables == earlier.release.tables
+        for link in later.chain
+    )

@@ -87,7 +87,7 @@ class CombinedTable:
         ]
         widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
         lines = [
-            f"Panel intermunicipal — periodo {self.period.label} — esquema {self.schema_version}",
+            f"Mesa Intercomunal — periodo {self.period.label} — esquema {self.schema_version}",
             "s = suprimida por confidencialidad; · = categoría incluida en «otras» en ese "
             "municipio; cifras redondeadas.",
         ]
