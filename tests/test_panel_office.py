@@ -442,11 +442,14 @@ async def test_the_screen_says_a_copy_is_refused_and_takes_the_folder_at_80x24(
             # In view at 80x24: the whole message, not cut off below the screen.
             assert status.region.height >= 3 and status.region.bottom <= 24 - 1
             shot = app.export_screenshot()
-            assert "copia" in shot and "escribió" in shot  # its first and last words drawn
+            assert "copia" in shot and "--none-sent" in shot  # its first and last words drawn
+            # Before anything was tried, the preview says what to do, not what was not done.
+            assert "escribió" not in str(status.render())
             await pilot.press("ctrl+s")
             await settle(pilot)
             assert not (tmp_path / "salida").exists()
             assert "copia" in str(status.render())
+            assert "No se escribió nada." in str(status.render())
 
             screen.query_one("#prior", Input).value = str(sent)
             await pilot.press("ctrl+r")
@@ -504,3 +507,327 @@ def test_encrypting_the_office_file_keeps_it_the_same_database(
         assert not result.unchanged
     finally:
         encrypted.dispose()
+
+
+# --- Second round: what a fresh-eyes tester found -------------------------------------------
+
+
+def _copy_before_sending(office: Office, tmp_path: Path) -> tuple[Database, Context]:
+    """A copy of the office file made before anything was exported, opened as the office
+    opens it, and its supervisor."""
+    copy_path = tmp_path / "copia.db"
+    shutil.copy(office.path, copy_path)
+    copy = office.at(copy_path)
+    return copy, Context(copy, office.boss.actor_id)
+
+
+def _audited_exports(db: Database) -> list[dict[str, object]]:
+    with db.read() as s:
+        return list(
+            s.scalars(
+                sa.select(AuditEvent.details)
+                .where(AuditEvent.entity == "panel_release", AuditEvent.action == "export")
+                .order_by(AuditEvent.at)
+            )
+        )
+
+
+def test_a_prior_folder_without_the_years_releases_is_refused(
+    office: Office, tmp_path: Path
+) -> None:
+    """An empty folder, or one holding only other files, is not the releases already sent:
+    trusting it would vouch for the copy's ledger and protect the year against nothing."""
+    sent = tmp_path / "enviadas"
+    _send_quarters(office, sent)
+    copy, boss = _copy_before_sending(office, tmp_path)
+    empty = tmp_path / "vacia"
+    empty.mkdir()
+    (empty / "notas.json").write_text('{"otra": "cosa"}', encoding="utf-8")
+    try:
+        preview = panel.prepare(boss, "2026", prior_dir=empty)
+        refusal = preview.refusal()
+        assert refusal is not None and refusal.code == "prior_empty"
+        for shown in (str(empty), "13101 Santiago", "2026", "--none-sent"):
+            assert shown in refusal.message()
+        with pytest.raises(ExportError) as refused:
+            panel.export(boss, "2026", tmp_path / "anual", prior_dir=empty)
+        assert refused.value.code == "prior_empty"
+        assert refused.value.message().endswith("No se escribió nada.")
+        assert not (tmp_path / "anual").exists() and _ledger(copy) == []
+        # Not vouched for: without a folder it is still a copy.
+        assert panel.prepare(boss, "2026").refusal() is not None
+    finally:
+        copy.dispose()
+
+
+def test_none_sent_is_the_way_out_for_a_year_of_which_nothing_was_sent(
+    office: Office,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    cli_user: Callable[..., list[str]],
+) -> None:
+    copy, _boss = _copy_before_sending(office, tmp_path)
+    sara = cli_user(copy, "sara")
+    copy.dispose()
+    where = ["--db", str(tmp_path / "copia.db"), *sara]
+    export = ["export", "panel", "--period", "2026-Q1", "--out", str(tmp_path / "salida")]
+    assert main([*export, *where]) != 0
+    assert "--none-sent" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # one or the other, not both
+        main([*export, "--none-sent", "--prior", str(tmp_path), *where])
+    assert "--none-sent" in capsys.readouterr().err
+    assert main([*export, "--none-sent", *where]) == 0
+    assert (tmp_path / "salida" / "panel-2026-Q1.json").exists()
+    copy = office.at(tmp_path / "copia.db")
+    try:
+        [audited] = _audited_exports(copy)
+        assert audited["none_sent"] is True and audited["period"] == "2026-Q1"
+        # Once the ledger holds a release of the year, "nothing was sent" is not true.
+        with pytest.raises(ExportError) as refused:
+            panel.export(
+                Context(copy, office.boss.actor_id), "2026-Q2", tmp_path / "q2", none_sent=True
+            )
+        assert refused.value.code == "none_sent_but_ledger" and "2026-Q1" in str(refused.value)
+        assert not (tmp_path / "q2").exists()
+    finally:
+        copy.dispose()
+
+
+def test_a_damaged_release_file_in_the_prior_folder_is_refused_by_name(
+    office: Office,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    cli_user: Callable[..., list[str]],
+) -> None:
+    """A truncated panel-2026-Q2.json was skipped silently and the year protected without
+    it. Now it is named as damaged (not as missing from Q3's chain), and so is a release
+    renamed and edited by hand; other JSON files are skipped with a note the CLI prints."""
+    sent = tmp_path / "enviadas"
+    _send_quarters(office, sent)
+    copy, boss = _copy_before_sending(office, tmp_path)
+    try:
+        q2 = sent / "2026-Q2" / "panel-2026-Q2.json"
+        whole = q2.read_bytes()
+        q2.write_bytes(whole[: len(whole) // 2])
+        with pytest.raises(ExportError) as refused:
+            panel.prepare(boss, "2026", prior_dir=sent)
+        message = refused.value.message()
+        assert refused.value.code == "prior_damaged"
+        assert "2026-Q2/panel-2026-Q2.json" in message and "dañado o fue modificado" in message
+        with pytest.raises(ExportError):
+            panel.export(boss, "2026", tmp_path / "anual", prior_dir=sent)
+        assert not (tmp_path / "anual").exists() and _ledger(copy) == []
+
+        # Whole again, but a copy renamed and one count changed by hand: modified.
+        q2.write_bytes(whole)
+        payload = json.loads(whole)
+        cell = next(c for tb in payload["tables"] for c in tb["cells"] if c["count"])
+        cell["count"] += 5
+        (sent / "copia-q2.json").write_text(json.dumps(payload), encoding="utf-8")
+        with pytest.raises(ExportError) as refused:
+            panel.prepare(boss, "2026", prior_dir=sent)
+        assert refused.value.code == "prior_damaged" and "copia-q2.json" in str(refused.value)
+        (sent / "copia-q2.json").unlink()
+
+        (sent / "notas.json").write_text('{"no": "es una publicación"}', encoding="utf-8")
+        sara = cli_user(copy, "sara")
+        where = ["--db", str(tmp_path / "copia.db"), *sara]
+        args = ["export", "panel", "--period", "2026", "--out", str(tmp_path / "anual")]
+        copy.dispose()
+        assert main([*args, "--prior", str(sent), *where]) == 0
+        out = capsys.readouterr().out
+        assert "Se omitió notas.json: no es una publicación para la Mesa." in out
+    finally:
+        copy.dispose()
+
+
+def test_a_municipality_that_is_no_commune_is_refused_and_names_are_shown(
+    tmp_path: Path,
+    sqlite_template: Path,
+    cli_user: Callable[..., list[str]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    db, admin, _boss, _desk = _open(tmp_path / "nueva.db", sqlite_template)
+    try:
+        with pytest.raises(InvalidInput) as bad:
+            settings.set_municipality(admin, {"code": "13199", "version": 0})
+        assert bad.value.errors[0].code == "unknown_municipality"
+        assert "13199" in bad.value.message() and "ninguna comuna" in bad.value.message()
+        assert settings.municipality(admin) is None
+        ana = cli_user(db, "admin")
+    finally:
+        db.dispose()
+    where = ["--db", str(tmp_path / "nueva.db"), *ana]
+    assert main(["settings", "municipality", "13199", *where]) != 0
+    capsys.readouterr()
+    assert main(["settings", "municipality", "13108", *where]) == 0
+    assert "13108 Independencia" in capsys.readouterr().out
+    assert main(["settings", "municipality", *where]) == 0
+    assert "13108 Independencia" in capsys.readouterr().out
+    assert main(["init", "--municipality", "99999", "--db", str(tmp_path / "otra.db")]) != 0
+    assert not (tmp_path / "otra.db").exists()
+
+
+def test_the_refusal_to_change_the_municipality_says_why_and_what_to_do(
+    office: Office, tmp_path: Path
+) -> None:
+    panel.export(office.boss, "2026-Q1", tmp_path / "q1")
+    version = settings.office_settings(office.admin).municipality_version
+    with pytest.raises(Conflict) as refused:
+        settings.set_municipality(office.admin, {"code": "13108", "version": version})
+    message = refused.value.message()
+    assert "13101 Santiago" in message and "13108 Independencia" in message
+    assert "la Mesa conoce a esta oficina" in message and "pídale a la Mesa" in message
+    assert settings.municipality(office.desk) == "13101"
+
+
+def test_one_folder_keeps_every_release_sent(office: Office, tmp_path: Path) -> None:
+    """The README says to keep the releases in one folder: the CSVs of one period no
+    longer overwrite another's, and that folder is what --prior reads."""
+    kept = tmp_path / "enviadas"
+    first = panel.export(office.boss, "2026-Q1", kept)
+    q1 = {p.name: p.read_bytes() for p in kept.iterdir()}
+    panel.export(office.boss, "2026-Q2", kept)
+    names = sorted(p.name for p in kept.iterdir())
+    assert "panel-2026-Q1-t1_nacionalidad.csv" in names
+    assert "panel-2026-Q2-t1_nacionalidad.csv" in names
+    assert all(n.startswith(("panel-2026-Q1", "panel-2026-Q2")) for n in names)
+    assert {p.name: p.read_bytes() for p in kept.iterdir() if p.name in q1} == q1
+    assert sorted(p.name for p in first.files) == sorted(q1)
+    # Read back as the releases already sent, by a copy made before: both quarters.
+    copy, boss = _copy_before_sending(office, tmp_path)
+    try:
+        preview = panel.prepare(boss, "2026-Q3", prior_dir=kept)
+        assert sorted(r.period.label for r in preview.from_files) == ["2026-Q1", "2026-Q2"]
+    finally:
+        copy.dispose()
+
+
+def test_an_old_folder_with_unprefixed_csvs_still_reads(office: Office, tmp_path: Path) -> None:
+    old = tmp_path / "antigua"
+    panel.export(office.boss, "2026-Q1", old)
+    for path in old.glob("panel-2026-Q1-*.csv"):  # as the first release wrote them
+        path.rename(old / path.name.removeprefix("panel-2026-Q1-"))
+    copy, boss = _copy_before_sending(office, tmp_path)
+    try:
+        preview = panel.prepare(boss, "2026-Q2", prior_dir=old)
+        assert preview.refusal() is None and [r.period.label for r in preview.from_files] == [
+            "2026-Q1"
+        ]
+        assert preview.notes == ()
+    finally:
+        copy.dispose()
+
+
+def test_periods_in_lowercase_and_periods_not_started(office: Office, tmp_path: Path) -> None:
+    clock.freeze(dt.datetime(2026, 5, 15, 15, 0, tzinfo=dt.UTC))
+    with pytest.raises(ExportError) as refused:
+        panel.export(office.boss, "2026-q3", tmp_path / "q3")
+    assert refused.value.code == "period_not_started"
+    assert "aún no comienza" in refused.value.message() and "2026-Q3" in str(refused.value)
+    with pytest.raises(ExportError) as refused:
+        panel.export(office.boss, "2026-q2", tmp_path / "q2")
+    assert "aún no termina" in refused.value.message()
+    clock.freeze(AFTER_THE_YEAR)
+    done = panel.export(office.boss, "2026-q2", tmp_path / "q2")
+    assert (tmp_path / "q2" / "panel-2026-Q2.json").exists() and not done.unchanged
+
+
+def test_one_release_recorded_is_said_in_the_singular(
+    office: Office,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    cli_user: Callable[..., list[str]],
+) -> None:
+    sent = tmp_path / "enviadas"
+    panel.export(office.boss, "2026-Q1", sent)
+    copy, _boss = _copy_before_sending(office, tmp_path)
+    sara = cli_user(copy, "sara")
+    copy.dispose()
+    args = ["export", "panel", "--period", "2026-Q2", "--out", str(tmp_path / "q2")]
+    assert main([*args, "--prior", str(sent), "--db", str(tmp_path / "copia.db"), *sara]) == 0
+    out = capsys.readouterr().out
+    assert "Anotada en el registro 1 publicación ya enviada: 2026-Q1." in out
+    assert "publicaciones" not in out
+
+
+async def _panel_screen(pilot, app):  # type: ignore[no-untyped-def]
+    from .test_desk import settle, sign_in_as
+
+    await sign_in_as(pilot, "Sara Sup")
+    await pilot.press("f4")
+    await settle(pilot)
+    return app.screen
+
+
+async def test_f1_on_the_panel_screen_explains_it(office: Office) -> None:
+    from textual.widgets import Static
+
+    from casework.app import make_app
+
+    from .test_desk import settle
+
+    app = make_app(office.db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _panel_screen(pilot, app)
+        await pilot.press("f1")
+        await settle(pilot)
+        shown = " ".join(str(s.render()) for s in app.screen.query(Static))
+        assert "help.PanelScreen" not in shown
+        for words in ("la Mesa", "Ctrl+S", "Publicaciones ya enviadas", "dañado", "--none-sent"):
+            assert words in shown, words
+
+
+async def test_the_screen_names_a_relative_folder_in_full_and_empty_folders_refuse(
+    office: Office, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from textual.widgets import Input, Static
+
+    from casework.app import make_app
+
+    from .test_desk import settle
+
+    _send_quarters(office, tmp_path / "enviadas")
+    copy, _boss = _copy_before_sending(office, tmp_path)
+    (tmp_path / "vacia").mkdir()
+    monkeypatch.chdir(tmp_path)
+    try:
+        app = make_app(copy)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await _panel_screen(pilot, app)
+            screen.query_one("#period", Input).value = "2026"
+            screen.query_one("#prior", Input).value = "vacia"
+            await pilot.press("ctrl+r")
+            await settle(pilot)
+            status = str(screen.query_one("#panel-status", Static).render())
+            assert str(tmp_path / "vacia") in status and "--none-sent" in status
+            assert "línea de comandos" in status and "escribió" not in status
+    finally:
+        copy.dispose()
+
+
+async def test_the_focused_empty_field_of_the_panel_screen_stands_out(office: Office) -> None:
+    """The folder of releases already sent is empty at first; focused, it must not look
+    like the screen around it (it was 235 on 234, with no cursor drawn)."""
+    from textual.color import Color
+    from textual.widgets import Input
+
+    from casework.app import make_app
+
+    from .test_desk import settle
+
+    def distance(a: Color, b: Color) -> int:
+        return sum(abs(x - y) for x, y in zip(a.rgb, b.rgb, strict=True))
+
+    app = make_app(office.db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _panel_screen(pilot, app)
+        prior = screen.query_one("#prior", Input)
+        prior.focus()
+        await settle(pilot)
+        assert prior.has_focus and prior.value == ""
+        around = screen.query_one("#panel-prior-form").background_colors[1]
+        unfocused = screen.query_one("#folder", Input).background_colors[1]
+        focused = prior.background_colors[1]
+        assert distance(focused, around) >= 60, (focused, around)
+        assert distance(focused, unfocused) >= 40, (focused, unfocused)

@@ -182,7 +182,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def _set_municipality(database: Database, code: str) -> None:
     settings.first_municipality(database, code)
-    print(t("panelout.cli.municipality_set", code=code))
+    print(t("panelout.cli.municipality_set", code=settings.municipality_label(code.strip())))
 
 
 FIRST_PROGRAMME_CODE = "OFMIG"

@@ -11,7 +11,7 @@ from typing import Any
 
 from casework.cli import add_db_option, add_passphrase_option
 from casework.cli.signin import add_signin_options, opened, signed_in
-from casework.i18n import t
+from casework.i18n import t, tn
 from casework.services import panel
 
 
@@ -22,18 +22,28 @@ def register(sub: Any) -> None:
         "panel",
         help="a calendar quarter (2026-Q3) or year (2026) that has ended",
         epilog="The municipality is the office's (casework settings municipality CODE). "
-        "From a copy or a restored backup, give the release files already sent this year "
-        "with --prior DIR.",
+        "Files are written as panel-<period>.json and panel-<period>-<table>.csv, so one "
+        "folder keeps every release sent. From a copy or a restored backup, give the "
+        "release files already sent this year with --prior DIR (or, if truly nothing of "
+        "the year was sent, --none-sent).",
     )
-    p.add_argument("--period", required=True)
+    p.add_argument("--period", required=True, help="2026-Q3 or 2026")
     p.add_argument("--out", type=Path, required=True, metavar="DIR")
     p.add_argument("--k", type=int, default=10, help="minimum persons per cell (5 or more)")
-    p.add_argument(
+    sent = p.add_mutually_exclusive_group()
+    sent.add_argument(
         "--prior",
         type=Path,
         metavar="DIR",
         help="a folder with the release files (panel-*.json) already sent to the Panel: "
-        "those the ledger lacks are recorded and this release is protected against them",
+        "those the ledger lacks are recorded and this release is protected against them; "
+        "refused if it holds no release of the office's year or a damaged one",
+    )
+    sent.add_argument(
+        "--none-sent",
+        action="store_true",
+        help="nothing of the period's year was sent to the Panel (instead of --prior, for "
+        "a copy or a restore); recorded in the audit log",
     )
     add_db_option(p)
     add_passphrase_option(p)
@@ -44,18 +54,26 @@ def register(sub: Any) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     with opened(args) as database:
         result = panel.export(
-            signed_in(args, database), args.period, args.out, k=args.k, prior_dir=args.prior
+            signed_in(args, database),
+            args.period,
+            args.out,
+            k=args.k,
+            prior_dir=args.prior,
+            none_sent=args.none_sent,
         )
+    for note in result.notes:
+        print(t("panelout.cli.note", file=note.name, why=t(f"panelout.note.{note.reason}")))
     if result.added:
-        print(
-            t("panelout.cli.prior_added", count=len(result.added), periods=", ".join(result.added))
-        )
+        print(tn("panelout.cli.prior_added", len(result.added), periods=", ".join(result.added)))
     key = (
         "cli.export_unchanged"
         if result.unchanged
         else ("cli.export_revision" if result.revision else "cli.export_done")
     )
-    print(t(key, files=len(result.files), out=args.out, hash=result.content_hash[:12]))
+    out = result.out_dir or args.out
+    print(
+        tn(key, len(result.files), files=len(result.files), out=out, hash=result.content_hash[:12])
+    )
     if result.held_back:
         units = ", ".join(t(f"panelout.unit.{u}") for u in result.held_back)
         print(t("panelout.cli.held_back", units=units))

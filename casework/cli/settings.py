@@ -35,10 +35,16 @@ def cmd_municipality(args: argparse.Namespace) -> int:
             if current.municipality is None:
                 print(t("panelout.cli.municipality_none"))
             else:
-                print(t("panelout.cli.municipality_is", code=current.municipality))
+                print(
+                    t(
+                        "panelout.cli.municipality_is",
+                        code=settings.municipality_label(current.municipality),
+                    )
+                )
             return 0
         done = settings.set_municipality(
             ctx, {"code": args.code, "version": current.municipality_version}
         )
-    print(t("panelout.cli.municipality_set", code=done.municipality))
+    code = done.municipality
+    print(t("panelout.cli.municipality_set", code=settings.municipality_label(code or "")))
     return 0

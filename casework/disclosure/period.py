@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-_PERIOD_RE = re.compile(r"(?P<year>\d{4})(?:-Q(?P<quarter>[1-4]))?")
+_PERIOD_RE = re.compile(r"(?P<year>\d{4})(?:-[Qq](?P<quarter>[1-4]))?")
 MIN_YEAR = 2000
 MAX_YEAR = 2099
 YEAR_SLOT = 4
@@ -37,7 +37,8 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> Period:
-        """Parse ``"2026-Q3"`` or ``"2026"``; anything else raises :class:`ValueError`."""
+        """Parse ``"2026-Q3"`` (or ``"2026-q3"``) or ``"2026"``; anything else raises
+        :class:`ValueError`."""
         match = _PERIOD_RE.fullmatch(text.strip()) if isinstance(text, str) else None
         if match is None:
             raise _period_error(str(text))

@@ -13,7 +13,7 @@ from textual.widgets import Footer, Header, Input, Label, Static
 
 from casework import refdata
 from casework.disclosure import Release
-from casework.i18n import t
+from casework.i18n import t, tn
 from casework.screens.base import CaseworkScreen
 from casework.services import desk, panel, settings
 from casework.services.panel import ExportResult, Prepared
@@ -87,9 +87,7 @@ def status_text(prepared: Prepared) -> Text:
         text = Text(t(key, period=release.period.label))
     if prepared.from_files and refusal is None:
         periods = ", ".join(r.period.label for r in prepared.from_files)
-        text.append(
-            "\n" + t("panelout.ui.from_files", count=len(prepared.from_files), periods=periods)
-        )
+        text.append("\n" + tn("panelout.ui.from_files", len(prepared.from_files), periods=periods))
     if release.held_back:
         units = ", ".join(t(f"panelout.unit.{u}") for u in release.held_back)
         text.append("\n" + t("panelout.ui.held_back", units=units), style="yellow")
@@ -140,7 +138,9 @@ class PanelScreen(CaseworkScreen):
         if code is None:
             place.update(Text(t("panelout.ui.no_municipality"), style="yellow"))
         else:
-            place.update(t("panelout.ui.municipality", name=dim_label(code), code=code))
+            place.update(
+                t("panelout.ui.municipality", municipality=settings.municipality_label(code))
+            )
 
     @on(Input.Submitted, "#period")
     @on(Input.Submitted, "#prior")
@@ -149,10 +149,13 @@ class PanelScreen(CaseworkScreen):
 
     def _prior_dir(self) -> Path | None:
         text = self.query_one("#prior", Input).value.strip()
-        return Path(text).expanduser() if text else None
+        return Path(text).expanduser().absolute() if text else None
 
     def _out_dir(self, period: str) -> Path:
-        return Path(self.query_one("#folder", Input).value.strip()).expanduser() / period
+        """The period's subfolder of the folder typed, as an absolute path: a relative one
+        ("salida") is named in full in every message."""
+        folder = Path(self.query_one("#folder", Input).value.strip()).expanduser()
+        return folder.absolute() / period
 
     def _show_error(self, exc: BaseException) -> None:
         from casework.widgets import error_text
@@ -193,16 +196,13 @@ class PanelScreen(CaseworkScreen):
         folder = self._out_dir(period)
 
         def done(result: ExportResult) -> None:
-            text = Text(t("ui.panel.exported", files=len(result.files), out=str(folder)))
+            files = len(result.files)
+            text = Text(tn("ui.panel.exported", files, files=files, out=str(folder)))
             if result.added:
-                text.append(
-                    "\n"
-                    + t(
-                        "panelout.cli.prior_added",
-                        count=len(result.added),
-                        periods=", ".join(result.added),
-                    )
+                added = tn(
+                    "panelout.cli.prior_added", len(result.added), periods=", ".join(result.added)
                 )
+                text.append("\n" + added)
             self.query_one("#panel-status", Static).update(text)
 
         self.call_service(

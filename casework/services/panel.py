@@ -9,9 +9,11 @@ One office, one release history (issue #18): the municipality is the office's se
 never a per-export value; every release of the year is protected against every earlier
 one the office sent, so an export refuses when this database may not know them all (it is
 a copy or a restore, or release files beside the output folder are not in its ledger)
-until it is given the files already sent (``prior_dir``). A period still in progress is
-never exported. Two exports at once run one after the other: the second is protected
-against the first's release.
+until it is given the files already sent (``prior_dir``, which must hold at least one
+release of the office's year and no damaged one) or told that nothing of the year was sent
+(``none_sent``). A period still in progress (or not started) is never exported. Two
+exports at once run one after the other: the second is protected against the first's
+release.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -47,7 +50,7 @@ from casework.private_files import private_dir, write_private
 from casework.services import locking
 from casework.services.context import Context, audit
 from casework.services.outbox import online_only
-from casework.services.settings import municipality_on_record
+from casework.services.settings import municipality_label, municipality_on_record
 
 PANEL_LOCK = 0x70616E6C  # "panl": one export at a time on PostgreSQL
 """Two supervisors exporting at once: the second waits, then reads the first's release in
@@ -70,6 +73,16 @@ OUTCOME_GROUP = {
 
 class ExportError(CaseworkError):
     code = "export_failed"
+
+
+class ExportRefused(ExportError):
+    """A refusal met by an export that was tried (not a preview): the message ends saying
+    that nothing was written."""
+
+    def message(self, lang: str | None = None) -> str:
+        from casework.i18n import t
+
+        return f"{super().message(lang)} {t('panelout.nothing_written', lang=lang)}"
 
 
 def parse_period(text: str) -> Period:
@@ -218,6 +231,10 @@ class FileNote:
     reason: str
 
 
+RELEASE_NAME = "panel-*.json"
+"""How the export names its release file (``panel-2026-Q2.json``)."""
+
+
 @dataclass(frozen=True)
 class ReleaseFile:
     path: Path
@@ -225,37 +242,64 @@ class ReleaseFile:
     data: bytes
 
 
-def _read_folder(
-    folder: Path, pattern: str, *, recursive: bool
-) -> tuple[list[ReleaseFile], list[FileNote]]:
-    found: list[ReleaseFile] = []
-    notes: list[FileNote] = []
+def _looks_like_release(path: Path, data: bytes | None) -> bool:
+    """Named as the export names its file, or a JSON object with the release's top-level
+    keys: a file the operator means as a release, so one that does not read is damaged."""
+    if path.match(RELEASE_NAME):
+        return True
+    if data is None:
+        return False
+    try:
+        payload = json.loads(data.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(payload, dict) and "metadata" in payload and "tables" in payload
+
+
+@dataclass(frozen=True)
+class FolderRead:
+    found: list[ReleaseFile]
+    notes: list[FileNote]
+    damaged: list[str]
+    """Release files that do not read or whose hash does not match their content."""
+
+
+def _read_folder(folder: Path, pattern: str, *, recursive: bool) -> FolderRead:
+    read = FolderRead([], [], [])
     try:
         paths = sorted(folder.rglob(pattern) if recursive else folder.glob(pattern))
     except OSError:
-        return found, notes
+        return read
     for path in paths:
         if not path.is_file():
             continue
         name = str(path.relative_to(folder)) if recursive else path.name
         try:
-            data = path.read_bytes()
+            data: bytes | None = path.read_bytes()
         except OSError:
-            notes.append(FileNote(name, "unreadable"))
-            continue
+            data = None
         try:
-            found.append(ReleaseFile(path, Release.from_json(data), data))
+            if data is None:
+                raise ValueError("unreadable")
+            read.found.append(ReleaseFile(path, Release.from_json(data), data))
         except ValueError:
-            notes.append(FileNote(name, "not_release"))
-    return found, notes
+            if _looks_like_release(path, data):
+                read.damaged.append(name)
+            else:
+                read.notes.append(FileNote(name, "unreadable" if data is None else "not_release"))
+    return read
 
 
 def read_prior(prior_dir: Path) -> tuple[list[ReleaseFile], list[FileNote]]:
     """Every Panel release file under ``prior_dir`` (recursively), each checked (its hash,
-    its structure, its rules); files that are not releases are noted and skipped."""
+    its structure, its rules); other files are noted and skipped. Refused when a release
+    file is damaged or was modified: the year would be protected without it."""
     if not prior_dir.is_dir():
         raise ExportError("prior_not_folder", path=str(prior_dir))
-    return _read_folder(prior_dir, "*.json", recursive=True)
+    read = _read_folder(prior_dir, "*.json", recursive=True)
+    if read.damaged:
+        raise ExportError("prior_damaged", folder=str(prior_dir), files=", ".join(read.damaged))
+    return read.found, read.notes
 
 
 def _beside(out_dir: Path) -> list[ReleaseFile]:
@@ -270,7 +314,7 @@ def _beside(out_dir: Path) -> list[ReleaseFile]:
         pass
     found: list[ReleaseFile] = []
     for folder in folders:
-        found.extend(_read_folder(folder, "panel-*.json", recursive=False)[0])
+        found.extend(_read_folder(folder, RELEASE_NAME, recursive=False).found)
     return found
 
 
@@ -303,10 +347,25 @@ class Prepared:
     (origin ``file``) and this release is protected against them."""
     notes: tuple[FileNote, ...] = field(default=())
     """Files of the given folder that were not used."""
+    prior_folder: str = ""
+    """The given folder of releases already sent, as an absolute path ("" when none)."""
+    prior_empty: bool = False
+    """The given folder holds no release of this municipality and year: a wrong or empty
+    folder, not the releases already sent."""
+    none_sent: bool = False
+    """The operator said that nothing of this year was sent to the Panel."""
 
     def refusal(self) -> ExportError | None:
         """Why the export must not be written (the preview shows it; export raises it)."""
         year = str(self.release.period.year)
+        if self.prior_empty:
+            return ExportError(
+                "prior_empty",
+                folder=self.prior_folder,
+                municipality=municipality_label(self.municipality),
+                year=year,
+                period=self.release.period.label,
+            )
         if self.missing_chain:
             return ExportError("prior_chain_missing", releases=", ".join(self.missing_chain))
         if self.copy:
@@ -326,6 +385,9 @@ def _plan(
     prior_files: Sequence[ReleaseFile] | None,
     notes: Sequence[FileNote],
     beside: Sequence[ReleaseFile],
+    *,
+    prior_folder: Path | None = None,
+    none_sent: bool = False,
 ) -> Prepared:
     """The release of ``period`` as the ledger (and the given files) require it, and what
     stands in the way of writing it. Reads only."""
@@ -333,6 +395,13 @@ def _plan(
     if code is None:
         raise ExportError("no_municipality", command=SET_MUNICIPALITY)
     today = clock.today()
+    if today < period.start:
+        raise ExportError(
+            "period_not_started",
+            period=period.label,
+            begins=f"{period.start:%d-%m-%Y}",
+            start=f"{period.end + dt.timedelta(days=1):%d-%m-%Y}",
+        )
     if today <= period.end:
         raise ExportError(
             "period_in_progress",
@@ -350,10 +419,17 @@ def _plan(
     for row in rows:
         if row.municipality != code:
             raise ExportError("ledger_other_municipality", ledger=row.municipality, ours=code)
+    if none_sent and rows:
+        raise ExportError(
+            "none_sent_but_ledger",
+            year=str(period.year),
+            periods=", ".join(sorted({row.period for row in rows})),
+        )
     known = [(i, _from_row(row)) for i, row in enumerate(rows)]
     hashes = {row.content_hash for row in rows}
     added: dict[str, Release] = {}
     note_list = list(notes)
+    ours = 0
     for item in prior_files or ():
         release = item.release
         if release.municipality != code:
@@ -366,6 +442,7 @@ def _plan(
         if release.period.year != period.year:
             note_list.append(FileNote(item.path.name, "other_year"))
             continue
+        ours += 1
         if release.content_hash() not in hashes:
             added.setdefault(release.content_hash(), release)
     every = hashes | set(added)
@@ -384,8 +461,10 @@ def _plan(
         }
     )
     recorded = session.get(OfficeSetting, INSTANCE_KEY)
-    copy = prior_files is None and (
-        recorded is None or recorded.value != identity(session.connection())
+    copy = (
+        prior_files is None
+        and not none_sent
+        and (recorded is None or recorded.value != identity(session.connection()))
     )
     start = len(known)
     prior = _order([*known, *((start + i, r) for i, r in enumerate(added.values()))])
@@ -425,12 +504,23 @@ def _plan(
         missing_chain=tuple(missing.values()),
         from_files=tuple(added.values()),
         notes=tuple(note_list),
+        prior_folder=str(prior_folder) if prior_folder is not None else "",
+        prior_empty=prior_files is not None and ours == 0,
+        none_sent=none_sent,
     )
 
 
+def _absolute(folder: Path | None) -> Path | None:
+    """A folder as messages name it: a relative path typed on the screen means nothing
+    once read back ("enviadas" -> "/home/sara/enviadas")."""
+    return folder.expanduser().absolute() if folder is not None else None
+
+
 def _files_for(
-    prior_dir: Path | None, out_dir: Path | None
+    prior_dir: Path | None, out_dir: Path | None, none_sent: bool
 ) -> tuple[list[ReleaseFile] | None, list[FileNote], list[ReleaseFile]]:
+    if none_sent and prior_dir is not None:
+        raise ExportError("prior_and_none_sent")
     prior, notes = read_prior(prior_dir) if prior_dir is not None else (None, [])
     beside = _beside(out_dir) if out_dir is not None else []
     return prior, notes, beside
@@ -444,18 +534,31 @@ def prepare(
     k: int = 10,
     prior_dir: Path | None = None,
     out_dir: Path | None = None,
+    none_sent: bool = False,
 ) -> Prepared:
     """Build (but do not record) the release for a period: the preview, with what would
     stop the export (:meth:`Prepared.refusal`). Writes nothing, not even the files of
     ``prior_dir`` it reads. Supervisors and administrators: the release is anonymised
     statistics of the whole office (no name, document or free text leaves through it), so
-    an administrator may prepare it too."""
+    an administrator may prepare it too. ``none_sent``: nothing of the period's year was
+    sent to the Panel (instead of ``prior_dir``, for a copy with no folder to give)."""
     period = parse_period(period_text)
     policy = make_policy(k)
-    prior, notes, beside = _files_for(prior_dir, out_dir)
+    prior_dir, out_dir = _absolute(prior_dir), _absolute(out_dir)
+    prior, notes, beside = _files_for(prior_dir, out_dir, none_sent)
     with ctx.db.read() as session:
         ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
-        return _plan(session, ctx, period, policy, prior, notes, beside)
+        return _plan(
+            session,
+            ctx,
+            period,
+            policy,
+            prior,
+            notes,
+            beside,
+            prior_folder=prior_dir,
+            none_sent=none_sent,
+        )
 
 
 @dataclass(frozen=True)
@@ -467,6 +570,10 @@ class ExportResult:
     added: tuple[str, ...] = ()
     """Periods of the releases from ``prior_dir`` recorded in the ledger by this export."""
     held_back: tuple[str, ...] = ()
+    notes: tuple[FileNote, ...] = ()
+    """Files of ``prior_dir`` that were not used, and why."""
+    out_dir: Path | None = None
+    """Where the files were written, as an absolute path."""
 
 
 @online_only("panel.export")
@@ -477,22 +584,56 @@ def export(
     *,
     k: int = 10,
     prior_dir: Path | None = None,
+    none_sent: bool = False,
 ) -> ExportResult:
     """Write the release's CSV files and JSON to ``out_dir`` (owner only, a folder made
     here ``0700``) and record it in the ledger, in one transaction: the ledger is read
     again under the export lock, the files are written before it commits (nothing is
     recorded when writing fails), and the releases of ``prior_dir`` the ledger lacked are
-    recorded with it. Refused, with nothing written, when the ledger may be incomplete."""
+    recorded with it. Refused, with nothing written, when the ledger may be incomplete.
+    ``none_sent`` (instead of ``prior_dir``): the operator says nothing of the year was
+    sent; it is audited with the export."""
+    try:
+        return _export(ctx, period_text, out_dir, k=k, prior_dir=prior_dir, none_sent=none_sent)
+    except ExportRefused:
+        raise
+    except ExportError as exc:
+        if exc.code == "export_write":
+            raise
+        raise ExportRefused(exc.code, **exc.params) from exc
+
+
+def _export(
+    ctx: Context,
+    period_text: str,
+    out_dir: Path,
+    *,
+    k: int,
+    prior_dir: Path | None,
+    none_sent: bool,
+) -> ExportResult:
     period = parse_period(period_text)
     policy = make_policy(k)
-    prior, notes, beside = _files_for(prior_dir, out_dir)
+    prior_dir = _absolute(prior_dir)
+    out_dir = out_dir.expanduser().absolute()
+    prior, notes, beside = _files_for(prior_dir, out_dir, none_sent)
     with ctx.db.write() as session:
         worker_id = ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN).id
         locking.advisory_lock(session, PANEL_LOCK)
-        prepared = _plan(session, ctx, period, policy, prior, notes, beside)
+        prepared = _plan(
+            session,
+            ctx,
+            period,
+            policy,
+            prior,
+            notes,
+            beside,
+            prior_folder=prior_dir,
+            none_sent=none_sent,
+        )
         refusal = prepared.refusal()
         if refusal is not None:
-            raise refusal
+            raise ExportRefused(refusal.code, **refusal.params)
         release = prepared.release
         ids: dict[str, uuid.UUID] = {
             row.content_hash: row.id for row in _ledger(session, period.year)
@@ -526,7 +667,7 @@ def export(
                     released_by=worker_id,
                 )
             )
-        if prior is not None:
+        if prior is not None or none_sent:
             _vouch(session, worker_id)
         audit(
             session,
@@ -540,6 +681,7 @@ def export(
             unchanged=prepared.unchanged,
             held_back=list(release.held_back),
             prior_files=[r.content_hash()[:12] for r in prepared.from_files],
+            none_sent=none_sent,
         )
         session.flush()
         written = _write_files(release, out_dir)
@@ -550,6 +692,8 @@ def export(
         prepared.unchanged,
         tuple(r.period.label for r in prepared.from_files),
         release.held_back,
+        prepared.notes,
+        out_dir,
     )
 
 
@@ -570,12 +714,13 @@ def _vouch(session: Session, worker_id: uuid.UUID) -> None:
 
 
 def _write_files(release: Release, out_dir: Path) -> list[Path]:
+    stem = f"panel-{release.period.label}"
     try:
         private_dir(out_dir)
         written = []
         for name, data in sorted(release.to_csv_files().items()):
-            written.append(write_private(out_dir / name, data))
-        json_path = out_dir / f"panel-{release.period.label}.json"
+            written.append(write_private(out_dir / f"{stem}-{name}", data))
+        json_path = out_dir / f"{stem}.json"
         write_private(json_path, release.to_json())
         written.append(json_path)
     except OSError as exc:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from pydantic import Field
 from sqlalchemy.orm import Session
 
+from casework import refdata
 from casework.db import Database
 from casework.errors import Conflict, EditConflict, FieldError, InvalidInput
 from casework.models import OfficeSetting, PanelRelease
@@ -99,11 +100,21 @@ def municipality(ctx: Context) -> str | None:
 
 
 def check_municipality(code: str) -> str:
-    """``code`` as a CUT code (5 digits), or the form's error."""
+    """``code`` as the CUT code (5 digits) of one of Chile's communes (the list persons'
+    communes come from), or the form's error: a mistyped code would become the office's
+    name for the Panel once a release is sent."""
     code = code.strip()
     if not _CUT_RE.fullmatch(code):
         raise InvalidInput([FieldError("municipality", "bad_municipality", {"value": code})])
+    if refdata.commune(code) is None:
+        raise InvalidInput([FieldError("municipality", "unknown_municipality", {"value": code})])
     return code
+
+
+def municipality_label(code: str) -> str:
+    """The code with its commune's name, as the office reads it: "13101 Santiago"."""
+    found = refdata.commune(code)
+    return f"{code} {found.name}" if found is not None else code
 
 
 def first_municipality(db: Database, code: str) -> None:
@@ -147,8 +158,11 @@ def set_municipality(ctx: Context, data: MunicipalityIn | dict[str, Any]) -> Off
         )
         current = row.version if row is not None else 0
         if current != change.version:
+            now = _code(row)
             raise EditConflict(
-                code="municipality_changed", list_fields=False, code_now=_code(row) or "—"
+                code="municipality_changed",
+                list_fields=False,
+                code_now=municipality_label(now) if now else "—",
             )
         before = _code(row)
         if before == change.code:
@@ -160,7 +174,11 @@ def set_municipality(ctx: Context, data: MunicipalityIn | dict[str, Any]) -> Off
             .limit(1)
         )
         if released is not None:
-            raise Conflict("municipality_has_releases", on_record=released, new=change.code)
+            raise Conflict(
+                "municipality_has_releases",
+                on_record=municipality_label(released),
+                new=municipality_label(change.code),
+            )
         if row is None:
             row = OfficeSetting(
                 key=MUNICIPALITY_KEY, value=change.code, updated_at=utcnow(), updated_by=admin.id
