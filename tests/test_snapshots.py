@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input
 
-from casework import clock
+from casework import clock, instance
 from casework.app import make_app
 from casework.db import Database, open_database
 from casework.services import staff
@@ -31,6 +31,8 @@ def demo_db(tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
     path = tmp_path / "demo.db"
     shutil.copy(sqlite_template, path)
     db = open_database(str(path))
+    with db.engine.begin() as conn:
+        instance.stamp(conn)  # the office's own file, as one made by casework init or demo
     demo.generate(Context(db), 80, seed=11)
     yield db
     db.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 from rich.text import Text
@@ -39,6 +40,11 @@ def dim_label(code: str, k: int = 0) -> str:
     return code
 
 
+LABEL_WIDTH = 44
+"""Category column of the preview: with the count, it fits an 80-column terminal."""
+REASON_WIDTH = 66
+
+
 def preview_text(release: Release) -> Text:
     """Every table, its cells and flags, and why each hidden cell is hidden."""
     text = Text()
@@ -56,14 +62,18 @@ def preview_text(release: Release) -> Text:
         text.append(f"{title}\n", style="bold")
         for cell in table.cells:
             label = " · ".join(dim_label(d, release.k) for d in cell.dims)
+            if len(label) > LABEL_WIDTH:
+                label = label[: LABEL_WIDTH - 1] + "…"
             if cell.count is None:
-                text.append(f"  {label:<46} ", style="dim")
-                text.append(t("ui.panel.hidden"), style="yellow")
+                text.append(f"  {label:<{LABEL_WIDTH}} ", style="dim")
+                text.append(f"{t('ui.panel.hidden'):>8}", style="yellow")
                 why = reasons.get((table.table_id, cell.dims))
                 if why:
-                    text.append(f"  {why}", style="italic dim")
+                    # On lines of their own, indented, so they never push the columns.
+                    for line in textwrap.wrap(why, REASON_WIDTH):
+                        text.append(f"\n      {line}", style="italic dim")
             else:
-                text.append(f"  {label:<46} {cell.count:>6}")
+                text.append(f"  {label:<{LABEL_WIDTH}} {cell.count:>8}")
             text.append("\n")
     return text
 
