@@ -12,9 +12,12 @@ finds nothing in.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from casework.disclosure import Period, PersonFacts, Policy, Release, build_release
 from casework.disclosure import release as release_module
@@ -197,6 +200,9 @@ def test_one_person_added_meanwhile_suppresses_the_person_tables_together(
         for (table_id, _dims), reason in corrected.reasons.items()
         if table_id in {s.table_id for s in PERSON_TABLES}
     } == {UNIT_TOGETHER}
+    # The supervisor's preview says why, in plain words.
+    why = {(t, d): why for t, d, why in corrected.explain()}[(T1.table_id, (TOTAL,))]
+    assert "no se protegió contra los ya enviados" in why
     assert any(not c.suppressed for c in corrected.table(T6.table_id).cells)
     result = check(_arrivals(*office.ledger, office.flagged, corrected))
     assert [v.accepted for v in result.verdicts] == [True] * 4 + [False, True]
@@ -238,3 +244,76 @@ def test_a_flagged_year_with_another_grouping_is_corrected_without_error() -> No
     steps = office.steps(corrected)
     assert sequence_audit(steps, exact=True) == []
     assert sequence_audit(steps, exact=False) == []
+
+
+# --- adversarial offices ------------------------------------------------------------------------
+
+_person = st.tuples(
+    st.sampled_from(["VEN", "VEN", "VEN", "COL", "PER", "HTI", "CUB"]),
+    st.sampled_from(["F", "M", "F", "M", "X"]),
+    st.sampled_from([8, 16, 25, 33, 41, 52, 67]),
+    st.sampled_from(["no_permit", "no_permit", "temporary", "permanent", "refugee"]),
+    st.sampled_from(["13101", "13101", "13101", "13114", "13132", "05101"]),
+    st.lists(st.sampled_from([("health", "completed"), ("legal", "pending")]), max_size=1),
+    st.integers(1, 4),
+)
+
+
+def _placed(rows: Sequence[tuple[object, ...]], start: int = 0) -> list[tuple[int, PersonFacts]]:
+    out = []
+    for i, (nat, sex, age, status, commune, refs, quarter) in enumerate(rows, start):
+        facts = PersonFacts(
+            key=f"p{i}",
+            nationality=nat,  # type: ignore[arg-type]
+            sex=sex,  # type: ignore[arg-type]
+            age=age,  # type: ignore[arg-type]
+            status=status,  # type: ignore[arg-type]
+            commune=commune,  # type: ignore[arg-type]
+            referrals=tuple(refs),  # type: ignore[arg-type]
+        )
+        out.append((int(quarter), facts))  # type: ignore[call-overload]
+    return out
+
+
+def _office(placed: list[tuple[int, PersonFacts]]) -> Office:
+    office = Office.__new__(Office)
+    office.people = [p for _q, p in placed]
+    office.quarters = {q: [p for r, p in placed if r == q] for q in range(1, 5)}
+    return office
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=st.lists(_person, min_size=20, max_size=120),
+    extra=_person,
+    change=st.sampled_from(["none", "add", "remove"]),
+)
+def test_random_office_corrects_its_flagged_year_and_pins_nothing(
+    rows: list[tuple[object, ...]], extra: tuple[object, ...], change: str
+) -> None:
+    placed = _placed(rows)
+    office = _office(placed)
+    office.ledger = []
+    for q in range(1, 5):
+        office.ledger.append(_ledger(office.build(Period(2026, q), office.ledger)))
+    office.flagged = _ledger(office.build(YEAR, []))
+    quarters_then = {q: list(p) for q, p in office.quarters.items()}
+    if change == "add":
+        placed.append(_placed([extra], start=10_000)[0])
+    elif change == "remove":
+        q, p = placed[0]
+        placed[0] = (q, replace(p, excluded=True))
+    now = _office(placed)
+    now.ledger, now.flagged = office.ledger, office.flagged
+    corrected = now.build(YEAR, [office.ledger[0], office.flagged, *office.ledger[1:]])
+    assert corrected.revision_of == office.flagged.content_hash()
+    result = check(_arrivals(*office.ledger, office.flagged, corrected))
+    assert [v.accepted for v in result.verdicts][-1] is True
+    # The Panel adds up the quarters it holds (as they were) against the corrected year.
+    steps = [
+        Step(_public(r), true_counts(quarters_then[q], r))
+        for q, r in enumerate(office.ledger, start=1)
+    ]
+    steps.append(Step(_public(corrected), true_counts(now.people, corrected)))
+    for exact in (True, False):
+        assert sequence_audit(steps, exact=exact) == []

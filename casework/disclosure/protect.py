@@ -118,8 +118,8 @@ REASONS_ES = {
     REVISION: "el cambio respecto de la publicación anterior podría ser menor que k",
     SECONDARY: "supresión secundaria, para que ninguna celda suprimida pueda calcularse",
     UNIT_TOGETHER: (
-        "corrige una publicación que no estaba protegida contra todas las anteriores del "
-        "año: el cambio no puede mostrarse, y estas tablas se suprimen completas"
+        "corrige un archivo del año que no se protegió contra los ya enviados: para no "
+        "mostrar qué cambió, la tabla completa va suprimida"
     ),
 }
 
