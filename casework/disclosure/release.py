@@ -630,7 +630,8 @@ def build_release(
         persons: facts of the persons served in the period (one per person).
         year_persons: facts for the whole calendar year so far; they decide which
             nationalities and communes are listed, unless an earlier release of the same
-            year already fixed that grouping (it is then reused for the rest of the year).
+            year already fixed that grouping (it is then reused for the rest of the year:
+            the first release of another period, or else the first version of this one).
         policy: thresholds.
         municipality: CUT code of the municipality (5 digits).
         prior: earlier releases from the ledger, oldest first. Those of the same calendar
@@ -690,8 +691,11 @@ def build_release(
                 "de versión sólo al comenzar un año. / An earlier release of the same year "
                 "uses another schema version; change versions only at the start of a year."
             )
+    others = [r for r in same_year if r.period != period]
     if same_year:
-        grouping = grouping_of(same_year[0])
+        # The other periods decide (the year minus its quarters is read cell by cell): an
+        # earlier version of this period may have computed its own (a year from a copy).
+        grouping = grouping_of((others or same_year)[0])
     else:
         grouping = compute_grouping(year_persons, policy.k, municipality)
     tab = tabulate(persons, grouping)
