@@ -183,6 +183,25 @@ def split_quarters(
     return out
 
 
+def commune_office(
+    counts: Sequence[int], decoy: Sequence[int] = (10, 10, 10, 10)
+) -> tuple[list[PersonFacts], dict[int, list[PersonFacts]]]:
+    """An office where commune 13114 has ``counts[q]`` persons in quarter q+1 (and 13120,
+    the cheaper cell for secondary suppression, ``decoy[q]``)."""
+    base = [replace(p, commune="13101") for p in base_population(400, seed=8)]
+    quarters = split_quarters(base, seed=2)
+    people = list(base)
+    i = 0
+    for commune, numbers in (("13114", counts), ("13120", decoy)):
+        for q, n in enumerate(numbers, start=1):
+            for _ in range(n):
+                p = person(5000 + i, nationality="VEN", age=33, commune=commune, label="c")
+                i += 1
+                quarters[q].append(p)
+                people.append(p)
+    return people, quarters
+
+
 # --- reading exports ------------------------------------------------------------------------
 
 

@@ -38,6 +38,7 @@ try:
         Step,
         adversarial_quarter,
         base_population,
+        commune_office,
         person,
         planted,
         sequence_audit,
@@ -51,6 +52,7 @@ except ImportError:  # tests/ is not a package
         Step,
         adversarial_quarter,
         base_population,
+        commune_office,
         person,
         planted,
         sequence_audit,
@@ -293,25 +295,6 @@ def test_a_stale_quarter_then_the_year(people, quarters, exact: bool) -> None:  
 # --- the issue's three leaks on the old behaviour: the audit must see them ------------------
 
 
-def _commune_office(
-    counts: Sequence[int], decoy: Sequence[int] = (10, 10, 10, 10)
-) -> tuple[list[PersonFacts], dict[int, list[PersonFacts]]]:
-    """An office where commune 13114 has ``counts[q]`` persons in quarter q+1 (and 13120,
-    the cheaper cell for secondary suppression, ``decoy[q]``)."""
-    base = [replace(p, commune="13101") for p in base_population(400, seed=8)]
-    quarters = split_quarters(base, seed=2)
-    people = list(base)
-    i = 0
-    for commune, numbers in (("13114", counts), ("13120", decoy)):
-        for q, n in enumerate(numbers, start=1):
-            for _ in range(n):
-                p = person(5000 + i, nationality="VEN", age=33, commune=commune, label="c")
-                i += 1
-                quarters[q].append(p)
-                people.append(p)
-    return people, quarters
-
-
 def _careless_year(people, quarters) -> tuple[list[Step], Release]:  # type: ignore[no-untyped-def]
     office = Office(people, quarters)
     for slot in range(4):
@@ -322,7 +305,7 @@ def _careless_year(people, quarters) -> tuple[list[Step], Release]:  # type: ign
 
 def test_leak_1_a_year_from_a_copy_gives_q2_of_a_commune_away() -> None:
     # Q2 = 45 − 11 − 11 − 14 = 9 exactly; from the rounded files 45 − 10 − 10 − 15.
-    people, quarters = _commune_office([11, 9, 11, 14])
+    people, quarters = commune_office([11, 9, 11, 14])
     steps, year = _careless_year(people, quarters)
     assert year.table(T5.table_id).cell("13114").count == 45
     shown = [s.release.table(T5.table_id).cell("13114").count for s in steps[:4]]
@@ -344,7 +327,7 @@ def test_leak_1_a_year_from_a_copy_gives_q2_of_a_commune_away() -> None:
 
 def test_leak_1_with_rounded_knowledge_when_the_numbers_are_small() -> None:
     # Year 13 (published 15: 13..17), Q1 10 (10..12), Q3 = Q4 = 0: Q2 lies in 1..7.
-    people, quarters = _commune_office([10, 3, 0, 0], decoy=(10, 0, 0, 0))
+    people, quarters = commune_office([10, 3, 0, 0], decoy=(10, 0, 0, 0))
     steps, year = _careless_year(people, quarters)
     assert year.table(T5.table_id).cell("13114").count == 15
     found = {(f.label, f.key): f.interval for f in sequence_audit(steps, exact=False)}

@@ -105,6 +105,9 @@ MIN_TABLE = "tabla_bajo_tamano_minimo"
 PRIOR_VERSION = "suprimida_en_version_anterior"
 REVISION = "cambio_pequeno_en_revision"
 SECONDARY = "secundaria"
+UNIT_TOGETHER = "revision_unidad_suprimida"
+"""A revision of a release that was not protected against every release of its year: the
+unit's cells are suppressed together (issue #18)."""
 
 REASONS_ES = {
     PRIMARY: "menos de k personas",
@@ -114,6 +117,10 @@ REASONS_ES = {
     PRIOR_VERSION: "estaba suprimida en una publicación anterior del mismo periodo",
     REVISION: "el cambio respecto de la publicación anterior podría ser menor que k",
     SECONDARY: "supresión secundaria, para que ninguna celda suprimida pueda calcularse",
+    UNIT_TOGETHER: (
+        "corrige un archivo del año que no se protegió contra los ya enviados: para no "
+        "mostrar qué cambió, la tabla completa va suprimida"
+    ),
 }
 
 

@@ -41,6 +41,7 @@ from casework.disclosure.protect import (
     REASONS_ES,
     SECONDARY,
     SLOTS,
+    UNIT_TOGETHER,
     primary_suppressions,
     protect,
 )
@@ -576,8 +577,13 @@ def _same_rules(release: Release, policy: Policy) -> bool:
 def _reproduces(
     version: Release, tab: Tabulation, forced: Mapping[CellKey, str], policy: Policy
 ) -> bool:
-    """Would the current data publish exactly ``version`` (same pattern, same counts)?"""
+    """Would the current data publish exactly ``version`` (same pattern, same counts)?
+
+    Not when ``version`` used another nationality or commune grouping (a year exported
+    from a copy computes its own): its cells are not the cells tabulated now."""
     if not _same_rules(version, policy):
+        return False
+    if grouping_of(version) != tab.grouping:
         return False
     hidden = _suppressed(version)
     if not set(forced) <= hidden:
@@ -624,7 +630,8 @@ def build_release(
         persons: facts of the persons served in the period (one per person).
         year_persons: facts for the whole calendar year so far; they decide which
             nationalities and communes are listed, unless an earlier release of the same
-            year already fixed that grouping (it is then reused for the rest of the year).
+            year already fixed that grouping (it is then reused for the rest of the year:
+            the first release of another period, or else the first version of this one).
         policy: thresholds.
         municipality: CUT code of the municipality (5 digits).
         prior: earlier releases from the ledger, oldest first. Those of the same calendar
@@ -647,6 +654,17 @@ def build_release(
     (:func:`_difference_passes`). A unit that fails keeps O's published cells exactly and is
     named in ``held_back``; if the result equals O in every table, O itself is returned
     (same bytes: nothing new is published).
+
+    An earlier version is *complete* when it was protected against every release of the
+    year linked to it (:func:`_complete`). Only a complete version is ever reproduced or
+    returned again. When O is incomplete (a year exported from a copy that lacked the
+    quarters already sent, which the Panel withholds), its published cells may be pinned
+    by the releases it left out, so they must not stand again: per unit, a revision that
+    publishes nothing O did not publish (:func:`_publishes_nothing_new`: with O's exact
+    counts, D ≡ 0 on the cells it shows) passes whatever its suppression pattern; a unit
+    that changed and fails the difference rules is suppressed together (every cell
+    hidden, reason :data:`~casework.disclosure.protect.UNIT_TOGETHER`) instead of held
+    back, and is not listed in ``held_back``.
     """
     if not isinstance(municipality, str) or not _MUNICIPALITY_RE.fullmatch(municipality):
         raise ValueError(
@@ -673,8 +691,11 @@ def build_release(
                 "de versión sólo al comenzar un año. / An earlier release of the same year "
                 "uses another schema version; change versions only at the start of a year."
             )
+    others = [r for r in same_year if r.period != period]
     if same_year:
-        grouping = grouping_of(same_year[0])
+        # The other periods decide (the year minus its quarters is read cell by cell): an
+        # earlier version of this period may have computed its own (a year from a copy).
+        grouping = grouping_of((others or same_year)[0])
     else:
         grouping = compute_grouping(year_persons, policy.k, municipality)
     tab = tabulate(persons, grouping)
@@ -682,7 +703,7 @@ def build_release(
 
     versions = [r for r in same_year if r.period == period]
     for version in reversed(versions):
-        if _reproduces(version, tab, forced, policy):
+        if _complete(version, same_year) and _reproduces(version, tab, forced, policy):
             return _render(
                 period,
                 municipality,
@@ -698,7 +719,8 @@ def build_release(
     old = versions[-1] if versions else None
     if old is not None:
         for key in _suppressed(old):
-            forced.setdefault(key, PRIOR_VERSION)
+            if key in tab.counts:  # another grouping's cells cannot be kept hidden
+                forced.setdefault(key, PRIOR_VERSION)
 
     prior_known: list[dict[CellKey, int]] = [{} for _ in range(SLOTS)]
     all_exact = True
@@ -730,17 +752,91 @@ def build_release(
     candidate = _render(period, municipality, policy, tab, supp, revision_of, chain)
     if old is None:
         return candidate
-    held = tuple(
+    complete = _complete(old, same_year)
+    failing = [
         unit
         for unit in HELD_BACK_UNITS
-        if not _difference_passes(unit, grouping, old, tab.counts, supp, policy)
-    )
-    if not held:
+        if not (
+            (not complete and _publishes_nothing_new(unit, grouping, old, tab.counts, supp))
+            or _difference_passes(unit, grouping, old, tab.counts, supp, policy)
+        )
+    ]
+    if not failing:
         return candidate
+    if not complete:
+        # O's published cells may be pinned by the releases O was not protected against:
+        # they cannot stand again, and the difference cannot be shown. The unit's cells are
+        # suppressed together.
+        together = dict(supp)
+        for unit in failing:
+            for key in unit_keys(grouping, unit):
+                together[key] = UNIT_TOGETHER
+        return _render(period, municipality, policy, tab, together, revision_of, chain)
+    held = tuple(failing)
     revised = _hold_back(candidate, old, held)
     if revised.tables == old.tables:
         return old  # nothing new would be published: the earlier version stands, as is
     return revised
+
+
+def _linked(a: Period, b: Period) -> bool:
+    """Can one release be subtracted from the other (same year)? Versions of one period,
+    or either is the year; quarters of different periods are not linked."""
+    return a == b or a.is_year or b.is_year
+
+
+def _complete(version: Release, same_year: Sequence[Release]) -> bool:
+    """Was ``version`` protected against every release of ``same_year`` linked to it?
+
+    A linked release R is covered when ``version``'s chain holds R, or when R was made
+    later and protected against ``version`` (R's chain holds it): a quarter re-exported
+    after the year stays the same file. A year exported from a copy without the quarters
+    already sent covers neither way."""
+    own = version.content_hash()
+    in_chain = {link.content_hash for link in version.chain}
+    for other in same_year:
+        if not _linked(other.period, version.period):
+            continue
+        digest = other.content_hash()
+        if digest == own or digest in in_chain:
+            continue
+        if any(link.content_hash == own for link in other.chain):
+            continue
+        return False
+    return True
+
+
+def _publishes_nothing_new(
+    unit: str,
+    grouping: Grouping,
+    old: Release,
+    new: Mapping[CellKey, int],
+    supp: Mapping[CellKey, str],
+) -> bool:
+    """Does the unit show only what O already showed: the same grouping, and every cell it
+    publishes published by O with the same value (O's exact count when the ledger record
+    holds it; O's published count otherwise, which is what the Panel compares)?
+
+    Then a new suppression carries no information about a difference (O's values are
+    already public) and the unit may take whatever pattern the protection now needs. With
+    O's exact counts this holds whenever D ≡ 0 on the unit."""
+    keys = unit_keys(grouping, unit)
+    if set(unit_keys(grouping_of(old), unit)) != set(keys):
+        return False
+    hidden_old = _suppressed(old)
+    published_old = _published(old)
+    exact = old.exact_counts
+    for key in keys:
+        if key in supp:
+            continue
+        if key in hidden_old:
+            return False
+        if exact is not None:
+            if new[key] != exact[_exact_key(key)]:
+                return False
+        elif _round_like(old, new[key]) != published_old[key]:
+            return False
+    return True
 
 
 def unit_keys(grouping: Grouping, unit: str) -> tuple[CellKey, ...]:
@@ -808,6 +904,8 @@ def _difference_passes(
     """
     k = policy.k
     keys = unit_keys(grouping, unit)
+    if set(unit_keys(grouping_of(old), unit)) != set(keys):
+        return False  # O used another grouping: its cells are not these cells
     hidden_old = _suppressed(old)
     if {key for key in keys if key in supp} != {key for key in keys if key in hidden_old}:
         return False  # (a)
