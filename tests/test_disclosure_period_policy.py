@@ -41,7 +41,7 @@ def test_year_parses_and_lists_its_quarters() -> None:
         "",
         "26",
         "1999",
-        "2026-q3",
+        "2026-q5",
         "2026-H1",
     ],
 )
@@ -49,6 +49,11 @@ def test_anything_but_a_quarter_or_a_year_is_refused(text: str) -> None:
     with pytest.raises(ValueError, match="Periodo no válido") as info:
         Period.parse(text)
     assert "Invalid period" in str(info.value)
+
+
+def test_a_quarter_typed_in_lowercase_is_read() -> None:
+    assert Period.parse(" 2026-q3 ") == Period(2026, 3)
+    assert Period.parse("2026-q3").label == "2026-Q3"
 
 
 def test_k_below_the_floor_is_refused_in_both_languages() -> None:

@@ -151,11 +151,6 @@ def test_a_corrected_year_is_accepted_and_used_instead_of_the_flagged_one() -> N
     assert not result.withheld
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: build_release reproduces the flagged year byte for byte (its empty chain "
-    "kept) instead of a revision protected against the quarters",
-)
 def test_the_engine_corrects_a_flagged_year_given_every_file_sent() -> None:
     office = Office()
     quarters = office.normal_quarters()
