@@ -831,3 +831,116 @@ async def test_the_focused_empty_field_of_the_panel_screen_stands_out(office: Of
         focused = prior.background_colors[1]
         assert distance(focused, around) >= 60, (focused, around)
         assert distance(focused, unfocused) >= 40, (focused, unfocused)
+
+
+def test_a_restored_backup_made_before_the_upgrade_is_refused_too(
+    office: Office, tmp_path: Path
+) -> None:
+    """A nightly backup from before migration 0021: restoring it upgrades it (which would
+    stamp it as this database); the restore marks it restored, so the year still needs the
+    quarters already sent."""
+    from alembic import command
+
+    from casework.db import sqlite_url
+
+    office.db.dispose()
+    old = tmp_path / "nocturno.db"
+    shutil.copy(office.path, old)
+    before = Database(sqlite_url(old))
+    command.downgrade(before.alembic_config(), "0020")
+    before.dispose()
+    db = open_database(str(office.path))
+    sent = tmp_path / "enviadas"
+    for q in QUARTERS:
+        panel.export(Context(db, office.boss.actor_id), q, sent / q)
+    backup.restore(office.path, old, current=db, actor=office.admin.actor_id)
+    restored = open_database(str(office.path))
+    try:
+        settings.set_municipality(
+            Context(restored, office.admin.actor_id), {"code": "13101", "version": 0}
+        )
+        boss = Context(restored, office.boss.actor_id)
+        with pytest.raises(ExportError) as refused:
+            panel.export(boss, "2026", tmp_path / "anual")
+        assert refused.value.code == "ledger_copy"
+        result = panel.export(boss, "2026", tmp_path / "anual", prior_dir=sent)
+        assert sorted(result.added) == list(QUARTERS)
+    finally:
+        restored.dispose()
+
+
+def test_a_revision_into_the_same_folder_keeps_the_version_sent_before(
+    office: Office, tmp_path: Path
+) -> None:
+    """Both versions of a quarter stay in the office's folder, so a copy given that folder
+    knows both (before, the revision overwrote the first and --prior was refused for good)."""
+    office.db.dispose()
+    shutil.copy(office.path, tmp_path / "copia.db")  # made before anything was sent
+    db = open_database(str(office.path))
+    boss, desk = Context(db, office.boss.actor_id), Context(db, office.desk.actor_id)
+    sent = tmp_path / "enviadas"
+    first = panel.export(boss, "2026-Q1", sent)
+    for i in range(15):
+        data = intake_data(
+            person_data(
+                given_names=f"Nueva{i}",
+                documents=[],
+                nationality="VEN",
+                sex="F",
+                birth_date=dt.date(1990, 3, 1 + i),
+            )
+        )
+        data["contact"] = {
+            "reasons": ["regularization"],
+            "occurred_at": dt.datetime(2026, 2, 10, 14, tzinfo=dt.UTC),
+        }
+        persons.register_intake(desk, data, allow_likely=True)
+    second = panel.export(boss, "2026-Q1", sent)
+    assert second.revision and second.content_hash != first.content_hash
+    names = {p.name for p in sent.glob("*.json")}
+    assert names == {"panel-2026-Q1.json", f"panel-2026-Q1-{second.content_hash[:12]}.json"}
+    assert json.loads((sent / "panel-2026-Q1.json").read_bytes())["content_sha256"] == (
+        first.content_hash
+    )
+    db.dispose()
+    copy = open_database(str(tmp_path / "copia.db"))
+    try:
+        result = panel.export(
+            Context(copy, office.boss.actor_id), "2026", tmp_path / "anual", prior_dir=sent
+        )
+        assert len(result.added) == 2
+    finally:
+        copy.dispose()
+
+
+def test_a_ledger_of_two_codes_lets_the_administrator_choose_one_of_them(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    """A ledger from before the setting, with releases under two codes (typed per export
+    back then): the migration records none, and the administrator picks one of the codes
+    already sent; a code never sent stays refused, and after the choice the code is bound."""
+    db, admin, _boss, _desk = _open(tmp_path / "o.db", sqlite_template)
+    try:
+        with db.write() as s:
+            for code, period in (("13101", "2025-Q1"), ("13110", "2025-Q2")):
+                s.add(
+                    PanelRelease(
+                        period=period,
+                        municipality=code,
+                        schema_version="panel-v1",
+                        k=10,
+                        content_hash="0" * 64,
+                        body="{}",
+                        released_by=admin.actor_id,
+                    )
+                )
+        with pytest.raises(Conflict):
+            settings.set_municipality(admin, {"code": "13108", "version": 0})
+        chosen = settings.set_municipality(admin, {"code": "13110", "version": 0})
+        assert settings.municipality(admin) == "13110"
+        with pytest.raises(Conflict):
+            settings.set_municipality(
+                admin, {"code": "13101", "version": chosen.municipality_version}
+            )
+    finally:
+        db.dispose()

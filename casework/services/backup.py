@@ -44,6 +44,10 @@ COMMAND_LINE = "command_line"
 before anyone exists, ``casework restore``)."""
 
 
+RESTORED_INSTANCE = "restored"
+"""The Panel instance of a restored database: no physical database has it."""
+
+
 def _file(db: Database) -> Path:
     path = db.file_path
     if path is None:
@@ -295,6 +299,12 @@ def restore(
         conn = raw_connect(tmp, result_key)
         try:
             _audit_raw(conn, "restore", who, source=source.name, revision=check.revision)
+            # A restored office may lack Panel releases sent after its backup was made (the
+            # upgrade may even have stamped it): it earns the instance back with --prior.
+            conn.execute(
+                "UPDATE office_setting SET value = ? WHERE key = ?",
+                (RESTORED_INSTANCE, instance.INSTANCE_KEY),
+            )
             conn.commit()
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             final = _check_open(conn, result_key, source)

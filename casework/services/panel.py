@@ -715,13 +715,19 @@ def _vouch(session: Session, worker_id: uuid.UUID) -> None:
 
 def _write_files(release: Release, out_dir: Path) -> list[Path]:
     stem = f"panel-{release.period.label}"
+    body = release.to_json()
     try:
         private_dir(out_dir)
+        existing = out_dir / f"{stem}.json"
+        if existing.exists() and existing.read_bytes() != body:
+            # Another version of the period is there (it was sent): keep it, and name this
+            # one by its hash, so the folder keeps every release the office sent.
+            stem = f"{stem}-{release.content_hash()[:12]}"
         written = []
         for name, data in sorted(release.to_csv_files().items()):
             written.append(write_private(out_dir / f"{stem}-{name}", data))
         json_path = out_dir / f"{stem}.json"
-        write_private(json_path, release.to_json())
+        write_private(json_path, body)
         written.append(json_path)
     except OSError as exc:
         raise ExportError("export_write", path=str(out_dir), reason=exc.strerror or "") from exc

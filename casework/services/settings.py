@@ -167,12 +167,18 @@ def set_municipality(ctx: Context, data: MunicipalityIn | dict[str, Any]) -> Off
         before = _code(row)
         if before == change.code:
             return _settings_out(session)
-        released = session.scalar(
-            sa.select(PanelRelease.municipality)
-            .where(PanelRelease.municipality != change.code)
-            .order_by(PanelRelease.released_at)
-            .limit(1)
-        )
+        codes = set(session.scalars(sa.select(PanelRelease.municipality).distinct()))
+        # Releases under another code bind the office to its history; with none on record
+        # yet (a ledger from before the setting, holding several codes), one of the codes
+        # already used may be chosen.
+        released = None
+        if codes - {change.code} and (before is not None or change.code not in codes):
+            released = session.scalar(
+                sa.select(PanelRelease.municipality)
+                .where(PanelRelease.municipality != change.code)
+                .order_by(PanelRelease.released_at)
+                .limit(1)
+            )
         if released is not None:
             raise Conflict(
                 "municipality_has_releases",
