@@ -138,6 +138,17 @@ def first_municipality(db: Database, code: str) -> None:
         )
 
 
+def _locked_row(session: Session, key: str) -> OfficeSetting | None:
+    """A setting's row, read for update under the settings lock (None: never set)."""
+    locking.advisory_lock(session, SETTINGS_LOCK)
+    return session.scalar(
+        sa.select(OfficeSetting)
+        .where(OfficeSetting.key == key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 @online_only("settings.set_municipality")
 def set_municipality(ctx: Context, data: MunicipalityIn | dict[str, Any]) -> OfficeSettingsOut:
     """Set the municipality's CUT code (administrators only), audited. Refused with
@@ -149,13 +160,7 @@ def set_municipality(ctx: Context, data: MunicipalityIn | dict[str, Any]) -> Off
     check_municipality(change.code)
     with ctx.db.write() as session:
         admin = ctx.require_role(session, Role.ADMIN)
-        locking.advisory_lock(session, SETTINGS_LOCK)
-        row = session.scalar(
-            sa.select(OfficeSetting)
-            .where(OfficeSetting.key == MUNICIPALITY_KEY)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
+        row = _locked_row(session, MUNICIPALITY_KEY)
         current = row.version if row is not None else 0
         if current != change.version:
             now = _code(row)
@@ -225,13 +230,7 @@ def set_idle_lock(ctx: Context, data: IdleLockIn | dict[str, int]) -> OfficeSett
     change = validate(IdleLockIn, data)
     with ctx.db.write() as session:
         admin = ctx.require_role(session, Role.ADMIN)
-        locking.advisory_lock(session, SETTINGS_LOCK)
-        row = session.scalar(
-            sa.select(OfficeSetting)
-            .where(OfficeSetting.key == IDLE_LOCK_KEY)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
+        row = _locked_row(session, IDLE_LOCK_KEY)
         current = row.version if row is not None else 0
         if current != change.version:
             raise EditConflict(
