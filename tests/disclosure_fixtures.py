@@ -511,18 +511,22 @@ class SequenceAudit:
             lo = self.bound(i, False)
             if self._small(lo, hi):
                 out.append(Finding("cell", state, label, key, Interval(lo, hi)))
-        last: dict[str, int] = {}
-        for pos, step in enumerate(self.steps):
+        # The Panel keeps every version of a period and can subtract any two of them: every
+        # pair of versions in different data states is audited, not only consecutive ones.
+        for new_pos, step in enumerate(self.steps):
             label = step.release.period.label
-            if label in last and self.steps[last[label]].state != step.state:
-                out.extend(self._differences(self.steps[last[label]], step, pos))
-            last[label] = pos
+            for old_pos in range(new_pos):
+                old = self.steps[old_pos]
+                if old.release.period.label == label and old.state != step.state:
+                    out.extend(self._differences(old_pos, new_pos))
         return out
 
-    def _differences(self, old: Step, new: Step, pos: int) -> list[Finding]:
+    def _differences(self, old_pos: int, new_pos: int) -> list[Finding]:
+        old, new = self.steps[old_pos], self.steps[new_pos]
         label = new.release.period.label
         out: list[Finding] = []
-        skip = set(self.skipped[pos])
+        # Held-back cells repeat an earlier version (compared with the others on its own).
+        skip = self.skipped[new_pos] | self.skipped[old_pos]
         for table_id, cell in new.release.cells():
             key = key_of(table_id, cell.dims)
             if key in skip:

@@ -56,6 +56,15 @@ def test_a_quarter_typed_in_lowercase_is_read() -> None:
     assert Period.parse("2026-q3").label == "2026-Q3"
 
 
+def test_linked_periods_are_those_one_can_subtract_from_the_other() -> None:
+    q1, q2, year = Period(2026, 1), Period(2026, 2), Period(2026)
+    assert q2.linked(Period(2026, 2))  # two versions of one quarter
+    assert year.linked(q2) and q2.linked(year)  # the year minus its quarters
+    assert year.linked(Period(2026))
+    assert not q1.linked(q2) and not q2.linked(q1)  # nothing to subtract between quarters
+    assert not Period(2025).linked(q2) and not Period(2025, 2).linked(q2)  # another year
+
+
 def test_k_below_the_floor_is_refused_in_both_languages() -> None:
     with pytest.raises(ValueError, match="menor que el mínimo") as info:
         Policy(k=K_FLOOR - 1)

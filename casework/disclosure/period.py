@@ -88,5 +88,12 @@ class Period:
         """Position in the year's grid: quarters 0..3, the year :data:`YEAR_SLOT`."""
         return YEAR_SLOT if self.quarter is None else self.quarter - 1
 
+    def linked(self, other: Period) -> bool:
+        """Can a release of one period be subtracted from a release of the other? Versions
+        of one period, or a year and any period of that year (the year minus its quarters
+        gives a quarter back); quarters of different periods, or of different years, are
+        not linked."""
+        return self.year == other.year and (self == other or self.is_year or other.is_year)
+
     def sort_key(self) -> tuple[int, int]:
         return (self.year, self.slot)

@@ -103,7 +103,6 @@ ZERO_SENSITIVE = "cero_en_tabla_sensible"
 GROUP = "divulgacion_de_grupo"
 MIN_TABLE = "tabla_bajo_tamano_minimo"
 PRIOR_VERSION = "suprimida_en_version_anterior"
-REVISION = "cambio_pequeno_en_revision"
 SECONDARY = "secundaria"
 UNIT_TOGETHER = "revision_unidad_suprimida"
 """A revision of a release that was not protected against every release of its year: the
@@ -115,7 +114,6 @@ REASONS_ES = {
     GROUP: "casi todas las personas comparten una situación migratoria",
     MIN_TABLE: "la tabla tiene menos personas que el mínimo para publicar su detalle",
     PRIOR_VERSION: "estaba suprimida en una publicación anterior del mismo periodo",
-    REVISION: "el cambio respecto de la publicación anterior podría ser menor que k",
     SECONDARY: "supresión secundaria, para que ninguna celda suprimida pueda calcularse",
     UNIT_TOGETHER: (
         "corrige un archivo del año que no se protegió contra los ya enviados: para no "

@@ -636,8 +636,8 @@ def build_release(
         municipality: CUT code of the municipality (5 digits).
         prior: earlier releases from the ledger, oldest first. Those of the same calendar
             year count as published: the quarters and the year constrain each other, and
-            an earlier release of the same period is either reproduced byte for byte (same
-            data) or revised (see below).
+            the latest earlier release of the same period is either reproduced byte for
+            byte (same data) or revised against every earlier version (see below).
         today: the date of the export. A period that has not ended by then is refused
             (issue #18: a period in progress is never exported, so no release is protected
             as if later days could still hold people the Panel knows cannot exist yet).
@@ -648,21 +648,29 @@ def build_release(
             whichever its sign, while people served in two quarters cost nothing.
 
     Revisions (issue #18, point 4). A period released before whose data changed is
-    protected as a new release (against the other periods of the year, keeping the earlier
-    version's suppressions), then compared unit by unit (:data:`HELD_BACK_UNITS`) with the
-    latest earlier version O: the difference new − old must pass the rules of a release
-    (:func:`_difference_passes`). A unit that fails keeps O's published cells exactly and is
-    named in ``held_back``; if the result equals O in every table, O itself is returned
-    (same bytes: nothing new is published).
+    protected as a new release (against the other periods of the year, keeping the latest
+    version's suppressions), then compared unit by unit (:data:`HELD_BACK_UNITS`) with
+    *every* earlier version of the period, since the Panel keeps them all and can subtract
+    any two: the difference new − V must pass the rules of a release for each version V
+    (:func:`_difference_passes`; exact with V's ledger counts, from V's published counts
+    otherwise). A unit that fails against any version keeps the latest version L's
+    published cells exactly and is named in ``held_back``: that is safe against every
+    earlier version too, since L's cells passed against those when L was made (or were
+    themselves kept from the version before). If the result equals L in every table, L
+    itself is returned (same bytes: nothing new is published).
+
+    Only L is ever reproduced byte for byte. Data back to an earlier version's (the people
+    added since opt out) make a new revision of L, with every version in its chain: the
+    Panel uses the latest version it holds, and would ignore a second copy of an old file.
 
     An earlier version is *complete* when it was protected against every release of the
-    year linked to it (:func:`_complete`). Only a complete version is ever reproduced or
-    returned again. When O is incomplete (a year exported from a copy that lacked the
+    year linked to it (:func:`_complete`). Only a complete L is ever reproduced or kept
+    again. When a version V is incomplete (a year exported from a copy that lacked the
     quarters already sent, which the Panel withholds), its published cells may be pinned
     by the releases it left out, so they must not stand again: per unit, a revision that
-    publishes nothing O did not publish (:func:`_publishes_nothing_new`: with O's exact
-    counts, D ≡ 0 on the cells it shows) passes whatever its suppression pattern; a unit
-    that changed and fails the difference rules is suppressed together (every cell
+    publishes nothing V did not publish (:func:`_publishes_nothing_new`: with V's exact
+    counts, D ≡ 0 on the cells it shows) passes against V whatever its suppression
+    pattern. When L is incomplete, a unit that fails is suppressed together (every cell
     hidden, reason :data:`~casework.disclosure.protect.UNIT_TOGETHER`) instead of held
     back, and is not listed in ``held_back``.
     """
@@ -702,21 +710,23 @@ def build_release(
     forced = primary_suppressions(tab, policy.k, policy.min_table_total)
 
     versions = [r for r in same_year if r.period == period]
-    for version in reversed(versions):
-        if _complete(version, same_year) and _reproduces(version, tab, forced, policy):
-            return _render(
-                period,
-                municipality,
-                policy,
-                tab,
-                _reasons_for(version, forced),
-                version.revision_of,
-                version.chain,
-                version.held_back,
-            )
+    old = versions[-1] if versions else None
+    # Only the latest version is reproduced: the Panel uses the latest version it holds, so
+    # data back to an earlier version's make a new revision of the latest, not a copy of
+    # the earlier file (which the Panel would take as an old file and ignore).
+    if old is not None and _complete(old, same_year) and _reproduces(old, tab, forced, policy):
+        return _render(
+            period,
+            municipality,
+            policy,
+            tab,
+            _reasons_for(old, forced),
+            old.revision_of,
+            old.chain,
+            old.held_back,
+        )
 
     forced = dict(forced)
-    old = versions[-1] if versions else None
     if old is not None:
         for key in _suppressed(old):
             if key in tab.counts:  # another grouping's cells cannot be kept hidden
@@ -752,18 +762,24 @@ def build_release(
     candidate = _render(period, municipality, policy, tab, supp, revision_of, chain)
     if old is None:
         return candidate
-    complete = _complete(old, same_year)
+    # The Panel keeps every version of a period and can subtract any two: the candidate must
+    # pass against each earlier version, not only the latest.
+    complete = {version.content_hash(): _complete(version, same_year) for version in versions}
     failing = [
         unit
         for unit in HELD_BACK_UNITS
-        if not (
-            (not complete and _publishes_nothing_new(unit, grouping, old, tab.counts, supp))
-            or _difference_passes(unit, grouping, old, tab.counts, supp, policy)
+        if not all(
+            (
+                not complete[version.content_hash()]
+                and _publishes_nothing_new(unit, grouping, version, tab.counts, supp)
+            )
+            or _difference_passes(unit, grouping, version, tab.counts, supp, policy)
+            for version in versions
         )
     ]
     if not failing:
         return candidate
-    if not complete:
+    if not complete[old.content_hash()]:
         # O's published cells may be pinned by the releases O was not protected against:
         # they cannot stand again, and the difference cannot be shown. The unit's cells are
         # suppressed together.
@@ -779,12 +795,6 @@ def build_release(
     return revised
 
 
-def _linked(a: Period, b: Period) -> bool:
-    """Can one release be subtracted from the other (same year)? Versions of one period,
-    or either is the year; quarters of different periods are not linked."""
-    return a == b or a.is_year or b.is_year
-
-
 def _complete(version: Release, same_year: Sequence[Release]) -> bool:
     """Was ``version`` protected against every release of ``same_year`` linked to it?
 
@@ -795,7 +805,7 @@ def _complete(version: Release, same_year: Sequence[Release]) -> bool:
     own = version.content_hash()
     in_chain = {link.content_hash for link in version.chain}
     for other in same_year:
-        if not _linked(other.period, version.period):
+        if not other.period.linked(version.period):
             continue
         digest = other.content_hash()
         if digest == own or digest in in_chain:
