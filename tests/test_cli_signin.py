@@ -174,8 +174,7 @@ SIGNS_IN: dict[str, tuple[str, Args]] = {
     ),
     "init": ("ana", lambda o, t: ["init", "--encrypt", "--passphrase-file", str(t / "key.txt")]),
     "password": ("walt", lambda o, t: ["password", "walt"]),
-    # A copy of the office's file (another instance): the folder of releases already sent
-    # (none here) vouches for its ledger.
+    # A copy of the office's file (another instance): nothing of 2025 was sent, said so.
     "export panel": (
         "sara",
         lambda o, t: [
@@ -187,8 +186,7 @@ SIGNS_IN: dict[str, tuple[str, Args]] = {
             str(t / "out"),
             "--k",
             "5",
-            "--prior",
-            str(o.folder),
+            "--none-sent",
         ],
     ),
     "settings municipality": ("ana", lambda o, t: ["settings", "municipality", "13101"]),

@@ -137,8 +137,8 @@ def directory_order(items: Sequence[Received]) -> list[Received]:
 
 
 def linked(a: Period, b: Period) -> bool:
-    """Can one release be subtracted from the other (same year assumed)?"""
-    return a == b or a.is_year or b.is_year
+    """Can one release be subtracted from the other? (:meth:`Period.linked`.)"""
+    return a.linked(b)
 
 
 def check(received: Sequence[Received]) -> ChainCheck:
