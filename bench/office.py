@@ -86,7 +86,7 @@ def main() -> None:
     # The Panel's year, as an office sends it: four quarters, then the year, each protected
     # against the ones before (its chain grows). Periods in progress are refused, so the
     # clock stands in January of the next year. Baseline: the same persons' facts read raw.
-    out = Path(tempfile.mkdtemp())
+    out = Path(tempfile.mkdtemp()) / "enviadas"  # siblings of the folder are checked
     year = clock.today().year
     clock.freeze(dt.datetime(year + 1, 1, 15, 12, tzinfo=dt.UTC))
     try:
