@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import model_validator
 from pydantic_core import PydanticCustomError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from casework import refdata
 from casework.errors import (
@@ -371,6 +371,7 @@ def load_for_person(session: Session, person_id: uuid.UUID) -> list[ReferralOut]
         sa.select(Referral)
         .where(Referral.person_id == person_id)
         .order_by(Referral.created_at.desc())
+        .options(selectinload(Referral.events))
     ).all()
     return [ReferralOut.model_validate(r) for r in rows]
 
@@ -388,9 +389,14 @@ def waiting(
     (services/paging.py: ``total`` is the whole list's count)."""
     with ctx.db.read() as session:
         wid = gate.colleague(session, ctx, worker_id)
-        stmt = sa.select(Referral).where(
-            Referral.status.in_([s.value for s in REFERRAL_WAITING]),
-            Referral.worker_id == wid,
+        stmt = (
+            sa.select(Referral)
+            .where(
+                Referral.status.in_([s.value for s in REFERRAL_WAITING]),
+                Referral.worker_id == wid,
+            )
+            # The events of the whole page in one query, not one per referral.
+            .options(selectinload(Referral.events))
         )
         order = [(Referral.requested_at, False), (Referral.id, False)]
         page = paging.fetch(session, stmt, order, offset=offset, limit=limit)
