@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import uuid
 
 import sqlalchemy as sa
 
@@ -46,11 +47,12 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
-def stamp(conn: sa.Connection) -> None:
-    """Record this database as the instance its ledger is complete on. Only for a database
-    known to hold every release it sent: one just made (the migration does it) or a test's
-    fresh copy of an empty template; a copy or a restore earns it by being given the
-    releases already sent (``casework export panel --prior``)."""
+def stamp(conn: sa.Connection, by: uuid.UUID | None = None) -> None:
+    """Record this database as the instance its ledger is complete on (``by``: the worker
+    who vouched for it). Only for a database known to hold every release it sent: one
+    just made (the migration does it) or a test's fresh copy of an empty template; a copy
+    or a restore earns it by being given the releases already sent (``casework export
+    panel --prior`` or ``--none-sent``, which stamp it in the export's transaction)."""
     from casework.models import OfficeSetting
     from casework.models.base import utcnow
 
@@ -58,9 +60,11 @@ def stamp(conn: sa.Connection) -> None:
     updated = conn.execute(
         sa.update(OfficeSetting)
         .where(OfficeSetting.key == INSTANCE_KEY)
-        .values(value=value, updated_at=utcnow())
+        .values(value=value, updated_at=utcnow(), updated_by=by, version=OfficeSetting.version + 1)
     )
     if not updated.rowcount:
         conn.execute(
-            sa.insert(OfficeSetting).values(key=INSTANCE_KEY, value=value, updated_at=utcnow())
+            sa.insert(OfficeSetting).values(
+                key=INSTANCE_KEY, value=value, updated_at=utcnow(), updated_by=by
+            )
         )

@@ -24,7 +24,7 @@ import hmac
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from casework import clock
 from casework.disclosure import Period, PersonFacts, Policy, Release, build_release
 from casework.errors import CaseworkError, FieldError, InvalidInput
-from casework.instance import INSTANCE_KEY, identity
+from casework.instance import INSTANCE_KEY, identity, stamp
 from casework.models import (
     Contact,
     MigrationStatusRecord,
@@ -44,7 +44,6 @@ from casework.models import (
     Person,
     Referral,
 )
-from casework.models.base import utcnow
 from casework.models.enums import Role
 from casework.private_files import private_dir, write_private
 from casework.services import locking
@@ -196,10 +195,6 @@ def facts(session: Session, periods: Sequence[Period], salt: bytes) -> list[list
     return out
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 def _ledger(session: Session, year: int) -> list[PanelRelease]:
     """Every release of the office for the year, whatever municipality it names, in the
     order they were recorded."""
@@ -239,7 +234,6 @@ RELEASE_NAME = "panel-*.json"
 class ReleaseFile:
     path: Path
     release: Release
-    data: bytes
 
 
 def _looks_like_release(path: Path, data: bytes | None) -> bool:
@@ -281,7 +275,7 @@ def _read_folder(folder: Path, pattern: str, *, recursive: bool) -> FolderRead:
         try:
             if data is None:
                 raise ValueError("unreadable")
-            read.found.append(ReleaseFile(path, Release.from_json(data), data))
+            read.found.append(ReleaseFile(path, Release.from_json(data)))
         except ValueError:
             if _looks_like_release(path, data):
                 read.damaged.append(name)
@@ -327,9 +321,8 @@ def _order(releases: Iterable[tuple[int, Release]]) -> list[Release]:
 @dataclass(frozen=True)
 class Prepared:
     release: Release
-    previous: uuid.UUID | None
-    """The ledger row this release revises or repeats, if the period was released before
-    (None also when that earlier version is only among the ``from_files``)."""
+    ledger_ids: Mapping[str, uuid.UUID]
+    """The ledger's rows of the year by content hash (a revision points at its row)."""
     unchanged: bool
     """Identical to a release already known: re-writing the same bytes."""
     municipality: str = ""
@@ -377,20 +370,41 @@ class Prepared:
         return None
 
 
-def _plan(
-    session: Session,
-    ctx: Context,
-    period: Period,
-    policy: Policy,
-    prior_files: Sequence[ReleaseFile] | None,
-    notes: Sequence[FileNote],
-    beside: Sequence[ReleaseFile],
-    *,
-    prior_folder: Path | None = None,
-    none_sent: bool = False,
-) -> Prepared:
-    """The release of ``period`` as the ledger (and the given files) require it, and what
-    stands in the way of writing it. Reads only."""
+@dataclass(frozen=True)
+class _Request:
+    """What the supervisor asked for, checked, with the files it names already read."""
+
+    period: Period
+    policy: Policy
+    prior_files: list[ReleaseFile] | None
+    """The releases of the given folder (None: no folder given)."""
+    notes: list[FileNote]
+    beside: list[ReleaseFile]
+    """Release files in the output folder and its siblings."""
+    prior_folder: Path | None
+    out_dir: Path | None
+    none_sent: bool
+
+
+def _request(
+    period_text: str, k: int, prior_dir: Path | None, out_dir: Path | None, none_sent: bool
+) -> _Request:
+    period = parse_period(period_text)
+    policy = make_policy(k)
+    prior_dir, out_dir = _absolute(prior_dir), _absolute(out_dir)
+    if none_sent and prior_dir is not None:
+        raise ExportError("prior_and_none_sent")
+    prior, notes = read_prior(prior_dir) if prior_dir is not None else (None, [])
+    beside = _beside(out_dir) if out_dir is not None else []
+    return _Request(period, policy, prior, notes, beside, prior_dir, out_dir, none_sent)
+
+
+def _plan(session: Session, ctx: Context, request: _Request) -> Prepared:
+    """The release of the requested period as the ledger (and the given files) require
+    it, and what stands in the way of writing it. Reads only."""
+    period, policy = request.period, request.policy
+    prior_files, beside = request.prior_files, request.beside
+    prior_folder, none_sent = request.prior_folder, request.none_sent
     code = municipality_on_record(session)
     if code is None:
         raise ExportError("no_municipality", command=SET_MUNICIPALITY)
@@ -428,7 +442,7 @@ def _plan(
     known = [(i, _from_row(row)) for i, row in enumerate(rows)]
     hashes = {row.content_hash for row in rows}
     added: dict[str, Release] = {}
-    note_list = list(notes)
+    note_list = list(request.notes)
     ours = 0
     for item in prior_files or ():
         release = item.release
@@ -490,13 +504,9 @@ def _plan(
         )
     except ValueError as exc:
         raise ExportError("export_refused", reason=str(exc)) from exc
-    by_hash = {row.content_hash: row for row in rows}
-    previous = by_hash.get(release.revision_of or "")
-    if previous is None and release.content_hash() in by_hash:
-        previous = by_hash[release.content_hash()]
     return Prepared(
         release=release,
-        previous=previous.id if previous is not None else None,
+        ledger_ids={row.content_hash: row.id for row in rows},
         unchanged=release.content_hash() in every,
         municipality=code,
         copy=copy,
@@ -516,16 +526,6 @@ def _absolute(folder: Path | None) -> Path | None:
     return folder.expanduser().absolute() if folder is not None else None
 
 
-def _files_for(
-    prior_dir: Path | None, out_dir: Path | None, none_sent: bool
-) -> tuple[list[ReleaseFile] | None, list[FileNote], list[ReleaseFile]]:
-    if none_sent and prior_dir is not None:
-        raise ExportError("prior_and_none_sent")
-    prior, notes = read_prior(prior_dir) if prior_dir is not None else (None, [])
-    beside = _beside(out_dir) if out_dir is not None else []
-    return prior, notes, beside
-
-
 @online_only("panel.prepare")
 def prepare(
     ctx: Context,
@@ -542,23 +542,10 @@ def prepare(
     statistics of the whole office (no name, document or free text leaves through it), so
     an administrator may prepare it too. ``none_sent``: nothing of the period's year was
     sent to the Panel (instead of ``prior_dir``, for a copy with no folder to give)."""
-    period = parse_period(period_text)
-    policy = make_policy(k)
-    prior_dir, out_dir = _absolute(prior_dir), _absolute(out_dir)
-    prior, notes, beside = _files_for(prior_dir, out_dir, none_sent)
+    request = _request(period_text, k, prior_dir, out_dir, none_sent)
     with ctx.db.read() as session:
         ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN)
-        return _plan(
-            session,
-            ctx,
-            period,
-            policy,
-            prior,
-            notes,
-            beside,
-            prior_folder=prior_dir,
-            none_sent=none_sent,
-        )
+        return _plan(session, ctx, request)
 
 
 @dataclass(frozen=True)
@@ -612,32 +599,17 @@ def _export(
     prior_dir: Path | None,
     none_sent: bool,
 ) -> ExportResult:
-    period = parse_period(period_text)
-    policy = make_policy(k)
-    prior_dir = _absolute(prior_dir)
-    out_dir = out_dir.expanduser().absolute()
-    prior, notes, beside = _files_for(prior_dir, out_dir, none_sent)
+    request = _request(period_text, k, prior_dir, out_dir, none_sent)
+    out_dir = request.out_dir or out_dir
     with ctx.db.write() as session:
         worker_id = ctx.require_role(session, Role.SUPERVISOR, Role.ADMIN).id
         locking.advisory_lock(session, PANEL_LOCK)
-        prepared = _plan(
-            session,
-            ctx,
-            period,
-            policy,
-            prior,
-            notes,
-            beside,
-            prior_folder=prior_dir,
-            none_sent=none_sent,
-        )
+        prepared = _plan(session, ctx, request)
         refusal = prepared.refusal()
         if refusal is not None:
             raise ExportRefused(refusal.code, **refusal.params)
         release = prepared.release
-        ids: dict[str, uuid.UUID] = {
-            row.content_hash: row.id for row in _ledger(session, period.year)
-        }
+        ids = dict(prepared.ledger_ids)
         for earlier in _order(enumerate(prepared.from_files)):
             row = PanelRelease(
                 period=earlier.period.label,
@@ -667,8 +639,9 @@ def _export(
                     released_by=worker_id,
                 )
             )
-        if prior is not None or none_sent:
-            _vouch(session, worker_id)
+        if request.prior_files is not None or none_sent:
+            # The operator gave the releases already sent: this instance's ledger is whole.
+            stamp(session.connection(), by=worker_id)
         audit(
             session,
             ctx,
@@ -695,22 +668,6 @@ def _export(
         prepared.notes,
         out_dir,
     )
-
-
-def _vouch(session: Session, worker_id: uuid.UUID) -> None:
-    """The operator gave the releases already sent: this instance's ledger is complete."""
-    current = identity(session.connection())
-    row = session.get(OfficeSetting, INSTANCE_KEY)
-    if row is None:
-        session.add(
-            OfficeSetting(
-                key=INSTANCE_KEY, value=current, updated_at=utcnow(), updated_by=worker_id
-            )
-        )
-    elif row.value != current:
-        row.value = current
-        row.updated_at = utcnow()
-        row.updated_by = worker_id
 
 
 def _write_files(release: Release, out_dir: Path) -> list[Path]:
