@@ -849,20 +849,22 @@ def _publishes_nothing_new(
     return True
 
 
-def unit_keys(grouping: Grouping, unit: str) -> tuple[CellKey, ...]:
-    """Engine keys of the cells of a hold-back unit (:data:`HELD_BACK_UNITS`)."""
+def unit_tables(unit: str) -> tuple[str, ...]:
+    """The tables of a hold-back unit (:data:`HELD_BACK_UNITS`)."""
     if unit == HELD_BACK_UNITS[0]:
-        keys: list[CellKey] = [TOTAL_KEY]
-        for spec in PERSON_TABLES:
-            keys.extend((spec.table_id, dims) for dims in grouping.categories(spec.table_id))
-        return tuple(keys)
+        return tuple(spec.table_id for spec in PERSON_TABLES)
     if unit == HELD_BACK_UNITS[1]:
-        return tuple(
-            (spec.table_id, dims)
-            for spec in (T6, T7)
-            for dims in grouping.categories(spec.table_id)
-        )
+        return (T6.table_id, T7.table_id)
     raise KeyError(unit)
+
+
+def unit_keys(grouping: Grouping, unit: str) -> tuple[CellKey, ...]:
+    """Engine keys of the cells of a hold-back unit (:data:`HELD_BACK_UNITS`): the person
+    tables' cells come with the persons served (their shared total)."""
+    keys: list[CellKey] = [TOTAL_KEY] if unit == HELD_BACK_UNITS[0] else []
+    for table_id in unit_tables(unit):
+        keys.extend((table_id, dims) for dims in grouping.categories(table_id))
+    return tuple(keys)
 
 
 def unit_rows(grouping: Grouping, unit: str) -> list[tuple[CellKey, list[CellKey]]]:
@@ -962,20 +964,18 @@ def _difference_passes(
             return False
         if len(hidden) < 2:
             continue
+        # From the row alone every hidden cell's D has the same range.
         h_old_hi = h_old + spread
-        for _key in hidden:
-            lo = max(-h_old_hi, hd - spread - h_new)
-            hi = min(h_new, hd + spread + h_old_hi)
-            if _small(lo, hi, k):
-                return False
+        lo = max(-h_old_hi, hd - spread - h_new)
+        hi = min(h_new, hd + spread + h_old_hi)
+        if _small(lo, hi, k):
+            return False
     return True
 
 
 def _hold_back(candidate: Release, old: Release, held: tuple[str, ...]) -> Release:
     """The candidate with the tables of the held-back units taken from O as published."""
-    held_tables = {spec.table_id for spec in PERSON_TABLES} if "personas" in held else set()
-    if "derivaciones" in held:
-        held_tables |= {T6.table_id, T7.table_id}
+    held_tables = {table_id for unit in held for table_id in unit_tables(unit)}
     tables = tuple(
         old.table(t.table_id) if t.table_id in held_tables else t for t in candidate.tables
     )
