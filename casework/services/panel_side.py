@@ -85,7 +85,7 @@ def combine_paths(paths: Sequence[Path], period: str | None = None, k: int = 10)
 
     ``period`` None: the only period in the files (else an error listing the periods)."""
     policy = make_policy(k)
-    result = check(read_paths(paths))
+    result = check_paths(paths)
     found = result.periods()
     listed = ", ".join(p.label for p in found)
     if period is None:
