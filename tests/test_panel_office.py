@@ -485,6 +485,13 @@ async def test_the_screen_says_no_municipality_is_on_record(
             assert "casework settings municipality" in str(status.render())
             assert status.region.bottom <= 23
             assert "después" in app.export_screenshot()  # the status line's end is drawn
+            # Ctrl+S after a refused preview says the refusal again and that nothing was
+            # written (not "see the preview first": it was seen, and refused).
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            said = str(status.render())
+            assert "casework settings municipality" in said and "No se escribió nada." in said
+            assert "Primero vea la vista previa" not in app.export_screenshot()
     finally:
         db.dispose()
 

@@ -119,6 +119,8 @@ class PanelScreen(CaseworkScreen):
     def __init__(self) -> None:
         super().__init__()
         self.prepared: Prepared | None = None
+        self.failure: BaseException | None = None
+        """Why the last preview was refused (None when it was shown)."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -167,22 +169,23 @@ class PanelScreen(CaseworkScreen):
         folder = Path(self.query_one("#folder", Input).value.strip()).expanduser()
         return folder.absolute() / period
 
-    def _show_error(self, exc: BaseException) -> None:
+    def _show_error(self, exc: BaseException, then: str = "") -> None:
         from casework.widgets import error_text
 
-        self.query_one("#panel-status", Static).update(Text(error_text(exc), style="red"))
+        text = f"{error_text(exc)} {then}".strip()
+        self.query_one("#panel-status", Static).update(Text(text, style="red"))
 
     def action_preview(self) -> None:
         period = self.query_one("#period", Input).value.strip()
         self.query_one("#panel-status", Static).update(t("ui.panel.working"))
 
         def shown(prepared: Prepared) -> None:
-            self.prepared = prepared
+            self.prepared, self.failure = prepared, None
             self.query_one("#panel-status", Static).update(status_text(prepared))
             self.query_one("#preview", Static).update(preview_text(prepared.release))
 
         def failed(exc: BaseException) -> None:
-            self.prepared = None
+            self.prepared, self.failure = None, exc
             self._show_error(exc)
             self.query_one("#preview", Static).update("")
 
@@ -200,7 +203,11 @@ class PanelScreen(CaseworkScreen):
 
     def action_export(self) -> None:
         if self.prepared is None:
-            self.notify(t("ui.panel.preview_first"), severity="warning")
+            if self.failure is not None:
+                # The preview was refused: say so again, and that nothing was written.
+                self._show_error(self.failure, t("panelout.nothing_written"))
+            else:
+                self.notify(t("ui.panel.preview_first"), severity="warning")
             return
         period = self.prepared.release.period.label
         folder = self._out_dir(period)
