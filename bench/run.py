@@ -186,6 +186,7 @@ def cached_sqlite(cache: Path, label: str, seed_from: Path | None) -> Path:
     ``seed_from`` when that one checks) only when the cache lacks it."""
     people = people_of(label)
     cache.mkdir(parents=True, exist_ok=True)
+    cache.chmod(0o700)  # synthetic data, kept as private as a real database anyway
     path = cache / f"{cache_name(label)}.db"
     if path.exists():
         problem = check_file(path, people)
@@ -212,6 +213,7 @@ def cached_sqlite(cache: Path, label: str, seed_from: Path | None) -> Path:
             print(f"{label}: copying {seed_from} into the cache (its key matches)")
             building = path.with_suffix(".copying")
             shutil.copyfile(seed_from, building)
+            building.chmod(0o600)
             building.rename(path)
             return path
         print(f"{label}: {seed_from} not used: {problem}")
@@ -244,6 +246,7 @@ def scratch_copy(cache: Path, source: Path) -> Path:
     _free_for(cache, source.stat().st_size * 11 // 10, "a scratch copy")
     print(f"copying {source.name} to a scratch copy for the figures that write")
     shutil.copyfile(source, target)
+    target.chmod(0o600)
     return target
 
 
