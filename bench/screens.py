@@ -80,10 +80,10 @@ async def _desk(db_path: str, started: float, surname: str) -> dict[str, float]:
             await pilot.pause(0.005)
             if time.perf_counter() - t > 60:
                 break
-        searched = time.perf_counter() - t
+        await pilot.pause(0.2)  # the last keystroke's search shown
         rss, peak = _rss_mb()
         scanning = float(app.background_scan.running)
-    return {"ready": ready, "search": searched, "rss": rss, "peak": peak, "scanning": scanning}
+    return {"ready": ready, "rss": rss, "peak": peak, "scanning": scanning}
 
 
 def _child(db_path: str, started: float, surname: str) -> None:
@@ -103,9 +103,11 @@ def _surname(db_path: str) -> str:
 
 
 def first_screen_rows(db_path: str, label: str, runs: int = 2) -> list[dict[str, Any]]:
-    """Start the desk ``runs`` times in a fresh process (the first warms the disk cache;
-    the figure is the fastest), beside ``python -c "import textual"``. The desk signs in
-    and may start a scan: give it a copy of the database."""
+    """Start the desk ``runs`` times in a fresh process (the figure is the fastest), beside
+    ``python -c "import textual"``. The desk signs in and, at its first start, begins the
+    duplicate scan due (left "running" when the process ends, so later starts have none):
+    the memory figure is the worst, and the one without a scan is shown beside it. Give it
+    a copy of the database."""
     surname = _surname(db_path)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(HERE.parent), *sys.path]))
     results = []
@@ -129,12 +131,15 @@ def first_screen_rows(db_path: str, label: str, runs: int = 2) -> list[dict[str,
     ready = min(r["ready"] for r in results)
     rss = max(r["rss"] for r in results)
     scan = " (its duplicate scan running)" if any(r["scanning"] for r in results) else ""
+    quiet = [r["rss"] for r in results if not r["scanning"]]
+    without = f"{min(quiet):.0f} MB without a scan running; " if quiet and scan else ""
+    starts = ", ".join(f"{r['ready']:.2f}" for r in results)
     return [
         figure_row(
             f"first screen after start, {label}, SQLite",
             ready,
             min(bare),
-            'python -c "import textual"',
+            f'python -c "import textual"; starts {starts} s',
             f"≤ {FIRST_SCREEN_S:g} s",
             ready <= FIRST_SCREEN_S,
             unit="s",
@@ -143,8 +148,7 @@ def first_screen_rows(db_path: str, label: str, runs: int = 2) -> list[dict[str,
             f"memory after the first screen and a search, {label}{scan}",
             rss,
             None,
-            f"peak {max(r['peak'] for r in results):.0f} MB; search took"
-            f" {min(r['search'] for r in results) * 1000:.0f} ms on screen",
+            f"{without}peak {max(r['peak'] for r in results):.0f} MB",
             f"≤ {MEMORY_MB:g} MB",
             rss <= MEMORY_MB,
             unit="MB",
