@@ -45,9 +45,12 @@ check: lint test
 hooks: $(VENV)/.installed-dev
 	$(BIN)/pre-commit install
 
+# Not part of `make check`: a benchmark, not a test. Builds the 100k and 1M demo databases
+# once into the user cache folder (casework-bench/); BENCH_ARGS passes options to it,
+# e.g. make bench BENCH_ARGS="--sizes 100k --only search".
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
-	$(BIN)/python bench/foundation.py
+	$(BIN)/python bench/run.py --out bench-results.md $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
