@@ -26,10 +26,9 @@ from casework.services.likely import (
     likely,
     matcher_for,
     ranked,
-    refresh_totals,
     remember_frequencies,
 )
-from casework.services.match_records import record_of, stored_totals
+from casework.services.match_records import record_of, refresh_totals, stored_totals
 from casework.services.persons import _summaries
 
 __all__ = [

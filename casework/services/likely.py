@@ -46,7 +46,7 @@ from casework.services.match_records import (
     frequency_kind,
     load_records,
     recount_totals,
-    store_totals,
+    refresh_totals,
 )
 from casework.services.schemas import PersonSummary
 from casework.text import alnum_upper
@@ -233,21 +233,6 @@ def _frequencies(counts: dict[Key, int], totals: dict[str, int]) -> TermFrequenc
         if found is not None:
             denominators[found] = n
     return TermFrequencies.from_counts(by_value, denominators, totals.get(PERSONS, 0))
-
-
-def refresh_totals(engine: sa.Engine | sa.Connection) -> dict[str, int]:
-    """Recount the denominators in SQL and store them: read in one transaction, written
-    in another, short one (on SQLite a recount never holds the write lock)."""
-    if isinstance(engine, sa.Connection):
-        totals = recount_totals(engine)
-        store_totals(engine, totals)
-        return totals
-    with engine.connect() as conn:
-        totals = recount_totals(conn)
-        conn.rollback()
-    with engine.execution_options(sqlite_begin="IMMEDIATE").begin() as conn:
-        store_totals(conn, totals)
-    return totals
 
 
 def recount_later(bind: Any) -> None:

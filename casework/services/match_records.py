@@ -238,3 +238,18 @@ def load_records(session: Session, ids: Sequence[uuid.UUID] | None = None) -> li
         )
         for r in session.execute(stmt)
     ]
+
+
+def refresh_totals(engine: sa.Engine | sa.Connection) -> dict[str, int]:
+    """Recount the denominators in SQL and store them: read in one transaction, written
+    in another, short one (on SQLite a recount never holds the write lock)."""
+    if isinstance(engine, sa.Connection):
+        totals = recount_totals(engine)
+        store_totals(engine, totals)
+        return totals
+    with engine.connect() as conn:
+        totals = recount_totals(conn)
+        conn.rollback()
+    with engine.execution_options(sqlite_begin="IMMEDIATE").begin() as conn:
+        store_totals(conn, totals)
+    return totals
