@@ -36,6 +36,7 @@ from casework.models import MatchTotal, PersonKey
 from casework.models.base import UTCDateTime
 from casework.services.locking import advisory_lock
 from casework.services.match_records import (
+    COMMON,
     GROUP_KINDS,
     GROUP_MAX,
     KEY_MAX,
@@ -45,6 +46,7 @@ from casework.services.match_records import (
     category_of,
     frequency_kind,
     load_records,
+    recount_common,
     recount_totals,
     refresh_totals,
 )
@@ -159,62 +161,90 @@ def compared_values(probe: Prepared, records: Iterable[PersonRecord]) -> set[Val
 
 @dataclass
 class _Read:
-    """What one statement read: row counts per (kind, key), the stored denominators."""
+    """What one statement read: live row counts per (kind, key), up to CAP + 1; the stored
+    denominators and the stored counts of the common values asked about."""
 
     counts: dict[Key, int]
     stored: dict[str, int]
+    common: dict[Key, int]
     counted_at: dt.datetime | None
 
 
-def _count_rows(keys: Iterable[Key]) -> sa.Select[str, str, int, dt.datetime]:
-    return (
-        sa.select(
-            PersonKey.kind,
-            PersonKey.key,
-            sa.func.count(),
-            sa.cast(sa.null(), UTCDateTime()),
+CAP = max(MAX_POSTINGS, COMMON)
+"""Rows counted live per key: enough to tell a common value or a too common blocking key."""
+
+
+def _count_rows(keys: Iterable[Key]) -> list[sa.Select[str, str, int, dt.datetime]]:
+    """Per key, its rows counted up to CAP + 1 (one short walk of the lookup index)."""
+    out = []
+    for kind, key in sorted(keys):
+        hits = (
+            sa.select(PersonKey.person_id)
+            .where(PersonKey.kind == kind, PersonKey.key == key)
+            .limit(CAP + 1)
+            .subquery()
         )
-        .where(sa.tuple_(PersonKey.kind, PersonKey.key).in_(sorted(keys)))
-        .group_by(PersonKey.kind, PersonKey.key)
-    )
+        out.append(
+            sa.select(
+                sa.literal(kind, sa.String()),
+                sa.literal(key, sa.String()),
+                sa.func.count(),
+                sa.cast(sa.null(), UTCDateTime()),
+            ).select_from(hits)
+        )
+    return out
 
 
 def _read(session: Session, keys: set[Key], *, totals: bool = True) -> _Read:
-    """Row counts of ``keys`` and (``totals``) match_total, in one statement."""
+    """Row counts of ``keys`` and (``totals``) what match_total holds for them and the
+    denominators, in one statement."""
     parts: list[sa.Select[str, str, int, dt.datetime]] = []
     if totals:
+        asked = sorted({key for _, key in keys})
         parts.append(
-            sa.select(MatchTotal.kind, sa.literal(""), MatchTotal.n, MatchTotal.counted_at)
+            sa.select(MatchTotal.kind, MatchTotal.key, MatchTotal.n, MatchTotal.counted_at).where(
+                sa.or_(MatchTotal.key == "", MatchTotal.key.in_(asked))
+            )
         )
-    if keys:
-        parts.append(_count_rows(keys))
-    out = _Read({}, {}, None)
+    parts += _count_rows(keys)
+    out = _Read({}, {}, {}, None)
     if not parts:
         return out
     stmt = parts[0] if len(parts) == 1 else sa.union_all(*parts)
     for kind, key, n, counted_at in session.execute(stmt):
-        if counted_at is not None:  # a stored total
+        if counted_at is None:
+            out.counts[(kind, key)] = int(n)
+        elif key:
+            out.common[(kind, key)] = int(n)
+        else:
             out.stored[kind] = int(n)
             out.counted_at = (
                 counted_at if out.counted_at is None else min(out.counted_at, counted_at)
             )
-        else:
-            out.counts[(kind, key)] = int(n)
     return out
 
 
 def _denominators(session: Session, read: _Read) -> dict[str, int]:
     """The denominators to score with: the stored ones; a new office's (or a database
-    never counted) counted here; a recount started in the background when they are old."""
+    never counted) counted here; a recount started in the background when they are old.
+    Counts of common values are completed the same way."""
     stored, at = read.stored, read.counted_at
     if not stored or stored.get(PERSONS, 0) < SMALL:
         totals = recount_totals(session)
+        if any(n > COMMON for n in read.counts.values()):
+            read.common = recount_common(session)
         if totals.get(PERSONS, 0) >= SMALL and (not stored or is_stale(at)):
             recount_later(session.get_bind())
         return totals
     if is_stale(at):
         recount_later(session.get_bind())
     return stored
+
+
+def _exact(read: _Read) -> dict[Key, int]:
+    """Each value's count: live up to COMMON holders; beyond, the stored count (at most a
+    recount old; at least what is on record now)."""
+    return {k: max(n, read.common.get(k, 0)) if n > COMMON else n for k, n in read.counts.items()}
 
 
 def is_stale(at: dt.datetime | None) -> bool:
@@ -275,7 +305,8 @@ def matcher_for(session: Session, probe: PersonRecord) -> Matcher:
     """A matcher holding the frequencies of ``probe``'s own values (what a pair agrees on
     is the probe's, but for a candidate's shortened given name: :func:`ranked` adds those)."""
     read = _read(session, _value_keys(probe_values(prepare(probe))))
-    return _matcher(_frequencies(read.counts, _denominators(session, read)))
+    totals = _denominators(session, read)
+    return _matcher(_frequencies(_exact(read), totals))
 
 
 def _matcher(tf: TermFrequencies) -> Matcher:
@@ -365,8 +396,11 @@ def ranked(
     totals = _denominators(session, read)
     missing = _value_keys(compared_values(pp, records)) - asked
     if missing:  # rare: a candidate's own given token (see compared_values)
-        read.counts.update(_read(session, missing, totals=False).counts)
-    match = _matcher(_frequencies(read.counts, totals))
+        more = _read(session, missing, totals=False)
+        read.counts.update(more.counts)
+        if any(n > COMMON for n in more.counts.values()):
+            read.common.update(recount_common(session))  # rarer still: one of those common
+    match = _matcher(_frequencies(_exact(read), totals))
     typed = document_numbers(probe.documents)
     holders = [r for r in records if typed & document_numbers(r.documents)]
     out = match.rank(probe, holders, limit=len(holders)) if holders else []

@@ -164,38 +164,57 @@ def recount_totals(conn: sa.Connection | Session) -> dict[str, int]:
     return {kind: int(n) for kind, n in rows if is_frequency_kind(kind)}
 
 
+COMMON = 1000
+"""A value held by more persons than this is common: its count is stored with the
+denominators (walking its index entries at every check would cost ~1 ms per 1,000)."""
+
+
+def recount_common(conn: sa.Connection | Session) -> dict[tuple[str, str], int]:
+    """Rows of each common value of the frequency kinds (same range as the totals)."""
+    n = sa.func.count()
+    rows = conn.execute(
+        sa.select(PersonKey.kind, PersonKey.key, n)
+        .where(PersonKey.kind >= "f", PersonKey.kind < "h")
+        .group_by(PersonKey.kind, PersonKey.key)
+        .having(n > COMMON)
+    )
+    return {(kind, key): int(c) for kind, key, c in rows if is_frequency_kind(kind)}
+
+
 def store_totals(
-    conn: sa.Connection | Session, totals: Mapping[str, int], at: dt.datetime | None = None
+    conn: sa.Connection | Session,
+    totals: Mapping[str, int],
+    common: Mapping[tuple[str, str], int] | None = None,
+    at: dt.datetime | None = None,
 ) -> dt.datetime:
-    """Write ``totals`` into match_total (one upsert per kind, in kind order, so two desks
-    storing at once wait for each other instead of deadlocking; the last writer wins);
-    kinds no longer counted are dropped. Returns the time stamped."""
-    at = at or clock.now()
-    rows = [
-        {"kind": k, "n": n, "counted_at": at} for k, n in sorted({PERSONS: 0, **totals}.items())
-    ]
+    """Write the denominators and the common values' counts into match_total (one upsert
+    per row, in key order, so two desks storing at once wait for each other instead of
+    deadlocking; the last writer wins); rows no longer counted are dropped."""
     from sqlalchemy.dialects import postgresql, sqlite
 
+    at = at or clock.now()
+    counts = {(kind, ""): n for kind, n in {PERSONS: 0, **totals}.items()} | dict(common or {})
+    rows = [{"kind": k, "key": v, "n": n, "counted_at": at} for (k, v), n in sorted(counts.items())]
     bind = conn.get_bind() if isinstance(conn, Session) else conn
     dialect: Any = postgresql if bind.dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(MatchTotal)
     conn.execute(
         stmt.on_conflict_do_update(
-            index_elements=[MatchTotal.kind],
+            index_elements=[MatchTotal.kind, MatchTotal.key],
             set_={"n": stmt.excluded.n, "counted_at": stmt.excluded.counted_at},
         ),
         rows,
     )
-    conn.execute(sa.delete(MatchTotal).where(MatchTotal.kind.not_in([r["kind"] for r in rows])))
+    conn.execute(sa.delete(MatchTotal).where(MatchTotal.counted_at < at))
     return at
 
 
 def stored_totals(conn: sa.Connection | Session) -> tuple[dict[str, int], dt.datetime | None]:
-    """match_total as stored: (rows per kind, when counted; None when never counted)."""
+    """The stored denominators (rows per kind) and when counted (None: never)."""
     totals: dict[str, int] = {}
     at: dt.datetime | None = None
     for kind, n, counted_at in conn.execute(
-        sa.select(MatchTotal.kind, MatchTotal.n, MatchTotal.counted_at)
+        sa.select(MatchTotal.kind, MatchTotal.n, MatchTotal.counted_at).where(MatchTotal.key == "")
     ):
         totals[kind] = int(n)
         at = counted_at if at is None else min(at, counted_at)
@@ -245,11 +264,12 @@ def refresh_totals(engine: sa.Engine | sa.Connection) -> dict[str, int]:
     in another, short one (on SQLite a recount never holds the write lock)."""
     if isinstance(engine, sa.Connection):
         totals = recount_totals(engine)
-        store_totals(engine, totals)
+        store_totals(engine, totals, recount_common(engine))
         return totals
     with engine.connect() as conn:
         totals = recount_totals(conn)
+        common = recount_common(conn)
         conn.rollback()
     with engine.execution_options(sqlite_begin="IMMEDIATE").begin() as conn:
-        store_totals(conn, totals)
+        store_totals(conn, totals, common)
     return totals

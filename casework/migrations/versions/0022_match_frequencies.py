@@ -20,12 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from casework.services.match_records import (
-    frequency_keys,
-    recount_totals,
-    record_of,
-    store_totals,
-)
+from casework.services.match_records import frequency_keys, record_of, refresh_totals
 
 revision: str = "0022"
 down_revision: str | None = "0021"
@@ -52,13 +47,14 @@ def upgrade() -> None:
     op.create_table(
         "match_total",
         sa.Column("kind", sa.String(length=12), nullable=False),
+        sa.Column("key", sa.String(length=120), nullable=False),
         sa.Column("n", sa.BigInteger(), nullable=False),
         sa.Column("counted_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("kind", name=op.f("pk_match_total")),
+        sa.PrimaryKeyConstraint("kind", "key", name=op.f("pk_match_total")),
     )
     conn = op.get_bind()
     _backfill(conn)
-    store_totals(conn, recount_totals(conn))
+    refresh_totals(conn)
 
 
 def _backfill(conn: sa.Connection) -> None:
