@@ -352,13 +352,23 @@ def _candidates(session: Session, wanted: set[Key], counts: dict[Key, int]) -> l
                 .limit(CANDIDATES)
             )
         )
+    # One indexed walk per key (a row-value IN is planned by SQLite as a scan of the whole
+    # index), grouped by person.
+    postings = sa.union_all(
+        *(
+            sa.select(
+                PersonKey.person_id.label("pid"),
+                sa.literal(1 if kind == "doc" else 0, sa.Integer()).label("doc"),
+            ).where(PersonKey.kind == kind, PersonKey.key == key)
+            for kind, key in usable
+        )
+    ).subquery()
     shared = sa.func.count().label("shared")
-    holds = sa.func.max(sa.case((PersonKey.kind == "doc", 1), else_=0)).label("holds")
+    holds = sa.func.max(postings.c.doc).label("holds")
     stmt = (
-        sa.select(PersonKey.person_id, holds, shared)
-        .where(sa.tuple_(PersonKey.kind, PersonKey.key).in_(usable))
-        .group_by(PersonKey.person_id)
-        .order_by(holds.desc(), shared.desc(), PersonKey.person_id)
+        sa.select(postings.c.pid, holds, shared)
+        .group_by(postings.c.pid)
+        .order_by(holds.desc(), shared.desc(), postings.c.pid)
         .limit(CANDIDATES)
     )
     return [pid for pid, _, _ in session.execute(stmt)]
