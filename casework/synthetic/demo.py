@@ -47,7 +47,7 @@ from casework.models import (
 from casework.models.enums import REFERRAL_TRANSITIONS, ReferralStatus, Role
 from casework.services import keys
 from casework.services.context import Context
-from casework.services.match_records import record_of, stored_keys
+from casework.services.match_records import record_of, refresh_totals, stored_keys
 from casework.services.settings import MUNICIPALITY_KEY
 from casework.synthetic import sqlite_bulk
 from casework.synthetic.documents import run_text
@@ -414,6 +414,7 @@ def generate(
         writer.close()
     with ctx.db.engine.begin() as conn:
         keys.fill_vocabulary(conn)  # the typo index of the names just loaded
+        refresh_totals(conn)  # the duplicate matcher's denominators
         conn.execute(
             sa.insert(AuditEvent),
             [
