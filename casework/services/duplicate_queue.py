@@ -419,7 +419,7 @@ def stream_pairs(
         for pid in ids:
             if pid in cache:
                 cache.move_to_end(pid)
-        while len(cache) > cache_records:
+        while len(cache) > max(cache_records, len(ids)):  # never the batch's own records
             cache.popitem(last=False)
 
     done_blocks = done_work = 0
