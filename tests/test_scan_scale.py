@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from textual.widgets import Static
 
 from casework import matching
 from casework.db import Database, open_database
@@ -20,6 +22,7 @@ from casework.models import MatchPair, Person, Worker
 from casework.services import duplicate_queue, keys
 from casework.services.context import Context
 from casework.services.match_records import load_records
+from casework.services.schemas import WorkerOut
 from casework.synthetic import demo
 
 PEOPLE = 700
@@ -203,3 +206,59 @@ def test_the_command_prints_a_summary_and_lists_pairs_only_when_asked(
     queued = _queued(db)
     assert len(listed.stdout.splitlines()) == 2 * len(queued)  # a pair and its reasons
     assert any(str(next(iter(p))) in listed.stdout for p in queued)
+
+
+@pytest.fixture
+def database(desk_database: Database) -> Database:
+    """The app's tests run on a desk's database file (thread workers need a file)."""
+    return desk_database
+
+
+async def test_the_queue_screen_shows_the_scan_progress_until_it_ends(
+    database: Database,
+    ctx: Context,
+    supervisor: WorkerOut,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pressing s shows a progress strip while the scan runs; it goes when the scan ends."""
+    from casework.app import make_app
+    from casework.screens.dedupe import DedupeQueueScreen
+    from casework.widgets.scan_strip import ScanStrip
+
+    from .test_desk import settle, sign_in_as
+    from .test_merge_screens import two_records
+
+    two_records(ctx)
+    halfway = threading.Event()
+    go_on = threading.Event()
+    real_scan = duplicate_queue.scan
+
+    def held_scan(
+        ctx: Context, progress: duplicate_queue.Progress | None = None
+    ) -> duplicate_queue.ScanReport:
+        def held(stage: str, share: float) -> None:
+            if progress is not None:
+                progress(stage, share)
+            if stage == "saving" and not halfway.is_set():
+                halfway.set()
+                go_on.wait(30)
+
+        return real_scan(ctx, progress=held)
+
+    monkeypatch.setattr(duplicate_queue, "scan", held_scan)
+    app = make_app(database)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in_as(pilot, "Carolina Reyes")
+        await pilot.press("f6")
+        await settle(pilot)
+        assert isinstance(app.screen, DedupeQueueScreen)
+        await pilot.press("s")
+        while not halfway.is_set():
+            await pilot.pause(0.05)
+        await pilot.pause(0.3)  # a redraw of the strip
+        strips = app.screen.query(ScanStrip)
+        assert len(strips) == 1 and strips.first().percent == 90
+        go_on.set()
+        await settle(pilot)
+        assert not app.screen.query(ScanStrip)
+        assert "1 pares por revisar" in str(app.screen.query_one("#status", Static).render())
