@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -466,14 +466,36 @@ class Matcher:
         results = [self._result(pp, pc, cmp, tf, pri) for _, _, pc, cmp in best]
         return [r for r in results if r.score >= min_score]
 
+    def pair_scorer(self, min_score: float) -> Callable[[Prepared, Prepared], MatchResult | None]:
+        """Score prepared pairs one at a time, as a streamed scan meets them: the result
+        when the pair scores at least `min_score`, else None (most pairs are dropped by a
+        cheap upper bound before the full sum). Scores on the matcher's term frequencies
+        as they are when this is called."""
+        tf = self.tf
+        self._sync_tf(tf)
+        pri = self.priors()
+        limit = _min_log_odds(min_score)
+        extra, bound, log_odds = self._extra_keys, self._upper_bound, self._log_odds
+
+        def score(pa: Prepared, pb: Prepared) -> MatchResult | None:
+            cmp = compare_levels(pa, pb, extra)
+            if bound(cmp, tf, pri) >= limit and log_odds(cmp, tf, pri) >= limit:
+                return self._result(pa, pb, cmp, tf, pri)
+            return None
+
+        return score
+
     def scan_pairs(
         self,
         records: Iterable[PersonRecord],
         min_score: float,
         max_block: int = DEFAULT_MAX_BLOCK,
+        kinds: Collection[str] | None = None,
     ) -> Iterator[MatchResult]:
         """Every candidate pair scoring at least `min_score`, each pair once, in input order of
-        its first record. Pairs, never clusters: no transitive closure is taken.
+        its first record. Pairs, never clusters: no transitive closure is taken. All in
+        memory: the reference for the streamed scan (services/duplicate_queue.py), which
+        blocks on the key kinds a database stores (`kinds`: only those; default all).
 
         Candidates share at least one `match_keys` key held by at most `max_block` records
         (a key shared by more is skipped; the finer keys still pair those records); in scans
@@ -490,7 +512,10 @@ class Matcher:
         compare, log_odds, extra = compare_levels, self._log_odds, self._extra_keys
         bound = self._upper_bound
         weak_max = WEAK_ALONE_MAX_BLOCK if len(recs) > LARGE_SCAN else None
-        for i, later in candidate_pairs([match_keys(r) for r in recs], max_block, weak_max):
+        keys = (match_keys(r) for r in recs)
+        if kinds is not None:
+            keys = ({k for k in ks if k[0] in kinds} for ks in keys)
+        for i, later in candidate_pairs(list(keys), max_block, weak_max):
             pa = preps[i]
             for j in later:
                 pb = preps[j]
