@@ -17,8 +17,9 @@ person given the full name of a common one, with another birth date).
     from casework.synthetic.records import generate
     data = generate(10_000, seed=1)   # data.records, data.entity[id], data.household[id]
 
-Seeds used by bench/dedupe_quality.py: 1 = dev (fitting and threshold), 2 and 4 = test at
-20,000 and 100,000 persons (reported, never fitted on), 3 = the 100k timing set.
+Seeds used by bench/dedupe_quality.py: 1 = dev (fitting and threshold), 2 and 4 = error
+analysis (20,000 and 100,000 records), 5 and 6 = held-back test sets of 20,000 and 100,000
+persons (reported only), 3 = the 100k timing set.
 ``python -m casework.synthetic.records [N [SEED]]`` prints a sample.
 
 ``desk_variant`` is the demo's lighter version: one person typed again with one error.
