@@ -16,9 +16,15 @@ from .features import (
     F_FIELDS_SWAPPED,
     F_SPLIT,
     F_SWAPPED,
+    G_EXACT,
+    G_HIGH,
+    G_MID,
+    G_PHON,
+    G_SHORT,
     S1_CROSSED,
     S1_EXACT,
     S2_EXACT,
+    SAME,
     Comparison,
     Prepared,
     compare_levels,
@@ -141,7 +147,8 @@ _EXTRA_REASONS: tuple[str | None, ...] = (
 )
 assert all(len(v) == len(COMPARISONS[k]) for k, v in _REASON_CODES.items())
 
-_G, _S1, _S2, _DOC, _PHONE = 0, 1, 2, 4, 5
+_G, _S1, _S2, _DOC, _PHONE, _SEX = 0, 1, 2, 4, 5, 6
+_G_AGREES = frozenset({G_EXACT, G_PHON, G_SHORT, G_HIGH, G_MID})
 
 
 def _frequency_label(tf: float) -> str:
@@ -265,6 +272,7 @@ class Matcher:
         """(comparison index, log2 u) replacements from term frequencies."""
         out: list[tuple[int, float]] = []
         lv, grp, rows = cmp.levels, cmp.group, self._rows
+        given_agrees = lv[_G] in _G_AGREES
         if cmp.tf_given or cmp.tf_given_tok:
             lm = rows[_G][lv[_G]][0]
             if cmp.tf_given:
@@ -281,6 +289,22 @@ class Matcher:
                 adj = max(found) if found else None  # the commoner name of the two
             if adj is not None:
                 out.append((_G, adj))
+        if given_agrees and lv[_SEX] == SAME:
+            # a shared given name already says the sex (names are gendered): counting "same
+            # sex" on top would add a bit of evidence twice
+            out.append((_SEX, rows[_SEX][SAME][0]))
+        for ci, values in cmp.tf_fuzzy:
+            # a near agreement never weighs more than the exact agreement on the commoner of
+            # the two values would ("Josse" ~ "José" is no rarer than "José" itself)
+            cat = GIVEN if ci == _G else SURNAME
+            exact_m = rows[ci][0][0]
+            freqs = [tf.freq(cat, v, self.params.tf_min, grp) for v in values.split("|")]
+            known = [f for f in freqs if f is not None]
+            if known:
+                lvl_m, lvl_u = rows[ci][lv[ci]][0], rows[ci][lv[ci]][1]
+                floor = lvl_m - exact_m + math.log2(max(known))
+                if floor > lvl_u:
+                    out.append((ci, min(floor, lvl_m)))
         if cmp.tf_s1 and lv[_S1] in (S1_EXACT, S1_CROSSED):
             adj = self._tf_u(tf, SURNAME, cmp.tf_s1, rows[_S1][lv[_S1]][0], grp)
             if adj is not None:
@@ -322,7 +346,13 @@ class Matcher:
             rows += [tabs[ci][lvl] for ci, lvl in enumerate(cmp.extra, start=len(CORE))]
         sums = [sum(col) for col in zip(*rows, strict=True)]
         if tf is not None and (
-            cmp.tf_given or cmp.tf_given_tok or cmp.tf_s1 or cmp.tf_s2 or cmp.tf_doc or cmp.tf_phone
+            cmp.tf_given
+            or cmp.tf_given_tok
+            or cmp.tf_s1
+            or cmp.tf_s2
+            or cmp.tf_doc
+            or cmp.tf_phone
+            or cmp.tf_fuzzy
         ):
             for ci, lu in self._adjusted_u(cmp, tf):
                 sums[1] += lu - tabs[ci][lv[ci]][1]
@@ -341,7 +371,13 @@ class Matcher:
             for ci, lvl in enumerate(cmp.extra, start=len(CORE)):
                 total += w[ci][lvl]
         if tf is not None and (
-            cmp.tf_given or cmp.tf_given_tok or cmp.tf_s1 or cmp.tf_s2 or cmp.tf_doc or cmp.tf_phone
+            cmp.tf_given
+            or cmp.tf_given_tok
+            or cmp.tf_s1
+            or cmp.tf_s2
+            or cmp.tf_doc
+            or cmp.tf_phone
+            or cmp.tf_fuzzy
         ):
             for ci, lu in self._adjusted_u(cmp, tf):
                 total += self._rows[ci][lv[ci]][1] - lu
