@@ -42,12 +42,12 @@ from casework.services.match_records import (
     PERSONS,
     PREFIX,
     STORED_KINDS,
-    category_of,
     frequency_kind,
     record_of,
     recount_common,
     recount_totals,
     refresh_totals,
+    term_frequencies,
 )
 from casework.services.schemas import PersonSummary
 from casework.text import alnum_upper
@@ -270,20 +270,6 @@ def is_stale(at: dt.datetime | None) -> bool:
     return at is None or (clock.now() - at).total_seconds() > TF_MAX_AGE
 
 
-def _frequencies(counts: dict[Key, int], totals: dict[str, int]) -> TermFrequencies:
-    by_value: dict[tuple[str, str], dict[str, int]] = {}
-    for (kind, key), n in counts.items():
-        found = category_of(kind)
-        if found is not None:
-            by_value.setdefault(found, {})[key] = n
-    denominators = {}
-    for kind, n in totals.items():
-        found = category_of(kind)
-        if found is not None:
-            denominators[found] = n
-    return TermFrequencies.from_counts(by_value, denominators, totals.get(PERSONS, 0))
-
-
 def recount_later(bind: Any) -> None:
     """Start a background recount of the denominators (one per database at a time)."""
     engine = bind.engine if isinstance(bind, sa.Connection) else bind
@@ -325,7 +311,7 @@ def matcher_for(session: Session, probe: PersonRecord) -> Matcher:
     is the probe's, but for a candidate's shortened given name: :func:`ranked` adds those)."""
     read = _read(session, _value_keys(probe_values(prepare(probe))))
     totals = _denominators(session, read)
-    return _matcher(_frequencies(_exact(read), totals))
+    return _matcher(term_frequencies(_exact(read), totals))
 
 
 def _matcher(tf: TermFrequencies) -> Matcher:
@@ -525,7 +511,7 @@ def ranked_on_record(
         read.common.update(more.common)
         if any(n > COMMON and k not in read.common for k, n in more.counts.items()):
             read.common.update(recount_common(session))  # a new office, never counted
-    match.tf = _frequencies(_exact(read), totals)
+    match.tf = term_frequencies(_exact(read), totals)
     typed = document_numbers(probe.documents)
     holders = (
         [
