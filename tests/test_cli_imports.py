@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from casework.cli import build_parser, leaf_commands, main
+from casework.cli import build_parser, leaf_commands, main, parsers
 from casework.cli.parsers import Command
 
 HEAVY = (
@@ -206,3 +206,10 @@ def test_values_spelt_out_in_the_parsers_match_their_sources() -> None:
     assert tuple(k.value for k in RightKind) == rights.RIGHT_KINDS
     assert tuple(g.value for g in RefusalGround) == rights.REFUSAL_GROUNDS
     assert (auth.TOKEN_HOURS, auth.MAX_TOKEN_HOURS) == (signin.TOKEN_HOURS, signin.MAX_TOKEN_HOURS)
+
+
+def test_every_parser_module_is_a_registered_group() -> None:
+    folder = Path(parsers.__file__).parent
+    modules = {p.stem for p in folder.glob("*.py")} - {"__init__"}
+    assert set(parsers.GROUPS) == modules
+    assert list(parsers.GROUPS) == sorted(parsers.GROUPS)  # the order --help lists them in

@@ -4,20 +4,19 @@ Every user mistake ends in one clear line on stderr and a non-zero exit, never a
 
 Parsing the arguments is cheap: the parsers (``casework.cli.parsers``) name each command's
 function without importing it, so ``--version``, ``--help`` and a usage error load no
-database, services or desk; the command that runs imports what it needs.
+database, services or desk; the command that runs imports what it needs. For the same
+reason this module imports the log, the errors and the messages only once the arguments
+are parsed.
 """
 
 from __future__ import annotations
 
 import argparse
-import getpass
-import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from casework import logs
 from casework.cli.parsers import (
     DEMO_PEOPLE,
     add_db_option,
@@ -25,8 +24,10 @@ from casework.cli.parsers import (
     build_parser,
     leaf_commands,
 )
-from casework.errors import CaseworkError
-from casework.i18n import detect_language, set_language, t
+
+if TYPE_CHECKING:
+    import logging
+    from pathlib import Path
 
 __all__ = [
     "DEMO_PEOPLE",
@@ -41,8 +42,6 @@ __all__ = [
     "terminal_prompt",
 ]
 
-_log = logging.getLogger(__name__)
-
 
 def stdin_is_terminal() -> bool:
     return sys.stdin is not None and sys.stdin.isatty()
@@ -50,17 +49,27 @@ def stdin_is_terminal() -> bool:
 
 def require_terminal(code: str = "no_terminal") -> None:
     """A prompt without a terminal would end in EOFError: refuse in one line instead."""
+    from casework.errors import CaseworkError
+
     if not stdin_is_terminal():
         raise CaseworkError(code)
 
 
 def terminal_prompt(path: Path) -> str | None:
+    import getpass
+
+    from casework.i18n import t
+
     if not stdin_is_terminal():
         return None
     return getpass.getpass(t("security.cli.passphrase"))
 
 
 def ask_twice(first: str, second: str, *, no_terminal: str = "no_terminal") -> str:
+    import getpass
+
+    from casework.errors import CaseworkError
+
     require_terminal(no_terminal)
     one = getpass.getpass(first)
     if getpass.getpass(second) != one:
@@ -79,8 +88,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
+    from casework import logs
+    from casework.errors import CaseworkError
+    from casework.i18n import detect_language, set_language, t
+
     logs.setup()  # the desk and every command: ids and codes only, never a person's data
     try:
         set_language(detect_language(args.lang))
@@ -98,7 +110,7 @@ def _main(argv: Sequence[str] | None) -> int:
             return told
         # Never a traceback for a user; the log keeps it (without its message), and
         # CASEWORK_DEBUG=1 shows it to whoever fixes it.
-        _log.error("command %s failed", logs.Code(_command(args)), exc_info=exc)
+        _log().error("command %s failed", logs.Code(_command(args)), exc_info=exc)
         if os.environ.get("CASEWORK_DEBUG"):
             raise
         kind = type(exc).__name__
@@ -120,6 +132,9 @@ def _told(exc: Exception, args: argparse.Namespace) -> int | None:
     """Exit status 2 for a database or file problem, told in one line; None for any other
     error. The database's error classes are looked at only once their modules are loaded
     (an error cannot be of a class nobody imported), so failing costs no import either."""
+    from casework import logs
+    from casework.i18n import t
+
     if "casework.db" in sys.modules:
         from casework.db import DatabaseError
 
@@ -140,7 +155,7 @@ def _told(exc: Exception, args: argparse.Namespace) -> int | None:
             print(f"casework: {t('error.database_unavailable')}: {reason}", file=sys.stderr)
             return 2
         if isinstance(exc, sa.exc.SQLAlchemyError):
-            _log.error("command %s: database error", logs.Code(_command(args)), exc_info=exc)
+            _log().error("command %s: database error", logs.Code(_command(args)), exc_info=exc)
             reason = _one_line(getattr(exc, "orig", None) or exc)
             print(f"casework: {t('error.database_failed', reason=reason)}", file=sys.stderr)
             return 2
@@ -152,6 +167,12 @@ def _told(exc: Exception, args: argparse.Namespace) -> int | None:
         )
         return 2
     return None
+
+
+def _log() -> logging.Logger:
+    import logging
+
+    return logging.getLogger(__name__)
 
 
 def _command(args: argparse.Namespace) -> str:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from casework.cli.parsers import Command, add_db_option, add_passphrase_option, add_signin_options
 from casework.cli.parsers.report import date_arg
+
+if TYPE_CHECKING:
+    import uuid
 
 IMPL = "casework.cli.rights"
 
@@ -28,6 +30,8 @@ REFUSAL_GROUNDS = (
 
 
 def _uuid(text: str) -> uuid.UUID:
+    import uuid  # when an id is given: uuid loads the platform module
+
     try:
         return uuid.UUID(text)
     except ValueError:
