@@ -213,3 +213,39 @@ def test_every_parser_module_is_a_registered_group() -> None:
     modules = {p.stem for p in folder.glob("*.py")} - {"__init__"}
     assert set(parsers.GROUPS) == modules
     assert list(parsers.GROUPS) == sorted(parsers.GROUPS)  # the order --help lists them in
+
+
+def test_a_command_on_a_current_database_loads_no_alembic(tmp_path: Path) -> None:
+    path = str(tmp_path / "office.db")
+    created, _ = _run("init", "--db", path)
+    assert created["code"] == 0
+    report, stderr = _run("retention", "policy", "--db", path)
+    assert report["code"] == 0, stderr
+    assert report["loaded"] == [m for m in HEAVY if m not in ("alembic", "textual", "casework.app")]
+
+
+def test_the_head_read_from_the_migration_files_is_alembics() -> None:
+    from casework import db
+
+    db.head_revision.cache_clear()
+    assert db.head_revision() == db.script_directory().get_current_head()
+
+
+def test_migration_files_it_cannot_read_are_left_to_alembic(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from casework import db
+
+    class Alembic:
+        def get_current_head(self) -> str:
+            return "alembic's head"
+
+    (tmp_path / "0001_first.py").write_text('revision = "0001"\ndown_revision = None\n')
+    (tmp_path / "0002_merge.py").write_text('revision = "0002"\ndown_revision = ("0001", "x")\n')
+    monkeypatch.setattr(db, "MIGRATIONS", tmp_path)
+    monkeypatch.setattr(db, "script_directory", Alembic)
+    db.head_revision.cache_clear()
+    try:
+        assert db.head_revision() == "alembic's head"
+    finally:
+        db.head_revision.cache_clear()
