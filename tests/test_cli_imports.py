@@ -190,6 +190,16 @@ def _functions(parser: argparse.ArgumentParser) -> list[object]:
     return [f for f in found if f is not None]
 
 
+def test_init_help_still_names_the_first_programmes_default(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Read from the message catalogue only when help is shown."""
+    with pytest.raises(SystemExit):
+        main(["init", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "the first programme's name (default: Oficina de Migrantes)" in shown
+
+
 def test_every_command_names_a_function_that_exists() -> None:
     functions = _functions(build_parser())
     assert len(functions) > 30
