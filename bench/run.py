@@ -547,7 +547,14 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [(name, fn) for name, fn in groups(sizes, pg_sizes) if name.lower().startswith(only)]
     figures = Figures(cache=cache)
     for label in sizes:
-        seed = next((p for p in args.seed_cache if check_file(p, people_of(label)) is None), None)
+        seed = next(
+            (
+                p
+                for p in args.seed_cache
+                if (check_file(p, people_of(label)) or "schema").startswith("schema")
+            ),
+            None,
+        )
         figures.sqlite[label] = cached_sqlite(cache, label, seed)
     for label in pg_sizes:
         figures.pg[label] = cached_pg(pg or "", label)
