@@ -235,7 +235,7 @@ def caseload(
                 Referral.completed_at >= start,
                 Referral.completed_at < end,
             )
-        ):
+        ).all():  # fetched at once: thousands of rows on a large office
             if requested is None or completed is None:
                 continue  # the schema forbids it; be robust anyway
             days = (completed - requested).total_seconds() / 86400
