@@ -263,6 +263,41 @@ def test_common_surname_weighs_less_than_rare(matcher: Matcher) -> None:
     ] in ("common", "usual")
 
 
+def test_a_misspelt_common_name_weighs_no_more_than_the_name_itself(matcher: Matcher) -> None:
+    """ "Gonzales" against "González" is no rarer a coincidence than "González" itself."""
+    exact = matcher.compare(
+        person("a", "Rosa", "González", None, None), person("b", "Rosa", "González", None, None)
+    )
+    misspelt = matcher.compare(
+        person("a", "Rosa", "Gonzales", None, None), person("b", "Rosa", "González", None, None)
+    )
+    rare = matcher.compare(
+        person("a", "Rosa", "Exantis", None, None), person("b", "Rosa", "Exantus", None, None)
+    )
+
+    def surname_weight(result: MatchResult) -> float:
+        return next(r for r in result.reasons if "surname" in r.code).weight
+
+    assert surname_weight(misspelt) <= surname_weight(exact)
+    assert surname_weight(rare) > surname_weight(misspelt) + 2
+
+
+def test_same_sex_adds_nothing_once_the_given_names_agree(matcher: Matcher) -> None:
+    def sex_weight(a: PersonRecord, b: PersonRecord) -> float:
+        return next(r for r in matcher.compare(a, b).reasons if r.code == "same_sex").weight
+
+    assert sex_weight(person("a", "Rosa", "Rojas"), person("b", "Rosa", "Rojas")) == 0.0
+    assert sex_weight(person("a", "Rosa", "Rojas"), person("b", "Ana", "Rojas")) > 0.5
+
+
+def test_intake_finds_a_year_off_by_one_with_a_mistyped_name() -> None:
+    index = KeyIndex()
+    index.extend(population())
+    index.add(person("t", "Blanca Andrea", "Infante", None, date(2001, 1, 8), nat="COL"))
+    probe = PersonRecord("p", "Blannca", "Infanrte", "Marín", date(2000, 1, 8), "F")
+    assert "t" in {r.id for r in index.candidates(probe)}
+
+
 def test_a_phone_on_many_files_weighs_less() -> None:
     office = "+56 2 2345 6789"
     crowd = [person(f"o{k}", "Ana", f"Apellido{k}", None, phones=(office,)) for k in range(40)]

@@ -428,6 +428,10 @@ def _sur_pair(a1: Unit | None, a2: Unit | None, b1: Unit | None, b2: Unit | None
     return (_S1[g11], S2_NULL, a1.key if g11 == EXACT else "", "", 0, 2 * g11)
 
 
+_G_FUZZY = frozenset({G_PHON, G_HIGH, G_MID})
+_S1_FUZZY = frozenset({S1_PHON, S1_HIGH, S1_MID})
+_S2_FUZZY = frozenset({S2_PHON, S2_HIGH, S2_MID})
+
 _GIVEN_CACHE: dict[tuple[str, str], tuple[int, str]] = {}
 _CACHE_MAX = 200_000
 
@@ -514,6 +518,7 @@ class Comparison:
         "group",
         "levels",
         "tf_doc",
+        "tf_fuzzy",
         "tf_given",
         "tf_given_tok",
         "tf_phone",
@@ -527,6 +532,8 @@ class Comparison:
         self.extra: list[int] = []
         self.tf_given = ""
         self.tf_given_tok = ""
+        # near agreements (phonetic, typo) on names: (comparison index, "value|value") each
+        self.tf_fuzzy: tuple[tuple[int, str], ...] = ()
         self.tf_s1 = ""
         self.tf_s2 = ""
         self.tf_phone = ""
@@ -555,6 +562,27 @@ def compare_levels(a: Prepared, b: Prepared, extra_keys: tuple[str, ...] = ()) -
     elif g == G_EXACT:
         out.tf_given = gval
     out.tf_s1, out.tf_s2, out.flags = v1, v2, flags
+    fuzzy: list[tuple[int, str]] = []
+    if g in _G_FUZZY and a.given is not None and b.given is not None and not flags:
+        fuzzy.append((0, f"{a.given.key}|{b.given.key}"))
+    if l1 in _S1_FUZZY or l2 in _S2_FUZZY:
+        (a1, a2), (b1, b2) = a.sur_opts[0], b.sur_opts[0]
+        if flags:
+            # surnames swapped, crossed or in one field: which pairs agreed is not kept, so
+            # every surname of the two records counts (the commonest one caps)
+            every = "|".join(u.key for u in (a1, a2, b1, b2) if u is not None)
+            pairs = (every, every)
+        else:
+            pairs = (
+                f"{a1.key}|{b1.key}" if a1 is not None and b1 is not None else "",
+                f"{a2.key}|{b2.key}" if a2 is not None and b2 is not None else "",
+            )
+        if l1 in _S1_FUZZY and pairs[0]:
+            fuzzy.append((1, pairs[0]))
+        if l2 in _S2_FUZZY and pairs[1]:
+            fuzzy.append((2, pairs[1]))
+    if fuzzy:
+        out.tf_fuzzy = tuple(fuzzy)
     if a.docs and b.docs:
         doc, out.doc_kind, out.tf_doc = _doc_level(a, b)
     else:

@@ -155,8 +155,30 @@ def query_keys(partial: PersonRecord) -> set[Key]:
 
     The keys are the ones `match_keys` stores for the same fields, so one equality lookup per
     key finds every stored person sharing it (the unordered name keys already cover given
-    names and surnames typed into each other's fields)."""
-    return _keys(prepare(partial))
+    names and surnames typed into each other's fields).
+
+    With a birth date, the date and the given-name + year keys are also looked up for the
+    year before and after (same day and month): an estimated age is the commonest date error,
+    and with a mistyped name besides, no stored key of that person's would be shared."""
+    p = prepare(partial)
+    keys = _keys(p)
+    if p.dob is not None:
+        _, giv_first = _given_skeletons(p)
+        for year in (p.dob.year - 1, p.dob.year + 1):
+            day = _replace_year(p.dob, year)
+            if day is None:
+                continue
+            keys.add(("dob_sorted", dob_sorted(day)))
+            for g in giv_first:
+                keys.add(("giv+yob", f"{g}|{year:04d}"))
+    return keys
+
+
+def _replace_year(day: dt.date, year: int) -> dt.date | None:
+    try:
+        return day.replace(year=year)
+    except ValueError:  # 29 February
+        return None
 
 
 class KeyIndex:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -16,9 +16,15 @@ from .features import (
     F_FIELDS_SWAPPED,
     F_SPLIT,
     F_SWAPPED,
+    G_EXACT,
+    G_HIGH,
+    G_MID,
+    G_PHON,
+    G_SHORT,
     S1_CROSSED,
     S1_EXACT,
     S2_EXACT,
+    SAME,
     Comparison,
     Prepared,
     compare_levels,
@@ -141,7 +147,8 @@ _EXTRA_REASONS: tuple[str | None, ...] = (
 )
 assert all(len(v) == len(COMPARISONS[k]) for k, v in _REASON_CODES.items())
 
-_G, _S1, _S2, _DOC, _PHONE = 0, 1, 2, 4, 5
+_G, _S1, _S2, _DOC, _PHONE, _SEX = 0, 1, 2, 4, 5, 6
+_G_AGREES = frozenset({G_EXACT, G_PHON, G_SHORT, G_HIGH, G_MID})
 
 
 def _frequency_label(tf: float) -> str:
@@ -265,6 +272,7 @@ class Matcher:
         """(comparison index, log2 u) replacements from term frequencies."""
         out: list[tuple[int, float]] = []
         lv, grp, rows = cmp.levels, cmp.group, self._rows
+        given_agrees = lv[_G] in _G_AGREES
         if cmp.tf_given or cmp.tf_given_tok:
             lm = rows[_G][lv[_G]][0]
             if cmp.tf_given:
@@ -281,6 +289,22 @@ class Matcher:
                 adj = max(found) if found else None  # the commoner name of the two
             if adj is not None:
                 out.append((_G, adj))
+        if given_agrees and lv[_SEX] == SAME:
+            # a shared given name already says the sex (names are gendered): counting "same
+            # sex" on top would add a bit of evidence twice
+            out.append((_SEX, rows[_SEX][SAME][0]))
+        for ci, values in cmp.tf_fuzzy:
+            # a near agreement never weighs more than the exact agreement on the commoner of
+            # the two values would ("Josse" ~ "José" is no rarer than "José" itself)
+            cat = GIVEN if ci == _G else SURNAME
+            exact_m = rows[ci][0][0]
+            freqs = [tf.freq(cat, v, self.params.tf_min, grp) for v in values.split("|")]
+            known = [f for f in freqs if f is not None]
+            if known:
+                lvl_m, lvl_u = rows[ci][lv[ci]][0], rows[ci][lv[ci]][1]
+                floor = lvl_m - exact_m + math.log2(max(known))
+                if floor > lvl_u:
+                    out.append((ci, min(floor, lvl_m)))
         if cmp.tf_s1 and lv[_S1] in (S1_EXACT, S1_CROSSED):
             adj = self._tf_u(tf, SURNAME, cmp.tf_s1, rows[_S1][lv[_S1]][0], grp)
             if adj is not None:
@@ -322,7 +346,13 @@ class Matcher:
             rows += [tabs[ci][lvl] for ci, lvl in enumerate(cmp.extra, start=len(CORE))]
         sums = [sum(col) for col in zip(*rows, strict=True)]
         if tf is not None and (
-            cmp.tf_given or cmp.tf_given_tok or cmp.tf_s1 or cmp.tf_s2 or cmp.tf_doc or cmp.tf_phone
+            cmp.tf_given
+            or cmp.tf_given_tok
+            or cmp.tf_s1
+            or cmp.tf_s2
+            or cmp.tf_doc
+            or cmp.tf_phone
+            or cmp.tf_fuzzy
         ):
             for ci, lu in self._adjusted_u(cmp, tf):
                 sums[1] += lu - tabs[ci][lv[ci]][1]
@@ -341,7 +371,13 @@ class Matcher:
             for ci, lvl in enumerate(cmp.extra, start=len(CORE)):
                 total += w[ci][lvl]
         if tf is not None and (
-            cmp.tf_given or cmp.tf_given_tok or cmp.tf_s1 or cmp.tf_s2 or cmp.tf_doc or cmp.tf_phone
+            cmp.tf_given
+            or cmp.tf_given_tok
+            or cmp.tf_s1
+            or cmp.tf_s2
+            or cmp.tf_doc
+            or cmp.tf_phone
+            or cmp.tf_fuzzy
         ):
             for ci, lu in self._adjusted_u(cmp, tf):
                 total += self._rows[ci][lv[ci]][1] - lu
@@ -466,14 +502,36 @@ class Matcher:
         results = [self._result(pp, pc, cmp, tf, pri) for _, _, pc, cmp in best]
         return [r for r in results if r.score >= min_score]
 
+    def pair_scorer(self, min_score: float) -> Callable[[Prepared, Prepared], MatchResult | None]:
+        """Score prepared pairs one at a time, as a streamed scan meets them: the result
+        when the pair scores at least `min_score`, else None (most pairs are dropped by a
+        cheap upper bound before the full sum). Scores on the matcher's term frequencies
+        as they are when this is called."""
+        tf = self.tf
+        self._sync_tf(tf)
+        pri = self.priors()
+        limit = _min_log_odds(min_score)
+        extra, bound, log_odds = self._extra_keys, self._upper_bound, self._log_odds
+
+        def score(pa: Prepared, pb: Prepared) -> MatchResult | None:
+            cmp = compare_levels(pa, pb, extra)
+            if bound(cmp, tf, pri) >= limit and log_odds(cmp, tf, pri) >= limit:
+                return self._result(pa, pb, cmp, tf, pri)
+            return None
+
+        return score
+
     def scan_pairs(
         self,
         records: Iterable[PersonRecord],
         min_score: float,
         max_block: int = DEFAULT_MAX_BLOCK,
+        kinds: Collection[str] | None = None,
     ) -> Iterator[MatchResult]:
         """Every candidate pair scoring at least `min_score`, each pair once, in input order of
-        its first record. Pairs, never clusters: no transitive closure is taken.
+        its first record. Pairs, never clusters: no transitive closure is taken. All in
+        memory: the reference for the streamed scan (services/duplicate_queue.py), which
+        blocks on the key kinds a database stores (`kinds`: only those; default all).
 
         Candidates share at least one `match_keys` key held by at most `max_block` records
         (a key shared by more is skipped; the finer keys still pair those records); in scans
@@ -490,7 +548,10 @@ class Matcher:
         compare, log_odds, extra = compare_levels, self._log_odds, self._extra_keys
         bound = self._upper_bound
         weak_max = WEAK_ALONE_MAX_BLOCK if len(recs) > LARGE_SCAN else None
-        for i, later in candidate_pairs([match_keys(r) for r in recs], max_block, weak_max):
+        keys = (match_keys(r) for r in recs)
+        if kinds is not None:
+            keys = ({k for k in ks if k[0] in kinds} for ks in keys)
+        for i, later in candidate_pairs(list(keys), max_block, weak_max):
             pa = preps[i]
             for j in later:
                 pb = preps[j]

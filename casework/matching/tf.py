@@ -13,7 +13,7 @@ from typing import Any
 from .normalise import name_tokens, normalise_document, normalise_phone
 from .record import PersonRecord
 
-__all__ = ["TermFrequencies"]
+__all__ = ["TermFrequencies", "counted"]
 
 SURNAME, GIVEN, GIVEN_TOKEN = "surname", "given", "given_token"
 PHONE, DOCUMENT = "phone", "document"
@@ -23,6 +23,32 @@ CATEGORIES: tuple[str, ...] = (SURNAME, GIVEN, GIVEN_TOKEN, PHONE, DOCUMENT)
 
 # A nationality's own frequencies are used once it has at least this many values counted.
 MIN_GROUP_TOTAL = 200
+
+
+GROUPED: frozenset[str] = frozenset({SURNAME, GIVEN, GIVEN_TOKEN})
+"""Categories also counted per nationality (names: their pools differ by culture)."""
+
+
+def counted(record: PersonRecord) -> tuple[str, set[tuple[str, str]]]:
+    """(nationality, {(category, value)}): what one record adds to the counts. Each
+    distinct value once per record ("Pérez Pérez" is one surname, "María María" one given
+    token), so the counts are the number of records holding a value, as the rows of
+    person_key that store them (services/match_records.py) count them."""
+    nat = (record.nationality or "").strip().upper()
+    out: set[tuple[str, str]] = set()
+    for text in (record.first_surname, record.second_surname):
+        if text:
+            out.add((SURNAME, "".join(name_tokens(text))))
+    if record.given_names:
+        toks = name_tokens(record.given_names)
+        out.add((GIVEN, "".join(toks)))
+        out.update((GIVEN_TOKEN, tok) for tok in toks)
+    out.update((PHONE, normalise_phone(p)) for p in record.phones)
+    for kind, number in record.documents:
+        norm = normalise_document(kind, number)
+        if len(norm) >= 3:
+            out.add((DOCUMENT, norm))
+    return nat, {(cat, value) for cat, value in out if value}
 
 
 class _Table:
@@ -57,7 +83,9 @@ class TermFrequencies:
 
     Values are counted in their matching form (accents, particles and spaces removed; phones
     by their last eight digits). Built from raw strings as typed; a record contributes each of
-    its surnames, its given-name field, each given-name token, each phone and each document.
+    its distinct surnames, its given-name field, each distinct given-name token, each phone and
+    each document (:func:`counted`). The database keeps the same counts live as person_key
+    rows (services/match_records.py); :meth:`from_counts` holds the few a check needs.
     Phones and documents are counted so that a number typed on many files (an office phone, a
     parent's passport on a child's file) weighs less than a number of one person.
 
@@ -94,7 +122,7 @@ class TermFrequencies:
             return
         toks = name_tokens(text)
         self._bump(GIVEN, "".join(toks), group)
-        for tok in toks:
+        for tok in dict.fromkeys(toks):
             self._bump(GIVEN_TOKEN, tok, group)
 
     @classmethod
@@ -104,21 +132,37 @@ class TermFrequencies:
             tf.update(rec)
         return tf
 
+    @classmethod
+    def from_counts(
+        cls,
+        counts: Mapping[tuple[str, str], Mapping[str, int]],
+        totals: Mapping[tuple[str, str], int],
+        records: int,
+    ) -> TermFrequencies:
+        """Frequencies of a few values: ``counts[(category, group)]`` holds the counts of
+        the values looked up ("" group: all records), ``totals`` the denominators and
+        ``records`` the population. A value not given counts as never seen, so give every
+        value the matcher will ask about (those both records of a pair agree on)."""
+        tf = cls()
+        tf.records = records
+        for (cat, group), n in totals.items():
+            table = tf._all if not group else tf._groups.setdefault(group, _Table())
+            table.totals[cat] = n
+        for (cat, group), values in counts.items():
+            table = tf._all if not group else tf._groups.setdefault(group, _Table())
+            table.counts[cat].update({v: c for v, c in values.items() if c > 0})
+            # a stale total is never below the values it is known to hold
+            table.totals[cat] = max(table.totals[cat], sum(table.counts[cat].values()))
+        return tf
+
     def update(self, record: PersonRecord) -> None:
-        """Count one more record (call on save; counts are never decremented on merge, which
-        only makes the frequencies slightly conservative)."""
+        """Count one more record: each of its distinct values once (see :func:`counted`)."""
         self.records += 1
         self.version += 1
-        nat = (record.nationality or "").strip().upper()
+        nat, values = counted(record)
         group = self._groups.setdefault(nat, _Table()) if nat else None
-        self._add_surname(record.first_surname, group)
-        self._add_surname(record.second_surname, group)
-        self._add_given(record.given_names, group)
-        for phone in {normalise_phone(p) for p in record.phones}:
-            self._bump(PHONE, phone, None)
-        for number in {normalise_document(k, n) for k, n in record.documents}:
-            if len(number) >= 3:
-                self._bump(DOCUMENT, number, None)
+        for cat, value in values:
+            self._bump(cat, value, group if cat in GROUPED else None)
 
     def total(self, category: str, group: str = "") -> int:
         table = self._groups.get(group) if group else self._all

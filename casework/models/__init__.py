@@ -8,6 +8,7 @@ from casework.models.correction import PersonCorrection
 from casework.models.dedupe import DedupeScan, MatchPair
 from casework.models.followup import FollowUp
 from casework.models.guidance import Guidance, GuidanceItem
+from casework.models.match_total import MatchTotal
 from casework.models.organisation import Programme, Worker
 from casework.models.person import (
     Consent,
@@ -50,6 +51,7 @@ __all__ = [
     "ImportRef",
     "LocalDestination",
     "MatchPair",
+    "MatchTotal",
     "MigrationStatusRecord",
     "NameVariant",
     "Note",

@@ -18,7 +18,15 @@ from casework.services import duplicate_queue, merge
 from casework.services.duplicate_queue import QueuedPair
 from casework.services.merge import MERGE_FIELDS, Comparison, MergePreview, MergeResult
 from casework.services.person_file import PersonDetail
-from casework.widgets import PAGING_BINDINGS, PagedTable, RecordTable, RowsPage, fmt_count
+from casework.widgets import (
+    PAGING_BINDINGS,
+    PagedTable,
+    RecordTable,
+    RowsPage,
+    error_text,
+    fmt_count,
+)
+from casework.widgets.scan_strip import ScanStrip
 
 
 class DedupeQueueScreen(CaseworkScreen):
@@ -98,16 +106,46 @@ class DedupeQueueScreen(CaseworkScreen):
         self.query_one("#status", Static).update(text)
 
     def action_scan(self) -> None:
+        """Scan in a thread, its progress in a strip above the footer (blocks scored so
+        far; the thread only sets a number, the strip is redrawn on a timer)."""
+        if self.query("#manual-scan"):
+            return  # one scan at a time from this screen
         self.query_one("#status", Static).update(t("ui.dedupe.scanning"))
+        strip = ScanStrip(0.0, id="manual-scan", classes="scan-strip")
+        self.mount(strip)
+        fraction = 0.0
+
+        def progress(_stage: str, share: float) -> None:
+            nonlocal fraction
+            fraction = share
+
+        timer = self.set_interval(0.2, lambda: strip.show(fraction))
+
+        def finish() -> None:
+            timer.stop()
+            if strip.is_attached:
+                strip.remove()
 
         def done(report: duplicate_queue.ScanReport) -> None:
+            finish()
             self.notify(
                 t("ui.dedupe.scanned", new=report.new_pairs, seconds=f"{report.seconds:.1f}")
             )
             self.reload()
 
+        def failed(error: BaseException) -> None:
+            finish()
+            self.notify(error_text(error), severity="error", timeout=8)
+            self.reload()
+
         self.call_service(
-            duplicate_queue.scan, self.ctx, on_done=done, group="scan", exclusive=True
+            duplicate_queue.scan,
+            self.ctx,
+            progress=progress,
+            on_done=done,
+            on_error=failed,
+            group="scan",
+            exclusive=True,
         )
 
     @on(RecordTable.RowSelected)

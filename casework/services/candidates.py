@@ -1,8 +1,9 @@
 """Duplicate candidates at intake: who on record may be the person being typed.
 
-The matcher (``casework.matching``) scores on term frequencies counted from the persons on
-record and kept for a few minutes; candidates are picked by the blocking keys they share
-with what has been typed (``casework.services.match_records``).
+The matcher (``casework.matching``) scores on term frequencies kept in the database as
+persons are written (``casework.services.match_records``): each check reads the counts of
+the values typed, exact and live, and denominators at most ``likely.TF_MAX_AGE`` old.
+Candidates are picked by the blocking keys they share with what has been typed.
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ from casework.services.likely import (
     LikelyDuplicate,
     candidate_ids,
     forget_frequencies,
+    is_stale,
     likely,
-    likely_matcher,
+    matcher_for,
     ranked,
     remember_frequencies,
-    term_frequencies,
 )
-from casework.services.match_records import record_of
+from casework.services.match_records import record_of, refresh_totals, stored_totals
 from casework.services.persons import _summaries
 
 __all__ = [
@@ -47,14 +48,19 @@ __all__ = [
 
 
 def warm(ctx: Context) -> None:
-    """Count the frequencies ahead of the first keystroke (the intake screen calls this)."""
+    """Ahead of the first keystroke (the intake screen calls this in a worker): read the
+    stored denominators (a handful of rows), and recount them here when they are missing
+    or old, so the checks that follow never wait for a recount."""
     with ctx.db.read() as session:
         ctx.actor(session)
-        term_frequencies(session, str(ctx.db.url))
+        totals, counted_at = stored_totals(session)
+    if not totals or counted_at is None or is_stale(counted_at):
+        refresh_totals(ctx.db.engine)
 
 
-def matcher(ctx: Context, session: Session) -> Matcher:
-    return likely_matcher(session, str(ctx.db.url))
+def matcher(ctx: Context, session: Session, probe: PersonRecord) -> Matcher:
+    """A matcher with the frequencies of ``probe``'s values (inside the caller's session)."""
+    return matcher_for(session, probe)
 
 
 # Intake ------------------------------------------------------------------------------------

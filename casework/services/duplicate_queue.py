@@ -6,21 +6,35 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
-from collections.abc import Callable
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from casework.matching import DEFAULT_THRESHOLD, MatchResult, Reason
-from casework.models import Case, DedupeScan, MatchPair, Person
+from casework.matching import (
+    DEFAULT_MAX_BLOCK,
+    DEFAULT_THRESHOLD,
+    LARGE_SCAN,
+    WEAK_ALONE_KINDS,
+    WEAK_ALONE_MAX_BLOCK,
+    Matcher,
+    MatchResult,
+    PersonRecord,
+    Reason,
+    TermFrequencies,
+)
+from casework.matching.features import Prepared
+from casework.models import Case, DedupeScan, IdentityDocument, MatchPair, Person, PersonKey
 from casework.models.base import utcnow
 from casework.models.enums import Role
 from casework.services import gate, paging
-from casework.services.candidates import remember_frequencies
 from casework.services.context import Context, audit, get_or_404
+from casework.services.keys import DOC
 from casework.services.locking import advisory_lock, queue_lock
-from casework.services.match_records import load_records
+from casework.services.match_records import PREFIX, STORED_KINDS, record_of
 from casework.services.outbox import is_desk, online_only
 from casework.services.paging import Page
 from casework.services.persons import _summaries
@@ -52,11 +66,15 @@ def scan(
     ctx: Context,
     min_score: float = DEFAULT_THRESHOLD,
     progress: Progress | None = None,
+    watch: Watch | None = None,
+    tf: TermFrequencies | None = None,
 ) -> ScanReport:
     """Score every likely pair of live persons and queue the new ones for a human to judge.
     Pairs already judged "not the same person" or merged are never queued again. A
     supervisor's scan runs whether or not another is running (the queue lock keeps the
-    two from queuing a pair twice) and is recorded in ``dedupe_scan`` as ``manual``."""
+    two from queuing a pair twice) and is recorded in ``dedupe_scan`` as ``manual``.
+    ``progress`` gets (stage, fraction); ``watch`` the whole :class:`ScanStatus` (blocks
+    done, pairs found); ``tf``: term frequencies to score on (default: counted now)."""
     with ctx.db.read() as session:
         # Supervisors' work (any programme: a pair is only shown, and merged, in the scope
         # of both of its persons -- see queue and merge).
@@ -66,7 +84,7 @@ def scan(
         session.add(run)
         session.flush()
         run_id = run.id
-    return _run(ctx, run_id, min_score, progress)
+    return _run(ctx, run_id, min_score, progress, watch, tf)
 
 
 def last_finished(ctx: Context) -> dt.datetime | None:
@@ -165,33 +183,54 @@ def _beat(ctx: Context, run_id: uuid.UUID) -> None:
 
 
 def _run(
-    ctx: Context, run_id: uuid.UUID, min_score: float, progress: Progress | None
+    ctx: Context,
+    run_id: uuid.UUID,
+    min_score: float,
+    progress: Progress | None,
+    watch: Watch | None = None,
+    tf: TermFrequencies | None = None,
 ) -> ScanReport:
     """The scan itself, recorded in its ``dedupe_scan`` row. Reading and scoring hold no
-    write lock (a read transaction, then none); the heartbeat is one short write every
+    write lock (a read transaction); the heartbeat is one short write every
     :data:`HEARTBEAT_EVERY` seconds; only the saving of the new pairs -- one transaction, so
-    a scan killed meanwhile leaves the queue empty or whole -- holds the write lock."""
+    a scan killed meanwhile leaves the queue empty or whole -- holds the write lock.
+
+    Memory stays bounded whatever the number of persons: blocks are streamed from
+    ``person_key`` (:func:`stream_pairs`) and only the pairs found are kept until saved.
+    ``tf``: the term frequencies to score on (default: counted now, from a streamed read)."""
     started = time.perf_counter()
-    try:
-        with ctx.db.read() as session:
-            records = load_records(session)
-            scorer = remember_frequencies(str(ctx.db.url), records)
+    status = ScanStatus("counting", 0, 0, 0, 0.0)
+
+    def tell(new: ScanStatus) -> None:
+        nonlocal status
+        status = new
         if progress:
-            progress("scoring", 0.05)
-        position = {r.id: i for i, r in enumerate(records)}
-        total = max(len(records), 1)
+            progress(new.stage, new.fraction)
+        if watch:
+            watch(new)
+
+    try:
+        tell(status)
+        with ctx.db.read() as session:
+            persons = _live_count(session)
+            if tf is None:
+                tf = streamed_frequencies(session)
+        matcher = Matcher(tf=tf, population=max(persons, 2))
         found: list[MatchResult] = []
         beat = time.monotonic()
-        for result in scorer.scan_pairs(records, min_score):
-            found.append(result)
+
+        def on_block(done: int, blocks: int, fraction: float) -> None:
+            nonlocal beat
             if time.monotonic() - beat >= HEARTBEAT_EVERY:
                 beat = time.monotonic()
                 _beat(ctx, run_id)
-            if progress:
-                progress("scoring", 0.05 + 0.85 * position.get(result.a_id, 0) / total)
-        if progress:
-            progress("saving", 0.9)
-        new = _save(ctx, run_id, found, len(records))
+            tell(ScanStatus("scoring", done, blocks, len(found), 0.05 + 0.85 * fraction))
+
+        with ctx.db.read() as session:
+            for result in stream_pairs(session, matcher, min_score, persons, on_block=on_block):
+                found.append(result)
+        tell(ScanStatus("saving", status.blocks, status.blocks, len(found), 0.9))
+        new = _save(ctx, run_id, found, persons)
     except BaseException:
         try:
             with ctx.db.write() as session:
@@ -203,9 +242,229 @@ def _run(
         except Exception:  # the scan's own error is the one to report
             pass
         raise
-    if progress:
-        progress("done", 1.0)
-    return ScanReport(len(records), len(found), new, time.perf_counter() - started)
+    tell(ScanStatus("done", status.blocks, status.blocks, len(found), 1.0))
+    return ScanReport(persons, len(found), new, time.perf_counter() - started)
+
+
+# The streamed scan ---------------------------------------------------------------------------
+
+SCAN_KINDS: tuple[str, ...] = (DOC, *sorted(PREFIX + kind for kind in STORED_KINDS))
+"""person_key kinds a full scan blocks on: the matcher's stored keys, and the documents'
+search keys (which the intake panel reads as the matcher's document key too)."""
+MATCHER_KINDS: frozenset[str] = STORED_KINDS | {"doc"}
+"""The same kinds as ``Matcher.scan_pairs(kinds=...)`` names them (its in-memory twin)."""
+CACHE_RECORDS = 20_000
+"""Prepared records (about 3 KB each with their keys) kept from block to block."""
+BATCH_MEMBERS = 5_000
+"""Block members read before the records missing from the cache are loaded in one go."""
+LOAD_CHUNK = 900
+"""Person ids per ``IN (...)`` when loading records and their keys."""
+
+
+@dataclass(frozen=True)
+class ScanStatus:
+    """How far a running scan got: for a progress bar and its counters."""
+
+    stage: str
+    """counting, scoring, saving, done"""
+    blocks_done: int
+    blocks: int
+    """Blocks of persons sharing a key (2 to the maximum block) done, and in all."""
+    pairs_found: int
+    fraction: float
+
+
+Watch = Callable[[ScanStatus], None]
+BlockDone = Callable[[int, int, float], None]
+"""(blocks done, blocks in all, fraction of the candidate pairs done)"""
+
+
+def _live_count(session: Session) -> int:
+    return (
+        session.scalar(
+            sa.select(sa.func.count()).select_from(Person).where(Person.merged_into_id.is_(None))
+        )
+        or 0
+    )
+
+
+# Person ids travel as the driver returns them (hex text on SQLite, uuid on PostgreSQL): a
+# scan meets each id many times, and making UUID objects of them cost more than the reading.
+_PERSON_ID = sa.type_coerce(Person.id, sa.String)
+_KEY_PERSON = sa.type_coerce(PersonKey.person_id, sa.String)
+_DOC_PERSON = sa.type_coerce(IdentityDocument.person_id, sa.String)
+
+
+def _records(session: Session, ids: Sequence[Any]) -> list[tuple[Any, PersonRecord]]:
+    """(raw id, record) of the live persons among ``ids`` (as ``load_records`` reads them)."""
+    docs: dict[Any, list[tuple[str, str]]] = defaultdict(list)
+    for pid, type_key, number in session.execute(
+        sa.select(_DOC_PERSON, IdentityDocument.type_key, IdentityDocument.number_norm).where(
+            _DOC_PERSON.in_(ids)
+        )
+    ):
+        docs[pid].append((type_key, number))
+    rows = session.execute(
+        sa.select(
+            _PERSON_ID,
+            Person.given_names,
+            Person.first_surname,
+            Person.second_surname,
+            Person.birth_date,
+            Person.sex,
+            Person.nationality,
+            Person.phone,
+            Person.phone2,
+        ).where(_PERSON_ID.in_(ids), Person.merged_into_id.is_(None))
+    )
+    return [
+        (
+            r[0],
+            record_of(str(r[0]), *r[1:7], docs.get(r[0], ()), (r.phone, r.phone2)),
+        )
+        for r in rows
+    ]
+
+
+def streamed_frequencies(session: Session, chunk: int = 2_000) -> TermFrequencies:
+    """Term frequencies of the live persons, counted from a streamed read (a chunk of
+    records in memory at a time, never all of them)."""
+    tf = TermFrequencies()
+    ids = session.execute(
+        sa.select(_PERSON_ID).where(Person.merged_into_id.is_(None)),
+        execution_options={"yield_per": chunk},
+    ).scalars()
+    for part in ids.partitions(chunk):
+        for _, rec in _records(session, part):
+            tf.update(rec)
+    return tf
+
+
+Key = tuple[str, str]
+
+
+class _Cached(NamedTuple):
+    prepared: Prepared
+    keys: frozenset[Key]
+
+
+def stream_pairs(
+    session: Session,
+    matcher: Matcher,
+    min_score: float,
+    persons: int,
+    *,
+    max_block: int = DEFAULT_MAX_BLOCK,
+    kinds: Sequence[str] = SCAN_KINDS,
+    cache_records: int = CACHE_RECORDS,
+    on_block: BlockDone | None = None,
+) -> Iterator[MatchResult]:
+    """Every pair of live persons sharing a stored key and scoring at least ``min_score``,
+    each pair once: what ``Matcher.scan_pairs(records, min_score, kinds=MATCHER_KINDS)``
+    finds with every record in memory, here in memory bounded by ``cache_records``.
+
+    Blocks (the persons sharing a key) are read from ``person_key`` in (kind, key) order; a
+    key held by more than ``max_block`` persons is skipped; in a scan of more than
+    :data:`LARGE_SCAN` persons the ``WEAK_ALONE_KINDS`` rule applies as in memory. A pair is
+    scored only in the block of the least of the keys that pair it, so no set of the pairs
+    seen is kept. The records of a batch of blocks are read in chunks, those not already in
+    the cache of prepared records."""
+    weak_max = WEAK_ALONE_MAX_BLOCK if persons > LARGE_SCAN else None
+    weak_kinds = {PREFIX + k for k in WEAK_ALONE_KINDS}
+    small = weak_max if weak_max is not None else max_block
+    wanted = set(kinds)
+    live = Person.merged_into_id.is_(None)
+    # Sizes of the keys past `small` (few: at most persons / small), and the work to do.
+    sizes: dict[Key, int] = {}
+    blocks = work = 0
+    counted = (
+        sa.select(PersonKey.kind, PersonKey.key, sa.func.count())
+        .join(Person, Person.id == PersonKey.person_id)
+        .where(PersonKey.kind.in_(kinds), live)
+        .group_by(PersonKey.kind, PersonKey.key)
+        .having(sa.func.count() >= 2)
+    )
+    for kind, key, n in session.execute(counted):
+        if n > small:
+            sizes[(kind, key)] = n
+        if n <= max_block:
+            blocks += 1
+            work += n * (n - 1) // 2
+
+    def first_key(shared: frozenset[Key]) -> Key | None:
+        """The key a pair sharing these keys is scored under (None: not a candidate)."""
+        usable = [k for k in shared if sizes.get(k, 2) <= max_block]
+        if weak_max is not None and len(usable) == 1:
+            k = usable[0]
+            if k[0] in weak_kinds and sizes.get(k, 2) > weak_max:
+                return None  # a large block of a weak kind pairs only with a second key
+        return min(usable) if usable else None
+
+    score_pair = matcher.pair_scorer(min_score)
+    cache: OrderedDict[Any, _Cached] = OrderedDict()
+
+    def load(ids: set[Any]) -> None:
+        missing = [i for i in ids if i not in cache]
+        for start in range(0, len(missing), LOAD_CHUNK):
+            part = missing[start : start + LOAD_CHUNK]
+            keys: dict[Any, set[Key]] = defaultdict(set)
+            # by person only: with the kinds in SQL too, SQLite reads the (kind, key) index
+            for kind, key, pid in session.execute(
+                sa.select(PersonKey.kind, PersonKey.key, _KEY_PERSON).where(_KEY_PERSON.in_(part))
+            ):
+                if kind in wanted:
+                    keys[pid].add((kind, key))
+            for pid, rec in _records(session, part):
+                cache[pid] = _Cached(Prepared(rec), frozenset(keys[pid]))
+        for pid in ids:
+            if pid in cache:
+                cache.move_to_end(pid)
+        while len(cache) > max(cache_records, len(ids)):  # never the batch's own records
+            cache.popitem(last=False)
+
+    done_blocks = done_work = 0
+
+    def score(batch: list[tuple[Key, list[Any]]]) -> Iterator[MatchResult]:
+        nonlocal done_blocks, done_work
+        load({pid for _, block in batch for pid in block})
+        for block_key, block in batch:
+            rows = [cache[pid] for pid in block if pid in cache]
+            for i, a in enumerate(rows):
+                for b in rows[i + 1 :]:
+                    if first_key(a.keys & b.keys) == block_key:
+                        result = score_pair(a.prepared, b.prepared)
+                        if result is not None:
+                            yield result
+            done_blocks += 1
+            done_work += len(block) * (len(block) - 1) // 2
+        if on_block:
+            on_block(done_blocks, blocks, done_work / work if work else 1.0)
+
+    stream = session.execute(
+        sa.select(PersonKey.kind, PersonKey.key, _KEY_PERSON)
+        .join(Person, Person.id == PersonKey.person_id)
+        .where(PersonKey.kind.in_(kinds), live)
+        .order_by(PersonKey.kind, PersonKey.key),
+        execution_options={"yield_per": 10_000},
+    )
+    batch: list[tuple[Key, list[Any]]] = []
+    members = 0
+    current: Key | None = None
+    block: list[Any] = []
+    for kind, key, pid in stream:
+        if current is None or kind != current[0] or key != current[1]:
+            if 2 <= len(block) <= max_block and current is not None:
+                batch.append((current, block))
+                members += len(block)
+                if members >= BATCH_MEMBERS:
+                    yield from score(batch)
+                    batch, members = [], 0
+            current, block = (kind, key), []
+        if len(block) <= max_block:
+            block.append(pid)
+    if current is not None and 2 <= len(block) <= max_block:
+        batch.append((current, block))
+    yield from score(batch)
 
 
 def _save(ctx: Context, run_id: uuid.UUID, found: list[MatchResult], persons: int) -> int:
@@ -213,25 +472,39 @@ def _save(ctx: Context, run_id: uuid.UUID, found: list[MatchResult], persons: in
         # One scan saves at a time (SQLite's write lock, PostgreSQL's queue lock); the queue
         # and the live persons are read again under it, so a second scan finds the first
         # one's pairs already queued, and no pair names a person merged or erased meanwhile.
+        # Only the persons of the pairs found are read (in chunks), never the whole table.
         queue_lock(session, exclusive=True)
-        known = {
-            (a, b) for a, b in session.execute(sa.select(MatchPair.person_a, MatchPair.person_b))
-        }
-        live = set(session.scalars(sa.select(Person.id).where(Person.merged_into_id.is_(None))))
-        rows = []
-        for result in found:
-            a, b = sorted((uuid.UUID(result.a_id), uuid.UUID(result.b_id)))
-            if (a, b) in known or a not in live or b not in live:
-                continue
-            known.add((a, b))
-            rows.append(
-                {
-                    "person_a": a,
-                    "person_b": b,
-                    "score": round(result.score, 4),
-                    "reasons": [{"code": r.code, "params": dict(r.params)} for r in result.reasons],
-                }
+        pairs = sorted(
+            {tuple(sorted((uuid.UUID(r.a_id), uuid.UUID(r.b_id)))): r for r in found}.items()
+        )
+        ids = sorted({p for (a, b), _ in pairs for p in (a, b)})
+        live: set[uuid.UUID] = set()
+        known: set[tuple[uuid.UUID, uuid.UUID]] = set()
+        for start in range(0, len(ids), LOAD_CHUNK):
+            part = ids[start : start + LOAD_CHUNK]
+            live.update(
+                session.scalars(
+                    sa.select(Person.id).where(Person.id.in_(part), Person.merged_into_id.is_(None))
+                )
             )
+            known.update(
+                (a, b)
+                for a, b in session.execute(
+                    sa.select(MatchPair.person_a, MatchPair.person_b).where(
+                        MatchPair.person_a.in_(part)
+                    )
+                )
+            )
+        rows = [
+            {
+                "person_a": a,
+                "person_b": b,
+                "score": round(result.score, 4),
+                "reasons": [{"code": r.code, "params": dict(r.params)} for r in result.reasons],
+            }
+            for (a, b), result in pairs
+            if (a, b) not in known and a in live and b in live
+        ]
         for chunk in range(0, len(rows), 1000):
             session.add_all(MatchPair(**row) for row in rows[chunk : chunk + 1000])
             session.flush()

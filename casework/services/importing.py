@@ -888,6 +888,8 @@ def import_persons(
             if progress is not None:
                 progress(Progress(report.rows, source.info.total_rows, report.created, started))
     if not dry_run:
+        if report.created:  # the matcher's denominators, with the persons just written
+            match_records.refresh_totals(ctx.db.engine)
         with ctx.db.write() as session:
             audit(
                 session,

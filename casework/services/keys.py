@@ -63,7 +63,8 @@ def doc_keys(type_key: str, number: str) -> set[str]:
 
 
 def refresh(session: Session, person: Person) -> None:
-    """Recompute a person's keys inside the current transaction."""
+    """Recompute a person's keys inside the current transaction (a merged person keeps its
+    search and blocking keys, but no longer counts in the matcher's term frequencies)."""
     session.flush()
     before = name_tokens(session, [person.id])
     session.execute(sa.delete(PersonKey).where(PersonKey.person_id == person.id))
@@ -85,7 +86,8 @@ def refresh(session: Session, person: Person) -> None:
             person.nationality,
             ((d.type_key, d.number_norm) for d in person.documents),
             (person.phone, person.phone2),
-        )
+        ),
+        counted=person.merged_into_id is None,
     )
     session.execute(
         sa.insert(PersonKey),

@@ -1,22 +1,44 @@
-"""Persons as the duplicate matcher reads them: records and their stored blocking keys.
+"""Persons as the duplicate matcher reads them: records, their stored blocking keys and
+the term frequencies kept in the database.
 
 The scoring is ``casework.matching`` (Fellegi–Sunter with term-frequency adjustment); its
 blocking keys live in ``person_key`` (kinds prefixed ``m.``, written by
-:func:`casework.services.keys.refresh`).
+:func:`casework.services.keys.refresh`). So do its term frequencies: each live person has
+one row per value it counts (``TermFrequencies.update``), so the number of rows of a
+(kind, key) IS the value's frequency, kept exact by every write in its own transaction:
+
+==================  =======================================================================
+``f.sur``           each distinct surname, joined ("delacruz")
+``f.giv``           the given-names field, joined
+``f.gtok``          each distinct given-name token
+``f.phone``         each phone's last eight digits
+``f.doc``           each document number (three characters or more)
+``g.sur.<NAT>``     the same three name kinds again under the person's nationality (a kind
+``g.giv.<NAT>``     per nationality, so every count is one equality on the (kind, key)
+``g.gtok.<NAT>``    index; nationality codes have three letters)
+``f.person``        one row (key "") per live person: the population
+==================  =======================================================================
+
+A merged person's rows of these kinds are removed (services/merge.py), so counts are over
+live persons only. The denominators, rows per kind, are recounted in SQL
+(:func:`recount_totals`) into ``match_total``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from casework import clock
 from casework.matching import PersonRecord, match_keys
-from casework.models import IdentityDocument, Person
+from casework.matching.tf import DOCUMENT, GIVEN, GIVEN_TOKEN, PHONE, SURNAME, counted
+from casework.models import IdentityDocument, MatchTotal, Person, PersonKey
 
 PREFIX = "m."
 STORED_KINDS = frozenset({"rut_body", "phone8", "sur+giv", "sur+sur", "dob_sorted", "giv+yob"})
@@ -48,14 +70,155 @@ def record_of(
     )
 
 
-def stored_keys(rec: PersonRecord, *, remember: bool = True) -> set[tuple[str, str]]:
+KEY_MAX = 120
+
+ALL_KINDS: Mapping[str, str] = {
+    SURNAME: "f.sur",
+    GIVEN: "f.giv",
+    GIVEN_TOKEN: "f.gtok",
+    PHONE: "f.phone",
+    DOCUMENT: "f.doc",
+}
+"""person_key kind of each term-frequency category, over all live persons."""
+GROUP_KINDS: Mapping[str, str] = {SURNAME: "g.sur.", GIVEN: "g.giv.", GIVEN_TOKEN: "g.gtok."}
+"""Prefix of the kind of each category counted per nationality (the code follows)."""
+PERSONS = "f.person"
+"""One row per live person (key ""): the population the priors scale with."""
+GROUP_MAX = 12 - max(len(k) for k in GROUP_KINDS.values())
+"""Longest nationality code that fits person_key.kind (String(12)); codes have three."""
+
+_CATEGORY_OF = {kind: cat for cat, kind in ALL_KINDS.items()}
+
+
+def frequency_kind(category: str, group: str = "") -> str:
+    """The person_key kind counting ``category`` (under nationality ``group``)."""
+    return GROUP_KINDS[category] + group if group else ALL_KINDS[category]
+
+
+def category_of(kind: str) -> tuple[str, str] | None:
+    """(category, group) a frequency kind counts; None for the other kinds (and f.person)."""
+    cat = _CATEGORY_OF.get(kind)
+    if cat is not None:
+        return cat, ""
+    for cat, prefix in GROUP_KINDS.items():
+        if kind.startswith(prefix):
+            return cat, kind[len(prefix) :]
+    return None
+
+
+def is_frequency_kind(kind: str) -> bool:
+    return kind.startswith(("f.", "g."))
+
+
+def frequency_keys(rec: PersonRecord) -> set[tuple[str, str]]:
+    """The rows that count this (live) person in the term frequencies."""
+    nat, values = counted(rec)
+    group = nat if len(nat) <= GROUP_MAX else ""
+    rows = {(PERSONS, "")}
+    for cat, value in values:
+        key = value[:KEY_MAX]
+        rows.add((ALL_KINDS[cat], key))
+        if group and cat in GROUP_KINDS:
+            rows.add((GROUP_KINDS[cat] + group, key))
+    return rows
+
+
+def stored_keys(
+    rec: PersonRecord, *, remember: bool = True, counted: bool = True
+) -> set[tuple[str, str]]:
     """The matcher's keys this person gets in person_key (``remember``: see
-    :func:`casework.matching.match_keys`)."""
-    return {
-        (PREFIX + kind, key[:120])
+    :func:`casework.matching.match_keys`): its blocking keys and, unless ``counted`` is
+    False (a merged person), the rows that count it in the term frequencies."""
+    rows = {
+        (PREFIX + kind, key[:KEY_MAX])
         for kind, key in match_keys(rec, remember=remember)
         if kind in STORED_KINDS
     }
+    if counted:
+        rows |= frequency_keys(rec)
+    return rows
+
+
+def uncount(session: Session, person_id: uuid.UUID) -> None:
+    """Remove a person from the term frequencies (a merged record: its survivor counts)."""
+    session.execute(
+        sa.delete(PersonKey).where(
+            PersonKey.person_id == person_id,
+            sa.or_(PersonKey.kind.startswith("f."), PersonKey.kind.startswith("g.")),
+        )
+    )
+
+
+# Denominators -------------------------------------------------------------------------------
+
+
+def recount_totals(conn: sa.Connection | Session) -> dict[str, int]:
+    """Rows of every frequency kind, counted in SQL (one pass over their part of the
+    person_key index). The range holds every kind starting with "f" or "g" whatever the
+    collation; the exact kinds are picked here."""
+    rows = conn.execute(
+        sa.select(PersonKey.kind, sa.func.count())
+        .where(PersonKey.kind >= "f", PersonKey.kind < "h")
+        .group_by(PersonKey.kind)
+    )
+    return {kind: int(n) for kind, n in rows if is_frequency_kind(kind)}
+
+
+COMMON = 1000
+"""A value held by more persons than this is common: its count is stored with the
+denominators (walking its index entries at every check would cost ~1 ms per 1,000)."""
+
+
+def recount_common(conn: sa.Connection | Session) -> dict[tuple[str, str], int]:
+    """Rows of each common value of the frequency kinds (same range as the totals)."""
+    n = sa.func.count()
+    rows = conn.execute(
+        sa.select(PersonKey.kind, PersonKey.key, n)
+        .where(PersonKey.kind >= "f", PersonKey.kind < "h")
+        .group_by(PersonKey.kind, PersonKey.key)
+        .having(n > COMMON)
+    )
+    return {(kind, key): int(c) for kind, key, c in rows if is_frequency_kind(kind)}
+
+
+def store_totals(
+    conn: sa.Connection | Session,
+    totals: Mapping[str, int],
+    common: Mapping[tuple[str, str], int] | None = None,
+    at: dt.datetime | None = None,
+) -> dt.datetime:
+    """Write the denominators and the common values' counts into match_total (one upsert
+    per row, in key order, so two desks storing at once wait for each other instead of
+    deadlocking; the last writer wins); rows no longer counted are dropped."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    at = at or clock.now()
+    counts = {(kind, ""): n for kind, n in {PERSONS: 0, **totals}.items()} | dict(common or {})
+    rows = [{"kind": k, "key": v, "n": n, "counted_at": at} for (k, v), n in sorted(counts.items())]
+    bind = conn.get_bind() if isinstance(conn, Session) else conn
+    dialect: Any = postgresql if bind.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(MatchTotal)
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[MatchTotal.kind, MatchTotal.key],
+            set_={"n": stmt.excluded.n, "counted_at": stmt.excluded.counted_at},
+        ),
+        rows,
+    )
+    conn.execute(sa.delete(MatchTotal).where(MatchTotal.counted_at < at))
+    return at
+
+
+def stored_totals(conn: sa.Connection | Session) -> tuple[dict[str, int], dt.datetime | None]:
+    """The stored denominators (rows per kind) and when counted (None: never)."""
+    totals: dict[str, int] = {}
+    at: dt.datetime | None = None
+    for kind, n, counted_at in conn.execute(
+        sa.select(MatchTotal.kind, MatchTotal.n, MatchTotal.counted_at).where(MatchTotal.key == "")
+    ):
+        totals[kind] = int(n)
+        at = counted_at if at is None else min(at, counted_at)
+    return totals, at
 
 
 def load_records(session: Session, ids: Sequence[uuid.UUID] | None = None) -> list[PersonRecord]:
@@ -94,3 +257,19 @@ def load_records(session: Session, ids: Sequence[uuid.UUID] | None = None) -> li
         )
         for r in session.execute(stmt)
     ]
+
+
+def refresh_totals(engine: sa.Engine | sa.Connection) -> dict[str, int]:
+    """Recount the denominators in SQL and store them: read in one transaction, written
+    in another, short one (on SQLite a recount never holds the write lock)."""
+    if isinstance(engine, sa.Connection):
+        totals = recount_totals(engine)
+        store_totals(engine, totals, recount_common(engine))
+        return totals
+    with engine.connect() as conn:
+        totals = recount_totals(conn)
+        common = recount_common(conn)
+        conn.rollback()
+    with engine.execution_options(sqlite_begin="IMMEDIATE").begin() as conn:
+        store_totals(conn, totals, common)
+    return totals

@@ -33,7 +33,7 @@ from casework.models import (
     Worker,
 )
 from casework.models.base import utcnow
-from casework.services import gate, keys
+from casework.services import gate, keys, match_records
 from casework.services.context import Context, audit
 from casework.services.gate import AccessReason, Read, person_read
 from casework.services.locking import claim_free, lock_persons, queue_lock, reclaim, release
@@ -458,6 +458,9 @@ def merge(
         )
         session.expire(survivor, ["documents", "languages"])
         keys.refresh(session, survivor)
+        # The merged record stays findable, but only its survivor counts as a person in
+        # the matcher's frequencies (an undo's refresh counts it again).
+        match_records.uncount(session, merged.id)
         audit(
             session,
             ctx,

@@ -47,9 +47,9 @@ from casework.models import (
 from casework.models.enums import REFERRAL_TRANSITIONS, ReferralStatus, Role
 from casework.services import keys
 from casework.services.context import Context
-from casework.services.match_records import record_of, stored_keys
+from casework.services.match_records import record_of, refresh_totals, stored_keys
 from casework.services.settings import MUNICIPALITY_KEY
-from casework.synthetic import sqlite_bulk
+from casework.synthetic import pg_bulk, sqlite_bulk
 from casework.synthetic.documents import run_text
 from casework.synthetic.population import (
     LANGUAGES,
@@ -261,15 +261,17 @@ class _Sink(Protocol):
     def close(self) -> None: ...
 
 
-class _CoreSink:
-    def __init__(self, conn: sa.Connection) -> None:
-        self.conn = conn
+class _CopySink:
+    """PostgreSQL: COPY on the caller's connection, indexes built once at the end."""
+
+    def __init__(self, conn: sa.Connection, tables: list[sa.Table]) -> None:
+        self.load = pg_bulk.CopyLoad(conn, tables)
 
     def put(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-        self.conn.execute(sa.insert(table), rows)
+        self.load.insert(table, rows)
 
     def close(self) -> None:
-        pass
+        self.load.finish()
 
 
 def _driver_chunk(table: sa.Table, rows: list[dict[str, Any]]) -> tuple[str, list[tuple[Any, ...]]]:
@@ -373,7 +375,7 @@ def generate(
                 conn.exec_driver_sql("PRAGMA cache_size = -400000")  # 400 MB while loading
                 sink = _InlineSink(conn, tables)
             else:
-                sink = _CoreSink(conn)
+                sink = _CopySink(conn, order)
         writer = _Writer(sink, order)
         pick_nat = weighted(rng, NATIONALITY_WEIGHTS)
         pick_status = weighted(rng, STATUS_WEIGHTS)
@@ -414,6 +416,7 @@ def generate(
         writer.close()
     with ctx.db.engine.begin() as conn:
         keys.fill_vocabulary(conn)  # the typo index of the names just loaded
+        refresh_totals(conn)  # the duplicate matcher's denominators
         conn.execute(
             sa.insert(AuditEvent),
             [

@@ -17,8 +17,10 @@ person given the full name of a common one, with another birth date).
     from casework.synthetic.records import generate
     data = generate(10_000, seed=1)   # data.records, data.entity[id], data.household[id]
 
-Seeds used by bench/dedupe_quality.py: 1 = dev (fitting and threshold), 2 = test (reported),
-3 = the 100k timing set. ``python -m casework.synthetic.records [N [SEED]]`` prints a sample.
+Seeds used by bench/dedupe_quality.py: 1 = dev (fitting and threshold), 2 and 4 = error
+analysis (20,000 and 100,000 records), 5 and 6 = held-back test sets of 20,000 and 100,000
+persons (reported only), 3 = the 100k timing set.
+``python -m casework.synthetic.records [N [SEED]]`` prints a sample.
 
 ``desk_variant`` is the demo's lighter version: one person typed again with one error.
 """
@@ -362,8 +364,11 @@ def generate(
     seed: int,
     dup_rate: float = 0.3,
     namesake_rate: float = 0.03,
+    *,
+    people: int | None = None,
 ) -> Dataset:
-    """About `n_records` records (whole households), deterministic for a seed.
+    """About `n_records` records (whole households), deterministic for a seed; with `people`,
+    about that many persons instead (and `n_records` is ignored).
 
     A person makes one visit, or with probability `dup_rate` two to five visits.
     """
@@ -371,7 +376,7 @@ def generate(
     rng = gen.rng
     desk = _Desk(rng)
     visits: list[tuple[Person, PersonRecord]] = []
-    while len(visits) < n_records:
+    while len(visits) < n_records if people is None else len(gen.people) < people:
         members = gen.household()
         if rng.random() < namesake_rate * len(members):
             # namesakes share a *common* full name (a common given name and surnames)
