@@ -743,20 +743,36 @@ def search_persons(
         ]
 
 
+@lru_cache(maxsize=1)
+def _contacts_newest_first() -> sa.Select[uuid.UUID]:
+    return (
+        sa.select(Contact.person_id)
+        .join(Person, Person.id == Contact.person_id)
+        .where(Contact.worker_id == sa.bindparam("worker"), Person.merged_into_id.is_(None))
+        .order_by(Contact.occurred_at.desc())
+        .limit(sa.bindparam("batch", type_=sa.Integer))
+        .offset(sa.bindparam("skip", type_=sa.Integer))
+    )
+
+
 def recent_persons(ctx: Context, limit: int = 10) -> list[PersonSummary]:
-    """Persons the acting worker saw most recently."""
+    """Persons the acting worker saw most recently: their contacts read newest first
+    (ix_contact_worker_time, no sort) until ``limit`` persons, not grouped over all of them
+    (a worker of a large office has tens of thousands)."""
+    batch = max(4 * limit, 50)
     with ctx.db.read() as session:
         worker = ctx.actor(session)
-        stmt = (
-            sa.select(Contact.person_id, sa.func.max(Contact.occurred_at).label("last"))
-            .join(Person, Person.id == Contact.person_id)
-            .where(Person.merged_into_id.is_(None))
-            .group_by(Contact.person_id)
-            .order_by(sa.desc("last"))
-            .limit(limit)
-            .where(Contact.worker_id == worker.id)
-        )
-        return _summaries(session, [row[0] for row in session.execute(stmt)])
+        conn = session.connection()
+        seen: dict[uuid.UUID, None] = {}
+        skip = 0
+        while len(seen) < limit:
+            params = {"worker": worker.id, "batch": batch, "skip": skip}
+            ids = conn.execute(_contacts_newest_first(), params).scalars().all()
+            seen |= dict.fromkeys(ids)
+            if len(ids) < batch:
+                break
+            skip += batch
+        return _summaries(session, list(seen)[:limit])
 
 
 def record_consent_row(
