@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import os
 import subprocess
@@ -30,6 +31,7 @@ from typing import Any
 import sqlalchemy as sa
 from search import figure_row  # bench/search.py
 
+from casework import clock
 from casework.db import Database, open_database
 from casework.models import Contact, Person, Worker
 from casework.services import (
@@ -40,6 +42,7 @@ from casework.services import (
     persons,
     referrals,
     reports,
+    rights,
 )
 from casework.services.context import Context
 
@@ -230,9 +233,18 @@ def _screens(db: Database) -> dict[str, Callable[[], Any]]:
         "duplicate queue": lambda: duplicate_queue.queue(sup, limit=50),
         "audit trail": lambda: desk.trail_page(admin, limit=50),
         "rights register": lambda: desk.rights_register(sup),
-        "retention review": lambda: desk.retention_review(admin),
+        "retention review": lambda: _years_later(lambda: desk.retention_review(sup)),
         "staff lists": lambda: desk.staff_lists(admin),
     }
+
+
+def _years_later(call: Callable[[], Any]) -> Any:
+    """``call`` ten years on: the demo's closed cases are then past their retention."""
+    clock.freeze(clock.now() + dt.timedelta(days=3653))
+    try:
+        return call()
+    finally:
+        clock.freeze(None)
 
 
 def _demo(folder: Path, people: int) -> Database:
@@ -242,7 +254,10 @@ def _demo(folder: Path, people: int) -> Database:
     demo.generate(Context(db), people)
     with db.read() as s:
         sup = s.scalar(sa.select(Worker.id).where(Worker.username == "supervisora"))
+        some = s.scalars(sa.select(Person.id).order_by(Person.id).limit(people // 50)).all()
     duplicate_queue.scan(Context(db, sup))  # the queue's pairs
+    for pid in some:  # the rights register's rows, in proportion to the office
+        rights.register(Context(db, sup), {"person_id": pid, "kind": "access"})
     return db
 
 
