@@ -195,28 +195,29 @@ def cached_sqlite(cache: Path, label: str, seed_from: Path | None) -> Path:
             return path
         print(f"{label}: cached file refused ({problem}); building again")
         path.unlink()
-    others = sorted(cache.glob(f"demo-{label}-seed{SEED}-*-k{key_format()}.db"))
-    if others:  # an older schema, the same keys: opening migrates it
+    # An older schema (or key format) in the cache, or the file given to seed it: opening
+    # migrates it (a migration that changes the keys rewrites them), then it must check.
+    others = sorted(cache.glob(f"demo-{label}-seed{SEED}-*.db"), key=lambda p: p.stat().st_mtime)
+    if others:
         print(f"{label}: upgrading {others[-1].name} to schema {head()}")
         others[-1].rename(path)
-        database = Database(f"sqlite:///{path}")
-        database.upgrade(backup=False)
-        database.dispose()
-        _checkpoint(path)
-        if check_file(path, people) is None:
+        if _upgraded(path, people):
             return path
         path.unlink()
     if seed_from is not None and seed_from.exists():
         problem = check_file(seed_from, people)
-        if problem is None:
-            _free_for(cache, seed_from.stat().st_size * 11 // 10, f"a copy of {seed_from}")
-            print(f"{label}: copying {seed_from} into the cache (its key matches)")
+        if problem is not None and not problem.startswith("schema"):
+            print(f"{label}: {seed_from} not used: {problem}")
+        else:
+            _free_for(cache, seed_from.stat().st_size * 13 // 10, f"a copy of {seed_from}")
+            print(f"{label}: copying {seed_from} into the cache")
             building = path.with_suffix(".copying")
             shutil.copyfile(seed_from, building)
             building.chmod(0o600)
             building.rename(path)
-            return path
-        print(f"{label}: {seed_from} not used: {problem}")
+            if problem is None or _upgraded(path, people):
+                return path
+            path.unlink()
     _free_for(cache, people * BYTES_PER_PERSON * 5 // 4, f"the {label} demo database")
     minutes = people / 1_000_000 * 15
     print(f"{label}: building the demo database of {people:,} persons into {path}")
@@ -237,6 +238,19 @@ def cached_sqlite(cache: Path, label: str, seed_from: Path | None) -> Path:
             print(f"{label}: removing the outdated {old.name}")
             old.unlink()
     return path
+
+
+def _upgraded(path: Path, people: int) -> bool:
+    """Migrate the file at ``path`` to the head; True when it then checks."""
+    print(f"  migrating {path.name} to {head()} (a large file takes minutes)")
+    started = time.perf_counter()
+    database = Database(f"sqlite:///{path}")
+    database.upgrade(backup=False)
+    database.dispose()
+    _checkpoint(path)
+    problem = check_file(path, people)
+    print(f"  migrated in {time.perf_counter() - started:.0f} s{f': {problem}' if problem else ''}")
+    return problem is None
 
 
 def scratch_copy(cache: Path, source: Path) -> Path:
@@ -533,7 +547,14 @@ def main(argv: list[str] | None = None) -> int:
     chosen = [(name, fn) for name, fn in groups(sizes, pg_sizes) if name.lower().startswith(only)]
     figures = Figures(cache=cache)
     for label in sizes:
-        seed = next((p for p in args.seed_cache if check_file(p, people_of(label)) is None), None)
+        seed = next(
+            (
+                p
+                for p in args.seed_cache
+                if (check_file(p, people_of(label)) or "schema").startswith("schema")
+            ),
+            None,
+        )
         figures.sqlite[label] = cached_sqlite(cache, label, seed)
     for label in pg_sizes:
         figures.pg[label] = cached_pg(pg or "", label)

@@ -215,7 +215,7 @@ class CaseworkApp(App[int]):
         self.sub_title = f"{self.worker.full_name} · {location}"
         self.switch_to_base(TodayScreen())
         self._close_import()  # another worker's, had the desk not been left by signing out
-        self.background_scan.start(self.ctx)
+        self.scan_asked = False  # a scan due waits for the desk to be idle (scan_if_idle)
         self._watch_idle()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -501,6 +501,8 @@ class CaseworkApp(App[int]):
         self.idle_minutes = settings.IDLE_LOCK_DEFAULT
         """The office's idle lock, read at each sign-in and unlock (services/settings.py)."""
         self._idle_timer: Any = None
+        self.scan_asked = False
+        """Whether this sign-in already asked for the duplicate scan (once per sign-in)."""
 
     @property
     def locked(self) -> bool:
@@ -541,7 +543,23 @@ class CaseworkApp(App[int]):
         except Exception:  # an unreadable setting must not stop the desk
             self.idle_minutes = settings.IDLE_LOCK_DEFAULT
         if self._idle_timer is None:
-            self._idle_timer = self.set_interval(self.IDLE_CHECK_SECONDS, self.lock_if_idle)
+            self._idle_timer = self.set_interval(self.IDLE_CHECK_SECONDS, self._idle_tick)
+
+    def _idle_tick(self) -> None:
+        self.lock_if_idle()
+        self.scan_if_idle()
+
+    def scan_if_idle(self) -> None:
+        """Once per sign-in, when nobody touched the desk for
+        :data:`~casework.screens.background.SCAN_AFTER_IDLE`: start the duplicate scan if
+        one is due. Never at start-up, when the first searches of the day must be quick."""
+        from casework.screens.background import SCAN_AFTER_IDLE
+
+        if self.worker is None or self.scan_asked:
+            return
+        if clock.now() - self.last_activity >= SCAN_AFTER_IDLE:
+            self.scan_asked = True
+            self.background_scan.start(self.ctx)
 
     def lock_if_idle(self) -> None:
         """Lock the desk when nobody touched it for the office's minutes."""

@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -28,6 +26,9 @@ from casework import paths
 from casework.private_files import create_empty, private_dir, readable_by_others, tighten
 
 if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
     from casework.errors import Busy
 
 ENV_URL = "CASEWORK_DATABASE_URL"
@@ -340,18 +341,32 @@ class Database:
 
     # Migrations -------------------------------------------------------------------------
 
+    # alembic loads only where a migration runs: a command on a current schema reads the
+    # version table and the migration files' revision lines (their head) without it.
+
     def alembic_config(self) -> Config:
+        from alembic.config import Config
+
         cfg = Config()
         cfg.set_main_option("script_location", "casework:migrations")
         cfg.set_main_option("sqlalchemy.url", self.url.render_as_string(hide_password=False))
         return cfg
 
     def current_revision(self) -> str | None:
+        """The schema's revision in alembic's version table (None: no casework schema)."""
         with self.engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            if not sa.inspect(conn).has_table(VERSION_TABLE):
+                return None
+            found = conn.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).all()
+        if len(found) > 1:  # branches, which casework never has: alembic tells what is wrong
+            from alembic.runtime.migration import MigrationContext
+
+            with self.engine.connect() as conn:
+                return MigrationContext.configure(conn).get_current_revision()
+        return str(found[0][0]) if found else None
 
     def head_revision(self) -> str | None:
-        return ScriptDirectory.from_config(self.alembic_config()).get_current_head()
+        return head_revision()
 
     def needs_upgrade(self) -> bool:
         return self.current_revision() != self.head_revision()
@@ -370,6 +385,8 @@ class Database:
         copy = None
         if backup and before is not None:
             copy = self.backup_file(reason=f"pre-{head}")
+        from alembic import command
+
         cfg = self.alembic_config()
         with self.engine.begin() as conn:
             cfg.attributes["connection"] = conn
@@ -460,9 +477,40 @@ def fsync_folder(path: Path) -> None:
 
 
 def script_directory() -> ScriptDirectory:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
     cfg = Config()
     cfg.set_main_option("script_location", "casework:migrations")
     return ScriptDirectory.from_config(cfg)
+
+
+VERSION_TABLE = "alembic_version"
+MIGRATIONS = Path(__file__).parent / "migrations" / "versions"
+_REVISION = re.compile(r"^(down_)?revision(?:: [^=]+)? = (None|'\w+'|\"\w+\")$", re.MULTILINE)
+
+
+@cache
+def head_revision() -> str | None:
+    """The newest migration, read from the files' ``revision``/``down_revision`` lines
+    (alembic's own way loads alembic and imports every migration); alembic's answer when
+    the files do not make one plain line of revisions."""
+    links: dict[str, str | None] = {}
+    for path in MIGRATIONS.glob("*.py"):
+        if path.name == "__init__.py":
+            continue
+        found = {
+            bool(down): None if value == "None" else value.strip("'\"")
+            for down, value in _REVISION.findall(path.read_text(encoding="utf-8"))
+        }
+        revision = found.get(False)
+        if revision is None or True not in found or revision in links:
+            return script_directory().get_current_head()
+        links[revision] = found[True]
+    heads = set(links) - set(links.values())
+    if len(heads) != 1:
+        return script_directory().get_current_head()
+    return heads.pop()
 
 
 def ask_passphrase(path: Path) -> str:

@@ -1,4 +1,4 @@
-"""Follow-through at the desk: the background duplicate scan on start (strip, typing goes
+"""Follow-through at the desk: the background duplicate scan once idle (strip, typing goes
 on), the route already open resumed, a deadline planned from its own date and moved, and a
 finished referral gone from the day list."""
 
@@ -89,6 +89,8 @@ async def test_a_stale_desk_scans_in_the_background_and_typing_goes_on(
     app = make_app(db)
     async with app.run_test(size=(80, 24)) as pilot:
         await start_as(pilot, worker.id)
+        app.last_activity -= background.SCAN_AFTER_IDLE  # left idle: the scan due starts
+        app.scan_if_idle()
         for _ in range(100):
             await pilot.pause(0.05)
             if app.screen.query(ScanStrip):
@@ -129,6 +131,8 @@ async def test_a_fresh_scan_is_not_run_again_on_start(
     app = make_app(db)
     async with app.run_test(size=(80, 24)) as pilot:
         await start_as(pilot, worker.id)
+        app.last_activity -= background.SCAN_AFTER_IDLE
+        app.scan_if_idle()
         await settle(pilot)
         assert isinstance(app.screen, TodayScreen)
         assert not app.screen.query(ScanStrip)

@@ -13,8 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from casework import clock
-from casework.cli import open_database
-from casework.db import Database
+from casework.db import Database, open_database
 from casework.errors import CaseworkError, NotAllowed
 from casework.models import AuditEvent, Contact, Note, Person, SyncApplied, SyncOutbox
 from casework.services import merge, outbox, persons, staff

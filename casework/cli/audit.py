@@ -5,23 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import uuid
-from typing import Any
 
-from casework.cli import add_db_option, add_passphrase_option
-from casework.cli.signin import add_signin_options, opened, signed_in
+from casework.cli.signin import opened, signed_in
 from casework.errors import CaseworkError
 from casework.i18n import t
 from casework.services import audit_log
-
-
-def register(sub: Any) -> None:
-    audit = sub.add_parser("audit", help="list who saw or changed a person's file")
-    audit.add_argument("--person", required=True, metavar="ID", help="the person's record id")
-    audit.add_argument("--limit", type=int, default=500)
-    add_db_option(audit)
-    add_passphrase_option(audit)
-    add_signin_options(audit)
-    audit.set_defaults(func=cmd_audit)
 
 
 def cmd_audit(args: argparse.Namespace) -> int:

@@ -6,44 +6,21 @@ import argparse
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 
-from casework.cli import (
-    add_db_option,
-    add_passphrase_option,
+from casework.cli.opening import (
     check_db_arg,
     open_cli_database,
     passphrase_arg,
 )
-from casework.cli.signin import add_signin_options, check_credentials, opened, signed_in
+from casework.cli.signin import check_credentials, opened, signed_in
 from casework.db import Database, resolve_url
 from casework.errors import CaseworkError
 from casework.i18n import t
 from casework.models.enums import Role
 from casework.services import backup, staff
 from casework.services.context import Context
-
-
-def register(sub: Any) -> None:
-    parser = sub.add_parser(
-        "backup", help="a consistent copy while desks keep working (encrypted if the database is)"
-    )
-    parser.add_argument("--out", metavar="FILE", help="where to write it (default: backups/)")
-    add_db_option(parser)
-    add_passphrase_option(parser)
-    add_signin_options(parser)
-    parser.set_defaults(func=cmd_backup)
-
-    restore = sub.add_parser(
-        "restore", help="check a backup and restore it (the current database is backed up first)"
-    )
-    restore.add_argument("file", metavar="FILE")
-    add_db_option(restore)
-    add_passphrase_option(restore)
-    add_signin_options(restore)
-    restore.set_defaults(func=cmd_restore)
 
 
 def cmd_backup(args: argparse.Namespace) -> int:

@@ -4,24 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 
 from casework import logs, paths
-from casework.cli import add_db_option, open_cli_database
+from casework.cli.opening import open_cli_database
 from casework.db import resolve_url
 from casework.i18n import t
-
-
-def register(sub: Any) -> None:
-    db = sub.add_parser("db", help="database maintenance")
-    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
-    upgrade = db_sub.add_parser("upgrade", help="apply schema migrations (backs up first)")
-    add_db_option(upgrade)
-    where = db_sub.add_parser("path", help="print where the database, backups and log are")
-    add_db_option(where)
-    db.set_defaults(func=cmd_db)
 
 
 def cmd_db(args: argparse.Namespace) -> int:

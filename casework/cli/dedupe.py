@@ -7,38 +7,17 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TextIO
 
-from casework.cli import add_db_option, add_passphrase_option
-from casework.cli.signin import add_signin_options, opened, signed_in
+from casework.cli.signin import opened, signed_in
 from casework.i18n import current_language, t
 from casework.matching import DEFAULT_THRESHOLD, describe
 from casework.services import duplicate_queue
 
 
-def _score(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError("--min-score is a probability between 0 and 1")
-    return value
-
-
-def register(sub: Any) -> None:
-    parser = sub.add_parser("dedupe", help="find the same person recorded twice")
-    actions = parser.add_subparsers(dest="dedupe_command", metavar="ACTION", required=True)
-    scan = actions.add_parser("scan", help="score likely duplicate pairs and queue them")
-    add_db_option(scan)
-    add_passphrase_option(scan)
-    add_signin_options(scan)
-    scan.add_argument("--min-score", type=_score, default=DEFAULT_THRESHOLD, metavar="X")
-    scan.add_argument("--format", choices=("table", "json"), default="table")
-    scan.add_argument(
-        "--list", action="store_true", help="print every pair waiting, not only the summary"
-    )
-    scan.set_defaults(func=cmd_scan)
-
-
 def cmd_scan(args: argparse.Namespace) -> int:
+    if args.min_score is None:  # not given: the matcher's (the parser does not load it)
+        args.min_score = DEFAULT_THRESHOLD
     listing = args.list or args.format == "json"
     bar = ScanBar(sys.stderr)
     with opened(args) as database:

@@ -4,28 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
-from casework.cli import DEMO_PEOPLE, add_db_option, check_db_arg, demo_db_arg, open_cli_database
 from casework.cli.init import admin_unless_empty
-from casework.cli.signin import add_signin_options
+from casework.cli.opening import check_db_arg, demo_db_arg, open_cli_database
 from casework.db import Database, remove_side_files, resolve_url
 from casework.errors import CaseworkError
 from casework.i18n import fmt_count, t
 from casework.services.context import Context
-
-
-def register(sub: Any) -> None:
-    demo = sub.add_parser("demo", help="fill a database with synthetic Migrant Office data")
-    demo.add_argument("--people", type=int, default=DEMO_PEOPLE, metavar="N")
-    demo.add_argument("--seed", type=int, default=2026)
-    demo.add_argument(
-        "--replace", action="store_true", help="delete the SQLite file first if it exists"
-    )
-    add_db_option(demo)
-    # Needed only for --replace of a database that has workers (an administrator's act).
-    add_signin_options(demo)
-    demo.set_defaults(func=cmd_demo)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -12,23 +12,18 @@ import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 
 from casework import cli
 from casework import db as dbmod
-from casework.cli import (
-    add_db_option,
-    add_passphrase_option,
-    ask_twice,
+from casework.cli import ask_twice
+from casework.cli.opening import (
     check_db_arg,
     open_cli_database,
     passphrase_arg,
-    terminal_prompt,
 )
 from casework.cli.signin import (
-    add_signin_options,
     check_credentials,
     opened,
     read_password_file,
@@ -41,80 +36,6 @@ from casework.i18n import t
 from casework.models.enums import Role
 from casework.services import auth, backup, settings, staff
 from casework.services.context import Context
-
-
-def register(sub: Any) -> None:
-    # Every command that opens an encrypted database asks for its key at the terminal.
-    dbmod.set_passphrase_prompt(terminal_prompt)
-    init = sub.add_parser(
-        "init",
-        help="create the database (or with --encrypt, encrypt an existing plain one)",
-        epilog="With --admin, --password-file holds the new administrator's password (the "
-        "database has nobody yet to sign in). Example: casework init --admin ana --name "
-        '"Ana Pizarro" --password-stdin < clave.txt',
-    )
-    init.add_argument(
-        "--encrypt", action="store_true", help="keep the SQLite file encrypted (SQLCipher)"
-    )
-    init.add_argument(
-        "--admin",
-        metavar="USERNAME",
-        help="also create the first programme and this administrator (no desk needed); "
-        "the password from --password-file or --password-stdin",
-    )
-    init.add_argument("--name", metavar="FULL_NAME", help="the administrator's full name")
-    init.add_argument(
-        "--programme",
-        metavar="NAME",
-        help=f"the first programme's name (default: {t('ui.first_run.programme_default', 'es')})",
-    )
-    init.add_argument(
-        "--programme-code",
-        metavar="CODE",
-        default=FIRST_PROGRAMME_CODE,
-        help=f"the first programme's code (default: {FIRST_PROGRAMME_CODE})",
-    )
-    init.add_argument(
-        "--municipality",
-        metavar="CODE",
-        help="the municipality's CUT code (5 digits, e.g. 13101) for the Panel statistics; "
-        "later: casework settings municipality",
-    )
-    init.add_argument(
-        "--password-stdin",
-        action="store_true",
-        help="with --admin: read the administrator's password from the first line of "
-        "standard input",
-    )
-    add_db_option(init)
-    add_passphrase_option(init)
-    add_signin_options(init)
-    init.set_defaults(func=cmd_init)
-
-    pw = sub.add_parser(
-        "password", help="set a worker's password (an administrator), or change your own"
-    )
-    pw.add_argument("username")
-    add_new_password_options(pw)
-    add_db_option(pw)
-    add_passphrase_option(pw)
-    add_signin_options(pw)
-    pw.set_defaults(func=cmd_password, tokens=False)
-
-
-def add_new_password_options(parser: argparse.ArgumentParser) -> None:
-    """Where a script gives the password being set (``--password-file`` is the password
-    of whoever signs in)."""
-    parser.add_argument(
-        "--new-password-file",
-        metavar="FILE",
-        help="the new password in a file only you can read (chmod 600), for scripts",
-    )
-    parser.add_argument(
-        "--new-password-stdin",
-        action="store_true",
-        help="read the new password from the first line of standard input",
-    )
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -183,9 +104,6 @@ def cmd_init(args: argparse.Namespace) -> int:
 def _set_municipality(database: Database, code: str) -> None:
     settings.first_municipality(database, code)
     print(t("panelout.cli.municipality_set", code=settings.municipality_label(code.strip())))
-
-
-FIRST_PROGRAMME_CODE = "OFMIG"
 
 
 @dataclass(frozen=True)

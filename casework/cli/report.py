@@ -4,38 +4,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime as dt
 import io
 import json
-from typing import Any
 
-from casework.cli import add_db_option, add_passphrase_option
-from casework.cli.signin import add_signin_options, opened, signed_in
+from casework.cli.signin import opened, signed_in
 from casework.services import reports
 from casework.spreadsheet import safe_dict, safe_row
-
-
-def _date(text: str) -> dt.date:
-    for fmt in ("%Y-%m-%d", "%d-%m-%Y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise argparse.ArgumentTypeError(f"{text!r}: use YYYY-MM-DD or DD-MM-YYYY")
-
-
-def register(sub: Any) -> None:
-    report = sub.add_parser("report", help="summaries for supervisors")
-    kinds = report.add_subparsers(dest="report", metavar="REPORT", required=True)
-    caseload = kinds.add_parser("caseload", help="caseload per worker and programme")
-    add_db_option(caseload)
-    add_passphrase_option(caseload)
-    add_signin_options(caseload)
-    caseload.add_argument("--from", dest="date_from", type=_date, metavar="DATE")
-    caseload.add_argument("--to", dest="date_to", type=_date, metavar="DATE")
-    caseload.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    caseload.set_defaults(func=cmd_caseload)
-
 
 COLUMNS = ("programme", "worker", *reports.METRICS)
 

@@ -4,27 +4,11 @@ periods in force. Lists ids and dates only, never names."""
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
-from casework.cli import add_db_option, add_passphrase_option
-from casework.cli.signin import add_signin_options, opened, signed_in
+from casework.cli.signin import opened, signed_in
 from casework.i18n import t
 from casework.services import retention
 from casework.services.context import Context
-
-
-def register(sub: Any) -> None:
-    group = sub.add_parser("retention", help="retention periods and the review queue")
-    actions = group.add_subparsers(dest="retention", metavar="ACTION", required=True)
-    review = actions.add_parser("review", help="closed cases past their retention period")
-    add_db_option(review)
-    add_passphrase_option(review)
-    add_signin_options(review)
-    review.set_defaults(func=cmd_review)
-    policy = actions.add_parser("policy", help="the retention period of each record type")
-    add_db_option(policy)
-    add_passphrase_option(policy)
-    policy.set_defaults(func=cmd_policy)
 
 
 def cmd_review(args: argparse.Namespace) -> int:

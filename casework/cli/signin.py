@@ -28,47 +28,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 
 from casework import cli, paths
-from casework.cli import (
-    add_db_option,
-    add_passphrase_option,
+from casework.cli.opening import (
     check_db_arg,
     open_cli_database,
     passphrase_arg,
 )
+from casework.cli.parsers import ENV_USER
 from casework.db import Database, resolve_url
 from casework.errors import CaseworkError, NotAllowed
 from casework.i18n import t
 from casework.models.enums import Role
 from casework.services import auth, staff
-from casework.services.auth import MAX_TOKEN_HOURS, TOKEN_HOURS
 from casework.services.context import Context
 from casework.services.schemas import WorkerOut
-
-ENV_USER = "CASEWORK_USER"
-"""The worker who signs in when no ``--user`` is given (a script's own account)."""
-
-
-def add_signin_options(parser: argparse.ArgumentParser) -> None:
-    """``--user`` (alias ``--as``) and ``--password-file``, and the mark that makes
-    :func:`opened` check for credentials before opening anything."""
-    parser.add_argument(
-        "--user",
-        "--as",
-        dest="user",
-        metavar="USER",
-        help=f"who signs in (default: {ENV_USER}, or the one signed in with `casework signin`)",
-    )
-    parser.add_argument(
-        "--password-file",
-        metavar="FILE",
-        help="the password in a file only you can read (chmod 600), for scripts",
-    )
-    parser.set_defaults(needs_signin=True)
 
 
 def _terminal() -> bool:
@@ -263,35 +239,6 @@ def sign_in(
 
 
 # `casework signin` and `casework signout` -------------------------------------------------
-
-
-def _hours(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of hours") from None
-    if not 0 < value <= MAX_TOKEN_HOURS:
-        raise argparse.ArgumentTypeError(f"--hours is between 0 and {MAX_TOKEN_HOURS}")
-    return value
-
-
-def register(sub: Any) -> None:
-    signin = sub.add_parser(
-        "signin", help="sign in once for the commands of the next hours (a token only you read)"
-    )
-    signin.add_argument(
-        "--hours", type=_hours, default=TOKEN_HOURS, help=f"how long (default {TOKEN_HOURS})"
-    )
-    add_signin_options(signin)
-    signin.set_defaults(func=cmd_signin, tokens=False)
-    add_db_option(signin)
-    add_passphrase_option(signin)
-
-    signout = sub.add_parser("signout", help="end the sign-in of `casework signin`")
-    signout.add_argument("--user", "--as", dest="user", metavar="USER")
-    add_db_option(signout)
-    add_passphrase_option(signout)
-    signout.set_defaults(func=cmd_signout)
 
 
 def cmd_signin(args: argparse.Namespace) -> int:

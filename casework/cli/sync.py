@@ -32,16 +32,14 @@ from typing import Any, TextIO
 
 import sqlalchemy as sa
 
-from casework.cli import (
-    add_db_option,
-    add_passphrase_option,
-    ask_twice,
+from casework.cli import ask_twice
+from casework.cli.imports import WIDTH, ProgressBar, duration_text
+from casework.cli.opening import (
     check_db_arg,
     open_cli_database,
     passphrase_arg,
 )
-from casework.cli.imports import WIDTH, ProgressBar, duration_text
-from casework.cli.signin import add_signin_options, check_credentials, signed_in
+from casework.cli.signin import check_credentials, signed_in
 from casework.db import (
     ENV_PASSPHRASE,
     Database,
@@ -57,43 +55,6 @@ from casework.services import outbox, sync_conflicts, sync_pull, sync_push
 from casework.services.import_types import Progress
 
 EXIT_CUT = 1
-EXIT_HELP = (
-    "exit status: 0 done; 1 the push was cut off (run the same command again to resume: "
-    "nothing is applied twice); 2 a mistake in the command, a refused sign-in or a database "
-    "that cannot be opened; 130 Ctrl+C"
-)
-
-
-def register(sub: Any) -> None:
-    parser = sub.add_parser(
-        "sync",
-        help="an offline desk: send its work to the office server, then take a fresh copy",
-        epilog=EXIT_HELP,
-    )
-    parser.add_argument(
-        "what",
-        nargs="?",
-        choices=("status",),
-        metavar="status",
-        help="only show what the desk has waiting (no sign-in, nothing sent)",
-    )
-    parser.add_argument(
-        "--server",
-        metavar="URL",
-        help="the office server (a database URL); an existing desk uses the one it keeps",
-    )
-    parser.add_argument(
-        "--encrypt",
-        action="store_true",
-        help="the desk file becomes (or is made) SQLCipher under the passphrase",
-    )
-    parser.add_argument(
-        "--name", metavar="NAME", help="the new desk's name (default: this computer's name)"
-    )
-    add_db_option(parser)
-    add_passphrase_option(parser)
-    add_signin_options(parser)
-    parser.set_defaults(func=cmd_sync)
 
 
 def cmd_sync(args: argparse.Namespace) -> int:

@@ -8,9 +8,7 @@ the same keys.
 from __future__ import annotations
 
 import os
-import tomllib
 from functools import cache
-from importlib import resources
 from typing import Any
 
 LANGUAGES = ("es", "en")
@@ -29,6 +27,10 @@ def _flatten(prefix: str, table: dict[str, Any], out: dict[str, str]) -> None:
 
 @cache
 def catalogue(lang: str) -> dict[str, str]:
+    """Read when a message of ``lang`` is first asked for (``--version`` reads none)."""
+    import tomllib
+    from importlib import resources
+
     folder = resources.files(__package__)
     names = sorted(
         entry.name

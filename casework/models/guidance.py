@@ -16,6 +16,8 @@ class Guidance(IdMixin, CreatedMixin, VersionMixin, Base):
     __tablename__ = "guidance"
     __table_args__ = (
         sa.Index("ix_guidance_person", "person_id", "created_at"),
+        # Guidance a worker opened in a period, by route (the caseload summary).
+        sa.Index("ix_guidance_worker_created", "worker_id", "created_at", "route_id", "id"),
         # A route is open once per person: starting it again resumes it (services/guidance.py).
         sa.Index(
             "uq_guidance_open_route",
@@ -49,11 +51,11 @@ class GuidanceItem(IdMixin, VersionMixin, Base):
         sa.CheckConstraint(in_list("state", values(GuidanceItemState)), name="state"),
         sa.CheckConstraint("kind IN ('step', 'document')", name="kind"),
         sa.Index("uq_guidance_item_key", "guidance_id", "item_key", unique=True),
+        # How far each guidance got, read from the index alone.
+        sa.Index("ix_guidance_item_state", "guidance_id", "state"),
     )
 
-    guidance_id: Mapped[uuid.UUID] = mapped_column(
-        sa.ForeignKey("guidance.id", ondelete="CASCADE"), index=True
-    )
+    guidance_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("guidance.id", ondelete="CASCADE"))
     item_key: Mapped[str] = mapped_column(sa.String(60))
     kind: Mapped[str] = mapped_column(sa.String(10))
     position: Mapped[int]

@@ -33,12 +33,24 @@ class Referral(IdMixin, CreatedMixin, VersionMixin, Base):
         ),
         sa.CheckConstraint("urgency IN ('normal', 'urgent')", name="urgency"),
         sa.Index("ix_referral_person", "person_id", "created_at"),
-        sa.Index("ix_referral_status", "status", "requested_at"),
+        # Waiting referrals per worker (the caseload summary), read from the index alone.
+        sa.Index("ix_referral_status", "status", "requested_at", "worker_id"),
+        # A worker's referrals; and those created in a period by area and status.
+        sa.Index("ix_referral_worker_created", "worker_id", "created_at", "service_area", "status"),
+        # Completed in a period: days from request to completion by area.
+        sa.Index(
+            "ix_referral_completed",
+            "status",
+            "completed_at",
+            "worker_id",
+            "service_area",
+            "requested_at",
+        ),
     )
 
     person_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("person.id"))
     case_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("case_file.id"), index=True)
-    worker_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("worker.id"), index=True)
+    worker_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("worker.id"))
     service_area: Mapped[str] = mapped_column(sa.String(30))
     destination_key: Mapped[str] = mapped_column(sa.String(60))
     reason: Mapped[str] = mapped_column(sa.Text)

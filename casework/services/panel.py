@@ -114,80 +114,101 @@ def _age(birth: dt.date | None, on: dt.date) -> int | None:
 
 def facts(session: Session, periods: Sequence[Period], salt: bytes) -> list[list[PersonFacts]]:
     """For each period, the persons with at least one contact in it, as facts without
-    identifiers. Ids are read as stored (no UUID objects) and dates are only compared in
-    SQL: a year of a large office is a few hundred thousand rows."""
-    pid = sa.type_coerce(Contact.person_id, sa.String)
-    out: list[list[PersonFacts]] = []
+    identifiers. One read of each table covers every period: each timestamp is labelled in
+    SQL with the stretch between the periods' bounds it falls in (the periods overlap: a year
+    and its quarters), and Python splits the rows by label. Ids are read as stored (no UUID
+    objects): a year of a large office is a few hundred thousand rows."""
+    if not periods:
+        return []
+    bounds = [_bounds(p) for p in periods]
+    breaks = sorted({b for pair in bounds for b in pair})
+    first, last = breaks[0], breaks[-1]
+    # label(t) = how many breaks are <= t; t < breaks[k] exactly when label(t) <= k
+    spans = [(breaks.index(start), breaks.index(end)) for start, end in bounds]
+
+    def label(column: Any) -> Any:
+        return sa.case(*((column < b, i) for i, b in enumerate(breaks)), else_=len(breaks))
+
+    in_range = sa.and_(Contact.occurred_at >= first, Contact.occurred_at < last)
+    served = sa.select(Contact.person_id).where(in_range)
+    seen: dict[Any, set[int]] = defaultdict(set)
+    for key, lab in session.execute(
+        sa.select(sa.type_coerce(Contact.person_id, sa.String), label(Contact.occurred_at))
+        .where(in_range)
+        .distinct()
+    ):
+        seen[key].add(lab)
     people: dict[Any, Any] = {}
-    for period in periods:
-        start, end = _bounds(period)
-        served = sa.select(Contact.person_id).where(
-            Contact.occurred_at >= start, Contact.occurred_at < end
+    for row in session.execute(
+        sa.select(
+            sa.type_coerce(Person.id, sa.String),
+            Person.nationality,
+            Person.sex,
+            Person.birth_date,
+            Person.current_status,
+            Person.commune_code,
+            Person.stats_opt_out,
+            Person.merged_into_id.is_(None),
+        ).where(Person.id.in_(served))
+    ):
+        people[row[0]] = row
+    # the last status recorded before each period's end
+    status: list[dict[Any, str]] = [{} for _ in periods]
+    for key, value, lab in session.execute(
+        sa.select(
+            sa.type_coerce(MigrationStatusRecord.person_id, sa.String),
+            MigrationStatusRecord.status,
+            label(MigrationStatusRecord.recorded_at),
         )
-        ids = set(
-            session.scalars(
-                sa.select(pid)
-                .where(Contact.occurred_at >= start, Contact.occurred_at < end)
-                .distinct()
-            )
+        .where(
+            MigrationStatusRecord.person_id.in_(served), MigrationStatusRecord.recorded_at < last
         )
-        missing = ids - people.keys()
-        if missing:
-            person_id = sa.type_coerce(Person.id, sa.String)
-            for row in session.execute(
-                sa.select(
-                    person_id,
-                    Person.nationality,
-                    Person.sex,
-                    Person.birth_date,
-                    Person.current_status,
-                    Person.commune_code,
-                    Person.stats_opt_out,
-                    Person.merged_into_id.is_(None),
-                ).where(Person.id.in_(served))
-            ):
-                people[row[0]] = row
-        status: dict[Any, str] = {}
-        for key, value in session.execute(
-            sa.select(
-                sa.type_coerce(MigrationStatusRecord.person_id, sa.String),
-                MigrationStatusRecord.status,
-            )
-            .where(
-                MigrationStatusRecord.person_id.in_(served), MigrationStatusRecord.recorded_at < end
-            )
-            .order_by(MigrationStatusRecord.recorded_at)
-        ):
-            status[key] = value
-        referred: dict[Any, list[tuple[str, str]]] = defaultdict(list)
-        for key, area, state in session.execute(
-            sa.select(
-                sa.type_coerce(Referral.person_id, sa.String),
-                Referral.service_area,
-                Referral.status,
-            ).where(
-                Referral.person_id.in_(served),
-                Referral.created_at >= start,
-                Referral.created_at < end,
-            )
-        ):
-            group = OUTCOME_GROUP.get(state)
-            if group is not None:
-                referred[key].append((area, group))
+        .order_by(MigrationStatusRecord.recorded_at)
+    ):
+        for i, (_, end) in enumerate(spans):
+            if lab <= end:
+                status[i][key] = value
+    referred: list[dict[Any, list[tuple[str, str]]]] = [defaultdict(list) for _ in periods]
+    for key, area, state, lab in session.execute(
+        sa.select(
+            sa.type_coerce(Referral.person_id, sa.String),
+            Referral.service_area,
+            Referral.status,
+            label(Referral.created_at),
+        ).where(
+            Referral.person_id.in_(served),
+            Referral.created_at >= first,
+            Referral.created_at < last,
+        )
+    ):
+        group = OUTCOME_GROUP.get(state)
+        if group is not None:
+            for i, (start, end) in enumerate(spans):
+                if start < lab <= end:
+                    referred[i][key].append((area, group))
+    pseudonyms: dict[Any, str] = {}
+    out: list[list[PersonFacts]] = []
+    for i, period in enumerate(periods):
+        start, end = spans[i]
+        on = period.end
         rows = []
-        for key in sorted(ids):
+        for key in sorted(k for k, labs in seen.items() if any(start < x <= end for x in labs)):
             person = people.get(key)
             if person is None or not person[7]:  # merged into another record
                 continue
+            pseudonym = pseudonyms.get(key)
+            if pseudonym is None:
+                pseudonym = hmac.digest(salt, str(key).encode(), "sha256").hex()[:20]
+                pseudonyms[key] = pseudonym
             rows.append(
                 PersonFacts(
-                    key=hmac.new(salt, str(key).encode(), hashlib.sha256).hexdigest()[:20],
+                    key=pseudonym,
                     nationality=person[1],
                     sex=person[2],
-                    age=_age(person[3], period.end),
-                    status=status.get(key, person[4]),
+                    age=_age(person[3], on),
+                    status=status[i].get(key, person[4]),
                     commune=person[5],
-                    referrals=tuple(referred.get(key, ())),
+                    referrals=tuple(referred[i].get(key, ())),
                     excluded=bool(person[6]),
                 )
             )

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -676,62 +677,54 @@ def has_consent(session: Session, person_id: uuid.UUID, destination_key: str) ->
 # Reading ----------------------------------------------------------------------------------
 
 
-def _summaries(session: Session, ids: list[uuid.UUID]) -> list[PersonSummary]:
-    """What a list shows of each person: plain columns, the first document, last contact."""
+@lru_cache(maxsize=1)
+def _summary_select() -> sa.Select[Any]:
+    """One statement for a page of persons (built once; the ids are bound at each call):
+    their columns, the first document and the last contact by correlated subqueries, each
+    an index seek per person."""
+    first_doc = (
+        sa.select(IdentityDocument.type_key + ":" + IdentityDocument.number_norm)
+        .where(IdentityDocument.person_id == Person.id)
+        .order_by(IdentityDocument.created_at, IdentityDocument.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    last_contact = (
+        sa.select(sa.func.max(Contact.occurred_at))
+        .where(Contact.person_id == Person.id)
+        .scalar_subquery()
+    )
+    return sa.select(
+        Person.id,
+        Person.given_names,
+        Person.first_surname,
+        Person.second_surname,
+        Person.birth_date,
+        Person.birth_date_precision,
+        Person.nationality,
+        Person.sex,
+        first_doc,
+        last_contact,
+    ).where(Person.id.in_(sa.bindparam("ids", expanding=True)))
+
+
+_SUMMARY_FIELDS = tuple(PersonSummary.model_fields)
+"""In the order of :func:`_summary_select`'s columns."""
+
+
+def _summary_fields(session: Session, ids: list[uuid.UUID]) -> list[dict[str, Any]]:
+    """The fields of :class:`PersonSummary` of each person of ``ids``, in that order."""
     if not ids:
         return []
-    people = {
-        row.id: row
-        for row in session.execute(
-            sa.select(
-                Person.id,
-                Person.given_names,
-                Person.first_surname,
-                Person.second_surname,
-                Person.birth_date,
-                Person.birth_date_precision,
-                Person.nationality,
-                Person.sex,
-            ).where(Person.id.in_(ids))
-        )
-    }
-    first_doc: dict[uuid.UUID, str] = {}
-    for pid, type_key, number in session.execute(
-        sa.select(
-            IdentityDocument.person_id, IdentityDocument.type_key, IdentityDocument.number_norm
-        )
-        .where(IdentityDocument.person_id.in_(ids))
-        .order_by(IdentityDocument.created_at)
-    ):
-        first_doc.setdefault(pid, f"{type_key}:{number}")
-    last = dict(
-        session.execute(
-            sa.select(Contact.person_id, sa.func.max(Contact.occurred_at))
-            .where(Contact.person_id.in_(ids))
-            .group_by(Contact.person_id)
-        ).all()
-    )
-    out = []
-    for pid in ids:
-        p = people[pid]
-        last_at = last.get(pid)
-        if last_at is not None and last_at.tzinfo is None:
-            last_at = last_at.replace(tzinfo=dt.UTC)
-        out.append(
-            PersonSummary(
-                id=p.id,
-                given_names=p.given_names,
-                first_surname=p.first_surname,
-                second_surname=p.second_surname,
-                birth_date=p.birth_date,
-                birth_date_precision=p.birth_date_precision,
-                nationality=p.nationality,
-                sex=p.sex,
-                document=first_doc.get(pid),
-                last_contact=last_at,
-            )
-        )
-    return out
+    conn = session.connection()  # Core: plain rows, no ORM objects
+    rows = {r[0]: r for r in conn.execute(_summary_select(), {"ids": ids}).all()}
+    return [dict(zip(_SUMMARY_FIELDS, rows[pid], strict=True)) for pid in ids]
+
+
+def _summaries(session: Session, ids: list[uuid.UUID]) -> list[PersonSummary]:
+    """What a list shows of each person: plain columns, the first document, last contact.
+    Read from the database's own columns: built without validating again."""
+    return [PersonSummary.model_construct(**f) for f in _summary_fields(session, ids)]
 
 
 def search_persons(
@@ -743,27 +736,43 @@ def search_persons(
     with ctx.db.read() as session:
         ctx.actor(session)
         hits = search.find(session, text, limit, typos=typos)
-        found = _summaries(session, [h.person_id for h in hits])
+        found = _summary_fields(session, [h.person_id for h in hits])
         return [
-            SearchResult(**p.model_dump(), matched=[str(m) for m in h.matched])
+            SearchResult.model_construct(**p, matched=[str(m) for m in h.matched])
             for p, h in zip(found, hits, strict=True)
         ]
 
 
+@lru_cache(maxsize=1)
+def _contacts_newest_first() -> sa.Select[uuid.UUID]:
+    return (
+        sa.select(Contact.person_id)
+        .join(Person, Person.id == Contact.person_id)
+        .where(Contact.worker_id == sa.bindparam("worker"), Person.merged_into_id.is_(None))
+        .order_by(Contact.occurred_at.desc())
+        .limit(sa.bindparam("batch", type_=sa.Integer))
+        .offset(sa.bindparam("skip", type_=sa.Integer))
+    )
+
+
 def recent_persons(ctx: Context, limit: int = 10) -> list[PersonSummary]:
-    """Persons the acting worker saw most recently."""
+    """Persons the acting worker saw most recently: their contacts read newest first
+    (ix_contact_worker_time, no sort) until ``limit`` persons, not grouped over all of them
+    (a worker of a large office has tens of thousands)."""
+    batch = max(4 * limit, 50)
     with ctx.db.read() as session:
         worker = ctx.actor(session)
-        stmt = (
-            sa.select(Contact.person_id, sa.func.max(Contact.occurred_at).label("last"))
-            .join(Person, Person.id == Contact.person_id)
-            .where(Person.merged_into_id.is_(None))
-            .group_by(Contact.person_id)
-            .order_by(sa.desc("last"))
-            .limit(limit)
-            .where(Contact.worker_id == worker.id)
-        )
-        return _summaries(session, [row[0] for row in session.execute(stmt)])
+        conn = session.connection()
+        seen: dict[uuid.UUID, None] = {}
+        skip = 0
+        while len(seen) < limit:
+            params = {"worker": worker.id, "batch": batch, "skip": skip}
+            ids = conn.execute(_contacts_newest_first(), params).scalars().all()
+            seen |= dict.fromkeys(ids)
+            if len(ids) < batch:
+                break
+            skip += batch
+        return _summaries(session, list(seen)[:limit])
 
 
 def record_consent_row(

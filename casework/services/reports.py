@@ -7,6 +7,7 @@ figure can be drilled into (:func:`drill`) down to the cases and persons behind 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import statistics
 import uuid
 from collections import defaultdict
@@ -29,7 +30,7 @@ from casework.models import (
     Referral,
     Worker,
 )
-from casework.models.enums import REFERRAL_WAITING
+from casework.models.enums import REFERRAL_WAITING, CaseStatus
 from casework.services import gate, paging
 from casework.services.context import Context
 from casework.services.paging import Page
@@ -47,6 +48,8 @@ METRICS = (
     "idle_cases",
 )
 STATE_ORDER = ("pending", "explained", "gathered", "submitted", "resolved")
+NOT_CLOSED = tuple(s.value for s in CaseStatus if s is not CaseStatus.CLOSED)
+"""Spelled out rather than ``!= 'closed'``, so the count seeks ix_case_worker_status."""
 
 
 @dataclass
@@ -113,12 +116,12 @@ def _metric_filters(
     """(table, conditions, worker column) behind one caseload figure."""
     now = clock.now()
     if metric == "open_cases":
-        return Case, [Case.status != "closed"], Case.worker_id
+        return Case, [Case.status.in_(NOT_CLOSED)], Case.worker_id
     if metric == "idle_cases":
         return (
             Case,
             [
-                Case.status != "closed",
+                Case.status.in_(NOT_CLOSED),
                 Case.last_activity_at < now - dt.timedelta(days=IDLE_DAYS),
             ],
             Case.worker_id,
@@ -180,8 +183,9 @@ def caseload(
     today = clock.today()
     with ctx.db.read() as session:
         programme_scope = _scope(session, ctx)
-        workers = session.execute(sa.select(Worker.id, Worker.full_name, Worker.programme_id)).all()
-        programmes = dict(session.execute(sa.select(Programme.id, Programme.name)).all())
+        conn = session.connection()  # Core from here: aggregates, no ORM objects
+        workers = conn.execute(sa.select(Worker.id, Worker.full_name, Worker.programme_id)).all()
+        programmes = dict(conn.execute(sa.select(Programme.id, Programme.name)).all())
         in_scope = {
             w.id for w in workers if programme_scope is None or w.programme_id == programme_scope
         }
@@ -198,7 +202,7 @@ def caseload(
                 .where(*conditions, worker_col.in_(in_scope))
                 .group_by(worker_col)
             )
-            for worker_id, n in session.execute(stmt):
+            for worker_id, n in conn.execute(stmt):
                 rows[worker_id].counts[metric] = int(n)
         worker_rows = sorted(
             (r for r in rows.values() if any(r.counts.values())), key=lambda r: r.worker
@@ -212,31 +216,36 @@ def caseload(
                 total.counts[metric] += n
         scope_filter = Referral.worker_id.in_(in_scope)
         outcomes: dict[str, dict[str, int]] = defaultdict(dict)
-        for area, status, n in session.execute(
+        for area, status, n in conn.execute(
             sa.select(Referral.service_area, Referral.status, sa.func.count())
             .where(scope_filter, Referral.created_at >= start, Referral.created_at < end)
             .group_by(Referral.service_area, Referral.status)
         ):
             outcomes[area][status] = int(n)
         durations: dict[str, list[float]] = defaultdict(list)
-        for area, requested, completed in session.execute(
-            sa.select(Referral.service_area, Referral.requested_at, Referral.completed_at).where(
+        plain = sa.DateTime()  # both as stored (no UTC conversion): only their difference counts
+        for area, requested, completed in conn.execute(
+            sa.select(
+                Referral.service_area,
+                sa.type_coerce(Referral.requested_at, plain),
+                sa.type_coerce(Referral.completed_at, plain),
+            ).where(
                 scope_filter,
                 Referral.status == "completed",
                 Referral.completed_at >= start,
                 Referral.completed_at < end,
             )
-        ):
+        ).all():  # fetched at once: thousands of rows on a large office
             if requested is None or completed is None:
                 continue  # the schema forbids it; be robust anyway
-            days = (_aware(completed) - _aware(requested)).total_seconds() / 86400
+            days = (completed - requested).total_seconds() / 86400
             durations[area].append(days)
             durations["all"].append(days)
         medians: dict[str, float | None] = {
             area: round(statistics.median(v), 1) for area, v in durations.items()
         }
-        guidance = _guidance_progress(session, in_scope, start, end)
-        months = _intakes_per_month(session, in_scope, date_to)
+        guidance = _guidance_progress(conn, in_scope, start, end)
+        months = _intakes_per_month(conn, in_scope, date_to)
     return CaseloadReport(
         date_from,
         date_to,
@@ -251,76 +260,61 @@ def caseload(
     )
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 def _guidance_progress(
-    session: Session, in_scope: set[uuid.UUID], start: dt.datetime, end: dt.datetime
+    conn: sa.Connection, in_scope: set[uuid.UUID], start: dt.datetime, end: dt.datetime
 ) -> dict[str, dict[str, int]]:
+    """Guidance opened in the period by route and the furthest step any of its items
+    reached (guidance without items left out): one statement over ix_guidance_worker_created
+    and ix_guidance_item_state, both covering."""
     rank = sa.case(
         *((GuidanceItem.state == state, i) for i, state in enumerate(STATE_ORDER)), else_=0
     )
-    in_period = (
-        sa.select(Guidance.id)
+    furthest = (
+        sa.select(Guidance.route_id, sa.func.max(rank).label("reached"))
+        .join(GuidanceItem, GuidanceItem.guidance_id == Guidance.id)
         .where(
             Guidance.worker_id.in_(in_scope),
             Guidance.created_at >= start,
             Guidance.created_at < end,
         )
-        .subquery()
-    )
-    furthest = (
-        sa.select(GuidanceItem.guidance_id, sa.func.max(rank).label("reached"))
-        .where(GuidanceItem.guidance_id.in_(sa.select(in_period.c.id)))
-        .group_by(GuidanceItem.guidance_id)
+        .group_by(Guidance.id, Guidance.route_id)
         .subquery()
     )
     out: dict[str, dict[str, int]] = defaultdict(dict)
-    for route, reached, n in session.execute(
-        sa.select(Guidance.route_id, furthest.c.reached, sa.func.count())
-        .join(furthest, furthest.c.guidance_id == Guidance.id)
-        .where(
-            Guidance.worker_id.in_(in_scope),
-            Guidance.created_at >= start,
-            Guidance.created_at < end,
+    for route, reached, n in conn.execute(
+        sa.select(furthest.c.route_id, furthest.c.reached, sa.func.count()).group_by(
+            furthest.c.route_id, furthest.c.reached
         )
-        .group_by(Guidance.route_id, furthest.c.reached)
     ):
         out[route][STATE_ORDER[int(reached or 0)]] = int(n)
     return {k: dict(v) for k, v in sorted(out.items())}
 
 
 def _intakes_per_month(
-    session: Session, in_scope: set[uuid.UUID], date_to: dt.date
+    conn: sa.Connection, in_scope: set[uuid.UUID], date_to: dt.date
 ) -> list[tuple[str, int]]:
-    first = dt.date(date_to.year, date_to.month, 1)
-    months = []
-    y, m = first.year, first.month
-    for _ in range(12):
-        months.append((y, m))
-        y, m = (y - 1, 12) if m == 1 else (y, m - 1)
-    months.reverse()
-    counts: dict[str, int] = {}
-    for i, (y, m) in enumerate(months):
-        first_day = dt.date(y, m, 1)
-        ny, nm = months[i + 1] if i + 1 < len(months) else ((y + 1, 1) if m == 12 else (y, m + 1))
-        lo, _ = _bounds(first_day, first_day)
-        hi, _ = _bounds(dt.date(ny, nm, 1), dt.date(ny, nm, 1))
-        counts[f"{y:04d}-{m:02d}"] = int(
-            session.scalar(
-                sa.select(sa.func.count())
-                .select_from(Contact)
-                .where(
-                    Contact.kind == "intake",
-                    Contact.worker_id.in_(in_scope),
-                    Contact.occurred_at >= lo,
-                    Contact.occurred_at < hi,
-                )
-            )
-            or 0
+    """Intakes in each of the twelve (local) months up to ``date_to``: one statement of
+    twelve counts, each a range of ix_contact_kind_time."""
+    last = date_to.year * 12 + date_to.month - 1
+    firsts = [dt.date(k // 12, k % 12 + 1, 1) for k in range(last - 11, last + 2)]
+    starts = [_bounds(d, d)[0] for d in firsts]  # the thirteenth closes the last month
+    counts = [
+        sa.select(sa.func.count())
+        .select_from(Contact)
+        .where(
+            Contact.kind == "intake",
+            Contact.worker_id.in_(in_scope),
+            Contact.occurred_at >= lo,
+            Contact.occurred_at < hi,
         )
-    return [(f"{y:04d}-{m:02d}", counts.get(f"{y:04d}-{m:02d}", 0)) for y, m in months]
+        .scalar_subquery()
+        for lo, hi in itertools.pairwise(starts)
+    ]
+    found = conn.execute(sa.select(*counts)).one()
+    return [
+        (f"{d.year:04d}-{d.month:02d}", int(n or 0))
+        for d, n in zip(firsts[:-1], found, strict=True)
+    ]
 
 
 @dataclass(frozen=True)

@@ -172,7 +172,9 @@ ChannelKey = Annotated[str, _code_in(refdata.CONTACT_CHANNELS, "unknown_channel"
 
 
 class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, frozen=True, defer_build=True
+    )
 
 
 class DocumentIn(Input):
@@ -505,7 +507,7 @@ class NoteIn(Input):
 
 
 class Output(BaseModel):
-    model_config = ConfigDict(from_attributes=True, frozen=True)
+    model_config = ConfigDict(from_attributes=True, frozen=True, defer_build=True)
 
 
 class ProgrammeOut(Output):

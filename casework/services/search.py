@@ -35,7 +35,7 @@ from casework.matching.keys import dob_sorted
 from casework.matching.normalise import normalise_phone
 from casework.models import NameVariant, Person, PersonKey, PersonMerge
 from casework.models.enums import DatePrecision
-from casework.services.keys import DOC, NAME, NEAR_MIN, prefix_filter
+from casework.services.keys import DOC, NAME, NEAR_MIN
 from casework.services.match_records import PREFIX
 from casework.services.schemas import PersonSummary
 from casework.text import alnum_upper, deletions, one_edit, tokens
@@ -52,7 +52,6 @@ _DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 _PARTIAL_DATE = re.compile(r"^\d{1,2}[-/.](\d{1,2}([-/.]\d{0,3})?)?$")
 _LETTER = re.compile(r"[^\W\d_]")
 
-Query: TypeAlias = "sa.Select[*tuple[Any, ...]] | sa.CompoundSelect[*tuple[Any, ...]]"
 EXACT, START, NEAR = 0, 1, 2
 """How well a typed word matched a token (lower is better)."""
 
@@ -126,6 +125,131 @@ def find(session: Session, text: str, limit: int, *, typos: bool = True) -> list
     return []
 
 
+# Statements ------------------------------------------------------------------------------
+# Each kind of search has a few shapes (how many words, which tier); each shape's statement
+# is built once with named parameters and bound at every keystroke: building SQLAlchemy
+# expressions costs more than SQLite takes to answer most searches.
+
+Query: TypeAlias = "sa.Select[*tuple[Any, ...]] | sa.CompoundSelect[*tuple[Any, ...]]"
+Params: TypeAlias = dict[str, Any]
+END = "\uffff"
+"""Appended to a prefix: the end of the range of the keys that start with it (as
+services/keys.py ``prefix_filter``)."""
+
+
+def _prefix(kind: str, name: str) -> sa.ColumnElement[bool]:
+    """person_key rows of ``kind`` whose key starts with parameter ``name`` (its end of
+    range in ``name``_end): index-friendly, the same SQL on SQLite and PostgreSQL."""
+    return sa.and_(
+        PersonKey.kind == kind,
+        PersonKey.key >= sa.bindparam(name),
+        PersonKey.key < sa.bindparam(f"{name}_end"),
+    )
+
+
+def _starting(name: str, prefix: str) -> Params:
+    return {name: prefix, f"{name}_end": prefix + END}
+
+
+def _ids(condition: sa.ColumnElement[bool]) -> Query:
+    return sa.select(PersonKey.person_id).where(condition)
+
+
+@lru_cache(maxsize=1)
+def _variants_select() -> sa.Select[str, str]:
+    return sa.select(NameVariant.variant, NameVariant.token).where(
+        NameVariant.variant.in_(sa.bindparam("variants", expanding=True))
+    )
+
+
+@lru_cache(maxsize=1)
+def _any_merge() -> sa.Select[uuid.UUID]:
+    return sa.select(PersonMerge.id).limit(1)
+
+
+@lru_cache(maxsize=64)
+def _names_select(words: int, tier: int, near: tuple[bool, ...]) -> Query:
+    """Ids of the persons with a name token for each of ``words`` words (parameters w0,
+    w1…), each matching at ``tier`` or better; at NEAR, word i also matches the tokens
+    one letter away in parameter near<i> when ``near[i]``."""
+    selects = []
+    for i in range(words):
+        if tier == EXACT:
+            found = sa.and_(PersonKey.kind == NAME, PersonKey.key == sa.bindparam(f"w{i}"))
+        else:
+            found = _prefix(NAME, f"w{i}")
+        if tier == NEAR and near[i]:
+            one_off = PersonKey.key.in_(sa.bindparam(f"near{i}", expanding=True))
+            found = sa.or_(found, sa.and_(PersonKey.kind == NAME, one_off))
+        selects.append(_ids(found))
+    return selects[0] if words == 1 else sa.intersect(*selects)
+
+
+def _names_params(words: list[str], nears: list[list[str]]) -> Params:
+    params: Params = {}
+    for i, (word, near) in enumerate(zip(words, nears, strict=True)):
+        params |= _starting(f"w{i}", word)
+        if near:
+            params[f"near{i}"] = near
+    return params
+
+
+@lru_cache(maxsize=8)
+def _document_selects(typed: int) -> tuple[Query, Query, Query]:
+    """(a document typed whole, a phone's last eight digits, the start of a document) for
+    ``typed`` readings of the number (parameters t0, t1…)."""
+    names = [f"t{i}" for i in range(typed)]
+    whole = PersonKey.key.in_([sa.bindparam(n) for n in names])
+    start = sa.or_(*(_prefix(DOC, n) for n in names))
+    return (
+        _ids(sa.and_(PersonKey.kind == DOC, whole)),
+        _ids(sa.and_(PersonKey.kind == PHONE_KIND, PersonKey.key == sa.bindparam("phone"))),
+        _ids(sa.and_(start, sa.not_(whole))),
+    )
+
+
+@lru_cache(maxsize=1)
+def _date_select() -> Query:
+    """Ids of the persons born on parameter ``day`` (an exact birth date; its key in
+    parameter ``key``)."""
+    return (
+        sa.select(PersonKey.person_id)
+        .join(Person, Person.id == PersonKey.person_id)
+        .where(
+            PersonKey.kind == DOB_KIND,
+            PersonKey.key == sa.bindparam("key"),
+            Person.birth_date == sa.bindparam("day"),
+            Person.birth_date_precision == DatePrecision.EXACT.value,
+        )
+    )
+
+
+@lru_cache(maxsize=256)
+def _shown_select(ids: Query, *, merges: bool, exclude: bool) -> Query:
+    """The live persons shown for the ids of ``ids`` (at most CANDIDATES of them), first
+    by name, up to parameter ``limit``: (id, sort name, names). A record merged into
+    another shows its survivor; ``exclude``: not those in parameter ``exclude``."""
+    matched = ids.limit(CANDIDATES).subquery()
+    wanted = sa.select(matched.c[0])
+    condition: sa.ColumnElement[bool] = Person.id.in_(wanted)
+    if merges:
+        survivors = sa.select(Person.merged_into_id).where(
+            Person.merged_into_id.is_not(None), Person.id.in_(wanted)
+        )
+        condition = sa.or_(condition, Person.id.in_(survivors))
+    stmt = sa.select(
+        Person.id,
+        Person.sort_name,
+        Person.given_names,
+        Person.first_surname,
+        Person.second_surname,
+        Person.social_name,
+    ).where(condition, Person.merged_into_id.is_(None))
+    if exclude:
+        stmt = stmt.where(Person.id.not_in(sa.bindparam("exclude", expanding=True)))
+    return stmt.order_by(Person.sort_name).limit(sa.bindparam("limit", type_=sa.Integer))
+
+
 # Names ------------------------------------------------------------------------------------
 
 
@@ -136,8 +260,7 @@ def near_tokens(session: Session, words: list[str]) -> list[list[str]]:
     if not probes:
         return [[] for _ in words]
     wanted = sorted(set().union(*probes.values()))
-    stmt = sa.select(NameVariant.variant, NameVariant.token).where(NameVariant.variant.in_(wanted))
-    pairs = session.connection().execute(stmt).all()
+    pairs = session.connection().execute(_variants_select(), {"variants": wanted}).all()
     return [
         sorted(
             {
@@ -150,62 +273,33 @@ def near_tokens(session: Session, words: list[str]) -> list[list[str]]:
     ]
 
 
-def word_filter(word: str, tier: int, near: list[str]) -> sa.ColumnElement[bool]:
-    """person_key rows of a name token matching ``word`` at ``tier`` or better."""
-    if tier == EXACT:
-        return sa.and_(PersonKey.kind == NAME, PersonKey.key == word)
-    found = prefix_filter(NAME, word)
-    if tier == NEAR and near:
-        found = sa.or_(found, sa.and_(PersonKey.kind == NAME, PersonKey.key.in_(near)))
-    return found
-
-
-def names_select(words: list[str], tier: int, nears: list[list[str]]) -> Query:
-    """Ids of the persons with a name token for every word, each matching at ``tier`` or
-    better (the most selective word first)."""
-    selects = [
-        sa.select(PersonKey.person_id).where(word_filter(w, tier, n))
-        for w, n in zip(words, nears, strict=True)
-    ]
-    return selects[0] if len(selects) == 1 else sa.intersect(*selects)
-
-
 def _names(session: Session, words: list[str], limit: int, *, typos: bool) -> list[Hit]:
     # Longest word first: the most selective.
     words = sorted(set(words), key=lambda w: (-len(w), w))
     none: list[list[str]] = [[] for _ in words]
+    plain = _names_params(words, none)
+    n = len(words)
 
     def near() -> list[Source]:  # asked only when the page is not full by then
         nears = near_tokens(session, words)
-        return [(names_select(words, NEAR, nears), ())] if any(nears) else []
+        if not any(nears):
+            return []
+        shape = tuple(bool(x) for x in nears)
+        return [(_names_select(n, NEAR, shape), _names_params(words, nears), ())]
 
     tiers: list[Tier] = [
-        [(names_select(words, EXACT, none), ())],
-        lambda: [(names_select(words, START, none), ())],
+        [(_names_select(n, EXACT, ()), plain, ())],
+        lambda: [(_names_select(n, START, ()), plain, ())],
     ]
     if typos:
         tiers.append(near)
     found = _collect(session, tiers, limit)
-    if not found:
-        return []
-    stmt = _name_fields().where(Person.id.in_(list(found)))
-    shown = {r.id: r for r in session.connection().execute(stmt)}
     hits: list[tuple[int, int, int, Hit]] = []
-    for order, (pid, (tier, _)) in enumerate(found.items()):
-        matched = _name_reasons(words, shown[pid])
+    for order, (pid, (tier, _, row)) in enumerate(found.items()):
+        matched = _name_reasons(words, row)
         fields = len({m for m in matched if m is not Matched.FORMER_NAME})
         hits.append((tier, -fields, order, Hit(pid, matched)))
     return [h for *_, h in sorted(hits, key=lambda x: x[:3])]
-
-
-def _name_fields() -> sa.Select[*tuple[Any, ...]]:
-    return sa.select(
-        Person.id,
-        Person.given_names,
-        Person.first_surname,
-        Person.second_surname,
-        Person.social_name,
-    )
 
 
 @lru_cache(maxsize=8192)
@@ -250,84 +344,51 @@ def _number(session: Session, text: str, limit: int) -> list[Hit]:
     typed = [compact]
     if compact.startswith("CL") and compact[2:3].isdigit():
         typed.append(compact[2:])  # "CL 12.345.678-5"; a Chilean passport keeps its CL
+    whole, by_phone, start = _document_selects(len(typed))
+    params: Params = {}
+    for i, t in enumerate(typed):
+        params |= _starting(f"t{i}", t)
     doc: tuple[Matched, ...] = (Matched.DOCUMENT,)
-    exact = [(_key_select(sa.and_(PersonKey.kind == DOC, PersonKey.key.in_(typed))), doc)]
+    exact: list[Source] = [(whole, params, doc)]
     digits = "".join(c for c in text if c.isdigit())
     if len(digits) >= PHONE_MIN and not _LETTER.search(text):
-        phone = normalise_phone(digits)
-        by_phone = sa.and_(PersonKey.kind == PHONE_KIND, PersonKey.key == phone)
-        exact.append((_key_select(by_phone), (Matched.PHONE,)))
-    start = sa.and_(sa.or_(*(prefix_filter(DOC, k) for k in typed)), PersonKey.key.not_in(typed))
-    found = _collect(session, [exact, [(_key_select(start), doc)]], limit)
-    return [Hit(pid, codes) for pid, (_, codes) in found.items()]
-
-
-def _key_select(condition: sa.ColumnElement[bool]) -> Query:
-    return sa.select(PersonKey.person_id).where(condition)
-
-
-def date_select(day: dt.date) -> Query:
-    """Ids of the persons born on ``day`` (an exact birth date)."""
-    key = dob_sorted(day)
-    return (
-        sa.select(PersonKey.person_id)
-        .join(Person, Person.id == PersonKey.person_id)
-        .where(
-            PersonKey.kind == DOB_KIND,
-            PersonKey.key == key,
-            Person.birth_date == day,
-            Person.birth_date_precision == DatePrecision.EXACT.value,
-        )
-    )
+        exact.append((by_phone, {"phone": normalise_phone(digits)}, (Matched.PHONE,)))
+    found = _collect(session, [exact, [(start, params, doc)]], limit)
+    return [Hit(pid, codes) for pid, (_, codes, _) in found.items()]
 
 
 def _date(session: Session, day: dt.date, limit: int) -> list[Hit]:
-    found = _collect(session, [[(date_select(day), (Matched.BIRTH_DATE,))]], limit)
-    return [Hit(pid, codes) for pid, (_, codes) in found.items()]
+    params = {"key": dob_sorted(day), "day": day}
+    found = _collect(session, [[(_date_select(), params, (Matched.BIRTH_DATE,))]], limit)
+    return [Hit(pid, codes) for pid, (_, codes, _) in found.items()]
 
 
 # Ranking -----------------------------------------------------------------------------------
 
-Source = tuple[Query, tuple[Matched, ...]]
+Source = tuple[Query, Params, tuple[Matched, ...]]
+"""Ids to show, the parameters of that statement, and what they matched."""
 Tier = list[Source] | Callable[[], list[Source]]
-
-
-def shown_select(
-    ids: Query, limit: int, *, merges: bool, exclude: list[uuid.UUID] | None = None
-) -> Query:
-    """(id, sort name) of the live persons shown for the ids of ``ids`` (at most CANDIDATES
-    of them), first by name: a record merged into another shows its survivor."""
-    matched = ids.limit(CANDIDATES).subquery()
-    wanted = sa.select(matched.c[0])
-    condition: sa.ColumnElement[bool] = Person.id.in_(wanted)
-    if merges:
-        survivors = sa.select(Person.merged_into_id).where(
-            Person.merged_into_id.is_not(None), Person.id.in_(wanted)
-        )
-        condition = sa.or_(condition, Person.id.in_(survivors))
-    stmt = sa.select(Person.id, Person.sort_name).where(condition, Person.merged_into_id.is_(None))
-    if exclude:
-        stmt = stmt.where(Person.id.not_in(exclude))
-    return stmt.order_by(Person.sort_name).limit(limit)
 
 
 def _collect(
     session: Session, tiers: Sequence[Tier], limit: int
-) -> dict[uuid.UUID, tuple[int, tuple[Matched, ...]]]:
+) -> dict[uuid.UUID, tuple[int, tuple[Matched, ...], Any]]:
     """Persons found by each tier of sources (best tier first), up to ``limit``: each with
-    its tier and what its sources matched, in order of tier, then name. A later tier is
-    asked only while the page is not full, so a common name costs one indexed query."""
+    its tier, what its sources matched and its row (id, sort name, names), in order of
+    tier, then name. A later tier is asked only while the page is not full, so a common
+    name costs one indexed query."""
     conn = session.connection()  # Core: these are plain selects, no ORM objects
-    merges = conn.scalar(sa.select(PersonMerge.id).limit(1)) is not None
-    found: dict[uuid.UUID, tuple[int, str, tuple[Matched, ...]]] = {}
+    merges = conn.scalar(_any_merge()) is not None
+    found: dict[uuid.UUID, tuple[int, tuple[Matched, ...], Any]] = {}
     for tier, sources in enumerate(tiers):
         earlier = list(found)
-        for ids, codes in sources() if callable(sources) else sources:
-            stmt = shown_select(ids, limit, merges=merges, exclude=earlier)
-            for pid, sort_name in conn.execute(stmt):
-                _, _, had = found.get(pid, (tier, sort_name, ()))
-                found[pid] = (tier, sort_name, had + tuple(c for c in codes if c not in had))
+        for ids, params, codes in sources() if callable(sources) else sources:
+            stmt = _shown_select(ids, merges=merges, exclude=bool(earlier))
+            bound = params | {"limit": limit} | ({"exclude": earlier} if earlier else {})
+            for row in conn.execute(stmt, bound):
+                _, had, _ = found.get(row.id, (tier, (), row))
+                found[row.id] = (tier, had + tuple(c for c in codes if c not in had), row)
         if len(found) >= limit:
             break
-    best = sorted(found.items(), key=lambda item: item[1][:2])[:limit]
-    return {pid: (tier, codes) for pid, (tier, _, codes) in best}
+    best = sorted(found.items(), key=lambda item: (item[1][0], item[1][2].sort_name))[:limit]
+    return dict(best)
