@@ -5,7 +5,9 @@ raw; the denominators' recount beside the raw GROUP BY; migration 0022's backfil
 Before: the first check recounted every person in Python (7.8-11.2 s at 100k; ``--old``
 times that count once). Now a check sends two statements over person_key (the counts of
 the blocking keys and of the values typed, with the stored denominators; then the
-persons sharing the usable keys) and reads the candidates' rows.
+persons sharing the usable keys, with their records), a third in about half the checks
+(the counts of a candidate's own names the comparisons ask about), and reads the last
+contact of the few shown.
 
 The raw baseline replays, through the driver alone (sqlite3 or psycopg), the very
 statements the check sent, captured from the engine: what the database costs, without

@@ -10,6 +10,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -152,6 +153,45 @@ def test_the_large_scan_rule_for_weak_keys_holds_when_streamed(
     with_rule = _streamed(db, cache_records=100)
     assert with_rule == _in_memory(db)
     assert with_rule <= without
+
+
+def _scored(database: Database, stored: bool) -> list[tuple[str, str, float, Any]]:
+    """Every candidate pair a streamed scan scores, with its reasons, on the stored
+    counts or on a count of every person."""
+    with database.read() as s:
+        if stored:
+            tf = duplicate_queue.stored_frequencies(s)
+        else:
+            tf = duplicate_queue.streamed_frequencies(s)
+        persons = s.scalar(
+            sa.select(sa.func.count()).select_from(Person).where(Person.merged_into_id.is_(None))
+        )
+        assert persons
+        matcher = Matcher(tf=tf, population=persons)
+        found = duplicate_queue.stream_pairs(s, matcher, 0.0, persons)
+        return sorted((r.a_id, r.b_id, r.score, r.reasons) for r in found)
+
+
+def test_the_stored_counts_score_every_pair_as_a_count_of_every_person(db: Database) -> None:
+    """The scan reads its term frequencies from person_key (the values two persons or more
+    hold, and the denominators) instead of reading every person: the same scores and
+    reasons, a number on many files included, holding far fewer values."""
+    with db.write() as s:
+        for person in s.scalars(sa.select(Person).order_by(Person.id).limit(9)):
+            person.phone = "+56 2 2345 6789"  # a shared office phone: weighed by its count
+            keys.refresh(s, person)
+    stored = _scored(db, stored=True)
+    assert stored == _scored(db, stored=False)
+    codes = [r for *_, reasons in stored for r in reasons if "records" in r.params]
+    assert codes and any(
+        int(r.params["records"]) > matching.matcher.SHARED_NUMBER_MIN for r in codes
+    )
+    with db.read() as s:
+        held = duplicate_queue.stored_frequencies(s).to_dict()["all"]
+        every = duplicate_queue.streamed_frequencies(s).to_dict()["all"]
+    assert all(n >= 2 for values in held.values() for n in values.values())
+    assert len(held["phone"]) < len(every["phone"]) / 5
+    assert len(held["document"]) < len(every["document"]) / 5
 
 
 def test_the_scan_reports_progress_forward_to_the_end(

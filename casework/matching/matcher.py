@@ -502,6 +502,43 @@ class Matcher:
         results = [self._result(pp, pc, cmp, tf, pri) for _, _, pc, cmp in best]
         return [r for r in results if r.score >= min_score]
 
+    def comparison(self, a: Prepared, b: Prepared) -> Comparison:
+        """The comparison :meth:`rank` makes of a probe ``a`` and a candidate ``b``."""
+        return self._compare(a, b)
+
+    def rank_compared(
+        self,
+        probe: Prepared,
+        compared: Iterable[tuple[Prepared, Comparison]],
+        limit: int = 5,
+        min_score: float = 0.0,
+    ) -> list[MatchResult]:
+        """:meth:`rank` of candidates already compared (:meth:`comparison`): a caller that
+        reads the frequencies the comparisons ask about before scoring compares once. The
+        same results; a candidate whose cheap upper bound cannot reach the best ``limit``
+        so far (or ``min_score``) is not scored in full."""
+        tf = self.tf
+        self._sync_tf(tf)
+        pri = self.priors()
+        if limit <= 0:
+            return []
+        least = _min_log_odds(min_score) - _BOUND_SLACK
+        best: list[tuple[float, int, Prepared, Comparison]] = []  # a min-heap of the best
+        for n, (pc, cmp) in enumerate(compared):
+            if pc.id == probe.id:
+                continue
+            floor = max(least, best[0][0] - _BOUND_SLACK) if len(best) == limit else least
+            if floor > _NEG_INF and self._upper_bound(cmp, tf, pri) < floor:
+                continue
+            item = (self._log_odds(cmp, tf, pri), -n, pc, cmp)
+            if len(best) < limit:
+                heapq.heappush(best, item)
+            elif item[:2] > best[0][:2]:
+                heapq.heapreplace(best, item)
+        best.sort(key=lambda t: (t[0], t[1]), reverse=True)
+        results = [self._result(probe, pc, cmp, tf, pri) for _, _, pc, cmp in best]
+        return [r for r in results if r.score >= min_score]
+
     def pair_scorer(self, min_score: float) -> Callable[[Prepared, Prepared], MatchResult | None]:
         """Score prepared pairs one at a time, as a streamed scan meets them: the result
         when the pair scores at least `min_score`, else None (most pairs are dropped by a
@@ -568,6 +605,10 @@ def _probability(log_odds: float) -> float:
     if log_odds < -60:
         return 0.0
     return 1.0 / (1.0 + math.pow(2.0, -log_odds))
+
+
+_BOUND_SLACK = 1e-6
+"""Rounding room between an upper bound and the log odds it bounds."""
 
 
 def _min_log_odds(min_score: float) -> float:

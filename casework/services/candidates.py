@@ -12,9 +12,11 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from casework.matching import Matcher, PersonRecord
+from casework.models.base import UTCDateTime
 from casework.services.context import Context
 from casework.services.likely import (
     LIKELY,
@@ -25,11 +27,10 @@ from casework.services.likely import (
     is_stale,
     likely,
     matcher_for,
-    ranked,
+    ranked_on_record,
     remember_frequencies,
 )
 from casework.services.match_records import record_of, refresh_totals, stored_totals
-from casework.services.persons import _summaries
 
 __all__ = [
     "LIKELY",
@@ -105,9 +106,24 @@ def intake_candidates(
     """The persons on record who may be the one being typed, best first, with reasons."""
     with ctx.db.read() as session:
         ctx.actor(session)
-        found = ranked(session, str(ctx.db.url), probe, limit=limit, min_score=min_score)
-        summaries = {str(s.id): s for s in _summaries(session, [uuid.UUID(r.b_id) for r in found])}
-        return [Candidate(summaries[r.b_id], r.score, r.reasons) for r in found]
+        found = ranked_on_record(session, probe, limit=limit, min_score=min_score)
+        last = _last_contacts(session, [c.id for _, c in found]) if found else {}
+        return [Candidate(c.summary(last.get(c.id)), r.score, r.reasons) for r, c in found]
+
+
+_LAST_CONTACTS = (
+    sa.text(
+        "SELECT person_id, max(occurred_at) AS at FROM contact"
+        " WHERE person_id IN :ids GROUP BY person_id"
+    )
+    .bindparams(sa.bindparam("ids", expanding=True, type_=sa.Uuid()))
+    .columns(sa.column("person_id", sa.Uuid()), sa.column("at", UTCDateTime()))
+)
+
+
+def _last_contacts(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, dt.datetime]:
+    """When each of these persons was last seen (those ever seen)."""
+    return dict(session.execute(_LAST_CONTACTS, {"ids": ids}).all())
 
 
 def typed_candidates(ctx: Context, typed: Typed) -> list[Candidate]:

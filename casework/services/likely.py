@@ -29,10 +29,9 @@ from casework.matching import (
     TermFrequencies,
     query_keys,
 )
-from casework.matching.features import Prepared, compare_levels, prepare
+from casework.matching.features import CORE, Comparison, Prepared, prepare
 from casework.matching.normalise import normalise_document
 from casework.matching.tf import DOCUMENT, GIVEN, GIVEN_TOKEN, PHONE, SURNAME
-from casework.models import MatchTotal, PersonKey
 from casework.models.base import UTCDateTime
 from casework.services.locking import advisory_lock
 from casework.services.match_records import (
@@ -43,12 +42,12 @@ from casework.services.match_records import (
     PERSONS,
     PREFIX,
     STORED_KINDS,
-    category_of,
     frequency_kind,
-    load_records,
+    record_of,
     recount_common,
     recount_totals,
     refresh_totals,
+    term_frequencies,
 )
 from casework.services.schemas import PersonSummary
 from casework.text import alnum_upper
@@ -140,23 +139,29 @@ def probe_values(probe: Prepared) -> set[Value]:
     return out
 
 
-def compared_values(probe: Prepared, records: Iterable[PersonRecord]) -> set[Value]:
-    """Every value the matcher asks about when ranking ``records`` against ``probe`` (a
-    shortened given name may take a candidate's own token: "Mria" against "María José")."""
+def compared_values(compared: Iterable[Comparison]) -> set[Value]:
+    """Every value the matcher asks about when scoring these comparisons: the probe's, but
+    also a candidate's own given token ("Mria" against "María José") and, for a near
+    agreement, the candidate's name (the commoner of the two caps its weight)."""
     out: set[Value] = set()
-    for rec in records:
-        cmp = compare_levels(probe, prepare(rec))
+    for cmp in compared:
         group = cmp.group
         if cmp.tf_given:
             out.add((GIVEN, cmp.tf_given, group))
         if cmp.tf_given_tok:
             out.update((GIVEN_TOKEN, tok, group) for tok in cmp.tf_given_tok.split("|"))
         out.update((SURNAME, v, group) for v in (cmp.tf_s1, cmp.tf_s2) if v)
+        for ci, values in cmp.tf_fuzzy:
+            cat = GIVEN if ci == _GIVEN else SURNAME
+            out.update((cat, v, group) for v in values.split("|"))
         if cmp.tf_doc:
             out.add((DOCUMENT, cmp.tf_doc, ""))
         if cmp.tf_phone:
             out.add((PHONE, cmp.tf_phone, ""))
     return out
+
+
+_GIVEN = CORE.index("given")
 
 
 @dataclass
@@ -173,50 +178,64 @@ class _Read:
 CAP = max(MAX_POSTINGS, COMMON)
 """Rows counted live per key: enough to tell a common value or a too common blocking key."""
 
-
-def _count_rows(keys: Iterable[Key]) -> list[sa.Select[str, str, int, dt.datetime]]:
-    """Per key, its rows counted up to CAP + 1 (one short walk of the lookup index)."""
-    out = []
-    for kind, key in sorted(keys):
-        hits = (
-            sa.select(PersonKey.person_id)
-            .where(PersonKey.kind == kind, PersonKey.key == key)
-            .limit(CAP + 1)
-            .subquery()
-        )
-        out.append(
-            sa.select(
-                sa.literal(kind, sa.String()),
-                sa.literal(key, sa.String()),
-                sa.func.count(),
-                sa.cast(sa.null(), UTCDateTime()),
-            ).select_from(hits)
-        )
-    return out
+# A keystroke's statements are plain SQL whose text depends only on how many keys they
+# look up, built once per shape: building (and caching) an expression tree of a dozen
+# UNION ALL branches per keystroke cost more than running it. Ids come back as the driver
+# gives them (hex text on SQLite, uuid on PostgreSQL).
+_SHAPES: dict[tuple[Any, ...], sa.TextClause | sa.TextualSelect] = {}
 
 
-def _read(session: Session, keys: set[Key], *, totals: bool = True) -> _Read:
-    """Row counts of ``keys`` and (``totals``) what match_total holds for them and the
-    denominators, in one statement."""
-    parts: list[sa.Select[str, str, int, dt.datetime]] = []
+def _counts_sql(keys: int, totals: str) -> sa.TextClause | sa.TextualSelect:
+    """Row i: branch i's capped count (i >= 0), or a match_total row (i = -1). ``totals``:
+    "" none, "asked" the stored counts of the values asked, "all" those and the
+    denominators."""
+    shape = ("counts", keys, totals)
+    found = _SHAPES.get(shape)
+    if found is not None:
+        return found
+    parts = []
     if totals:
-        asked = sorted({key for _, key in keys})
-        parts.append(
-            sa.select(MatchTotal.kind, MatchTotal.key, MatchTotal.n, MatchTotal.counted_at).where(
-                sa.or_(MatchTotal.key == "", MatchTotal.key.in_(asked))
-            )
-        )
-    parts += _count_rows(keys)
+        where = '"key" IN :asked' if totals == "asked" else '"key" = \'\' OR "key" IN :asked'
+        parts.append(f'SELECT -1 AS i, kind, "key", n, counted_at FROM match_total WHERE {where}')
+    parts += [
+        f"SELECT {i}, NULL, NULL, count(*), NULL FROM (SELECT 1 AS x FROM person_key"
+        f' WHERE kind = :k{i} AND "key" = :v{i} LIMIT {CAP + 1}) AS c{i}'
+        for i in range(keys)
+    ]
+    stmt = sa.text(" UNION ALL ".join(parts))
+    if totals:
+        stmt = stmt.bindparams(sa.bindparam("asked", expanding=True))
+    typed = stmt.columns(counted_at=UTCDateTime()) if totals else stmt
+    _SHAPES[shape] = typed
+    return typed
+
+
+def _key_params(keys: Sequence[Key]) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for i, (kind, key) in enumerate(keys):
+        params[f"k{i}"] = kind
+        params[f"v{i}"] = key
+    return params
+
+
+def _read(session: Session, keys: set[Key], *, totals: str = "all") -> _Read:
+    """Row counts of ``keys`` (capped at CAP + 1) and, per ``totals`` (see
+    :func:`_counts_sql`), what match_total holds for them and the denominators, in one
+    statement."""
     out = _Read({}, {}, {}, None)
-    if not parts:
+    ordered = sorted(keys)
+    if not ordered and not totals:
         return out
-    stmt = parts[0] if len(parts) == 1 else sa.union_all(*parts)
-    for kind, key, n, counted_at in session.execute(stmt):
-        if counted_at is None:
-            out.counts[(kind, key)] = int(n)
+    params = _key_params(ordered)
+    if totals:
+        params["asked"] = sorted({key for _, key in ordered})
+    rows = session.execute(_counts_sql(len(ordered), totals), params)
+    for i, kind, key, n, counted_at in rows:
+        if i >= 0:
+            out.counts[ordered[i]] = int(n)
         elif key:
             out.common[(kind, key)] = int(n)
-        else:
+        elif totals == "all":
             out.stored[kind] = int(n)
             out.counted_at = (
                 counted_at if out.counted_at is None else min(out.counted_at, counted_at)
@@ -249,20 +268,6 @@ def _exact(read: _Read) -> dict[Key, int]:
 
 def is_stale(at: dt.datetime | None) -> bool:
     return at is None or (clock.now() - at).total_seconds() > TF_MAX_AGE
-
-
-def _frequencies(counts: dict[Key, int], totals: dict[str, int]) -> TermFrequencies:
-    by_value: dict[tuple[str, str], dict[str, int]] = {}
-    for (kind, key), n in counts.items():
-        found = category_of(kind)
-        if found is not None:
-            by_value.setdefault(found, {})[key] = n
-    denominators = {}
-    for kind, n in totals.items():
-        found = category_of(kind)
-        if found is not None:
-            denominators[found] = n
-    return TermFrequencies.from_counts(by_value, denominators, totals.get(PERSONS, 0))
 
 
 def recount_later(bind: Any) -> None:
@@ -306,7 +311,7 @@ def matcher_for(session: Session, probe: PersonRecord) -> Matcher:
     is the probe's, but for a candidate's shortened given name: :func:`ranked` adds those)."""
     read = _read(session, _value_keys(probe_values(prepare(probe))))
     totals = _denominators(session, read)
-    return _matcher(_frequencies(_exact(read), totals))
+    return _matcher(term_frequencies(_exact(read), totals))
 
 
 def _matcher(tf: TermFrequencies) -> Matcher:
@@ -328,50 +333,134 @@ def blocking_keys(probe: PersonRecord) -> set[Key]:
 
 
 def candidate_ids(session: Session, probe: PersonRecord) -> list[uuid.UUID]:
-    """Persons sharing the most blocking keys with what has been typed so far."""
+    """The live persons sharing the most blocking keys with what has been typed so far."""
     wanted = blocking_keys(probe)
-    return _candidates(session, wanted, _read(session, wanted, totals=False).counts)
+    counts = _read(session, wanted, totals="").counts
+    return [c.id for c in _candidate_records(session, wanted, counts)]
 
 
-def _candidates(session: Session, wanted: set[Key], counts: dict[Key, int]) -> list[uuid.UUID]:
-    """Whoever holds a typed document first (the save would refuse the number anyway, so
-    the panel must show who has it, whatever the names say), then most keys shared; keys
-    held by more than MAX_POSTINGS persons pick nobody ("Maria Gonzalez" alone says
-    little: type on), unless no key is rarer."""
+_RECORD = (
+    "SELECT p.id, p.given_names, p.first_surname, p.second_surname, p.birth_date, p.sex,"
+    " p.nationality, p.phone, p.phone2, p.birth_date_precision, d.type_key, d.number_norm,"
+    " d.created_at"
+    " FROM ({top}) AS t JOIN person AS p ON p.id = t.pid"
+    " LEFT JOIN identity_document AS d ON d.person_id = p.id"
+    " WHERE p.merged_into_id IS NULL"
+)
+"""The candidates' records, each document a row (no document: one row of NULLs), with what
+the panel shows of them."""
+
+
+def _records_sql(docs: int, others: int) -> sa.TextClause | sa.TextualSelect:
+    """The records of the persons holding the most of ``docs`` document keys then
+    ``others`` other keys (bound k0, v0, ...: documents first); with no key but one
+    (``others`` = -1), the first CANDIDATES holders of that one by id."""
+    shape = ("records", docs, others)
+    found = _SHAPES.get(shape)
+    if found is not None:
+        return found
+    if others < 0:
+        top = (
+            'SELECT person_id AS pid FROM person_key WHERE kind = :k0 AND "key" = :v0'
+            f" ORDER BY person_id LIMIT {CANDIDATES}"
+        )
+    else:
+        # One indexed walk per key (a row-value IN is planned by SQLite as a scan of the
+        # whole index), grouped by person.
+        hits = " UNION ALL ".join(
+            f"SELECT person_id AS pid, {int(i < docs)} AS doc FROM person_key"
+            f' WHERE kind = :k{i} AND "key" = :v{i}'
+            for i in range(docs + others)
+        )
+        top = (
+            f"SELECT pid, max(doc) AS holds, count(*) AS shared FROM ({hits}) AS h"
+            f" GROUP BY pid ORDER BY holds DESC, shared DESC, pid LIMIT {CANDIDATES}"
+        )
+    stmt = sa.text(_RECORD.format(top=top))
+    _SHAPES[shape] = stmt
+    return stmt
+
+
+def _id_text(raw: Any) -> str:
+    """A person id as ``str(uuid)`` writes it, from hex text (SQLite) or a uuid."""
+    if isinstance(raw, str) and len(raw) == 32:
+        return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
+    return str(raw)
+
+
+@dataclass(frozen=True)
+class OnRecord:
+    """A candidate as read: the matcher's record, and the row it was read from for what a
+    list shows of the person (:meth:`summary`, built for the few shown)."""
+
+    record: PersonRecord
+    row: Any
+    document: str | None
+    """The first document registered, as "type:number"."""
+
+    @property
+    def id(self) -> uuid.UUID:
+        return uuid.UUID(self.record.id)
+
+    def summary(self, last_contact: dt.datetime | None) -> PersonSummary:
+        _, given, first, second, _, sex, nat, _, _, precision, *_ = self.row
+        return PersonSummary(
+            id=self.id,
+            given_names=given,
+            first_surname=first,
+            second_surname=second,
+            birth_date=self.record.birth_date,
+            birth_date_precision=precision,
+            nationality=nat,
+            sex=sex,
+            document=self.document,
+            last_contact=last_contact,
+        )
+
+
+def _candidate_records(
+    session: Session, wanted: set[Key], counts: dict[Key, int]
+) -> list[OnRecord]:
+    """The live persons among whoever holds a typed document first (the save would refuse
+    the number anyway, so the panel must show who has it, whatever the names say), then
+    most keys shared, in id order; keys held by more than MAX_POSTINGS persons pick nobody
+    ("Maria Gonzalez" alone says little: type on), unless no key is rarer. One statement:
+    the persons, their records and documents."""
     usable = sorted(k for k in wanted if 0 < counts.get(k, 0) <= MAX_POSTINGS)
-    if not usable:
+    if usable:
+        docs = [k for k in usable if k[0] == "doc"]
+        others = [k for k in usable if k[0] != "doc"]
+        stmt = _records_sql(len(docs), len(others))
+        params = _key_params(docs + others)
+    else:
         common = sorted(k for k in wanted if counts.get(k, 0) > MAX_POSTINGS)
         if not common:
             return []
-        kind, key = common[0]
-        return list(
-            session.scalars(
-                sa.select(PersonKey.person_id)
-                .where(PersonKey.kind == kind, PersonKey.key == key)
-                .order_by(PersonKey.person_id)
-                .limit(CANDIDATES)
-            )
+        stmt = _records_sql(0, -1)
+        params = _key_params(common[:1])
+    rows: dict[Any, Any] = {}
+    held: dict[Any, list[tuple[str, str]]] = {}
+    first: dict[Any, Any] = {}  # the first document registered: (created_at, "type:number")
+    for row in session.execute(stmt, params):
+        pid, type_key, number, created = row[0], row[10], row[11], row[12]
+        if pid not in rows:
+            rows[pid] = row
+            held[pid] = []
+        if type_key is not None:
+            held[pid].append((type_key, number))
+            if pid not in first or created < first[pid][0]:
+                first[pid] = (created, f"{type_key}:{number}")
+    out = []
+    for pid in sorted(rows):
+        row = rows[pid]
+        _, given, first_sur, second, born, sex, nat, phone, phone2, *_ = row
+        if isinstance(born, str):  # SQLite: ISO text (typing the column costs more)
+            born = dt.date.fromisoformat(born[:10])
+        record = record_of(
+            _id_text(pid), given, first_sur, second, born, sex, nat, held[pid], (phone, phone2)
         )
-    # One indexed walk per key (a row-value IN is planned by SQLite as a scan of the whole
-    # index), grouped by person.
-    postings = sa.union_all(
-        *(
-            sa.select(
-                PersonKey.person_id.label("pid"),
-                sa.literal(1 if kind == "doc" else 0, sa.Integer()).label("doc"),
-            ).where(PersonKey.kind == kind, PersonKey.key == key)
-            for kind, key in usable
-        )
-    ).subquery()
-    shared = sa.func.count().label("shared")
-    holds = sa.func.max(postings.c.doc).label("holds")
-    stmt = (
-        sa.select(postings.c.pid, holds, shared)
-        .group_by(postings.c.pid)
-        .order_by(holds.desc(), shared.desc(), postings.c.pid)
-        .limit(CANDIDATES)
-    )
-    return [pid for pid, _, _ in session.execute(stmt)]
+        out.append(OnRecord(record, row, first[pid][1] if pid in first else None))
+    return out
 
 
 def document_numbers(documents: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -387,37 +476,58 @@ def document_numbers(documents: Iterable[tuple[str, str]]) -> set[tuple[str, str
 def ranked(
     session: Session, url: str, probe: PersonRecord, limit: int = 5, min_score: float = 0.02
 ) -> list[MatchResult]:
-    """The persons on record who may be ``probe``, best first: document holders first.
-
-    Two statements pick them (counts of the blocking keys, of the values the matcher
-    may weigh and the stored denominators; then the persons sharing the keys that are not
-    too common), then their records are read. ``url`` is kept for the callers' sake."""
+    """The persons on record who may be ``probe``, best first: document holders first
+    (:func:`ranked_on_record`; ``url`` is kept for the callers' sake)."""
     del url
+    return [r for r, _ in ranked_on_record(session, probe, limit, min_score)]
+
+
+def ranked_on_record(
+    session: Session, probe: PersonRecord, limit: int = 5, min_score: float = 0.02
+) -> list[tuple[MatchResult, OnRecord]]:
+    """The persons on record who may be ``probe``, best first: document holders first;
+    each result with the candidate as read.
+
+    Two statements: the counts of the blocking keys and of the values the matcher may
+    weigh, with the stored denominators; then the records of the persons sharing the keys
+    that are not too common. Each candidate is compared once; the few values a comparison
+    asks about that are not the probe's are counted (a third statement) before scoring."""
     wanted = blocking_keys(probe)
     if not wanted:
         return []
     pp = prepare(probe)
     asked = _value_keys(probe_values(pp))
     read = _read(session, wanted | asked)
-    ids = _candidates(session, wanted, read.counts)
-    if not ids:
+    found = _candidate_records(session, wanted, read.counts)
+    if not found:
         return []
-    records = load_records(session, ids)
     totals = _denominators(session, read)
-    missing = _value_keys(compared_values(pp, records)) - asked
-    if missing:  # rare: a candidate's own given token (see compared_values)
-        more = _read(session, missing, totals=False)
+    match = Matcher(population=max(totals.get(PERSONS, 0), 2))
+    compared = [(pc, match.comparison(pp, pc)) for pc in (prepare(c.record) for c in found)]
+    missing = _value_keys(compared_values(cmp for _, cmp in compared)) - read.counts.keys()
+    if missing:  # a candidate's own given token or name (see compared_values)
+        more = _read(session, missing, totals="asked")
         read.counts.update(more.counts)
-        if any(n > COMMON for n in more.counts.values()):
-            read.common.update(recount_common(session))  # rarer still: one of those common
-    match = _matcher(_frequencies(_exact(read), totals))
+        read.common.update(more.common)
+        if any(n > COMMON and k not in read.common for k, n in more.counts.items()):
+            read.common.update(recount_common(session))  # a new office, never counted
+    match.tf = term_frequencies(_exact(read), totals)
     typed = document_numbers(probe.documents)
-    holders = [r for r in records if typed & document_numbers(r.documents)]
-    out = match.rank(probe, holders, limit=len(holders)) if holders else []
+    holders = (
+        [
+            cmp
+            for c, cmp in zip(found, compared, strict=True)
+            if typed & document_numbers(c.record.documents)
+        ]
+        if typed
+        else []
+    )
+    out = match.rank_compared(pp, holders, limit=len(holders)) if holders else []
     held = {r.b_id for r in out}
-    others = [r for r in records if r.id not in held]
-    out += match.rank(probe, others, limit=max(0, limit - len(out)), min_score=min_score)
-    return out
+    others = [c for c in compared if c[0].id not in held]
+    out += match.rank_compared(pp, others, limit=max(0, limit - len(out)), min_score=min_score)
+    by_id = {c.record.id: c for c in found}
+    return [(r, by_id[r.b_id]) for r in out]
 
 
 # The intake's gate ---------------------------------------------------------------------------

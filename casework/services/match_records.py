@@ -36,7 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from casework import clock
-from casework.matching import PersonRecord, match_keys
+from casework.matching import PersonRecord, TermFrequencies, match_keys
 from casework.matching.tf import DOCUMENT, GIVEN, GIVEN_TOKEN, PHONE, SURNAME, counted
 from casework.models import IdentityDocument, MatchTotal, Person, PersonKey
 
@@ -169,16 +169,37 @@ COMMON = 1000
 denominators (walking its index entries at every check would cost ~1 ms per 1,000)."""
 
 
-def recount_common(conn: sa.Connection | Session) -> dict[tuple[str, str], int]:
-    """Rows of each common value of the frequency kinds (same range as the totals)."""
+def recount_common(
+    conn: sa.Connection | Session, above: int = COMMON
+) -> dict[tuple[str, str], int]:
+    """Rows of each value of the frequency kinds held by more than ``above`` persons (same
+    range as the totals: one pass over that part of the index, streamed in SQL)."""
     n = sa.func.count()
     rows = conn.execute(
         sa.select(PersonKey.kind, PersonKey.key, n)
         .where(PersonKey.kind >= "f", PersonKey.kind < "h")
         .group_by(PersonKey.kind, PersonKey.key)
-        .having(n > COMMON)
+        .having(n > above)
     )
     return {(kind, key): int(c) for kind, key, c in rows if is_frequency_kind(kind)}
+
+
+def term_frequencies(
+    counts: Mapping[tuple[str, str], int], totals: Mapping[str, int]
+) -> TermFrequencies:
+    """The matcher's frequencies of the values counted in ``counts`` ((kind, key) -> rows)
+    over the denominators ``totals`` (rows per kind, with the population)."""
+    by_value: dict[tuple[str, str], dict[str, int]] = {}
+    for (kind, key), n in counts.items():
+        found = category_of(kind)
+        if found is not None:
+            by_value.setdefault(found, {})[key] = n
+    denominators = {}
+    for kind, n in totals.items():
+        found = category_of(kind)
+        if found is not None:
+            denominators[found] = n
+    return TermFrequencies.from_counts(by_value, denominators, totals.get(PERSONS, 0))
 
 
 def store_totals(
