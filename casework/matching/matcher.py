@@ -345,15 +345,7 @@ class Matcher:
         if cmp.extra:
             rows += [tabs[ci][lvl] for ci, lvl in enumerate(cmp.extra, start=len(CORE))]
         sums = [sum(col) for col in zip(*rows, strict=True)]
-        if tf is not None and (
-            cmp.tf_given
-            or cmp.tf_given_tok
-            or cmp.tf_s1
-            or cmp.tf_s2
-            or cmp.tf_doc
-            or cmp.tf_phone
-            or cmp.tf_fuzzy
-        ):
+        if tf is not None and _asks_frequencies(cmp):
             for ci, lu in self._adjusted_u(cmp, tf):
                 sums[1] += lu - tabs[ci][lv[ci]][1]
         return pri.match + sums[0], [p + s for p, s in zip(pri.others, sums[1:], strict=True)]
@@ -370,15 +362,7 @@ class Matcher:
         if cmp.extra:
             for ci, lvl in enumerate(cmp.extra, start=len(CORE)):
                 total += w[ci][lvl]
-        if tf is not None and (
-            cmp.tf_given
-            or cmp.tf_given_tok
-            or cmp.tf_s1
-            or cmp.tf_s2
-            or cmp.tf_doc
-            or cmp.tf_phone
-            or cmp.tf_fuzzy
-        ):
+        if tf is not None and _asks_frequencies(cmp):
             for ci, lu in self._adjusted_u(cmp, tf):
                 total += self._rows[ci][lv[ci]][1] - lu
         return total
@@ -597,6 +581,19 @@ class Matcher:
                 cmp = compare(pa, pb, extra)
                 if bound(cmp, tf, pri) >= limit and log_odds(cmp, tf, pri) >= limit:
                     yield self._result(pa, pb, cmp, tf, pri)
+
+
+def _asks_frequencies(cmp: Comparison) -> bool:
+    """Whether a comparison agrees on any value whose frequency adjusts its weight."""
+    return bool(
+        cmp.tf_given
+        or cmp.tf_given_tok
+        or cmp.tf_s1
+        or cmp.tf_s2
+        or cmp.tf_doc
+        or cmp.tf_phone
+        or cmp.tf_fuzzy
+    )
 
 
 def _probability(log_odds: float) -> float:

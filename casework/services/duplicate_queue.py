@@ -36,6 +36,7 @@ from casework.services.keys import DOC
 from casework.services.locking import advisory_lock, queue_lock
 from casework.services.match_records import (
     PREFIX,
+    RECORD_COLUMNS,
     STORED_KINDS,
     record_of,
     recount_common,
@@ -312,17 +313,9 @@ def _records(session: Session, ids: Sequence[Any]) -> list[tuple[Any, PersonReco
     ):
         docs[pid].append((type_key, number))
     rows = session.execute(
-        sa.select(
-            _PERSON_ID,
-            Person.given_names,
-            Person.first_surname,
-            Person.second_surname,
-            Person.birth_date,
-            Person.sex,
-            Person.nationality,
-            Person.phone,
-            Person.phone2,
-        ).where(_PERSON_ID.in_(ids), Person.merged_into_id.is_(None))
+        sa.select(_PERSON_ID, *RECORD_COLUMNS).where(
+            _PERSON_ID.in_(ids), Person.merged_into_id.is_(None)
+        )
     )
     return [
         (

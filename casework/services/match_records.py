@@ -242,19 +242,22 @@ def stored_totals(conn: sa.Connection | Session) -> tuple[dict[str, int], dt.dat
     return totals, at
 
 
+RECORD_COLUMNS = (
+    Person.given_names,
+    Person.first_surname,
+    Person.second_surname,
+    Person.birth_date,
+    Person.sex,
+    Person.nationality,
+    Person.phone,
+    Person.phone2,
+)
+"""A person's columns the matcher reads, after its id, in `record_of`'s order."""
+
+
 def load_records(session: Session, ids: Sequence[uuid.UUID] | None = None) -> list[PersonRecord]:
     """Live persons as matcher records (all of them when ``ids`` is None)."""
-    stmt = sa.select(
-        Person.id,
-        Person.given_names,
-        Person.first_surname,
-        Person.second_surname,
-        Person.birth_date,
-        Person.sex,
-        Person.nationality,
-        Person.phone,
-        Person.phone2,
-    ).where(Person.merged_into_id.is_(None))
+    stmt = sa.select(Person.id, *RECORD_COLUMNS).where(Person.merged_into_id.is_(None))
     doc_stmt = sa.select(
         IdentityDocument.person_id, IdentityDocument.type_key, IdentityDocument.number_norm
     )
