@@ -38,6 +38,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from platformdirs import user_cache_path
+from search import figure_row  # bench/search.py
 
 from casework.db import Database, open_database, script_directory
 from casework.services import keys
@@ -54,28 +55,8 @@ DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 HERE = Path(__file__).resolve().parent
 
 
-def row(
-    figure: str,
-    measured: float,
-    unit: str,
-    baseline: float | None = None,
-    baseline_name: str = "",
-    target: str = "",
-    passed: bool | None = None,
-) -> dict[str, Any]:
-    return {
-        "figure": figure,
-        "measured": measured,
-        "unit": unit,
-        "baseline": baseline,
-        "baseline_name": baseline_name,
-        "target": target,
-        "passed": passed,
-    }
-
-
 def not_measured(figure: str, why: str) -> dict[str, Any]:
-    return row(figure, math.nan, "", None, why, "", None)
+    return figure_row(figure, math.nan, None, why, "", None, unit="")
 
 
 def people_of(label: str) -> int:
